@@ -1,0 +1,71 @@
+// Package auditlog defines the node's audit record: one per state change,
+// written in the same transaction as the change, append-only and ordered.
+// Each record has canonical bytes that never change once written, and an
+// RFC 6962 leaf hash over them, so that the records can become the leaves
+// of a Merkle log whose checkpoints other nodes cosign.
+package auditlog
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Version is the version of the canonical encoding. A record keeps the
+// version it was written with; a new encoding gets a new number.
+const Version = 1
+
+// Record is one entry of the audit log.
+type Record struct {
+	Seq        int64     // position in the log, from 1, without gaps
+	At         time.Time // when the change was committed, UTC
+	Node       string    // the State whose node wrote the record
+	ActorState string    // the State of the official who acted
+	Actor      string    // the official's id, or "system" or "cli"
+	Action     string    // what happened, e.g. "request.send"
+	Subject    string    // what it happened to, e.g. "request/0193..."
+	// Detail is what changed, as JSON. It must hold no secret.
+	Detail any
+}
+
+// canonical fixes the order and names of the encoded fields.
+type canonical struct {
+	V          int             `json:"v"`
+	Seq        int64           `json:"seq"`
+	At         string          `json:"at"`
+	Node       string          `json:"node"`
+	ActorState string          `json:"actor_state"`
+	Actor      string          `json:"actor"`
+	Action     string          `json:"action"`
+	Subject    string          `json:"subject"`
+	Detail     json.RawMessage `json:"detail"`
+}
+
+// Canonical returns the bytes that identify r: JSON with a fixed field
+// order, times in UTC with microseconds, and no insignificant space. The
+// detail is encoded by encoding/json, whose output for a given value is
+// deterministic (struct fields in order, map keys sorted).
+func (r Record) Canonical() ([]byte, error) {
+	detail, err := json.Marshal(r.Detail)
+	if err != nil {
+		return nil, fmt.Errorf("audit detail of %s: %w", r.Action, err)
+	}
+	return json.Marshal(canonical{
+		V: Version, Seq: r.Seq, At: r.At.UTC().Format(TimeFormat), Node: r.Node,
+		ActorState: r.ActorState, Actor: r.Actor, Action: r.Action, Subject: r.Subject, Detail: detail,
+	})
+}
+
+// TimeFormat is how the log writes times: fixed width, so that they sort.
+const TimeFormat = "2006-01-02T15:04:05.000000Z"
+
+// LeafHash returns the RFC 6962 hash of a leaf: SHA-256(0x00 || data).
+func LeafHash(data []byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte{0})
+	h.Write(data)
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
+}

@@ -1,0 +1,272 @@
+// Package casework holds a request for cooperation and its life: its
+// contents, the states it moves through, who may move it, its deadlines, and
+// who may see it. It performs no I/O.
+//
+// Each node keeps only its own State's view of a request: the requesting
+// State's node one view, the requested State's node another. Both views
+// carry the same identifier and are moved by the same events, so their
+// timelines agree.
+package casework
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"entraide/internal/convention"
+	"entraide/internal/directory"
+)
+
+// State is where a request stands.
+type State string
+
+// The states of a request.
+const (
+	Draft             State = "draft"
+	Sent              State = "sent"
+	Received          State = "received"
+	Acknowledged      State = "acknowledged"
+	InProgress        State = "in_progress"
+	MoreInfoRequested State = "more_info_requested" // art. 40(16)
+	Consultation      State = "consultation"        // art. 40(27)
+	Executed          State = "executed"
+	PartiallyExecuted State = "partially_executed"
+	Refused           State = "refused"
+	Postponed         State = "postponed" // art. 40(26)
+	Withdrawn         State = "withdrawn" // art. 40(25)
+	Closed            State = "closed"
+)
+
+// Side is the part a State plays in a request.
+type Side string
+
+// The sides of a request.
+const (
+	Requesting Side = "requesting"
+	Requested  Side = "requested"
+)
+
+// Urgency says how fast the requesting State needs an answer.
+type Urgency string
+
+// The levels of urgency.
+const (
+	Normal Urgency = "normal"
+	Urgent Urgency = "urgent"
+)
+
+// Attachment describes a file that belongs to a request. The file itself
+// travels as evidence; the request carries only what identifies it.
+type Attachment struct {
+	Name      string `json:"name"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+}
+
+// Request is one State's view of a request for cooperation.
+type Request struct {
+	ID              string          `json:"id"`
+	Holder          string          `json:"holder"` // the State whose view this is
+	Kind            convention.Kind `json:"kind"`
+	RequestingState string          `json:"requesting_state"`
+	RequestedState  string          `json:"requested_state"`
+	State           State           `json:"state"`
+	// ResumeState is where a request returns when a request for more
+	// information is answered or a consultation ends without refusal.
+	ResumeState State   `json:"resume_state,omitempty"`
+	Urgency     Urgency `json:"urgency"`
+	// Confidential asks the requested State to keep the request and its
+	// substance confidential (art. 40(20)).
+	Confidential bool `json:"confidential"`
+	// UseLimitation restricts the use of what is obtained (art. 40(19)).
+	UseLimitation string               `json:"use_limitation,omitempty"`
+	Fields        map[string]string    `json:"fields"`
+	Offences      []convention.Charge  `json:"offences"`
+	Attachments   []Attachment         `json:"attachments"`
+	FollowUpOf    string               `json:"follow_up_of,omitempty"`
+	Preservation  *PreservationPeriod  `json:"preservation,omitempty"`
+	Conditions    string               `json:"conditions,omitempty"` // accepted in consultation; they bind (art. 40(27))
+	Refusal       *Refusal             `json:"refusal,omitempty"`
+	CreatedBy     string               `json:"created_by"`
+	CreatedAt     time.Time            `json:"created_at"`
+	UpdatedAt     time.Time            `json:"updated_at"`
+	Version       int                  `json:"version"`
+}
+
+// PreservationPeriod is how long requested data stay preserved (art. 42).
+type PreservationPeriod struct {
+	Started time.Time `json:"started"`
+	// Until is the current deadline; it is zero once a follow-up request
+	// is linked, for then the data stay preserved until it is decided.
+	Until    time.Time `json:"until,omitzero"`
+	FollowUp string    `json:"follow_up,omitempty"`
+}
+
+// Refusal records the grounds and reasons given for a refusal.
+type Refusal struct {
+	Grounds []convention.Ground `json:"grounds"`
+	Reasons string              `json:"reasons"`
+}
+
+// SideOf returns the side State plays in r, or "" for a third State.
+func (r *Request) SideOf(state string) Side {
+	switch state {
+	case r.RequestingState:
+		return Requesting
+	case r.RequestedState:
+		return Requested
+	}
+	return ""
+}
+
+// Contents is what an official submits to create a request: everything
+// but the identity of the requesting State, which is the official's own.
+type Contents struct {
+	Kind           convention.Kind     `json:"kind"`
+	RequestedState string              `json:"requested_state"`
+	Urgency        Urgency             `json:"urgency,omitempty"`
+	Confidential   bool                `json:"confidential,omitempty"`
+	UseLimitation  string              `json:"use_limitation,omitempty"`
+	Fields         map[string]string   `json:"fields"`
+	Offences       []convention.Charge `json:"offences,omitempty"`
+	Attachments    []Attachment        `json:"attachments,omitempty"`
+	FollowUpOf     string              `json:"follow_up_of,omitempty"`
+}
+
+// Limits on a draft's parts, so that one request cannot exhaust a node.
+const (
+	MaxAttachments = 100
+	MaxOffences    = 20
+	MaxTextLength  = 20000
+)
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// kindsFollowingPreservation may follow up an art. 42 preservation: a
+// request for search, seizure or disclosure of the preserved data.
+var kindsFollowingPreservation = map[convention.Kind]bool{
+	convention.StoredDataAccess:  true,
+	convention.MutualAssistance:  true,
+	convention.TrafficDisclosure: true,
+}
+
+// Validate checks a draft made by an official of requesting: the kind's
+// contents (through convention.Validate), the States, and the metadata of
+// its attachments. It returns every problem at once.
+func (d Contents) Validate(requesting string) convention.Problems {
+	ps := convention.Validate(d.Kind, d.Fields, d.Offences)
+	spec, known := convention.Lookup(d.Kind)
+	main := convention.Art(40)
+	if known {
+		main = spec.MainArticle()
+	}
+	switch p, ok := directory.LookupParticipant(d.RequestedState); {
+	case strings.TrimSpace(d.RequestedState) == "":
+		ps = append(ps, convention.Problem{Field: "requested_state", Ref: main, Message: "required: the State asked to cooperate (ISO 3166-1 alpha-3 code)"})
+	case !ok:
+		ps = append(ps, convention.Problem{Field: "requested_state", Ref: main, Message: fmt.Sprintf("%q is not a State or organisation that may be party to the Convention", d.RequestedState)})
+	case p.Code == requesting:
+		ps = append(ps, convention.Problem{Field: "requested_state", Ref: main, Message: "a State cannot request cooperation from itself"})
+	}
+	switch d.Urgency {
+	case "", Normal, Urgent:
+	default:
+		ps = append(ps, convention.Problem{Field: "urgency", Ref: convention.Art(40).Para(14), Message: fmt.Sprintf("%q: use %q or %q", d.Urgency, Normal, Urgent)})
+	}
+	if n := utf8.RuneCountInString(d.UseLimitation); n > MaxTextLength {
+		ps = append(ps, convention.Problem{Field: "use_limitation", Ref: convention.Art(40).Para(19), Message: "too long: " + strconv.Itoa(n) + " characters"})
+	}
+	if len(d.Offences) > MaxOffences {
+		ps = append(ps, convention.Problem{Field: "offences", Ref: convention.Art(35), Message: fmt.Sprintf("at most %d offences", MaxOffences)})
+	}
+	if len(d.Attachments) > MaxAttachments {
+		ps = append(ps, convention.Problem{Field: "attachments", Ref: convention.Art(40).Para(14), Message: fmt.Sprintf("at most %d attachments", MaxAttachments)})
+	}
+	for i, a := range d.Attachments {
+		field := "attachments[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(a.Name) == "" || len(a.Name) > 255 || strings.ContainsAny(a.Name, "/\\\x00") {
+			ps = append(ps, convention.Problem{Field: field + ".name", Ref: convention.Art(40).Para(14), Message: "a file name of 1-255 bytes, without '/' or '\\'"})
+		}
+		if a.Size < 0 {
+			ps = append(ps, convention.Problem{Field: field + ".size", Ref: convention.Art(40).Para(14), Message: "must not be negative"})
+		}
+		if !sha256Hex.MatchString(a.SHA256) {
+			ps = append(ps, convention.Problem{Field: field + ".sha256", Ref: convention.Art(40).Para(14), Message: "the file's SHA-256 digest as 64 lower-case hexadecimal digits, so that its authenticity can be checked"})
+		}
+		if len(a.MediaType) > 255 {
+			ps = append(ps, convention.Problem{Field: field + ".media_type", Ref: convention.Art(40).Para(14), Message: "too long"})
+		}
+	}
+	if d.FollowUpOf != "" && known && !kindsFollowingPreservation[d.Kind] {
+		ps = append(ps, convention.Problem{Field: "follow_up_of", Ref: convention.Art(42), Message: spec.Title + " cannot follow up a preservation; use access to stored data, mutual legal assistance or disclosure of traffic data"})
+	}
+	return ps
+}
+
+// New makes the requesting State's view of a new request from a valid
+// draft. The caller has checked d.Validate.
+func New(d Contents, id, requesting, createdBy string, now time.Time) Request {
+	p, _ := directory.LookupParticipant(d.RequestedState)
+	urgency := d.Urgency
+	if urgency == "" {
+		urgency = Normal
+	}
+	attachments := d.Attachments
+	if attachments == nil {
+		attachments = []Attachment{}
+	}
+	offences := d.Offences
+	if offences == nil {
+		offences = []convention.Charge{}
+	}
+	return Request{
+		ID:              id,
+		Holder:          requesting,
+		Kind:            d.Kind,
+		RequestingState: requesting,
+		RequestedState:  p.Code,
+		State:           Draft,
+		Urgency:         urgency,
+		Confidential:    d.Confidential,
+		UseLimitation:   d.UseLimitation,
+		Fields:          d.Fields,
+		Offences:        offences,
+		Attachments:     attachments,
+		FollowUpOf:      d.FollowUpOf,
+		CreatedBy:       createdBy,
+		CreatedAt:       now,
+		UpdatedAt:       now,
+		Version:         1,
+	}
+}
+
+// CounterpartView returns the requested State's view of r as it arrives.
+func CounterpartView(r Request) Request {
+	v := r
+	v.Holder = r.RequestedState
+	v.Fields = cloneMap(r.Fields)
+	return v
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Errors callers tell apart.
+var (
+	// ErrForbidden: the actor may not do this to this request.
+	ErrForbidden = errors.New("forbidden")
+	// ErrConflict: the request's state does not allow the action.
+	ErrConflict = errors.New("conflict")
+	// ErrNotFound: no such request in the actor's view.
+	ErrNotFound = errors.New("not found")
+)

@@ -1,0 +1,305 @@
+package casework
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"entraide/internal/convention"
+	"entraide/internal/identity"
+)
+
+// Action is something done to a request.
+type Action string
+
+// The actions on a request.
+const (
+	Create           Action = "create"
+	Send             Action = "send"
+	Deliver          Action = "deliver" // the requested State's node has it
+	Acknowledge      Action = "acknowledge"
+	Start            Action = "start" // execution begins; for a preservation, the data are preserved from now
+	RequestInfo      Action = "request_info"
+	ProvideInfo      Action = "provide_info"
+	Consult          Action = "consult"
+	Resume           Action = "resume" // consultation or postponement ends, execution goes on
+	Refuse           Action = "refuse"
+	Postpone         Action = "postpone"
+	Execute          Action = "execute"
+	ExecutePartially Action = "execute_partially"
+	Withdraw         Action = "withdraw"
+	Close            Action = "close"
+	Extend           Action = "extend"           // a preservation's deadline moves later
+	LinkFollowUp     Action = "link_follow_up"   // a preservation is followed up; it stays preserved
+)
+
+// rule says who may take an action and in which states.
+type rule struct {
+	from []State
+	to   State // "" when the action leaves the state alone
+	by   Side  // "" when either side may
+	ref  convention.Ref
+}
+
+var rules = map[Action]rule{
+	Send:             {from: []State{Draft}, to: Sent, by: Requesting, ref: convention.Art(40).Para(14)},
+	Deliver:          {from: []State{Sent}, to: Received, ref: convention.Art(40).Para(14)},
+	Acknowledge:      {from: []State{Received}, to: Acknowledged, by: Requested, ref: convention.Art(40).Para(25)},
+	Start:            {from: []State{Acknowledged}, to: InProgress, by: Requested, ref: convention.Art(40).Para(17)},
+	RequestInfo:      {from: []State{Acknowledged, InProgress}, to: MoreInfoRequested, by: Requested, ref: convention.Art(40).Para(16)},
+	ProvideInfo:      {from: []State{MoreInfoRequested}, by: Requesting, ref: convention.Art(40).Para(16)},
+	Consult:          {from: []State{Acknowledged, InProgress}, to: Consultation, by: Requested, ref: convention.Art(40).Para(27)},
+	Resume:           {from: []State{Consultation, Postponed}, to: InProgress, by: Requested, ref: convention.Art(40).Para(27)},
+	Refuse:           {from: []State{Consultation}, to: Refused, by: Requested, ref: convention.Art(40).Para(24)},
+	Postpone:         {from: []State{Consultation}, to: Postponed, by: Requested, ref: convention.Art(40).Para(26)},
+	Execute:          {from: []State{InProgress}, to: Executed, by: Requested, ref: convention.Art(40).Para(25)},
+	ExecutePartially: {from: []State{InProgress}, to: PartiallyExecuted, by: Requested, ref: convention.Art(40).Para(25)},
+	Withdraw:         {from: []State{Draft, Sent, Received, Acknowledged, InProgress, MoreInfoRequested, Consultation, Postponed}, to: Withdrawn, by: Requesting, ref: convention.Art(40).Para(25)},
+	Close:            {from: []State{Executed, PartiallyExecuted, Refused, Postponed, Withdrawn}, to: Closed, ref: convention.Art(40).Para(25)},
+	Extend:           {from: []State{InProgress, MoreInfoRequested, Consultation, Postponed, Executed, PartiallyExecuted}, ref: convention.Art(42).Para(7).Unchecked()},
+	LinkFollowUp:     {from: []State{InProgress, MoreInfoRequested, Consultation, Postponed, Executed, PartiallyExecuted}, by: Requesting, ref: convention.Art(42).Para(7).Unchecked()},
+}
+
+// Actions lists the actions an official can ask for through Apply.
+func Actions() []Action {
+	return []Action{Send, Acknowledge, Start, RequestInfo, ProvideInfo, Consult, Resume, Refuse, Postpone, Execute, ExecutePartially, Withdraw, Close, Extend}
+}
+
+// Transition is an official's request to move a request.
+type Transition struct {
+	Action  Action              `json:"action"`
+	Note    string              `json:"note,omitempty"`
+	Grounds []convention.Ground `json:"grounds,omitempty"`
+	Reasons string              `json:"reasons,omitempty"`
+	// PreserveUntil sets the end of a preservation on start, or its new
+	// end on extension. Empty on start means the minimum period.
+	PreserveUntil *time.Time `json:"preserve_until,omitempty"`
+	// Conditions accepted in consultation, on resume (art. 40(27)).
+	Conditions string `json:"conditions,omitempty"`
+	// FollowUp is the follow-up request's id, for link_follow_up.
+	FollowUp string `json:"follow_up,omitempty"`
+}
+
+// Event is one entry of a request's timeline. The same events, in the
+// same order, move both States' views of a request.
+type Event struct {
+	RequestID     string              `json:"request_id"`
+	At            time.Time           `json:"at"`
+	Actor         string              `json:"actor"`
+	ActorState    string              `json:"actor_state"`
+	Action        Action              `json:"action"`
+	From          State               `json:"from,omitempty"`
+	To            State               `json:"to"`
+	Note          string              `json:"note,omitempty"`
+	Grounds       []convention.Ground `json:"grounds,omitempty"`
+	Reasons       string              `json:"reasons,omitempty"`
+	Conditions    string              `json:"conditions,omitempty"`
+	PreserveUntil *time.Time          `json:"preserve_until,omitempty"`
+	FollowUp      string              `json:"follow_up,omitempty"`
+}
+
+// Actor is who acts: an official of a State, with a role.
+type Actor struct {
+	ID    string
+	State string
+	Role  identity.Role
+}
+
+// System is the node itself, acting on delivery and receipt.
+func System(state string) Actor { return Actor{ID: "system", State: state} }
+
+// Error is a refused transition: its kind (ErrForbidden, ErrConflict) and
+// the problems that explain it.
+type Error struct {
+	Kind     error
+	Problems convention.Problems
+}
+
+func (e *Error) Error() string { return e.Kind.Error() + ": " + e.Problems.Error() }
+func (e *Error) Unwrap() error { return e.Kind }
+
+func refuse(kind error, field string, ref convention.Ref, format string, args ...any) *Error {
+	return &Error{Kind: kind, Problems: convention.Problems{{Field: field, Ref: ref, Message: fmt.Sprintf(format, args...)}}}
+}
+
+// Decide checks that by may take transition t on r at now, and returns the
+// event that records it. It changes nothing: ApplyEvent does. A refused
+// transition returns an *Error wrapping ErrForbidden or ErrConflict, or
+// convention.Problems for contents that do not conform.
+func Decide(r *Request, t Transition, by Actor, now time.Time) (Event, error) {
+	ru, ok := rules[t.Action]
+	if !ok || t.Action == Deliver || t.Action == LinkFollowUp {
+		return Event{}, convention.Problems{{Field: "action", Ref: convention.Art(40), Message: fmt.Sprintf("unknown action %q; one of %s", t.Action, actionList())}}
+	}
+	if err := mayAct(r, by, t.Action, ru); err != nil {
+		return Event{}, err
+	}
+	if !slices.Contains(ru.from, r.State) {
+		return Event{}, refuse(ErrConflict, "action", ru.ref, "cannot %s a request that is %s", t.Action, strings.ReplaceAll(string(r.State), "_", " "))
+	}
+	e := Event{RequestID: r.ID, At: now, Actor: by.ID, ActorState: by.State, Action: t.Action, From: r.State, To: ru.to, Note: t.Note}
+	var ps convention.Problems
+	for name, text := range map[string]string{"note": t.Note, "reasons": t.Reasons, "conditions": t.Conditions} {
+		if len(text) > MaxTextLength {
+			ps = append(ps, convention.Problem{Field: name, Ref: ru.ref, Message: "too long"})
+		}
+	}
+	switch t.Action {
+	case Send:
+		ps = append(ps, convention.Validate(r.Kind, r.Fields, r.Offences)...)
+	case ProvideInfo:
+		e.To = r.ResumeState
+		if strings.TrimSpace(t.Note) == "" {
+			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "give the information requested"})
+		}
+	case RequestInfo:
+		if strings.TrimSpace(t.Note) == "" {
+			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "say what additional information is needed"})
+		}
+	case Refuse:
+		ps = append(ps, convention.ValidateRefusal(r.Kind, t.Grounds, t.Reasons)...)
+		e.Grounds, e.Reasons = t.Grounds, t.Reasons
+	case Postpone:
+		if strings.TrimSpace(t.Reasons) == "" {
+			ps = append(ps, convention.Problem{Field: "reasons", Ref: ru.ref, Message: "say how execution would interfere with an ongoing investigation, prosecution or proceeding"})
+		}
+		e.Reasons = t.Reasons
+	case Resume:
+		e.Conditions = t.Conditions
+	case Start:
+		spec, _ := convention.Lookup(r.Kind)
+		if spec.Preserves {
+			until := convention.PreservationDeadline(now)
+			if t.PreserveUntil != nil {
+				until = *t.PreserveUntil
+			}
+			ps = append(ps, convention.ValidatePreservationUntil(now, time.Time{}, until)...)
+			e.PreserveUntil = &until
+		} else if t.PreserveUntil != nil {
+			ps = append(ps, convention.Problem{Field: "preserve_until", Ref: convention.Art(42), Message: "only a preservation has a preservation deadline"})
+		}
+	case Extend:
+		switch {
+		case r.Preservation == nil:
+			return Event{}, refuse(ErrConflict, "action", ru.ref, "only a preservation whose data are preserved can be extended")
+		case r.Preservation.FollowUp != "":
+			return Event{}, refuse(ErrConflict, "action", ru.ref, "the data stay preserved until the follow-up request %s is decided", r.Preservation.FollowUp)
+		case t.PreserveUntil == nil:
+			ps = append(ps, convention.Problem{Field: "preserve_until", Ref: ru.ref, Message: "required: the new end of preservation"})
+		default:
+			ps = append(ps, convention.ValidatePreservationUntil(r.Preservation.Started, r.Preservation.Until, *t.PreserveUntil)...)
+			e.PreserveUntil = t.PreserveUntil
+		}
+	}
+	if len(ps) > 0 {
+		return Event{}, ps
+	}
+	return e, nil
+}
+
+// mayAct checks the actor's State and role against the rule for action.
+func mayAct(r *Request, by Actor, action Action, ru rule) error {
+	side := r.SideOf(by.State)
+	if side == "" || by.State != r.Holder {
+		return refuse(ErrNotFound, "id", convention.Art(40).Para(20), "no such request")
+	}
+	if !by.Role.Can(identity.ActOnRequests) {
+		return refuse(ErrForbidden, "action", ru.ref, "the %s role may not act on requests", by.Role)
+	}
+	if ru.by != "" && side != ru.by {
+		who := "requested"
+		if ru.by == Requesting {
+			who = "requesting"
+		}
+		return refuse(ErrForbidden, "action", ru.ref, "only the %s State may %s this request", who, action)
+	}
+	if by.Role == identity.TwentyFourSeven {
+		if spec, _ := convention.Lookup(r.Kind); !spec.TwentyFourSeven {
+			return refuse(ErrForbidden, "action", convention.Art(41), "the 24/7 point of contact acts on preservation, traffic-data disclosure and emergency requests; %s goes through the central authority", spec.Title)
+		}
+	}
+	return nil
+}
+
+// ApplyEvent moves r as e records. Both views of a request apply the same
+// events; ApplyEvent trusts e, which Decide (or the sender's node) made.
+func ApplyEvent(r *Request, e Event) {
+	switch e.Action {
+	case RequestInfo, Consult:
+		r.ResumeState = r.State
+	case ProvideInfo:
+		r.ResumeState = ""
+	case Refuse:
+		r.Refusal = &Refusal{Grounds: e.Grounds, Reasons: e.Reasons}
+	case Resume:
+		if e.Conditions != "" {
+			r.Conditions = e.Conditions
+		}
+		r.ResumeState = ""
+	case Start:
+		if e.PreserveUntil != nil {
+			r.Preservation = &PreservationPeriod{Started: e.At, Until: *e.PreserveUntil}
+		}
+	case Extend:
+		if r.Preservation != nil && e.PreserveUntil != nil {
+			r.Preservation.Until = *e.PreserveUntil
+		}
+	case LinkFollowUp:
+		if r.Preservation != nil {
+			r.Preservation.FollowUp = e.FollowUp
+			r.Preservation.Until = time.Time{}
+		}
+	}
+	if e.To != "" {
+		r.State = e.To
+	}
+	r.UpdatedAt = e.At
+	r.Version++
+}
+
+// FollowUpEvent records that follow-up now follows up the preservation p,
+// which then stays preserved until follow-up is decided (art. 42(7)). It
+// returns false if p cannot be followed up by follow-up.
+func FollowUpEvent(p *Request, followUp *Request, by Actor, now time.Time) (Event, error) {
+	ru := rules[LinkFollowUp]
+	switch {
+	case p.Kind != convention.Preservation:
+		return Event{}, convention.Problems{{Field: "follow_up_of", Ref: convention.Art(42), Message: "request " + p.ID + " is not a preservation"}}
+	case p.RequestedState != followUp.RequestedState || p.RequestingState != followUp.RequestingState:
+		return Event{}, convention.Problems{{Field: "follow_up_of", Ref: convention.Art(42), Message: "the preservation " + p.ID + " was made between other States"}}
+	case !slices.Contains(ru.from, p.State):
+		return Event{}, convention.Problems{{Field: "follow_up_of", Ref: ru.ref, Message: fmt.Sprintf("the preservation %s is %s, not preserving data", p.ID, p.State)}}
+	case p.Preservation != nil && p.Preservation.FollowUp != "":
+		return Event{}, convention.Problems{{Field: "follow_up_of", Ref: ru.ref, Message: "the preservation " + p.ID + " is already followed up by " + p.Preservation.FollowUp}}
+	}
+	return Event{RequestID: p.ID, At: now, Actor: by.ID, ActorState: by.State, Action: LinkFollowUp, From: p.State, FollowUp: followUp.ID,
+		Note: "follow-up request " + followUp.ID + " sent; the data stay preserved until it is decided"}, nil
+}
+
+// CanRead reports whether by may see r: an official of the State holding
+// this view, whose role may read requests.
+func CanRead(r *Request, by Actor) bool {
+	return by.State == r.Holder && by.Role.Can(identity.ReadRequests)
+}
+
+// CanDraft reports whether by may create a request of kind k.
+func CanDraft(k convention.Kind, by Actor) error {
+	if !by.Role.Can(identity.DraftRequests) {
+		return refuse(ErrForbidden, "kind", convention.Art(40).Para(13), "the %s role may not draft requests", by.Role)
+	}
+	if by.Role == identity.TwentyFourSeven {
+		if spec, ok := convention.Lookup(k); ok && !spec.TwentyFourSeven {
+			return refuse(ErrForbidden, "kind", convention.Art(41), "the 24/7 point of contact drafts preservation, traffic-data disclosure and emergency requests; %s goes through the central authority", spec.Title)
+		}
+	}
+	return nil
+}
+
+func actionList() string {
+	names := make([]string, 0, len(rules))
+	for _, a := range Actions() {
+		names = append(names, string(a))
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,328 @@
+package convention_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"entraide/internal/convention"
+)
+
+const reasons = "Execution would disclose a source in an ongoing national security investigation."
+
+func TestValidateRefusal(t *testing.T) {
+	G := func(gs ...convention.Ground) []convention.Ground { return gs }
+	tests := []struct {
+		name    string
+		kind    convention.Kind
+		grounds []convention.Ground
+		reasons string
+		want    []want
+	}{
+		{
+			name: "art 40(21)(b): mutual assistance refused on essential interests",
+			kind: convention.MutualAssistance, grounds: G(convention.EssentialInterests), reasons: reasons,
+		},
+		{
+			name: "art 40(21): refusal without a ground",
+			kind: convention.MutualAssistance, grounds: nil, reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(21), "at least one ground"}},
+		},
+		{
+			name: "art 40(21): refusal with an empty list of grounds",
+			kind: convention.Preservation, grounds: G(), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(21), "at least one ground"}},
+		},
+		{
+			name: "art 40(24): refusal without reasons",
+			kind: convention.MutualAssistance, grounds: G(convention.DomesticLaw), reasons: "",
+			want: []want{{"reasons", convention.Art(40).Para(24), "reasons must be given"}},
+		},
+		{
+			name: "art 40(24): refusal with blank reasons",
+			kind: convention.Preservation, grounds: G(convention.DomesticLaw), reasons: " \n\t",
+			want: []want{{"reasons", convention.Art(40).Para(24), "reasons must be given"}},
+		},
+		{
+			name: "art 40(21), 40(24): no ground and no reasons give two problems",
+			kind: convention.MutualAssistance, grounds: nil, reasons: "",
+			want: []want{
+				{"grounds", convention.Art(40).Para(21), "at least one ground"},
+				{"reasons", convention.Art(40).Para(24), "reasons must be given"},
+			},
+		},
+		// Arts. 42 and 43: only art. 40(21)(b), (c) and 40(22).
+		{
+			name: "art 42, 40(21)(b): preservation refused on essential interests",
+			kind: convention.Preservation, grounds: G(convention.EssentialInterests), reasons: reasons,
+		},
+		{
+			name: "art 42, 40(21)(c): preservation refused on domestic law",
+			kind: convention.Preservation, grounds: G(convention.DomesticLaw), reasons: reasons,
+		},
+		{
+			name: "art 42, 40(22): preservation refused on discrimination",
+			kind: convention.Preservation, grounds: G(convention.Discrimination), reasons: reasons,
+		},
+		{
+			name: "art 42: preservation refused on all three allowed grounds",
+			kind: convention.Preservation, grounds: G(convention.EssentialInterests, convention.DomesticLaw, convention.Discrimination), reasons: reasons,
+		},
+		{
+			name: "art 42, 40(21)(a): preservation may not be refused for non-conformity",
+			kind: convention.Preservation, grounds: G(convention.NonConformity), reasons: reasons,
+			want: []want{{"grounds", convention.Art(42), `ground "non_conformity" (art. 40(21)(a)) is not allowed for Expedited preservation of stored electronic data`}},
+		},
+		{
+			name: "art 42, 40(21)(d): preservation may not be refused on the legal system",
+			kind: convention.Preservation, grounds: G(convention.LegalSystem), reasons: reasons,
+			want: []want{{"grounds", convention.Art(42), `ground "legal_system" (art. 40(21)(d)) is not allowed`}},
+		},
+		{
+			name: "art 42: preservation may not be refused for lack of dual criminality",
+			kind: convention.Preservation, grounds: G(convention.NoDualCriminality), reasons: reasons,
+			want: []want{{"grounds", convention.Art(42), `"no_dual_criminality" (art. 40(9)) is not allowed`}},
+		},
+		{
+			name: "art 43, 40(21)(b),(c), 40(22): traffic disclosure refused on its allowed grounds",
+			kind: convention.TrafficDisclosure, grounds: G(convention.Discrimination, convention.DomesticLaw, convention.EssentialInterests), reasons: reasons,
+		},
+		{
+			name: "art 43, 40(21)(a),(d): traffic disclosure may not be refused for non-conformity or legal system",
+			kind: convention.TrafficDisclosure, grounds: G(convention.NonConformity, convention.LegalSystem), reasons: reasons,
+			want: []want{
+				{"grounds", convention.Art(43), `"non_conformity" (art. 40(21)(a)) is not allowed for Expedited disclosure of preserved traffic data`},
+				{"grounds", convention.Art(43), `"legal_system" (art. 40(21)(d)) is not allowed`},
+			},
+		},
+		{
+			name: "art 40(21)(a): mutual assistance refused for non-conformity",
+			kind: convention.MutualAssistance, grounds: G(convention.NonConformity), reasons: reasons,
+		},
+		{
+			name: "art 40(21)(d): mutual assistance refused on the legal system",
+			kind: convention.MutualAssistance, grounds: G(convention.LegalSystem), reasons: reasons,
+		},
+		{
+			name: "art 40(9): mutual assistance refused for lack of dual criminality",
+			kind: convention.MutualAssistance, grounds: G(convention.NoDualCriminality), reasons: reasons,
+		},
+		{
+			name: "art 40(21)(a)-(d), 40(22): mutual assistance refused on every ground of art. 40",
+			kind: convention.MutualAssistance, grounds: G(convention.NonConformity, convention.EssentialInterests, convention.DomesticLaw, convention.LegalSystem, convention.Discrimination), reasons: reasons,
+		},
+		// Never grounds.
+		{
+			name: "art 40(8): bank secrecy is never a ground",
+			kind: convention.MutualAssistance, grounds: G(convention.BankSecrecy), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(8), "Bank secrecy is never a ground for refusal"}},
+		},
+		{
+			name: "art 40(8): bank secrecy is never a ground for freezing",
+			kind: convention.Freezing, grounds: G(convention.EssentialInterests, convention.BankSecrecy), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(8), "never a ground"}},
+		},
+		{
+			name: "art 40(8): bank secrecy is never a ground for preservation",
+			kind: convention.Preservation, grounds: G(convention.BankSecrecy), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(8), "never a ground"}},
+		},
+		{
+			name: "art 40(23): fiscal matters are never a ground",
+			kind: convention.MutualAssistance, grounds: G(convention.FiscalMatters), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(23), "fiscal matters is never a ground for refusal"}},
+		},
+		{
+			name: "art 40(23): fiscal matters are never a ground for stored data access",
+			kind: convention.StoredDataAccess, grounds: G(convention.FiscalMatters, convention.DomesticLaw), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(23), "never a ground"}},
+		},
+		// Other kinds' grounds.
+		{
+			name: "art 37: extradition refused because the person is a national",
+			kind: convention.Extradition, grounds: G(convention.Nationality), reasons: reasons,
+		},
+		{
+			name: "art 37: nationality is no ground for mutual assistance",
+			kind: convention.MutualAssistance, grounds: G(convention.Nationality), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40), `"nationality"`}},
+		},
+		{
+			name: "art 37: extradition not refused on essential interests",
+			kind: convention.Extradition, grounds: G(convention.EssentialInterests), reasons: reasons,
+			want: []want{{"grounds", convention.Art(37), `"essential_interests" (art. 40(21)(b)) is not allowed for Extradition`}},
+		},
+		{
+			name: "art 50: freezing lifted for insufficient evidence or de minimis value",
+			kind: convention.Freezing, grounds: G(convention.InsufficientEvidence, convention.DeMinimis), reasons: reasons,
+		},
+		{
+			name: "art 50: confiscation refused for de minimis value",
+			kind: convention.Confiscation, grounds: G(convention.DeMinimis), reasons: reasons,
+		},
+		{
+			name: "art 50: de minimis is no ground for mutual assistance",
+			kind: convention.MutualAssistance, grounds: G(convention.DeMinimis), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40), `"de_minimis"`}},
+		},
+		{
+			name: "art 40(4): spontaneous information is not refused",
+			kind: convention.Spontaneous, grounds: G(convention.EssentialInterests), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(4), "not allowed for Spontaneous information"}},
+		},
+		// Unknown and duplicate grounds, unknown kind.
+		{
+			name: "art 40(21): unknown ground",
+			kind: convention.MutualAssistance, grounds: G("bad_weather"), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(21), `unknown ground "bad_weather"`}},
+		},
+		{
+			name: "art 40(21): empty ground",
+			kind: convention.MutualAssistance, grounds: G(""), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(21), `unknown ground ""`}},
+		},
+		{
+			name: "art 40(21): ground names are case-sensitive",
+			kind: convention.MutualAssistance, grounds: G("Essential_Interests"), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(21), "unknown ground"}},
+		},
+		{
+			name: "art 40(21): duplicate ground",
+			kind: convention.MutualAssistance, grounds: G(convention.EssentialInterests, convention.DomesticLaw, convention.EssentialInterests), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(21), `ground "essential_interests" is given twice`}},
+		},
+		{
+			name: "art 40(8): duplicate never-ground reported once as never and once as twice",
+			kind: convention.MutualAssistance, grounds: G(convention.BankSecrecy, convention.BankSecrecy), reasons: reasons,
+			want: []want{
+				{"grounds", convention.Art(40).Para(8), "never a ground"},
+				{"grounds", convention.Art(40).Para(21), "given twice"},
+			},
+		},
+		{
+			name: "art 35: unknown kind",
+			kind: "subpoena", grounds: G(convention.EssentialInterests), reasons: reasons,
+			want: []want{{"kind", convention.Art(35), `unknown kind of request "subpoena"`}},
+		},
+		{
+			name: "arts 42, 40(8), 40(21), 40(24): every problem at once, in order",
+			kind: convention.Preservation,
+			grounds: G(convention.BankSecrecy, convention.NonConformity, "bad_weather", convention.EssentialInterests,
+				convention.NonConformity, convention.FiscalMatters),
+			reasons: "",
+			want: []want{
+				{"grounds", convention.Art(40).Para(8), "never a ground"},
+				{"grounds", convention.Art(42), `"non_conformity"`},
+				{"grounds", convention.Art(40).Para(21), `unknown ground "bad_weather"`},
+				{"grounds", convention.Art(40).Para(21), `"non_conformity" is given twice`},
+				{"grounds", convention.Art(40).Para(23), "never a ground"},
+				{"reasons", convention.Art(40).Para(24), "reasons must be given"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := convention.ValidateRefusal(tt.kind, tt.grounds, tt.reasons)
+			assertProblems(t, fmt.Sprintf("ValidateRefusal(%s, %v, %q)", tt.kind, tt.grounds, tt.reasons), got, tt.want)
+		})
+	}
+}
+
+// Every ground a spec lists is accepted by ValidateRefusal, and GroundsFor
+// returns the same grounds: one rule in one place.
+func TestRefusalGroundsAgree(t *testing.T) {
+	for _, s := range convention.Kinds() {
+		for _, g := range s.RefusalGrounds {
+			t.Run(fmt.Sprintf("%s: %s refused on %s", s.MainArticle(), s.Kind, g), func(t *testing.T) {
+				if got := convention.ValidateRefusal(s.Kind, []convention.Ground{g}, reasons); got != nil {
+					t.Errorf("ValidateRefusal(%s, [%s], reasons) = %v, want nil", s.Kind, g, got)
+				}
+			})
+		}
+		t.Run(fmt.Sprintf("%s: GroundsFor(%s)", s.MainArticle(), s.Kind), func(t *testing.T) {
+			var got []convention.Ground
+			for _, gs := range convention.GroundsFor(s.Kind) {
+				got = append(got, gs.Ground)
+				if gs.Description == "" || gs.Ref.Article == 0 {
+					t.Errorf("GroundsFor(%s) has %+v, want a description and a provision", s.Kind, gs)
+				}
+			}
+			if !slices.Equal(got, s.RefusalGrounds) {
+				t.Errorf("GroundsFor(%s) = %v, want %v", s.Kind, got, s.RefusalGrounds)
+			}
+			for _, never := range []convention.Ground{convention.BankSecrecy, convention.FiscalMatters} {
+				if slices.Contains(got, never) {
+					t.Errorf("GroundsFor(%s) = %v, want no %s (arts. 40(8), 40(23))", s.Kind, got, never)
+				}
+			}
+		})
+	}
+}
+
+func TestGroundsFor(t *testing.T) {
+	narrow := []convention.Ground{convention.EssentialInterests, convention.DomesticLaw, convention.Discrimination}
+	tests := []struct {
+		name string
+		kind convention.Kind
+		want []convention.Ground
+	}{
+		{"art 42(5): preservation refused only on 40(21)(b),(c), 40(22)", convention.Preservation, narrow},
+		{"art 43(2): traffic disclosure withheld only on 40(21)(b),(c), 40(22)", convention.TrafficDisclosure, narrow},
+		{"art 40(21), 40(22), 40(9): mutual assistance", convention.MutualAssistance, []convention.Ground{
+			convention.NonConformity, convention.EssentialInterests, convention.DomesticLaw, convention.LegalSystem, convention.Discrimination, convention.NoDualCriminality,
+		}},
+		{"art 37: extradition", convention.Extradition, []convention.Ground{
+			convention.Discrimination, convention.NoDualCriminality, convention.Nationality, convention.NonConformity,
+		}},
+		{"art 50: freezing adds insufficient evidence and de minimis", convention.Freezing, []convention.Ground{
+			convention.NonConformity, convention.EssentialInterests, convention.DomesticLaw, convention.LegalSystem, convention.Discrimination, convention.NoDualCriminality,
+			convention.InsufficientEvidence, convention.DeMinimis,
+		}},
+		{"art 40(4): spontaneous information has no grounds", convention.Spontaneous, nil},
+		{"art 35: unknown kind", "subpoena", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []convention.Ground
+			for _, gs := range convention.GroundsFor(tt.kind) {
+				got = append(got, gs.Ground)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("GroundsFor(%s) = %v, want %v", tt.kind, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLookupGround(t *testing.T) {
+	tests := []struct {
+		name   string
+		ground convention.Ground
+		ref    convention.Ref
+		ok     bool
+	}{
+		{"art 40(21)(a): non-conformity", convention.NonConformity, convention.Art(40).Para(21).Sub("a"), true},
+		{"art 40(21)(b): essential interests", convention.EssentialInterests, convention.Art(40).Para(21).Sub("b"), true},
+		{"art 40(21)(c): domestic law", convention.DomesticLaw, convention.Art(40).Para(21).Sub("c"), true},
+		{"art 40(21)(d): legal system", convention.LegalSystem, convention.Art(40).Para(21).Sub("d"), true},
+		{"art 40(22): discrimination", convention.Discrimination, convention.Art(40).Para(22), true},
+		{"art 40(9): no dual criminality", convention.NoDualCriminality, convention.Art(40).Para(9), true},
+		{"art 37: nationality", convention.Nationality, convention.Art(37).Para(11).Unchecked(), true},
+		{"art 50: insufficient evidence", convention.InsufficientEvidence, convention.Art(50).Para(8).Unchecked(), true},
+		{"art 50: de minimis", convention.DeMinimis, convention.Art(50).Para(8).Unchecked(), true},
+		{"art 40(8): bank secrecy", convention.BankSecrecy, convention.Art(40).Para(8), true},
+		{"art 40(23): fiscal matters", convention.FiscalMatters, convention.Art(40).Para(23), true},
+		{"art 40(21): unknown ground", "bad_weather", convention.Ref{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gs, ok := convention.LookupGround(tt.ground)
+			if ok != tt.ok || gs.Ref != tt.ref {
+				t.Errorf("LookupGround(%q) = %+v, %v, want ref %#v, %v", tt.ground, gs, ok, tt.ref, tt.ok)
+			}
+			if ok && (gs.Ground != tt.ground || gs.Description == "") {
+				t.Errorf("LookupGround(%q) = %+v, want ground %q with a description", tt.ground, gs, tt.ground)
+			}
+		})
+	}
+}

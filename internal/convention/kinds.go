@@ -1,0 +1,301 @@
+package convention
+
+import "slices"
+
+// Kind names a kind of request under chapter V of the Convention.
+type Kind string
+
+// The request kinds of chapter V.
+const (
+	Preservation        Kind = "preservation"         // art. 42
+	TrafficDisclosure   Kind = "traffic_disclosure"   // art. 43
+	StoredDataAccess    Kind = "stored_data_access"   // art. 44
+	RealTimeTraffic     Kind = "real_time_traffic"    // art. 45
+	Interception        Kind = "interception"         // art. 46
+	MutualAssistance    Kind = "mutual_assistance"    // art. 40
+	Extradition         Kind = "extradition"          // art. 37
+	ProceedingsTransfer Kind = "proceedings_transfer" // art. 39
+	LawEnforcement      Kind = "law_enforcement"      // art. 47
+	JointInvestigation  Kind = "joint_investigation"  // art. 48
+	Freezing            Kind = "freezing"             // arts. 31, 49-50
+	Confiscation        Kind = "confiscation"         // arts. 31, 49-50
+	AssetReturn         Kind = "asset_return"         // art. 52
+	Spontaneous         Kind = "spontaneous"          // art. 40(4)-(5), art. 51
+	EmergencyDisclosure Kind = "emergency_disclosure" // art. 41
+)
+
+// Field is one item of content a request of some kind carries.
+type Field struct {
+	Name  string `json:"name"`
+	Label string `json:"label"`
+	// Required fields must be present and non-blank; the others are asked
+	// for "where possible" or "where applicable" by the Convention.
+	Required bool `json:"required"`
+	Ref      Ref  `json:"ref"`
+}
+
+// Spec is what the Convention says about one kind of request.
+type Spec struct {
+	Kind     Kind    `json:"kind"`
+	Title    string  `json:"title"`
+	Articles []Ref   `json:"articles"`
+	Fields   []Field `json:"fields"`
+	// OffenceRequired is set when the request must name the offence it
+	// concerns: an offence of arts. 7-17 or a serious crime (art. 2).
+	OffenceRequired bool `json:"offence_required"`
+	// Preserves is set for kinds whose execution keeps data preserved for
+	// a period with a deadline (art. 42).
+	Preserves bool `json:"preserves"`
+	// TwentyFourSeven is set for kinds the 24/7 point of contact handles
+	// directly (art. 41(3)(b) and (e)).
+	TwentyFourSeven bool `json:"twenty_four_seven"`
+	// RefusalGrounds lists the grounds on which a request of this kind may
+	// be refused.
+	RefusalGrounds []Ground `json:"refusal_grounds"`
+}
+
+// The contents of art. 40(15), shared by the kinds of mutual legal
+// assistance that do not list their own.
+var mlaContents = []Field{
+	{"requesting_authority", "Authority making the request", true, Art(40).Para(15).Sub("a")},
+	{"subject_matter", "Subject matter and nature of the investigation, prosecution or proceeding", true, Art(40).Para(15).Sub("b")},
+	{"conducting_authority", "Name and functions of the authority conducting it", true, Art(40).Para(15).Sub("b")},
+	{"facts_summary", "Summary of the relevant facts", true, Art(40).Para(15).Sub("c")},
+	{"assistance_sought", "Assistance sought and any particular procedure to follow", true, Art(40).Para(15).Sub("d")},
+	{"persons_concerned", "Identity, location and nationality of any person, item or account concerned", false, Art(40).Para(15).Sub("e")},
+	{"time_period", "Time period for which evidence is sought", false, Art(40).Para(15).Sub("f").Unchecked()},
+	{"purpose", "Purpose for which the evidence, information or action is sought", true, Art(40).Para(15).Sub("g")},
+}
+
+// The contents of arts. 45(3) and 46(3): real-time collection of traffic
+// data, and interception of content data "with the same contents".
+func realTimeContents(article int, data string) []Field {
+	a := Art(article).Para(3).Unchecked()
+	return []Field{
+		{"requesting_authority", "Authority making the request", true, a.Sub("a")},
+		{"facts_summary", "Main facts and nature of the investigation, prosecution or proceeding", true, a.Sub("b")},
+		{"target_data", "The electronic data for which " + data + " are needed and their relation to the offence", true, a.Sub("c")},
+		{"owner_or_location", "Any data identifying the owner or user of the data, or the location of the ICT system", false, a.Sub("d")},
+		{"justification", "Justification for the need to collect the " + data, true, a.Sub("e")},
+		{"collection_period", "Period of collection and why it is that long", true, a.Sub("f")},
+		// Intrusive measures must be bounded by the safeguards of art. 24.
+		{"safeguards", "Conditions and safeguards: proportionality, independent review, scope and duration", true, Art(24).Para(2)},
+	}
+}
+
+var specs = []Spec{
+	{
+		Kind:     Preservation,
+		Title:    "Expedited preservation of stored electronic data",
+		Articles: []Ref{Art(42), Art(41).Para(3).Sub("b")},
+		Fields: []Field{
+			{"requesting_authority", "Authority seeking preservation", true, Art(42).Para(2).Sub("a").Unchecked()},
+			{"facts_summary", "Brief summary of the facts of the offence", true, Art(42).Para(2).Sub("b").Unchecked()},
+			{"stored_data", "Stored electronic data to be preserved and their relation to the offence", true, Art(42).Para(2).Sub("c").Unchecked()},
+			{"custodian_or_location", "Information identifying the custodian of the data or the location of the ICT system", false, Art(42).Para(2).Sub("d").Unchecked()},
+			{"necessity", "Why preservation is necessary", true, Art(42).Para(2).Sub("e").Unchecked()},
+			{"follow_up_intent", "That a request for search, seizure or disclosure of the data will follow", true, Art(42).Para(2).Sub("f").Unchecked()},
+		},
+		OffenceRequired: true,
+		Preserves:       true,
+		TwentyFourSeven: true,
+		RefusalGrounds:  narrowGrounds,
+	},
+	{
+		Kind:     TrafficDisclosure,
+		Title:    "Expedited disclosure of preserved traffic data",
+		Articles: []Ref{Art(43)},
+		Fields: []Field{
+			{"requesting_authority", "Authority making the request", true, Art(43).Para(1)},
+			{"preservation_reference", "The preservation request under art. 42 whose execution revealed the service provider", true, Art(43).Para(1)},
+			{"traffic_data_sought", "Traffic data sought to identify the service provider and the path of the communication", true, Art(43).Para(1)},
+			{"facts_summary", "Brief summary of the facts of the offence", true, Art(42).Para(2).Sub("b").Unchecked()},
+		},
+		OffenceRequired: true,
+		TwentyFourSeven: true,
+		RefusalGrounds:  narrowGrounds,
+	},
+	{
+		Kind:     StoredDataAccess,
+		Title:    "Mutual legal assistance in accessing stored electronic data",
+		Articles: []Ref{Art(44), Art(40).Para(15)},
+		Fields: append(slices.Clone(mlaContents),
+			Field{"stored_data", "Stored electronic data to be searched, seized or disclosed, including data preserved under art. 42", true, Art(44).Para(1)},
+			Field{"vulnerability", "Why the data are particularly vulnerable to loss or modification, if expedition is sought", false, Art(44).Para(3).Unchecked()},
+			Field{"safeguards", "Conditions and safeguards: proportionality, independent review, scope and duration", true, Art(24).Para(2)},
+		),
+		OffenceRequired: true,
+		RefusalGrounds:  mlaGrounds,
+	},
+	{
+		Kind:            RealTimeTraffic,
+		Title:           "Mutual legal assistance in the real-time collection of traffic data",
+		Articles:        []Ref{Art(45)},
+		Fields:          realTimeContents(45, "traffic data"),
+		OffenceRequired: true,
+		RefusalGrounds:  mlaGrounds,
+	},
+	{
+		Kind:            Interception,
+		Title:           "Mutual legal assistance in the interception of content data",
+		Articles:        []Ref{Art(46)},
+		Fields:          realTimeContents(46, "content data"),
+		OffenceRequired: true,
+		RefusalGrounds:  mlaGrounds,
+	},
+	{
+		Kind:            MutualAssistance,
+		Title:           "Mutual legal assistance",
+		Articles:        []Ref{Art(40)},
+		Fields:          mlaContents,
+		OffenceRequired: true,
+		RefusalGrounds:  mlaGrounds,
+	},
+	{
+		Kind:     Extradition,
+		Title:    "Extradition",
+		Articles: []Ref{Art(37)},
+		Fields: []Field{
+			{"requesting_authority", "Authority making the request", true, Art(37)},
+			{"person", "Identity, nationality and likely location of the person sought", true, Art(37)},
+			{"facts_summary", "Summary of the facts of the offence", true, Art(37)},
+			{"warrant_or_judgment", "Arrest warrant or judgment on which the request rests", true, Art(37)},
+			{"dual_criminality", "How the conduct is a criminal offence under the law of both States", true, Art(37).Para(1)},
+			{"legal_basis", "Legal basis: this Convention or another treaty or law", true, Art(37).Para(4).Unchecked()},
+			{"provisional_arrest", "Whether provisional arrest is sought, and why it is urgent", false, Art(37).Para(9).Unchecked()},
+		},
+		OffenceRequired: true,
+		RefusalGrounds:  extraditionGrounds,
+	},
+	{
+		Kind:     ProceedingsTransfer,
+		Title:    "Transfer of criminal proceedings",
+		Articles: []Ref{Art(39)},
+		Fields: []Field{
+			{"requesting_authority", "Authority making the request", true, Art(39)},
+			{"subject_matter", "Proceedings to be transferred", true, Art(39)},
+			{"facts_summary", "Summary of the relevant facts", true, Art(39)},
+			{"persons_concerned", "Persons concerned", true, Art(39)},
+			{"reasons", "Why transfer is in the interests of the proper administration of justice", true, Art(39)},
+		},
+		OffenceRequired: true,
+		RefusalGrounds:  mlaGrounds,
+	},
+	{
+		Kind:     LawEnforcement,
+		Title:    "Law-enforcement cooperation",
+		Articles: []Ref{Art(47)},
+		Fields: []Field{
+			{"requesting_authority", "Agency making the request", true, Art(47).Para(1)},
+			{"information_sought", "Information or cooperation sought", true, Art(47).Para(1)},
+			{"facts_summary", "Summary of the relevant facts", true, Art(47).Para(1)},
+		},
+		RefusalGrounds: mlaGrounds,
+	},
+	{
+		Kind:     JointInvestigation,
+		Title:    "Joint investigation",
+		Articles: []Ref{Art(48)},
+		Fields: []Field{
+			{"requesting_authority", "Authority proposing the joint investigation", true, Art(48)},
+			{"subject_matter", "Matters under investigation", true, Art(48)},
+			{"proposed_arrangement", "Proposed parties, scope and duration of the joint investigative body", true, Art(48)},
+		},
+		OffenceRequired: true,
+		RefusalGrounds:  mlaGrounds,
+	},
+	{
+		Kind:     Freezing,
+		Title:    "Freezing or seizure of proceeds of crime",
+		Articles: []Ref{Art(31), Art(49), Art(50)},
+		Fields: []Field{
+			{"requesting_authority", "Authority making the request", true, Art(40).Para(15).Sub("a")},
+			{"facts_summary", "Statement of the facts relied upon", true, Art(50).Para(3).Sub("c").Unchecked()},
+			{"actions_requested", "Description of the actions requested", true, Art(50).Para(3).Sub("c").Unchecked()},
+			{"property", "Property to be frozen or seized: description and location", true, Art(50).Para(3).Sub("c").Unchecked()},
+			{"order", "Legally admissible copy of the order on which the request rests, where available", false, Art(50).Para(3).Sub("c").Unchecked()},
+		},
+		OffenceRequired: true,
+		RefusalGrounds:  assetGrounds,
+	},
+	{
+		Kind:     Confiscation,
+		Title:    "Confiscation of proceeds of crime",
+		Articles: []Ref{Art(31), Art(49), Art(50)},
+		Fields: []Field{
+			{"requesting_authority", "Authority making the request", true, Art(40).Para(15).Sub("a")},
+			{"facts_summary", "Statement of the facts relied upon", true, Art(50).Para(3).Sub("a").Unchecked()},
+			{"property", "Property to be confiscated: description, location and estimated value", true, Art(50).Para(3).Sub("a").Unchecked()},
+			{"confiscation_order", "For a foreign order: a legally admissible copy of it", false, Art(50).Para(3).Sub("b").Unchecked()},
+			{"extent_of_execution", "For a foreign order: the extent to which its execution is requested", false, Art(50).Para(3).Sub("b").Unchecked()},
+			{"third_party_notice", "For a foreign order: the notice given to bona fide third parties", false, Art(50).Para(3).Sub("b").Unchecked()},
+			{"order_is_final", "For a foreign order: that it is final", false, Art(50).Para(3).Sub("b").Unchecked()},
+		},
+		OffenceRequired: true,
+		RefusalGrounds:  assetGrounds,
+	},
+	{
+		Kind:     AssetReturn,
+		Title:    "Return of confiscated proceeds of crime",
+		Articles: []Ref{Art(52)},
+		Fields: []Field{
+			{"requesting_authority", "Authority making the request", true, Art(52)},
+			{"confiscation_reference", "The confiscation on which the return rests", true, Art(52).Para(1)},
+			{"property", "Confiscated property to be returned", true, Art(52).Para(1)},
+			{"victims_or_owners", "Victims to compensate or legitimate owners to return the property to", true, Art(52).Para(2).Unchecked()},
+			{"expenses", "Reasonable expenses to be deducted", false, Art(52).Para(3).Unchecked()},
+		},
+		OffenceRequired: true,
+		RefusalGrounds:  assetGrounds,
+	},
+	{
+		Kind:     Spontaneous,
+		Title:    "Spontaneous information",
+		Articles: []Ref{Art(40).Para(4), Art(40).Para(5), Art(51)},
+		Fields: []Field{
+			{"sending_authority", "Authority transmitting the information", true, Art(40).Para(4)},
+			{"information", "Information that could assist in undertaking or concluding inquiries and criminal proceedings", true, Art(40).Para(4)},
+		},
+	},
+	{
+		Kind:     EmergencyDisclosure,
+		Title:    "Emergency disclosure through the 24/7 network",
+		Articles: []Ref{Art(41).Para(3).Sub("e"), Art(2)},
+		Fields: []Field{
+			{"requesting_authority", "24/7 point of contact or authority making the request", true, Art(41).Para(1)},
+			{"emergency", "The significant and imminent risk to the life or safety of a natural person", true, Art(2).Unchecked()},
+			{"data_sought", "Electronic data needed to avert the emergency", true, Art(41).Para(3).Sub("e")},
+			{"custodian_or_location", "Service provider or location of the data, if known", false, Art(41).Para(3).Sub("b")},
+		},
+		TwentyFourSeven: true,
+		RefusalGrounds:  mlaGrounds,
+	},
+}
+
+// Kinds returns the specs of every kind of request, in the order of
+// chapter V as DESIGN.md lists them. The caller may not modify them.
+func Kinds() []Spec { return specs }
+
+// Lookup returns the spec of kind k, or false when k is no kind of
+// request under the Convention.
+func Lookup(k Kind) (Spec, bool) {
+	for _, s := range specs {
+		if s.Kind == k {
+			return s, true
+		}
+	}
+	return Spec{}, false
+}
+
+// Field returns the field of s named name.
+func (s Spec) Field(name string) (Field, bool) {
+	for _, f := range s.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// MainArticle is the article that chiefly governs s.
+func (s Spec) MainArticle() Ref { return s.Articles[0] }

@@ -1,0 +1,86 @@
+package convention
+
+import (
+	"slices"
+	"strconv"
+	"time"
+)
+
+// PreservationMinimumDays is the least period for which stored data are
+// preserved on request; once the follow-up request arrives, the data stay
+// preserved until it is decided (art. 42(7), as art. 29(7) of the Budapest
+// Convention).
+const PreservationMinimumDays = 60
+
+var preservationPeriod = Art(42).Para(7).Unchecked()
+
+// PreservationDeadline is the earliest date on which a preservation that
+// started at start may end.
+func PreservationDeadline(start time.Time) time.Time {
+	return start.AddDate(0, 0, PreservationMinimumDays)
+}
+
+// ValidatePreservationUntil checks a chosen end of preservation: at least
+// the minimum period after start, and after any current deadline when it
+// extends one. It compares calendar dates in UTC, as the treaty counts
+// days: an end on the date PreservationDeadline falls on is accepted
+// whatever the hour of start or until.
+func ValidatePreservationUntil(start, current, until time.Time) Problems {
+	if min := day(PreservationDeadline(start)); day(until).Before(min) {
+		return Problems{{Field: "preserve_until", Ref: preservationPeriod, Message: "preservation lasts at least " + strconv.Itoa(PreservationMinimumDays) + " days: until " + min.Format(time.DateOnly) + " or later"}}
+	}
+	if !current.IsZero() && !day(until).After(day(current)) {
+		return Problems{{Field: "preserve_until", Ref: preservationPeriod, Message: "an extension must end after the current deadline " + day(current).Format(time.DateOnly)}}
+	}
+	return nil
+}
+
+// Entry into force, art. 65.
+const (
+	// InstrumentsForEntryIntoForce is how many instruments of
+	// ratification, acceptance, approval or accession bring the Convention
+	// into force (art. 65(1)).
+	InstrumentsForEntryIntoForce = 40
+	// EntryIntoForceDays is the delay after the deposit of the 40th
+	// instrument (art. 65(1)).
+	EntryIntoForceDays = 90
+	// LaterPartyDays is the delay after a later instrument's deposit
+	// (art. 65(2), check).
+	LaterPartyDays = 30
+)
+
+// EntryIntoForceRef cites the rule.
+var EntryIntoForceRef = Art(65).Para(1)
+
+// EntryIntoForce returns the date on which the Convention enters into
+// force, given the deposit dates of the instruments that count toward it:
+// the 90th day after the 40th. It reports false while fewer than 40 have
+// been deposited. Callers must already have left out the instrument of a
+// regional economic integration organisation, which does not count in
+// addition to its members' (art. 65(1)).
+func EntryIntoForce(deposits []time.Time) (time.Time, bool) {
+	if len(deposits) < InstrumentsForEntryIntoForce {
+		return time.Time{}, false
+	}
+	sorted := slices.Clone(deposits)
+	slices.SortFunc(sorted, func(a, b time.Time) int { return a.Compare(b) })
+	return day(sorted[InstrumentsForEntryIntoForce-1]).AddDate(0, 0, EntryIntoForceDays), true
+}
+
+// EntryIntoForceFor returns when the Convention enters into force for a
+// party that deposits its instrument on deposit, given the general date:
+// the 30th day after its deposit, or the general date if that is later
+// (art. 65(2), check).
+func EntryIntoForceFor(deposit, general time.Time) time.Time {
+	own := day(deposit).AddDate(0, 0, LaterPartyDays)
+	if general.After(own) {
+		return day(general)
+	}
+	return own
+}
+
+// day truncates t to its calendar date in UTC: the treaty counts days.
+func day(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

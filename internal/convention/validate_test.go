@@ -1,0 +1,464 @@
+package convention_test
+
+import (
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"testing"
+
+	"entraide/internal/convention"
+)
+
+// want is one expected problem: its field, its provision, and a piece of
+// its message.
+type want struct {
+	field string
+	ref   convention.Ref
+	msg   string
+}
+
+func (w want) String() string {
+	return fmt.Sprintf("%s (%s%s) %q", w.field, w.ref, check(w.ref), w.msg)
+}
+
+func check(r convention.Ref) string {
+	if r.Check {
+		return ", check"
+	}
+	return ""
+}
+
+// assertProblems fails t unless got holds exactly the problems of ws, in
+// order, each with a message.
+func assertProblems(t *testing.T, call string, got convention.Problems, ws []want) {
+	t.Helper()
+	match := len(got) == len(ws)
+	for i := 0; match && i < len(ws); i++ {
+		match = got[i].Field == ws[i].field && got[i].Ref == ws[i].ref &&
+			got[i].Message != "" && strings.Contains(got[i].Message, ws[i].msg)
+	}
+	if match {
+		return
+	}
+	var gs []string
+	for _, p := range got {
+		gs = append(gs, fmt.Sprintf("%s (%s%s) %q", p.Field, p.Ref, check(p.Ref), p.Message))
+	}
+	t.Errorf("%s = %d problems %v, want %d problems %v", call, len(got), gs, len(ws), ws)
+}
+
+// complete returns the fields of a complete request of kind k: every
+// required field, and the optional ones too when all is set.
+func complete(t *testing.T, k convention.Kind, all bool) map[string]string {
+	t.Helper()
+	s, ok := convention.Lookup(k)
+	if !ok {
+		t.Fatalf("Lookup(%q) = _, false, want true", k)
+	}
+	fields := map[string]string{}
+	for _, f := range s.Fields {
+		if f.Required || all {
+			fields[f.Name] = "Text for " + f.Label
+		}
+	}
+	return fields
+}
+
+// with returns a copy of fields with the given name/value pairs set, or
+// deleted where the value is the deleted marker.
+func with(fields map[string]string, kv ...string) map[string]string {
+	out := maps.Clone(fields)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == deleted {
+			delete(out, kv[i])
+			continue
+		}
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+const deleted = "\x00deleted"
+
+var illegalAccess = []convention.Charge{{Article: 7}}
+
+func TestValidateCompleteRequest(t *testing.T) {
+	for _, tc := range kindCases {
+		for _, all := range []bool{false, true} {
+			name := tc.name + ": required fields only"
+			if all {
+				name = tc.name + ": every field"
+			}
+			t.Run(name, func(t *testing.T) {
+				fields := complete(t, tc.kind, all)
+				var charges []convention.Charge
+				if tc.offenceRequired {
+					charges = illegalAccess
+				}
+				if got := convention.Validate(tc.kind, fields, charges); got != nil {
+					t.Errorf("Validate(%s, %v, %v) = %v, want nil", tc.kind, fields, charges, got)
+				}
+			})
+		}
+	}
+}
+
+// Each required field of each kind, when missing or blank, gives exactly
+// one problem that names the field and cites the provision requiring it.
+func TestValidateEachRequiredField(t *testing.T) {
+	for _, s := range convention.Kinds() {
+		for _, f := range s.Fields {
+			if !f.Required {
+				continue
+			}
+			charges := illegalAccess
+			full := complete(t, s.Kind, true)
+			t.Run(f.Ref.String()+": "+string(s.Kind)+" without "+f.Name, func(t *testing.T) {
+				fields := with(full, f.Name, deleted)
+				got := convention.Validate(s.Kind, fields, charges)
+				assertProblems(t, "Validate("+string(s.Kind)+" without "+f.Name+")", got,
+					[]want{{"fields." + f.Name, f.Ref, "required"}})
+			})
+			t.Run(f.Ref.String()+": "+string(s.Kind)+" with blank "+f.Name, func(t *testing.T) {
+				fields := with(full, f.Name, " \t\n ")
+				got := convention.Validate(s.Kind, fields, charges)
+				assertProblems(t, "Validate("+string(s.Kind)+" with blank "+f.Name+")", got,
+					[]want{{"fields." + f.Name, f.Ref, "must not be blank"}})
+			})
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	mla := complete(t, convention.MutualAssistance, false)
+	preservation := complete(t, convention.Preservation, false)
+	rt := complete(t, convention.RealTimeTraffic, false)
+	spontaneous := complete(t, convention.Spontaneous, false)
+	longest := strings.Repeat("a", convention.MaxFieldLength)
+	tooLong := longest + "a"
+
+	tests := []struct {
+		name    string
+		kind    convention.Kind
+		fields  map[string]string
+		charges []convention.Charge
+		want    []want
+	}{
+		{
+			name: "art 40(15)(a): mutual assistance without requesting authority",
+			kind: convention.MutualAssistance, fields: with(mla, "requesting_authority", deleted), charges: illegalAccess,
+			want: []want{{"fields.requesting_authority", convention.Art(40).Para(15).Sub("a"), "required: authority making the request"}},
+		},
+		{
+			name: "art 40(15)(a),(c),(g): three missing fields give three problems",
+			kind: convention.MutualAssistance, fields: with(mla, "requesting_authority", deleted, "facts_summary", deleted, "purpose", deleted), charges: illegalAccess,
+			want: []want{
+				{"fields.requesting_authority", convention.Art(40).Para(15).Sub("a"), "required"},
+				{"fields.facts_summary", convention.Art(40).Para(15).Sub("c"), "required"},
+				{"fields.purpose", convention.Art(40).Para(15).Sub("g"), "required"},
+			},
+		},
+		{
+			name: "art 40(15): nil fields give one problem per required field",
+			kind: convention.MutualAssistance, fields: nil, charges: illegalAccess,
+			want: []want{
+				{"fields.requesting_authority", convention.Art(40).Para(15).Sub("a"), "required"},
+				{"fields.subject_matter", convention.Art(40).Para(15).Sub("b"), "required"},
+				{"fields.conducting_authority", convention.Art(40).Para(15).Sub("b"), "required"},
+				{"fields.facts_summary", convention.Art(40).Para(15).Sub("c"), "required"},
+				{"fields.assistance_sought", convention.Art(40).Para(15).Sub("d"), "required"},
+				{"fields.purpose", convention.Art(40).Para(15).Sub("g"), "required"},
+			},
+		},
+		{
+			name: "art 40(15)(e): blank optional field is accepted",
+			kind: convention.MutualAssistance, fields: with(mla, "persons_concerned", "  "), charges: illegalAccess,
+		},
+		{
+			name: "art 42(2)(c): preservation with blank stored data",
+			kind: convention.Preservation, fields: with(preservation, "stored_data", "\t \n"), charges: illegalAccess,
+			want: []want{{"fields.stored_data", convention.Art(42).Para(2).Sub("c").Unchecked(), "must not be blank"}},
+		},
+		{
+			name: "art 42(2)(e): preservation with empty necessity",
+			kind: convention.Preservation, fields: with(preservation, "necessity", ""), charges: illegalAccess,
+			want: []want{{"fields.necessity", convention.Art(42).Para(2).Sub("e").Unchecked(), "must not be blank"}},
+		},
+		{
+			name: "art 42: preservation with unknown field",
+			kind: convention.Preservation, fields: with(preservation, "colour", "blue"), charges: illegalAccess,
+			want: []want{{"fields.colour", convention.Art(42), "not a field of Expedited preservation of stored electronic data"}},
+		},
+		{
+			name: "art 40: unknown fields reported in name order",
+			kind: convention.MutualAssistance, fields: with(mla, "zeta", "z", "alpha", "a", "Purpose", "p"), charges: illegalAccess,
+			want: []want{
+				{"fields.Purpose", convention.Art(40), "not a field"},
+				{"fields.alpha", convention.Art(40), "not a field"},
+				{"fields.zeta", convention.Art(40), "not a field"},
+			},
+		},
+		{
+			name: "art 40: a field of another kind is unknown",
+			kind: convention.MutualAssistance, fields: with(mla, "stored_data", "the mailbox"), charges: illegalAccess,
+			want: []want{{"fields.stored_data", convention.Art(40), "not a field"}},
+		},
+		{
+			name: "art 40: empty field name is unknown",
+			kind: convention.MutualAssistance, fields: with(mla, "", "x"), charges: illegalAccess,
+			want: []want{{"fields.", convention.Art(40), "not a field"}},
+		},
+		{
+			name: "art 40(15)(c): field of exactly the maximum length",
+			kind: convention.MutualAssistance, fields: with(mla, "facts_summary", longest), charges: illegalAccess,
+		},
+		{
+			name: "art 40(15)(c): maximum length counts characters, not bytes",
+			kind: convention.MutualAssistance, fields: with(mla, "facts_summary", strings.Repeat("é", convention.MaxFieldLength)), charges: illegalAccess,
+		},
+		{
+			name: "art 40(15)(c): over-long field",
+			kind: convention.MutualAssistance, fields: with(mla, "facts_summary", tooLong), charges: illegalAccess,
+			want: []want{{"fields.facts_summary", convention.Art(40).Para(15).Sub("c"), "too long: " + strconv.Itoa(convention.MaxFieldLength+1) + " characters, at most " + strconv.Itoa(convention.MaxFieldLength)}},
+		},
+		{
+			name: "art 40(15)(e): over-long optional field",
+			kind: convention.MutualAssistance, fields: with(mla, "persons_concerned", tooLong), charges: illegalAccess,
+			want: []want{{"fields.persons_concerned", convention.Art(40).Para(15).Sub("e"), "too long"}},
+		},
+		{
+			name: "art 40(15)(d): invalid UTF-8",
+			kind: convention.MutualAssistance, fields: with(mla, "assistance_sought", "records \xff\xfe of the account"), charges: illegalAccess,
+			want: []want{{"fields.assistance_sought", convention.Art(40).Para(15).Sub("d"), "not valid UTF-8"}},
+		},
+		{
+			name: "art 40(15)(f): invalid UTF-8 in optional field",
+			kind: convention.MutualAssistance, fields: with(mla, "time_period", "\xc3"), charges: illegalAccess,
+			want: []want{{"fields.time_period", convention.Art(40).Para(15).Sub("f").Unchecked(), "not valid UTF-8"}},
+		},
+		{
+			name: "art 45(3)(c): over-long invalid UTF-8 gives both problems",
+			kind: convention.RealTimeTraffic, fields: with(rt, "target_data", strings.Repeat("\xff", convention.MaxFieldLength+1)), charges: illegalAccess,
+			want: []want{
+				{"fields.target_data", convention.Art(45).Para(3).Sub("c").Unchecked(), "too long"},
+				{"fields.target_data", convention.Art(45).Para(3).Sub("c").Unchecked(), "not valid UTF-8"},
+			},
+		},
+		{
+			name: "art 35: unknown kind",
+			kind: "subpoena", fields: mla, charges: illegalAccess,
+			want: []want{{"kind", convention.Art(35), `unknown kind of request "subpoena"`}},
+		},
+		{
+			name: "art 35: empty kind",
+			kind: "", fields: nil, charges: nil,
+			want: []want{{"kind", convention.Art(35), "unknown kind"}},
+		},
+		{
+			name: "art 35: kind names are case-sensitive",
+			kind: "Mutual_Assistance", fields: mla, charges: illegalAccess,
+			want: []want{{"kind", convention.Art(35), "unknown kind"}},
+		},
+		{
+			name: "arts 24(2), 45(3), 35(1), 2: every problem at once, in order",
+			kind: convention.RealTimeTraffic,
+			fields: with(rt,
+				"requesting_authority", deleted,
+				"facts_summary", " ",
+				"target_data", tooLong,
+				"justification", "\xff",
+				"safeguards", deleted,
+				"wiretap", "yes"),
+			charges: []convention.Charge{{Article: 6}, {Description: "tax evasion", MaxPenaltyYears: 3}},
+			want: []want{
+				{"fields.requesting_authority", convention.Art(45).Para(3).Sub("a").Unchecked(), "required"},
+				{"fields.facts_summary", convention.Art(45).Para(3).Sub("b").Unchecked(), "must not be blank"},
+				{"fields.target_data", convention.Art(45).Para(3).Sub("c").Unchecked(), "too long"},
+				{"fields.justification", convention.Art(45).Para(3).Sub("e").Unchecked(), "not valid UTF-8"},
+				{"fields.safeguards", convention.Art(24).Para(2), "required"},
+				{"fields.wiretap", convention.Art(45), "not a field"},
+				{"offences[0].article", convention.Art(35).Para(1), "article 6 establishes no offence"},
+				{"offences[1].max_penalty_years", convention.Art(2), "got 3"},
+			},
+		},
+		{
+			name: "art 40(4): spontaneous information needs no offence",
+			kind: convention.Spontaneous, fields: spontaneous, charges: nil,
+		},
+		{
+			name: "art 35(1): a named offence must be in scope even where none is required",
+			kind: convention.Spontaneous, fields: spontaneous, charges: []convention.Charge{{Article: 18}},
+			want: []want{{"offences[0].article", convention.Art(35).Para(1), "article 18 establishes no offence"}},
+		},
+		{
+			name: "art 35(1): mutual assistance without an offence",
+			kind: convention.MutualAssistance, fields: mla, charges: nil,
+			want: []want{{"offences", convention.Art(35).Para(1), "at least one offence"}},
+		},
+		{
+			name: "art 35(1): preservation with an empty list of offences",
+			kind: convention.Preservation, fields: preservation, charges: []convention.Charge{},
+			want: []want{{"offences", convention.Art(35).Para(1), "at least one offence"}},
+		},
+		{
+			name: "art 35(1): missing field and missing offence reported together",
+			kind: convention.Preservation, fields: with(preservation, "follow_up_intent", deleted), charges: nil,
+			want: []want{
+				{"fields.follow_up_intent", convention.Art(42).Para(2).Sub("f").Unchecked(), "required"},
+				{"offences", convention.Art(35).Para(1), "at least one offence"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := convention.Validate(tt.kind, tt.fields, tt.charges)
+			assertProblems(t, fmt.Sprintf("Validate(%s)", tt.name), got, tt.want)
+			if len(tt.want) == 0 && got != nil {
+				t.Errorf("Validate(%s) = %#v, want nil", tt.name, got)
+			}
+		})
+	}
+}
+
+func TestValidateDoesNotModifyFields(t *testing.T) {
+	fields := with(complete(t, convention.MutualAssistance, false), "purpose", " ", "extra", "x")
+	before := maps.Clone(fields)
+	convention.Validate(convention.MutualAssistance, fields, nil)
+	if !maps.Equal(fields, before) {
+		t.Errorf("Validate changed its fields to %v, want %v", fields, before)
+	}
+}
+
+func TestValidateOffences(t *testing.T) {
+	type tc struct {
+		name    string
+		kind    convention.Kind
+		charges []convention.Charge
+		want    []want
+	}
+	var tests []tc
+	for a := 7; a <= 17; a++ {
+		tests = append(tests, tc{
+			name:    fmt.Sprintf("art %d: offence of chapter II is in scope", a),
+			kind:    convention.MutualAssistance,
+			charges: []convention.Charge{{Article: a}},
+		})
+	}
+	tests = append(tests, []tc{
+		{
+			name: "art 6: human rights article establishes no offence", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{Article: 6}},
+			want:    []want{{"offences[0].article", convention.Art(35).Para(1), "article 6 establishes no offence"}},
+		},
+		{
+			name: "art 18: liability of legal persons is no offence", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{Article: 18}},
+			want:    []want{{"offences[0].article", convention.Art(35).Para(1), "article 18 establishes no offence"}},
+		},
+		{
+			name: "art 35(1): negative article", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{Article: -7}},
+			want:    []want{{"offences[0].article", convention.Art(35).Para(1), "article -7 establishes no offence"}},
+		},
+		{
+			name: "art 2: serious crime with a maximum of 4 years", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{Description: "drug trafficking", MaxPenaltyYears: 4}},
+		},
+		{
+			name: "art 2: serious crime with a maximum of 20 years", kind: convention.Extradition,
+			charges: []convention.Charge{{Description: "murder", MaxPenaltyYears: 20}},
+		},
+		{
+			name: "art 2: maximum of 3 years is no serious crime", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{Description: "petty theft", MaxPenaltyYears: 3}},
+			want:    []want{{"offences[0].max_penalty_years", convention.Art(2), "at least 4 years; got 3"}},
+		},
+		{
+			name: "art 2: serious crime without a penalty", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{Description: "fraud"}},
+			want:    []want{{"offences[0].max_penalty_years", convention.Art(2), "got 0"}},
+		},
+		{
+			name: "art 2: serious crime without a description", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{Description: "  ", MaxPenaltyYears: 10}},
+			want:    []want{{"offences[0].description", convention.Art(2), "describe the offence"}},
+		},
+		{
+			name: "art 2: empty charge", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{}},
+			want:    []want{{"offences[0].description", convention.Art(2), "describe the offence"}},
+		},
+		{
+			name: "art 13: offence of the Convention needs no penalty", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{Article: 13, MaxPenaltyYears: 1}},
+		},
+		{
+			name: "arts 7, 19, 2: each charge checked, indexed by position", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{Article: 7}, {Article: 19}, {Description: "extortion", MaxPenaltyYears: 4}, {Description: "insult", MaxPenaltyYears: 1}},
+			want: []want{
+				{"offences[1].article", convention.Art(35).Para(1), "article 19"},
+				{"offences[3].max_penalty_years", convention.Art(2), "got 1"},
+			},
+		},
+		{
+			name: "art 35(1): preservation needs an offence", kind: convention.Preservation,
+			want: []want{{"offences", convention.Art(35).Para(1), "at least one offence"}},
+		},
+		{
+			name: "art 35(1): extradition needs an offence", kind: convention.Extradition,
+			want: []want{{"offences", convention.Art(35).Para(1), "at least one offence"}},
+		},
+		{name: "art 40(4): spontaneous information needs no offence", kind: convention.Spontaneous},
+		{name: "art 47: law-enforcement cooperation needs no offence", kind: convention.LawEnforcement},
+		{name: "art 41: emergency disclosure needs no offence", kind: convention.EmergencyDisclosure},
+	}...)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fields := complete(t, tt.kind, false)
+			got := convention.Validate(tt.kind, fields, tt.charges)
+			assertProblems(t, fmt.Sprintf("Validate(%s, %+v)", tt.kind, tt.charges), got, tt.want)
+		})
+	}
+}
+
+func TestOffences(t *testing.T) {
+	got := convention.Offences()
+	if len(got) != 11 {
+		t.Fatalf("len(Offences()) = %d, want 11 (arts. 7-17)", len(got))
+	}
+	for i, o := range got {
+		if want := 7 + i; o.Article != want {
+			t.Errorf("Offences()[%d].Article = %d, want %d", i, o.Article, want)
+		}
+		if o.Name == "" {
+			t.Errorf("Offences()[%d].Name is empty, want a name", i)
+		}
+	}
+	tests := []struct {
+		name    string
+		article int
+		want    string
+		ok      bool
+	}{
+		{"art 6: no offence", 6, "", false},
+		{"art 7: illegal access", 7, "Illegal access", true},
+		{"art 8: illegal interception", 8, "Illegal interception", true},
+		{"art 11: misuse of devices", 11, "Misuse of devices", true},
+		{"art 16: non-consensual dissemination of intimate images", 16, "Non-consensual dissemination of intimate images", true},
+		{"art 17: laundering", 17, "Laundering of proceeds of crime", true},
+		{"art 18: no offence", 18, "", false},
+		{"art 0: no offence", 0, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, ok := convention.LookupOffence(tt.article)
+			if ok != tt.ok || o.Name != tt.want || (ok && o.Article != tt.article) {
+				t.Errorf("LookupOffence(%d) = %+v, %v, want {%d %q}, %v", tt.article, o, ok, tt.article, tt.want, tt.ok)
+			}
+		})
+	}
+	if convention.SeriousCrimeMinimumYears != 4 {
+		t.Errorf("SeriousCrimeMinimumYears = %d, want 4 (art. 2)", convention.SeriousCrimeMinimumYears)
+	}
+}

@@ -1,0 +1,126 @@
+package directory
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"entraide/internal/convention"
+)
+
+// TreatyStatus is where the Convention stands on a given day: how many have
+// signed, how many instruments count toward entry into force, and when it
+// enters into force in general and for each party (art. 65).
+type TreatyStatus struct {
+	Signatories int `json:"signatories"`
+	// Instruments counts the deposits toward entry into force: those of
+	// States only, as the REIO's does not count in addition to its
+	// members' (art. 65(1)).
+	Instruments    int        `json:"instruments"`
+	Required       int        `json:"required"`
+	EntryIntoForce *time.Time `json:"entry_into_force,omitempty"`
+	// InForce is set once the date of entry into force is on or before
+	// the day asked about.
+	InForce bool `json:"in_force"`
+	// Summary says it in one line: "not yet: 12 of 40", "enters into force
+	// on 2027-05-01" or "in force since 2027-05-01".
+	Summary string `json:"summary"`
+	// Parties lists every participant with a signature or an instrument,
+	// sorted by code; empty, not nil, when there are none.
+	Parties []PartyStatus `json:"parties"`
+}
+
+// PartyStatus is one participant's part in the Convention.
+type PartyStatus struct {
+	Code       string     `json:"code"`
+	Name       string     `json:"name"`
+	Signed     *time.Time `json:"signed,omitempty"`
+	Deposited  *time.Time `json:"deposited,omitempty"`
+	Instrument Instrument `json:"instrument,omitempty"`
+	// InForceFrom is when the Convention binds this party (art. 65(2)),
+	// known once the general date is; nil before, or without a deposit.
+	InForceFrom *time.Time `json:"in_force_from,omitempty"`
+	// Counts is set when its instrument counts toward entry into force:
+	// a State's deposit, not the REIO's (art. 65(1)).
+	Counts bool `json:"counts"`
+}
+
+// ComputeStatus works out the Convention's status on the calendar day of
+// asOf (in UTC) from records. It trusts records to have passed
+// ParseTreatyStatus or WriteTreatyStatus and never fails: a record for an
+// unknown code is left out, a later record for a code replaces an earlier
+// one, a date of deposit counts even without its instrument, and dates are
+// read as their UTC calendar day.
+func ComputeStatus(records []TreatyRecord, asOf time.Time) TreatyStatus {
+	t := participants()
+	latest := map[string]TreatyRecord{}
+	for _, r := range records {
+		if _, ok := t.exact(r.Code); ok {
+			latest[r.Code] = r
+		}
+	}
+	codes := make([]string, 0, len(latest))
+	var deposits []time.Time
+	st := TreatyStatus{Required: convention.InstrumentsForEntryIntoForce, Parties: []PartyStatus{}}
+	for code, r := range latest {
+		p, _ := t.exact(code)
+		if !r.Signed.IsZero() {
+			st.Signatories++
+		}
+		if counts(p, r) {
+			deposits = append(deposits, dateOf(r.Deposited))
+		}
+		if !r.Signed.IsZero() || !r.Deposited.IsZero() {
+			codes = append(codes, code)
+		}
+	}
+	st.Instruments = len(deposits)
+	slices.Sort(codes)
+
+	general, known := convention.EntryIntoForce(deposits)
+	switch {
+	case !known:
+		st.Summary = fmt.Sprintf("not yet: %d of %d", st.Instruments, st.Required)
+	case dateOf(asOf).Before(general):
+		st.EntryIntoForce = &general
+		st.Summary = "enters into force on " + general.Format(time.DateOnly)
+	default:
+		st.EntryIntoForce = &general
+		st.InForce = true
+		st.Summary = "in force since " + general.Format(time.DateOnly)
+	}
+
+	for _, code := range codes {
+		r := latest[code]
+		p, _ := t.exact(code)
+		ps := PartyStatus{
+			Code:       code,
+			Name:       p.Name(),
+			Signed:     datePtr(r.Signed),
+			Deposited:  datePtr(r.Deposited),
+			Instrument: r.Instrument,
+			Counts:     counts(p, r),
+		}
+		// The REIO becomes a party on the same terms as a State even
+		// though its instrument did not bring the Convention into force.
+		if known && !r.Deposited.IsZero() {
+			from := convention.EntryIntoForceFor(dateOf(r.Deposited), general)
+			ps.InForceFrom = &from
+		}
+		st.Parties = append(st.Parties, ps)
+	}
+	return st
+}
+
+// counts reports whether r's deposit counts toward the 40 (art. 65(1)).
+func counts(p Participant, r TreatyRecord) bool {
+	return !r.Deposited.IsZero() && p.Status != REIO
+}
+
+func datePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	d := dateOf(t)
+	return &d
+}

@@ -1,0 +1,266 @@
+// Package node is one State's installation of Entraide: it ties the
+// Convention's rules (convention, casework, directory) to the database
+// (store), and writes an audit record in the same transaction as every
+// change it makes. The API, the CLI and later the UI and the federation
+// all act through it, so each rule is enforced once.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"entraide/internal/auditlog"
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+	"entraide/internal/directory"
+	"entraide/internal/identity"
+	"entraide/internal/store"
+)
+
+// Node is a national node.
+type Node struct {
+	db   *store.DB
+	now  func() time.Time
+	home string
+	// hosted are the States whose views of requests this node holds: its
+	// home State and, until nodes federate, any State hosted beside it.
+	hosted []string
+}
+
+// Clock returns the current time; tests pass their own.
+type Clock func() time.Time
+
+// Open returns the node kept in db. It fails if the node was never
+// initialised.
+func Open(ctx context.Context, db *store.DB, clock Clock) (*Node, error) {
+	home, hosted, err := db.Node(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if clock == nil {
+		clock = time.Now
+	}
+	return &Node{db: db, now: func() time.Time { return clock().UTC() }, home: home, hosted: hosted}, nil
+}
+
+// Home is the State this node serves.
+func (n *Node) Home() string { return n.home }
+
+// Hosted lists the States whose views this node holds.
+func (n *Node) Hosted() []string { return slices.Clone(n.hosted) }
+
+// DB is the node's database.
+func (n *Node) DB() *store.DB { return n.db }
+
+// Admin is the node's administrator acting from the command line, with
+// direct access to the database.
+func (n *Node) Admin() casework.Actor {
+	return casework.Actor{ID: "cli", State: n.home, Role: identity.Administrator}
+}
+
+// ActorOf returns the actor a user acts as.
+func ActorOf(u identity.User) casework.Actor {
+	return casework.Actor{ID: u.ID, State: u.State, Role: u.Role}
+}
+
+// InitOptions says how to initialise a node.
+type InitOptions struct {
+	Home   string   // the State the node serves
+	Hosted []string // other States hosted beside it until nodes federate
+	Admin  identity.User
+}
+
+// Init creates a node in an empty database: its State, its first
+// administrator, a token for them, and the treaty status that ships with
+// Entraide. It returns the token, which is shown once and never stored.
+func Init(ctx context.Context, db *store.DB, opt InitOptions, clock Clock) (token string, err error) {
+	if clock == nil {
+		clock = time.Now
+	}
+	now := clock().UTC()
+	var ps convention.Problems
+	home, ok := directory.LookupParticipant(opt.Home)
+	if !ok || home.Status == directory.REIO {
+		ps = append(ps, convention.Problem{Field: "state", Ref: convention.Art(40).Para(13), Message: fmt.Sprintf("%q is not a State (ISO 3166-1 alpha-3 code, e.g. FRA)", opt.Home)})
+	}
+	var hosted []string
+	for _, code := range opt.Hosted {
+		p, ok := directory.LookupParticipant(code)
+		if !ok || p.Status == directory.REIO {
+			ps = append(ps, convention.Problem{Field: "host", Ref: convention.Art(40).Para(13), Message: fmt.Sprintf("%q is not a State", code)})
+			continue
+		}
+		if p.Code != home.Code && !slices.Contains(hosted, p.Code) {
+			hosted = append(hosted, p.Code)
+		}
+	}
+	admin := opt.Admin
+	admin.State, admin.Role, admin.CreatedAt = home.Code, identity.Administrator, now
+	ps = append(ps, validateUser(admin)...)
+	if len(ps) > 0 {
+		return "", ps
+	}
+	token, digest := identity.NewToken()
+	system := casework.Actor{ID: "cli", State: home.Code, Role: identity.Administrator}
+	err = db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.InitNode(ctx, home.Code, hosted, now); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, home.Code, system, now, "node.init", "node/"+home.Code, map[string]any{"home": home.Code, "hosted": hosted}); err != nil {
+			return err
+		}
+		for _, r := range directory.EmbeddedTreatyStatus() {
+			if err := tx.PutTreatyRecord(ctx, r, now); err != nil {
+				return err
+			}
+		}
+		if err := audit(ctx, tx, home.Code, system, now, "treaty.seed", "treaty", map[string]any{"records": len(directory.EmbeddedTreatyStatus())}); err != nil {
+			return err
+		}
+		return addUser(ctx, tx, home.Code, system, admin, digest, "initial administrator token", now)
+	})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+func validateUser(u identity.User) convention.Problems {
+	var ps convention.Problems
+	ref := convention.Art(40).Para(13)
+	if err := identity.ValidateUserID(u.ID); err != nil {
+		ps = append(ps, convention.Problem{Field: "id", Ref: ref, Message: err.Error()})
+	}
+	if strings.TrimSpace(u.Name) == "" || len(u.Name) > 200 {
+		ps = append(ps, convention.Problem{Field: "name", Ref: ref, Message: "the official's full name, 1-200 characters"})
+	}
+	if _, err := identity.ParseRole(string(u.Role)); err != nil {
+		ps = append(ps, convention.Problem{Field: "role", Ref: ref, Message: err.Error()})
+	}
+	if len(u.Email) > 254 {
+		ps = append(ps, convention.Problem{Field: "email", Ref: ref, Message: "too long"})
+	}
+	return ps
+}
+
+func addUser(ctx context.Context, tx *store.Tx, node string, by casework.Actor, u identity.User, digest, label string, now time.Time) error {
+	if err := tx.InsertUser(ctx, u); err != nil {
+		return err
+	}
+	if err := audit(ctx, tx, node, by, now, "user.add", "user/"+u.ID, map[string]any{"id": u.ID, "name": u.Name, "state": u.State, "role": u.Role}); err != nil {
+		return err
+	}
+	if digest == "" {
+		return nil
+	}
+	return insertToken(ctx, tx, node, by, u.ID, digest, label, now)
+}
+
+func insertToken(ctx context.Context, tx *store.Tx, node string, by casework.Actor, userID, digest, label string, now time.Time) error {
+	if err := tx.InsertToken(ctx, digest, userID, label, now); err != nil {
+		return err
+	}
+	// The digest is not a secret, but the log has no use for it: the
+	// label and the first characters identify the token to an auditor.
+	return audit(ctx, tx, node, by, now, "token.create", "user/"+userID, map[string]any{"label": label, "digest_prefix": digest[:8]})
+}
+
+// audit writes the audit record of a change inside the transaction that
+// makes it.
+func audit(ctx context.Context, tx *store.Tx, node string, by casework.Actor, now time.Time, action, subject string, detail any) error {
+	_, err := tx.Audit(ctx, auditlog.Record{At: now, Node: node, ActorState: by.State, Actor: by.ID, Action: action, Subject: subject, Detail: detail})
+	return err
+}
+
+// ErrUnauthenticated is returned for a missing, malformed or unknown token.
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// Authenticate returns the official a token belongs to.
+func (n *Node) Authenticate(ctx context.Context, token string) (identity.User, error) {
+	if identity.CheckTokenForm(token) != nil {
+		return identity.User{}, ErrUnauthenticated
+	}
+	u, err := n.db.UserByTokenDigest(ctx, identity.Digest(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return u, ErrUnauthenticated
+	}
+	return u, err
+}
+
+// AddUser adds an official of a State this node hosts.
+func (n *Node) AddUser(ctx context.Context, by casework.Actor, u identity.User) (identity.User, error) {
+	if !by.Role.Can(identity.ManageUsers) {
+		return u, forbidden("role", "the %s role may not add officials", by.Role)
+	}
+	if u.State == "" {
+		u.State = n.home
+	}
+	u.CreatedAt = n.now()
+	ps := validateUser(u)
+	if p, ok := directory.LookupParticipant(u.State); ok {
+		u.State = p.Code
+	}
+	if !slices.Contains(n.hosted, u.State) {
+		ps = append(ps, convention.Problem{Field: "state", Ref: convention.Art(40).Para(13), Message: fmt.Sprintf("%q is not a State this node serves (%s)", u.State, strings.Join(n.hosted, ", "))})
+	}
+	if len(ps) > 0 {
+		return u, ps
+	}
+	err := n.db.Tx(ctx, func(tx *store.Tx) error { return addUser(ctx, tx, n.home, by, u, "", "", u.CreatedAt) })
+	return u, err
+}
+
+// CreateToken makes a new API token for an official and returns it; it is
+// never shown again.
+func (n *Node) CreateToken(ctx context.Context, by casework.Actor, userID, label string) (string, error) {
+	if !by.Role.Can(identity.ManageUsers) {
+		return "", forbidden("role", "the %s role may not create tokens", by.Role)
+	}
+	if len(label) > 200 {
+		return "", convention.Problems{{Field: "label", Ref: convention.Art(40).Para(13), Message: "too long: at most 200 characters"}}
+	}
+	if _, err := n.db.User(ctx, userID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return "", convention.Problems{{Field: "user", Ref: convention.Art(40).Para(13), Message: fmt.Sprintf("no official %q on this node", userID)}}
+		}
+		return "", err
+	}
+	token, digest := identity.NewToken()
+	err := n.db.Tx(ctx, func(tx *store.Tx) error { return insertToken(ctx, tx, n.home, by, userID, digest, label, n.now()) })
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// Users lists the node's officials, for an administrator.
+func (n *Node) Users(ctx context.Context, by casework.Actor) ([]identity.User, error) {
+	if !by.Role.Can(identity.ManageUsers) {
+		return nil, forbidden("role", "the %s role may not list officials", by.Role)
+	}
+	return n.db.Users(ctx)
+}
+
+// AuditLog returns audit records after seq after, for auditors and
+// administrators.
+func (n *Node) AuditLog(ctx context.Context, by casework.Actor, after int64, limit int) ([]store.AuditEntry, error) {
+	if !by.Role.Can(identity.ReadAuditLog) {
+		return nil, forbidden("role", "the %s role may not read the audit log", by.Role)
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	return n.db.AuditLog(ctx, after, limit)
+}
+
+func forbidden(field, format string, args ...any) error {
+	return &casework.Error{Kind: casework.ErrForbidden, Problems: convention.Problems{{Field: field, Ref: convention.Art(40).Para(13), Message: fmt.Sprintf(format, args...)}}}
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -1,0 +1,187 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+	"entraide/internal/store"
+)
+
+// ErrNoRoute is returned when a request is sent to a State whose node this
+// one does not know.
+var ErrNoRoute = errors.New("no route to the requested State")
+
+// CreateRequest drafts a request from by's State. The contents must
+// conform to the Convention; every problem is returned at once as
+// convention.Problems.
+func (n *Node) CreateRequest(ctx context.Context, by casework.Actor, d casework.Contents) (*casework.Request, error) {
+	if err := casework.CanDraft(d.Kind, by); err != nil {
+		return nil, err
+	}
+	if ps := d.Validate(by.State); len(ps) > 0 {
+		return nil, ps
+	}
+	now := n.now()
+	r := casework.New(d, newID(), by.State, by.ID, now)
+	err := n.db.Tx(ctx, func(tx *store.Tx) error {
+		if r.FollowUpOf != "" {
+			p, err := tx.RequestForUpdate(ctx, by.State, r.FollowUpOf)
+			if errors.Is(err, casework.ErrNotFound) {
+				return convention.Problems{{Field: "follow_up_of", Ref: convention.Art(42), Message: "no preservation " + r.FollowUpOf + " among your State's requests"}}
+			}
+			if err != nil {
+				return err
+			}
+			if p.Kind != convention.Preservation || p.RequestedState != r.RequestedState {
+				return convention.Problems{{Field: "follow_up_of", Ref: convention.Art(42), Message: "request " + p.ID + " is not a preservation asked of " + r.RequestedState}}
+			}
+		}
+		if err := tx.InsertRequest(ctx, &r); err != nil {
+			return err
+		}
+		e := casework.Event{RequestID: r.ID, At: now, Actor: by.ID, ActorState: by.State, Action: casework.Create, To: casework.Draft}
+		if err := tx.AppendEvent(ctx, r.Holder, e); err != nil {
+			return err
+		}
+		return audit(ctx, tx, n.home, by, now, "request.create", "request/"+r.ID, map[string]any{
+			"kind": r.Kind, "requesting_state": r.RequestingState, "requested_state": r.RequestedState, "urgency": r.Urgency})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Request returns by's State's view of request id and its timeline.
+func (n *Node) Request(ctx context.Context, by casework.Actor, id string) (*casework.Request, []casework.Event, error) {
+	r, err := n.db.Request(ctx, by.State, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !casework.CanRead(r, by) {
+		// A role that may not read requests learns nothing of their
+		// existence either.
+		return nil, nil, casework.ErrNotFound
+	}
+	events, err := n.db.Timeline(ctx, by.State, id)
+	return r, events, err
+}
+
+// Requests lists by's State's views of requests.
+func (n *Node) Requests(ctx context.Context, by casework.Actor, f store.Filter) (store.Page, error) {
+	if !casework.CanRead(&casework.Request{Holder: by.State}, by) {
+		return store.Page{}, forbidden("role", "the %s role may not read requests", by.Role)
+	}
+	return n.db.Requests(ctx, by.State, f)
+}
+
+// Transition moves request id as t asks, on behalf of by. The change, its
+// timeline event and its audit record are written in one transaction; the
+// other State's view moves with it when this node holds it too.
+func (n *Node) Transition(ctx context.Context, by casework.Actor, id string, t casework.Transition) (*casework.Request, error) {
+	var out *casework.Request
+	err := n.db.Tx(ctx, func(tx *store.Tx) error {
+		r, err := tx.RequestForUpdate(ctx, by.State, id)
+		if err != nil {
+			return err
+		}
+		now := n.now()
+		e, err := casework.Decide(r, t, by, now)
+		if err != nil {
+			return err
+		}
+		counterpart := r.RequestedState
+		if r.SideOf(by.State) == casework.Requested {
+			counterpart = r.RequestingState
+		}
+		if t.Action == casework.Send {
+			out, err = n.send(ctx, tx, r, e, by)
+			return err
+		}
+		if err := n.record(ctx, tx, by, r, e); err != nil {
+			return err
+		}
+		if err := n.mirror(ctx, tx, counterpart, e); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// send records the sending of r, hands it to the requested State and links
+// the preservation it follows up, if any.
+func (n *Node) send(ctx context.Context, tx *store.Tx, r *casework.Request, sent casework.Event, by casework.Actor) (*casework.Request, error) {
+	if !slices.Contains(n.hosted, r.RequestedState) {
+		return nil, &casework.Error{Kind: ErrNoRoute, Problems: convention.Problems{{Field: "requested_state", Ref: convention.Art(40).Para(13),
+			Message: fmt.Sprintf("no node of %s is known to this node: it cannot be sent until %s's node is added as a peer", r.RequestedState, r.RequestedState)}}}
+	}
+	if err := n.record(ctx, tx, by, r, sent); err != nil {
+		return nil, err
+	}
+	// The requested State's node holds its own view, built from the
+	// request as sent; here it lives beside ours.
+	view := casework.CounterpartView(*r)
+	view.Version = 1
+	delivered := casework.Event{RequestID: r.ID, At: sent.At, Actor: "system", ActorState: r.RequestedState, Action: casework.Deliver, From: casework.Sent, To: casework.Received}
+	casework.ApplyEvent(&view, delivered)
+	if err := tx.InsertRequest(ctx, &view); err != nil {
+		return nil, err
+	}
+	for _, e := range []casework.Event{sent, delivered} {
+		if err := tx.AppendEvent(ctx, view.Holder, e); err != nil {
+			return nil, err
+		}
+	}
+	if err := n.record(ctx, tx, casework.System(r.RequestedState), r, delivered); err != nil {
+		return nil, err
+	}
+	if r.FollowUpOf == "" {
+		return r, nil
+	}
+	p, err := tx.RequestForUpdate(ctx, by.State, r.FollowUpOf)
+	if err != nil {
+		return nil, fmt.Errorf("preservation %s followed up by %s: %w", r.FollowUpOf, r.ID, err)
+	}
+	link, err := casework.FollowUpEvent(p, r, by, sent.At)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.record(ctx, tx, by, p, link); err != nil {
+		return nil, err
+	}
+	return r, n.mirror(ctx, tx, p.RequestedState, link)
+}
+
+// record applies e to r, stores both, and audits the change.
+func (n *Node) record(ctx context.Context, tx *store.Tx, by casework.Actor, r *casework.Request, e casework.Event) error {
+	read := r.Version
+	casework.ApplyEvent(r, e)
+	if err := tx.UpdateRequest(ctx, r, read); err != nil {
+		return err
+	}
+	if err := tx.AppendEvent(ctx, r.Holder, e); err != nil {
+		return err
+	}
+	return audit(ctx, tx, n.home, by, e.At, "request."+string(e.Action), "request/"+r.ID+"@"+r.Holder, e)
+}
+
+// mirror moves holder's view of e's request, if this node holds it.
+func (n *Node) mirror(ctx context.Context, tx *store.Tx, holder string, e casework.Event) error {
+	if !slices.Contains(n.hosted, holder) {
+		return nil
+	}
+	v, err := tx.RequestForUpdate(ctx, holder, e.RequestID)
+	if errors.Is(err, casework.ErrNotFound) {
+		return nil // a draft the other State has not received
+	}
+	if err != nil {
+		return err
+	}
+	return n.record(ctx, tx, casework.Actor{ID: e.Actor, State: e.ActorState}, v, e)
+}

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"entraide/internal/identity"
+)
+
+// InitNode records the State the node serves and the States whose views
+// it holds. It fails with ErrExists on a node already initialised.
+func (tx *Tx) InitNode(ctx context.Context, home string, hosted []string, at time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO node (id, home_state, created_at) VALUES (1, ?, ?)`), home, formatTime(at))
+	if isUniqueViolation(err) {
+		return fmt.Errorf("node already initialised: %w", ErrExists)
+	}
+	if err != nil {
+		return err
+	}
+	for _, code := range append([]string{home}, hosted...) {
+		if _, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO hosted_states (code) VALUES (?) ON CONFLICT (code) DO NOTHING`), code); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Node returns the home State and every State whose views this node holds.
+// It fails with ErrNotFound before init.
+func (db *DB) Node(ctx context.Context) (home string, hosted []string, err error) {
+	err = db.read.QueryRowContext(ctx, `SELECT home_state FROM node WHERE id = 1`).Scan(&home)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, fmt.Errorf("node not initialised (run entraide init): %w", ErrNotFound)
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT code FROM hosted_states ORDER BY code`)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return "", nil, err
+		}
+		hosted = append(hosted, c)
+	}
+	return home, hosted, rows.Err()
+}
+
+// InsertUser adds an official. It fails with ErrExists if the id is taken.
+func (tx *Tx) InsertUser(ctx context.Context, u identity.User) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO users (id, name, email, state, role, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+		u.ID, u.Name, u.Email, u.State, string(u.Role), formatTime(u.CreatedAt))
+	if isUniqueViolation(err) {
+		return fmt.Errorf("user %q: %w", u.ID, ErrExists)
+	}
+	return err
+}
+
+// User returns the official with id, or ErrNotFound.
+func (db *DB) User(ctx context.Context, id string) (identity.User, error) {
+	return scanUser(db.read.QueryRowContext(ctx, db.bind(`SELECT id, name, email, state, role, created_at FROM users WHERE id = ?`), id))
+}
+
+// Users lists the officials, by id.
+func (db *DB) Users(ctx context.Context) ([]identity.User, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, email, state, role, created_at FROM users ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	users := []identity.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, rows.Err()
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanUser(row scanner) (identity.User, error) {
+	var u identity.User
+	var role, created string
+	if err := row.Scan(&u.ID, &u.Name, &u.Email, &u.State, &role, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return u, ErrNotFound
+		}
+		return u, err
+	}
+	u.Role = identity.Role(role)
+	var err error
+	u.CreatedAt, err = parseTime(created)
+	return u, err
+}
+
+// InsertToken stores the digest of a new token for user.
+func (tx *Tx) InsertToken(ctx context.Context, digest, userID, label string, at time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO tokens (digest, user_id, label, created_at) VALUES (?, ?, ?, ?)`), digest, userID, label, formatTime(at))
+	return err
+}
+
+// UserByTokenDigest returns the official a token digest belongs to, or
+// ErrNotFound.
+func (db *DB) UserByTokenDigest(ctx context.Context, digest string) (identity.User, error) {
+	return scanUser(db.read.QueryRowContext(ctx, db.bind(`SELECT u.id, u.name, u.email, u.state, u.role, u.created_at
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?`), digest))
+}
