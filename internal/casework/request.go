@@ -84,18 +84,18 @@ type Request struct {
 	// substance confidential (art. 40(20)).
 	Confidential bool `json:"confidential"`
 	// UseLimitation restricts the use of what is obtained (art. 40(19)).
-	UseLimitation string               `json:"use_limitation,omitempty"`
-	Fields        map[string]string    `json:"fields"`
-	Offences      []convention.Charge  `json:"offences"`
-	Attachments   []Attachment         `json:"attachments"`
-	FollowUpOf    string               `json:"follow_up_of,omitempty"`
-	Preservation  *PreservationPeriod  `json:"preservation,omitempty"`
-	Conditions    string               `json:"conditions,omitempty"` // accepted in consultation; they bind (art. 40(27))
-	Refusal       *Refusal             `json:"refusal,omitempty"`
-	CreatedBy     string               `json:"created_by"`
-	CreatedAt     time.Time            `json:"created_at"`
-	UpdatedAt     time.Time            `json:"updated_at"`
-	Version       int                  `json:"version"`
+	UseLimitation string              `json:"use_limitation,omitempty"`
+	Fields        map[string]string   `json:"fields"`
+	Offences      []convention.Charge `json:"offences"`
+	Attachments   []Attachment        `json:"attachments"`
+	FollowUpOf    string              `json:"follow_up_of,omitempty"`
+	Preservation  *PreservationPeriod `json:"preservation,omitempty"`
+	Conditions    string              `json:"conditions,omitempty"` // accepted in consultation; they bind (art. 40(27))
+	Refusal       *Refusal            `json:"refusal,omitempty"`
+	CreatedBy     string              `json:"created_by"`
+	CreatedAt     time.Time           `json:"created_at"`
+	UpdatedAt     time.Time           `json:"updated_at"`
+	Version       int                 `json:"version"`
 }
 
 // PreservationPeriod is how long requested data stay preserved (art. 42).

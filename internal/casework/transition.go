@@ -30,8 +30,8 @@ const (
 	ExecutePartially Action = "execute_partially"
 	Withdraw         Action = "withdraw"
 	Close            Action = "close"
-	Extend           Action = "extend"           // a preservation's deadline moves later
-	LinkFollowUp     Action = "link_follow_up"   // a preservation is followed up; it stays preserved
+	Extend           Action = "extend"         // a preservation's deadline moves later
+	LinkFollowUp     Action = "link_follow_up" // a preservation is followed up; it stays preserved
 )
 
 // rule says who may take an action and in which states.

@@ -111,7 +111,7 @@ func TestParseParticipantsRejects(t *testing.T) {
 	}{
 		{"empty", "", "header"},
 		{"wrong header", "code,alpha2\n", "header"},
-		{"short row", h + "FRA,FR,member\n", "wrong number of fields"},
+		{"short row", h + "FRA,FR,member\n", "number of fields"},
 		{"bad alpha-3", h + "FR,FR,member,a,b,c,d,e,f\n", "alpha-3"},
 		{"bad status", h + "FRA,FR,state,a,b,c,d,e,f\n", "status"},
 		{"missing name", h + "FRA,FR,member,a,b,,d,e,f\n", `"es"`},

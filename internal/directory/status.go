@@ -53,16 +53,16 @@ type PartyStatus struct {
 // read as their UTC calendar day.
 func ComputeStatus(records []TreatyRecord, asOf time.Time) TreatyStatus {
 	t := participants()
-	latest := map[string]TreatyRecord{}
+	byCode := map[string]TreatyRecord{}
 	for _, r := range records {
 		if _, ok := t.exact(r.Code); ok {
-			latest[r.Code] = r
+			byCode[r.Code] = r
 		}
 	}
-	codes := make([]string, 0, len(latest))
+	codes := make([]string, 0, len(byCode))
 	var deposits []time.Time
 	st := TreatyStatus{Required: convention.InstrumentsForEntryIntoForce, Parties: []PartyStatus{}}
-	for code, r := range latest {
+	for code, r := range byCode {
 		p, _ := t.exact(code)
 		if !r.Signed.IsZero() {
 			st.Signatories++
@@ -91,7 +91,7 @@ func ComputeStatus(records []TreatyRecord, asOf time.Time) TreatyStatus {
 	}
 
 	for _, code := range codes {
-		r := latest[code]
+		r := byCode[code]
 		p, _ := t.exact(code)
 		ps := PartyStatus{
 			Code:       code,

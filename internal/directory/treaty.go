@@ -64,7 +64,8 @@ const (
 	// MaxTreatyStatusBytes bounds a whole file, comments included.
 	MaxTreatyStatusBytes = 4 << 20
 	// MaxParseErrors bounds the problems one parse reports: past it, the
-	// parser stops reading and says so in a last ParseError.
+	// parser stops checking and says so in a last ParseError (followed only
+	// by one saying there are too many rows, if there are).
 	MaxParseErrors = 100
 	// MaxPlaceBytes bounds the place of signature.
 	MaxPlaceBytes = 200
@@ -198,15 +199,24 @@ func ParseTreatyStatus(r io.Reader) ([]TreatyRecord, error) {
 
 	records := []TreatyRecord{}
 	seen := map[string]int{}
-	for rows := 1; !c.full; rows++ {
+	for rows := 1; ; rows++ {
 		fields, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if rows > MaxTreatyStatusRows {
-			line := csvLine(cr, err)
-			c.add(ParseError{Line: line, Msg: fmt.Sprintf("more than %d data rows", MaxTreatyStatusRows)})
+			// Said even past MaxParseErrors: it is the one problem that
+			// explains the others away.
+			c.errs = append(c.errs, ParseError{Line: csvLine(cr, err), Msg: fmt.Sprintf("more than %d data rows", MaxTreatyStatusRows)})
 			break
+		}
+		if c.full {
+			// Keep counting rows, cheaply, in case there are too many.
+			continue
+		}
+		if errors.Is(err, csv.ErrFieldCount) {
+			c.add(ParseError{Line: csvLine(cr, err), Msg: fmt.Sprintf("has %d fields; want %d: %s", len(fields), numColumns, TreatyStatusHeader)})
+			continue
 		}
 		if err != nil {
 			c.add(csvProblem(err))
@@ -241,9 +251,6 @@ func csvProblem(err error) ParseError {
 	if !ok {
 		return ParseError{Line: 1, Msg: err.Error()}
 	}
-	if errors.Is(pe.Err, csv.ErrFieldCount) {
-		return ParseError{Line: pe.StartLine, Msg: fmt.Sprintf("has the wrong number of fields; want %d: %s", numColumns, TreatyStatusHeader)}
-	}
 	msg := fmt.Sprintf("%v (byte %d)", pe.Err, pe.Column)
 	if pe.StartLine != pe.Line {
 		msg += fmt.Sprintf(", in the row that starts on line %d", pe.StartLine)
@@ -254,7 +261,7 @@ func csvProblem(err error) ParseError {
 // checker gathers problems up to MaxParseErrors.
 type checker struct {
 	errs ParseErrors
-	full bool // set once MaxParseErrors is reached: stop reading
+	full bool // set once MaxParseErrors is reached: stop checking
 }
 
 const maxValueBytes = 64
@@ -264,7 +271,7 @@ func (c *checker) add(e ParseError) {
 		return
 	}
 	if len(c.errs) == MaxParseErrors {
-		c.errs = append(c.errs, ParseError{Line: e.Line, Msg: fmt.Sprintf("more than %d problems; stopped reading here", MaxParseErrors)})
+		c.errs = append(c.errs, ParseError{Line: e.Line, Msg: fmt.Sprintf("more than %d problems; not checking further", MaxParseErrors)})
 		c.full = true
 		return
 	}

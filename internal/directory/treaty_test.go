@@ -210,7 +210,7 @@ func TestParseTreatyStatusRejects(t *testing.T) {
 	var many strings.Builder
 	many.WriteString(hdr)
 	for range MaxTreatyStatusRows + 1 {
-		many.WriteString("FRA,France,state,2025-10-25,,,\n") // duplicates too, but the limit stops first
+		many.WriteString("FRA,France,state,2025-10-25,,,\n") // duplicates too: the limit comes last
 	}
 	tests := []struct {
 		name  string
@@ -252,14 +252,14 @@ func TestParseTreatyStatusRejects(t *testing.T) {
 		{"place too long", hdr + "FRA,France,state,2025-10-25," + strings.Repeat("a", MaxPlaceBytes+1) + ",,\n", []at{{2, "signed_at"}}, "longer than 200"},
 		{"nothing done", hdr + "FRA,France,state,,,,\n", []at{{2, ""}}, "neither a signature nor an instrument"},
 		{"duplicate code", hdr + "FRA,France,state,2025-10-25,,,\n# c\nFRA,France,state,2025-10-26,,,\n", []at{{4, "code"}}, "first on line 2"},
-		{"six fields", hdr + "FRA,France,state,2025-10-25,,\n", []at{{2, ""}}, "wrong number of fields"},
-		{"eight fields", hdr + "FRA,France,state,2025-10-25,,,,\n", []at{{2, ""}}, "wrong number of fields"},
+		{"six fields", hdr + "FRA,France,state,2025-10-25,,\n", []at{{2, ""}}, "has 6 fields; want 7"},
+		{"eight fields", hdr + "FRA,France,state,2025-10-25,,,,\n", []at{{2, ""}}, "has 8 fields; want 7"},
 		{"bare quote", hdr + "FRA,Fr\"ance,state,2025-10-25,,,\n", []at{{2, ""}}, "bare \""},
-		{"unterminated quote", hdr + "FRA,France,state,2025-10-25,\"Hanoi,,\nDEU,Germany,state,2025-10-25,,,\n", []at{{4, ""}}, "starts on line 2"},
+		{"unterminated quote", hdr + "FRA,France,state,2025-10-25,\"Hanoi,,\nDEU,Germany,state,2025-10-25,,,\n", []at{{3, ""}}, "starts on line 2"},
 		{"line too long", hdr + "FRA,France,state,2025-10-25,,,\nDEU," + long + ",state,2025-10-25,,,\nXXX,X,state,2025-10-25,,,\n",
 			[]at{{3, ""}, {4, "code"}}, "at most 4096"},
 		{"too many rows", many.String(), []at{{MaxTreatyStatusRows + 2, ""}}, "more than 1000 data rows"},
-		{"input too large", hdr + strings.Repeat("# "+strings.Repeat("c", 1000)+"\n", 5000), []at{{4147, ""}}, "longer than"},
+		{"input too large", hdr + strings.Repeat("# "+strings.Repeat("c", 1000)+"\n", 5000), []at{{4183, ""}}, "longer than"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -307,7 +307,7 @@ func TestParseTreatyStatusStopsAfterMaxErrors(t *testing.T) {
 	if len(pes) != MaxParseErrors+1 {
 		t.Fatalf("%d problems, want %d", len(pes), MaxParseErrors+1)
 	}
-	if last := pes[len(pes)-1]; !strings.Contains(last.Msg, "stopped reading") || last.Line != MaxParseErrors+2 {
+	if last := pes[len(pes)-1]; !strings.Contains(last.Msg, "not checking further") || last.Line != MaxParseErrors+2 {
 		t.Errorf("last problem = %v, want one saying it stopped at line %d", last, MaxParseErrors+2)
 	}
 }

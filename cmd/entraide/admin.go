@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"entraide/internal/convention"
+	"entraide/internal/directory"
+	"entraide/internal/identity"
+	"entraide/internal/node"
+)
+
+func cmdInit(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "init", "--state CODE --admin-id ID --admin-name NAME [flags]")
+	st := addStorageFlags(fs, e)
+	state := fs.String("state", "", "the State this node serves: ISO 3166-1 alpha-3 code, e.g. FRA (required)")
+	host := fs.String("host", "", "other States hosted on this node until nodes federate, comma-separated")
+	adminID := fs.String("admin-id", "admin", "login of the first administrator")
+	adminName := fs.String("admin-name", "", "full name of the first administrator (required)")
+	adminEmail := fs.String("admin-email", "", "e-mail of the first administrator")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	var missing []string
+	if *state == "" {
+		missing = append(missing, "--state")
+	}
+	if *adminName == "" {
+		missing = append(missing, "--admin-name")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("init: missing %s", strings.Join(missing, " and "))
+	}
+	db, err := st.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	token, err := node.Init(ctx, db, node.InitOptions{
+		Home:   strings.ToUpper(*state),
+		Hosted: splitList(*host),
+		Admin:  identity.User{ID: *adminID, Name: *adminName, Email: *adminEmail},
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	p, _ := directory.LookupParticipant(*state)
+	fmt.Fprintf(e.stdout, "Node for %s (%s) created in %s.\n\n", p.Name(), p.Code, describeStore(st))
+	fmt.Fprintf(e.stdout, "Administrator: %s\nAPI token:     %s\n\n", *adminID, token)
+	fmt.Fprintln(e.stdout, "Keep this token now: it is shown once and cannot be recovered.")
+	return nil
+}
+
+func describeStore(st storageFlags) string {
+	if *st.database != "" {
+		return "PostgreSQL"
+	}
+	return st.dsn()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, strings.ToUpper(v))
+		}
+	}
+	return out
+}
+
+func cmdUserAdd(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "user add", "--id ID --name NAME --role ROLE [--state CODE] [flags]")
+	st := addStorageFlags(fs, e)
+	id := fs.String("id", "", "login (required)")
+	name := fs.String("name", "", "full name (required)")
+	email := fs.String("email", "", "e-mail address")
+	state := fs.String("state", "", "the official's State (default: the node's)")
+	role := fs.String("role", "", "one of administrator, central_authority, 24_7, investigator, auditor (required)")
+	token := fs.Bool("token", false, "also create an API token and print it once")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	n, db, err := st.openNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := n.AddUser(ctx, n.Admin(), identity.User{ID: *id, Name: *name, Email: *email, State: strings.ToUpper(*state), Role: identity.Role(*role)})
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Added %s (%s), %s of %s.\n", u.ID, u.Name, u.Role, u.State)
+	if *token {
+		t, err := n.CreateToken(ctx, n.Admin(), u.ID, "created with the official")
+		if err != nil {
+			return fmt.Errorf("token create: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "API token: %s\n(shown once)\n", t)
+	}
+	return nil
+}
+
+func cmdUserList(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "user list", "[flags]")
+	st := addStorageFlags(fs, e)
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	n, db, err := st.openNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	users, err := n.Users(ctx, n.Admin())
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tROLE\tNAME")
+	for _, u := range users {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.ID, u.State, u.Role, u.Name)
+	}
+	return tw.Flush()
+}
+
+func cmdTokenCreate(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "token create", "USER [--label TEXT] [flags]")
+	st := addStorageFlags(fs, e)
+	label := fs.String("label", "", "what the token is for, e.g. \"case-management integration\"")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("token create: name exactly one official, e.g. entraide token create alice")
+	}
+	n, db, err := st.openNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	t, err := n.CreateToken(ctx, n.Admin(), fs.Arg(0), *label)
+	if err != nil {
+		return fmt.Errorf("token create: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "API token for %s: %s\nKeep it now: it is shown once and cannot be recovered.\n", fs.Arg(0), t)
+	return nil
+}
+
+func cmdTreatyStatus(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "treaty status", "[--json] [--all] [flags]")
+	st := addStorageFlags(fs, e)
+	asJSON := fs.Bool("json", false, "print JSON")
+	all := fs.Bool("all", false, "list every signatory and party")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	n, db, err := st.openNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	status, err := n.TreatyStatus(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, status)
+	}
+	printTreatyStatus(e.stdout, status, *all)
+	return nil
+}
+
+func printTreatyStatus(w io.Writer, s directory.TreatyStatus, all bool) {
+	fmt.Fprintln(w, "United Nations Convention against Cybercrime (UN Treaty Collection XVIII-16)")
+	fmt.Fprintf(w, "Signatories:            %d\n", s.Signatories)
+	fmt.Fprintf(w, "Instruments that count: %d of %d (%s)\n", s.Instruments, s.Required, convention.EntryIntoForceRef)
+	fmt.Fprintf(w, "Entry into force:       %s\n", s.Summary)
+	if !all {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nCODE\tNAME\tSIGNED\tDEPOSITED\tINSTRUMENT\tIN FORCE FROM")
+	for _, p := range s.Parties {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Code, p.Name, dateOrDash(p.Signed), dateOrDash(p.Deposited), p.Instrument, dateOrDash(p.InForceFrom))
+	}
+	tw.Flush()
+}
+
+func cmdTreatyImport(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "treaty import", "FILE [flags]   (FILE in the form of data/treaty-status.csv; - reads stdin)")
+	st := addStorageFlags(fs, e)
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("treaty import: name one CSV file")
+	}
+	in := e.stdin
+	if name := fs.Arg(0); name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("treaty import: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	n, db, err := st.openNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	count, err := n.ImportTreaty(ctx, n.Admin(), in)
+	if err != nil {
+		return fmt.Errorf("treaty import %s: nothing imported: %w", fs.Arg(0), err)
+	}
+	status, err := n.TreatyStatus(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Imported %d records.\n", count)
+	printTreatyStatus(e.stdout, status, false)
+	return nil
+}
+
+func cmdTreatyRecord(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "treaty record", "--code CODE [--signed DATE --signed-at PLACE] [--deposited DATE --instrument KIND] [flags]")
+	st := addStorageFlags(fs, e)
+	var a node.TreatyAction
+	fs.StringVar(&a.Code, "code", "", "participant: ISO 3166-1 alpha-3 code, or EUU (required)")
+	fs.StringVar(&a.Signed, "signed", "", "date of signature, YYYY-MM-DD")
+	fs.StringVar(&a.SignedAt, "signed-at", "", "place of signature")
+	fs.StringVar(&a.Deposited, "deposited", "", "date of deposit of the instrument, YYYY-MM-DD")
+	fs.StringVar(&a.Instrument, "instrument", "", "ratification, acceptance, approval or accession")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	n, db, err := st.openNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a.Code = strings.ToUpper(a.Code)
+	rec, err := n.RecordTreaty(ctx, n.Admin(), a)
+	if err != nil {
+		return fmt.Errorf("treaty record: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Recorded %s: signed %s, %s deposited %s.\n", rec.Code, dateOrDash(&rec.Signed), orDash(string(rec.Instrument)), dateOrDash(&rec.Deposited))
+	status, err := n.TreatyStatus(ctx)
+	if err != nil {
+		return err
+	}
+	printTreatyStatus(e.stdout, status, false)
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

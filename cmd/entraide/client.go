@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+	"entraide/internal/store"
+)
+
+// apiClient speaks to a node's JSON API on behalf of an official.
+type apiClient struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+func addClientFlags(fs *flag.FlagSet, e env) (*string, *string) {
+	u := e.getenv("ENTRAIDE_URL")
+	if u == "" {
+		u = "http://127.0.0.1:8080"
+	}
+	return fs.String("url", u, "the node's address (env ENTRAIDE_URL)"),
+		fs.String("token", e.getenv("ENTRAIDE_TOKEN"), "your API token (env ENTRAIDE_TOKEN)")
+}
+
+func newClient(base, token string) (*apiClient, error) {
+	if token == "" {
+		return nil, errors.New("no API token: pass --token or set ENTRAIDE_TOKEN")
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--url %q: give the node's address, e.g. http://127.0.0.1:8080", base)
+	}
+	return &apiClient{base: strings.TrimSuffix(base, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+// apiError is a problem document returned by the node.
+type apiError struct {
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+	Detail string `json:"detail"`
+	Errors []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+		Article string `json:"article"`
+	} `json:"errors"`
+}
+
+func (e *apiError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s", e.Status, e.Title)
+	if len(e.Errors) == 0 && e.Detail != "" {
+		b.WriteString(": " + e.Detail)
+	}
+	for _, fe := range e.Errors {
+		fmt.Fprintf(&b, "\n  %s: %s", fe.Field, fe.Message)
+		if fe.Article != "" {
+			fmt.Fprintf(&b, " (%s)", fe.Article)
+		}
+	}
+	return b.String()
+}
+
+func (c *apiClient) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach the node at %s: %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 400 {
+		var p apiError
+		if json.Unmarshal(data, &p) != nil || p.Status == 0 {
+			return fmt.Errorf("%s %s: %s", method, path, resp.Status)
+		}
+		return &p
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}
+
+func cmdRequestCreate(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "request create", "FILE.json [flags]   (- reads stdin; see GET /api/v1/convention/kinds for the fields of each kind)")
+	base, token := addClientFlags(fs, e)
+	asJSON := fs.Bool("json", false, "print the created request as JSON")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("request create: name one JSON file with the request's contents (- for stdin)")
+	}
+	c, err := newClient(*base, *token)
+	if err != nil {
+		return err
+	}
+	in := e.stdin
+	if fs.Arg(0) != "-" {
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("request create: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	dec := json.NewDecoder(io.LimitReader(in, 1<<20))
+	dec.DisallowUnknownFields()
+	var contents casework.Contents
+	if err := dec.Decode(&contents); err != nil {
+		return fmt.Errorf("request create: %s is not a request's contents: %w", fs.Arg(0), err)
+	}
+	var r casework.Request
+	if err := c.do(ctx, "POST", "/api/v1/requests", contents, &r); err != nil {
+		return fmt.Errorf("request create: %w", err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, r)
+	}
+	fmt.Fprintf(e.stdout, "Created %s: %s to %s, %s.\n", r.ID, title(r.Kind), r.RequestedState, r.State)
+	fmt.Fprintf(e.stdout, "Send it with: entraide request transition %s --action send\n", r.ID)
+	return nil
+}
+
+func title(k convention.Kind) string {
+	if s, ok := convention.Lookup(k); ok {
+		return s.Title
+	}
+	return string(k)
+}
+
+func cmdRequestList(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "request list", "[--state S] [--kind K] [--side requesting|requested] [flags]")
+	base, token := addClientFlags(fs, e)
+	state := fs.String("state", "", "only requests in this state")
+	kind := fs.String("kind", "", "only requests of this kind")
+	side := fs.String("side", "", "requesting or requested")
+	limit := fs.Int("limit", 50, "at most this many")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	c, err := newClient(*base, *token)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	for k, v := range map[string]string{"state": *state, "kind": *kind, "side": *side} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	q.Set("limit", fmt.Sprint(*limit))
+	var page store.Page
+	if err := c.do(ctx, "GET", "/api/v1/requests?"+q.Encode(), nil, &page); err != nil {
+		return fmt.Errorf("request list: %w", err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, page)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tFROM\tTO\tSTATE\tURGENCY\tUPDATED")
+	for _, r := range page.Requests {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.RequestingState, r.RequestedState, r.State, r.Urgency, r.UpdatedAt.Format(time.DateTime))
+	}
+	return tw.Flush()
+}
+
+type requestDoc struct {
+	Request  casework.Request `json:"request"`
+	Timeline []casework.Event `json:"timeline"`
+}
+
+func cmdRequestShow(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "request show", "ID [flags]")
+	base, token := addClientFlags(fs, e)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("request show: name one request id")
+	}
+	c, err := newClient(*base, *token)
+	if err != nil {
+		return err
+	}
+	var doc requestDoc
+	if err := c.do(ctx, "GET", "/api/v1/requests/"+url.PathEscape(fs.Arg(0)), nil, &doc); err != nil {
+		return fmt.Errorf("request show: %w", err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, doc)
+	}
+	printRequest(e.stdout, doc)
+	return nil
+}
+
+func printRequest(w io.Writer, doc requestDoc) {
+	r := doc.Request
+	fmt.Fprintf(w, "%s\n%s, from %s to %s\n", r.ID, title(r.Kind), r.RequestingState, r.RequestedState)
+	fmt.Fprintf(w, "State: %s   Urgency: %s   Confidential: %v\n", r.State, r.Urgency, r.Confidential)
+	if r.Preservation != nil {
+		if r.Preservation.FollowUp != "" {
+			fmt.Fprintf(w, "Preserved since %s until follow-up %s is decided\n", r.Preservation.Started.Format(time.DateOnly), r.Preservation.FollowUp)
+		} else {
+			fmt.Fprintf(w, "Preserved since %s until %s\n", r.Preservation.Started.Format(time.DateOnly), r.Preservation.Until.Format(time.DateOnly))
+		}
+	}
+	if r.Refusal != nil {
+		fmt.Fprintf(w, "Refused on %v: %s\n", r.Refusal.Grounds, r.Refusal.Reasons)
+	}
+	if spec, ok := convention.Lookup(r.Kind); ok {
+		fmt.Fprintln(w)
+		for _, f := range spec.Fields {
+			if v := r.Fields[f.Name]; v != "" {
+				fmt.Fprintf(w, "%s (%s):\n  %s\n", f.Label, f.Ref, v)
+			}
+		}
+	}
+	fmt.Fprintln(w, "\nTimeline:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, ev := range doc.Timeline {
+		fmt.Fprintf(tw, "  %s\t%s\t%s/%s\t%s\t%s\n", ev.At.Format(time.DateTime), ev.Action, ev.ActorState, ev.Actor, ev.To, ev.Note+ev.Reasons)
+	}
+	tw.Flush()
+}
+
+func cmdRequestTransition(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "request transition", "ID --action ACTION [--note TEXT] [--grounds G,G --reasons TEXT] [--until DATE] [flags]")
+	base, token := addClientFlags(fs, e)
+	var actions []string
+	for _, a := range casework.Actions() {
+		actions = append(actions, string(a))
+	}
+	action := fs.String("action", "", "one of "+strings.Join(actions, ", ")+" (required)")
+	note := fs.String("note", "", "a note for the timeline; the information asked for or given")
+	grounds := fs.String("grounds", "", "grounds for refusal, comma-separated (see GET /api/v1/convention/kinds)")
+	reasons := fs.String("reasons", "", "reasons for a refusal or postponement (art. 40(24), (26))")
+	until := fs.String("until", "", "end of preservation, YYYY-MM-DD, on start or extend (art. 42)")
+	conditions := fs.String("conditions", "", "conditions agreed in consultation, on resume (art. 40(27))")
+	asJSON := fs.Bool("json", false, "print the request as JSON")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *action == "" {
+		return errors.New("request transition: name one request id and an --action")
+	}
+	t := casework.Transition{Action: casework.Action(*action), Note: *note, Reasons: *reasons, Conditions: *conditions}
+	for _, g := range splitList(*grounds) {
+		t.Grounds = append(t.Grounds, convention.Ground(strings.ToLower(g)))
+	}
+	if *until != "" {
+		d, err := time.Parse(time.DateOnly, *until)
+		if err != nil {
+			return fmt.Errorf("request transition: --until %q is not a date (YYYY-MM-DD)", *until)
+		}
+		t.PreserveUntil = &d
+	}
+	c, err := newClient(*base, *token)
+	if err != nil {
+		return err
+	}
+	var r casework.Request
+	if err := c.do(ctx, "POST", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/transitions", t, &r); err != nil {
+		return fmt.Errorf("request transition: %w", err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, r)
+	}
+	fmt.Fprintf(e.stdout, "%s is now %s.\n", r.ID, r.State)
+	return nil
+}
+
+func dateOrDash(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.DateOnly)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,212 @@
+// Command entraide runs and administers a national node of Entraide, the
+// software for cooperation under the United Nations Convention against
+// Cybercrime.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"entraide/internal/node"
+	"entraide/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "entraide:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// errUsage marks an error whose message the flag package already printed.
+var errUsage = errors.New("usage")
+
+func exitCode(err error) int {
+	if errors.Is(err, errUsage) {
+		return 2
+	}
+	return 1
+}
+
+// env is the command's environment: where it reads configuration and
+// writes output.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, e env, args []string) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"init":               {"create a node for a State, with its first administrator", cmdInit},
+		"serve":              {"serve the node's API", cmdServe},
+		"sandbox":            {"start a node with demo States, officials and requests", cmdSandbox},
+		"user add":           {"add an official", cmdUserAdd},
+		"user list":          {"list the officials", cmdUserList},
+		"token create":       {"create an API token for an official (shown once)", cmdTokenCreate},
+		"treaty status":      {"show signatures, instruments and entry into force", cmdTreatyStatus},
+		"treaty import":      {"import a treaty-status CSV file, all or nothing", cmdTreatyImport},
+		"treaty record":      {"record a signature or an instrument", cmdTreatyRecord},
+		"request create":     {"draft a request from a JSON file (API client)", cmdRequestCreate},
+		"request list":       {"list your State's requests (API client)", cmdRequestList},
+		"request show":       {"show one request and its timeline (API client)", cmdRequestShow},
+		"request transition": {"move a request: send, acknowledge, refuse... (API client)", cmdRequestTransition},
+	}
+}
+
+// run is the whole command: main only supplies the process's environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	cmds := commands()
+	rest := args[1:]
+	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" {
+		usage(stdout, cmds)
+		if len(rest) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	name := rest[0]
+	if c, ok := cmds[name]; ok {
+		return c.run(ctx, e, rest[1:])
+	}
+	if len(rest) > 1 {
+		name = rest[0] + " " + rest[1]
+		if c, ok := cmds[name]; ok {
+			return c.run(ctx, e, rest[2:])
+		}
+	}
+	var sub []string
+	for n := range cmds {
+		if strings.HasPrefix(n, rest[0]+" ") {
+			sub = append(sub, n)
+		}
+	}
+	if len(sub) > 0 {
+		sort.Strings(sub)
+		return fmt.Errorf("%q needs a subcommand: %s", rest[0], strings.Join(sub, ", "))
+	}
+	return fmt.Errorf("unknown command %q; run entraide help", rest[0])
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "entraide: a national node for cooperation under the UN Convention against Cybercrime")
+	fmt.Fprintln(w, "\nUsage: entraide COMMAND [flags]   (every command has --help)")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "\nCommands:")
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-20s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, `
+Configuration (flags override the environment):
+  ENTRAIDE_DATA_DIR  data directory (default ./entraide-data); SQLite lives in it
+  ENTRAIDE_DATABASE  a postgres:// URL to use PostgreSQL instead of SQLite
+  ENTRAIDE_ADDR      address serve listens on (default 127.0.0.1:8080)
+  ENTRAIDE_URL       the node the request commands talk to (default http://127.0.0.1:8080)
+  ENTRAIDE_TOKEN     the API token the request commands use`)
+}
+
+// newFlags returns a flag set that prints its usage to e's stdout on
+// --help and to stderr on a mistake.
+func newFlags(e env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("entraide "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: entraide %s %s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args; --help prints usage to stdout and ends the command
+// without error.
+func parse(e env, fs *flag.FlagSet, args []string) (help bool, err error) {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(e.stdout)
+			fs.Usage()
+			return true, nil
+		}
+	}
+	// Officials write "request show ID --json" as often as "--json ID":
+	// take flags wherever they stand, as most command-line tools do.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return false, errUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	fs.Parse(append([]string{"--"}, positional...))
+	return false, nil
+}
+
+// storageFlags are the flags of commands that open the node's database.
+type storageFlags struct {
+	dataDir  *string
+	database *string
+}
+
+func addStorageFlags(fs *flag.FlagSet, e env) storageFlags {
+	dir := e.getenv("ENTRAIDE_DATA_DIR")
+	if dir == "" {
+		dir = "entraide-data"
+	}
+	return storageFlags{
+		dataDir:  fs.String("data-dir", dir, "data directory; the SQLite database is entraide.db in it (env ENTRAIDE_DATA_DIR)"),
+		database: fs.String("database", e.getenv("ENTRAIDE_DATABASE"), "postgres:// URL to use PostgreSQL instead of SQLite (env ENTRAIDE_DATABASE)"),
+	}
+}
+
+func (s storageFlags) dsn() string {
+	if *s.database != "" {
+		return *s.database
+	}
+	return filepath.Join(*s.dataDir, "entraide.db")
+}
+
+func (s storageFlags) open(ctx context.Context) (*store.DB, error) {
+	return store.Open(ctx, s.dsn())
+}
+
+// openNode opens an initialised node.
+func (s storageFlags) openNode(ctx context.Context) (*node.Node, *store.DB, error) {
+	db, err := s.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := node.Open(ctx, db, nil)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return n, db, nil
+}

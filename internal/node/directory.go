@@ -1,0 +1,276 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+	"entraide/internal/directory"
+	"entraide/internal/identity"
+	"entraide/internal/store"
+)
+
+// TreatyStatus computes the Convention's status today from the records
+// this node holds.
+func (n *Node) TreatyStatus(ctx context.Context) (directory.TreatyStatus, error) {
+	records, err := n.db.TreatyRecords(ctx)
+	if err != nil {
+		return directory.TreatyStatus{}, err
+	}
+	return directory.ComputeStatus(records, n.now()), nil
+}
+
+// TreatyAction is what an administrator records for one participant: a
+// signature, an instrument, or both. Dates are YYYY-MM-DD; an empty value
+// keeps what was recorded before.
+type TreatyAction struct {
+	Code       string `json:"code"`
+	Signed     string `json:"signed,omitempty"`
+	SignedAt   string `json:"signed_at,omitempty"`
+	Deposited  string `json:"deposited,omitempty"`
+	Instrument string `json:"instrument,omitempty"`
+}
+
+// RecordTreaty records a signature or instrument. The merged record is
+// checked by the same rules as an imported file.
+func (n *Node) RecordTreaty(ctx context.Context, by casework.Actor, a TreatyAction) (directory.TreatyRecord, error) {
+	if !by.Role.Can(identity.RecordTreaty) {
+		return directory.TreatyRecord{}, forbidden("role", "the %s role may not record treaty actions", by.Role)
+	}
+	p, ok := directory.LookupParticipant(a.Code)
+	if !ok {
+		return directory.TreatyRecord{}, convention.Problems{{Field: "code", Ref: convention.Art(64), Message: fmt.Sprintf("%q is not a participant (ISO 3166-1 alpha-3 code, or EUU)", a.Code)}}
+	}
+	old, err := n.db.TreatyRecord(ctx, p.Code)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return directory.TreatyRecord{}, err
+	}
+	row := []string{p.Code, strings.ReplaceAll(p.Name(), ",", " "), kindColumn(p), date(old.Signed), old.SignedAt, date(old.Deposited), string(old.Instrument)}
+	for i, v := range map[int]string{3: a.Signed, 4: a.SignedAt, 5: a.Deposited, 6: a.Instrument} {
+		if v != "" {
+			row[i] = v
+		}
+	}
+	var csv bytes.Buffer
+	csv.WriteString(directory.TreatyStatusHeader + "\n")
+	for i, v := range row {
+		if i > 0 {
+			csv.WriteByte(',')
+		}
+		csv.WriteString(`"` + strings.ReplaceAll(v, `"`, `""`) + `"`)
+	}
+	records, err := directory.ParseTreatyStatus(&csv)
+	if err != nil {
+		return directory.TreatyRecord{}, parseProblems(err, true)
+	}
+	rec := records[0]
+	now := n.now()
+	err = n.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.PutTreatyRecord(ctx, rec, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, n.home, by, now, "treaty.record", "treaty/"+rec.Code, rec)
+	})
+	return rec, err
+}
+
+func kindColumn(p directory.Participant) string {
+	if p.Status == directory.REIO {
+		return "organisation"
+	}
+	return "state"
+}
+
+func date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// parseProblems turns the parse errors of a treaty-status file into
+// problems naming line and column, or just the column for a single record.
+func parseProblems(err error, single bool) error {
+	var pes directory.ParseErrors
+	if !errors.As(err, &pes) {
+		return err
+	}
+	ps := make(convention.Problems, len(pes))
+	for i, pe := range pes {
+		field := fmt.Sprintf("line %d", pe.Line)
+		if pe.Column != "" {
+			field += ", " + pe.Column
+		}
+		msg := pe.Error()
+		if single {
+			field = map[string]string{"ratified": "deposited"}[pe.Column]
+			if field == "" {
+				field = pe.Column
+			}
+			if field == "" {
+				field = "code"
+			}
+			msg = pe.Msg
+			if pe.Value != "" {
+				msg = fmt.Sprintf("%q %s", pe.Value, pe.Msg)
+			}
+		}
+		ps[i] = convention.Problem{Field: field, Ref: convention.EntryIntoForceRef, Message: msg}
+	}
+	return ps
+}
+
+// ImportTreaty reads a treaty-status file (the form of the one Entraide
+// ships) and records every row in it, all or nothing. Participants absent
+// from the file keep their records. It returns how many rows it recorded.
+func (n *Node) ImportTreaty(ctx context.Context, by casework.Actor, r io.Reader) (int, error) {
+	if !by.Role.Can(identity.RecordTreaty) {
+		return 0, forbidden("role", "the %s role may not import treaty status", by.Role)
+	}
+	h := sha256.New()
+	records, err := directory.ParseTreatyStatus(io.TeeReader(r, h))
+	if err != nil {
+		return 0, parseProblems(err, false)
+	}
+	now := n.now()
+	err = n.db.Tx(ctx, func(tx *store.Tx) error {
+		for _, rec := range records {
+			if err := tx.PutTreatyRecord(ctx, rec, now); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, n.home, by, now, "treaty.import", "treaty", map[string]any{"rows": len(records), "sha256": hex.EncodeToString(h.Sum(nil))})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(records), nil
+}
+
+// StateView is everything this node knows about one participant.
+type StateView struct {
+	directory.Participant
+	Treaty       directory.PartyStatus   `json:"treaty"`
+	Profile      *directory.Profile      `json:"profile"`
+	Declarations []directory.Declaration `json:"declarations"`
+}
+
+// State returns what this node knows of the participant code.
+func (n *Node) State(ctx context.Context, code string) (StateView, error) {
+	p, ok := directory.LookupParticipant(code)
+	if !ok {
+		return StateView{}, store.ErrNotFound
+	}
+	v := StateView{Participant: p, Treaty: directory.PartyStatus{Code: p.Code, Name: p.Name()}}
+	status, err := n.TreatyStatus(ctx)
+	if err != nil {
+		return v, err
+	}
+	for _, ps := range status.Parties {
+		if ps.Code == p.Code {
+			v.Treaty = ps
+		}
+	}
+	switch prof, err := n.db.Profile(ctx, p.Code); {
+	case err == nil:
+		v.Profile = &prof
+	case !errors.Is(err, store.ErrNotFound):
+		return v, err
+	}
+	v.Declarations, err = n.db.Declarations(ctx, p.Code)
+	return v, err
+}
+
+// PutProfile records what a State has notified: its central authority, its
+// 24/7 point of contact, its languages and whether it requires the
+// diplomatic channel.
+func (n *Node) PutProfile(ctx context.Context, by casework.Actor, p directory.Profile) (directory.Profile, error) {
+	if !by.Role.Can(identity.ManageProfiles) {
+		return p, forbidden("role", "the %s role may not change a State's profile", by.Role)
+	}
+	part, ok := directory.LookupParticipant(p.Code)
+	if !ok {
+		return p, store.ErrNotFound
+	}
+	p.Code = part.Code
+	if p.Languages == nil {
+		p.Languages = []string{}
+	}
+	if p.Contact247.Hours == "" {
+		p.Contact247.Hours = "24/7"
+	}
+	if ps := p.Validate(); len(ps) > 0 {
+		return p, ps
+	}
+	now := n.now()
+	err := n.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.PutProfile(ctx, p, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, n.home, by, now, "state.profile", "state/"+p.Code, p)
+	})
+	return p, err
+}
+
+// DeclarationInput is a declaration as an administrator records it.
+type DeclarationInput struct {
+	Article int    `json:"article"`
+	MadeOn  string `json:"made_on"` // YYYY-MM-DD
+	Text    string `json:"text"`
+}
+
+// RecordDeclaration records a State's declaration under an article.
+func (n *Node) RecordDeclaration(ctx context.Context, by casework.Actor, code string, in DeclarationInput) (directory.Declaration, error) {
+	if !by.Role.Can(identity.RecordTreaty) {
+		return directory.Declaration{}, forbidden("role", "the %s role may not record declarations", by.Role)
+	}
+	part, ok := directory.LookupParticipant(code)
+	if !ok {
+		return directory.Declaration{}, store.ErrNotFound
+	}
+	d := directory.Declaration{Code: part.Code, Article: in.Article, Text: in.Text}
+	var ps convention.Problems
+	if in.MadeOn != "" {
+		t, err := time.Parse(time.DateOnly, in.MadeOn)
+		if err != nil {
+			ps = append(ps, convention.Problem{Field: "made_on", Ref: convention.Art(65), Message: fmt.Sprintf("%q is not a date (YYYY-MM-DD)", in.MadeOn)})
+		}
+		d.MadeOn = t
+	}
+	if len(ps) > 0 {
+		ps = append(ps, filterField(directory.ValidateDeclaration(d), "made_on")...)
+	} else {
+		ps = directory.ValidateDeclaration(d)
+	}
+	if len(ps) > 0 {
+		return d, ps
+	}
+	now := n.now()
+	err := n.db.Tx(ctx, func(tx *store.Tx) error {
+		id, err := tx.InsertDeclaration(ctx, d, now)
+		if err != nil {
+			return err
+		}
+		d.ID = id
+		return audit(ctx, tx, n.home, by, now, "state.declaration", "state/"+d.Code, d)
+	})
+	return d, err
+}
+
+func filterField(ps convention.Problems, field string) convention.Problems {
+	var out convention.Problems
+	for _, p := range ps {
+		if p.Field != field {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,359 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+	"entraide/internal/directory"
+	"entraide/internal/identity"
+	"entraide/internal/node"
+	"entraide/internal/store"
+)
+
+type health struct {
+	Status  string `json:"status"`
+	Backend string `json:"backend"`
+	State   string `json:"state"`
+}
+
+func (s *Server) health() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if _, _, err := s.node.DB().Node(ctx); err != nil {
+			s.log.ErrorContext(ctx, "health check failed", "err", err)
+			writeProblem(w, Problem{Type: typeInternal, Status: http.StatusServiceUnavailable, Detail: "the database does not answer"})
+			return
+		}
+		encode(w, http.StatusOK, health{Status: "ok", Backend: s.node.DB().Backend(), State: s.node.Home()})
+	})
+}
+
+func (s *Server) me() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.node.DB().User(r.Context(), actorFrom(r.Context()).ID)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, u)
+	})
+}
+
+// kindDoc is a kind of request as the API describes it.
+type kindDoc struct {
+	convention.Spec
+	Grounds []convention.GroundSpec `json:"grounds"`
+}
+
+func (s *Server) kinds() http.Handler {
+	// The Convention does not change while the node runs.
+	var docs []kindDoc
+	for _, spec := range convention.Kinds() {
+		docs = append(docs, kindDoc{Spec: spec, Grounds: convention.GroundsFor(spec.Kind)})
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { encode(w, http.StatusOK, docs) })
+}
+
+type offencesDoc struct {
+	Offences                 []convention.Offence `json:"offences"`
+	SeriousCrimeMinimumYears int                  `json:"serious_crime_minimum_years"`
+}
+
+func (s *Server) offences() http.Handler {
+	doc := offencesDoc{Offences: convention.Offences(), SeriousCrimeMinimumYears: convention.SeriousCrimeMinimumYears}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { encode(w, http.StatusOK, doc) })
+}
+
+func (s *Server) treaty() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, err := s.node.TreatyStatus(r.Context())
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, st)
+	})
+}
+
+func (s *Server) recordTreaty() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[node.TreatyAction](w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		rec, err := s.node.RecordTreaty(r.Context(), actorFrom(r.Context()), in)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, rec)
+	})
+}
+
+type importResult struct {
+	Imported int                    `json:"imported"`
+	Status   directory.TreatyStatus `json:"status"`
+}
+
+func (s *Server) importTreaty() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
+			writeProblem(w, Problem{Type: typeInvalidBody, Status: http.StatusUnsupportedMediaType, Detail: "send the file as text/csv"})
+			return
+		}
+		body := http.MaxBytesReader(w, r.Body, directory.MaxTreatyStatusBytes+1)
+		n, err := s.node.ImportTreaty(r.Context(), actorFrom(r.Context()), body)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		st, err := s.node.TreatyStatus(r.Context())
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, importResult{Imported: n, Status: st})
+	})
+}
+
+func (s *Server) state() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := s.node.State(r.Context(), r.PathValue("code"))
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, v)
+	})
+}
+
+func (s *Server) putProfile() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := decode[directory.Profile](w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		if p.Code != "" && !strings.EqualFold(p.Code, r.PathValue("code")) {
+			writeError(w, r, s.log, badRequest("code", "the body's code %q differs from the path's %q", p.Code, r.PathValue("code")))
+			return
+		}
+		p.Code = r.PathValue("code")
+		p, err = s.node.PutProfile(r.Context(), actorFrom(r.Context()), p)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, p)
+	})
+}
+
+func (s *Server) addDeclaration() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[node.DeclarationInput](w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		d, err := s.node.RecordDeclaration(r.Context(), actorFrom(r.Context()), r.PathValue("code"), in)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusCreated, d)
+	})
+}
+
+func (s *Server) createRequest() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := decode[casework.Contents](w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		req, err := s.node.CreateRequest(r.Context(), actorFrom(r.Context()), c)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		w.Header().Set("Location", "/api/v1/requests/"+req.ID)
+		encode(w, http.StatusCreated, req)
+	})
+}
+
+// MaxPageSize bounds a listing.
+const MaxPageSize = 500
+
+func (s *Server) listRequests() http.Handler {
+	states := map[casework.State]bool{}
+	for _, st := range []casework.State{casework.Draft, casework.Sent, casework.Received, casework.Acknowledged, casework.InProgress,
+		casework.MoreInfoRequested, casework.Consultation, casework.Executed, casework.PartiallyExecuted, casework.Refused,
+		casework.Postponed, casework.Withdrawn, casework.Closed} {
+		states[st] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		f := store.Filter{State: casework.State(q.Get("state")), Kind: q.Get("kind"), Side: casework.Side(q.Get("side")), Cursor: q.Get("cursor")}
+		if f.State != "" && !states[f.State] {
+			writeError(w, r, s.log, badRequest("state", "unknown state %q", f.State))
+			return
+		}
+		if _, ok := convention.Lookup(convention.Kind(f.Kind)); f.Kind != "" && !ok {
+			writeError(w, r, s.log, badRequest("kind", "unknown kind %q; see /api/v1/convention/kinds", f.Kind))
+			return
+		}
+		if f.Side != "" && f.Side != casework.Requesting && f.Side != casework.Requested {
+			writeError(w, r, s.log, badRequest("side", "side is %q or %q", casework.Requesting, casework.Requested))
+			return
+		}
+		if v := q.Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > MaxPageSize {
+				writeError(w, r, s.log, badRequest("limit", "limit is a number from 1 to %d", MaxPageSize))
+				return
+			}
+			f.Limit = n
+		}
+		page, err := s.node.Requests(r.Context(), actorFrom(r.Context()), f)
+		if err == store.ErrBadCursor {
+			err = badRequest("cursor", "use the next_cursor of a previous page")
+		}
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, page)
+	})
+}
+
+type requestDoc struct {
+	Request  *casework.Request `json:"request"`
+	Timeline []casework.Event  `json:"timeline"`
+}
+
+func (s *Server) getRequest() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, events, err := s.node.Request(r.Context(), actorFrom(r.Context()), r.PathValue("id"))
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, requestDoc{Request: req, Timeline: events})
+	})
+}
+
+func (s *Server) transition() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, err := decode[casework.Transition](w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		req, err := s.node.Transition(r.Context(), actorFrom(r.Context()), r.PathValue("id"), t)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, req)
+	})
+}
+
+func (s *Server) listUsers() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		users, err := s.node.Users(r.Context(), actorFrom(r.Context()))
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, users)
+	})
+}
+
+type userInput struct {
+	ID    string        `json:"id"`
+	Name  string        `json:"name"`
+	Email string        `json:"email,omitempty"`
+	State string        `json:"state,omitempty"`
+	Role  identity.Role `json:"role"`
+}
+
+func (s *Server) addUser() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[userInput](w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		u, err := s.node.AddUser(r.Context(), actorFrom(r.Context()), identity.User{ID: in.ID, Name: in.Name, Email: in.Email, State: in.State, Role: in.Role})
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusCreated, u)
+	})
+}
+
+type tokenInput struct {
+	Label string `json:"label,omitempty"`
+}
+
+type tokenResult struct {
+	User  string `json:"user"`
+	Token string `json:"token"`
+	Note  string `json:"note"`
+}
+
+func (s *Server) createToken() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[tokenInput](w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		id := r.PathValue("id")
+		token, err := s.node.CreateToken(r.Context(), actorFrom(r.Context()), id, in.Label)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		encode(w, http.StatusCreated, tokenResult{User: id, Token: token, Note: "shown once: the node keeps only its digest"})
+	})
+}
+
+func (s *Server) auditLog() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		var after int64
+		limit := 100
+		if v := q.Get("after"); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				writeError(w, r, s.log, badRequest("after", "after is a sequence number, 0 or more"))
+				return
+			}
+			after = n
+		}
+		if v := q.Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				writeError(w, r, s.log, badRequest("limit", "limit is a number from 1 to 1000"))
+				return
+			}
+			limit = n
+		}
+		entries, err := s.node.AuditLog(r.Context(), actorFrom(r.Context()), after, limit)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, entries)
+	})
+}

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+	"entraide/internal/node"
+	"entraide/internal/store"
+)
+
+// MaxBodyBytes bounds a JSON request body. Requests carry the metadata of
+// their attachments, never the files, so 1 MiB is ample.
+const MaxBodyBytes = 1 << 20
+
+// FieldError is one problem with the input, in a problem document.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+	// Article cites the provision of the Convention the rule comes from,
+	// as "art. 42(2)(c)"; empty for problems of form.
+	Article string          `json:"article,omitempty"`
+	Ref     *convention.Ref `json:"ref,omitempty"`
+}
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type   string       `json:"type"`
+	Title  string       `json:"title"`
+	Status int          `json:"status"`
+	Detail string       `json:"detail,omitempty"`
+	Errors []FieldError `json:"errors,omitempty"`
+}
+
+// problemType URIs name the kinds of problem a client may handle.
+const (
+	typeInvalidBody    = "urn:entraide:problem:invalid-body"
+	typeInvalidRequest = "urn:entraide:problem:invalid-request"
+	typeForbidden      = "urn:entraide:problem:forbidden"
+	typeUnauthorized   = "urn:entraide:problem:unauthenticated"
+	typeNotFound       = "urn:entraide:problem:not-found"
+	typeConflict       = "urn:entraide:problem:conflict"
+	typeNoRoute        = "urn:entraide:problem:no-route"
+	typeTooLarge       = "urn:entraide:problem:body-too-large"
+	typeInternal       = "urn:entraide:problem:internal"
+)
+
+func writeProblem(w http.ResponseWriter, p Problem) {
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p)
+}
+
+func fieldErrors(ps convention.Problems) []FieldError {
+	out := make([]FieldError, len(ps))
+	for i, p := range ps {
+		ref := p.Ref
+		out[i] = FieldError{Field: p.Field, Message: p.Message, Article: ref.String(), Ref: &ref}
+	}
+	return out
+}
+
+// writeError turns an error from the node into a problem document. Errors
+// it does not recognise are logged and reported as 500 without detail, so
+// that no internal state or secret reaches the client.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var ps convention.Problems
+	var ce *casework.Error
+	var bad *badInput
+	switch {
+	case errors.As(err, &bad):
+		writeProblem(w, Problem{Type: typeInvalidBody, Status: bad.status, Detail: bad.msg, Errors: bad.fields})
+	case errors.As(err, &ce):
+		status, typ, title := http.StatusConflict, typeConflict, "The request's state does not allow this"
+		switch {
+		case errors.Is(ce.Kind, casework.ErrForbidden):
+			status, typ, title = http.StatusForbidden, typeForbidden, "Not allowed"
+		case errors.Is(ce.Kind, casework.ErrNotFound):
+			status, typ, title = http.StatusNotFound, typeNotFound, "Not found"
+		case errors.Is(ce.Kind, node.ErrNoRoute):
+			status, typ, title = http.StatusConflict, typeNoRoute, "The requested State cannot be reached"
+		}
+		writeProblem(w, Problem{Type: typ, Title: title, Status: status, Detail: ce.Problems.Error(), Errors: fieldErrors(ce.Problems)})
+	case errors.As(err, &ps):
+		writeProblem(w, Problem{Type: typeInvalidRequest, Title: "The request does not conform", Status: http.StatusUnprocessableEntity,
+			Detail: fmt.Sprintf("%d problem(s); each names its field and the provision it comes from", len(ps)), Errors: fieldErrors(ps)})
+	case errors.Is(err, casework.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: "no such resource in your State's view"})
+	case errors.Is(err, store.ErrExists):
+		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: err.Error()})
+	case errors.Is(err, casework.ErrConflict):
+		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: "the request changed meanwhile; read it again and retry"})
+	case errors.Is(err, node.ErrUnauthenticated):
+		writeUnauthorized(w)
+	default:
+		log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeProblem(w, Problem{Type: typeInternal, Status: http.StatusInternalServerError, Detail: "the node could not complete the request; it has been logged"})
+	}
+}
+
+func writeUnauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="entraide"`)
+	writeProblem(w, Problem{Type: typeUnauthorized, Status: http.StatusUnauthorized, Detail: "send an API token: Authorization: Bearer ent_..."})
+}
+
+// badInput is a body or parameter that could not be read.
+type badInput struct {
+	status int
+	msg    string
+	fields []FieldError
+}
+
+func (b *badInput) Error() string { return b.msg }
+
+func badRequest(field, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	return &badInput{status: http.StatusBadRequest, msg: msg, fields: []FieldError{{Field: field, Message: msg}}}
+}
+
+// decode reads a JSON body into a T. It rejects a body that is not JSON,
+// has unknown fields, wrong types, trailing data or more than MaxBodyBytes,
+// with an error that names the field where it can.
+func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
+	var v T
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return v, &badInput{status: http.StatusUnsupportedMediaType, msg: fmt.Sprintf("Content-Type %q: send application/json", ct)}
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return v, jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return v, badRequest("body", "unexpected data after the JSON value")
+	}
+	return v, nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return badRequest("body", "the body is empty: send a JSON object")
+	case errors.As(err, &tooBig):
+		return &badInput{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit)}
+	case errors.As(err, &syntax):
+		return badRequest("body", "not valid JSON at byte %d: %v", syntax.Offset, syntax)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("body", "the JSON ends too early")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return badRequest(field, "%s: expected %s, got JSON %s", field, typ.Type, typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return badRequest(name, "unknown field %q", name)
+	}
+	return badRequest("body", "cannot read the body: %v", err)
+}
+
+// encode writes v as JSON with status.
+func encode[T any](w http.ResponseWriter, status int, v T) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,60 @@
+package web
+
+import (
+	"entraide/internal/casework"
+	"entraide/internal/directory"
+	"entraide/internal/identity"
+	"entraide/internal/node"
+	"entraide/internal/store"
+)
+
+// routes lists every route of the node. The OpenAPI document is built
+// from this table, and a test checks each entry against its handler.
+func (s *Server) routes() []route {
+	return []route{
+		{Method: "GET", Path: "/healthz", Summary: "Health check: the node is up and its database answers",
+			Public: true, Response: health{}, Status: 200, Handler: s.health()},
+		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3.1 document",
+			Public: true, Response: map[string]any{}, Status: 200, Handler: s.openAPI()},
+
+		{Method: "GET", Path: "/api/v1/me", Summary: "The official the token belongs to",
+			Response: identity.User{}, Status: 200, Handler: s.me()},
+		{Method: "GET", Path: "/api/v1/convention/kinds", Summary: "The kinds of request, with their articles, required fields and refusal grounds",
+			Response: []kindDoc{}, Status: 200, Handler: s.kinds()},
+		{Method: "GET", Path: "/api/v1/convention/offences", Summary: "The offences of arts. 7-17, and the threshold of a serious crime (art. 2)",
+			Response: offencesDoc{}, Status: 200, Handler: s.offences()},
+
+		{Method: "GET", Path: "/api/v1/treaty", Summary: "Signatures, instruments counting toward entry into force, and the entry-into-force date or progress toward 40",
+			Response: directory.TreatyStatus{}, Status: 200, Handler: s.treaty()},
+		{Method: "POST", Path: "/api/v1/treaty/records", Summary: "Record a signature or an instrument of ratification, acceptance, approval or accession",
+			Permission: identity.RecordTreaty, Body: node.TreatyAction{}, Response: directory.TreatyRecord{}, Status: 200, Handler: s.recordTreaty()},
+		{Method: "POST", Path: "/api/v1/treaty/import", Summary: "Import a treaty-status CSV file (the form of data/treaty-status.csv), all or nothing",
+			Permission: identity.RecordTreaty, Body: "text/csv", Response: importResult{}, Status: 200, Handler: s.importTreaty()},
+
+		{Method: "GET", Path: "/api/v1/states/{code}", Summary: "One State: names, treaty status, central authority, 24/7 contact, languages, declarations",
+			Response: node.StateView{}, Status: 200, Handler: s.state()},
+		{Method: "PUT", Path: "/api/v1/states/{code}/profile", Summary: "Record a State's central authority, 24/7 point of contact, languages and channel",
+			Permission: identity.ManageProfiles, Body: directory.Profile{}, Response: directory.Profile{}, Status: 200, Handler: s.putProfile()},
+		{Method: "POST", Path: "/api/v1/states/{code}/declarations", Summary: "Record a declaration or notification a State made under an article",
+			Permission: identity.RecordTreaty, Body: node.DeclarationInput{}, Response: directory.Declaration{}, Status: 201, Handler: s.addDeclaration()},
+
+		{Method: "POST", Path: "/api/v1/requests", Summary: "Draft a request; its contents are checked against the Convention",
+			Permission: identity.DraftRequests, Body: casework.Contents{}, Response: casework.Request{}, Status: 201, Handler: s.createRequest()},
+		{Method: "GET", Path: "/api/v1/requests", Summary: "Your State's requests, newest first",
+			Permission: identity.ReadRequests, Response: store.Page{}, Status: 200, Query: []string{"state", "kind", "side", "limit", "cursor"}, Handler: s.listRequests()},
+		{Method: "GET", Path: "/api/v1/requests/{id}", Summary: "One request, as your State sees it, with its timeline",
+			Permission: identity.ReadRequests, Response: requestDoc{}, Status: 200, Handler: s.getRequest()},
+		{Method: "POST", Path: "/api/v1/requests/{id}/transitions", Summary: "Move a request: send, acknowledge, start, refuse, execute, withdraw...",
+			Permission: identity.ActOnRequests, Body: casework.Transition{}, Response: casework.Request{}, Status: 200, Handler: s.transition()},
+
+		{Method: "GET", Path: "/api/v1/users", Summary: "The officials of this node",
+			Permission: identity.ManageUsers, Response: []identity.User{}, Status: 200, Handler: s.listUsers()},
+		{Method: "POST", Path: "/api/v1/users", Summary: "Add an official",
+			Permission: identity.ManageUsers, Body: userInput{}, Response: identity.User{}, Status: 201, Handler: s.addUser()},
+		{Method: "POST", Path: "/api/v1/users/{id}/tokens", Summary: "Create an API token for an official; it is shown once",
+			Permission: identity.ManageUsers, Body: tokenInput{}, Response: tokenResult{}, Status: 201, Handler: s.createToken()},
+
+		{Method: "GET", Path: "/api/v1/audit", Summary: "The audit log, in order: canonical records and their RFC 6962 leaf hashes",
+			Permission: identity.ReadAuditLog, Response: []store.AuditEntry{}, Status: 200, Query: []string{"after", "limit"}, Handler: s.auditLog()},
+	}
+}

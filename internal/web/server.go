@@ -1,0 +1,104 @@
+// Package web serves a node over HTTP: the JSON API under /api/v1, its
+// OpenAPI document, and the health check. routes.go lists every route.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"entraide/internal/casework"
+	"entraide/internal/identity"
+	"entraide/internal/node"
+)
+
+// Server serves one node.
+type Server struct {
+	node *node.Node
+	log  *slog.Logger
+	mux  *http.ServeMux
+}
+
+// NewServer returns the HTTP handler of n. It logs to log, never with a
+// token or a request body in the record.
+func NewServer(n *node.Node, log *slog.Logger) http.Handler {
+	s := &Server{node: n, log: log, mux: http.NewServeMux()}
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
+	}
+	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: "no such endpoint: " + r.Method + " " + r.URL.Path + "; see /api/v1/openapi.json"})
+	}))
+	return s.recoverPanics(s.mux)
+}
+
+type ctxKey struct{}
+
+// actorFrom returns the authenticated official a handler acts for.
+func actorFrom(ctx context.Context) casework.Actor {
+	a, _ := ctx.Value(ctxKey{}).(casework.Actor)
+	return a
+}
+
+// guard authenticates the caller of a route and checks that their role
+// holds the route's permission before the handler runs; the node checks
+// again, against the request itself.
+func (s *Server) guard(rt route) http.Handler {
+	if rt.Public {
+		return rt.Handler
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			writeUnauthorized(w)
+			return
+		}
+		u, err := s.node.Authenticate(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			if errors.Is(err, node.ErrUnauthenticated) {
+				writeUnauthorized(w)
+				return
+			}
+			writeError(w, r, s.log, err)
+			return
+		}
+		if rt.Permission != "" && !u.Role.Can(rt.Permission) {
+			writeProblem(w, Problem{Type: typeForbidden, Status: http.StatusForbidden,
+				Detail: "the " + string(u.Role) + " role may not do this (needs " + string(rt.Permission) + ")"})
+			return
+		}
+		rt.Handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, node.ActorOf(u))))
+	})
+}
+
+// recoverPanics turns a panic in a handler into a 500 problem, so that one
+// bad input never takes a node down.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				writeProblem(w, Problem{Type: typeInternal, Status: http.StatusInternalServerError, Detail: "the node could not complete the request; it has been logged"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// route is one endpoint, with what the OpenAPI document says of it.
+type route struct {
+	Method, Path string
+	Summary      string
+	Public       bool                // no token needed
+	Permission   identity.Permission // "" for any authenticated official
+	Body         any                 // an example of the request body's type, or nil
+	Response     any                 // an example of the success body's type
+	Status       int                 // the success status
+	Query        []string            // query parameters
+	Handler      http.Handler
+}
