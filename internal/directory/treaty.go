@@ -129,6 +129,8 @@ func (e ParseError) Error() string {
 // their error; errors.As recovers it, or any one ParseError in it.
 type ParseErrors []ParseError
 
+// Error joins every problem on one line, counting them when there are
+// several.
 func (es ParseErrors) Error() string {
 	if len(es) == 1 {
 		return es[0].Error()
@@ -348,6 +350,13 @@ func (c *checker) parseRow(f []string, lines [numColumns]int) (rec TreatyRecord,
 		// only the one form round-trips.
 		if err != nil || t.Format(time.DateOnly) != s {
 			c.add(ParseError{Line: lines[col], Column: columns[col], Value: s, Msg: "is not a date (YYYY-MM-DD)"})
+			ok = false
+			continue
+		}
+		if t.IsZero() {
+			// 0001-01-01 is time's zero, which a record reads as "not
+			// done"; check would never see it.
+			c.add(ParseError{Line: lines[col], Column: columns[col], Value: s, Msg: "is before the Convention was adopted on " + adopted.Format(time.DateOnly)})
 			ok = false
 			continue
 		}

@@ -238,6 +238,7 @@ func TestParseTreatyStatusRejects(t *testing.T) {
 		{"date with time", hdr + "FRA,France,state,2025-10-25T00:00:00Z,,,\n", []at{{2, "signed"}}, "is not a date"},
 		{"bad deposit date", hdr + "FRA,France,state,2025-10-25,,2026-1-5,ratification\n", []at{{2, "ratified"}}, "is not a date"},
 		{"before adoption", hdr + "FRA,France,state,2024-12-23,,,\n", []at{{2, "signed"}}, "before the Convention was adopted on 2024-12-24"},
+		{"year 1, time's zero", hdr + "VAT,Holy See,state,0001-01-01,,2026-01-01,accession\n", []at{{2, "signed"}}, "before the Convention was adopted"},
 		{"after 2200", hdr + "FRA,France,state,2025-10-25,,2201-01-01,ratification\n", []at{{2, "ratified"}}, "after 2200"},
 		{"art 65(1): date of deposit without instrument", hdr + "FRA,France,state,2025-10-25,,2026-01-01,\n", []at{{2, "instrument"}}, "needs its instrument"},
 		{"art 65(1): instrument without date of deposit", hdr + "FRA,France,state,2025-10-25,,,ratification\n", []at{{2, "ratified"}}, "needs the date of its deposit"},
@@ -366,6 +367,7 @@ func FuzzParseTreatyStatus(f *testing.F) {
 	f.Add(hdr + "FRA,France,state,2025-10-25,,\n")
 	f.Add("\uFEFF" + hdr + "FRA,France,state,2025-10-25,Hanoi,2025-10-24,ratification\r\n")
 	f.Add(hdr + "FRA,France,state,,,,\nFRA,France,state,2025-10-25,,,\n")
+	f.Add(hdr + "VAT,Holy See,state,0001-01-01,,2026-01-01,accession\n")
 	f.Fuzz(func(t *testing.T, input string) {
 		recs, err := parse(input)
 		if err != nil {
