@@ -259,6 +259,30 @@ func cmdTreatyRecord(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
+func cmdTreatyDeclare(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "treaty declare", "--code CODE --article N --made-on DATE --text TEXT [flags]")
+	st := addStorageFlags(fs, e)
+	code := fs.String("code", "", "participant: ISO 3166-1 alpha-3 code, or EUU (required)")
+	var in node.DeclarationInput
+	fs.IntVar(&in.Article, "article", 0, "the article the declaration is made under, e.g. 42 (required)")
+	fs.StringVar(&in.MadeOn, "made-on", "", "date of the declaration, YYYY-MM-DD (required)")
+	fs.StringVar(&in.Text, "text", "", "the text of the declaration (required)")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	n, db, err := st.openNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	d, err := n.RecordDeclaration(ctx, n.Admin(), strings.ToUpper(*code), in)
+	if err != nil {
+		return fmt.Errorf("treaty declare: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Recorded declaration %d of %s under art. %d, made on %s.\n", d.ID, d.Code, d.Article, d.MadeOn.Format("2006-01-02"))
+	return nil
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

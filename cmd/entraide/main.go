@@ -67,6 +67,7 @@ func commands() map[string]command {
 		"treaty status":      {"show signatures, instruments and entry into force", cmdTreatyStatus},
 		"treaty import":      {"import a treaty-status CSV file, all or nothing", cmdTreatyImport},
 		"treaty record":      {"record a signature or an instrument", cmdTreatyRecord},
+		"treaty declare":     {"record a State's declaration under an article", cmdTreatyDeclare},
 		"request create":     {"draft a request from a JSON file (API client)", cmdRequestCreate},
 		"request list":       {"list your State's requests (API client)", cmdRequestList},
 		"request show":       {"show one request and its timeline (API client)", cmdRequestShow},
@@ -199,6 +200,11 @@ func (s storageFlags) open(ctx context.Context) (*store.DB, error) {
 
 // openNode opens an initialised node.
 func (s storageFlags) openNode(ctx context.Context) (*node.Node, *store.DB, error) {
+	if *s.database == "" {
+		if _, err := os.Stat(s.dsn()); errors.Is(err, os.ErrNotExist) {
+			return nil, nil, fmt.Errorf("no node in %s: run entraide init there first, or give --data-dir", *s.dataDir)
+		}
+	}
 	db, err := s.open(ctx)
 	if err != nil {
 		return nil, nil, err

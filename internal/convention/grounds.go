@@ -60,10 +60,14 @@ var (
 	assetGrounds       = append(append([]Ground{}, mlaGrounds...), InsufficientEvidence, DeMinimis)
 )
 
-// neverGrounds are reasons the Convention forbids a State to rely on.
-var neverGrounds = map[Ground]Ref{
-	BankSecrecy:   Art(40).Para(8),
-	FiscalMatters: Art(40).Para(23),
+// neverGrounds are reasons the Convention forbids a State to rely on, with
+// what it says of them.
+var neverGrounds = map[Ground]struct {
+	ref     Ref
+	message string
+}{
+	BankSecrecy:   {Art(40).Para(8), "bank secrecy is never a ground for refusal"},
+	FiscalMatters: {Art(40).Para(23), "that the offence involves fiscal matters is never a ground for refusal"},
 }
 
 // LookupGround returns the description of g, or false if g is unknown.
@@ -105,8 +109,8 @@ func ValidateRefusal(k Kind, grounds []Ground, reasons string) Problems {
 			continue
 		}
 		seen[g] = true
-		if ref, never := neverGrounds[g]; never {
-			ps = append(ps, Problem{Field: "grounds", Ref: ref, Message: groundSpecs[g].Description + " is never a ground for refusal"})
+		if never, ok := neverGrounds[g]; ok {
+			ps = append(ps, Problem{Field: "grounds", Ref: never.ref, Message: never.message})
 			continue
 		}
 		if _, known := groundSpecs[g]; !known {

@@ -115,7 +115,7 @@ func TestValidateRefusal(t *testing.T) {
 		{
 			name: "art 40(8): bank secrecy is never a ground",
 			kind: convention.MutualAssistance, grounds: G(convention.BankSecrecy), reasons: reasons,
-			want: []want{{"grounds", convention.Art(40).Para(8), "Bank secrecy is never a ground for refusal"}},
+			want: []want{{"grounds", convention.Art(40).Para(8), "bank secrecy is never a ground for refusal"}},
 		},
 		{
 			name: "art 40(8): bank secrecy is never a ground for freezing",
@@ -130,7 +130,7 @@ func TestValidateRefusal(t *testing.T) {
 		{
 			name: "art 40(23): fiscal matters are never a ground",
 			kind: convention.MutualAssistance, grounds: G(convention.FiscalMatters), reasons: reasons,
-			want: []want{{"grounds", convention.Art(40).Para(23), "fiscal matters is never a ground for refusal"}},
+			want: []want{{"grounds", convention.Art(40).Para(23), "involves fiscal matters is never a ground for refusal"}},
 		},
 		{
 			name: "art 40(23): fiscal matters are never a ground for stored data access",

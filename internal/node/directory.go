@@ -167,7 +167,7 @@ type StateView struct {
 func (n *Node) State(ctx context.Context, code string) (StateView, error) {
 	p, ok := directory.LookupParticipant(code)
 	if !ok {
-		return StateView{}, store.ErrNotFound
+		return StateView{}, fmt.Errorf("%q is not a participant: %w", code, store.ErrNotFound)
 	}
 	v := StateView{Participant: p, Treaty: directory.PartyStatus{Code: p.Code, Name: p.Name()}}
 	status, err := n.TreatyStatus(ctx)
@@ -198,7 +198,7 @@ func (n *Node) PutProfile(ctx context.Context, by casework.Actor, p directory.Pr
 	}
 	part, ok := directory.LookupParticipant(p.Code)
 	if !ok {
-		return p, store.ErrNotFound
+		return p, fmt.Errorf("%q is not a participant: %w", p.Code, store.ErrNotFound)
 	}
 	p.Code = part.Code
 	if p.Languages == nil {
@@ -234,7 +234,7 @@ func (n *Node) RecordDeclaration(ctx context.Context, by casework.Actor, code st
 	}
 	part, ok := directory.LookupParticipant(code)
 	if !ok {
-		return directory.Declaration{}, store.ErrNotFound
+		return directory.Declaration{}, fmt.Errorf("%q is not a participant: %w", code, store.ErrNotFound)
 	}
 	d := directory.Declaration{Code: part.Code, Article: in.Article, Text: in.Text}
 	var ps convention.Problems
