@@ -114,8 +114,9 @@ func (e *Envelope) signedBytes() []byte {
 	return b.Bytes()
 }
 
+// The HPKE suite: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+// ChaCha20-Poly1305 (RFC 9180 section 7), fixed by Version.
 var (
-	hpkeKEM  = hpke.DHKEM(ecdh.X25519())
 	hpkeKDF  = hpke.HKDFSHA256()
 	hpkeAEAD = hpke.ChaCha20Poly1305()
 )
