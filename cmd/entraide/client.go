@@ -143,6 +143,10 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	if err := dec.Decode(&contents); err != nil {
 		return fmt.Errorf("request create: %s is not a request's contents: %w", fs.Arg(0), err)
 	}
+	// As the API does, refuse what follows the request rather than drop it.
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("request create: %s holds more than one JSON value", fs.Arg(0))
+	}
 	var r casework.Request
 	if err := c.do(ctx, "POST", "/api/v1/requests", contents, &r); err != nil {
 		return fmt.Errorf("request create: %w", err)
