@@ -55,6 +55,7 @@ type sandbox struct {
 	dataDir   string
 	adminTok  string
 	officials []demoOfficial
+	reopened  bool
 }
 
 // startSandbox creates a node with the sandbox States, their officials and
@@ -65,6 +66,17 @@ func startSandbox(ctx context.Context, dataDir string) (*sandbox, error) {
 		return nil, err
 	}
 	sb := &sandbox{db: db, dataDir: dataDir}
+	if _, _, err := db.Node(ctx); err == nil {
+		// A sandbox kept with --data-dir: its officials' tokens were shown
+		// when it was made and cannot be shown again.
+		sb.node, err = node.Open(ctx, db, nil)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		sb.reopened = true
+		return sb, nil
+	}
 	if err := sb.populate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -261,6 +273,11 @@ func (sb *sandbox) print(w io.Writer, url string) {
 	fmt.Fprintf(w, "Data: %s (SQLite)\n\n", sb.dataDir)
 	fmt.Fprintf(w, "API:     %s/api/v1   (OpenAPI: %s/api/v1/openapi.json)\n", url, url)
 	fmt.Fprintf(w, "Health:  %s/healthz\n\n", url)
+	if sb.reopened {
+		fmt.Fprintln(w, "Reopened an existing sandbox: its officials' API tokens were printed when it was created.")
+		fmt.Fprintln(w, "Create new ones with: entraide token create fra-ca --data-dir "+sb.dataDir)
+		return
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "LOGIN\tSTATE\tROLE\tNAME\tAPI TOKEN")
 	fmt.Fprintf(tw, "admin\t%s\tadministrator\tNode administrator\t%s\n", sandboxStates[0], sb.adminTok)
