@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"entraide/internal/convention"
 	"entraide/internal/identity"
@@ -141,7 +142,7 @@ func Decide(r *Request, t Transition, by Actor, now time.Time) (Event, error) {
 	e := Event{RequestID: r.ID, At: now, Actor: by.ID, ActorState: by.State, Action: t.Action, From: r.State, To: ru.to, Note: t.Note}
 	var ps convention.Problems
 	for name, text := range map[string]string{"note": t.Note, "reasons": t.Reasons, "conditions": t.Conditions} {
-		if len(text) > MaxTextLength {
+		if utf8.RuneCountInString(text) > MaxTextLength {
 			ps = append(ps, convention.Problem{Field: name, Ref: ru.ref, Message: "too long"})
 		}
 	}
@@ -260,7 +261,7 @@ func ApplyEvent(r *Request, e Event) {
 
 // FollowUpEvent records that follow-up now follows up the preservation p,
 // which then stays preserved until follow-up is decided (art. 42(7)). It
-// returns false if p cannot be followed up by follow-up.
+// returns convention.Problems if p cannot be followed up by follow-up.
 func FollowUpEvent(p *Request, followUp *Request, by Actor, now time.Time) (Event, error) {
 	ru := rules[LinkFollowUp]
 	switch {

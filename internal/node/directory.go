@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -140,6 +141,9 @@ func (n *Node) ImportTreaty(ctx context.Context, by casework.Actor, r io.Reader)
 	if err != nil {
 		return 0, parseProblems(err, false)
 	}
+	// Written in the order of codes, so that two imports at once wait for
+	// each other rather than deadlock.
+	slices.SortFunc(records, func(a, b directory.TreatyRecord) int { return strings.Compare(a.Code, b.Code) })
 	now := n.now()
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
 		for _, rec := range records {

@@ -85,9 +85,20 @@ func (n *Node) Requests(ctx context.Context, by casework.Actor, f store.Filter) 
 func (n *Node) Transition(ctx context.Context, by casework.Actor, id string, t casework.Transition) (*casework.Request, error) {
 	var out *casework.Request
 	err := n.db.Tx(ctx, func(tx *store.Tx) error {
-		r, err := tx.RequestForUpdate(ctx, by.State, id)
+		views, err := n.lockViews(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		r, ok := views[by.State]
+		if !ok {
+			return casework.ErrNotFound
+		}
+		if t.Action == casework.Send && r.FollowUpOf != "" {
+			// Sending a follow-up moves the preservation too: lock its
+			// views now, before any audit record, for the same reason.
+			if _, err := n.lockViews(ctx, tx, r.FollowUpOf); err != nil {
+				return err
+			}
 		}
 		now := n.now()
 		e, err := casework.Decide(r, t, by, now)
@@ -112,6 +123,27 @@ func (n *Node) Transition(ctx context.Context, by casework.Actor, id string, t c
 		return nil
 	})
 	return out, err
+}
+
+// lockViews locks every view of request id this node holds, in the order
+// of their holders, and returns them by holder. Every transaction that
+// moves a request takes these locks first and the audit log's last, so
+// that officials of two States moving the same request at once wait for
+// each other instead of each locking their own view and then waiting for
+// the other's, which PostgreSQL ends as a deadlock.
+func (n *Node) lockViews(ctx context.Context, tx *store.Tx, id string) (map[string]*casework.Request, error) {
+	views := map[string]*casework.Request{}
+	for _, holder := range slices.Sorted(slices.Values(n.hosted)) {
+		v, err := tx.RequestForUpdate(ctx, holder, id)
+		if errors.Is(err, casework.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		views[holder] = v
+	}
+	return views, nil
 }
 
 // send records the sending of r, hands it to the requested State and links

@@ -169,10 +169,18 @@ func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	committed := false
+	defer func() {
+		// Also on a panic in fn: SQLite's one writer connection must not
+		// stay inside an open transaction.
+		if !committed {
+			sqlTx.Rollback()
+		}
+	}()
 	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect}); err != nil {
-		sqlTx.Rollback()
 		return err
 	}
+	committed = true
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

@@ -1,0 +1,151 @@
+package casework_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+)
+
+const digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+func TestContentsValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(d *casework.Contents)
+		want   []want
+	}{
+		{"a complete draft", func(d *casework.Contents) {}, nil},
+		{"art 40(14): an urgent draft with attachments", func(d *casework.Contents) {
+			d.Urgency = casework.Urgent
+			d.Attachments = []casework.Attachment{{Name: "log.txt", MediaType: "text/plain", Size: 0, SHA256: digest}}
+		}, nil},
+		{"an alpha-2 code names the requested State", func(d *casework.Contents) { d.RequestedState = "vn" }, nil},
+		{"art 40: the requested State is required", func(d *casework.Contents) { d.RequestedState = " " },
+			[]want{{"requested_state", convention.Art(40), "required"}}},
+		{"art 64: the requested State must be a participant", func(d *casework.Contents) { d.RequestedState = "XXX" },
+			[]want{{"requested_state", convention.Art(40), "not a State"}}},
+		{"art 40: a State does not request itself", func(d *casework.Contents) { d.RequestedState = "FRA" },
+			[]want{{"requested_state", convention.Art(40), "itself"}}},
+		{"art 40: a State does not request itself by its alpha-2 code", func(d *casework.Contents) { d.RequestedState = "fr" },
+			[]want{{"requested_state", convention.Art(40), "itself"}}},
+		{"art 40(14): an urgency that is neither normal nor urgent", func(d *casework.Contents) { d.Urgency = "asap" },
+			[]want{{"urgency", convention.Art(40).Para(14), "asap"}}},
+		{"art 40(19): a use limitation is bounded", func(d *casework.Contents) { d.UseLimitation = strings.Repeat("é", casework.MaxTextLength+1) },
+			[]want{{"use_limitation", convention.Art(40).Para(19), "too long"}}},
+		{"art 40(14): an attachment's digest is lower-case hex", func(d *casework.Contents) {
+			d.Attachments = []casework.Attachment{{Name: "a.pdf", SHA256: strings.ToUpper(digest)}}
+		}, []want{{"attachments[0].sha256", convention.Art(40).Para(14), "SHA-256"}}},
+		{"art 40(14): an attachment's digest has 64 digits", func(d *casework.Contents) {
+			d.Attachments = []casework.Attachment{{Name: "a.pdf", SHA256: digest[:63]}}
+		}, []want{{"attachments[0].sha256", convention.Art(40).Para(14), "SHA-256"}}},
+		{"art 40(14): an attachment needs a name", func(d *casework.Contents) {
+			d.Attachments = []casework.Attachment{{Name: "ok.txt", SHA256: digest}, {Name: "  ", SHA256: digest}}
+		}, []want{{"attachments[1].name", convention.Art(40).Para(14), "file name"}}},
+		{"art 40(14): an attachment's name is not a path", func(d *casework.Contents) {
+			d.Attachments = []casework.Attachment{{Name: "../etc/passwd", SHA256: digest}}
+		}, []want{{"attachments[0].name", convention.Art(40).Para(14), "file name"}}},
+		{"art 40(14): an attachment's name is at most 255 bytes", func(d *casework.Contents) {
+			d.Attachments = []casework.Attachment{{Name: strings.Repeat("a", 256), SHA256: digest}}
+		}, []want{{"attachments[0].name", convention.Art(40).Para(14), "file name"}}},
+		{"art 40(14): an attachment's size is not negative", func(d *casework.Contents) {
+			d.Attachments = []casework.Attachment{{Name: "a", Size: -1, SHA256: digest}}
+		}, []want{{"attachments[0].size", convention.Art(40).Para(14), "negative"}}},
+		{"art 40(14): at most 100 attachments", func(d *casework.Contents) {
+			d.Attachments = make([]casework.Attachment, casework.MaxAttachments+1)
+			for i := range d.Attachments {
+				d.Attachments[i] = casework.Attachment{Name: "a", SHA256: digest}
+			}
+		}, []want{{"attachments", convention.Art(40).Para(14), "at most 100"}}},
+		{"art 35: at most 20 offences", func(d *casework.Contents) {
+			d.Offences = make([]convention.Charge, casework.MaxOffences+1)
+			for i := range d.Offences {
+				d.Offences[i] = convention.Charge{Article: 8}
+			}
+		}, []want{{"offences", convention.Art(35), "at most 20"}}},
+		{"art 42: mutual legal assistance may follow up a preservation", func(d *casework.Contents) { d.FollowUpOf = "0193-p" }, nil},
+		{"every problem at once", func(d *casework.Contents) {
+			d.RequestedState = "FRA"
+			d.Urgency = "later"
+			d.Offences = nil
+			d.Attachments = []casework.Attachment{{Name: "a/b", Size: -5, SHA256: "zz"}}
+		}, []want{
+			{"offences", convention.Art(35).Para(1), "offence"},
+			{"requested_state", convention.Art(40), "itself"},
+			{"urgency", convention.Art(40).Para(14), "later"},
+			{"attachments[0].name", convention.Art(40).Para(14), "file name"},
+			{"attachments[0].size", convention.Art(40).Para(14), "negative"},
+			{"attachments[0].sha256", convention.Art(40).Para(14), "SHA-256"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := contents(t, convention.MutualAssistance)
+			tt.change(&d)
+			assertProblems(t, "Validate", d.Validate(requesting), tt.want...)
+		})
+	}
+}
+
+func TestContentsValidateFollowUp(t *testing.T) {
+	tests := []struct {
+		name string
+		kind convention.Kind
+		ok   bool
+	}{
+		{"art 42: access to stored data follows up a preservation", convention.StoredDataAccess, true},
+		{"art 42: traffic disclosure follows up a preservation", convention.TrafficDisclosure, true},
+		{"art 42: mutual legal assistance follows up a preservation", convention.MutualAssistance, true},
+		{"art 42: a preservation does not follow up a preservation", convention.Preservation, false},
+		{"art 42: an extradition does not follow up a preservation", convention.Extradition, false},
+		{"art 42: an emergency disclosure does not follow up a preservation", convention.EmergencyDisclosure, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := contents(t, tt.kind)
+			d.FollowUpOf = "0193-p"
+			var ws []want
+			if !tt.ok {
+				ws = []want{{"follow_up_of", convention.Art(42), "cannot follow up"}}
+			}
+			assertProblems(t, "Validate", d.Validate(requesting), ws...)
+		})
+	}
+}
+
+func TestContentsValidateUnknownKind(t *testing.T) {
+	d := casework.Contents{Kind: "espionage", RequestedState: requested, FollowUpOf: "0193-p"}
+	assertProblems(t, "Validate", d.Validate(requesting), want{"kind", convention.Art(35), "unknown kind"})
+}
+
+func TestNew(t *testing.T) {
+	d := contents(t, convention.Preservation)
+	d.RequestedState = "vn"
+	created := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	r := casework.New(d, "0193-a", requesting, "fra-ca", created)
+	if r.ID != "0193-a" || r.Holder != requesting || r.RequestingState != requesting || r.RequestedState != requested ||
+		r.State != casework.Draft || r.Urgency != casework.Normal || r.Version != 1 || r.CreatedBy != "fra-ca" ||
+		!r.CreatedAt.Equal(created) || !r.UpdatedAt.Equal(created) || r.Attachments == nil || r.Offences == nil {
+		t.Errorf("New = %+v, want a version 1 draft held by FRA, asked of VNM, normal urgency, empty lists", r)
+	}
+	if got := r.SideOf(requesting); got != casework.Requesting {
+		t.Errorf("SideOf(FRA) = %q, want requesting", got)
+	}
+	if got := r.SideOf(requested); got != casework.Requested {
+		t.Errorf("SideOf(VNM) = %q, want requested", got)
+	}
+	if got := r.SideOf("DEU"); got != "" {
+		t.Errorf("SideOf(DEU) = %q, want \"\"", got)
+	}
+
+	v := casework.CounterpartView(r)
+	if v.Holder != requested || v.ID != r.ID || v.RequestingState != requesting || v.State != r.State {
+		t.Errorf("CounterpartView = holder %s id %s, want VNM's view of %s", v.Holder, v.ID, r.ID)
+	}
+	v.Fields["stored_data"] = "changed"
+	if r.Fields["stored_data"] == "changed" {
+		t.Errorf("changing the counterpart view's fields changed the original's")
+	}
+}

@@ -1,0 +1,355 @@
+package node_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // to read every row of a PostgreSQL schema
+	_ "modernc.org/sqlite"             // to read every row of an SQLite file
+
+	"entraide/internal/casework"
+	"entraide/internal/identity"
+	"entraide/internal/node"
+	"entraide/internal/store"
+	"entraide/internal/store/storetest"
+)
+
+func TestInit(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		ctx := t.Context()
+		db := storetest.Open(t, backend)
+		c := newClock(start)
+		if _, err := node.Open(ctx, db, c.Now); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("node.Open before Init = %v, want store.ErrNotFound", err)
+		}
+		token, err := node.Init(ctx, db, node.InitOptions{Home: "fr", Hosted: []string{"VNM", "vn", "FRA"},
+			Admin: identity.User{ID: "admin", Name: "Node Administrator", Role: identity.Auditor, State: "VNM"}}, c.Now)
+		if err != nil {
+			t.Fatalf("Init = %v", err)
+		}
+		n, err := node.Open(ctx, db, c.Now)
+		if err != nil {
+			t.Fatalf("Open = %v", err)
+		}
+		if n.Home() != "FRA" || !slices.Equal(n.Hosted(), []string{"FRA", "VNM"}) {
+			t.Errorf("Home, Hosted = %s, %v; want FRA, [FRA VNM]", n.Home(), n.Hosted())
+		}
+
+		// The first administrator is FRA's, whatever the options said,
+		// and the token stands for them.
+		want := identity.User{ID: "admin", Name: "Node Administrator", State: "FRA", Role: identity.Administrator, CreatedAt: start}
+		u, err := n.Authenticate(ctx, token)
+		if err != nil || u != want {
+			t.Errorf("Authenticate(the init token) = %+v, %v; want %+v", u, err, want)
+		}
+		if users, err := n.Users(ctx, node.ActorOf(u)); err != nil || !slices.Equal(users, []identity.User{want}) {
+			t.Errorf("Users = %+v, %v; want only the administrator", users, err)
+		}
+
+		// The treaty status that ships with Entraide is seeded.
+		records, err := db.TreatyRecords(ctx)
+		if err != nil || len(records) != 69 {
+			t.Errorf("TreatyRecords = %d, %v; want the 69 signatories shipped", len(records), err)
+		}
+		st, err := n.TreatyStatus(ctx)
+		if err != nil || st.Signatories != 69 || st.Instruments != 0 || st.Summary != "not yet: 0 of 40" || st.EntryIntoForce != nil {
+			t.Errorf("TreatyStatus = %d signatories, %d instruments, %q, %v; want 69, 0, \"not yet: 0 of 40\"", st.Signatories, st.Instruments, st.Summary, err)
+		}
+
+		f := &fixture{n: n, db: db, clock: c, token: token}
+		log := f.auditLog(t)
+		wantLog := []string{"node.init node/FRA", "treaty.seed treaty", "user.add user/admin", "token.create user/admin"}
+		if got := actionsAndSubjects(log); !slices.Equal(got, wantLog) {
+			t.Errorf("audit log after Init = %v, want %v", got, wantLog)
+		}
+
+		// A second Init changes nothing.
+		_, err = node.Init(ctx, db, node.InitOptions{Home: "VNM", Admin: identity.User{ID: "other", Name: "Other"}}, c.Now)
+		if !errors.Is(err, store.ErrExists) {
+			t.Errorf("second Init = %v, want store.ErrExists", err)
+		}
+		if home, _, err := db.Node(ctx); err != nil || home != "FRA" {
+			t.Errorf("Node() after a second Init = %s, %v; want FRA", home, err)
+		}
+		if _, err := db.User(ctx, "other"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the second Init's administrator exists: %v", err)
+		}
+		if got := len(f.auditLog(t)); got != len(wantLog) {
+			t.Errorf("audit log after a second Init has %d records, want %d", got, len(wantLog))
+		}
+	})
+}
+
+func TestInitValidation(t *testing.T) {
+	tests := []struct {
+		name   string
+		opt    node.InitOptions
+		fields []string
+	}{
+		{"art 40(13): an unknown home State", node.InitOptions{Home: "XXX", Admin: identity.User{ID: "admin", Name: "A"}}, []string{"state"}},
+		{"art 64: the EU serves no node as a State", node.InitOptions{Home: "EUU", Admin: identity.User{ID: "admin", Name: "A"}}, []string{"state"}},
+		{"art 40(13): an unknown hosted State", node.InitOptions{Home: "FRA", Hosted: []string{"VNM", "ZZZ"}, Admin: identity.User{ID: "admin", Name: "A"}}, []string{"host"}},
+		{"a bad administrator", node.InitOptions{Home: "FRA", Admin: identity.User{ID: "A", Name: " "}}, []string{"id", "name"}},
+		{"every problem at once", node.InitOptions{Home: "", Hosted: []string{"EU"}, Admin: identity.User{ID: "", Name: ""}}, []string{"state", "host", "id", "name"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := storetest.Open(t, "sqlite")
+			_, err := node.Init(t.Context(), db, tt.opt, newClock(start).Now)
+			assertProblemFields(t, "Init", err, tt.fields...)
+			if _, _, err := db.Node(t.Context()); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("Node() after a refused Init = %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
+
+func TestAddUser(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		ctx := t.Context()
+		tests := []struct {
+			name   string
+			by     casework.Actor
+			u      identity.User
+			fields []string // problems expected; nil for success
+			err    error
+			want   identity.User
+		}{
+			{"an official of the home State by default", f.n.Admin(), identity.User{ID: "lea", Name: "Léa Martin", Role: identity.Investigator},
+				nil, nil, identity.User{ID: "lea", Name: "Léa Martin", State: "FRA", Role: identity.Investigator, CreatedAt: start}},
+			{"an official of a hosted State, by its alpha-2 code", f.n.Admin(), identity.User{ID: "minh", Name: "Minh", State: "vn", Role: identity.Auditor},
+				nil, nil, identity.User{ID: "minh", Name: "Minh", State: "VNM", Role: identity.Auditor, CreatedAt: start}},
+			{"art 40(13): a State this node does not host", f.n.Admin(), identity.User{ID: "hans", Name: "Hans", State: "DEU", Role: identity.CentralAuthority},
+				[]string{"state"}, nil, identity.User{}},
+			{"art 40(13): no such State", f.n.Admin(), identity.User{ID: "x1", Name: "X", State: "XXX", Role: identity.CentralAuthority},
+				[]string{"state"}, nil, identity.User{}},
+			{"a bad id", f.n.Admin(), identity.User{ID: "Bad Id", Name: "B", Role: identity.CentralAuthority}, []string{"id"}, nil, identity.User{}},
+			{"a bad role", f.n.Admin(), identity.User{ID: "bob", Name: "Bob", Role: "minister"}, []string{"role"}, nil, identity.User{}},
+			{"no role", f.n.Admin(), identity.User{ID: "bob", Name: "Bob"}, []string{"role"}, nil, identity.User{}},
+			{"every problem at once", f.n.Admin(), identity.User{ID: "-", Name: "", State: "DEU", Role: "x", Email: strings.Repeat("a", 255)},
+				[]string{"id", "name", "role", "email", "state"}, nil, identity.User{}},
+			{"an id taken", f.n.Admin(), identity.User{ID: "fra-ca", Name: "Again", Role: identity.CentralAuthority}, nil, store.ErrExists, identity.User{}},
+			{"only an administrator adds officials", fraCA, identity.User{ID: "eve", Name: "Eve", Role: identity.CentralAuthority},
+				nil, casework.ErrForbidden, identity.User{}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				before := len(f.auditLog(t))
+				got, err := f.n.AddUser(ctx, tt.by, tt.u)
+				switch {
+				case tt.fields != nil:
+					assertProblemFields(t, "AddUser", err, tt.fields...)
+				case tt.err != nil:
+					if !errors.Is(err, tt.err) {
+						t.Errorf("AddUser = %v, want %v", err, tt.err)
+					}
+				case err != nil:
+					t.Fatalf("AddUser = %v, want success", err)
+				default:
+					if got != tt.want {
+						t.Errorf("AddUser = %+v, want %+v", got, tt.want)
+					}
+					if stored, err := f.db.User(ctx, tt.u.ID); err != nil || stored != tt.want {
+						t.Errorf("stored user = %+v, %v; want %+v", stored, err, tt.want)
+					}
+				}
+				wantRecords := 0
+				if tt.fields == nil && tt.err == nil {
+					wantRecords = 1
+				}
+				if got := len(f.auditLog(t)) - before; got != wantRecords {
+					t.Errorf("AddUser wrote %d audit records, want %d", got, wantRecords)
+				}
+			})
+		}
+	})
+}
+
+func TestCreateToken(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		ctx := t.Context()
+		dsn := storetest.DSN(t, backend)
+		db, err := store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		f := newFixtureDB(t, db)
+
+		var token string
+		log := f.auditSince(t, func() {
+			token, err = f.n.CreateToken(ctx, f.n.Admin(), "fra-ca", "laptop")
+		})
+		if err != nil {
+			t.Fatalf("CreateToken = %v", err)
+		}
+		if identity.CheckTokenForm(token) != nil {
+			t.Errorf("CreateToken = %q, not of the form of a token", token)
+		}
+		if got := actionsAndSubjects(log); !slices.Equal(got, []string{"token.create user/fra-ca"}) {
+			t.Errorf("CreateToken audit records = %v, want one token.create", got)
+		}
+		u, err := f.n.Authenticate(ctx, token)
+		if err != nil || u.ID != "fra-ca" || u.Role != identity.CentralAuthority || u.State != "FRA" {
+			t.Errorf("Authenticate(new token) = %+v, %v; want fra-ca", u, err)
+		}
+		second, err := f.n.CreateToken(ctx, f.n.Admin(), "fra-ca", "phone")
+		if err != nil || second == token {
+			t.Errorf("second CreateToken = %q, %v; want a different token", second, err)
+		}
+		if u, err := f.n.Authenticate(ctx, second); err != nil || u.ID != "fra-ca" {
+			t.Errorf("Authenticate(second token) = %+v, %v; want fra-ca", u, err)
+		}
+
+		// The same form, one character changed.
+		other := token[:len(token)-1] + "a"
+		if strings.HasSuffix(token, "a") {
+			other = token[:len(token)-1] + "b"
+		}
+		for _, bad := range []string{"", "ent_", token + "a", other, strings.ToUpper(token), "Bearer " + token} {
+			if _, err := f.n.Authenticate(ctx, bad); !errors.Is(err, node.ErrUnauthenticated) {
+				t.Errorf("Authenticate(%q) = %v, want ErrUnauthenticated", bad, err)
+			}
+		}
+
+		// The token is kept only as its digest: no row, no file holds it.
+		everything := dumpDatabase(t, backend, dsn)
+		if backend == "sqlite" {
+			everything = append(everything, dumpFiles(t, filepath.Dir(dsn))...)
+		}
+		for _, tok := range []string{token, second, f.token} {
+			if bytes.Contains(everything, []byte(tok)) {
+				t.Errorf("the database holds the token %s... in plain text", tok[:8])
+			}
+			if tail := tok[len(identity.TokenPrefix):]; bytes.Contains(everything, []byte(tail)) {
+				t.Errorf("the database holds the secret part of token %s...", tok[:8])
+			}
+			// The scan does see what is stored.
+			if !bytes.Contains(everything, []byte(identity.Digest(tok))) {
+				t.Errorf("the database dump lacks the digest of token %s...: the scan reads nothing", tok[:8])
+			}
+		}
+
+		// Refusals.
+		if _, err := f.n.CreateToken(ctx, fraCA, "fra-ca", ""); !errors.Is(err, casework.ErrForbidden) {
+			t.Errorf("CreateToken by a central authority = %v, want ErrForbidden", err)
+		}
+		_, err = f.n.CreateToken(ctx, f.n.Admin(), "nobody", "")
+		assertProblemFields(t, "CreateToken(nobody)", err, "user")
+		_, err = f.n.CreateToken(ctx, f.n.Admin(), "fra-ca", strings.Repeat("l", 201))
+		assertProblemFields(t, "CreateToken(long label)", err, "label")
+	})
+}
+
+// dumpDatabase returns the text of every row of every table of the
+// database at dsn.
+func dumpDatabase(t *testing.T, backend, dsn string) []byte {
+	t.Helper()
+	ctx := context.Background()
+	driver, source, list := "pgx", dsn, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
+	if backend == "sqlite" {
+		driver, source, list = "sqlite", "file:"+dsn+"?mode=ro", `SELECT name FROM sqlite_master WHERE type = 'table'`
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if !slices.Contains(tables, "tokens") {
+		t.Fatalf("tables %v: no tokens table", tables)
+	}
+	var out bytes.Buffer
+	for _, table := range tables {
+		rows, err := db.QueryContext(ctx, `SELECT * FROM `+table)
+		if err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatalf("dump %s: %v", table, err)
+			}
+			for _, v := range vals {
+				if b, ok := v.([]byte); ok {
+					out.Write(b)
+				} else {
+					fmt.Fprint(&out, v)
+				}
+				out.WriteByte('\t')
+			}
+			out.WriteByte('\n')
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		rows.Close()
+	}
+	return out.Bytes()
+}
+
+// dumpFiles returns the bytes of every file in dir: an SQLite database,
+// its write-ahead log and shared memory.
+func dumpFiles(t *testing.T, dir string) []byte {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b...)
+	}
+	return out
+}
+
+func TestPermissions(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		ctx := t.Context()
+		for _, by := range []casework.Actor{fraCA, fraInv, fra247} {
+			if _, err := f.n.Users(ctx, by); !errors.Is(err, casework.ErrForbidden) {
+				t.Errorf("Users by %s = %v, want ErrForbidden", by.Role, err)
+			}
+			if _, err := f.n.AuditLog(ctx, by, 0, 10); !errors.Is(err, casework.ErrForbidden) {
+				t.Errorf("AuditLog by %s = %v, want ErrForbidden", by.Role, err)
+			}
+		}
+		if entries, err := f.n.AuditLog(ctx, fraAud, 0, 3); err != nil || len(entries) != 3 {
+			t.Errorf("AuditLog(0, 3) by an auditor = %d entries, %v; want 3", len(entries), err)
+		}
+		if entries, err := f.n.AuditLog(ctx, fraAud, 2, 0); err != nil || len(entries) == 0 || entries[0].Seq != 3 {
+			t.Errorf("AuditLog(2, 0) by an auditor = %d entries, %v; want from seq 3", len(entries), err)
+		}
+	})
+}

@@ -1,0 +1,33 @@
+package store
+
+import "context"
+
+// ExecRaw runs query, written with ? placeholders, on the write pool and
+// returns how many rows it changed. Tests use it to try what the store's
+// own methods never do, such as changing the audit log.
+func (db *DB) ExecRaw(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := db.write.ExecContext(ctx, db.bind(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Int64s runs query, written with ? placeholders, and returns the first
+// column of every row.
+func (db *DB) Int64s(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
