@@ -2,10 +2,13 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"entraide/internal/casework"
 	"entraide/internal/convention"
@@ -105,7 +108,8 @@ type importResult struct {
 func (s *Server) importTreaty() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
-			writeProblem(w, Problem{Type: typeInvalidBody, Status: http.StatusUnsupportedMediaType, Detail: "send the file as text/csv"})
+			msg := fmt.Sprintf("Content-Type %q: send the file as text/csv", ct)
+			writeProblem(w, Problem{Type: typeInvalidBody, Status: http.StatusUnsupportedMediaType, Detail: msg, Errors: []FieldError{{Field: "Content-Type", Message: msg}}})
 			return
 		}
 		body := http.MaxBytesReader(w, r.Body, directory.MaxTreatyStatusBytes+1)
@@ -141,7 +145,7 @@ func (s *Server) putProfile() http.Handler {
 			writeError(w, r, s.log, err)
 			return
 		}
-		if p.Code != "" && !strings.EqualFold(p.Code, r.PathValue("code")) {
+		if p.Code != "" && !sameParticipant(p.Code, r.PathValue("code")) {
 			writeError(w, r, s.log, badRequest("code", "the body's code %q differs from the path's %q", p.Code, r.PathValue("code")))
 			return
 		}
@@ -153,6 +157,17 @@ func (s *Server) putProfile() http.Handler {
 		}
 		encode(w, http.StatusOK, p)
 	})
+}
+
+// sameParticipant reports whether codes a and b name the same participant,
+// as "FR" and "fra" both name France.
+func sameParticipant(a, b string) bool {
+	pa, okA := directory.LookupParticipant(a)
+	pb, okB := directory.LookupParticipant(b)
+	if okA && okB {
+		return pa.Code == pb.Code
+	}
+	return strings.EqualFold(a, b)
 }
 
 func (s *Server) addDeclaration() http.Handler {
@@ -238,9 +253,30 @@ type requestDoc struct {
 	Timeline []casework.Event  `json:"timeline"`
 }
 
+// maxIDLength bounds an identifier in a path; request ids are UUIDs.
+const maxIDLength = 100
+
+// pathID returns the path parameter name, or a not-found error if it is no
+// identifier a resource can have: empty, too long, not UTF-8, or holding a
+// control character. Such a value never reaches the database, which may
+// refuse it with an error of its own (PostgreSQL does, for NUL bytes and
+// invalid UTF-8).
+func pathID(r *http.Request, name string) (string, error) {
+	id := r.PathValue(name)
+	if id == "" || len(id) > maxIDLength || !utf8.ValidString(id) || strings.ContainsFunc(id, unicode.IsControl) {
+		return "", store.ErrNotFound
+	}
+	return id, nil
+}
+
 func (s *Server) getRequest() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, events, err := s.node.Request(r.Context(), actorFrom(r.Context()), r.PathValue("id"))
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		req, events, err := s.node.Request(r.Context(), actorFrom(r.Context()), id)
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
@@ -251,12 +287,17 @@ func (s *Server) getRequest() http.Handler {
 
 func (s *Server) transition() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
 		t, err := decode[casework.Transition](w, r)
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}
-		req, err := s.node.Transition(r.Context(), actorFrom(r.Context()), r.PathValue("id"), t)
+		req, err := s.node.Transition(r.Context(), actorFrom(r.Context()), id, t)
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
@@ -317,7 +358,11 @@ func (s *Server) createToken() http.Handler {
 			writeError(w, r, s.log, err)
 			return
 		}
-		id := r.PathValue("id")
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
 		token, err := s.node.CreateToken(r.Context(), actorFrom(r.Context()), id, in.Label)
 		if err != nil {
 			writeError(w, r, s.log, err)

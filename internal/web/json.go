@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"entraide/internal/casework"
@@ -39,7 +42,9 @@ type Problem struct {
 	Errors []FieldError `json:"errors,omitempty"`
 }
 
-// problemType URIs name the kinds of problem a client may handle.
+// problemType URIs name the kinds of problem a client may handle. Every
+// problem of status 4xx names, in its errors, the field or part of the
+// request at fault.
 const (
 	typeInvalidBody    = "urn:entraide:problem:invalid-body"
 	typeInvalidRequest = "urn:entraide:problem:invalid-request"
@@ -48,6 +53,7 @@ const (
 	typeNotFound       = "urn:entraide:problem:not-found"
 	typeConflict       = "urn:entraide:problem:conflict"
 	typeNoRoute        = "urn:entraide:problem:no-route"
+	typeNoMethod       = "urn:entraide:problem:method-not-allowed"
 	typeTooLarge       = "urn:entraide:problem:body-too-large"
 	typeInternal       = "urn:entraide:problem:internal"
 )
@@ -96,11 +102,13 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		writeProblem(w, Problem{Type: typeInvalidRequest, Title: "The request does not conform", Status: http.StatusUnprocessableEntity,
 			Detail: fmt.Sprintf("%d problem(s); each names its field and the provision it comes from", len(ps)), Errors: fieldErrors(ps)})
 	case errors.Is(err, casework.ErrNotFound), errors.Is(err, store.ErrNotFound):
-		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: "no such resource in your State's view"})
+		msg := "no such resource in your State's view"
+		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: msg, Errors: []FieldError{{Field: pathField(r), Message: msg}}})
 	case errors.Is(err, store.ErrExists):
-		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: err.Error()})
+		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: err.Error(), Errors: []FieldError{{Field: "id", Message: err.Error()}}})
 	case errors.Is(err, casework.ErrConflict):
-		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: "the request changed meanwhile; read it again and retry"})
+		msg := "the request changed meanwhile; read it again and retry"
+		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: msg, Errors: []FieldError{{Field: "version", Message: msg}}})
 	case errors.Is(err, node.ErrUnauthenticated):
 		writeUnauthorized(w)
 	default:
@@ -111,7 +119,19 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 
 func writeUnauthorized(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="entraide"`)
-	writeProblem(w, Problem{Type: typeUnauthorized, Status: http.StatusUnauthorized, Detail: "send an API token: Authorization: Bearer ent_..."})
+	msg := "send an API token: Authorization: Bearer ent_..."
+	writeProblem(w, Problem{Type: typeUnauthorized, Status: http.StatusUnauthorized, Detail: msg, Errors: []FieldError{{Field: "Authorization", Message: msg}}})
+}
+
+// pathField names the path parameter a resource that was not found is
+// named by, or "path".
+func pathField(r *http.Request) string {
+	for _, name := range []string{"id", "code"} {
+		if r.PathValue(name) != "" {
+			return name
+		}
+	}
+	return "path"
 }
 
 // badInput is a body or parameter that could not be read.
@@ -136,13 +156,18 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return v, &badInput{status: http.StatusUnsupportedMediaType, msg: fmt.Sprintf("Content-Type %q: send application/json", ct)}
+			msg := fmt.Sprintf("Content-Type %q: send application/json", ct)
+			return v, &badInput{status: http.StatusUnsupportedMediaType, msg: msg, fields: []FieldError{{Field: "Content-Type", Message: msg}}}
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return v, jsonError(err, nil)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
-		return v, jsonError(err)
+		return v, jsonError(err, func() string { return memberInError[T](data) })
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return v, badRequest("body", "unexpected data after the JSON value")
@@ -150,7 +175,10 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	return v, nil
 }
 
-func jsonError(err error) error {
+// jsonError turns an error of reading or decoding a body into a bad
+// input naming the field at fault: the one encoding/json names, or else
+// the one member returns (if member is not nil), or else "body".
+func jsonError(err error, member func() string) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
@@ -158,7 +186,8 @@ func jsonError(err error) error {
 	case errors.Is(err, io.EOF):
 		return badRequest("body", "the body is empty: send a JSON object")
 	case errors.As(err, &tooBig):
-		return &badInput{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit)}
+		msg := fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit)
+		return &badInput{status: http.StatusRequestEntityTooLarge, msg: msg, fields: []FieldError{{Field: "body", Message: msg}}}
 	case errors.As(err, &syntax):
 		return badRequest("body", "not valid JSON at byte %d: %v", syntax.Offset, syntax)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -170,10 +199,49 @@ func jsonError(err error) error {
 		}
 		return badRequest(field, "%s: expected %s, got JSON %s", field, typ.Type, typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		quoted := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		name, uerr := strconv.Unquote(quoted)
+		if uerr != nil || name == "" {
+			// A field must name something: a member named "" is the
+			// body's fault.
+			return badRequest("body", "unknown field %s", quoted)
+		}
 		return badRequest(name, "unknown field %q", name)
 	}
+	// The errors of a type's own UnmarshalJSON (time.Time's, for one)
+	// come without the field they were found in.
+	if member != nil {
+		if name := member(); name != "" {
+			return badRequest(name, "%s: %v", name, err)
+		}
+	}
 	return badRequest("body", "cannot read the body: %v", err)
+}
+
+// memberInError returns the name of the first member of the JSON object
+// data, in sorted order, whose value alone a T cannot take, or "" if there
+// is none.
+func memberInError[T any](data []byte) string {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(data, &members) != nil {
+		return ""
+	}
+	names := make([]string, 0, len(members))
+	for name := range members {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		one, err := json.Marshal(map[string]json.RawMessage{name: members[name]})
+		if err != nil {
+			continue
+		}
+		var v T
+		if json.Unmarshal(one, &v) != nil {
+			return name
+		}
+	}
+	return ""
 }
 
 // encode writes v as JSON with status.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/identity"
 	"entraide/internal/node"
 )
@@ -25,11 +26,27 @@ type Server struct {
 // token or a request body in the record.
 func NewServer(n *node.Node, log *slog.Logger) http.Handler {
 	s := &Server{node: n, log: log, mux: http.NewServeMux()}
+	// methods lists the methods of each path, so that a path called with
+	// another method is a 405 that says which are allowed, not a 404.
+	methods := map[string][]string{}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
+		methods[rt.Path] = append(methods[rt.Path], rt.Method)
+	}
+	paths := http.NewServeMux()
+	for p := range methods {
+		paths.Handle(p, http.NotFoundHandler())
 	}
 	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: "no such endpoint: " + r.Method + " " + r.URL.Path + "; see /api/v1/openapi.json"})
+		if _, p := paths.Handler(r); p != "" {
+			allow := strings.Join(methods[p], ", ")
+			w.Header().Set("Allow", allow)
+			msg := r.Method + " is not allowed on " + r.URL.Path + "; use " + allow
+			writeProblem(w, Problem{Type: typeNoMethod, Status: http.StatusMethodNotAllowed, Detail: msg, Errors: []FieldError{{Field: "method", Message: msg}}})
+			return
+		}
+		msg := "no such endpoint: " + r.Method + " " + r.URL.Path + "; see /api/v1/openapi.json"
+		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: msg, Errors: []FieldError{{Field: "path", Message: msg}}})
 	}))
 	return s.recoverPanics(s.mux)
 }
@@ -50,12 +67,12 @@ func (s *Server) guard(rt route) http.Handler {
 		return rt.Handler
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		token, ok := bearerToken(r.Header.Get("Authorization"))
 		if !ok {
 			writeUnauthorized(w)
 			return
 		}
-		u, err := s.node.Authenticate(r.Context(), strings.TrimSpace(token))
+		u, err := s.node.Authenticate(r.Context(), token)
 		if err != nil {
 			if errors.Is(err, node.ErrUnauthenticated) {
 				writeUnauthorized(w)
@@ -65,12 +82,24 @@ func (s *Server) guard(rt route) http.Handler {
 			return
 		}
 		if rt.Permission != "" && !u.Role.Can(rt.Permission) {
-			writeProblem(w, Problem{Type: typeForbidden, Status: http.StatusForbidden,
-				Detail: "the " + string(u.Role) + " role may not do this (needs " + string(rt.Permission) + ")"})
+			// The same problem as the node's own refusal (art. 40(13):
+			// each State designates who acts for it).
+			msg := "the " + string(u.Role) + " role may not do this (needs " + string(rt.Permission) + ")"
+			writeError(w, r, s.log, &casework.Error{Kind: casework.ErrForbidden, Problems: convention.Problems{{Field: "role", Ref: convention.Art(40).Para(13), Message: msg}}})
 			return
 		}
 		rt.Handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, node.ActorOf(u))))
 	})
+}
+
+// bearerToken returns the token of an Authorization header of the Bearer
+// scheme, whose name is case-insensitive (RFC 9110, section 11.1).
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
 }
 
 // recoverPanics turns a panic in a handler into a 500 problem, so that one

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+
+	"entraide/internal/casework"
+	"entraide/internal/identity"
+	"entraide/internal/store"
+	"entraide/internal/store/storetest"
+)
+
+// TestAuditLog checks the audit log after a request is created and sent:
+// every record in order from 1 without gaps, each with its RFC 6962 leaf
+// hash, none holding a token, and pages that join up.
+func TestAuditLog(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			tn := newTestNode(t, backend)
+			fra := tn.token(t, "FRA", identity.CentralAuthority)
+			req := tn.create(t, fra, preservationContents("VNM"))
+			tn.mustMove(t, fra, req.ID, casework.Transition{Action: casework.Send}, casework.Received)
+			// A token created through the API must not reach the log either.
+			r := tn.do(t, "POST", "/api/v1/users/vnm-investigator/tokens", tn.token(t, "FRA", identity.Administrator), tokenInput{Label: "second"})
+			fresh := decodeBody[tokenResult](t, r).Token
+			if r.Status != http.StatusCreated || fresh == "" {
+				t.Fatalf("create token: status %d, body %s", r.Status, r.Body)
+			}
+			if got := r.Header.Get("Cache-Control"); got != "no-store" {
+				t.Errorf("a new token is served with Cache-Control %q, want no-store", got)
+			}
+			if tn.request(t, "GET", "/api/v1/me", "Bearer "+fresh, "", nil).Status != http.StatusOK {
+				t.Errorf("the token created through the API does not authenticate")
+			}
+
+			auditor := tn.token(t, "FRA", identity.Auditor)
+			entries := decodeBody[[]store.AuditEntry](t, tn.do(t, "GET", "/api/v1/audit?limit=1000", auditor, nil))
+			if len(entries) == 0 {
+				t.Fatal("empty audit log")
+			}
+			secrets := [][]byte{[]byte(fresh)}
+			for _, tok := range tn.Tokens {
+				secrets = append(secrets, []byte(tok))
+			}
+			var seen []string
+			for i, e := range entries {
+				if e.Seq != int64(i+1) {
+					t.Fatalf("entry %d has seq %d, want %d: the log has a gap or is out of order", i, e.Seq, i+1)
+				}
+				sum := sha256.Sum256(append([]byte{0}, e.Record...))
+				if !bytes.Equal(e.LeafHash, sum[:]) {
+					t.Errorf("seq %d: leaf_hash %x, want SHA-256(0x00||record) = %x", e.Seq, e.LeafHash, sum)
+				}
+				for _, s := range secrets {
+					if bytes.Contains(e.Record, s) {
+						t.Errorf("seq %d: the record holds an API token: %s", e.Seq, e.Record)
+					}
+				}
+				var rec struct {
+					Seq     int64  `json:"seq"`
+					Action  string `json:"action"`
+					Subject string `json:"subject"`
+				}
+				if err := json.Unmarshal(e.Record, &rec); err != nil || rec.Seq != e.Seq {
+					t.Errorf("seq %d: record %s: %v, want canonical JSON with its own seq", e.Seq, e.Record, err)
+				}
+				seen = append(seen, rec.Action+" "+rec.Subject)
+			}
+			for _, want := range []string{
+				"request.create request/" + req.ID,
+				"request.send request/" + req.ID + "@FRA",
+				"request.deliver request/" + req.ID + "@FRA",
+				"token.create user/vnm-investigator",
+			} {
+				if !slices.Contains(seen, want) {
+					t.Errorf("no audit record %q in %q", want, seen)
+				}
+			}
+
+			// Pages after a seq continue the log exactly.
+			var paged []store.AuditEntry
+			for after := int64(0); ; {
+				page := decodeBody[[]store.AuditEntry](t, tn.do(t, "GET", fmt.Sprintf("/api/v1/audit?after=%d&limit=7", after), auditor, nil))
+				if len(page) == 0 {
+					break
+				}
+				paged = append(paged, page...)
+				after = page[len(page)-1].Seq
+			}
+			if len(paged) != len(entries) {
+				t.Fatalf("pages of 7 give %d entries, want %d", len(paged), len(entries))
+			}
+			for i := range paged {
+				if paged[i].Seq != entries[i].Seq || !bytes.Equal(paged[i].Record, entries[i].Record) {
+					t.Errorf("page entry %d = seq %d, want seq %d", i, paged[i].Seq, entries[i].Seq)
+				}
+			}
+		})
+	}
+}

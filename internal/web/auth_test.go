@@ -1,0 +1,354 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"entraide/internal/casework"
+	"entraide/internal/directory"
+	"entraide/internal/identity"
+	"entraide/internal/node"
+	"entraide/internal/store/storetest"
+)
+
+// routeCall is one call of a route that succeeds for an official allowed
+// to make it.
+type routeCall struct {
+	path        string
+	body        any    // JSON unless a string
+	contentType string // of a string body
+}
+
+var userSeq atomic.Int64
+
+// routeCases builds, for every route of the table, a call that an official
+// of state holding the route's permission can make successfully. A route
+// without a case fails TestAuthorizationEveryRoute.
+var routeCases = map[string]func(t *testing.T, tn *testNode, state string) routeCall{
+	"GET /healthz":                    func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/healthz"} },
+	"GET /api/v1/openapi.json":        func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/openapi.json"} },
+	"GET /api/v1/me":                  func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/me"} },
+	"GET /api/v1/convention/kinds":    func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/convention/kinds"} },
+	"GET /api/v1/convention/offences": func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/convention/offences"} },
+	"GET /api/v1/treaty":              func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/treaty"} },
+	"GET /api/v1/requests":            func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/requests"} },
+	"GET /api/v1/users":               func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/users"} },
+	"GET /api/v1/audit":               func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/audit?after=1&limit=5"} },
+	"GET /api/v1/states/{code}":       func(_ *testing.T, _ *testNode, s string) routeCall { return routeCall{path: "/api/v1/states/" + s} },
+	"POST /api/v1/treaty/records": func(_ *testing.T, _ *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/treaty/records", body: node.TreatyAction{Code: s, Signed: "2025-10-25", SignedAt: "Hanoi"}}
+	},
+	"POST /api/v1/treaty/import": func(_ *testing.T, _ *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/treaty/import", contentType: "text/csv",
+			body: directory.TreatyStatusHeader + "\n" + s + ",Test,state,2025-10-25,Hanoi,,\n"}
+	},
+	"PUT /api/v1/states/{code}/profile": func(_ *testing.T, _ *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/states/" + s + "/profile", body: directory.Profile{
+			CentralAuthority: directory.Authority{Name: "Central authority of " + s},
+			Contact247:       directory.Contact{Name: "24/7 desk of " + s, Phone: "+1 555 0100", TimeZone: "UTC"},
+			Languages:        []string{"en"},
+		}}
+	},
+	"POST /api/v1/states/{code}/declarations": func(_ *testing.T, _ *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/states/" + s + "/declarations",
+			body: node.DeclarationInput{Article: 40, MadeOn: "2025-10-25", Text: "The central authority is the Ministry of Justice."}}
+	},
+	"POST /api/v1/requests": func(_ *testing.T, _ *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/requests", body: preservationContents(otherState(s))}
+	},
+	"GET /api/v1/requests/{id}": func(t *testing.T, tn *testNode, s string) routeCall {
+		r := tn.draft(t, actor(s, identity.CentralAuthority), preservationContents(otherState(s)))
+		return routeCall{path: "/api/v1/requests/" + r.ID}
+	},
+	"POST /api/v1/requests/{id}/transitions": func(t *testing.T, tn *testNode, s string) routeCall {
+		r := tn.draft(t, actor(s, identity.CentralAuthority), preservationContents(otherState(s)))
+		return routeCall{path: "/api/v1/requests/" + r.ID + "/transitions", body: casework.Transition{Action: casework.Send}}
+	},
+	"POST /api/v1/users": func(_ *testing.T, _ *testNode, s string) routeCall {
+		id := fmt.Sprintf("new-%d", userSeq.Add(1))
+		return routeCall{path: "/api/v1/users", body: userInput{ID: id, Name: "New official", State: s, Role: identity.Investigator}}
+	},
+	"POST /api/v1/users/{id}/tokens": func(_ *testing.T, _ *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/users/" + officialID(s, identity.Investigator) + "/tokens", body: tokenInput{Label: "laptop"}}
+	},
+}
+
+// call makes c with token.
+func (tn *testNode) call(t *testing.T, method, token string, c routeCall) response {
+	t.Helper()
+	return tn.callWith(t, method, "Bearer "+token, c)
+}
+
+// callWith makes c with the Authorization header authorization.
+func (tn *testNode) callWith(t *testing.T, method, authorization string, c routeCall) response {
+	t.Helper()
+	ct := c.contentType
+	if ct == "" {
+		ct = "application/json"
+	}
+	return tn.request(t, method, c.path, authorization, ct, c.body)
+}
+
+func TestRouteCasesMatchRouteTable(t *testing.T) {
+	patterns := map[string]bool{}
+	for _, rt := range routeTable() {
+		pattern := rt.Method + " " + rt.Path
+		patterns[pattern] = true
+		if routeCases[pattern] == nil {
+			t.Errorf("route %s has no case in routeCases: add one, so that its authorisation is tested", pattern)
+		}
+	}
+	for pattern := range routeCases {
+		if !patterns[pattern] {
+			t.Errorf("routeCases has %s, which is no route", pattern)
+		}
+	}
+}
+
+// TestAuthorizationEveryRoute calls every route as every role of every
+// State, and expects success exactly when the role holds the route's
+// permission (identity's grants), and 403 otherwise.
+func TestAuthorizationEveryRoute(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			tn := newTestNode(t, backend)
+			for _, rt := range routeTable() {
+				pattern := rt.Method + " " + rt.Path
+				build := routeCases[pattern]
+				if build == nil {
+					continue // TestRouteCasesMatchRouteTable says so
+				}
+				for _, state := range testStates {
+					for _, role := range identity.Roles {
+						t.Run(pattern+"/"+officialID(state, role), func(t *testing.T) {
+							allowed := rt.Public || rt.Permission == "" || role.Can(rt.Permission)
+							r := tn.call(t, rt.Method, tn.token(t, state, role), build(t, tn, state))
+							switch {
+							case allowed && r.Status != rt.Status:
+								t.Errorf("%s as %s: status %d, want %d; body %s", pattern, role, r.Status, rt.Status, r.Body)
+							case !allowed && r.Status != http.StatusForbidden:
+								t.Errorf("%s as %s (without %s): status %d, want 403; body %s", pattern, role, rt.Permission, r.Status, r.Body)
+							case !allowed:
+								r.problem(t)
+							}
+						})
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestAuthentication checks that every route but the public ones wants a
+// valid token, and says how to send one.
+func TestAuthentication(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	valid := tn.token(t, "FRA", identity.CentralAuthority)
+	headers := []struct {
+		name   string
+		header string // the Authorization header; none if empty
+	}{
+		{"no token", ""},
+		{"empty bearer", "Bearer "},
+		{"not bearer", "Basic " + valid},
+		{"token without scheme", valid},
+		{"malformed token", "Bearer not-a-token"},
+		{"unknown token", "Bearer ent_" + strings.Repeat("a", 32)},
+		{"token too long", "Bearer " + valid + "a"},
+		{"token with a character changed", "Bearer " + valid[:len(valid)-1] + "x"},
+	}
+	for _, rt := range routeTable() {
+		build := routeCases[rt.Method+" "+rt.Path]
+		if build == nil {
+			continue
+		}
+		c := build(t, tn, "FRA")
+		for _, h := range headers {
+			t.Run(rt.Method+" "+rt.Path+"/"+h.name, func(t *testing.T) {
+				r := tn.callWith(t, rt.Method, h.header, c)
+				if rt.Public {
+					if r.Status != rt.Status {
+						t.Errorf("public route: status %d, want %d whatever the token", r.Status, rt.Status)
+					}
+					return
+				}
+				wantProblem(t, r, http.StatusUnauthorized, "", "")
+				if got := r.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
+					t.Errorf("WWW-Authenticate = %q, want a Bearer challenge", got)
+				}
+			})
+		}
+	}
+
+	// The scheme is case-insensitive (RFC 9110, 11.1).
+	r := tn.request(t, "GET", "/api/v1/me", "bearer "+valid, "", nil)
+	if r.Status != http.StatusOK {
+		t.Errorf("Authorization: bearer <token>: status %d, want 200", r.Status)
+	}
+	me := decodeBody[identity.User](t, r)
+	if want := officialID("FRA", identity.CentralAuthority); me.ID != want || me.State != "FRA" || me.Role != identity.CentralAuthority {
+		t.Errorf("GET /api/v1/me = %+v, want %s of FRA, central authority", me, want)
+	}
+}
+
+// TestStatesSeeOnlyTheirViews checks that an official sees only the view
+// their own State holds: another State's request is not found, and a
+// listing holds only their State's views (art. 40(20)).
+func TestStatesSeeOnlyTheirViews(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			tn := newTestNode(t, backend)
+			fra, vnm, zaf := tn.token(t, "FRA", identity.CentralAuthority), tn.token(t, "VNM", identity.CentralAuthority), tn.token(t, "ZAF", identity.CentralAuthority)
+			sent := tn.create(t, fra, preservationContents("VNM"))
+			tn.mustMove(t, fra, sent.ID, casework.Transition{Action: casework.Send}, casework.Received)
+			draft := tn.create(t, fra, mlaContents("VNM"))
+			own := tn.create(t, zaf, mlaContents("FRA"))
+
+			tests := []struct {
+				name  string
+				token string
+				id    string
+				want  int
+				state string // the holder of the view seen
+			}{
+				{"requesting State sees its view", fra, sent.ID, 200, "FRA"},
+				{"requested State sees its view", vnm, sent.ID, 200, "VNM"},
+				{"art 40(20): third State does not see it", zaf, sent.ID, 404, ""},
+				{"requested State does not see a draft", vnm, draft.ID, 404, ""},
+				{"third State does not see a draft", zaf, draft.ID, 404, ""},
+				{"ZAF sees its own draft", zaf, own.ID, 200, "ZAF"},
+				{"FRA does not see ZAF's draft to it", fra, own.ID, 404, ""},
+				{"unknown id", fra, "0190a1b2-0000-7000-8000-000000000000", 404, ""},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					r := tn.do(t, "GET", "/api/v1/requests/"+tt.id, tt.token, nil)
+					if r.Status != tt.want {
+						t.Fatalf("status %d, want %d; body %s", r.Status, tt.want, r.Body)
+					}
+					if tt.want == 404 {
+						if strings.Contains(string(r.Body), "VNM") || strings.Contains(string(r.Body), "facts") {
+							t.Errorf("the 404 tells of the request: %s", r.Body)
+						}
+						return
+					}
+					doc := decodeBody[requestDoc](t, r)
+					if doc.Request.Holder != tt.state || doc.Request.ID != tt.id {
+						t.Errorf("view of %s held by %s, want %s", doc.Request.ID, doc.Request.Holder, tt.state)
+					}
+				})
+			}
+
+			// A third State can neither act on nor list the request.
+			wantProblem(t, tn.move(t, zaf, sent.ID, casework.Transition{Action: casework.Withdraw}), 404, "", "")
+			wantProblem(t, tn.move(t, vnm, draft.ID, casework.Transition{Action: casework.Acknowledge}), 404, "", "")
+
+			listings := []struct {
+				state string
+				token string
+				want  []string
+			}{
+				{"FRA", fra, []string{draft.ID, sent.ID}},
+				{"VNM", vnm, []string{sent.ID}},
+				{"ZAF", zaf, []string{own.ID}},
+			}
+			for _, l := range listings {
+				for _, role := range []identity.Role{identity.CentralAuthority, identity.TwentyFourSeven, identity.Investigator, identity.Auditor} {
+					page := decodeBody[listPage](t, tn.do(t, "GET", "/api/v1/requests", tn.token(t, l.state, role), nil))
+					var ids []string
+					for _, r := range page.Requests {
+						ids = append(ids, r.ID)
+						if r.Holder != l.state {
+							t.Errorf("%s lists a view held by %s: %s", officialID(l.state, role), r.Holder, r.ID)
+						}
+					}
+					slices.Sort(ids)
+					want := slices.Sorted(slices.Values(l.want))
+					if !slices.Equal(ids, want) {
+						t.Errorf("%s lists %v, want %v", officialID(l.state, role), ids, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// listPage is a listing as a client decodes it.
+type listPage struct {
+	Requests   []*casework.Request `json:"requests"`
+	NextCursor string              `json:"next_cursor"`
+}
+
+// TestRoleRules checks who may do what to a request, as the Convention
+// and the roles decide it.
+func TestRoleRules(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			tn := newTestNode(t, backend)
+			tok := func(state string, role identity.Role) string { return tn.token(t, state, role) }
+			fraCA, vnmCA := tok("FRA", identity.CentralAuthority), tok("VNM", identity.CentralAuthority)
+
+			// An MLA FRA→VNM in progress, a preservation FRA→VNM received.
+			mla := tn.create(t, fraCA, mlaContents("VNM"))
+			tn.mustMove(t, fraCA, mla.ID, casework.Transition{Action: casework.Send}, casework.Received)
+			tn.mustMove(t, vnmCA, mla.ID, casework.Transition{Action: casework.Acknowledge}, casework.Acknowledged)
+			tn.mustMove(t, vnmCA, mla.ID, casework.Transition{Action: casework.Start}, casework.InProgress)
+			pres := tn.create(t, fraCA, preservationContents("VNM"))
+			tn.mustMove(t, fraCA, pres.ID, casework.Transition{Action: casework.Send}, casework.Received)
+			invDraft := tn.create(t, tok("FRA", identity.Investigator), mlaContents("ZAF"))
+
+			tests := []struct {
+				name   string
+				token  string
+				method string
+				path   string
+				body   any
+				want   int
+			}{
+				{"art 40(13): investigator drafts", tok("FRA", identity.Investigator), "POST", "/api/v1/requests", mlaContents("VNM"), 201},
+				{"art 40(13): investigator may not send", tok("FRA", identity.Investigator), "POST", "/api/v1/requests/" + invDraft.ID + "/transitions", casework.Transition{Action: casework.Send}, 403},
+				{"art 40(13): investigator may not withdraw", tok("FRA", identity.Investigator), "POST", "/api/v1/requests/" + mla.ID + "/transitions", casework.Transition{Action: casework.Withdraw}, 403},
+				{"art 40(13): central authority sends the investigator's draft", fraCA, "POST", "/api/v1/requests/" + invDraft.ID + "/transitions", casework.Transition{Action: casework.Send}, 200},
+				{"investigator reads", tok("FRA", identity.Investigator), "GET", "/api/v1/requests/" + mla.ID, nil, 200},
+				{"auditor reads", tok("VNM", identity.Auditor), "GET", "/api/v1/requests/" + mla.ID, nil, 200},
+				{"auditor may not act", tok("VNM", identity.Auditor), "POST", "/api/v1/requests/" + mla.ID + "/transitions", casework.Transition{Action: casework.Execute}, 403},
+				{"auditor may not draft", tok("FRA", identity.Auditor), "POST", "/api/v1/requests", mlaContents("VNM"), 403},
+				{"administrator may not read requests", tok("FRA", identity.Administrator), "GET", "/api/v1/requests/" + mla.ID, nil, 403},
+				{"art 41: 24/7 may not draft mutual assistance", tok("FRA", identity.TwentyFourSeven), "POST", "/api/v1/requests", mlaContents("VNM"), 403},
+				{"art 41: 24/7 may not act on mutual assistance", tok("VNM", identity.TwentyFourSeven), "POST", "/api/v1/requests/" + mla.ID + "/transitions", casework.Transition{Action: casework.Execute}, 403},
+				{"art 41(3)(b): 24/7 drafts a preservation", tok("FRA", identity.TwentyFourSeven), "POST", "/api/v1/requests", preservationContents("ZAF"), 201},
+				{"art 40(25): requesting State may not acknowledge", fraCA, "POST", "/api/v1/requests/" + pres.ID + "/transitions", casework.Transition{Action: casework.Acknowledge}, 403},
+				{"art 41(3)(b): 24/7 acknowledges a preservation", tok("VNM", identity.TwentyFourSeven), "POST", "/api/v1/requests/" + pres.ID + "/transitions", casework.Transition{Action: casework.Acknowledge}, 200},
+				{"art 40(25): requesting State may not execute", fraCA, "POST", "/api/v1/requests/" + mla.ID + "/transitions", casework.Transition{Action: casework.Execute}, 403},
+				{"art 40(25): requested State may not withdraw", vnmCA, "POST", "/api/v1/requests/" + mla.ID + "/transitions", casework.Transition{Action: casework.Withdraw}, 403},
+				{"art 40(16): requesting State may not ask for more information", fraCA, "POST", "/api/v1/requests/" + mla.ID + "/transitions", casework.Transition{Action: casework.RequestInfo, Note: "?"}, 403},
+				{"art 40(25): requesting State withdraws", fraCA, "POST", "/api/v1/requests/" + mla.ID + "/transitions", casework.Transition{Action: casework.Withdraw}, 200},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					r := tn.do(t, tt.method, tt.path, tt.token, tt.body)
+					if r.Status != tt.want {
+						t.Fatalf("status %d, want %d; body %s", r.Status, tt.want, r.Body)
+					}
+					if tt.want == 403 {
+						if p := r.problem(t); p.Type != typeForbidden {
+							t.Errorf("problem type %q, want %q", p.Type, typeForbidden)
+						}
+					}
+				})
+			}
+			// The requested State's view moved with the withdrawal; the
+			// preservation with the 24/7 acknowledgement.
+			if got := tn.view(t, vnmCA, mla.ID).Request.State; got != casework.Withdrawn {
+				t.Errorf("VNM's view after withdrawal: %q, want withdrawn", got)
+			}
+			if got := tn.view(t, fraCA, pres.ID).Request.State; got != casework.Acknowledged {
+				t.Errorf("FRA's view after acknowledgement: %q, want acknowledged", got)
+			}
+		})
+	}
+}
