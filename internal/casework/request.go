@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"entraide/internal/convention"
 	"entraide/internal/directory"
@@ -178,8 +177,13 @@ func (d Contents) Validate(requesting string) convention.Problems {
 	default:
 		ps = append(ps, convention.Problem{Field: "urgency", Ref: convention.Art(40).Para(14), Message: fmt.Sprintf("%q: use %q or %q", d.Urgency, Normal, Urgent)})
 	}
-	if n := utf8.RuneCountInString(d.UseLimitation); n > MaxTextLength {
-		ps = append(ps, convention.Problem{Field: "use_limitation", Ref: convention.Art(40).Para(19), Message: "too long: " + strconv.Itoa(n) + " characters"})
+	if p, bad := convention.CheckText("use_limitation", convention.Art(40).Para(19), d.UseLimitation, MaxTextLength); bad {
+		ps = append(ps, p)
+	}
+	for i, c := range d.Offences {
+		if p, bad := convention.CheckText("offences["+strconv.Itoa(i)+"].description", convention.Art(2), c.Description, 1000); bad {
+			ps = append(ps, p)
+		}
 	}
 	if len(d.Offences) > MaxOffences {
 		ps = append(ps, convention.Problem{Field: "offences", Ref: convention.Art(35), Message: fmt.Sprintf("at most %d offences", MaxOffences)})
@@ -189,7 +193,7 @@ func (d Contents) Validate(requesting string) convention.Problems {
 	}
 	for i, a := range d.Attachments {
 		field := "attachments[" + strconv.Itoa(i) + "]"
-		if strings.TrimSpace(a.Name) == "" || len(a.Name) > 255 || strings.ContainsAny(a.Name, "/\\\x00") {
+		if _, bad := convention.CheckText("", convention.Ref{}, a.Name, 255); bad || strings.TrimSpace(a.Name) == "" || len(a.Name) > 255 || strings.ContainsAny(a.Name, "/\\") {
 			ps = append(ps, convention.Problem{Field: field + ".name", Ref: convention.Art(40).Para(14), Message: "a file name of 1-255 bytes, without '/' or '\\'"})
 		}
 		if a.Size < 0 {
@@ -198,7 +202,7 @@ func (d Contents) Validate(requesting string) convention.Problems {
 		if !sha256Hex.MatchString(a.SHA256) {
 			ps = append(ps, convention.Problem{Field: field + ".sha256", Ref: convention.Art(40).Para(14), Message: "the file's SHA-256 digest as 64 lower-case hexadecimal digits, so that its authenticity can be checked"})
 		}
-		if len(a.MediaType) > 255 {
+		if _, bad := convention.CheckText("", convention.Ref{}, a.MediaType, 255); bad {
 			ps = append(ps, convention.Problem{Field: field + ".media_type", Ref: convention.Art(40).Para(14), Message: "too long"})
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"entraide/internal/convention"
 	"entraide/internal/identity"
@@ -141,9 +140,9 @@ func Decide(r *Request, t Transition, by Actor, now time.Time) (Event, error) {
 	}
 	e := Event{RequestID: r.ID, At: now, Actor: by.ID, ActorState: by.State, Action: t.Action, From: r.State, To: ru.to, Note: t.Note}
 	var ps convention.Problems
-	for name, text := range map[string]string{"note": t.Note, "reasons": t.Reasons, "conditions": t.Conditions} {
-		if utf8.RuneCountInString(text) > MaxTextLength {
-			ps = append(ps, convention.Problem{Field: name, Ref: ru.ref, Message: "too long"})
+	for _, f := range []struct{ name, text string }{{"note", t.Note}, {"reasons", t.Reasons}, {"conditions", t.Conditions}} {
+		if p, bad := convention.CheckText(f.name, ru.ref, f.text, MaxTextLength); bad {
+			ps = append(ps, p)
 		}
 	}
 	switch t.Action {

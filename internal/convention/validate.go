@@ -31,11 +31,8 @@ func Validate(k Kind, fields map[string]string, charges []Charge) Problems {
 			}
 			ps = append(ps, Problem{Field: "fields." + f.Name, Ref: f.Ref, Message: msg})
 		}
-		if n := utf8.RuneCountInString(v); n > MaxFieldLength {
-			ps = append(ps, Problem{Field: "fields." + f.Name, Ref: f.Ref, Message: "too long: " + strconv.Itoa(n) + " characters, at most " + strconv.Itoa(MaxFieldLength)})
-		}
-		if !utf8.ValidString(v) {
-			ps = append(ps, Problem{Field: "fields." + f.Name, Ref: f.Ref, Message: "not valid UTF-8 text"})
+		if p, bad := CheckText("fields."+f.Name, f.Ref, v, MaxFieldLength); bad {
+			ps = append(ps, p)
 		}
 	}
 	var unknown []string
@@ -53,5 +50,23 @@ func Validate(k Kind, fields map[string]string, charges []Charge) Problems {
 }
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// CheckText checks free text an official typed: valid UTF-8, no control
+// characters but tab and line breaks, at most max characters. It reports
+// the problem, naming field and ref, and whether there is one.
+func CheckText(field string, ref Ref, s string, max int) (Problem, bool) {
+	if !utf8.ValidString(s) {
+		return Problem{Field: field, Ref: ref, Message: "not valid UTF-8 text"}, true
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return Problem{Field: field, Ref: ref, Message: "too long: " + strconv.Itoa(n) + " characters, at most " + strconv.Itoa(max)}, true
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return Problem{Field: field, Ref: ref, Message: "contains a control character (" + strconv.QuoteRune(r) + ")"}, true
+		}
+	}
+	return Problem{}, false
+}
 
 func quote(s string) string { return strconv.Quote(s) }

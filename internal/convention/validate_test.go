@@ -238,11 +238,17 @@ func TestValidate(t *testing.T) {
 			want: []want{{"fields.time_period", convention.Art(40).Para(15).Sub("f").Unchecked(), "not valid UTF-8"}},
 		},
 		{
-			name: "art 45(3)(c): over-long invalid UTF-8 gives both problems",
+			name: "art 45(3)(c): over-long invalid UTF-8 is reported as not text",
 			kind: convention.RealTimeTraffic, fields: with(rt, "target_data", strings.Repeat("\xff", convention.MaxFieldLength+1)), charges: illegalAccess,
 			want: []want{
-				{"fields.target_data", convention.Art(45).Para(3).Sub("c").Unchecked(), "too long"},
 				{"fields.target_data", convention.Art(45).Para(3).Sub("c").Unchecked(), "not valid UTF-8"},
+			},
+		},
+		{
+			name: "art 45(3)(c): a NUL byte is refused, as no database can keep it as text",
+			kind: convention.RealTimeTraffic, fields: with(rt, "target_data", "data\x00more"), charges: illegalAccess,
+			want: []want{
+				{"fields.target_data", convention.Art(45).Para(3).Sub("c").Unchecked(), "control character"},
 			},
 		},
 		{

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"entraide/internal/convention"
 )
@@ -92,11 +91,13 @@ func (p Profile) Validate() convention.Problems {
 	}
 	for _, f := range []struct{ name, v string }{
 		{"central_authority.name", p.CentralAuthority.Name}, {"central_authority.address", p.CentralAuthority.Address},
-		{"central_authority.phone", p.CentralAuthority.Phone}, {"contact_24_7.name", p.Contact247.Name},
-		{"contact_24_7.phone", p.Contact247.Phone}, {"contact_24_7.hours", p.Contact247.Hours},
+		{"central_authority.phone", p.CentralAuthority.Phone}, {"central_authority.email", p.CentralAuthority.Email},
+		{"contact_24_7.name", p.Contact247.Name}, {"contact_24_7.phone", p.Contact247.Phone},
+		{"contact_24_7.email", p.Contact247.Email}, {"contact_24_7.time_zone", p.Contact247.TimeZone},
+		{"contact_24_7.hours", p.Contact247.Hours},
 	} {
-		if utf8.RuneCountInString(f.v) > 500 {
-			add(f.name, ca, "too long: at most 500 characters")
+		if p, bad := convention.CheckText(f.name, ca, f.v, 500); bad {
+			ps = append(ps, p)
 		}
 	}
 	return ps
@@ -114,8 +115,10 @@ func ValidateDeclaration(d Declaration) convention.Problems {
 	if d.MadeOn.IsZero() {
 		ps = append(ps, convention.Problem{Field: "made_on", Ref: convention.Art(65), Message: "required: the date of the declaration (YYYY-MM-DD)"})
 	}
-	if strings.TrimSpace(d.Text) == "" || utf8.RuneCountInString(d.Text) > 20000 {
-		ps = append(ps, convention.Problem{Field: "text", Ref: convention.Art(65), Message: "the text of the declaration: 1 to 20000 characters"})
+	if strings.TrimSpace(d.Text) == "" {
+		ps = append(ps, convention.Problem{Field: "text", Ref: convention.Art(65), Message: "required: the text of the declaration"})
+	} else if p, bad := convention.CheckText("text", convention.Art(65), d.Text, 20000); bad {
+		ps = append(ps, p)
 	}
 	return ps
 }

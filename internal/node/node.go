@@ -137,14 +137,16 @@ func validateUser(u identity.User) convention.Problems {
 	if err := identity.ValidateUserID(u.ID); err != nil {
 		ps = append(ps, convention.Problem{Field: "id", Ref: ref, Message: err.Error()})
 	}
-	if strings.TrimSpace(u.Name) == "" || len(u.Name) > 200 {
-		ps = append(ps, convention.Problem{Field: "name", Ref: ref, Message: "the official's full name, 1-200 characters"})
+	if strings.TrimSpace(u.Name) == "" {
+		ps = append(ps, convention.Problem{Field: "name", Ref: ref, Message: "required: the official's full name"})
+	} else if p, bad := convention.CheckText("name", ref, u.Name, 200); bad {
+		ps = append(ps, p)
 	}
 	if _, err := identity.ParseRole(string(u.Role)); err != nil {
 		ps = append(ps, convention.Problem{Field: "role", Ref: ref, Message: err.Error()})
 	}
-	if len(u.Email) > 254 {
-		ps = append(ps, convention.Problem{Field: "email", Ref: ref, Message: "too long"})
+	if p, bad := convention.CheckText("email", ref, u.Email, 254); bad {
+		ps = append(ps, p)
 	}
 	return ps
 }
@@ -222,8 +224,8 @@ func (n *Node) CreateToken(ctx context.Context, by casework.Actor, userID, label
 	if !by.Role.Can(identity.ManageUsers) {
 		return "", forbidden("role", "the %s role may not create tokens", by.Role)
 	}
-	if len(label) > 200 {
-		return "", convention.Problems{{Field: "label", Ref: convention.Art(40).Para(13), Message: "too long: at most 200 characters"}}
+	if p, bad := convention.CheckText("label", convention.Art(40).Para(13), label, 200); bad {
+		return "", convention.Problems{p}
 	}
 	if _, err := n.db.User(ctx, userID); err != nil {
 		if errors.Is(err, store.ErrNotFound) {

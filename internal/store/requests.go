@@ -120,7 +120,7 @@ func (db *DB) Requests(ctx context.Context, holder string, f Filter) (Page, erro
 		if err != nil || !ok {
 			return Page{}, ErrBadCursor
 		}
-		if _, err := parseTime(created); err != nil {
+		if _, err := parseTime(created); err != nil || !validID(id) {
 			return Page{}, ErrBadCursor
 		}
 		q += ` AND (created_at < ? OR (created_at = ? AND id < ?))`
@@ -190,4 +190,17 @@ func (db *DB) Timeline(ctx context.Context, holder, id string) ([]casework.Event
 		events = append(events, e)
 	}
 	return events, rows.Err()
+}
+
+// validID reports whether id can be a request id: short, printable ASCII.
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
