@@ -381,7 +381,9 @@ func TestDirectoryInput(t *testing.T) {
 	profile := func(code string) map[string]any {
 		return map[string]any{"code": code, "central_authority": map[string]any{"name": "Ministry"}, "contact_24_7": map[string]any{"name": "Desk", "phone": "+1"}}
 	}
-	csv := func(rows ...string) string { return directory.TreatyStatusHeader + "\n" + strings.Join(rows, "\n") + "\n" }
+	csv := func(rows ...string) string {
+		return directory.TreatyStatusHeader + "\n" + strings.Join(rows, "\n") + "\n"
+	}
 	tests := []struct {
 		name, method, path, contentType string
 		body                            any
