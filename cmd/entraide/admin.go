@@ -24,6 +24,7 @@ func cmdInit(ctx context.Context, e env, args []string) error {
 	adminID := fs.String("admin-id", "admin", "login of the first administrator")
 	adminName := fs.String("admin-name", "", "full name of the first administrator (required)")
 	adminEmail := fs.String("admin-email", "", "e-mail of the first administrator")
+	baseURL := fs.String("base-url", "", "the https:// address other States' nodes reach this one at")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -43,9 +44,10 @@ func cmdInit(ctx context.Context, e env, args []string) error {
 	}
 	defer db.Close()
 	token, err := node.Init(ctx, db, node.InitOptions{
-		Home:   strings.ToUpper(*state),
-		Hosted: splitList(*host),
-		Admin:  identity.User{ID: *adminID, Name: *adminName, Email: *adminEmail},
+		Home:    strings.ToUpper(*state),
+		Hosted:  splitList(*host),
+		Admin:   identity.User{ID: *adminID, Name: *adminName, Email: *adminEmail},
+		BaseURL: *baseURL,
 	}, nil)
 	if err != nil {
 		return fmt.Errorf("init: %w", err)

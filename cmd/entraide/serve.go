@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"entraide/internal/node"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,20 +20,69 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "serve", "[--addr HOST:PORT] [flags]")
 	st := addStorageFlags(fs, e)
 	addr := fs.String("addr", envOr(e, "ENTRAIDE_ADDR", "127.0.0.1:8080"), "address to listen on (env ENTRAIDE_ADDR)")
+	certFile := fs.String("tls-cert", e.getenv("ENTRAIDE_TLS_CERT"), "PEM certificate chain: serve HTTPS (env ENTRAIDE_TLS_CERT)")
+	keyFile := fs.String("tls-key", e.getenv("ENTRAIDE_TLS_KEY"), "PEM private key of --tls-cert (env ENTRAIDE_TLS_KEY)")
+	peerCA := fs.String("peer-ca", e.getenv("ENTRAIDE_PEER_CA"), "PEM certificates to trust for peers' HTTPS, instead of the system's (env ENTRAIDE_PEER_CA)")
+	baseURL := fs.String("base-url", "", "record this https:// address as the one peers reach this node at")
+	retryBase := fs.Duration("retry-base", node.DefaultRetryBase, "first delay before retrying a delivery; later ones double")
+	expiry := fs.Duration("delivery-expiry", node.DefaultDeliveryExpiry, "how long undelivered messages are retried before administrators are alerted")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		return errors.New("serve: give both --tls-cert and --tls-key, or neither")
 	}
 	n, db, err := st.openNode(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if *baseURL != "" {
+		if err := n.SetBaseURL(ctx, n.Admin(), *baseURL); err != nil {
+			return err
+		}
+	}
+	client, err := peerClient(*peerCA)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	n.ConfigureFederation(node.FederationConfig{Client: client, RetryBase: *retryBase, Expiry: *expiry, Log: log})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Serving the node of %s on http://%s (%s)\n", n.Home(), ln.Addr(), db.Backend())
-	return serve(ctx, ln, web.NewServer(n, slog.New(slog.NewJSONHandler(e.stderr, nil))))
+	scheme := "http"
+	if *certFile != "" {
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("serve: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
+	fmt.Fprintf(e.stdout, "Serving the node of %s on %s://%s (%s)\n", n.Home(), scheme, ln.Addr(), db.Backend())
+	go n.RunDelivery(ctx)
+	return serve(ctx, ln, web.NewServer(n, log))
+}
+
+// peerClient posts envelopes to peers, trusting caFile's certificates if
+// given, the system's otherwise.
+func peerClient(caFile string) (*http.Client, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--peer-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--peer-ca %s: no PEM certificate in it", caFile)
+		}
+		cfg.RootCAs = pool
+	}
+	return &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg, MaxIdleConnsPerHost: 64, ForceAttemptHTTP2: true}}, nil
 }
 
 // serve serves h on ln until ctx ends, then shuts down gracefully.

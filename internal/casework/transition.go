@@ -31,6 +31,7 @@ const (
 	Withdraw         Action = "withdraw"
 	Close            Action = "close"
 	Extend           Action = "extend"         // a preservation's deadline moves later
+	Receipt          Action = "receipt"        // the other State's node acknowledged a message
 	LinkFollowUp     Action = "link_follow_up" // a preservation is followed up; it stays preserved
 )
 
@@ -135,6 +136,12 @@ func Decide(r *Request, t Transition, by Actor, now time.Time) (Event, error) {
 	if err := mayAct(r, by, t.Action, ru); err != nil {
 		return Event{}, err
 	}
+	return decide(r, t, ru, by, now)
+}
+
+// decide checks t against r's state and the Convention's rules on its
+// content, once the actor is known to be allowed.
+func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, error) {
 	if !slices.Contains(ru.from, r.State) {
 		return Event{}, refuse(ErrConflict, "action", ru.ref, "cannot %s a request that is %s", t.Action, strings.ReplaceAll(string(r.State), "_", " "))
 	}
@@ -196,6 +203,40 @@ func Decide(r *Request, t Transition, by Actor, now time.Time) (Event, error) {
 		return Event{}, ps
 	}
 	return e, nil
+}
+
+// CheckRemote checks an event that the other State's node made on its view
+// of r before this node applies it to its own: the other side may take
+// that action, from r's current state, with content the Convention allows,
+// and it leads where it would here. Peers are trusted with nothing else.
+func CheckRemote(r *Request, e Event) error {
+	ru, ok := rules[e.Action]
+	side := r.SideOf(e.ActorState)
+	switch {
+	case !ok || e.Action == Send || e.Action == Deliver:
+		return fmt.Errorf("action %q cannot come from another node", e.Action)
+	case side == "" || e.ActorState == r.Holder:
+		return fmt.Errorf("%s is not the other party to request %s", e.ActorState, r.ID)
+	case ru.by != "" && side != ru.by:
+		return fmt.Errorf("only the %s State may %s request %s", ru.by, e.Action, r.ID)
+	case e.From != r.State:
+		return fmt.Errorf("the event moves request %s from %s, but it is %s here", r.ID, e.From, r.State)
+	}
+	if e.Action == LinkFollowUp {
+		if r.Kind != convention.Preservation || !slices.Contains(ru.from, r.State) || e.FollowUp == "" {
+			return fmt.Errorf("request %s cannot be followed up now", r.ID)
+		}
+		return nil
+	}
+	t := Transition{Action: e.Action, Note: e.Note, Grounds: e.Grounds, Reasons: e.Reasons, PreserveUntil: e.PreserveUntil, Conditions: e.Conditions}
+	got, err := decide(r, t, ru, Actor{ID: e.Actor, State: e.ActorState}, e.At)
+	if err != nil {
+		return err
+	}
+	if got.To != e.To {
+		return fmt.Errorf("the event leads request %s to %q, where the rules lead to %q", r.ID, e.To, got.To)
+	}
+	return nil
 }
 
 // mayAct checks the actor's State and role against the rule for action.

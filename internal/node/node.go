@@ -31,6 +31,9 @@ type Node struct {
 	// hosted are the States whose views of requests this node holds: its
 	// home State and, until nodes federate, any State hosted beside it.
 	hosted []string
+	fed    FederationConfig
+	// wakeCh tells the delivery loop that a message was queued.
+	wakeCh chan struct{}
 }
 
 // Clock returns the current time; tests pass their own.
@@ -46,7 +49,7 @@ func Open(ctx context.Context, db *store.DB, clock Clock) (*Node, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Node{db: db, now: func() time.Time { return clock().UTC() }, home: home, hosted: hosted}, nil
+	return &Node{db: db, now: func() time.Time { return clock().UTC() }, home: home, hosted: hosted, wakeCh: make(chan struct{}, 1)}, nil
 }
 
 // Home is the State this node serves.
@@ -74,6 +77,8 @@ type InitOptions struct {
 	Home   string   // the State the node serves
 	Hosted []string // other States hosted beside it until nodes federate
 	Admin  identity.User
+	// BaseURL is the https:// address other States' nodes reach it at.
+	BaseURL string
 }
 
 // Init creates a node in an empty database: its State, its first
@@ -106,13 +111,25 @@ func Init(ctx context.Context, db *store.DB, opt InitOptions, clock Clock) (toke
 	if len(ps) > 0 {
 		return "", ps
 	}
+	signing, encryption, err := newKeys(now)
+	if err != nil {
+		return "", err
+	}
 	token, digest := identity.NewToken()
 	system := casework.Actor{ID: "cli", State: home.Code, Role: identity.Administrator}
 	err = db.Tx(ctx, func(tx *store.Tx) error {
 		if err := tx.InitNode(ctx, home.Code, hosted, now); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, home.Code, system, now, "node.init", "node/"+home.Code, map[string]any{"home": home.Code, "hosted": hosted}); err != nil {
+		for _, k := range []store.Key{signing, encryption} {
+			if err := tx.InsertKey(ctx, k); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetBaseURL(ctx, opt.BaseURL); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, home.Code, system, now, "node.init", "node/"+home.Code, map[string]any{"home": home.Code, "hosted": hosted, "base_url": opt.BaseURL, "signing_key": signing.ID, "encryption_key": encryption.ID}); err != nil {
 			return err
 		}
 		for _, r := range directory.EmbeddedTreatyStatus() {

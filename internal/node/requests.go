@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"entraide/internal/casework"
 	"entraide/internal/convention"
@@ -116,12 +117,15 @@ func (n *Node) Transition(ctx context.Context, by casework.Actor, id string, t c
 		if err := n.record(ctx, tx, by, r, e); err != nil {
 			return err
 		}
-		if err := n.mirror(ctx, tx, counterpart, e); err != nil {
+		if err := n.propagate(ctx, tx, counterpart, e); err != nil {
 			return err
 		}
 		out = r
 		return nil
 	})
+	if err == nil {
+		n.wake()
+	}
 	return out, err
 }
 
@@ -149,12 +153,17 @@ func (n *Node) lockViews(ctx context.Context, tx *store.Tx, id string) (map[stri
 // send records the sending of r, hands it to the requested State and links
 // the preservation it follows up, if any.
 func (n *Node) send(ctx context.Context, tx *store.Tx, r *casework.Request, sent casework.Event, by casework.Actor) (*casework.Request, error) {
-	if !slices.Contains(n.hosted, r.RequestedState) {
-		return nil, &casework.Error{Kind: ErrNoRoute, Problems: convention.Problems{{Field: "requested_state", Ref: convention.Art(40).Para(13),
-			Message: fmt.Sprintf("no node of %s is known to this node: it cannot be sent until %s's node is added as a peer", r.RequestedState, r.RequestedState)}}}
-	}
+	local := slices.Contains(n.hosted, r.RequestedState)
 	if err := n.record(ctx, tx, by, r, sent); err != nil {
 		return nil, err
+	}
+	if !local {
+		// The requested State's node makes its own view when the message
+		// arrives; the receipt moves ours to received.
+		if err := n.enqueue(ctx, tx, r.RequestedState, MsgRequestSend, message{Event: sent, Request: r}); err != nil {
+			return nil, err
+		}
+		return r, n.linkFollowUp(ctx, tx, r, by, sent.At)
 	}
 	// The requested State's node holds its own view, built from the
 	// request as sent; here it lives beside ours.
@@ -176,21 +185,27 @@ func (n *Node) send(ctx context.Context, tx *store.Tx, r *casework.Request, sent
 	if err := n.record(ctx, tx, casework.System(r.RequestedState), r, delivered); err != nil {
 		return nil, err
 	}
+	return r, n.linkFollowUp(ctx, tx, r, by, sent.At)
+}
+
+// linkFollowUp keeps the preservation r follows up preserved until r is
+// decided, on both States' views.
+func (n *Node) linkFollowUp(ctx context.Context, tx *store.Tx, r *casework.Request, by casework.Actor, at time.Time) error {
 	if r.FollowUpOf == "" {
-		return r, nil
+		return nil
 	}
 	p, err := tx.RequestForUpdate(ctx, by.State, r.FollowUpOf)
 	if err != nil {
-		return nil, fmt.Errorf("preservation %s followed up by %s: %w", r.FollowUpOf, r.ID, err)
+		return fmt.Errorf("preservation %s followed up by %s: %w", r.FollowUpOf, r.ID, err)
 	}
-	link, err := casework.FollowUpEvent(p, r, by, sent.At)
+	link, err := casework.FollowUpEvent(p, r, by, at)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := n.record(ctx, tx, by, p, link); err != nil {
-		return nil, err
+		return err
 	}
-	return r, n.mirror(ctx, tx, p.RequestedState, link)
+	return n.propagate(ctx, tx, p.RequestedState, link)
 }
 
 // record applies e to r, stores both, and audits the change.
@@ -204,6 +219,18 @@ func (n *Node) record(ctx context.Context, tx *store.Tx, by casework.Actor, r *c
 		return err
 	}
 	return audit(ctx, tx, n.home, by, e.At, "request."+string(e.Action), "request/"+r.ID+"@"+r.Holder, e)
+}
+
+// propagate carries e to the other State's view: here if this node holds
+// it, through the outbox otherwise. A draft has no other view.
+func (n *Node) propagate(ctx context.Context, tx *store.Tx, holder string, e casework.Event) error {
+	if e.From == casework.Draft {
+		return nil
+	}
+	if slices.Contains(n.hosted, holder) {
+		return n.mirror(ctx, tx, holder, e)
+	}
+	return n.enqueue(ctx, tx, holder, MsgRequestEvent, message{Event: e})
 }
 
 // mirror moves holder's view of e's request, if this node holds it.

@@ -93,12 +93,18 @@ func (tn *testNode) callWith(t *testing.T, method, authorization string, c route
 	return tn.request(t, method, c.path, authorization, ct, c.body)
 }
 
+// signedRoutes take no token: another node's signature on what it sends is
+// its credential, and their tests are about that signature.
+var signedRoutes = map[string]string{
+	"POST /federation/v1/messages": "federation_test.go: envelopes from unknown, forged, replayed and misaddressed senders are refused",
+}
+
 func TestRouteCasesMatchRouteTable(t *testing.T) {
 	patterns := map[string]bool{}
 	for _, rt := range routeTable() {
 		pattern := rt.Method + " " + rt.Path
 		patterns[pattern] = true
-		if routeCases[pattern] == nil {
+		if routeCases[pattern] == nil && signedRoutes[pattern] == "" {
 			t.Errorf("route %s has no case in routeCases: add one, so that its authorisation is tested", pattern)
 		}
 	}

@@ -40,6 +40,9 @@ type Problem struct {
 	Status int          `json:"status"`
 	Detail string       `json:"detail,omitempty"`
 	Errors []FieldError `json:"errors,omitempty"`
+	// Reason is the code of a refused federation message, for the sending
+	// node to act on.
+	Reason string `json:"reason,omitempty"`
 }
 
 // problemType URIs name the kinds of problem a client may handle. Every

@@ -3,6 +3,7 @@ package web
 import (
 	"entraide/internal/casework"
 	"entraide/internal/directory"
+	"entraide/internal/federation"
 	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/store"
@@ -16,6 +17,8 @@ func (s *Server) routes() []route {
 			Public: true, Response: health{}, Status: 200, Handler: s.health()},
 		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3.1 document",
 			Public: true, Response: map[string]any{}, Status: 200, Handler: s.openAPI()},
+		{Method: "POST", Path: "/federation/v1/messages", Summary: "Another State's node delivers a signed, encrypted envelope; the answer is a signed receipt",
+			Public: true, Body: federation.Envelope{}, Response: federation.Receipt{}, Status: 200, Handler: s.federationInbox()},
 
 		{Method: "GET", Path: "/api/v1/me", Summary: "The official the token belongs to",
 			Response: identity.User{}, Status: 200, Handler: s.me()},

@@ -1,0 +1,286 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"entraide/internal/casework"
+	"entraide/internal/federation"
+	"entraide/internal/store"
+)
+
+// The outbox is the delivery queue: a message is written in the
+// transaction of the change it carries, and stays due until a peer's
+// signed receipt for it is stored, in the transaction that records the
+// delivery. No second queue has to be kept consistent with it, and a
+// wake-up after commit sends a message at once, without polling.
+
+// Delivery settings.
+const (
+	DefaultRetryBase = time.Second
+	MaxRetryDelay    = 10 * time.Minute
+	deliveryBatch    = 64
+	deliveryWorkers  = 16
+	attemptTimeout   = 15 * time.Second
+)
+
+// ConfigureFederation sets how the node talks to its peers. Call it before
+// RunDelivery and before serving the federation endpoint.
+func (n *Node) ConfigureFederation(c FederationConfig) {
+	if c.Client == nil {
+		c.Client = &http.Client{Timeout: attemptTimeout}
+	}
+	if c.Expiry <= 0 {
+		c.Expiry = DefaultDeliveryExpiry
+	}
+	if c.RetryBase <= 0 {
+		c.RetryBase = DefaultRetryBase
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	n.fed = c
+}
+
+// wake tells the delivery loop that a message was committed.
+func (n *Node) wake() {
+	select {
+	case n.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+// RunDelivery delivers the outbox until ctx ends: at once when a message
+// is committed, and again on each retry's due time. Any number of loops
+// may run, in one process or several: a receipt is recorded once, and a
+// peer drops a duplicate by its id.
+func (n *Node) RunDelivery(ctx context.Context) error {
+	if n.fed.Client == nil {
+		n.ConfigureFederation(FederationConfig{})
+	}
+	inflight := &sync.Map{}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-n.wakeCh:
+		case <-timer.C:
+		}
+		n.deliverDue(ctx, inflight)
+		wait := time.Minute
+		if next, ok, err := n.db.NextDue(ctx); err != nil {
+			n.fed.Log.ErrorContext(ctx, "outbox", "err", err)
+			wait = time.Second
+		} else if ok {
+			wait = min(max(next.Sub(n.now()), 0), time.Minute)
+		}
+		timer.Reset(wait)
+	}
+}
+
+func (n *Node) deliverDue(ctx context.Context, inflight *sync.Map) {
+	due, err := n.db.DueMessages(ctx, n.now(), deliveryBatch)
+	if err != nil {
+		n.fed.Log.ErrorContext(ctx, "outbox", "err", err)
+		return
+	}
+	sem := make(chan struct{}, deliveryWorkers)
+	var wg sync.WaitGroup
+	for _, m := range due {
+		if _, busy := inflight.LoadOrStore(m.ID, true); busy {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { inflight.Delete(m.ID); <-sem; wg.Done() }()
+			n.deliver(ctx, m)
+		}()
+	}
+	wg.Wait()
+}
+
+// permanent reasons will not change however often the message is tried.
+var permanent = map[string]bool{
+	ReasonRejected:             true,
+	federation.ReasonMalformed: true,
+	federation.ReasonVersion:   true,
+	federation.ReasonNotForUs:  true,
+	federation.ReasonTooLarge:  true,
+	federation.ReasonReplay:    true,
+}
+
+// deliver makes one attempt at a message.
+func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) {
+	attempts := m.Attempts + 1
+	if n.now().Sub(m.CreatedAt) > n.fed.Expiry {
+		n.expire(ctx, m, fmt.Sprintf("no receipt after %s and %d attempts: %s", n.fed.Expiry, m.Attempts, m.LastError))
+		return
+	}
+	receipt, err := n.attempt(ctx, m)
+	if err == nil {
+		err = n.delivered(ctx, m, receipt, attempts)
+		if err == nil {
+			return
+		}
+	}
+	var fe *federation.Error
+	if errors.As(err, &fe) && permanent[fe.Reason] {
+		n.expire(ctx, m, err.Error())
+		return
+	}
+	next := n.now().Add(n.backoff(attempts))
+	n.fed.Log.WarnContext(ctx, "delivery failed", "message", m.ID, "to", m.Recipient, "attempt", attempts, "next", next, "err", err)
+	if err := n.db.RetryLater(ctx, m.ID, attempts, next, truncate(err.Error(), 500)); err != nil {
+		n.fed.Log.ErrorContext(ctx, "outbox", "err", err)
+	}
+}
+
+// backoff is exponential with jitter: the delay doubles with each attempt
+// up to MaxRetryDelay, and each is drawn between half and all of it, so
+// that the nodes that a peer's outage held back do not return together.
+func (n *Node) backoff(attempts int) time.Duration {
+	d := n.fed.RetryBase << min(attempts-1, 30)
+	if d <= 0 || d > MaxRetryDelay {
+		d = MaxRetryDelay
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// attempt seals the message afresh and posts it to its recipient.
+func (n *Node) attempt(ctx context.Context, m store.OutboxEntry) (*federation.Receipt, error) {
+	peer, err := n.peer(ctx, m.Recipient)
+	if err != nil {
+		return nil, fmt.Errorf("no peer %s: %w", m.Recipient, err)
+	}
+	kr, err := n.keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	encKey, err := peer.EncryptionPublicKey()
+	if err != nil {
+		return nil, err
+	}
+	env, err := federation.Seal(kr.signing, n.home, m.Recipient, encKey, m.ID, m.Type, n.now(), m.Envelope)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimSuffix(peer.BaseURL, "/")+"/federation/v1/messages", bytes.NewReader(env.Marshal()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := n.fed.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		var refusal struct {
+			Reason string `json:"reason"`
+			Detail string `json:"detail"`
+		}
+		if json.Unmarshal(body, &refusal) == nil && refusal.Reason != "" {
+			return nil, &federation.Error{Reason: refusal.Reason, Msg: fmt.Sprintf("%s refused it: %s", m.Recipient, refusal.Detail)}
+		}
+		return nil, fmt.Errorf("%s answered %s", m.Recipient, resp.Status)
+	}
+	var rc federation.Receipt
+	if err := json.Unmarshal(body, &rc); err != nil {
+		return nil, fmt.Errorf("receipt from %s: %w", m.Recipient, err)
+	}
+	k, ok := peer.Key(rc.KeyID)
+	if !ok {
+		return nil, fmt.Errorf("receipt from %s signed by unknown key %s", m.Recipient, rc.KeyID)
+	}
+	if err := federation.VerifyReceipt(&rc, env, ed25519.PublicKey(k.Key)); err != nil {
+		return nil, err
+	}
+	return &rc, nil
+}
+
+// delivered stores a message's receipt and its effect on the request's
+// timeline, once.
+func (n *Node) delivered(ctx context.Context, m store.OutboxEntry, rc *federation.Receipt, attempts int) error {
+	receipt, err := json.Marshal(rc)
+	if err != nil {
+		return err
+	}
+	return n.db.Tx(ctx, func(tx *store.Tx) error {
+		cur, err := tx.OutboxMessageForUpdate(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if !cur.DeliveredAt.IsZero() {
+			return nil // another loop recorded it
+		}
+		if err := tx.MarkDelivered(ctx, m.ID, rc.Received, receipt, attempts); err != nil {
+			return err
+		}
+		peerActor := casework.Actor{ID: "system", State: m.Recipient}
+		if m.RequestID != "" {
+			r, err := tx.RequestForUpdate(ctx, n.home, m.RequestID)
+			if err != nil {
+				return err
+			}
+			e := casework.Event{RequestID: r.ID, At: rc.Received, Actor: "system", ActorState: m.Recipient, Action: casework.Receipt,
+				Note: fmt.Sprintf("%s message %s delivered to %s", m.Type, m.ID, m.Recipient)}
+			if m.Type == MsgRequestSend && r.State == casework.Sent {
+				e.Action, e.From, e.To, e.Note = casework.Deliver, casework.Sent, casework.Received, "received by "+m.Recipient+"'s node, message "+m.ID
+			}
+			if err := n.record(ctx, tx, peerActor, r, e); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, n.home, peerActor, rc.Received, "federation.delivered", "message/"+m.ID,
+			map[string]any{"recipient": m.Recipient, "type": m.Type, "attempts": attempts, "receipt_digest": rc.Digest, "duplicate": rc.Duplicate})
+	})
+}
+
+// expire stops retrying a message and tells the node's administrators.
+func (n *Node) expire(ctx context.Context, m store.OutboxEntry, why string) {
+	now := n.now()
+	err := n.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.MarkExpired(ctx, m.ID, now, truncate(why, 500)); err != nil {
+			return err
+		}
+		if n.fed.OnExpired != nil {
+			if err := n.fed.OnExpired(ctx, tx, m, why); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, n.home, casework.System(n.home), now, "federation.expired", "message/"+m.ID,
+			map[string]any{"recipient": m.Recipient, "type": m.Type, "request": m.RequestID, "why": why})
+	})
+	if err != nil {
+		n.fed.Log.ErrorContext(ctx, "outbox", "err", err)
+		return
+	}
+	n.fed.Log.ErrorContext(ctx, "message not delivered; administrators alerted", "message", m.ID, "to", m.Recipient, "why", why)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

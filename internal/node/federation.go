@@ -1,0 +1,510 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+	"entraide/internal/directory"
+	"entraide/internal/federation"
+	"entraide/internal/identity"
+	"entraide/internal/store"
+)
+
+// Federation settings.
+const (
+	// DefaultClockSkew is how far a peer's clock may be from ours.
+	DefaultClockSkew = 5 * time.Minute
+	// DefaultDeliveryExpiry is how long a message is retried before an
+	// administrator is told it could not be delivered.
+	DefaultDeliveryExpiry = 72 * time.Hour
+	// DescriptorValidity is how long a node's descriptor is valid.
+	DescriptorValidity = 365 * 24 * time.Hour
+)
+
+// Message types.
+const (
+	MsgRequestSend  = "request.send"
+	MsgRequestEvent = "request.event"
+)
+
+// message is the payload of an envelope about a request: its sequence
+// among the messages about that request from its sender, the event, and
+// for a request being sent, the request as the requesting State sent it.
+type message struct {
+	Seq     int               `json:"seq"`
+	Event   casework.Event    `json:"event"`
+	Request *casework.Request `json:"request,omitempty"`
+}
+
+func newKeys(now time.Time) (signing, encryption store.Key, err error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return signing, encryption, err
+	}
+	x, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		return signing, encryption, err
+	}
+	signing = store.Key{ID: federation.KeyID(pub), Purpose: "signing", Public: pub, Private: priv.Seed(), ValidFrom: now}
+	encryption = store.Key{ID: federation.KeyID(x.PublicKey().Bytes()), Purpose: "encryption", Public: x.PublicKey().Bytes(), Private: x.Bytes(), ValidFrom: now}
+	return signing, encryption, nil
+}
+
+// keyring is the node's keys, loaded from its database.
+type keyring struct {
+	signing    federation.SigningKey
+	encryption map[string]*ecdh.PrivateKey // by id, old ones too
+	current    federation.EncryptionKey
+	public     []federation.PublicKey
+}
+
+func (n *Node) keys(ctx context.Context) (*keyring, error) {
+	keys, err := n.db.Keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kr := &keyring{encryption: map[string]*ecdh.PrivateKey{}}
+	for _, k := range keys {
+		switch k.Purpose {
+		case "signing":
+			kr.public = append(kr.public, federation.PublicKey{ID: k.ID, Key: k.Public, ValidFrom: k.ValidFrom, ValidUntil: k.ValidUntil})
+			if k.ValidUntil.IsZero() {
+				kr.signing = federation.SigningKey{ID: k.ID, Private: ed25519.NewKeyFromSeed(k.Private)}
+			}
+		case "encryption":
+			x, err := ecdh.X25519().NewPrivateKey(k.Private)
+			if err != nil {
+				return nil, fmt.Errorf("stored encryption key %s: %w", k.ID, err)
+			}
+			kr.encryption[k.ID] = x
+			if k.ValidUntil.IsZero() {
+				kr.current = federation.EncryptionKey{ID: k.ID, Private: x}
+			}
+		}
+	}
+	if kr.signing.Private == nil || kr.current.Private == nil {
+		return nil, errors.New("the node has no current keys: run entraide keys rotate")
+	}
+	return kr, nil
+}
+
+// Descriptor returns the node's signed descriptor, for its peers.
+func (n *Node) Descriptor(ctx context.Context) (*federation.Descriptor, error) {
+	kr, err := n.keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	base, err := n.db.BaseURL(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if base == "" {
+		return nil, errors.New("the node has no public address: set it with entraide init --base-url or entraide serve --base-url")
+	}
+	var contact directory.Contact
+	if p, err := n.db.Profile(ctx, n.home); err == nil {
+		contact = p.Contact247
+	}
+	now := n.now()
+	d := &federation.Descriptor{V: federation.Version, State: n.home, BaseURL: base, SigningKeys: kr.public,
+		EncryptionKey: federation.EncryptionPublic{ID: kr.current.ID, Key: kr.current.Private.PublicKey().Bytes()},
+		Contact247:    contact, ValidFrom: now.Truncate(time.Second), ValidUntil: now.Add(DescriptorValidity).Truncate(time.Second)}
+	// Signed by the current key and by the one before it, so that a peer
+	// that knows only the old key can follow a rotation.
+	signers := []federation.SigningKey{kr.signing}
+	if prev := previousSigningKey(ctx, n); prev != nil {
+		signers = append(signers, *prev)
+	}
+	d.Sign(signers...)
+	return d, nil
+}
+
+func previousSigningKey(ctx context.Context, n *Node) *federation.SigningKey {
+	keys, err := n.db.Keys(ctx)
+	if err != nil {
+		return nil
+	}
+	for _, k := range keys { // newest first
+		if k.Purpose == "signing" && !k.ValidUntil.IsZero() {
+			return &federation.SigningKey{ID: k.ID, Private: ed25519.NewKeyFromSeed(k.Private)}
+		}
+	}
+	return nil
+}
+
+// SetBaseURL records the address other nodes reach this one at.
+func (n *Node) SetBaseURL(ctx context.Context, by casework.Actor, url string) error {
+	if !by.Role.Can(identity.ManageUsers) {
+		return forbidden("role", "the %s role may not change the node's address", by.Role)
+	}
+	now := n.now()
+	return n.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.SetBaseURL(ctx, url); err != nil {
+			return err
+		}
+		return audit(ctx, tx, n.home, by, now, "node.base_url", "node/"+n.home, map[string]string{"base_url": url})
+	})
+}
+
+// RotateKeys makes new signing and encryption keys. The old public keys
+// stay in the descriptor, valid until now, so that messages signed before
+// the rotation still verify.
+func (n *Node) RotateKeys(ctx context.Context, by casework.Actor) error {
+	if !by.Role.Can(identity.ManageUsers) {
+		return forbidden("role", "the %s role may not rotate the node's keys", by.Role)
+	}
+	now := n.now()
+	signing, encryption, err := newKeys(now)
+	if err != nil {
+		return err
+	}
+	return n.db.Tx(ctx, func(tx *store.Tx) error {
+		for _, k := range []store.Key{signing, encryption} {
+			if err := tx.RetireKeys(ctx, k.Purpose, now); err != nil {
+				return err
+			}
+			if err := tx.InsertKey(ctx, k); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, n.home, by, now, "node.keys_rotate", "node/"+n.home, map[string]string{"signing": signing.ID, "encryption": encryption.ID})
+	})
+}
+
+// ErrPeer is returned for a descriptor that cannot become a peer.
+var ErrPeer = errors.New("cannot add peer")
+
+// AddPeer trusts the node a descriptor describes. A descriptor for a State
+// already known must be signed by a key this node knows for it.
+func (n *Node) AddPeer(ctx context.Context, by casework.Actor, descriptor []byte) (*federation.Descriptor, error) {
+	if !by.Role.Can(identity.ManageUsers) {
+		return nil, forbidden("role", "the %s role may not add peers", by.Role)
+	}
+	d, err := federation.ParseDescriptor(bytes.NewReader(descriptor), n.now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrPeer, err)
+	}
+	if d.State == n.home {
+		return nil, fmt.Errorf("%w: the descriptor is this node's own", ErrPeer)
+	}
+	if old, err := n.peer(ctx, d.State); err == nil {
+		if err := d.Supersedes(old); err != nil {
+			return nil, fmt.Errorf("%w: %v; remove the peer first if its keys were replaced out of band", ErrPeer, err)
+		}
+	}
+	now := n.now()
+	err = n.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.PutPeer(ctx, d.State, descriptor, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, n.home, by, now, "peer.add", "peer/"+d.State, map[string]any{"base_url": d.BaseURL, "signing_keys": len(d.SigningKeys), "encryption_key": d.EncryptionKey.ID})
+	})
+	return d, err
+}
+
+// RemovePeer forgets a peer; messages to it wait until it is added again.
+func (n *Node) RemovePeer(ctx context.Context, by casework.Actor, state string) error {
+	if !by.Role.Can(identity.ManageUsers) {
+		return forbidden("role", "the %s role may not remove peers", by.Role)
+	}
+	now := n.now()
+	return n.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.DeletePeer(ctx, state); err != nil {
+			return err
+		}
+		return audit(ctx, tx, n.home, by, now, "peer.remove", "peer/"+state, nil)
+	})
+}
+
+// Peers returns the descriptors of the node's peers.
+func (n *Node) Peers(ctx context.Context) ([]*federation.Descriptor, error) {
+	peers, err := n.db.Peers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*federation.Descriptor
+	for _, p := range peers {
+		var d federation.Descriptor
+		if err := json.Unmarshal(p.Descriptor, &d); err != nil {
+			return nil, fmt.Errorf("stored descriptor of %s: %w", p.State, err)
+		}
+		out = append(out, &d)
+	}
+	return out, nil
+}
+
+// peer returns the descriptor of state's node, or store.ErrNotFound.
+func (n *Node) peer(ctx context.Context, state string) (*federation.Descriptor, error) {
+	peers, err := n.Peers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range peers {
+		if d.State == state {
+			return d, nil
+		}
+	}
+	return nil, store.ErrNotFound
+}
+
+// enqueue seals a message about a request to a peer and puts it in the
+// outbox, inside the transaction of the change it carries.
+func (n *Node) enqueue(ctx context.Context, tx *store.Tx, to string, typ string, m message) error {
+	_, err := n.peer(ctx, to)
+	if errors.Is(err, store.ErrNotFound) {
+		return noRoute(to)
+	}
+	if err != nil {
+		return err
+	}
+	m.Seq, err = tx.NextSent(ctx, m.Event.RequestID, to)
+	if err != nil {
+		return err
+	}
+	payload, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	// The payload is kept in clear on this node, which holds the request
+	// anyway; each attempt seals it afresh, with the peer's current key and
+	// a fresh time, so that a message that waited out an outage is not
+	// refused as stale.
+	return tx.Enqueue(ctx, store.OutboxEntry{ID: newID(), Recipient: to, Type: typ, RequestID: m.Event.RequestID, Envelope: payload, CreatedAt: n.now()})
+}
+
+func noRoute(state string) error {
+	return &casework.Error{Kind: ErrNoRoute, Problems: convention.Problems{{Field: "requested_state", Ref: convention.Art(40).Para(13),
+		Message: fmt.Sprintf("no node of %s is known to this node: add it with entraide peer add, from the descriptor %s's administrators give you", state, state)}}}
+}
+
+// ReceiveEnvelope reads an envelope from a peer and receives it. An
+// envelope that cannot be read is refused and audited like any other.
+func (n *Node) ReceiveEnvelope(ctx context.Context, r io.Reader) (*federation.Receipt, error) {
+	env, err := federation.Parse(r)
+	if err != nil {
+		return nil, n.refuseEnvelope(ctx, &federation.Envelope{Sender: "?", Type: "?", ID: "?"}, err)
+	}
+	return n.Receive(ctx, env)
+}
+
+// Receive verifies an envelope from a peer and applies what it carries,
+// once: a message id already received is acknowledged again and changes
+// nothing. Every refusal is audited. It returns the signed receipt.
+func (n *Node) Receive(ctx context.Context, env *federation.Envelope) (*federation.Receipt, error) {
+	kr, err := n.keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := n.now()
+	v := federation.Verifier{
+		Self: n.home,
+		SenderKey: func(sender, id string, t time.Time) (ed25519.PublicKey, bool) {
+			d, err := n.peer(ctx, sender)
+			if err != nil {
+				return nil, false
+			}
+			k, ok := d.Key(id)
+			if !ok || !k.ValidAt(t) {
+				return nil, false
+			}
+			return ed25519.PublicKey(k.Key), true
+		},
+		DecryptionKey: func(id string) (*ecdh.PrivateKey, bool) { k, ok := kr.encryption[id]; return k, ok },
+		Now:           now,
+		Skew:          n.fed.skew(),
+	}
+	// A replay is answered before freshness is checked: a sender that
+	// retries a delivered message after the skew window still gets its
+	// receipt, and nothing is applied twice.
+	// A sender seals each attempt afresh, so a retry of a message already
+	// received carries the same id and sender but other bytes.
+	if sender, seen, err := n.db.InboundSender(ctx, env.ID); err != nil {
+		return nil, err
+	} else if seen {
+		if _, err := v.Open(env); err != nil && !isStale(err) {
+			return nil, n.refuseEnvelope(ctx, env, err)
+		}
+		if sender != env.Sender {
+			return nil, n.refuseEnvelope(ctx, env, &federation.Error{Reason: federation.ReasonReplay, Msg: "message id " + env.ID + " was used by another sender"})
+		}
+		return federation.NewReceipt(kr.signing, env, now, true), nil
+	}
+	payload, err := v.Open(env)
+	if err != nil {
+		return nil, n.refuseEnvelope(ctx, env, err)
+	}
+	var m message
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, n.refuseEnvelope(ctx, env, &federation.Error{Reason: federation.ReasonMalformed, Msg: "payload: " + err.Error()})
+	}
+	err = n.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.RecordInbound(ctx, env.ID, env.Sender, env.Type, env.Digest(), now); err != nil {
+			return err
+		}
+		switch env.Type {
+		case MsgRequestSend:
+			return n.receiveRequest(ctx, tx, env.Sender, m, now)
+		case MsgRequestEvent:
+			return n.receiveEvent(ctx, tx, env.Sender, m)
+		}
+		return &federation.Error{Reason: federation.ReasonMalformed, Msg: "unknown message type " + env.Type}
+	})
+	if errors.Is(err, store.ErrExists) {
+		// Received meanwhile by another delivery of the same message.
+		return federation.NewReceipt(kr.signing, env, now, true), nil
+	}
+	if err != nil {
+		var fe *federation.Error
+		if errors.As(err, &fe) {
+			return nil, n.refuseEnvelope(ctx, env, err)
+		}
+		return nil, err
+	}
+	return federation.NewReceipt(kr.signing, env, now, false), nil
+}
+
+func isStale(err error) bool {
+	var fe *federation.Error
+	return errors.As(err, &fe) && (fe.Reason == federation.ReasonStale || fe.Reason == federation.ReasonFuture)
+}
+
+// ReasonOutOfOrder refuses a message that arrives before an earlier one
+// about the same request; the sender retries it later.
+const ReasonOutOfOrder = "out_of_order"
+
+// ReasonRejected refuses a message whose content breaks the Convention's
+// rules or the request's state.
+const ReasonRejected = "rejected"
+
+// refuseEnvelope audits a refused envelope and returns the refusal.
+func (n *Node) refuseEnvelope(ctx context.Context, env *federation.Envelope, err error) error {
+	var fe *federation.Error
+	if !errors.As(err, &fe) {
+		fe = &federation.Error{Reason: federation.ReasonMalformed, Msg: err.Error()}
+	}
+	now := n.now()
+	auditErr := n.db.Tx(ctx, func(tx *store.Tx) error {
+		return audit(ctx, tx, n.home, casework.Actor{ID: "peer", State: env.Sender}, now, "federation.refuse", "message/"+env.ID,
+			map[string]string{"sender": env.Sender, "type": env.Type, "reason": fe.Reason, "message": fe.Msg})
+	})
+	return errors.Join(fe, auditErr)
+}
+
+func reject(format string, args ...any) error {
+	return &federation.Error{Reason: ReasonRejected, Msg: fmt.Sprintf(format, args...)}
+}
+
+// receiveRequest stores the requested State's view of a request a peer
+// sent, after checking it as if it had been drafted here.
+func (n *Node) receiveRequest(ctx context.Context, tx *store.Tx, sender string, m message, now time.Time) error {
+	r := m.Request
+	switch {
+	case r == nil || m.Seq != 1:
+		return reject("a request.send carries the request and is the first message about it")
+	case r.RequestingState != sender || r.Holder != sender:
+		return reject("%s may only send its own requests", sender)
+	case r.RequestedState != n.home:
+		return reject("the request is addressed to %s", r.RequestedState)
+	case m.Event.Action != casework.Send || m.Event.RequestID != r.ID || m.Event.ActorState != sender:
+		return reject("a request.send carries the send event of its request")
+	}
+	c := casework.Contents{Kind: r.Kind, RequestedState: r.RequestedState, Urgency: r.Urgency, Confidential: r.Confidential,
+		UseLimitation: r.UseLimitation, Fields: r.Fields, Offences: r.Offences, Attachments: r.Attachments, FollowUpOf: r.FollowUpOf}
+	if ps := c.Validate(sender); len(ps) > 0 {
+		return reject("the request does not conform: %v", ps)
+	}
+	view := casework.CounterpartView(*r)
+	view.State, view.Version, view.ResumeState, view.Preservation, view.Refusal, view.Conditions = casework.Sent, 1, "", nil, nil, ""
+	delivered := casework.Event{RequestID: r.ID, At: now, Actor: "system", ActorState: n.home, Action: casework.Deliver, From: casework.Sent, To: casework.Received}
+	casework.ApplyEvent(&view, delivered)
+	if err := tx.InsertRequest(ctx, &view); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return reject("request %s was already received", r.ID)
+		}
+		return err
+	}
+	for _, e := range []casework.Event{m.Event, delivered} {
+		if err := tx.AppendEvent(ctx, view.Holder, e); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Applied(ctx, r.ID, sender); err != nil {
+		return err
+	}
+	if err := tx.SetApplied(ctx, r.ID, sender, 1); err != nil {
+		return err
+	}
+	return audit(ctx, tx, n.home, casework.Actor{ID: "peer", State: sender}, now, "request.receive", "request/"+view.ID+"@"+view.Holder, delivered)
+}
+
+// receiveEvent applies an event a peer made on its view of a request to
+// ours, after checking that the peer's side may make it now.
+func (n *Node) receiveEvent(ctx context.Context, tx *store.Tx, sender string, m message) error {
+	e := m.Event
+	applied, err := tx.Applied(ctx, e.RequestID, sender)
+	if err != nil {
+		return err
+	}
+	switch {
+	case m.Seq <= applied:
+		return nil // applied before, under another message id
+	case m.Seq > applied+1:
+		return &federation.Error{Reason: ReasonOutOfOrder, Msg: fmt.Sprintf("message %d about %s arrived before message %d", m.Seq, e.RequestID, applied+1)}
+	}
+	r, err := tx.RequestForUpdate(ctx, n.home, e.RequestID)
+	if errors.Is(err, casework.ErrNotFound) {
+		return reject("no request %s between %s and %s", e.RequestID, sender, n.home)
+	}
+	if err != nil {
+		return err
+	}
+	if e.ActorState != sender || r.SideOf(sender) == "" || e.RequestID != r.ID {
+		return reject("%s may only report its own actions on requests it is party to", sender)
+	}
+	if err := casework.CheckRemote(r, e); err != nil {
+		return reject("%v", err)
+	}
+	if err := n.record(ctx, tx, casework.Actor{ID: e.Actor, State: sender}, r, e); err != nil {
+		return err
+	}
+	return tx.SetApplied(ctx, e.RequestID, sender, m.Seq)
+}
+
+// FederationConfig is how a node talks to its peers.
+type FederationConfig struct {
+	// Client posts envelopes; its TLS settings decide which certificates
+	// peers may present.
+	Client *http.Client
+	// Skew is the clock skew accepted on envelopes.
+	Skew time.Duration
+	// Expiry is how long a message is retried.
+	Expiry time.Duration
+	// RetryBase is the first retry's delay; each later one doubles it.
+	RetryBase time.Duration
+	// OnExpired alerts the administrators, inside the transaction that
+	// gives up on a message.
+	OnExpired func(ctx context.Context, tx *store.Tx, m store.OutboxEntry, why string) error
+	// Log receives delivery failures; never a payload or a key.
+	Log *slog.Logger
+}
+
+func (c FederationConfig) skew() time.Duration {
+	if c.Skew <= 0 {
+		return DefaultClockSkew
+	}
+	return c.Skew
+}

@@ -1,0 +1,301 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Key is one of the node's keys.
+type Key struct {
+	ID         string
+	Purpose    string // "signing" or "encryption"
+	Public     []byte
+	Private    []byte
+	ValidFrom  time.Time
+	ValidUntil time.Time // zero for the current key
+}
+
+// InsertKey stores a new key of the node.
+func (tx *Tx) InsertKey(ctx context.Context, k Key) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO node_keys (id, purpose, public, private, valid_from, valid_until) VALUES (?, ?, ?, ?, ?, ?)`),
+		k.ID, k.Purpose, k.Public, k.Private, formatTime(k.ValidFrom), optTime(k.ValidUntil))
+	return err
+}
+
+// RetireKeys ends the validity of the current keys of purpose at t.
+func (tx *Tx) RetireKeys(ctx context.Context, purpose string, t time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`UPDATE node_keys SET valid_until = ? WHERE purpose = ? AND valid_until = ''`), formatTime(t), purpose)
+	return err
+}
+
+// Keys returns the node's keys, newest first.
+func (db *DB) Keys(ctx context.Context) ([]Key, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, purpose, public, private, valid_from, valid_until FROM node_keys ORDER BY valid_from DESC, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Key
+	for rows.Next() {
+		var k Key
+		var from, until string
+		if err := rows.Scan(&k.ID, &k.Purpose, &k.Public, &k.Private, &from, &until); err != nil {
+			return nil, err
+		}
+		if k.ValidFrom, err = parseTime(from); err != nil {
+			return nil, err
+		}
+		if until != "" {
+			if k.ValidUntil, err = parseTime(until); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func optTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return formatTime(t)
+}
+
+// SetBaseURL records the address other nodes reach this one at.
+func (tx *Tx) SetBaseURL(ctx context.Context, url string) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`UPDATE node SET base_url = ? WHERE id = 1`), url)
+	return err
+}
+
+// BaseURL returns the address other nodes reach this one at.
+func (db *DB) BaseURL(ctx context.Context) (string, error) {
+	var u string
+	err := db.read.QueryRowContext(ctx, `SELECT base_url FROM node WHERE id = 1`).Scan(&u)
+	return u, err
+}
+
+// Peer is another State's node.
+type Peer struct {
+	State      string
+	Descriptor []byte // as the peer signed it
+	AddedAt    time.Time
+	UpdatedAt  time.Time
+}
+
+// PutPeer stores or replaces a peer's descriptor.
+func (tx *Tx) PutPeer(ctx context.Context, state string, descriptor []byte, at time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO peers (state, descriptor, added_at, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (state) DO UPDATE SET descriptor = excluded.descriptor, updated_at = excluded.updated_at`),
+		state, string(descriptor), formatTime(at), formatTime(at))
+	return err
+}
+
+// DeletePeer forgets a peer. It fails with ErrNotFound for an unknown one.
+func (tx *Tx) DeletePeer(ctx context.Context, state string) error {
+	res, err := tx.tx.ExecContext(ctx, tx.bind(`DELETE FROM peers WHERE state = ?`), state)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("peer %s: %w", state, ErrNotFound)
+	}
+	return nil
+}
+
+// Peers returns every peer, by State.
+func (db *DB) Peers(ctx context.Context) ([]Peer, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT state, descriptor, added_at, updated_at FROM peers ORDER BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Peer
+	for rows.Next() {
+		var p Peer
+		var desc, added, updated string
+		if err := rows.Scan(&p.State, &desc, &added, &updated); err != nil {
+			return nil, err
+		}
+		p.Descriptor = []byte(desc)
+		p.AddedAt, _ = parseTime(added)
+		p.UpdatedAt, _ = parseTime(updated)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// OutboxEntry is a message waiting for, or having got, its receipt.
+type OutboxEntry struct {
+	ID          string
+	Recipient   string
+	Type        string
+	RequestID   string
+	Envelope    []byte
+	CreatedAt   time.Time
+	NextAttempt time.Time
+	Attempts    int
+	LastError   string
+	DeliveredAt time.Time
+	ExpiredAt   time.Time
+	Receipt     string
+}
+
+// Enqueue puts a message in the outbox, due at once.
+func (tx *Tx) Enqueue(ctx context.Context, e OutboxEntry) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		e.ID, e.Recipient, e.Type, e.RequestID, e.Envelope, formatTime(e.CreatedAt), formatTime(e.CreatedAt))
+	return err
+}
+
+const outboxColumns = `id, recipient, type, request_id, envelope, created_at, next_attempt, attempts, last_error, delivered_at, expired_at, receipt`
+
+func scanOutbox(row scanner) (OutboxEntry, error) {
+	var e OutboxEntry
+	var created, next, delivered, expired string
+	if err := row.Scan(&e.ID, &e.Recipient, &e.Type, &e.RequestID, &e.Envelope, &created, &next, &e.Attempts, &e.LastError, &delivered, &expired, &e.Receipt); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return e, ErrNotFound
+		}
+		return e, err
+	}
+	e.CreatedAt, _ = parseTime(created)
+	e.NextAttempt, _ = parseTime(next)
+	if delivered != "" {
+		e.DeliveredAt, _ = parseTime(delivered)
+	}
+	if expired != "" {
+		e.ExpiredAt, _ = parseTime(expired)
+	}
+	return e, nil
+}
+
+// DueMessages returns up to limit undelivered, unexpired messages due by
+// now, oldest first.
+func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]OutboxEntry, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+outboxColumns+` FROM outbox
+		WHERE delivered_at = '' AND expired_at = '' AND next_attempt <= ? ORDER BY next_attempt, created_at LIMIT ?`), formatTime(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OutboxEntry
+	for rows.Next() {
+		e, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// NextDue returns when the next undelivered message falls due, or false.
+func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullString
+	err := db.read.QueryRowContext(ctx, `SELECT MIN(next_attempt) FROM outbox WHERE delivered_at = '' AND expired_at = ''`).Scan(&next)
+	if err != nil || !next.Valid {
+		return time.Time{}, false, err
+	}
+	t, err := parseTime(next.String)
+	return t, err == nil, err
+}
+
+// OutboxMessage returns one message of the outbox.
+func (db *DB) OutboxMessage(ctx context.Context, id string) (OutboxEntry, error) {
+	return scanOutbox(db.read.QueryRowContext(ctx, db.bind(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`), id))
+}
+
+// OutboxMessageForUpdate reads and locks one message inside tx.
+func (tx *Tx) OutboxMessageForUpdate(ctx context.Context, id string) (OutboxEntry, error) {
+	return scanOutbox(tx.tx.QueryRowContext(ctx, tx.bind(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`+tx.dialect.forUpdate), id))
+}
+
+// Outbox lists messages, newest first, for administrators.
+func (db *DB) Outbox(ctx context.Context, limit int) ([]OutboxEntry, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+outboxColumns+` FROM outbox ORDER BY created_at DESC LIMIT ?`), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OutboxEntry
+	for rows.Next() {
+		e, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RetryLater records a failed attempt and when to try again.
+func (db *DB) RetryLater(ctx context.Context, id string, attempts int, next time.Time, lastError string) error {
+	_, err := db.write.ExecContext(ctx, db.bind(`UPDATE outbox SET attempts = ?, next_attempt = ?, last_error = ? WHERE id = ? AND delivered_at = ''`),
+		attempts, formatTime(next), lastError, id)
+	return err
+}
+
+// MarkDelivered records a message's receipt inside tx.
+func (tx *Tx) MarkDelivered(ctx context.Context, id string, at time.Time, receipt []byte, attempts int) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`UPDATE outbox SET delivered_at = ?, receipt = ?, attempts = ?, last_error = '' WHERE id = ?`),
+		formatTime(at), string(receipt), attempts, id)
+	return err
+}
+
+// MarkExpired records that a message will not be retried.
+func (tx *Tx) MarkExpired(ctx context.Context, id string, at time.Time, lastError string) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`UPDATE outbox SET expired_at = ?, last_error = ? WHERE id = ?`), formatTime(at), lastError, id)
+	return err
+}
+
+// RecordInbound records a received message inside the transaction that
+// applies it. It fails with ErrExists for a message id already received.
+func (tx *Tx) RecordInbound(ctx context.Context, id, sender, typ, digest string, at time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO inbox (message_id, sender, type, digest, received_at) VALUES (?, ?, ?, ?, ?)`),
+		id, sender, typ, digest, formatTime(at))
+	if isUniqueViolation(err) {
+		return fmt.Errorf("message %s: %w", id, ErrExists)
+	}
+	return err
+}
+
+// InboundSender reports whether message id was received, and from whom.
+func (db *DB) InboundSender(ctx context.Context, id string) (sender string, ok bool, err error) {
+	err = db.read.QueryRowContext(ctx, db.bind(`SELECT sender FROM inbox WHERE message_id = ?`), id).Scan(&sender)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return sender, err == nil, err
+}
+
+// NextSent returns the sequence number of the next message about request
+// id to peer, and counts it.
+func (tx *Tx) NextSent(ctx context.Context, requestID, peer string) (int, error) {
+	if _, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO message_seq (request_id, peer) VALUES (?, ?) ON CONFLICT (request_id, peer) DO NOTHING`), requestID, peer); err != nil {
+		return 0, err
+	}
+	var n int
+	err := tx.tx.QueryRowContext(ctx, tx.bind(`UPDATE message_seq SET sent = sent + 1 WHERE request_id = ? AND peer = ? RETURNING sent`), requestID, peer).Scan(&n)
+	return n, err
+}
+
+// Applied returns how many messages about request id from peer have been
+// applied, locking the count until tx ends.
+func (tx *Tx) Applied(ctx context.Context, requestID, peer string) (int, error) {
+	if _, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO message_seq (request_id, peer) VALUES (?, ?) ON CONFLICT (request_id, peer) DO NOTHING`), requestID, peer); err != nil {
+		return 0, err
+	}
+	var n int
+	err := tx.tx.QueryRowContext(ctx, tx.bind(`SELECT applied FROM message_seq WHERE request_id = ? AND peer = ?`+tx.dialect.forUpdate), requestID, peer).Scan(&n)
+	return n, err
+}
+
+// SetApplied records that n messages about request id from peer are applied.
+func (tx *Tx) SetApplied(ctx context.Context, requestID, peer string, n int) error {
+	_, err := tx.tx.ExecContext(ctx, tx.bind(`UPDATE message_seq SET applied = ? WHERE request_id = ? AND peer = ?`), n, requestID, peer)
+	return err
+}
