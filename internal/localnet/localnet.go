@@ -1,0 +1,252 @@
+// Package localnet runs a network of national nodes on one machine: each
+// with its own database, keys, HTTPS port and certificate from a local
+// certificate authority, all peered with each other. The sandbox, the
+// tests and the benchmarks start one.
+package localnet
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"entraide/internal/identity"
+	"entraide/internal/localca"
+	"entraide/internal/node"
+	"entraide/internal/store"
+	"entraide/internal/web"
+)
+
+// Node is one State's node in the network.
+type Node struct {
+	State string
+	URL   string // https://127.0.0.1:port
+	Node  *node.Node
+	DB    *store.DB
+	// AdminToken is the API token of the node's first administrator.
+	AdminToken string
+	DataDir    string
+
+	handler  http.Handler
+	server   *http.Server
+	listener net.Listener
+	cancel   context.CancelFunc
+	done     chan struct{}
+	mu       sync.Mutex
+}
+
+// Network is a set of peered nodes.
+type Network struct {
+	CA    *localca.CA
+	Nodes map[string]*Node
+	// Client trusts the network's CA, for officials' API calls.
+	Client *http.Client
+	opts   Options
+}
+
+// Options configure a network.
+type Options struct {
+	// Dir holds one data directory per node; a temporary one if empty.
+	Dir string
+	// DSN returns the database of a State's node; SQLite in its data
+	// directory if nil.
+	DSN func(state string) string
+	// Federation tunes delivery; its Client is set to trust the CA.
+	Federation node.FederationConfig
+	// Log receives the nodes' logs; discarded if nil.
+	Log *slog.Logger
+	// Clock is the nodes' clock; the real one if nil.
+	Clock node.Clock
+}
+
+// Start starts a node for each State and peers them all.
+func Start(ctx context.Context, states []string, opt Options) (*Network, error) {
+	if len(states) < 1 {
+		return nil, errors.New("a network needs at least one State")
+	}
+	ca, err := localca.New("Entraide local network", 30*24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Dir == "" {
+		if opt.Dir, err = os.MkdirTemp("", "entraide-net-"); err != nil {
+			return nil, err
+		}
+	}
+	transport := &http.Transport{TLSClientConfig: ca.ClientConfig(), MaxIdleConnsPerHost: 128, ForceAttemptHTTP2: true}
+	net := &Network{CA: ca, Nodes: map[string]*Node{}, Client: &http.Client{Transport: transport, Timeout: 30 * time.Second}, opts: opt}
+	for _, state := range states {
+		n, err := net.startNode(ctx, strings.ToUpper(state))
+		if err != nil {
+			net.Close()
+			return nil, fmt.Errorf("node of %s: %w", state, err)
+		}
+		net.Nodes[n.State] = n
+	}
+	if err := net.peerAll(ctx); err != nil {
+		net.Close()
+		return nil, err
+	}
+	return net, nil
+}
+
+func (net *Network) startNode(ctx context.Context, state string) (*Node, error) {
+	dir := filepath.Join(net.opts.Dir, strings.ToLower(state))
+	dsn := filepath.Join(dir, "entraide.db")
+	if net.opts.DSN != nil {
+		dsn = net.opts.DSN(state)
+	}
+	ln, err := listen()
+	if err != nil {
+		return nil, err
+	}
+	url := "https://" + ln.Addr().String()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	token, err := node.Init(ctx, db, node.InitOptions{Home: state, BaseURL: url,
+		Admin: identity.User{ID: "admin", Name: "Administrator of " + state}}, net.opts.Clock)
+	if err != nil {
+		db.Close()
+		ln.Close()
+		return nil, err
+	}
+	nd := &Node{State: state, URL: url, DB: db, AdminToken: token, DataDir: dir, listener: ln}
+	if err := nd.start(ctx, net); err != nil {
+		db.Close()
+		ln.Close()
+		return nil, err
+	}
+	return nd, nil
+}
+
+func listen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// start opens the node and serves it on its listener.
+func (nd *Node) start(ctx context.Context, network *Network) error {
+	n, err := node.Open(ctx, nd.DB, network.opts.Clock)
+	if err != nil {
+		return err
+	}
+	cfg := network.opts.Federation
+	cfg.Client = network.Client
+	if cfg.Log == nil {
+		cfg.Log = network.opts.Log.With("node", nd.State)
+	}
+	n.ConfigureFederation(cfg)
+	nd.Node = n
+	nd.handler = web.NewServer(n, network.opts.Log.With("node", nd.State))
+	cert, err := network.CA.Issue(nd.State)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: nd.handler, ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}, ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)}
+	runCtx, cancel := context.WithCancel(context.Background())
+	nd.server, nd.cancel, nd.done = srv, cancel, make(chan struct{})
+	go func() {
+		defer close(nd.done)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); n.RunDelivery(runCtx) }()
+		srv.ServeTLS(nd.listener, "", "")
+		cancel()
+		wg.Wait()
+	}()
+	return nil
+}
+
+// Stop takes the node down, as an outage would: its port refuses
+// connections and its delivery stops. Its database stays.
+func (nd *Node) Stop() {
+	nd.mu.Lock()
+	defer nd.mu.Unlock()
+	if nd.server == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	nd.server.Shutdown(ctx)
+	nd.cancel()
+	<-nd.done
+	nd.server = nil
+}
+
+// Restart brings a stopped node back on the same address.
+func (nd *Node) Restart(ctx context.Context, network *Network) error {
+	nd.mu.Lock()
+	defer nd.mu.Unlock()
+	if nd.server != nil {
+		return nil
+	}
+	addr := strings.TrimPrefix(nd.URL, "https://")
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	nd.listener = ln
+	return nd.start(ctx, network)
+}
+
+// Handler serves the node's API and federation endpoint.
+func (nd *Node) Handler() http.Handler { return nd.handler }
+
+// peerAll gives every node every other node's descriptor.
+func (net *Network) peerAll(ctx context.Context) error {
+	for _, a := range net.Nodes {
+		d, err := a.Node.Descriptor(ctx)
+		if err != nil {
+			return err
+		}
+		data, err := jsonMarshal(d)
+		if err != nil {
+			return err
+		}
+		for _, b := range net.Nodes {
+			if a == b {
+				continue
+			}
+			if _, err := b.Node.AddPeer(ctx, b.Node.Admin(), data); err != nil {
+				return fmt.Errorf("%s adds %s: %w", b.State, a.State, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Close stops every node and closes its database.
+func (net *Network) Close() {
+	for _, n := range net.Nodes {
+		n.Stop()
+		n.DB.Close()
+	}
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// Official adds an official of role to the node of state and returns
+// their API token.
+func (net *Network) Official(ctx context.Context, state, id, name string, role identity.Role) (string, error) {
+	nd := net.Nodes[state]
+	if nd == nil {
+		return "", fmt.Errorf("no node of %s in the network", state)
+	}
+	if _, err := nd.Node.AddUser(ctx, nd.Node.Admin(), identity.User{ID: id, Name: name, Role: role}); err != nil {
+		return "", err
+	}
+	return nd.Node.CreateToken(ctx, nd.Node.Admin(), id, "local network")
+}
