@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -32,8 +34,30 @@ func addClientFlags(fs *flag.FlagSet, e env) (*string, *string) {
 	if u == "" {
 		u = "http://127.0.0.1:8080"
 	}
+	fs.String("ca", e.getenv("ENTRAIDE_CA"), "PEM certificate authority to trust for the node's HTTPS, e.g. the sandbox's ca.pem (env ENTRAIDE_CA)")
 	return fs.String("url", u, "the node's address (env ENTRAIDE_URL)"),
 		fs.String("token", e.getenv("ENTRAIDE_TOKEN"), "your API token (env ENTRAIDE_TOKEN)")
+}
+
+// clientFor returns a client configured by the flags addClientFlags added
+// to fs.
+func clientFor(fs *flag.FlagSet) (*apiClient, error) {
+	c, err := newClient(fs.Lookup("url").Value.String(), fs.Lookup("token").Value.String())
+	if err != nil {
+		return nil, err
+	}
+	if ca := fs.Lookup("ca"); ca != nil && ca.Value.String() != "" {
+		pem, err := os.ReadFile(ca.Value.String())
+		if err != nil {
+			return nil, fmt.Errorf("--ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca %s: no PEM certificate in it", ca.Value.String())
+		}
+		c.http.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	}
+	return c, nil
 }
 
 func newClient(base, token string) (*apiClient, error) {
@@ -116,7 +140,7 @@ func (c *apiClient) do(ctx context.Context, method, path string, body, out any) 
 
 func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "request create", "FILE.json [flags]   (- reads stdin; see GET /api/v1/convention/kinds for the fields of each kind)")
-	base, token := addClientFlags(fs, e)
+	addClientFlags(fs, e)
 	asJSON := fs.Bool("json", false, "print the created request as JSON")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
@@ -124,7 +148,7 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	if fs.NArg() != 1 {
 		return errors.New("request create: name one JSON file with the request's contents (- for stdin)")
 	}
-	c, err := newClient(*base, *token)
+	c, err := clientFor(fs)
 	if err != nil {
 		return err
 	}
@@ -168,7 +192,7 @@ func title(k convention.Kind) string {
 
 func cmdRequestList(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "request list", "[--state S] [--kind K] [--side requesting|requested] [flags]")
-	base, token := addClientFlags(fs, e)
+	addClientFlags(fs, e)
 	state := fs.String("state", "", "only requests in this state")
 	kind := fs.String("kind", "", "only requests of this kind")
 	side := fs.String("side", "", "requesting or requested")
@@ -177,7 +201,7 @@ func cmdRequestList(ctx context.Context, e env, args []string) error {
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
-	c, err := newClient(*base, *token)
+	c, err := clientFor(fs)
 	if err != nil {
 		return err
 	}
@@ -210,7 +234,7 @@ type requestDoc struct {
 
 func cmdRequestShow(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "request show", "ID [flags]")
-	base, token := addClientFlags(fs, e)
+	addClientFlags(fs, e)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
@@ -218,7 +242,7 @@ func cmdRequestShow(ctx context.Context, e env, args []string) error {
 	if fs.NArg() != 1 {
 		return errors.New("request show: name one request id")
 	}
-	c, err := newClient(*base, *token)
+	c, err := clientFor(fs)
 	if err != nil {
 		return err
 	}
@@ -265,7 +289,7 @@ func printRequest(w io.Writer, doc requestDoc) {
 
 func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "request transition", "ID --action ACTION [--note TEXT] [--grounds G,G --reasons TEXT] [--until DATE] [flags]")
-	base, token := addClientFlags(fs, e)
+	addClientFlags(fs, e)
 	var actions []string
 	for _, a := range casework.Actions() {
 		actions = append(actions, string(a))
@@ -294,7 +318,7 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 		}
 		t.PreserveUntil = &d
 	}
-	c, err := newClient(*base, *token)
+	c, err := clientFor(fs)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -680,11 +682,11 @@ func TestSandbox(t *testing.T) {
 	dir := t.TempDir()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"entraide", "sandbox", "--addr", "127.0.0.1:0", "--data-dir", dir},
+		done <- run(ctx, []string{"entraide", "sandbox", "--port", "0", "--data-dir", dir},
 			func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
 	}()
 
-	apiLine := regexp.MustCompile(`API:\s+(http://127\.0\.0\.1:\d+)/api/v1`)
+	apiLine := regexp.MustCompile(`(?m)^FRA France\s+(https://127\.0\.0\.1:\d+)/api/v1`)
 	var base string
 	for deadline := time.Now().Add(30 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
 		select {
@@ -709,11 +711,21 @@ func TestSandbox(t *testing.T) {
 		t.Fatalf("sandbox output has no token for fra-ca:\n%s", out)
 	}
 	token := m[1]
-	if _, err := os.Stat(filepath.Join(dir, "entraide.db")); err != nil {
-		t.Errorf("sandbox --data-dir %s: %v", dir, err)
+	// One node per State, each with its own database.
+	for _, state := range []string{"vnm", "fra", "zaf"} {
+		if _, err := os.Stat(filepath.Join(dir, state, "entraide.db")); err != nil {
+			t.Errorf("sandbox --data-dir %s: %v", dir, err)
+		}
 	}
-
-	client := &http.Client{Timeout: 10 * time.Second}
+	caPEM, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		t.Fatalf("ca.pem holds no certificate")
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	resp, err := client.Get(base + "/healthz")
 	if err != nil {
 		t.Fatal(err)

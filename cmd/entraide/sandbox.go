@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -12,12 +14,11 @@ import (
 	"entraide/internal/convention"
 	"entraide/internal/directory"
 	"entraide/internal/identity"
-	"entraide/internal/node"
-	"entraide/internal/store"
+	"entraide/internal/localnet"
 )
 
-// The sandbox's States: Viet Nam, where the Convention was signed, with
-// France and South Africa beside it on one node until nodes federate.
+// The sandbox's default States: Viet Nam, where the Convention was signed,
+// France and South Africa.
 var sandboxStates = []string{"VNM", "FRA", "ZAF"}
 
 type demoOfficial struct {
@@ -50,76 +51,144 @@ var demoProfiles = []directory.Profile{
 }
 
 type sandbox struct {
-	db        *store.DB
-	node      *node.Node
+	net       *localnet.Network
 	dataDir   string
-	adminTok  string
 	officials []demoOfficial
-	reopened  bool
 }
 
-// startSandbox creates a node with the sandbox States, their officials and
-// profiles, and a few requests at different stages.
-func startSandbox(ctx context.Context, dataDir string) (*sandbox, error) {
-	db, err := store.Open(ctx, filepath.Join(dataDir, "entraide.db"))
+// startSandbox starts a node for each State, peered with the others over
+// HTTPS, with their officials, the States' profiles and, for the default
+// States, a few requests at different stages.
+func startSandbox(ctx context.Context, states []string, dataDir string, addr func(string) string) (*sandbox, error) {
+	net, err := localnet.Start(ctx, states, localnet.Options{Dir: dataDir, Addr: addr})
 	if err != nil {
 		return nil, err
 	}
-	sb := &sandbox{db: db, dataDir: dataDir}
-	if _, _, err := db.Node(ctx); err == nil {
-		// A sandbox kept with --data-dir: its officials' tokens were shown
-		// when it was made and cannot be shown again.
-		sb.node, err = node.Open(ctx, db, nil)
-		if err != nil {
-			db.Close()
-			return nil, err
-		}
-		sb.reopened = true
-		return sb, nil
-	}
-	if err := sb.populate(ctx); err != nil {
-		db.Close()
+	sb := &sandbox{net: net, dataDir: dataDir}
+	if err := sb.populate(ctx, states); err != nil {
+		net.Close()
 		return nil, err
 	}
 	return sb, nil
 }
 
-func (sb *sandbox) populate(ctx context.Context) error {
-	var err error
-	sb.adminTok, err = node.Init(ctx, sb.db, node.InitOptions{Home: sandboxStates[0], Hosted: sandboxStates[1:],
-		Admin: identity.User{ID: "admin", Name: "Node administrator"}}, nil)
-	if err != nil {
-		return err
+func (sb *sandbox) populate(ctx context.Context, states []string) error {
+	officials, profiles := demoOfficials, demoProfiles
+	if !slices.Equal(states, sandboxStates) {
+		officials, profiles = genericOfficials(states), nil
 	}
-	n, err := node.Open(ctx, sb.db, nil)
-	if err != nil {
-		return err
-	}
-	sb.node = n
-	admin := n.Admin()
-	for _, o := range demoOfficials {
-		if _, err := n.AddUser(ctx, admin, identity.User{ID: o.id, Name: o.name, State: o.state, Role: o.role}); err != nil {
+	for _, o := range officials {
+		var err error
+		if o.token, err = sb.net.Official(ctx, o.state, o.id, o.name, o.role); err != nil {
 			return fmt.Errorf("demo official %s: %w", o.id, err)
-		}
-		if o.token, err = n.CreateToken(ctx, admin, o.id, "sandbox"); err != nil {
-			return err
 		}
 		sb.officials = append(sb.officials, o)
 	}
-	for _, p := range demoProfiles {
-		if _, err := n.PutProfile(ctx, admin, p); err != nil {
-			return fmt.Errorf("demo profile %s: %w", p.Code, err)
+	for _, nd := range sb.net.Nodes {
+		for _, p := range profiles {
+			if _, err := nd.Node.PutProfile(ctx, nd.Node.Admin(), p); err != nil {
+				return fmt.Errorf("demo profile %s: %w", p.Code, err)
+			}
 		}
 	}
+	if profiles == nil {
+		return sb.genericRequests(ctx, states)
+	}
 	return sb.demoRequests(ctx)
+}
+
+func genericOfficials(states []string) []demoOfficial {
+	var out []demoOfficial
+	for _, s := range states {
+		p, _ := directory.LookupParticipant(s)
+		code := strings.ToLower(s)
+		out = append(out,
+			demoOfficial{id: code + "-ca", name: "Central authority officer of " + p.Name(), state: s, role: identity.CentralAuthority},
+			demoOfficial{id: code + "-247", name: "24/7 officer of " + p.Name(), state: s, role: identity.TwentyFourSeven})
+	}
+	return out
 }
 
 func actor(id, state string, role identity.Role) casework.Actor {
 	return casework.Actor{ID: id, State: state, Role: role}
 }
 
+// act takes a transition on the actor's node, waiting for the request to
+// reach that node and the state the transition needs: delivery between
+// the nodes takes a moment.
+func (sb *sandbox) act(ctx context.Context, r *casework.Request, by casework.Actor, t casework.Transition) error {
+	n := sb.net.Nodes[by.State].Node
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, err := n.Transition(ctx, by, r.ID, t)
+		if err == nil {
+			return nil
+		}
+		if !(errors.Is(err, casework.ErrNotFound) || errors.Is(err, casework.ErrConflict)) || time.Now().After(deadline) {
+			return fmt.Errorf("demo %s of %s: %w", t.Action, r.Kind, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// waitFor waits until state's view of request id is in st.
+func (sb *sandbox) waitFor(ctx context.Context, state, id string, st casework.State) error {
+	db := sb.net.Nodes[state].DB
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r, err := db.Request(ctx, state, id)
+		if err == nil && r.State == st {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("demo: request %s did not become %s at %s's node", id, st, state)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func (sb *sandbox) create(ctx context.Context, by casework.Actor, c casework.Contents) (*casework.Request, error) {
+	r, err := sb.net.Nodes[by.State].Node.CreateRequest(ctx, by, c)
+	if err != nil {
+		return nil, fmt.Errorf("demo %s: %w", c.Kind, err)
+	}
+	return r, nil
+}
+
+// genericRequests gives each State a preservation request from the next.
+func (sb *sandbox) genericRequests(ctx context.Context, states []string) error {
+	if len(states) < 2 {
+		return nil
+	}
+	for i, to := range states {
+		from := states[(i+1)%len(states)]
+		by := actor(strings.ToLower(from)+"-247", from, identity.TwentyFourSeven)
+		r, err := sb.create(ctx, by, casework.Contents{Kind: convention.Preservation, RequestedState: to, Urgency: casework.Urgent,
+			Offences: []convention.Charge{{Article: 7}},
+			Fields: map[string]string{
+				"requesting_authority": "24/7 point of contact", "facts_summary": "Intrusion into a government mail server through a compromised VPN account.",
+				"stored_data": "Connection logs of the VPN account and the relay server.", "necessity": "The provider keeps logs for 14 days.",
+				"follow_up_intent": "A request for disclosure will follow through the central authority.",
+			}})
+		if err != nil {
+			return err
+		}
+		if err := sb.act(ctx, r, by, casework.Transition{Action: casework.Send}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (sb *sandbox) demoRequests(ctx context.Context) error {
-	n := sb.node
 	fraCA := actor("fra-ca", "FRA", identity.CentralAuthority)
 	fra247 := actor("fra-247", "FRA", identity.TwentyFourSeven)
 	vnmCA := actor("vnm-ca", "VNM", identity.CentralAuthority)
@@ -128,19 +197,9 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 	zaf247 := actor("zaf-247", "ZAF", identity.TwentyFourSeven)
 
 	step := func(r *casework.Request, by casework.Actor, t casework.Transition) error {
-		_, err := n.Transition(ctx, by, r.ID, t)
-		if err != nil {
-			return fmt.Errorf("demo %s of %s: %w", t.Action, r.Kind, err)
-		}
-		return nil
+		return sb.act(ctx, r, by, t)
 	}
-	create := func(by casework.Actor, c casework.Contents) (*casework.Request, error) {
-		r, err := n.CreateRequest(ctx, by, c)
-		if err != nil {
-			return nil, fmt.Errorf("demo %s: %w", c.Kind, err)
-		}
-		return r, nil
-	}
+	create := func(by casework.Actor, c casework.Contents) (*casework.Request, error) { return sb.create(ctx, by, c) }
 
 	// 1. France's 24/7 asks Viet Nam to preserve a hosting account used in
 	// a ransomware attack on a hospital; Viet Nam preserves it.
@@ -191,6 +250,11 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 		},
 	})
 	if err != nil {
+		return err
+	}
+	// The follow-up links the preservation once France's node has heard
+	// that Viet Nam preserves the data.
+	if err := sb.waitFor(ctx, "FRA", pres.ID, casework.InProgress); err != nil {
 		return err
 	}
 	if err := step(access, fraCA, casework.Transition{Action: casework.Send}); err != nil {
@@ -268,26 +332,35 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 	return nil
 }
 
-func (sb *sandbox) print(w io.Writer, url string) {
-	fmt.Fprintf(w, "Entraide sandbox: one node holding the views of %v, with demo officials and requests.\n", sandboxStates)
-	fmt.Fprintf(w, "Data: %s (SQLite)\n\n", sb.dataDir)
-	fmt.Fprintf(w, "API:     %s/api/v1   (OpenAPI: %s/api/v1/openapi.json)\n", url, url)
-	fmt.Fprintf(w, "Health:  %s/healthz\n\n", url)
-	if sb.reopened {
-		fmt.Fprintln(w, "Reopened an existing sandbox: its officials' API tokens were printed when it was created.")
-		fmt.Fprintln(w, "Create new ones with: entraide token create fra-ca --data-dir "+sb.dataDir)
-		return
-	}
+func (sb *sandbox) print(w io.Writer, caFile string, states []string) {
+	fmt.Fprintf(w, "Entraide sandbox: %d national nodes, each with its own database, keys and HTTPS port, peered with each other.\n", len(states))
+	fmt.Fprintf(w, "Data: %s   Local certificate authority: %s\n\n", sb.dataDir, caFile)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATE\tNODE\tADMIN TOKEN")
+	for _, s := range states {
+		nd := sb.net.Nodes[s]
+		p, _ := directory.LookupParticipant(s)
+		fmt.Fprintf(tw, "%s %s\t%s/api/v1\t%s\n", s, p.Name(), nd.URL, nd.AdminToken)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "LOGIN\tSTATE\tROLE\tNAME\tAPI TOKEN")
-	fmt.Fprintf(tw, "admin\t%s\tadministrator\tNode administrator\t%s\n", sandboxStates[0], sb.adminTok)
 	for _, o := range sb.officials {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.id, o.state, o.role, o.name, o.token)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nTry, as France's central authority:\n")
-	fmt.Fprintf(w, "  export ENTRAIDE_URL=%s ENTRAIDE_TOKEN=%s\n", url, sb.officials[3].token)
+	first := sb.officials[0]
+	for _, o := range sb.officials {
+		if o.role == identity.CentralAuthority {
+			first = o
+			break
+		}
+	}
+	url := sb.net.Nodes[first.state].URL
+	fmt.Fprintf(w, "\nTry, as %s (%s):\n", first.name, first.state)
+	fmt.Fprintf(w, "  export ENTRAIDE_URL=%s ENTRAIDE_TOKEN=%s ENTRAIDE_CA=%s\n", url, first.token, caFile)
 	fmt.Fprintln(w, "  go run ./cmd/entraide request list")
-	fmt.Fprintf(w, "  curl -H \"Authorization: Bearer $ENTRAIDE_TOKEN\" %s/api/v1/treaty\n", url)
+	fmt.Fprintf(w, "  curl --cacert %s -H \"Authorization: Bearer $ENTRAIDE_TOKEN\" %s/api/v1/requests\n", caFile, url)
 	fmt.Fprintf(w, "\nStarted %s. Press Ctrl-C to stop; the sandbox's data go with it unless --data-dir was given.\n", time.Now().Format(time.DateTime))
 }

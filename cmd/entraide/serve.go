@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"entraide/internal/directory"
 	"entraide/internal/node"
 	"errors"
 	"fmt"
@@ -11,6 +12,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"entraide/internal/web"
@@ -121,11 +125,27 @@ func envOr(e env, name, def string) string {
 }
 
 func cmdSandbox(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "sandbox", "[--addr HOST:PORT] [--data-dir DIR]")
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
-	dir := fs.String("data-dir", "", "keep the sandbox's data here (default: a temporary directory, removed at exit)")
+	fs := newFlags(e, "sandbox", "[--states VNM,FRA,ZAF] [--port 8443] [--data-dir DIR]")
+	statesFlag := fs.String("states", strings.Join(sandboxStates, ","), "the States to run a node for, comma-separated ISO 3166-1 alpha-3 codes")
+	port := fs.Int("port", 8443, "port of the first node; the others take the next ones (0 picks free ports)")
+	dir := fs.String("data-dir", "", "keep the sandbox's data here, in an empty or new directory (default: a temporary directory, removed at exit)")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
+	}
+	states := splitList(*statesFlag)
+	seen := map[string]bool{}
+	for i, s := range states {
+		p, ok := directory.LookupParticipant(s)
+		if !ok || p.Status == directory.REIO {
+			return fmt.Errorf("sandbox: --states: %q is not a State (ISO 3166-1 alpha-3 code, e.g. FRA)", s)
+		}
+		if seen[p.Code] {
+			return fmt.Errorf("sandbox: --states: %s is given twice", p.Code)
+		}
+		seen[p.Code], states[i] = true, p.Code
+	}
+	if len(states) == 0 || len(states) > 20 {
+		return errors.New("sandbox: --states: give 1 to 20 States")
 	}
 	dataDir := *dir
 	if dataDir == "" {
@@ -135,17 +155,23 @@ func cmdSandbox(ctx context.Context, e env, args []string) error {
 		}
 		defer os.RemoveAll(tmp)
 		dataDir = tmp
+	} else if entries, err := os.ReadDir(dataDir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("sandbox: --data-dir %s is not empty: the sandbox makes new nodes, keys and certificates each time; give an empty or new directory", dataDir)
 	}
-	ln, err := net.Listen("tcp", *addr)
+	var addr func(string) string
+	if *port != 0 {
+		addr = func(state string) string { return fmt.Sprintf("127.0.0.1:%d", *port+slices.Index(states, state)) }
+	}
+	sb, err := startSandbox(ctx, states, dataDir, addr)
 	if err != nil {
-		return fmt.Errorf("sandbox: %w (choose another with --addr 127.0.0.1:0)", err)
+		return fmt.Errorf("sandbox: %w (if a port is taken, choose others with --port, or --port 0)", err)
 	}
-	sb, err := startSandbox(ctx, dataDir)
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("sandbox: %w", err)
+	defer sb.net.Close()
+	caFile := filepath.Join(dataDir, "ca.pem")
+	if err := os.WriteFile(caFile, sb.net.CA.PEM, 0o644); err != nil {
+		return err
 	}
-	defer sb.db.Close()
-	sb.print(e.stdout, "http://"+ln.Addr().String())
-	return serve(ctx, ln, web.NewServer(sb.node, slog.New(slog.NewJSONHandler(e.stderr, nil))))
+	sb.print(e.stdout, caFile, states)
+	<-ctx.Done()
+	return nil
 }

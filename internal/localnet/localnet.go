@@ -66,6 +66,9 @@ type Options struct {
 	Log *slog.Logger
 	// Clock is the nodes' clock; the real one if nil.
 	Clock node.Clock
+	// Addr is where a State's node listens; a free port of 127.0.0.1 if
+	// nil.
+	Addr func(state string) string
 }
 
 // Start starts a node for each State and peers them all.
@@ -108,7 +111,11 @@ func (net *Network) startNode(ctx context.Context, state string) (*Node, error) 
 	if net.opts.DSN != nil {
 		dsn = net.opts.DSN(state)
 	}
-	ln, err := listen()
+	addr := "127.0.0.1:0"
+	if net.opts.Addr != nil {
+		addr = net.opts.Addr(state)
+	}
+	ln, err := listen(addr)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +141,7 @@ func (net *Network) startNode(ctx context.Context, state string) (*Node, error) 
 	return nd, nil
 }
 
-func listen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
 
 // start opens the node and serves it on its listener.
 func (nd *Node) start(ctx context.Context, network *Network) error {
