@@ -77,6 +77,11 @@ func commands() map[string]command {
 		"request list":       {"list your State's requests (API client)", cmdRequestList},
 		"request show":       {"show one request and its timeline (API client)", cmdRequestShow},
 		"request transition": {"move a request: send, acknowledge, refuse... (API client)", cmdRequestTransition},
+		"roster add":         {"put an official on the 24/7 on-call roster, by e-mail or signed webhook", cmdRosterAdd},
+		"roster list":        {"list the on-call roster", cmdRosterList},
+		"roster remove":      {"take a line off the on-call roster", cmdRosterRemove},
+		"alert list":         {"list your State's alerts and times to acknowledge (API client)", cmdAlertList},
+		"alert ack":          {"acknowledge an alert, which stops its escalation (API client)", cmdAlertAck},
 	}
 }
 
@@ -133,7 +138,8 @@ Configuration (flags override the environment):
   ENTRAIDE_DATABASE  a postgres:// URL to use PostgreSQL instead of SQLite
   ENTRAIDE_ADDR      address serve listens on (default 127.0.0.1:8080)
   ENTRAIDE_URL       the node the request commands talk to (default http://127.0.0.1:8080)
-  ENTRAIDE_TOKEN     the API token the request commands use`)
+  ENTRAIDE_TOKEN     the API token the request commands use
+  ENTRAIDE_SMTP_ADDR, ENTRAIDE_SMTP_FROM  the SMTP server and sender serve e-mails alerts with`)
 }
 
 // newFlags returns a flag set that prints its usage to e's stdout on

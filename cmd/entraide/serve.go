@@ -30,6 +30,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	baseURL := fs.String("base-url", "", "record this https:// address as the one peers reach this node at")
 	retryBase := fs.Duration("retry-base", node.DefaultRetryBase, "first delay before retrying a delivery; later ones double")
 	expiry := fs.Duration("delivery-expiry", node.DefaultDeliveryExpiry, "how long undelivered messages are retried before administrators are alerted")
+	alertFlags := addAlertFlags(fs, e)
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -52,6 +53,9 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	n.ConfigureFederation(node.FederationConfig{Client: client, RetryBase: *retryBase, Expiry: *expiry, Log: log})
+	if err := alertFlags.configure(e, n, log); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -68,6 +72,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Serving the node of %s on %s://%s (%s)\n", n.Home(), scheme, ln.Addr(), db.Backend())
 	go n.RunDelivery(ctx)
+	go n.RunAlerts(ctx)
 	return serve(ctx, ln, web.NewServer(n, log))
 }
 

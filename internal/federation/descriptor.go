@@ -171,16 +171,18 @@ func ParseDescriptor(r io.Reader, now time.Time) (*Descriptor, error) {
 }
 
 // Supersedes reports whether d may replace old: same State, and signed by
-// a key old lists, so that only the holder of the old keys can move a
-// peer to new ones.
+// the key old lists as current, so that only the holder of that key can
+// move a peer to new ones. A retired key does not count: it may have been
+// retired because it leaked, and it signed the descriptors that the
+// rotation replaced, which must not be accepted back.
 func (d *Descriptor) Supersedes(old *Descriptor) error {
 	if d.State != old.State {
 		return fmt.Errorf("descriptor is for %s, not %s", d.State, old.State)
 	}
 	for _, k := range old.SigningKeys {
-		if d.SignedBy(k.ID, ed25519.PublicKey(k.Key)) {
+		if k.ValidUntil.IsZero() && d.SignedBy(k.ID, ed25519.PublicKey(k.Key)) {
 			return nil
 		}
 	}
-	return fmt.Errorf("descriptor of %s is signed by none of the keys this node knows for it", d.State)
+	return fmt.Errorf("descriptor of %s is not signed by the current key this node knows for it", d.State)
 }

@@ -56,10 +56,11 @@ const (
 	RecordTreaty   Permission = "treaty:record"  // record signatures, instruments, declarations; import
 	ReadAuditLog   Permission = "audit:read"     // read the audit log
 	ManageProfiles Permission = "states:manage"  // authorities, 24/7 contact, languages
+	ManageRoster   Permission = "roster:manage"  // the on-call roster of the 24/7 network (art. 41)
 )
 
 var grants = map[Role][]Permission{
-	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles},
+	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles, ManageRoster},
 	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests},
 	TwentyFourSeven:  {ReadRequests, DraftRequests, ActOnRequests},
 	Investigator:     {ReadRequests, DraftRequests},

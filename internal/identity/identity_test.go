@@ -32,10 +32,10 @@ func TestParseRole(t *testing.T) {
 
 func TestCan(t *testing.T) {
 	all := []identity.Permission{identity.ReadRequests, identity.DraftRequests, identity.ActOnRequests, identity.ManageUsers,
-		identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles}
+		identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles, identity.ManageRoster}
 	grants := map[identity.Role][]identity.Permission{
 		// The administrator runs the node but reads no case (art. 40(20)).
-		identity.Administrator: {identity.ManageUsers, identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles},
+		identity.Administrator: {identity.ManageUsers, identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles, identity.ManageRoster},
 		// Art. 40(13): the central authority sends, receives and executes.
 		identity.CentralAuthority: {identity.ReadRequests, identity.DraftRequests, identity.ActOnRequests},
 		// Art. 41: the 24/7 point of contact acts too, on its kinds.

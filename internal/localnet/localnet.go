@@ -62,6 +62,9 @@ type Options struct {
 	DSN func(state string) string
 	// Federation tunes delivery; its Client is set to trust the CA.
 	Federation node.FederationConfig
+	// Alerts says how the nodes tell officials of alerts (SMTP server,
+	// webhook client, SLAs); its Log defaults to the node's.
+	Alerts node.AlertConfig
 	// Log receives the nodes' logs; discarded if nil.
 	Log *slog.Logger
 	// Clock is the nodes' clock; the real one if nil.
@@ -155,6 +158,13 @@ func (nd *Node) start(ctx context.Context, network *Network) error {
 		cfg.Log = network.opts.Log.With("node", nd.State)
 	}
 	n.ConfigureFederation(cfg)
+	alerts := network.opts.Alerts
+	if alerts.Log == nil {
+		alerts.Log = network.opts.Log.With("node", nd.State)
+	}
+	if err := n.ConfigureAlerts(alerts); err != nil {
+		return err
+	}
 	nd.Node = n
 	nd.handler = web.NewServer(n, network.opts.Log.With("node", nd.State))
 	cert, err := network.CA.Issue(nd.State)
@@ -164,12 +174,16 @@ func (nd *Node) start(ctx context.Context, network *Network) error {
 	srv := &http.Server{Handler: nd.handler, ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}, ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)}
 	runCtx, cancel := context.WithCancel(context.Background())
+	// Ending the loops at shutdown ends the alert streams, which would
+	// otherwise hold the server open.
+	srv.RegisterOnShutdown(cancel)
 	nd.server, nd.cancel, nd.done = srv, cancel, make(chan struct{})
 	go func() {
 		defer close(nd.done)
 		var wg sync.WaitGroup
-		wg.Add(1)
+		wg.Add(2)
 		go func() { defer wg.Done(); n.RunDelivery(runCtx) }()
+		go func() { defer wg.Done(); n.RunAlerts(runCtx) }()
 		srv.ServeTLS(nd.listener, "", "")
 		cancel()
 		wg.Wait()
@@ -185,9 +199,9 @@ func (nd *Node) Stop() {
 	if nd.server == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	nd.server.Shutdown(ctx)
+	// Close, not Shutdown: an outage drops connections, and a graceful
+	// HTTP/2 shutdown would wait a second for clients to go.
+	nd.server.Close()
 	nd.cancel()
 	<-nd.done
 	nd.server = nil

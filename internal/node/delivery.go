@@ -50,6 +50,9 @@ func (n *Node) ConfigureFederation(c FederationConfig) {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
+	if c.OnExpired == nil {
+		c.OnExpired = n.alertExpired
+	}
 	n.fed = c
 }
 
@@ -62,14 +65,29 @@ func (n *Node) wake() {
 }
 
 // RunDelivery delivers the outbox until ctx ends: at once when a message
-// is committed, and again on each retry's due time. Any number of loops
-// may run, in one process or several: a receipt is recorded once, and a
-// peer drops a duplicate by its id.
+// is committed, and again on each retry's due time. Workers take messages
+// as they come, so one slow peer does not hold back the others. Any number
+// of loops may run, in one process or several: a receipt is recorded once,
+// and a peer drops a duplicate by its id.
 func (n *Node) RunDelivery(ctx context.Context) error {
 	if n.fed.Client == nil {
 		n.ConfigureFederation(FederationConfig{})
 	}
-	inflight := &sync.Map{}
+	var inflight sync.Map
+	work := make(chan store.OutboxEntry)
+	var wg sync.WaitGroup
+	for range deliveryWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range work {
+				n.deliver(ctx, m)
+				inflight.Delete(m.ID)
+				n.wake() // its retry, or the next message, may be due
+			}
+		}()
+	}
+	defer func() { close(work); wg.Wait() }()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -79,38 +97,37 @@ func (n *Node) RunDelivery(ctx context.Context) error {
 		case <-n.wakeCh:
 		case <-timer.C:
 		}
-		n.deliverDue(ctx, inflight)
-		wait := time.Minute
-		if next, ok, err := n.db.NextDue(ctx); err != nil {
+		due, err := n.db.DueMessages(ctx, n.now(), deliveryBatch)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			n.fed.Log.ErrorContext(ctx, "outbox", "err", err)
-			wait = time.Second
-		} else if ok {
-			wait = min(max(next.Sub(n.now()), 0), time.Minute)
+		}
+		for _, m := range due {
+			if _, busy := inflight.LoadOrStore(m.ID, true); busy {
+				continue
+			}
+			select {
+			case work <- m:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		// Messages being delivered stay due until their receipt is stored:
+		// a worker's wake-up, not the timer, says when to look again.
+		wait := time.Minute
+		if next, ok, err := n.db.NextDue(ctx); err == nil && ok {
+			if d := next.Sub(n.now()); d > 0 {
+				wait = min(d, time.Minute)
+			} else if len(due) < deliveryBatch {
+				wait = time.Second
+			} else {
+				wait = 0
+			}
 		}
 		timer.Reset(wait)
 	}
-}
-
-func (n *Node) deliverDue(ctx context.Context, inflight *sync.Map) {
-	due, err := n.db.DueMessages(ctx, n.now(), deliveryBatch)
-	if err != nil {
-		n.fed.Log.ErrorContext(ctx, "outbox", "err", err)
-		return
-	}
-	sem := make(chan struct{}, deliveryWorkers)
-	var wg sync.WaitGroup
-	for _, m := range due {
-		if _, busy := inflight.LoadOrStore(m.ID, true); busy {
-			continue
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { inflight.Delete(m.ID); <-sem; wg.Done() }()
-			n.deliver(ctx, m)
-		}()
-	}
-	wg.Wait()
 }
 
 // permanent reasons will not change however often the message is tried.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"entraide/internal/casework"
@@ -70,7 +71,43 @@ type keyring struct {
 	public     []federation.PublicKey
 }
 
+// cacheTTL is how long keys and peers read from the database are reused.
+// Changes made by this process take effect at once; those made by another
+// (the CLI beside a running server, another replica) within the TTL.
+const cacheTTL = 2 * time.Second
+
+// fedCache keeps the node's keys and peers between messages: reading and
+// parsing them for each envelope would cost more than the cryptography.
+type fedCache struct {
+	mu      sync.Mutex
+	keys    *keyring
+	keysAt  time.Time
+	peers   map[string]*federation.Descriptor
+	peersAt time.Time
+}
+
+func (c *fedCache) invalidate() {
+	c.mu.Lock()
+	c.keys, c.peers = nil, nil
+	c.mu.Unlock()
+}
+
 func (n *Node) keys(ctx context.Context) (*keyring, error) {
+	c := &n.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keys != nil && time.Since(c.keysAt) < cacheTTL {
+		return c.keys, nil
+	}
+	kr, err := n.loadKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.keys, c.keysAt = kr, time.Now()
+	return kr, nil
+}
+
+func (n *Node) loadKeys(ctx context.Context) (*keyring, error) {
 	keys, err := n.db.Keys(ctx)
 	if err != nil {
 		return nil, err
@@ -170,7 +207,7 @@ func (n *Node) RotateKeys(ctx context.Context, by casework.Actor) error {
 	if err != nil {
 		return err
 	}
-	return n.db.Tx(ctx, func(tx *store.Tx) error {
+	err = n.db.Tx(ctx, func(tx *store.Tx) error {
 		for _, k := range []store.Key{signing, encryption} {
 			if err := tx.RetireKeys(ctx, k.Purpose, now); err != nil {
 				return err
@@ -181,6 +218,8 @@ func (n *Node) RotateKeys(ctx context.Context, by casework.Actor) error {
 		}
 		return audit(ctx, tx, n.home, by, now, "node.keys_rotate", "node/"+n.home, map[string]string{"signing": signing.ID, "encryption": encryption.ID})
 	})
+	n.cache.invalidate()
+	return err
 }
 
 // ErrPeer is returned for a descriptor that cannot become a peer.
@@ -211,6 +250,7 @@ func (n *Node) AddPeer(ctx context.Context, by casework.Actor, descriptor []byte
 		}
 		return audit(ctx, tx, n.home, by, now, "peer.add", "peer/"+d.State, map[string]any{"base_url": d.BaseURL, "signing_keys": len(d.SigningKeys), "encryption_key": d.EncryptionKey.ID})
 	})
+	n.cache.invalidate()
 	return d, err
 }
 
@@ -220,12 +260,14 @@ func (n *Node) RemovePeer(ctx context.Context, by casework.Actor, state string) 
 		return forbidden("role", "the %s role may not remove peers", by.Role)
 	}
 	now := n.now()
-	return n.db.Tx(ctx, func(tx *store.Tx) error {
+	err := n.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := tx.DeletePeer(ctx, state); err != nil {
 			return err
 		}
 		return audit(ctx, tx, n.home, by, now, "peer.remove", "peer/"+state, nil)
 	})
+	n.cache.invalidate()
+	return err
 }
 
 // Peers returns the descriptors of the node's peers.
@@ -247,14 +289,21 @@ func (n *Node) Peers(ctx context.Context) ([]*federation.Descriptor, error) {
 
 // peer returns the descriptor of state's node, or store.ErrNotFound.
 func (n *Node) peer(ctx context.Context, state string) (*federation.Descriptor, error) {
-	peers, err := n.Peers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range peers {
-		if d.State == state {
-			return d, nil
+	c := &n.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.peers == nil || time.Since(c.peersAt) >= cacheTTL {
+		peers, err := n.Peers(ctx)
+		if err != nil {
+			return nil, err
 		}
+		c.peers, c.peersAt = map[string]*federation.Descriptor{}, time.Now()
+		for _, d := range peers {
+			c.peers[d.State] = d
+		}
+	}
+	if d, ok := c.peers[state]; ok {
+		return d, nil
 	}
 	return nil, store.ErrNotFound
 }
@@ -448,7 +497,10 @@ func (n *Node) receiveRequest(ctx context.Context, tx *store.Tx, sender string, 
 	if err := tx.SetApplied(ctx, r.ID, sender, 1); err != nil {
 		return err
 	}
-	return audit(ctx, tx, n.home, casework.Actor{ID: "peer", State: sender}, now, "request.receive", "request/"+view.ID+"@"+view.Holder, delivered)
+	if err := audit(ctx, tx, n.home, casework.Actor{ID: "peer", State: sender}, now, "request.receive", "request/"+view.ID+"@"+view.Holder, delivered); err != nil {
+		return err
+	}
+	return n.alertIncoming(ctx, tx, &view, now)
 }
 
 // receiveEvent applies an event a peer made on its view of a request to
@@ -475,7 +527,21 @@ func (n *Node) receiveEvent(ctx context.Context, tx *store.Tx, sender string, m 
 	if e.ActorState != sender || r.SideOf(sender) == "" || e.RequestID != r.ID {
 		return reject("%s may only report its own actions on requests it is party to", sender)
 	}
-	if err := casework.CheckRemote(r, e); err != nil {
+	// The requesting State's view moves from sent to received only when
+	// the receipt comes back, and a receipt can be lost or late while the
+	// request has arrived: either side may act before the requesting
+	// State's node knows that it did.
+	check := e
+	switch side := r.SideOf(sender); {
+	case side == casework.Requested && r.State == casework.Sent:
+		// Its receipt will come with the retry of the send; until then
+		// this event cannot apply, so the sender retries it too.
+		return &federation.Error{Reason: ReasonOutOfOrder, Msg: fmt.Sprintf("request %s is not received here yet: %s's receipt for it has not arrived", e.RequestID, sender)}
+	case side == casework.Requesting && e.From == casework.Sent && r.State == casework.Received:
+		// Withdrawn before the receipt came back: sent there is received here.
+		check.From = casework.Received
+	}
+	if err := casework.CheckRemote(r, check); err != nil {
 		return reject("%v", err)
 	}
 	if err := n.record(ctx, tx, casework.Actor{ID: e.Actor, State: sender}, r, e); err != nil {
@@ -496,7 +562,7 @@ type FederationConfig struct {
 	// RetryBase is the first retry's delay; each later one doubles it.
 	RetryBase time.Duration
 	// OnExpired alerts the administrators, inside the transaction that
-	// gives up on a message.
+	// gives up on a message; nil raises a delivery_expired alert.
 	OnExpired func(ctx context.Context, tx *store.Tx, m store.OutboxEntry, why string) error
 	// Log receives delivery failures; never a payload or a key.
 	Log *slog.Logger

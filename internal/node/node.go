@@ -34,6 +34,8 @@ type Node struct {
 	fed    FederationConfig
 	// wakeCh tells the delivery loop that a message was queued.
 	wakeCh chan struct{}
+	cache  fedCache
+	alerts *alerter
 }
 
 // Clock returns the current time; tests pass their own.
@@ -49,7 +51,7 @@ func Open(ctx context.Context, db *store.DB, clock Clock) (*Node, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Node{db: db, now: func() time.Time { return clock().UTC() }, home: home, hosted: hosted, wakeCh: make(chan struct{}, 1)}, nil
+	return &Node{db: db, now: func() time.Time { return clock().UTC() }, home: home, hosted: hosted, wakeCh: make(chan struct{}, 1), alerts: newAlerter()}, nil
 }
 
 // Home is the State this node serves.

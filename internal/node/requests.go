@@ -182,6 +182,9 @@ func (n *Node) send(ctx context.Context, tx *store.Tx, r *casework.Request, sent
 	if err := audit(ctx, tx, n.home, casework.System(view.Holder), sent.At, "request.receive", "request/"+view.ID+"@"+view.Holder, delivered); err != nil {
 		return nil, err
 	}
+	if err := n.alertIncoming(ctx, tx, &view, sent.At); err != nil {
+		return nil, err
+	}
 	if err := n.record(ctx, tx, casework.System(r.RequestedState), r, delivered); err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 // number. The row lock on audit_head, held until tx ends, makes the order
 // of sequence numbers the order of commit.
 func (tx *Tx) Audit(ctx context.Context, r auditlog.Record) (int64, error) {
-	if err := tx.tx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&r.Seq); err != nil {
+	if err := tx.queryRow(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&r.Seq); err != nil {
 		return 0, fmt.Errorf("audit: %w", err)
 	}
 	data, err := r.Canonical()
@@ -19,7 +19,7 @@ func (tx *Tx) Audit(ctx context.Context, r auditlog.Record) (int64, error) {
 		return 0, err
 	}
 	leaf := auditlog.LeafHash(data)
-	_, err = tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO audit (seq, at, action, subject, record, leaf_hash) VALUES (?, ?, ?, ?, ?, ?)`),
+	_, err = tx.exec(ctx, `INSERT INTO audit (seq, at, action, subject, record, leaf_hash) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.Seq, formatTime(r.At), r.Action, r.Subject, data, leaf[:])
 	if err != nil {
 		return 0, fmt.Errorf("audit: %w", err)

@@ -20,14 +20,14 @@ type Key struct {
 
 // InsertKey stores a new key of the node.
 func (tx *Tx) InsertKey(ctx context.Context, k Key) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO node_keys (id, purpose, public, private, valid_from, valid_until) VALUES (?, ?, ?, ?, ?, ?)`),
+	_, err := tx.exec(ctx, `INSERT INTO node_keys (id, purpose, public, private, valid_from, valid_until) VALUES (?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Purpose, k.Public, k.Private, formatTime(k.ValidFrom), optTime(k.ValidUntil))
 	return err
 }
 
 // RetireKeys ends the validity of the current keys of purpose at t.
 func (tx *Tx) RetireKeys(ctx context.Context, purpose string, t time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`UPDATE node_keys SET valid_until = ? WHERE purpose = ? AND valid_until = ''`), formatTime(t), purpose)
+	_, err := tx.exec(ctx, `UPDATE node_keys SET valid_until = ? WHERE purpose = ? AND valid_until = ''`, formatTime(t), purpose)
 	return err
 }
 
@@ -67,7 +67,7 @@ func optTime(t time.Time) string {
 
 // SetBaseURL records the address other nodes reach this one at.
 func (tx *Tx) SetBaseURL(ctx context.Context, url string) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`UPDATE node SET base_url = ? WHERE id = 1`), url)
+	_, err := tx.exec(ctx, `UPDATE node SET base_url = ? WHERE id = 1`, url)
 	return err
 }
 
@@ -88,15 +88,15 @@ type Peer struct {
 
 // PutPeer stores or replaces a peer's descriptor.
 func (tx *Tx) PutPeer(ctx context.Context, state string, descriptor []byte, at time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO peers (state, descriptor, added_at, updated_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (state) DO UPDATE SET descriptor = excluded.descriptor, updated_at = excluded.updated_at`),
+	_, err := tx.exec(ctx, `INSERT INTO peers (state, descriptor, added_at, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (state) DO UPDATE SET descriptor = excluded.descriptor, updated_at = excluded.updated_at`,
 		state, string(descriptor), formatTime(at), formatTime(at))
 	return err
 }
 
 // DeletePeer forgets a peer. It fails with ErrNotFound for an unknown one.
 func (tx *Tx) DeletePeer(ctx context.Context, state string) error {
-	res, err := tx.tx.ExecContext(ctx, tx.bind(`DELETE FROM peers WHERE state = ?`), state)
+	res, err := tx.exec(ctx, `DELETE FROM peers WHERE state = ?`, state)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ type OutboxEntry struct {
 
 // Enqueue puts a message in the outbox, due at once.
 func (tx *Tx) Enqueue(ctx context.Context, e OutboxEntry) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+	_, err := tx.exec(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.Recipient, e.Type, e.RequestID, e.Envelope, formatTime(e.CreatedAt), formatTime(e.CreatedAt))
 	return err
 }
@@ -211,7 +211,7 @@ func (db *DB) OutboxMessage(ctx context.Context, id string) (OutboxEntry, error)
 
 // OutboxMessageForUpdate reads and locks one message inside tx.
 func (tx *Tx) OutboxMessageForUpdate(ctx context.Context, id string) (OutboxEntry, error) {
-	return scanOutbox(tx.tx.QueryRowContext(ctx, tx.bind(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`+tx.dialect.forUpdate), id))
+	return scanOutbox(tx.queryRow(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`+tx.dialect.forUpdate, id))
 }
 
 // Outbox lists messages, newest first, for administrators.
@@ -241,21 +241,21 @@ func (db *DB) RetryLater(ctx context.Context, id string, attempts int, next time
 
 // MarkDelivered records a message's receipt inside tx.
 func (tx *Tx) MarkDelivered(ctx context.Context, id string, at time.Time, receipt []byte, attempts int) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`UPDATE outbox SET delivered_at = ?, receipt = ?, attempts = ?, last_error = '' WHERE id = ?`),
+	_, err := tx.exec(ctx, `UPDATE outbox SET delivered_at = ?, receipt = ?, attempts = ?, last_error = '' WHERE id = ?`,
 		formatTime(at), string(receipt), attempts, id)
 	return err
 }
 
 // MarkExpired records that a message will not be retried.
 func (tx *Tx) MarkExpired(ctx context.Context, id string, at time.Time, lastError string) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`UPDATE outbox SET expired_at = ?, last_error = ? WHERE id = ?`), formatTime(at), lastError, id)
+	_, err := tx.exec(ctx, `UPDATE outbox SET expired_at = ?, last_error = ? WHERE id = ?`, formatTime(at), lastError, id)
 	return err
 }
 
 // RecordInbound records a received message inside the transaction that
 // applies it. It fails with ErrExists for a message id already received.
 func (tx *Tx) RecordInbound(ctx context.Context, id, sender, typ, digest string, at time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO inbox (message_id, sender, type, digest, received_at) VALUES (?, ?, ?, ?, ?)`),
+	_, err := tx.exec(ctx, `INSERT INTO inbox (message_id, sender, type, digest, received_at) VALUES (?, ?, ?, ?, ?)`,
 		id, sender, typ, digest, formatTime(at))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("message %s: %w", id, ErrExists)
@@ -275,27 +275,52 @@ func (db *DB) InboundSender(ctx context.Context, id string) (sender string, ok b
 // NextSent returns the sequence number of the next message about request
 // id to peer, and counts it.
 func (tx *Tx) NextSent(ctx context.Context, requestID, peer string) (int, error) {
-	if _, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO message_seq (request_id, peer) VALUES (?, ?) ON CONFLICT (request_id, peer) DO NOTHING`), requestID, peer); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO message_seq (request_id, peer) VALUES (?, ?) ON CONFLICT (request_id, peer) DO NOTHING`, requestID, peer); err != nil {
 		return 0, err
 	}
 	var n int
-	err := tx.tx.QueryRowContext(ctx, tx.bind(`UPDATE message_seq SET sent = sent + 1 WHERE request_id = ? AND peer = ? RETURNING sent`), requestID, peer).Scan(&n)
+	err := tx.queryRow(ctx, `UPDATE message_seq SET sent = sent + 1 WHERE request_id = ? AND peer = ? RETURNING sent`, requestID, peer).Scan(&n)
 	return n, err
 }
 
 // Applied returns how many messages about request id from peer have been
 // applied, locking the count until tx ends.
 func (tx *Tx) Applied(ctx context.Context, requestID, peer string) (int, error) {
-	if _, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO message_seq (request_id, peer) VALUES (?, ?) ON CONFLICT (request_id, peer) DO NOTHING`), requestID, peer); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO message_seq (request_id, peer) VALUES (?, ?) ON CONFLICT (request_id, peer) DO NOTHING`, requestID, peer); err != nil {
 		return 0, err
 	}
 	var n int
-	err := tx.tx.QueryRowContext(ctx, tx.bind(`SELECT applied FROM message_seq WHERE request_id = ? AND peer = ?`+tx.dialect.forUpdate), requestID, peer).Scan(&n)
+	err := tx.queryRow(ctx, `SELECT applied FROM message_seq WHERE request_id = ? AND peer = ?`+tx.dialect.forUpdate, requestID, peer).Scan(&n)
 	return n, err
 }
 
 // SetApplied records that n messages about request id from peer are applied.
 func (tx *Tx) SetApplied(ctx context.Context, requestID, peer string, n int) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`UPDATE message_seq SET applied = ? WHERE request_id = ? AND peer = ?`), n, requestID, peer)
+	_, err := tx.exec(ctx, `UPDATE message_seq SET applied = ? WHERE request_id = ? AND peer = ?`, n, requestID, peer)
 	return err
+}
+
+// MessageTimes returns, by message id, when each message was queued in the
+// outbox (sent) or recorded in the inbox (received), for measurements.
+func (db *DB) MessageTimes(ctx context.Context, received bool) (map[string]time.Time, error) {
+	q := `SELECT id, created_at FROM outbox`
+	if received {
+		q = `SELECT message_id, received_at FROM inbox`
+	}
+	rows, err := db.read.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var id, at string
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, err
+		}
+		if out[id], err = parseTime(at); err != nil {
+			return nil, err
+		}
+	}
+	return out, rows.Err()
 }

@@ -13,7 +13,7 @@ import (
 // InitNode records the State the node serves and the States whose views
 // it holds. It fails with ErrExists on a node already initialised.
 func (tx *Tx) InitNode(ctx context.Context, home string, hosted []string, at time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO node (id, home_state, created_at) VALUES (1, ?, ?)`), home, formatTime(at))
+	_, err := tx.exec(ctx, `INSERT INTO node (id, home_state, created_at) VALUES (1, ?, ?)`, home, formatTime(at))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("node already initialised: %w", ErrExists)
 	}
@@ -21,7 +21,7 @@ func (tx *Tx) InitNode(ctx context.Context, home string, hosted []string, at tim
 		return err
 	}
 	for _, code := range append([]string{home}, hosted...) {
-		if _, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO hosted_states (code) VALUES (?) ON CONFLICT (code) DO NOTHING`), code); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO hosted_states (code) VALUES (?) ON CONFLICT (code) DO NOTHING`, code); err != nil {
 			return err
 		}
 	}
@@ -55,7 +55,7 @@ func (db *DB) Node(ctx context.Context) (home string, hosted []string, err error
 
 // InsertUser adds an official. It fails with ErrExists if the id is taken.
 func (tx *Tx) InsertUser(ctx context.Context, u identity.User) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO users (id, name, email, state, role, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+	_, err := tx.exec(ctx, `INSERT INTO users (id, name, email, state, role, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Name, u.Email, u.State, string(u.Role), formatTime(u.CreatedAt))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("user %q: %w", u.ID, ErrExists)
@@ -105,7 +105,7 @@ func scanUser(row scanner) (identity.User, error) {
 
 // InsertToken stores the digest of a new token for user.
 func (tx *Tx) InsertToken(ctx context.Context, digest, userID, label string, at time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO tokens (digest, user_id, label, created_at) VALUES (?, ?, ?, ?)`), digest, userID, label, formatTime(at))
+	_, err := tx.exec(ctx, `INSERT INTO tokens (digest, user_id, label, created_at) VALUES (?, ?, ?, ?)`, digest, userID, label, formatTime(at))
 	return err
 }
 

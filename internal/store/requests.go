@@ -18,9 +18,9 @@ func (tx *Tx) InsertRequest(ctx context.Context, r *casework.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO requests
+	_, err = tx.exec(ctx, `INSERT INTO requests
 		(holder, id, kind, requesting_state, requested_state, state, urgency, created_at, updated_at, version, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Holder, r.ID, string(r.Kind), r.RequestingState, r.RequestedState, string(r.State), string(r.Urgency),
 		formatTime(r.CreatedAt), formatTime(r.UpdatedAt), r.Version, string(body))
 	if isUniqueViolation(err) {
@@ -36,8 +36,8 @@ func (tx *Tx) UpdateRequest(ctx context.Context, r *casework.Request, readVersio
 	if err != nil {
 		return err
 	}
-	res, err := tx.tx.ExecContext(ctx, tx.bind(`UPDATE requests SET state = ?, urgency = ?, updated_at = ?, version = ?, body = ?
-		WHERE holder = ? AND id = ? AND version = ?`),
+	res, err := tx.exec(ctx, `UPDATE requests SET state = ?, urgency = ?, updated_at = ?, version = ?, body = ?
+		WHERE holder = ? AND id = ? AND version = ?`,
 		string(r.State), string(r.Urgency), formatTime(r.UpdatedAt), r.Version, string(body), r.Holder, r.ID, readVersion)
 	if err != nil {
 		return err
@@ -51,7 +51,7 @@ func (tx *Tx) UpdateRequest(ctx context.Context, r *casework.Request, readVersio
 // RequestForUpdate reads holder's view of request id inside tx, locking
 // it until tx ends.
 func (tx *Tx) RequestForUpdate(ctx context.Context, holder, id string) (*casework.Request, error) {
-	row := tx.tx.QueryRowContext(ctx, tx.bind(`SELECT body FROM requests WHERE holder = ? AND id = ?`+tx.dialect.forUpdate), holder, id)
+	row := tx.queryRow(ctx, `SELECT body FROM requests WHERE holder = ? AND id = ?`+tx.dialect.forUpdate, holder, id)
 	return scanRequest(row)
 }
 
@@ -164,8 +164,8 @@ func (tx *Tx) AppendEvent(ctx context.Context, holder string, e casework.Event) 
 	if err != nil {
 		return err
 	}
-	_, err = tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO events (holder, request_id, seq, at, body)
-		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE holder = ? AND request_id = ?), ?, ?)`),
+	_, err = tx.exec(ctx, `INSERT INTO events (holder, request_id, seq, at, body)
+		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE holder = ? AND request_id = ?), ?, ?)`,
 		holder, e.RequestID, holder, e.RequestID, formatTime(e.At), string(body))
 	return err
 }

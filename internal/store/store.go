@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -54,6 +55,8 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	dialect dialect
+	stmts   sync.Map // query → *sql.Stmt on write
+	pending sync.Map // queries to prepare after the current transaction
 }
 
 // Backend names the database in use: "sqlite" or "postgres".
@@ -112,6 +115,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close releases the database.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -158,9 +162,16 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // Tx is a write transaction.
 type Tx struct {
-	tx      *sql.Tx
-	dialect dialect
+	tx          *sql.Tx
+	db          *DB
+	dialect     dialect
+	afterCommit []func()
 }
+
+// AfterCommit runs fn once tx has committed, and never if it rolls back:
+// the way to wake a worker for a row tx wrote, which it could not see
+// before the commit.
+func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
 // Tx runs fn in one write transaction, committed if fn returns nil and
 // rolled back otherwise.
@@ -177,13 +188,18 @@ func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
 			sqlTx.Rollback()
 		}
 	}()
-	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect}); err != nil {
+	tx := &Tx{tx: sqlTx, db: db, dialect: db.dialect}
+	if err := fn(tx); err != nil {
 		return err
 	}
 	committed = true
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	db.preparePending(ctx)
 	return nil
 }
 
@@ -222,4 +238,53 @@ func isUniqueViolation(err error) bool {
 	}
 	s := err.Error()
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "duplicate key value")
+}
+
+// exec runs a statement inside tx, prepared once per database: SQLite
+// would otherwise parse every statement on every call, which costs more
+// than running it.
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if stmt := tx.db.prepared(query); stmt != nil {
+		return tx.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	}
+	return tx.tx.ExecContext(ctx, tx.bind(query), args...)
+}
+
+// queryRow runs a query returning one row inside tx, prepared once.
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if stmt := tx.db.prepared(query); stmt != nil {
+		return tx.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	}
+	return tx.tx.QueryRowContext(ctx, tx.bind(query), args...)
+}
+
+// prepared returns the prepared statement for query, or nil the first
+// time, when it notes the query to prepare once the transaction is over:
+// preparing it now would wait for a connection that SQLite's one writer
+// connection, held by the transaction, cannot give.
+func (db *DB) prepared(query string) *sql.Stmt {
+	if s, ok := db.stmts.Load(query); ok {
+		return s.(*sql.Stmt)
+	}
+	db.pending.Store(query, true)
+	return nil
+}
+
+// preparePending prepares the queries noted by prepared, outside any
+// transaction.
+func (db *DB) preparePending(ctx context.Context) {
+	db.pending.Range(func(q, _ any) bool {
+		db.pending.Delete(q)
+		if _, ok := db.stmts.Load(q); ok {
+			return true
+		}
+		stmt, err := db.write.PrepareContext(ctx, db.bind(q.(string)))
+		if err != nil {
+			return true // the query keeps running unprepared
+		}
+		if _, loaded := db.stmts.LoadOrStore(q, stmt); loaded {
+			stmt.Close()
+		}
+		return true
+	})
 }

@@ -30,10 +30,10 @@ func parseDate(s string) (time.Time, error) {
 // PutTreatyRecord stores a participant's signature and instrument,
 // replacing what was stored for it.
 func (tx *Tx) PutTreatyRecord(ctx context.Context, r directory.TreatyRecord, at time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO treaty_records (code, signed, signed_at, deposited, instrument, updated_at)
+	_, err := tx.exec(ctx, `INSERT INTO treaty_records (code, signed, signed_at, deposited, instrument, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (code) DO UPDATE SET signed = excluded.signed, signed_at = excluded.signed_at,
-			deposited = excluded.deposited, instrument = excluded.instrument, updated_at = excluded.updated_at`),
+			deposited = excluded.deposited, instrument = excluded.instrument, updated_at = excluded.updated_at`,
 		r.Code, formatDate(r.Signed), r.SignedAt, formatDate(r.Deposited), string(r.Instrument), formatTime(at))
 	return err
 }
@@ -87,7 +87,7 @@ func (db *DB) TreatyRecord(ctx context.Context, code string) (directory.TreatyRe
 // InsertDeclaration records a declaration and returns its id.
 func (tx *Tx) InsertDeclaration(ctx context.Context, d directory.Declaration, at time.Time) (int64, error) {
 	var id int64
-	err := tx.tx.QueryRowContext(ctx, tx.bind(`INSERT INTO declarations (code, article, made_on, text, recorded_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+	err := tx.queryRow(ctx, `INSERT INTO declarations (code, article, made_on, text, recorded_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 		d.Code, d.Article, formatDate(d.MadeOn), d.Text, formatTime(at)).Scan(&id)
 	return id, err
 }
@@ -120,8 +120,8 @@ func (tx *Tx) PutProfile(ctx context.Context, p directory.Profile, at time.Time)
 	if err != nil {
 		return err
 	}
-	_, err = tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO profiles (code, body, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (code) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`), p.Code, string(body), formatTime(at))
+	_, err = tx.exec(ctx, `INSERT INTO profiles (code, body, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (code) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`, p.Code, string(body), formatTime(at))
 	return err
 }
 

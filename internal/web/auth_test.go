@@ -75,6 +75,20 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 	"POST /api/v1/users/{id}/tokens": func(_ *testing.T, _ *testNode, s string) routeCall {
 		return routeCall{path: "/api/v1/users/" + officialID(s, identity.Investigator) + "/tokens", body: tokenInput{Label: "laptop"}}
 	},
+	"GET /api/v1/alerts": func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/alerts?open=true"} },
+	"GET /api/v1/alerts/stream": func(*testing.T, *testNode, string) routeCall {
+		return routeCall{path: "/api/v1/alerts/stream?after=0&follow=false"}
+	},
+	"POST /api/v1/alerts/{id}/ack": func(t *testing.T, tn *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/alerts/" + tn.raiseAlert(t, s).ID + "/ack"}
+	},
+	"GET /api/v1/roster": func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/roster"} },
+	"POST /api/v1/roster": func(_ *testing.T, _ *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/roster", body: node.RosterInput{User: officialID(s, identity.TwentyFourSeven), Channel: "email", Address: "duty@example.org"}}
+	},
+	"DELETE /api/v1/roster/{id}": func(t *testing.T, tn *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/roster/" + tn.addRoster(t, node.RosterInput{User: officialID(s, identity.CentralAuthority), Channel: "email", Address: "ca@example.org"}).ID}
+	},
 }
 
 // call makes c with token.

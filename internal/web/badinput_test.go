@@ -35,6 +35,7 @@ func TestBadBodies(t *testing.T) {
 				{"POST", "/api/v1/treaty/records", admin},
 				{"PUT", "/api/v1/states/FRA/profile", admin},
 				{"POST", "/api/v1/states/FRA/declarations", admin},
+				{"POST", "/api/v1/roster", admin},
 			}
 			huge := `{"note":"` + strings.Repeat("a", MaxBodyBytes) + `"}`
 			bodies := []struct {

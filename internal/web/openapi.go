@@ -42,9 +42,12 @@ func (s *Server) openAPIDoc() map[string]any {
 		default:
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(b))}}}
 		}
+		content := map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Response))}}
+		if mediaType, ok := rt.Response.(string); ok {
+			content = map[string]any{mediaType: map[string]any{"schema": map[string]any{"type": "string"}}}
+		}
 		responses := map[string]any{
-			strconv.Itoa(rt.Status): map[string]any{"description": http.StatusText(rt.Status),
-				"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Response))}}},
+			strconv.Itoa(rt.Status): map[string]any{"description": http.StatusText(rt.Status), "content": content},
 		}
 		for _, code := range problemStatuses(rt) {
 			responses[strconv.Itoa(code)] = map[string]any{"description": http.StatusText(code),

@@ -89,10 +89,19 @@ func (c *contract) check(tb testing.TB, req *http.Request, r response) {
 	mediaType := "application/json"
 	if r.Status >= 400 {
 		mediaType = "application/problem+json"
+	} else if mt, ok := rt.Response.(string); ok {
+		mediaType = mt
 	}
 	schema, _ := dig(resp, "content", mediaType, "schema").(map[string]any)
 	if schema == nil {
 		tb.Errorf("%s: status %d of %s documents no %s schema", where, r.Status, pattern, mediaType)
+		return
+	}
+	if !strings.HasSuffix(mediaType, "json") {
+		// A stream of text: the media type is the contract.
+		if ct := r.Header.Get("Content-Type"); ct != mediaType {
+			tb.Errorf("%s: Content-Type %q, want %q", where, ct, mediaType)
+		}
 		return
 	}
 	var body any

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"entraide/internal/alerting"
 	"entraide/internal/casework"
 	"entraide/internal/directory"
 	"entraide/internal/federation"
@@ -49,6 +50,19 @@ func (s *Server) routes() []route {
 			Permission: identity.ReadRequests, Response: requestDoc{}, Status: 200, Handler: s.getRequest()},
 		{Method: "POST", Path: "/api/v1/requests/{id}/transitions", Summary: "Move a request: send, acknowledge, start, refuse, execute, withdraw...",
 			Permission: identity.ActOnRequests, Body: casework.Transition{}, Response: casework.Request{}, Status: 200, Handler: s.transition()},
+
+		{Method: "GET", Path: "/api/v1/alerts", Summary: "Your State's 24/7 alerts, newest first, with the count, median and 99th percentile of times to acknowledge (art. 41)",
+			Permission: identity.ReadRequests, Response: node.AlertList{}, Status: 200, Query: []string{"open", "reason", "limit"}, Handler: s.listAlerts()},
+		{Method: "POST", Path: "/api/v1/alerts/{id}/ack", Summary: "Acknowledge an alert: its escalation stops and its time to acknowledge is recorded",
+			Permission: identity.ActOnRequests, Response: alerting.Alert{}, Status: 200, Handler: s.ackAlert()},
+		{Method: "GET", Path: "/api/v1/alerts/stream", Summary: "Live feed of your State's alerts as Server-Sent Events (event alert.raised, alert.notified, alert.escalated, alert.acknowledged, alert.unanswered; data an alerting.Event); resumes after Last-Event-ID or after",
+			Permission: identity.ReadRequests, Response: "text/event-stream", Status: 200, Query: []string{"after", "follow"}, Handler: s.alertStream()},
+		{Method: "GET", Path: "/api/v1/roster", Summary: "The on-call roster: who is alerted, when, and how (secrets are never shown)",
+			Permission: identity.ManageRoster, Response: []alerting.Entry{}, Status: 200, Handler: s.listRoster()},
+		{Method: "POST", Path: "/api/v1/roster", Summary: "Put an official on the roster, by e-mail or signed webhook, for a shift or always",
+			Permission: identity.ManageRoster, Body: node.RosterInput{}, Response: alerting.Entry{}, Status: 201, Handler: s.addRosterEntry()},
+		{Method: "DELETE", Path: "/api/v1/roster/{id}", Summary: "Take a line off the roster",
+			Permission: identity.ManageRoster, Response: alerting.Entry{}, Status: 200, Handler: s.removeRosterEntry()},
 
 		{Method: "GET", Path: "/api/v1/users", Summary: "The officials of this node",
 			Permission: identity.ManageUsers, Response: []identity.User{}, Status: 200, Handler: s.listUsers()},

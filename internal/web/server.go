@@ -126,7 +126,7 @@ type route struct {
 	Public       bool                // no token needed
 	Permission   identity.Permission // "" for any authenticated official
 	Body         any                 // an example of the request body's type, or nil
-	Response     any                 // an example of the success body's type
+	Response     any                 // an example of the success body's type, or its media type if not JSON
 	Status       int                 // the success status
 	Query        []string            // query parameters
 	Handler      http.Handler

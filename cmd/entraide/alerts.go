@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"entraide/internal/alerting"
+	"entraide/internal/node"
+)
+
+// alertFlags are serve's flags for the 24/7 network's alerts.
+type alertFlags struct {
+	smtpAddr, smtpFrom, sla *string
+}
+
+func addAlertFlags(fs *flag.FlagSet, e env) alertFlags {
+	return alertFlags{
+		smtpAddr: fs.String("smtp-addr", e.getenv("ENTRAIDE_SMTP_ADDR"), "host:port of the SMTP server alerts are e-mailed through (env ENTRAIDE_SMTP_ADDR; ENTRAIDE_SMTP_USERNAME and ENTRAIDE_SMTP_PASSWORD authenticate, over TLS only)"),
+		smtpFrom: fs.String("smtp-from", e.getenv("ENTRAIDE_SMTP_FROM"), "sender address of alert e-mails (env ENTRAIDE_SMTP_FROM)"),
+		sla: fs.String("alert-sla", e.getenv("ENTRAIDE_ALERT_SLA"), fmt.Sprintf("time an alert waits for an acknowledgement at each step before it escalates, e.g. preservation=30m,emergency_disclosure=10m (default %s, %s for emergency_disclosure; env ENTRAIDE_ALERT_SLA)",
+			alerting.DefaultSLA, alerting.DefaultEmergencySLA)),
+	}
+}
+
+// configure sets n's alerting from the flags and the environment.
+func (f alertFlags) configure(e env, n *node.Node, log *slog.Logger) error {
+	sla, err := alerting.ParseSLA(*f.sla)
+	if err != nil {
+		return fmt.Errorf("--alert-sla: %w", err)
+	}
+	if (*f.smtpAddr == "") != (*f.smtpFrom == "") {
+		return errors.New("give both --smtp-addr and --smtp-from, or neither")
+	}
+	if *f.smtpAddr == "" {
+		log.Warn("no SMTP server: alerts reach officials by webhook and the live feed only (serve --smtp-addr, --smtp-from)")
+	}
+	return n.ConfigureAlerts(node.AlertConfig{SMTPAddr: *f.smtpAddr, SMTPFrom: *f.smtpFrom,
+		SMTPUsername: e.getenv("ENTRAIDE_SMTP_USERNAME"), SMTPPassword: e.getenv("ENTRAIDE_SMTP_PASSWORD"), SLA: sla, Log: log})
+}
+
+func cmdRosterAdd(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "roster add", "--user ID (--email ADDR | --webhook URL --secret S) [--from RFC3339 --until RFC3339] [--position N] [flags]")
+	st := addStorageFlags(fs, e)
+	user := fs.String("user", "", "the official alerted: a 24/7 officer, a central authority or an administrator (required)")
+	email := fs.String("email", "", "reach them by e-mail at this address")
+	webhook := fs.String("webhook", "", "reach them by an HTTPS POST to this URL, signed with --secret")
+	secret := fs.String("secret", "", "the webhook's HMAC key, at least 16 characters; - reads it from stdin (safer than the command line)")
+	from := fs.String("from", "", "start of the shift, RFC 3339 (e.g. 2026-03-02T08:00:00Z); none: already on duty")
+	until := fs.String("until", "", "end of the shift, RFC 3339; none: on duty until removed")
+	position := fs.Int("position", 0, "order among the State's officials on call, 1 first; 0: the official's own, or after the last")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	in := node.RosterInput{User: *user, Secret: *secret, Position: *position}
+	switch {
+	case *email != "" && *webhook == "":
+		in.Channel, in.Address = alerting.Email, *email
+	case *webhook != "" && *email == "":
+		in.Channel, in.Address = alerting.Webhook, *webhook
+	default:
+		return errors.New("roster add: give --email or --webhook, one of them")
+	}
+	if in.Secret == "-" {
+		line, err := bufio.NewReader(io.LimitReader(e.stdin, alerting.MaxSecretLength+2)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("roster add: --secret -: %w", err)
+		}
+		in.Secret = strings.TrimRight(line, "\r\n")
+	}
+	for _, t := range []struct {
+		name  string
+		value string
+		to    *time.Time
+	}{{"--from", *from, &in.From}, {"--until", *until, &in.Until}} {
+		if t.value == "" {
+			continue
+		}
+		v, err := time.Parse(time.RFC3339, t.value)
+		if err != nil {
+			return fmt.Errorf("roster add: %s %q is not an RFC 3339 time such as 2026-03-02T08:00:00Z", t.name, t.value)
+		}
+		*t.to = v
+	}
+	n, db, err := st.openNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	entry, err := n.AddRosterEntry(ctx, n.Admin(), in)
+	if err != nil {
+		return fmt.Errorf("roster add: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Added %s: %s (%s of %s), position %d, by %s, %s.\n", entry.ID, entry.User, entry.Role, entry.State, entry.Position, entry.Channel, shift(entry))
+	return nil
+}
+
+func shift(e alerting.Entry) string {
+	switch {
+	case e.From.IsZero() && e.Until.IsZero():
+		return "always on duty"
+	case e.Until.IsZero():
+		return "on duty from " + e.From.Format(time.RFC3339)
+	case e.From.IsZero():
+		return "on duty until " + e.Until.Format(time.RFC3339)
+	}
+	return "on duty from " + e.From.Format(time.RFC3339) + " until " + e.Until.Format(time.RFC3339)
+}
+
+func cmdRosterList(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "roster list", "[--json] [flags]")
+	st := addStorageFlags(fs, e)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	n, db, err := st.openNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	entries, err := n.Roster(ctx, n.Admin())
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, entries)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tPOSITION\tUSER\tROLE\tCHANNEL\tADDRESS\tFROM\tUNTIL")
+	for _, x := range entries {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", x.ID, x.State, x.Position, x.User, x.Role, x.Channel, x.Address, timeOrDash(x.From), timeOrDash(x.Until))
+	}
+	return tw.Flush()
+}
+
+func timeOrDash(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}
+
+func cmdRosterRemove(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "roster remove", "ID [flags]")
+	st := addStorageFlags(fs, e)
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("roster remove: name one roster entry id (see entraide roster list)")
+	}
+	n, db, err := st.openNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	entry, err := n.RemoveRosterEntry(ctx, n.Admin(), fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("roster remove %s: %w", fs.Arg(0), err)
+	}
+	fmt.Fprintf(e.stdout, "Removed %s: %s by %s.\n", entry.ID, entry.User, entry.Channel)
+	return nil
+}
+
+func cmdAlertList(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "alert list", "[--open] [--reason R] [--limit N] [--json] [flags]")
+	addClientFlags(fs, e)
+	open := fs.Bool("open", false, "only alerts not acknowledged")
+	reason := fs.String("reason", "", "only alerts for this reason: preservation, emergency_disclosure, urgent or delivery_expired")
+	limit := fs.Int("limit", 50, "at most this many")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	c, err := clientFor(fs)
+	if err != nil {
+		return err
+	}
+	q := url.Values{"limit": {fmt.Sprint(*limit)}}
+	if *open {
+		q.Set("open", "true")
+	}
+	if *reason != "" {
+		q.Set("reason", *reason)
+	}
+	var list node.AlertList
+	if err := c.do(ctx, "GET", "/api/v1/alerts?"+q.Encode(), nil, &list); err != nil {
+		return fmt.Errorf("alert list: %w", err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, list)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tREASON\tFROM\tREQUEST\tRAISED\tSTEP\tSTATUS")
+	for _, a := range list.Alerts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, a.Reason, orDash(a.From), orDash(a.RequestID), a.CreatedAt.Format(time.DateTime), a.Level, alertStatus(a))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	st := list.TimeToAck
+	fmt.Fprintf(e.stdout, "\n%d open. Time to acknowledge, over %d acknowledged: median %s, 99th percentile %s.\n",
+		list.Open, st.Count, time.Duration(st.P50MS)*time.Millisecond, time.Duration(st.P99MS)*time.Millisecond)
+	return nil
+}
+
+func alertStatus(a *alerting.Alert) string {
+	switch {
+	case a.Acked() && a.TimeToAckMS != nil:
+		return fmt.Sprintf("acknowledged by %s after %s", a.AckedBy, time.Duration(*a.TimeToAckMS)*time.Millisecond)
+	case !a.EscalatesAt.IsZero():
+		return "open, escalates at " + a.EscalatesAt.Format(time.DateTime)
+	}
+	return "open"
+}
+
+func cmdAlertAck(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "alert ack", "ID [flags]")
+	addClientFlags(fs, e)
+	asJSON := fs.Bool("json", false, "print the alert as JSON")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("alert ack: name one alert id (see entraide alert list)")
+	}
+	c, err := clientFor(fs)
+	if err != nil {
+		return err
+	}
+	var a alerting.Alert
+	if err := c.do(ctx, "POST", "/api/v1/alerts/"+url.PathEscape(fs.Arg(0))+"/ack", nil, &a); err != nil {
+		return fmt.Errorf("alert ack: %w", err)
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, a)
+	}
+	fmt.Fprintf(e.stdout, "Alert %s (%s): %s.\n", a.ID, a.Summary, alertStatus(&a))
+	return nil
+}

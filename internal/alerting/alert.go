@@ -1,0 +1,226 @@
+// Package alerting decides what the 24/7 network (art. 41) alerts, whom,
+// when and how: the requests that alert the point of contact at once, the
+// on-call roster, the time an alert may wait for an acknowledgement before
+// it escalates, the order of escalation up to the central authority, the
+// signature of webhooks, and the measure of time to acknowledge. It does
+// no I/O: the node stores alerts and sends what this package decides.
+package alerting
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"entraide/internal/convention"
+)
+
+// Reason is why an alert was raised.
+type Reason string
+
+// The reasons for an alert.
+const (
+	// ReasonPreservation: an incoming request for expedited preservation
+	// of stored data (arts. 41(3)(b), 42).
+	ReasonPreservation Reason = "preservation"
+	// ReasonEmergencyDisclosure: an incoming request to provide data to
+	// avert an emergency (art. 41(3)(e)).
+	ReasonEmergencyDisclosure Reason = "emergency_disclosure"
+	// ReasonUrgent: any other incoming request its sender marked urgent.
+	ReasonUrgent Reason = "urgent"
+	// ReasonDeliveryExpired: the node gave up delivering a message to a
+	// peer; its administrators must act.
+	ReasonDeliveryExpired Reason = "delivery_expired"
+)
+
+// Reasons lists every reason.
+var Reasons = []Reason{ReasonPreservation, ReasonEmergencyDisclosure, ReasonUrgent, ReasonDeliveryExpired}
+
+// Trigger reports whether an incoming request of kind, urgent or not,
+// alerts the requested State's 24/7 point of contact at once, and why.
+// The kind decides before the urgency: an urgent preservation is a
+// preservation.
+func Trigger(kind convention.Kind, urgent bool) (Reason, bool) {
+	switch {
+	case kind == convention.Preservation:
+		return ReasonPreservation, true
+	case kind == convention.EmergencyDisclosure:
+		return ReasonEmergencyDisclosure, true
+	case urgent:
+		return ReasonUrgent, true
+	}
+	return "", false
+}
+
+// Default times an alert may wait for an acknowledgement at each step
+// before it escalates to the next.
+const (
+	DefaultSLA          = time.Hour
+	DefaultEmergencySLA = 15 * time.Minute
+)
+
+// SLA gives, by reason, how long an alert may wait for an acknowledgement
+// at each step of its escalation. A reason it does not name has the
+// default: DefaultEmergencySLA for an emergency disclosure, DefaultSLA
+// otherwise.
+type SLA map[Reason]time.Duration
+
+// For returns the time an alert for r may wait at each step.
+func (s SLA) For(r Reason) time.Duration {
+	if d, ok := s[r]; ok && d > 0 {
+		return d
+	}
+	if r == ReasonEmergencyDisclosure {
+		return DefaultEmergencySLA
+	}
+	return DefaultSLA
+}
+
+// ParseSLA reads SLAs written as "preservation=30m,emergency_disclosure=10m".
+// It rejects an unknown reason, a reason given twice, and a duration that
+// is not between one second and a week.
+func ParseSLA(s string) (SLA, error) {
+	out := SLA{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		name, value, ok := strings.Cut(strings.TrimSpace(part), "=")
+		r := Reason(strings.TrimSpace(name))
+		if !ok || !slices.Contains(Reasons, r) {
+			return nil, fmt.Errorf("SLA %q: write REASON=DURATION, REASON one of %s", part, reasonList())
+		}
+		if _, dup := out[r]; dup {
+			return nil, fmt.Errorf("SLA of %s given twice", r)
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(value))
+		if err != nil || d < time.Second || d > 7*24*time.Hour {
+			return nil, fmt.Errorf("SLA of %s: %q is not a duration from 1s to 168h, such as 15m", r, value)
+		}
+		out[r] = d
+	}
+	return out, nil
+}
+
+func reasonList() string {
+	names := make([]string, len(Reasons))
+	for i, r := range Reasons {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Alert is an alert of a State's 24/7 network: raised once, told to one
+// step of the escalation after another until an official acknowledges it.
+type Alert struct {
+	ID string `json:"id"`
+	// State is the State whose officials are alerted and may see and
+	// acknowledge the alert.
+	State  string `json:"state"`
+	Reason Reason `json:"reason"`
+	// RequestID is the request that raised the alert, or that the expired
+	// message was about; Kind and From describe it.
+	RequestID string          `json:"request_id,omitempty"`
+	Kind      convention.Kind `json:"kind,omitempty"`
+	// From is the requesting State of an incoming request, or the peer a
+	// message could not be delivered to.
+	From    string `json:"from,omitempty"`
+	Summary string `json:"summary"`
+	// Detail says more, for an alert not about an incoming request: why a
+	// message could not be delivered.
+	Detail    string    `json:"detail,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	// Level is how many steps of the escalation have been told.
+	Level int    `json:"level"`
+	Steps []Step `json:"steps"`
+	// EscalatesAt is when the next step is due unless the alert is
+	// acknowledged before; zero when none is.
+	EscalatesAt time.Time `json:"escalates_at,omitzero"`
+	AckedAt     time.Time `json:"acked_at,omitzero"`
+	AckedBy     string    `json:"acked_by,omitempty"`
+	// TimeToAckMS is AckedAt - CreatedAt in milliseconds, once acknowledged.
+	TimeToAckMS *int64 `json:"time_to_ack_ms,omitempty"`
+}
+
+// Acked reports whether the alert was acknowledged.
+func (a *Alert) Acked() bool { return !a.AckedAt.IsZero() }
+
+// ErrAcked is returned for an alert acknowledged before.
+var ErrAcked = errors.New("alert already acknowledged")
+
+// Ack records that official by acknowledged a at t, which ends its
+// escalation and measures its time to acknowledge. It fails with ErrAcked
+// if a was acknowledged before, and changes nothing then.
+func (a *Alert) Ack(by string, t time.Time) error {
+	if a.Acked() {
+		return ErrAcked
+	}
+	ms := max(t.Sub(a.CreatedAt), 0).Milliseconds()
+	a.AckedAt, a.AckedBy, a.TimeToAckMS, a.EscalatesAt = t, by, &ms, time.Time{}
+	return nil
+}
+
+// Describe returns the one-line summary of an alert about a request of
+// kind from State from.
+func Describe(r Reason, kind convention.Kind, from string) string {
+	title := string(kind)
+	if spec, ok := convention.Lookup(kind); ok {
+		title = spec.Title
+	}
+	switch r {
+	case ReasonDeliveryExpired:
+		return "A message to " + from + "'s node could not be delivered"
+	case ReasonUrgent:
+		return "Urgent request from " + from + ": " + title
+	}
+	return "Incoming request from " + from + ": " + title
+}
+
+// EventType says what happened to an alert.
+type EventType string
+
+// The events of an alert's life.
+const (
+	Raised       EventType = "raised"       // the alert exists; nobody is told yet
+	Notified     EventType = "notified"     // the first step was told
+	Escalated    EventType = "escalated"    // a later step was told
+	Acknowledged EventType = "acknowledged" // an official acknowledged it
+	Unanswered   EventType = "unanswered"   // no step is left to tell, or none could be told
+)
+
+// Event is one thing that happened to an alert, as the live feed shows
+// it: the alert as it was just after.
+type Event struct {
+	// Seq orders the events of a node; it is the sequence number of the
+	// event's audit record.
+	Seq   int64     `json:"seq"`
+	Type  EventType `json:"type"`
+	At    time.Time `json:"at"`
+	Alert Alert     `json:"alert"`
+}
+
+// Stats summarises times to acknowledge.
+type Stats struct {
+	Count int   `json:"count"`
+	P50MS int64 `json:"p50_ms"`
+	P99MS int64 `json:"p99_ms"`
+	MaxMS int64 `json:"max_ms"`
+}
+
+// Summarize returns the count, median, 99th percentile and maximum of
+// times to acknowledge in milliseconds. Percentiles are by nearest rank:
+// each is a time that was measured. ms may be in any order; it is not
+// changed.
+func Summarize(ms []int64) Stats {
+	if len(ms) == 0 {
+		return Stats{}
+	}
+	s := slices.Sorted(slices.Values(ms))
+	rank := func(p int) int64 {
+		// The smallest value at or above p percent of the measures.
+		i := (p*len(s) + 99) / 100
+		return s[max(i, 1)-1]
+	}
+	return Stats{Count: len(s), P50MS: rank(50), P99MS: rank(99), MaxMS: s[len(s)-1]}
+}

@@ -1,0 +1,147 @@
+package localnet_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"entraide/internal/casework"
+	"entraide/internal/identity"
+	"entraide/internal/localnet"
+	"entraide/internal/node"
+)
+
+// BenchmarkSendBetweenNodes measures requests sent from one node to
+// another on loopback, over HTTPS, by 50 officials at once: each creates
+// and sends a preservation request through the API. It reports how many
+// are sent per second, counting until the last has arrived, and the
+// latency from the send to the recipient's record of it (the transaction
+// that stores its view and raises its alert), at p50 and p99, from the
+// two nodes' own timestamps. "max" sends as fast as the officials can;
+// "rate=N" offers N requests a second, to see the latency below
+// saturation.
+func BenchmarkSendBetweenNodes(b *testing.B) {
+	for _, rate := range []int{0, 100, 300, 500} {
+		name := "max"
+		if rate > 0 {
+			name = fmt.Sprintf("rate=%d", rate)
+		}
+		b.Run(name, func(b *testing.B) { benchmarkSend(b, rate) })
+	}
+}
+
+func benchmarkSend(b *testing.B, rate int) {
+	ctx := context.Background()
+	net, err := localnet.Start(ctx, []string{"FRA", "VNM"}, localnet.Options{Dir: b.TempDir(),
+		Federation: node.FederationConfig{RetryBase: 20 * time.Millisecond}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer net.Close()
+	token, err := net.Official(ctx, "FRA", "fra-247", "24/7 officer", identity.TwentyFourSeven)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fra := net.Nodes["FRA"]
+	body, _ := json.Marshal(preservation("VNM"))
+	send, _ := json.Marshal(casework.Transition{Action: casework.Send})
+	post := func(path string, data []byte, out any) error {
+		req, _ := http.NewRequest("POST", fra.URL+path, bytes.NewReader(data))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := net.Client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		data, _ = io.ReadAll(resp.Body)
+		if resp.StatusCode >= 300 {
+			return fmt.Errorf("POST %s: %d %s", path, resp.StatusCode, data)
+		}
+		if out != nil {
+			return json.Unmarshal(data, out)
+		}
+		return nil
+	}
+
+	const clients = 50
+	b.ResetTimer()
+	start := time.Now()
+	jobs := make(chan struct{})
+	var wg sync.WaitGroup
+	var failed error
+	var mu sync.Mutex
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range jobs {
+				var r casework.Request
+				err := post("/api/v1/requests", body, &r)
+				if err == nil {
+					err = post("/api/v1/requests/"+r.ID+"/transitions", send, nil)
+				}
+				if err != nil {
+					mu.Lock()
+					failed = err
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	var tick <-chan time.Time
+	if rate > 0 {
+		t := time.NewTicker(time.Second / time.Duration(rate))
+		defer t.Stop()
+		tick = t.C
+	}
+	for range b.N {
+		if tick != nil {
+			<-tick
+		}
+		jobs <- struct{}{}
+	}
+	close(jobs)
+	wg.Wait()
+	if failed != nil {
+		b.Fatal(failed)
+	}
+	vnm := net.Nodes["VNM"]
+	var received map[string]time.Time
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if received, err = vnm.DB.MessageTimes(ctx, true); err != nil {
+			b.Fatal(err)
+		}
+		if len(received) >= b.N {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d requests arrived", len(received), b.N)
+		}
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	sent, err := fra.DB.MessageTimes(ctx, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var latencies []time.Duration
+	for id, at := range received {
+		latencies = append(latencies, at.Sub(sent[id]))
+	}
+	slices.Sort(latencies)
+	pct := func(p float64) float64 {
+		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "requests/s")
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(0, "ns/op")
+}
