@@ -60,7 +60,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"init":               {"create a node for a State, with its first administrator", cmdInit},
 		"serve":              {"serve the node's API", cmdServe},
-		"sandbox":            {"start a node with demo States, officials and requests", cmdSandbox},
+		"sandbox":            {"start a network of national nodes, peered over HTTPS, with demo officials and requests", cmdSandbox},
 		"user add":           {"add an official", cmdUserAdd},
 		"user list":          {"list the officials", cmdUserList},
 		"token create":       {"create an API token for an official (shown once)", cmdTokenCreate},
