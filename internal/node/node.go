@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -35,7 +36,9 @@ type Node struct {
 	// wakeCh tells the delivery loop that a message was queued.
 	wakeCh chan struct{}
 	cache  fedCache
-	alerts *alerter
+	// sessions maps token digests to recently authenticated officials.
+	sessions sync.Map
+	alerts   *alerter
 }
 
 // Clock returns the current time; tests pass their own.
@@ -207,11 +210,28 @@ func (n *Node) Authenticate(ctx context.Context, token string) (identity.User, e
 	if identity.CheckTokenForm(token) != nil {
 		return identity.User{}, ErrUnauthenticated
 	}
-	u, err := n.db.UserByTokenDigest(ctx, identity.Digest(token))
+	digest := identity.Digest(token)
+	if v, ok := n.sessions.Load(digest); ok {
+		if s := v.(session); time.Since(s.at) < cacheTTL {
+			return s.user, nil
+		}
+	}
+	u, err := n.db.UserByTokenDigest(ctx, digest)
 	if errors.Is(err, store.ErrNotFound) {
 		return u, ErrUnauthenticated
 	}
+	if err == nil {
+		n.sessions.Store(digest, session{user: u, at: time.Now()})
+	}
 	return u, err
+}
+
+// session is an authenticated token, kept for cacheTTL so that a busy
+// official's calls do not each read the token table. Only successes are
+// kept, so a new token works at once.
+type session struct {
+	user identity.User
+	at   time.Time
 }
 
 // AddUser adds an official of a State this node hosts.
