@@ -2,6 +2,7 @@ package casework
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ const (
 	Close            Action = "close"
 	Extend           Action = "extend"         // a preservation's deadline moves later
 	Receipt          Action = "receipt"        // the other State's node acknowledged a message
+	Crossed          Action = "crossed"        // the other State acted at the same time as this one; noted, not applied
 	LinkFollowUp     Action = "link_follow_up" // a preservation is followed up; it stays preserved
 )
 
@@ -223,7 +225,10 @@ func CheckRemote(r *Request, e Event) error {
 		return fmt.Errorf("the event moves request %s from %s, but it is %s here", r.ID, e.From, r.State)
 	}
 	if e.Action == LinkFollowUp {
-		if r.Kind != convention.Preservation || !slices.Contains(ru.from, r.State) || e.FollowUp == "" {
+		// A link leaves the state alone: ApplyEvent would otherwise move the
+		// request wherever e.To says.
+		if r.Kind != convention.Preservation || !slices.Contains(ru.from, r.State) || e.FollowUp == "" || e.To != "" ||
+			(r.Preservation != nil && r.Preservation.FollowUp != "") {
 			return fmt.Errorf("request %s cannot be followed up now", r.ID)
 		}
 		return nil
@@ -236,7 +241,19 @@ func CheckRemote(r *Request, e Event) error {
 	if got.To != e.To {
 		return fmt.Errorf("the event leads request %s to %q, where the rules lead to %q", r.ID, e.To, got.To)
 	}
+	// The event applied must be the one the rules make: a start of a
+	// preservation without its deadline, or content an action does not
+	// carry, would leave this view other than the sender's.
+	if !reflect.DeepEqual(got, e) {
+		return fmt.Errorf("the event on request %s is not the one the rules make of its action and content", r.ID)
+	}
 	return nil
+}
+
+// Allows reports whether action can be taken on a request in state s.
+func Allows(action Action, s State) bool {
+	ru, ok := rules[action]
+	return ok && slices.Contains(ru.from, s)
 }
 
 // mayAct checks the actor's State and role against the rule for action.

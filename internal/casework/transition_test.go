@@ -642,3 +642,61 @@ func TestErrorUnwraps(t *testing.T) {
 		t.Errorf("Error() = %q, want it to start with %q", msg, "conflict: ")
 	}
 }
+
+// TestCheckRemote checks events another State's node reports before they
+// are applied here: only what the rules would make of the action passes.
+func TestCheckRemote(t *testing.T) {
+	link := func(to casework.State) casework.Event {
+		return casework.Event{RequestID: "0193-req", At: now, Actor: "fra-ca", ActorState: requesting, Action: casework.LinkFollowUp,
+			From: casework.InProgress, To: to, FollowUp: "0193-follow"}
+	}
+	start := func(until *time.Time) casework.Event {
+		return casework.Event{RequestID: "0193-req", At: now, Actor: "vnm-ca", ActorState: requested, Action: casework.Start,
+			From: casework.Acknowledged, To: casework.InProgress, PreserveUntil: until}
+	}
+	ack := casework.Event{RequestID: "0193-req", At: now, Actor: "vnm-ca", ActorState: requested, Action: casework.Acknowledge,
+		From: casework.Received, To: casework.Acknowledged}
+	withGrounds := ack
+	withGrounds.Grounds = []convention.Ground{"art_40_21_a"}
+	tests := []struct {
+		name string
+		r    func(t *testing.T) *casework.Request
+		e    casework.Event
+		ok   bool
+	}{
+		{"art 42(7): the requesting State links a follow-up", func(t *testing.T) *casework.Request {
+			return preserving(t, casework.InProgress, requested)
+		}, link(""), true},
+		{"art 42(7): a link that also moves the request to closed", func(t *testing.T) *casework.Request {
+			return preserving(t, casework.InProgress, requested)
+		}, link(casework.Closed), false},
+		{"art 42(7): a link that moves the request to executed", func(t *testing.T) *casework.Request {
+			return preserving(t, casework.InProgress, requested)
+		}, link(casework.Executed), false},
+		{"art 42(7): a preservation is followed up once", func(t *testing.T) *casework.Request {
+			r := preserving(t, casework.InProgress, requested)
+			r.Preservation.FollowUp = "0193-other"
+			return r
+		}, link(""), false},
+		{"art 42(7): a preservation starts with its deadline", func(t *testing.T) *casework.Request {
+			return view(t, convention.Preservation, casework.Acknowledged, requesting)
+		}, start(new(now.AddDate(0, 0, 60))), true},
+		{"art 42(7): a preservation started without a deadline", func(t *testing.T) *casework.Request {
+			return view(t, convention.Preservation, casework.Acknowledged, requesting)
+		}, start(nil), false},
+		{"art 40(25): an acknowledgement", func(t *testing.T) *casework.Request {
+			return view(t, convention.MutualAssistance, casework.Received, requesting)
+		}, ack, true},
+		{"art 40(21): refusal grounds smuggled into an acknowledgement", func(t *testing.T) *casework.Request {
+			return view(t, convention.MutualAssistance, casework.Received, requesting)
+		}, withGrounds, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := casework.CheckRemote(tt.r(t), tt.e)
+			if (err == nil) != tt.ok {
+				t.Errorf("CheckRemote(%s to %q) = %v, want ok %v", tt.e.Action, tt.e.To, err, tt.ok)
+			}
+		})
+	}
+}

@@ -41,6 +41,11 @@ func (n *Node) ConfigureFederation(c FederationConfig) {
 	if c.Client == nil {
 		c.Client = &http.Client{Timeout: attemptTimeout}
 	}
+	// A peer answers where it was asked: a redirect could point this
+	// node's posts at addresses inside its own network.
+	client := *c.Client
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.Client = &client
 	if c.Expiry <= 0 {
 		c.Expiry = DefaultDeliveryExpiry
 	}
@@ -226,8 +231,8 @@ func (n *Node) attempt(ctx context.Context, m store.OutboxEntry) (*federation.Re
 		return nil, fmt.Errorf("receipt from %s: %w", m.Recipient, err)
 	}
 	k, ok := peer.Key(rc.KeyID)
-	if !ok {
-		return nil, fmt.Errorf("receipt from %s signed by unknown key %s", m.Recipient, rc.KeyID)
+	if !ok || !k.ValidAt(n.now()) {
+		return nil, fmt.Errorf("receipt from %s signed by a key it does not use now (%s)", m.Recipient, rc.KeyID)
 	}
 	if err := federation.VerifyReceipt(&rc, env, ed25519.PublicKey(k.Key)); err != nil {
 		return nil, err
@@ -242,6 +247,12 @@ func (n *Node) delivered(ctx context.Context, m store.OutboxEntry, rc *federatio
 	if err != nil {
 		return err
 	}
+	// The peer's clock dates the receipt, which is kept as signed; this
+	// node's timeline dates the delivery between queueing and now.
+	at := rc.Received
+	if now := n.now(); at.After(now) || at.Before(m.CreatedAt) {
+		at = now
+	}
 	return n.db.Tx(ctx, func(tx *store.Tx) error {
 		cur, err := tx.OutboxMessageForUpdate(ctx, m.ID)
 		if err != nil {
@@ -250,7 +261,7 @@ func (n *Node) delivered(ctx context.Context, m store.OutboxEntry, rc *federatio
 		if !cur.DeliveredAt.IsZero() {
 			return nil // another loop recorded it
 		}
-		if err := tx.MarkDelivered(ctx, m.ID, rc.Received, receipt, attempts); err != nil {
+		if err := tx.MarkDelivered(ctx, m.ID, at, receipt, attempts); err != nil {
 			return err
 		}
 		peerActor := casework.Actor{ID: "system", State: m.Recipient}
@@ -259,7 +270,7 @@ func (n *Node) delivered(ctx context.Context, m store.OutboxEntry, rc *federatio
 			if err != nil {
 				return err
 			}
-			e := casework.Event{RequestID: r.ID, At: rc.Received, Actor: "system", ActorState: m.Recipient, Action: casework.Receipt,
+			e := casework.Event{RequestID: r.ID, At: at, Actor: "system", ActorState: m.Recipient, Action: casework.Receipt,
 				Note: fmt.Sprintf("%s message %s delivered to %s", m.Type, m.ID, m.Recipient)}
 			if m.Type == MsgRequestSend && r.State == casework.Sent {
 				e.Action, e.From, e.To, e.Note = casework.Deliver, casework.Sent, casework.Received, "received by "+m.Recipient+"'s node, message "+m.ID
@@ -268,7 +279,7 @@ func (n *Node) delivered(ctx context.Context, m store.OutboxEntry, rc *federatio
 				return err
 			}
 		}
-		return audit(ctx, tx, n.home, peerActor, rc.Received, "federation.delivered", "message/"+m.ID,
+		return audit(ctx, tx, n.home, peerActor, at, "federation.delivered", "message/"+m.ID,
 			map[string]any{"recipient": m.Recipient, "type": m.Type, "attempts": attempts, "receipt_digest": rc.Digest, "duplicate": rc.Duplicate})
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,15 +96,18 @@ func (c *fedCache) invalidate() {
 func (n *Node) keys(ctx context.Context) (*keyring, error) {
 	c := &n.cache
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.keys != nil && time.Since(c.keysAt) < cacheTTL {
-		return c.keys, nil
+	kr, fresh := c.keys, time.Since(c.keysAt) < cacheTTL
+	c.mu.Unlock()
+	if kr != nil && fresh {
+		return kr, nil
 	}
 	kr, err := n.loadKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
 	c.keys, c.keysAt = kr, time.Now()
+	c.mu.Unlock()
 	return kr, nil
 }
 
@@ -154,8 +158,21 @@ func (n *Node) Descriptor(ctx context.Context) (*federation.Descriptor, error) {
 	if p, err := n.db.Profile(ctx, n.home); err == nil {
 		contact = p.Contact247
 	}
+	// The current key and the latest retired ones, within what a peer
+	// reads: older keys verify nothing fresh enough to be accepted.
+	var public []federation.PublicKey
+	for _, k := range kr.public {
+		if k.ValidUntil.IsZero() {
+			public = append(public, k)
+		}
+	}
+	for _, k := range kr.public {
+		if !k.ValidUntil.IsZero() && len(public) < federation.MaxKeys {
+			public = append(public, k)
+		}
+	}
 	now := n.now()
-	d := &federation.Descriptor{V: federation.Version, State: n.home, BaseURL: base, SigningKeys: kr.public,
+	d := &federation.Descriptor{V: federation.Version, State: n.home, BaseURL: base, SigningKeys: public,
 		EncryptionKey: federation.EncryptionPublic{ID: kr.current.ID, Key: kr.current.Private.PublicKey().Bytes()},
 		Contact247:    contact, ValidFrom: now.Truncate(time.Second), ValidUntil: now.Add(DescriptorValidity).Truncate(time.Second)}
 	// Signed by the current key and by the one before it, so that a peer
@@ -291,18 +308,25 @@ func (n *Node) Peers(ctx context.Context) ([]*federation.Descriptor, error) {
 func (n *Node) peer(ctx context.Context, state string) (*federation.Descriptor, error) {
 	c := &n.cache
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.peers == nil || time.Since(c.peersAt) >= cacheTTL {
-		peers, err := n.Peers(ctx)
+	peers, fresh := c.peers, time.Since(c.peersAt) < cacheTTL
+	c.mu.Unlock()
+	if peers == nil || !fresh {
+		// Read without the lock: a caller inside a transaction holds a
+		// connection, and waiting on the lock for a reader that waits for
+		// a connection could stall a PostgreSQL pool.
+		list, err := n.Peers(ctx)
 		if err != nil {
 			return nil, err
 		}
-		c.peers, c.peersAt = map[string]*federation.Descriptor{}, time.Now()
-		for _, d := range peers {
-			c.peers[d.State] = d
+		peers = map[string]*federation.Descriptor{}
+		for _, d := range list {
+			peers[d.State] = d
 		}
+		c.mu.Lock()
+		c.peers, c.peersAt = peers, time.Now()
+		c.mu.Unlock()
 	}
-	if d, ok := c.peers[state]; ok {
+	if d, ok := peers[state]; ok {
 		return d, nil
 	}
 	return nil, store.ErrNotFound
@@ -311,6 +335,12 @@ func (n *Node) peer(ctx context.Context, state string) (*federation.Descriptor, 
 // enqueue seals a message about a request to a peer and puts it in the
 // outbox, inside the transaction of the change it carries.
 func (n *Node) enqueue(ctx context.Context, tx *store.Tx, to string, typ string, m message) error {
+	if m.Event.ActorState != n.home {
+		// The node signs as its home State: a State hosted beside it for
+		// trials has no keys of its own to speak to other nodes with.
+		return &casework.Error{Kind: ErrNoRoute, Problems: convention.Problems{{Field: "requested_state", Ref: convention.Art(40).Para(13),
+			Message: fmt.Sprintf("%s is hosted on %s's node for trials and cannot reach other States' nodes; %s needs a node of its own", m.Event.ActorState, n.home, m.Event.ActorState)}}}
+	}
 	_, err := n.peer(ctx, to)
 	if errors.Is(err, store.ErrNotFound) {
 		return noRoute(to)
@@ -445,6 +475,9 @@ func (n *Node) refuseEnvelope(ctx context.Context, env *federation.Envelope, err
 	if !errors.As(err, &fe) {
 		fe = &federation.Error{Reason: federation.ReasonMalformed, Msg: err.Error()}
 	}
+	// The message may quote what anyone posted (encoding/json names an
+	// unknown field in full): keep the audit log and the answer small.
+	fe = &federation.Error{Reason: fe.Reason, Msg: strings.ToValidUTF8(truncate(fe.Msg, 500), "?")}
 	now := n.now()
 	auditErr := n.db.Tx(ctx, func(tx *store.Tx) error {
 		return audit(ctx, tx, n.home, casework.Actor{ID: "peer", State: env.Sender}, now, "federation.refuse", "message/"+env.ID,
@@ -537,12 +570,25 @@ func (n *Node) receiveEvent(ctx context.Context, tx *store.Tx, sender string, m 
 		// Its receipt will come with the retry of the send; until then
 		// this event cannot apply, so the sender retries it too.
 		return &federation.Error{Reason: ReasonOutOfOrder, Msg: fmt.Sprintf("request %s is not received here yet: %s's receipt for it has not arrived", e.RequestID, sender)}
-	case side == casework.Requesting && e.From == casework.Sent && r.State == casework.Received:
-		// Withdrawn before the receipt came back: sent there is received here.
-		check.From = casework.Received
+	case side == casework.Requesting && e.Action == casework.Withdraw && casework.Allows(casework.Withdraw, r.State):
+		// The requesting State may withdraw at any stage (art. 40(25)):
+		// a withdrawal that crossed this State's own step still applies.
+		check.From = r.State
 	}
 	if err := casework.CheckRemote(r, check); err != nil {
-		return reject("%v", err)
+		if check.From == r.State {
+			return reject("%v", err)
+		}
+		// Both States moved the request at the same time: the other's
+		// step no longer fits this view. It is noted on the timeline, not
+		// applied, and the messages after it still apply, so that neither
+		// side is stuck; each State closes its view when it is done.
+		crossed := casework.Event{RequestID: r.ID, At: e.At, Actor: e.Actor, ActorState: sender, Action: casework.Crossed,
+			Note: fmt.Sprintf("%s's %s (from %s) crossed this State's own step; the request stays %s here", sender, e.Action, e.From, r.State)}
+		if err := n.record(ctx, tx, casework.Actor{ID: e.Actor, State: sender}, r, crossed); err != nil {
+			return err
+		}
+		return tx.SetApplied(ctx, e.RequestID, sender, m.Seq)
 	}
 	if err := n.record(ctx, tx, casework.Actor{ID: e.Actor, State: sender}, r, e); err != nil {
 		return err

@@ -248,7 +248,7 @@ func (tx *Tx) MarkDelivered(ctx context.Context, id string, at time.Time, receip
 
 // MarkExpired records that a message will not be retried.
 func (tx *Tx) MarkExpired(ctx context.Context, id string, at time.Time, lastError string) error {
-	_, err := tx.exec(ctx, `UPDATE outbox SET expired_at = ?, last_error = ? WHERE id = ?`, formatTime(at), lastError, id)
+	_, err := tx.exec(ctx, `UPDATE outbox SET expired_at = ?, last_error = ? WHERE id = ? AND delivered_at = ''`, formatTime(at), lastError, id)
 	return err
 }
 
