@@ -560,6 +560,12 @@ func (n *Node) receiveEvent(ctx context.Context, tx *store.Tx, sender string, m 
 	if e.ActorState != sender || r.SideOf(sender) == "" || e.RequestID != r.ID {
 		return reject("%s may only report its own actions on requests it is party to", sender)
 	}
+	// An event is dated by the sender's clock: not in the future, and not
+	// before the request was sent, give or take the skew allowed. Deadlines
+	// such as a preservation's are computed from it.
+	if skew := n.fed.skew(); e.At.After(n.now().Add(skew)) || e.At.Before(r.CreatedAt.Add(-skew)) {
+		return reject("event dated %s, outside the life of request %s", e.At.Format(time.RFC3339), r.ID)
+	}
 	// The requesting State's view moves from sent to received only when
 	// the receipt comes back, and a receipt can be lost or late while the
 	// request has arrived: either side may act before the requesting
