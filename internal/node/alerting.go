@@ -332,6 +332,10 @@ func (n *Node) escalate(ctx context.Context, id string) error {
 	}
 	cfg := n.alerts.config()
 	var unanswered, exhausted bool
+	// An alert that reaches nobody is tried again each SLA for a week, in
+	// case the roster is filled meanwhile; then it stays in the list of
+	// alerts, unacknowledged, without writing more to the log.
+	const maxUnanswered = 7 * 24 * time.Hour
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
 		a, err := tx.AlertForUpdate(ctx, id)
 		if err != nil {
@@ -347,7 +351,7 @@ func (n *Node) escalate(ctx context.Context, id string) error {
 			// Nobody was told yet: try again after the SLA, in case the
 			// roster is filled meanwhile. Otherwise, everyone was.
 			a.EscalatesAt = time.Time{}
-			if len(a.Steps) == 0 {
+			if len(a.Steps) == 0 && now.Sub(a.CreatedAt) < maxUnanswered {
 				a.EscalatesAt = now.Add(sla)
 			}
 			unanswered, exhausted = len(a.Steps) == 0, len(a.Steps) > 0
