@@ -419,7 +419,20 @@ func (s *Server) federationInbox() http.Handler {
 		node.ReasonOutOfOrder:          http.StatusConflict,
 		node.ReasonRejected:            http.StatusUnprocessableEntity,
 	}
+	// At most this many envelopes are read at once: each may hold 4 MiB,
+	// and their senders are not known until they are read. A sender told
+	// to wait retries with backoff.
+	slots := make(chan struct{}, 64)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		default:
+			w.Header().Set("Retry-After", "1")
+			writeProblem(w, Problem{Type: "urn:entraide:problem:busy", Status: http.StatusServiceUnavailable, Detail: "too many envelopes at once; retry shortly", Reason: "busy",
+				Errors: []FieldError{{Field: "envelope", Message: "too many envelopes at once"}}})
+			return
+		}
 		rc, err := s.node.ReceiveEnvelope(r.Context(), http.MaxBytesReader(w, r.Body, federation.MaxEnvelopeBytes+1))
 		var fe *federation.Error
 		if errors.As(err, &fe) {

@@ -95,6 +95,9 @@ func problemStatuses(rt route) []int {
 	if rt.Method == "POST" || rt.Method == "PUT" {
 		codes = append(codes, http.StatusConflict)
 	}
+	if rt.Path == "/federation/v1/messages" {
+		codes = append(codes, http.StatusServiceUnavailable)
+	}
 	if rt.Path == "/healthz" {
 		codes = append(codes, http.StatusServiceUnavailable)
 	}
