@@ -509,31 +509,42 @@ func (n *Node) receiveRequest(ctx context.Context, tx *store.Tx, sender string, 
 	if ps := c.Validate(sender); len(ps) > 0 {
 		return reject("the request does not conform: %v", ps)
 	}
-	view := casework.CounterpartView(*r)
-	view.State, view.Version, view.ResumeState, view.Preservation, view.Refusal, view.Conditions = casework.Sent, 1, "", nil, nil, ""
-	delivered := casework.Event{RequestID: r.ID, At: now, Actor: "system", ActorState: n.home, Action: casework.Deliver, From: casework.Sent, To: casework.Received}
-	casework.ApplyEvent(&view, delivered)
-	if err := tx.InsertRequest(ctx, &view); err != nil {
+	if _, err := n.storeReceived(ctx, tx, r, m.Event, casework.Actor{ID: "peer", State: sender}, now); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			return reject("request %s was already received", r.ID)
 		}
 		return err
 	}
-	for _, e := range []casework.Event{m.Event, delivered} {
-		if err := tx.AppendEvent(ctx, view.Holder, e); err != nil {
-			return err
-		}
-	}
 	if _, err := tx.Applied(ctx, r.ID, sender); err != nil {
 		return err
 	}
-	if err := tx.SetApplied(ctx, r.ID, sender, 1); err != nil {
-		return err
+	return tx.SetApplied(ctx, r.ID, sender, 1)
+}
+
+// storeReceived stores the requested State's view of r, as sent, once it
+// has arrived at: its timeline holds the send and the delivery, it is
+// audited, and it alerts the 24/7 point of contact if it should. It
+// returns the delivery event, which the requesting State's view applies
+// too.
+func (n *Node) storeReceived(ctx context.Context, tx *store.Tx, r *casework.Request, sent casework.Event, by casework.Actor, at time.Time) (casework.Event, error) {
+	view := casework.CounterpartView(*r)
+	// Only what the requesting State wrote travels; the requested State's
+	// own progress starts here.
+	view.State, view.Version, view.ResumeState, view.Preservation, view.Refusal, view.Conditions = casework.Sent, 1, "", nil, nil, ""
+	delivered := casework.Event{RequestID: r.ID, At: at, Actor: "system", ActorState: r.RequestedState, Action: casework.Deliver, From: casework.Sent, To: casework.Received}
+	casework.ApplyEvent(&view, delivered)
+	if err := tx.InsertRequest(ctx, &view); err != nil {
+		return delivered, err
 	}
-	if err := audit(ctx, tx, n.home, casework.Actor{ID: "peer", State: sender}, now, "request.receive", "request/"+view.ID+"@"+view.Holder, delivered); err != nil {
-		return err
+	for _, e := range []casework.Event{sent, delivered} {
+		if err := tx.AppendEvent(ctx, view.Holder, e); err != nil {
+			return delivered, err
+		}
 	}
-	return n.alertIncoming(ctx, tx, &view, now)
+	if err := audit(ctx, tx, n.home, by, at, "request.receive", "request/"+view.ID+"@"+view.Holder, delivered); err != nil {
+		return delivered, err
+	}
+	return delivered, n.alertIncoming(ctx, tx, &view, at)
 }
 
 // receiveEvent applies an event a peer made on its view of a request to

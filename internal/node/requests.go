@@ -165,24 +165,9 @@ func (n *Node) send(ctx context.Context, tx *store.Tx, r *casework.Request, sent
 		}
 		return r, n.linkFollowUp(ctx, tx, r, by, sent.At)
 	}
-	// The requested State's node holds its own view, built from the
-	// request as sent; here it lives beside ours.
-	view := casework.CounterpartView(*r)
-	view.Version = 1
-	delivered := casework.Event{RequestID: r.ID, At: sent.At, Actor: "system", ActorState: r.RequestedState, Action: casework.Deliver, From: casework.Sent, To: casework.Received}
-	casework.ApplyEvent(&view, delivered)
-	if err := tx.InsertRequest(ctx, &view); err != nil {
-		return nil, err
-	}
-	for _, e := range []casework.Event{sent, delivered} {
-		if err := tx.AppendEvent(ctx, view.Holder, e); err != nil {
-			return nil, err
-		}
-	}
-	if err := audit(ctx, tx, n.home, casework.System(view.Holder), sent.At, "request.receive", "request/"+view.ID+"@"+view.Holder, delivered); err != nil {
-		return nil, err
-	}
-	if err := n.alertIncoming(ctx, tx, &view, sent.At); err != nil {
+	// The requested State's view lives beside ours on this node.
+	delivered, err := n.storeReceived(ctx, tx, r, sent, casework.System(r.RequestedState), sent.At)
+	if err != nil {
 		return nil, err
 	}
 	if err := n.record(ctx, tx, casework.System(r.RequestedState), r, delivered); err != nil {
