@@ -201,57 +201,13 @@ func (n *Node) raise(ctx context.Context, tx *store.Tx, a *alerting.Alert) error
 // live feeds end.
 func (n *Node) RunAlerts(ctx context.Context) error {
 	defer n.alerts.stop.Do(func() { close(n.alerts.stopped) })
-	var inflight sync.Map
-	work := make(chan store.Notification)
-	var wg sync.WaitGroup
-	for range alertWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for m := range work {
-				n.notify(ctx, m)
-				inflight.Delete(m.ID)
-				n.alerts.wake()
-			}
-		}()
-	}
-	defer func() { close(work); wg.Wait() }()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-n.alerts.wakeCh:
-		case <-timer.C:
-		}
-		n.escalateDue(ctx)
-		due, err := n.db.DueNotifications(ctx, n.now(), alertBatch)
-		if err != nil && ctx.Err() == nil {
-			n.alerts.config().Log.ErrorContext(ctx, "alerts", "err", err)
-		}
-		for _, m := range due {
-			if _, busy := inflight.LoadOrStore(m.ID, true); busy {
-				continue
-			}
-			select {
-			case work <- m:
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		wait := time.Minute
-		if next, ok, err := n.db.NextAlertWork(ctx); err == nil && ok {
-			if d := next.Sub(n.now()); d > 0 {
-				wait = min(d, time.Minute)
-			} else if len(due) < alertBatch {
-				wait = time.Second
-			} else {
-				wait = 0
-			}
-		}
-		timer.Reset(wait)
-	}
+	return dueWork[store.Notification]{
+		wake: n.alerts.wakeCh, notify: n.alerts.wake, batch: alertBatch, workers: alertWorkers,
+		id:     func(m store.Notification) string { return m.ID },
+		before: func(ctx context.Context) { n.escalateDue(ctx) },
+		due:    n.db.DueNotifications, next: n.db.NextAlertWork, do: n.notify,
+		now: n.now, log: n.alerts.config().Log, name: "alerts",
+	}.run(ctx)
 }
 
 // ProcessAlerts takes every escalation step due now and sends every

@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"entraide/internal/casework"
@@ -78,61 +77,12 @@ func (n *Node) RunDelivery(ctx context.Context) error {
 	if n.fed.Client == nil {
 		n.ConfigureFederation(FederationConfig{})
 	}
-	var inflight sync.Map
-	work := make(chan store.OutboxEntry)
-	var wg sync.WaitGroup
-	for range deliveryWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for m := range work {
-				n.deliver(ctx, m)
-				inflight.Delete(m.ID)
-				n.wake() // its retry, or the next message, may be due
-			}
-		}()
-	}
-	defer func() { close(work); wg.Wait() }()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-n.wakeCh:
-		case <-timer.C:
-		}
-		due, err := n.db.DueMessages(ctx, n.now(), deliveryBatch)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			n.fed.Log.ErrorContext(ctx, "outbox", "err", err)
-		}
-		for _, m := range due {
-			if _, busy := inflight.LoadOrStore(m.ID, true); busy {
-				continue
-			}
-			select {
-			case work <- m:
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		// Messages being delivered stay due until their receipt is stored:
-		// a worker's wake-up, not the timer, says when to look again.
-		wait := time.Minute
-		if next, ok, err := n.db.NextDue(ctx); err == nil && ok {
-			if d := next.Sub(n.now()); d > 0 {
-				wait = min(d, time.Minute)
-			} else if len(due) < deliveryBatch {
-				wait = time.Second
-			} else {
-				wait = 0
-			}
-		}
-		timer.Reset(wait)
-	}
+	return dueWork[store.OutboxEntry]{
+		wake: n.wakeCh, notify: n.wake, batch: deliveryBatch, workers: deliveryWorkers,
+		id:  func(m store.OutboxEntry) string { return m.ID },
+		due: n.db.DueMessages, next: n.db.NextDue, do: n.deliver,
+		now: n.now, log: n.fed.Log, name: "outbox",
+	}.run(ctx)
 }
 
 // permanent reasons will not change however often the message is tried.
