@@ -36,7 +36,6 @@ type Node struct {
 	AdminToken string
 	DataDir    string
 
-	handler  http.Handler
 	server   *http.Server
 	listener net.Listener
 	cancel   context.CancelFunc
@@ -166,12 +165,12 @@ func (nd *Node) start(ctx context.Context, network *Network) error {
 		return err
 	}
 	nd.Node = n
-	nd.handler = web.NewServer(n, network.opts.Log.With("node", nd.State))
+	handler := web.NewServer(n, network.opts.Log.With("node", nd.State))
 	cert, err := network.CA.Issue(nd.State)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: nd.handler, ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}, ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)}
 	runCtx, cancel := context.WithCancel(context.Background())
 	// Ending the loops at shutdown ends the alert streams, which would
@@ -223,9 +222,6 @@ func (nd *Node) Restart(ctx context.Context, network *Network) error {
 	return nd.start(ctx, network)
 }
 
-// Handler serves the node's API and federation endpoint.
-func (nd *Node) Handler() http.Handler { return nd.handler }
-
 // peerAll gives every node every other node's descriptor.
 func (net *Network) peerAll(ctx context.Context) error {
 	for _, a := range net.Nodes {
@@ -233,7 +229,7 @@ func (net *Network) peerAll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		data, err := jsonMarshal(d)
+		data, err := json.Marshal(d)
 		if err != nil {
 			return err
 		}
@@ -256,8 +252,6 @@ func (net *Network) Close() {
 		n.DB.Close()
 	}
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // Official adds an official of role to the node of state and returns
 // their API token.

@@ -239,7 +239,7 @@ func (s *Server) listRequests() http.Handler {
 			f.Limit = n
 		}
 		page, err := s.node.Requests(r.Context(), actorFrom(r.Context()), f)
-		if err == store.ErrBadCursor {
+		if errors.Is(err, store.ErrBadCursor) {
 			err = badRequest("cursor", "use the next_cursor of a previous page")
 		}
 		if err != nil {
