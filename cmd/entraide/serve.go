@@ -61,19 +61,20 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	scheme := "http"
+	var tlsConfig *tls.Config
 	if *certFile != "" {
 		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("serve: %w", err)
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		scheme = "https"
 	}
 	fmt.Fprintf(e.stdout, "Serving the node of %s on %s://%s (%s)\n", n.Home(), scheme, ln.Addr(), db.Backend())
 	go n.RunDelivery(ctx)
 	go n.RunAlerts(ctx)
-	return serve(ctx, ln, web.NewServer(n, log))
+	return serve(ctx, ln, web.HTTPServer(web.NewServer(n, log), tlsConfig, slog.NewLogLogger(log.Handler(), slog.LevelWarn)))
 }
 
 // peerClient posts envelopes to peers, trusting caFile's certificates if
@@ -94,18 +95,17 @@ func peerClient(caFile string) (*http.Client, error) {
 	return &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg, MaxIdleConnsPerHost: 64, ForceAttemptHTTP2: true}}, nil
 }
 
-// serve serves h on ln until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
+// serve serves srv on ln until ctx ends, then shuts down gracefully; over
+// TLS if srv has a TLS configuration.
+func serve(ctx context.Context, ln net.Listener, srv *http.Server) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -170,8 +170,7 @@ func (nd *Node) start(ctx context.Context, network *Network) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}, ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)}
+	srv := web.HTTPServer(handler, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}, slog.NewLogLogger(slog.DiscardHandler, slog.LevelError))
 	runCtx, cancel := context.WithCancel(context.Background())
 	// Ending the loops at shutdown ends the alert streams, which would
 	// otherwise hold the server open.

@@ -81,7 +81,8 @@ func (s *Server) openAPIDoc() map[string]any {
 func problemStatuses(rt route) []int {
 	codes := []int{http.StatusInternalServerError}
 	if !rt.Public {
-		codes = append(codes, http.StatusUnauthorized, http.StatusForbidden)
+		// 400 for a query parameter the route does not take.
+		codes = append(codes, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden)
 	}
 	if strings.Contains(rt.Path, "{") {
 		codes = append(codes, http.StatusNotFound)

@@ -5,8 +5,10 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"entraide/internal/casework"
@@ -48,7 +50,32 @@ func NewServer(n *node.Node, log *slog.Logger) http.Handler {
 		msg := "no such endpoint: " + r.Method + " " + r.URL.Path + "; see /api/v1/openapi.json"
 		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: msg, Errors: []FieldError{{Field: "path", Message: msg}}})
 	}))
-	return s.recoverPanics(s.mux)
+	return s.recoverPanics(commonHeaders(s.mux))
+}
+
+// commonHeaders sets the headers every answer carries: HSTS over TLS, so
+// that a browser never falls back to clear text for this node, and
+// Cache-Control: no-store on the API's answers, which carry case data that
+// no proxy or browser cache may keep. The OpenAPI document and the
+// Convention's texts hold no case data and may be cached.
+func commonHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil {
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		if carriesCaseData(r.URL.Path) {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// carriesCaseData reports whether answers on path may carry case data.
+func carriesCaseData(path string) bool {
+	if !strings.HasPrefix(path, "/api/v1/") {
+		return false
+	}
+	return path != "/api/v1/openapi.json" && !strings.HasPrefix(path, "/api/v1/convention/")
 }
 
 type ctxKey struct{}
@@ -88,8 +115,37 @@ func (s *Server) guard(rt route) http.Handler {
 			writeError(w, r, s.log, &casework.Error{Kind: casework.ErrForbidden, Problems: convention.Problems{{Field: "role", Ref: convention.Art(40).Para(13), Message: msg}}})
 			return
 		}
+		if err := knownQuery(rt, r); err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
 		rt.Handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, node.ActorOf(u))))
 	})
+}
+
+// knownQuery refuses query parameters the route does not take, naming
+// them: a misspelt filter silently ignored would show the official every
+// request instead of the ones they asked for.
+func knownQuery(rt route, r *http.Request) error {
+	var unknown []string
+	for name := range r.URL.Query() {
+		if !slices.Contains(rt.Query, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	takes := "none"
+	if len(rt.Query) > 0 {
+		takes = strings.Join(rt.Query, ", ")
+	}
+	b := &badInput{status: http.StatusBadRequest, msg: fmt.Sprintf("unknown query parameter(s) %s; %s %s takes: %s", strings.Join(unknown, ", "), rt.Method, rt.Path, takes)}
+	for _, name := range unknown {
+		b.fields = append(b.fields, FieldError{Field: name, Message: fmt.Sprintf("unknown query parameter %q; this route takes: %s", name, takes)})
+	}
+	return b
 }
 
 // bearerToken returns the token of an Authorization header of the Bearer

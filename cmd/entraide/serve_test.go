@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"entraide/internal/localca"
+)
+
+// TestServeTLS serves a node over HTTPS and talks to it as a client that
+// offers HTTP/2: the answer comes over HTTP/2, with HSTS.
+func TestServeTLS(t *testing.T) {
+	c := newCLI(t)
+	c.init()
+	ca, err := localca.New("test CA", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM, err := ca.IssuePEM("node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"entraide", "serve", "--addr", "127.0.0.1:0",
+			"--tls-cert", writeFile(t, "cert.pem", string(certPEM)), "--tls-key", writeFile(t, "key.pem", string(keyPEM))},
+			c.getenv, strings.NewReader(""), &stdout, &stderr)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	serving := regexp.MustCompile(`on (https://127\.0\.0\.1:\d+) `)
+	var base string
+	for deadline := time.Now().Add(30 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
+		select {
+		case err := <-done:
+			t.Fatalf("serve returned %v before serving\nstderr:\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve printed no address within 30s: %q", stdout.String())
+		}
+		if m := serving.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+		}
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: ca.ClientConfig(), ForceAttemptHTTP2: true}}
+	resp, err := client.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.TLS == nil || resp.TLS.NegotiatedProtocol != "h2" {
+		t.Errorf("GET /healthz over TLS: %s, ALPN %q; want HTTP/2 (h2)", resp.Proto, negotiated(resp.TLS))
+	}
+	if got := resp.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(got, "max-age=") {
+		t.Errorf("Strict-Transport-Security = %q, want max-age=...", got)
+	}
+}
+
+func negotiated(cs *tls.ConnectionState) string {
+	if cs == nil {
+		return ""
+	}
+	return cs.NegotiatedProtocol
+}
