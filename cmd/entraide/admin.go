@@ -14,6 +14,7 @@ import (
 	"entraide/internal/directory"
 	"entraide/internal/identity"
 	"entraide/internal/node"
+	"entraide/internal/store"
 )
 
 func cmdInit(ctx context.Context, e env, args []string) error {
@@ -93,13 +94,16 @@ func cmdUserAdd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	u, err := n.AddUser(ctx, n.Admin(), identity.User{ID: *id, Name: *name, Email: *email, State: strings.ToUpper(*state), Role: identity.Role(*role)})
+	// The command line acts for the official's State, as that State's
+	// administrator would.
+	by := n.AdminOf(stateOrHome(n, *state))
+	u, err := n.AddUser(ctx, by, identity.User{ID: *id, Name: *name, Email: *email, State: by.State, Role: identity.Role(*role)})
 	if err != nil {
 		return fmt.Errorf("user add: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "Added %s (%s), %s of %s.\n", u.ID, u.Name, u.Role, u.State)
 	if *token {
-		t, err := n.CreateToken(ctx, n.Admin(), u.ID, "created with the official")
+		t, err := n.CreateToken(ctx, by, u.ID, "created with the official")
 		if err != nil {
 			return fmt.Errorf("token create: %w", err)
 		}
@@ -108,9 +112,22 @@ func cmdUserAdd(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
+// stateOrHome returns the State a --state flag names, or the node's home
+// State if it names none.
+func stateOrHome(n *node.Node, state string) string {
+	if state == "" {
+		return n.Home()
+	}
+	if p, ok := directory.LookupParticipant(state); ok {
+		return p.Code
+	}
+	return strings.ToUpper(state)
+}
+
 func cmdUserList(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "user list", "[flags]")
+	fs := newFlags(e, "user list", "[--state CODE] [flags]")
 	st := addStorageFlags(fs, e)
+	state := fs.String("state", "", "list only this hosted State's officials (default: every State the node hosts)")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -119,9 +136,17 @@ func cmdUserList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	users, err := n.Users(ctx, n.Admin())
-	if err != nil {
-		return err
+	states := n.Hosted()
+	if *state != "" {
+		states = []string{stateOrHome(n, *state)}
+	}
+	var users []identity.User
+	for _, s := range states {
+		of, err := n.Users(ctx, n.AdminOf(s))
+		if err != nil {
+			return err
+		}
+		users = append(users, of...)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tROLE\tNAME")
@@ -132,9 +157,10 @@ func cmdUserList(ctx context.Context, e env, args []string) error {
 }
 
 func cmdTokenCreate(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "token create", "USER [--label TEXT] [flags]")
+	fs := newFlags(e, "token create", "USER [--label TEXT] [--state CODE] [flags]")
 	st := addStorageFlags(fs, e)
 	label := fs.String("label", "", "what the token is for, e.g. \"case-management integration\"")
+	state := fs.String("state", "", "the official's State (default: the node's)")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -146,7 +172,11 @@ func cmdTokenCreate(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	t, err := n.CreateToken(ctx, n.Admin(), fs.Arg(0), *label)
+	by := n.AdminOf(stateOrHome(n, *state))
+	t, err := n.CreateToken(ctx, by, fs.Arg(0), *label)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("token create: no official %q of %s (an official of another hosted State? name it with --state)", fs.Arg(0), by.State)
+	}
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}

@@ -57,6 +57,7 @@ func cmdRosterAdd(ctx context.Context, e env, args []string) error {
 	from := fs.String("from", "", "start of the shift, RFC 3339 (e.g. 2026-03-02T08:00:00Z); none: already on duty")
 	until := fs.String("until", "", "end of the shift, RFC 3339; none: on duty until removed")
 	position := fs.Int("position", 0, "order among the State's officials on call, 1 first; 0: the official's own, or after the last")
+	state := fs.String("state", "", "the official's State (default: the node's)")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func cmdRosterAdd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	entry, err := n.AddRosterEntry(ctx, n.Admin(), in)
+	entry, err := n.AddRosterEntry(ctx, n.AdminOf(stateOrHome(n, *state)), in)
 	if err != nil {
 		return fmt.Errorf("roster add: %w", err)
 	}
@@ -116,9 +117,10 @@ func shift(e alerting.Entry) string {
 }
 
 func cmdRosterList(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "roster list", "[--json] [flags]")
+	fs := newFlags(e, "roster list", "[--state CODE] [--json] [flags]")
 	st := addStorageFlags(fs, e)
 	asJSON := fs.Bool("json", false, "print JSON")
+	state := fs.String("state", "", "list only this hosted State's roster (default: every State the node hosts)")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -127,9 +129,17 @@ func cmdRosterList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	entries, err := n.Roster(ctx, n.Admin())
-	if err != nil {
-		return err
+	states := n.Hosted()
+	if *state != "" {
+		states = []string{stateOrHome(n, *state)}
+	}
+	entries := []alerting.Entry{}
+	for _, s := range states {
+		of, err := n.Roster(ctx, n.AdminOf(s))
+		if err != nil {
+			return err
+		}
+		entries = append(entries, of...)
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, entries)
@@ -150,8 +160,9 @@ func timeOrDash(t time.Time) string {
 }
 
 func cmdRosterRemove(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "roster remove", "ID [flags]")
+	fs := newFlags(e, "roster remove", "ID [--state CODE] [flags]")
 	st := addStorageFlags(fs, e)
+	state := fs.String("state", "", "the State whose roster the line is on (default: the node's)")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -163,7 +174,7 @@ func cmdRosterRemove(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	entry, err := n.RemoveRosterEntry(ctx, n.Admin(), fs.Arg(0))
+	entry, err := n.RemoveRosterEntry(ctx, n.AdminOf(stateOrHome(n, *state)), fs.Arg(0))
 	if err != nil {
 		return fmt.Errorf("roster remove %s: %w", fs.Arg(0), err)
 	}

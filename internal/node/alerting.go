@@ -246,11 +246,11 @@ func (n *Node) escalateDue(ctx context.Context) error {
 
 // contacts returns whom an alert of state may reach.
 func (n *Node) contacts(ctx context.Context, state string) (alerting.Contacts, error) {
-	roster, err := n.db.Roster(ctx)
+	roster, err := n.db.Roster(ctx, state)
 	if err != nil {
 		return alerting.Contacts{}, err
 	}
-	users, err := n.db.Users(ctx)
+	users, err := n.db.Users(ctx, state)
 	if err != nil {
 		return alerting.Contacts{}, err
 	}
@@ -510,7 +510,7 @@ func smtpError(stage string, err error) error {
 // postWebhook posts a webhook notification, signed with its roster
 // entry's secret.
 func (n *Node) postWebhook(ctx context.Context, cfg AlertConfig, m store.Notification) error {
-	e, err := n.db.RosterEntry(ctx, m.Entry)
+	e, err := n.db.RosterEntry(ctx, m.State, m.Entry)
 	if errors.Is(err, store.ErrNotFound) {
 		return permanently("roster entry %s was removed", m.Entry)
 	}
@@ -711,20 +711,20 @@ type RosterInput struct {
 	Position int `json:"position,omitempty"`
 }
 
-// Roster returns the node's on-call roster, without its secrets.
+// Roster returns the on-call roster of by's State, without its secrets.
 func (n *Node) Roster(ctx context.Context, by casework.Actor) ([]alerting.Entry, error) {
 	if !by.Role.Can(identity.ManageRoster) {
 		return nil, forbidden("role", "the %s role may not read the roster", by.Role)
 	}
-	entries, err := n.db.Roster(ctx)
+	entries, err := n.db.Roster(ctx, by.State)
 	for i := range entries {
 		entries[i].Secret = ""
 	}
 	return entries, err
 }
 
-// AddRosterEntry puts an official on the roster. Every problem with the
-// input is returned at once.
+// AddRosterEntry puts an official of by's State on its roster. Every
+// problem with the input is returned at once.
 func (n *Node) AddRosterEntry(ctx context.Context, by casework.Actor, in RosterInput) (alerting.Entry, error) {
 	if !by.Role.Can(identity.ManageRoster) {
 		return alerting.Entry{}, forbidden("role", "the %s role may not change the roster", by.Role)
@@ -733,10 +733,10 @@ func (n *Node) AddRosterEntry(ctx context.Context, by casework.Actor, in RosterI
 		From: in.From.UTC(), Until: in.Until.UTC(), CreatedAt: n.now()}
 	ps := e.Validate()
 	ref := convention.Art(41).Para(1)
-	u, err := n.db.User(ctx, in.User)
+	u, err := n.db.User(ctx, by.State, in.User)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || in.User == "":
-		ps = append(ps, convention.Problem{Field: "user", Ref: ref, Message: fmt.Sprintf("no official %q on this node", clipID(in.User))})
+		ps = append(ps, convention.Problem{Field: "user", Ref: ref, Message: fmt.Sprintf("no official %q of %s", clipID(in.User), by.State)})
 	case err != nil:
 		return e, err
 	case !alerting.MayBeOnRoster(u.Role):
@@ -748,15 +748,13 @@ func (n *Node) AddRosterEntry(ctx context.Context, by casework.Actor, in RosterI
 	}
 	e.State, e.Role = u.State, u.Role
 	if e.Position == 0 {
-		roster, err := n.db.Roster(ctx)
+		roster, err := n.db.Roster(ctx, e.State)
 		if err != nil {
 			return e, err
 		}
 		last, own := 0, 0
 		for _, x := range roster {
-			if x.State == e.State {
-				last = max(last, x.Position)
-			}
+			last = max(last, x.Position)
 			if x.User == e.User && (own == 0 || x.Position < own) {
 				own = x.Position
 			}
@@ -791,7 +789,8 @@ func rosterDetail(e alerting.Entry) map[string]any {
 	return d
 }
 
-// RemoveRosterEntry takes a line off the roster and returns it.
+// RemoveRosterEntry takes a line off the roster of by's State and returns
+// it; another State's line is not found.
 func (n *Node) RemoveRosterEntry(ctx context.Context, by casework.Actor, id string) (alerting.Entry, error) {
 	if !by.Role.Can(identity.ManageRoster) {
 		return alerting.Entry{}, forbidden("role", "the %s role may not change the roster", by.Role)
@@ -799,7 +798,7 @@ func (n *Node) RemoveRosterEntry(ctx context.Context, by casework.Actor, id stri
 	var e alerting.Entry
 	err := n.db.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		if e, err = tx.DeleteRosterEntry(ctx, id); err != nil {
+		if e, err = tx.DeleteRosterEntry(ctx, by.State, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, n.home, by, n.now(), "roster.remove", "roster/"+e.ID, rosterDetail(e))

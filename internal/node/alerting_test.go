@@ -41,7 +41,7 @@ func newAlertRig(t *testing.T, f *fixture, sla alerting.SLA) *alertRig {
 	t.Helper()
 	r := &alertRig{fixture: f, smtp: alertingtest.NewSMTPServer(t), hook: alertingtest.NewWebhook(t, hookSecret, f.clock.Now)}
 	r.configure(t, f.n, sla)
-	if _, err := f.n.AddUser(t.Context(), f.n.Admin(), identity.User{ID: vnm247b.ID, Name: "Second officer", State: "VNM", Role: identity.TwentyFourSeven}); err != nil {
+	if _, err := f.n.AddUser(t.Context(), f.n.AdminOf("VNM"), identity.User{ID: vnm247b.ID, Name: "Second officer", State: "VNM", Role: identity.TwentyFourSeven}); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -56,7 +56,7 @@ func (r *alertRig) configure(t *testing.T, n *node.Node, sla alerting.SLA) {
 
 func (f *fixture) roster(t *testing.T, in node.RosterInput) alerting.Entry {
 	t.Helper()
-	e, err := f.n.AddRosterEntry(t.Context(), f.n.Admin(), in)
+	e, err := f.n.AddRosterEntry(t.Context(), f.adminFor(t, in.User), in)
 	if err != nil {
 		t.Fatalf("AddRosterEntry(%+v): %v", in, err)
 	}
@@ -407,7 +407,7 @@ func TestNotificationFailures(t *testing.T) {
 		r.process(t) // takes the step; the webhooks fail with 502 and 503
 		// Removed before the retry: the notification fails for want of
 		// its secret.
-		if _, err := r.n.RemoveRosterEntry(ctx, r.n.Admin(), removed.ID); err != nil {
+		if _, err := r.n.RemoveRosterEntry(ctx, r.n.AdminOf("VNM"), removed.ID); err != nil {
 			t.Fatal(err)
 		}
 		byEntry := func() map[string]store.Notification {
@@ -633,9 +633,18 @@ func TestRosterRules(t *testing.T) {
 		if _, err := f.n.Roster(ctx, vnm247); !errors.Is(err, casework.ErrForbidden) {
 			t.Errorf("Roster by a 24/7 officer = %v, want forbidden", err)
 		}
-		entries, err := f.n.Roster(ctx, f.n.Admin())
-		if err != nil || len(entries) != 4 {
-			t.Fatalf("Roster = %d entries, %v; want 4", len(entries), err)
+		// Each State's administrators see and change their own roster only.
+		if entries, err := f.n.Roster(ctx, f.n.Admin()); err != nil || len(entries) != 1 || entries[0].ID != d.ID {
+			t.Errorf("Roster by FRA's administrator = %+v, %v; want FRA's line only", entries, err)
+		}
+		if _, err := f.n.RemoveRosterEntry(ctx, f.n.Admin(), c.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("RemoveRosterEntry of VNM's line by FRA's administrator = %v, want not found", err)
+		}
+		_, err := f.n.AddRosterEntry(ctx, f.n.AdminOf("VNM"), node.RosterInput{User: fra247.ID, Channel: alerting.Email, Address: "x@example.org"})
+		assertProblemFields(t, "AddRosterEntry of FRA's official by VNM's administrator", err, "user")
+		entries, err := f.n.Roster(ctx, f.n.AdminOf("VNM"))
+		if err != nil || len(entries) != 3 {
+			t.Fatalf("Roster by VNM's administrator = %d entries, %v; want 3", len(entries), err)
 		}
 		data, _ := json.Marshal(entries)
 		for _, e := range entries {
@@ -646,11 +655,11 @@ func TestRosterRules(t *testing.T) {
 		if strings.Contains(string(data), hookSecret) {
 			t.Errorf("the roster's JSON holds a secret: %s", data)
 		}
-		removed, err := f.n.RemoveRosterEntry(ctx, f.n.Admin(), c.ID)
+		removed, err := f.n.RemoveRosterEntry(ctx, f.n.AdminOf("VNM"), c.ID)
 		if err != nil || removed.ID != c.ID || removed.Secret != "" {
 			t.Errorf("RemoveRosterEntry = %+v, %v", removed, err)
 		}
-		if _, err := f.n.RemoveRosterEntry(ctx, f.n.Admin(), c.ID); !errors.Is(err, store.ErrNotFound) {
+		if _, err := f.n.RemoveRosterEntry(ctx, f.n.AdminOf("VNM"), c.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("RemoveRosterEntry twice = %v, want not found", err)
 		}
 		for _, rec := range f.auditLog(t) {

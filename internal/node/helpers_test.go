@@ -97,7 +97,7 @@ func newFixtureDB(t *testing.T, db *store.DB) *fixture {
 		t.Fatalf("node.Open: %v", err)
 	}
 	for _, a := range []casework.Actor{fraCA, fra247, fraInv, fraAud, vnmCA, vnm247} {
-		if _, err := n.AddUser(ctx, n.Admin(), identity.User{ID: a.ID, Name: "Official " + a.ID, State: a.State, Role: a.Role}); err != nil {
+		if _, err := n.AddUser(ctx, n.AdminOf(a.State), identity.User{ID: a.ID, Name: "Official " + a.ID, State: a.State, Role: a.Role}); err != nil {
 			t.Fatalf("AddUser(%s): %v", a.ID, err)
 		}
 	}
@@ -278,4 +278,16 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// adminFor returns the administrator of the State whose official id is:
+// an administrator manages their own State's officials only.
+func (f *fixture) adminFor(t *testing.T, id string) casework.Actor {
+	t.Helper()
+	for _, state := range f.n.Hosted() {
+		if _, err := f.db.User(t.Context(), state, id); err == nil {
+			return f.n.AdminOf(state)
+		}
+	}
+	return f.n.Admin()
 }

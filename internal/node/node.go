@@ -67,9 +67,14 @@ func (n *Node) Hosted() []string { return slices.Clone(n.hosted) }
 func (n *Node) DB() *store.DB { return n.db }
 
 // Admin is the node's administrator acting from the command line, with
-// direct access to the database.
-func (n *Node) Admin() casework.Actor {
-	return casework.Actor{ID: "cli", State: n.home, Role: identity.Administrator}
+// direct access to the database, for the home State.
+func (n *Node) Admin() casework.Actor { return n.AdminOf(n.home) }
+
+// AdminOf is the node's administrator acting from the command line for
+// state, one of the States the node hosts: like any administrator, it
+// manages that State's officials and roster only.
+func (n *Node) AdminOf(state string) casework.Actor {
+	return casework.Actor{ID: "cli", State: state, Role: identity.Administrator}
 }
 
 // ActorOf returns the actor a user acts as.
@@ -186,8 +191,10 @@ func addUser(ctx context.Context, tx *store.Tx, node string, by casework.Actor, 
 	return insertToken(ctx, tx, node, by, u.ID, digest, label, now)
 }
 
+// insertToken stores a token for by's State's official userID; another
+// State's official is not found.
 func insertToken(ctx context.Context, tx *store.Tx, node string, by casework.Actor, userID, digest, label string, now time.Time) error {
-	if err := tx.InsertToken(ctx, digest, userID, label, now); err != nil {
+	if err := tx.InsertToken(ctx, by.State, userID, digest, label, now); err != nil {
 		return err
 	}
 	// The digest is not a secret, but the log has no use for it: the
@@ -234,19 +241,24 @@ type session struct {
 	at   time.Time
 }
 
-// AddUser adds an official of a State this node hosts.
+// AddUser adds an official of by's State, which the node hosts: an
+// administrator adds officials of their own State only.
 func (n *Node) AddUser(ctx context.Context, by casework.Actor, u identity.User) (identity.User, error) {
 	if !by.Role.Can(identity.ManageUsers) {
 		return u, forbidden("role", "the %s role may not add officials", by.Role)
 	}
 	if u.State == "" {
-		u.State = n.home
+		u.State = by.State
 	}
-	u.CreatedAt = n.now()
-	ps := validateUser(u)
 	if p, ok := directory.LookupParticipant(u.State); ok {
 		u.State = p.Code
 	}
+	if u.State != by.State {
+		// The same answer whether the other State is hosted here or not.
+		return u, forbidden("state", "an administrator of %s adds officials of %s only", by.State, by.State)
+	}
+	u.CreatedAt = n.now()
+	ps := validateUser(u)
 	if !slices.Contains(n.hosted, u.State) {
 		ps = append(ps, convention.Problem{Field: "state", Ref: convention.Art(40).Para(13), Message: fmt.Sprintf("%q is not a State this node serves (%s)", u.State, strings.Join(n.hosted, ", "))})
 	}
@@ -257,20 +269,15 @@ func (n *Node) AddUser(ctx context.Context, by casework.Actor, u identity.User) 
 	return u, err
 }
 
-// CreateToken makes a new API token for an official and returns it; it is
-// never shown again.
+// CreateToken makes a new API token for an official of by's State and
+// returns it; it is never shown again. Another State's official is not
+// found, as one that does not exist.
 func (n *Node) CreateToken(ctx context.Context, by casework.Actor, userID, label string) (string, error) {
 	if !by.Role.Can(identity.ManageUsers) {
 		return "", forbidden("role", "the %s role may not create tokens", by.Role)
 	}
 	if p, bad := convention.CheckText("label", convention.Art(40).Para(13), label, 200); bad {
 		return "", convention.Problems{p}
-	}
-	if _, err := n.db.User(ctx, userID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return "", convention.Problems{{Field: "user", Ref: convention.Art(40).Para(13), Message: fmt.Sprintf("no official %q on this node", userID)}}
-		}
-		return "", err
 	}
 	token, digest := identity.NewToken()
 	err := n.db.Tx(ctx, func(tx *store.Tx) error { return insertToken(ctx, tx, n.home, by, userID, digest, label, n.now()) })
@@ -280,12 +287,17 @@ func (n *Node) CreateToken(ctx context.Context, by casework.Actor, userID, label
 	return token, nil
 }
 
-// Users lists the node's officials, for an administrator.
+// Users lists the officials of by's State, for its administrators.
 func (n *Node) Users(ctx context.Context, by casework.Actor) ([]identity.User, error) {
 	if !by.Role.Can(identity.ManageUsers) {
 		return nil, forbidden("role", "the %s role may not list officials", by.Role)
 	}
-	return n.db.Users(ctx)
+	return n.db.Users(ctx, by.State)
+}
+
+// Me returns the official by is.
+func (n *Node) Me(ctx context.Context, by casework.Actor) (identity.User, error) {
+	return n.db.User(ctx, by.State, by.ID)
 }
 
 // AuditLog returns audit records after seq after, for auditors and

@@ -79,7 +79,7 @@ func TestInit(t *testing.T) {
 		if home, _, err := db.Node(ctx); err != nil || home != "FRA" {
 			t.Errorf("Node() after a second Init = %s, %v; want FRA", home, err)
 		}
-		if _, err := db.User(ctx, "other"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := db.User(ctx, "VNM", "other"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("the second Init's administrator exists: %v", err)
 		}
 		if got := len(f.auditLog(t)); got != len(wantLog) {
@@ -126,16 +126,24 @@ func TestAddUser(t *testing.T) {
 		}{
 			{"an official of the home State by default", f.n.Admin(), identity.User{ID: "lea", Name: "Léa Martin", Role: identity.Investigator},
 				nil, nil, identity.User{ID: "lea", Name: "Léa Martin", State: "FRA", Role: identity.Investigator, CreatedAt: start}},
-			{"an official of a hosted State, by its alpha-2 code", f.n.Admin(), identity.User{ID: "minh", Name: "Minh", State: "vn", Role: identity.Auditor},
+			{"an official of a hosted State, by its alpha-2 code", f.n.AdminOf("VNM"), identity.User{ID: "minh", Name: "Minh", State: "vn", Role: identity.Auditor},
 				nil, nil, identity.User{ID: "minh", Name: "Minh", State: "VNM", Role: identity.Auditor, CreatedAt: start}},
-			{"art 40(13): a State this node does not host", f.n.Admin(), identity.User{ID: "hans", Name: "Hans", State: "DEU", Role: identity.CentralAuthority},
+			{"a hosted State's official by default", f.n.AdminOf("VNM"), identity.User{ID: "lan", Name: "Lan", Role: identity.Investigator},
+				nil, nil, identity.User{ID: "lan", Name: "Lan", State: "VNM", Role: identity.Investigator, CreatedAt: start}},
+			{"art 40(13): the home State's administrator adds no hosted State's official", f.n.Admin(), identity.User{ID: "minh2", Name: "Minh", State: "VNM", Role: identity.Auditor},
+				nil, casework.ErrForbidden, identity.User{}},
+			{"art 40(13): a hosted State's administrator adds no home State's official", f.n.AdminOf("VNM"), identity.User{ID: "lea2", Name: "Léa", State: "FRA", Role: identity.CentralAuthority},
+				nil, casework.ErrForbidden, identity.User{}},
+			{"art 40(13): nor one of a State the node does not host", f.n.Admin(), identity.User{ID: "hans", Name: "Hans", State: "DEU", Role: identity.CentralAuthority},
+				nil, casework.ErrForbidden, identity.User{}},
+			{"art 40(13): a State this node does not host", f.n.AdminOf("DEU"), identity.User{ID: "hans", Name: "Hans", State: "DEU", Role: identity.CentralAuthority},
 				[]string{"state"}, nil, identity.User{}},
-			{"art 40(13): no such State", f.n.Admin(), identity.User{ID: "x1", Name: "X", State: "XXX", Role: identity.CentralAuthority},
+			{"art 40(13): no such State", f.n.AdminOf("XXX"), identity.User{ID: "x1", Name: "X", State: "XXX", Role: identity.CentralAuthority},
 				[]string{"state"}, nil, identity.User{}},
 			{"a bad id", f.n.Admin(), identity.User{ID: "Bad Id", Name: "B", Role: identity.CentralAuthority}, []string{"id"}, nil, identity.User{}},
 			{"a bad role", f.n.Admin(), identity.User{ID: "bob", Name: "Bob", Role: "minister"}, []string{"role"}, nil, identity.User{}},
 			{"no role", f.n.Admin(), identity.User{ID: "bob", Name: "Bob"}, []string{"role"}, nil, identity.User{}},
-			{"every problem at once", f.n.Admin(), identity.User{ID: "-", Name: "", State: "DEU", Role: "x", Email: strings.Repeat("a", 255)},
+			{"every problem at once", f.n.AdminOf("DEU"), identity.User{ID: "-", Name: "", State: "DEU", Role: "x", Email: strings.Repeat("a", 255)},
 				[]string{"id", "name", "role", "email", "state"}, nil, identity.User{}},
 			{"an id taken", f.n.Admin(), identity.User{ID: "fra-ca", Name: "Again", Role: identity.CentralAuthority}, nil, store.ErrExists, identity.User{}},
 			{"only an administrator adds officials", fraCA, identity.User{ID: "eve", Name: "Eve", Role: identity.CentralAuthority},
@@ -158,7 +166,7 @@ func TestAddUser(t *testing.T) {
 					if got != tt.want {
 						t.Errorf("AddUser = %+v, want %+v", got, tt.want)
 					}
-					if stored, err := f.db.User(ctx, tt.u.ID); err != nil || stored != tt.want {
+					if stored, err := f.db.User(ctx, tt.want.State, tt.u.ID); err != nil || stored != tt.want {
 						t.Errorf("stored user = %+v, %v; want %+v", stored, err, tt.want)
 					}
 				}
@@ -243,8 +251,21 @@ func TestCreateToken(t *testing.T) {
 		if _, err := f.n.CreateToken(ctx, fraCA, "fra-ca", ""); !errors.Is(err, casework.ErrForbidden) {
 			t.Errorf("CreateToken by a central authority = %v, want ErrForbidden", err)
 		}
-		_, err = f.n.CreateToken(ctx, f.n.Admin(), "nobody", "")
-		assertProblemFields(t, "CreateToken(nobody)", err, "user")
+		// Another State's official is not found, as one who does not
+		// exist: a hosted State's administrator cannot act as a home
+		// State's official, nor the other way round.
+		for _, tt := range []struct {
+			by   casework.Actor
+			user string
+		}{{f.n.Admin(), "nobody"}, {f.n.AdminOf("VNM"), "fra-ca"}, {f.n.Admin(), "vnm-ca"}, {f.n.AdminOf("VNM"), "nobody"}} {
+			before := len(f.auditLog(t))
+			if tok, err := f.n.CreateToken(ctx, tt.by, tt.user, ""); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("CreateToken(%s) by %s's administrator = %q, %v; want ErrNotFound", tt.user, tt.by.State, tok, err)
+			}
+			if got := len(f.auditLog(t)); got != before {
+				t.Errorf("a refused CreateToken(%s) wrote %d audit records", tt.user, got-before)
+			}
+		}
 		_, err = f.n.CreateToken(ctx, f.n.Admin(), "fra-ca", strings.Repeat("l", 201))
 		assertProblemFields(t, "CreateToken(long label)", err, "label")
 	})

@@ -24,14 +24,14 @@ func (tx *Tx) InsertRosterEntry(ctx context.Context, e alerting.Entry) error {
 	return err
 }
 
-// DeleteRosterEntry removes a line of the roster and returns it. It fails
-// with ErrNotFound for an unknown id.
-func (tx *Tx) DeleteRosterEntry(ctx context.Context, id string) (alerting.Entry, error) {
-	e, err := scanEntry(tx.tx.QueryRowContext(ctx, tx.bind(rosterQuery+` WHERE r.id = ?`+tx.dialect.forUpdate), id))
+// DeleteRosterEntry removes a line of state's roster and returns it. It
+// fails with ErrNotFound for an unknown id or another State's line.
+func (tx *Tx) DeleteRosterEntry(ctx context.Context, state, id string) (alerting.Entry, error) {
+	e, err := scanEntry(tx.tx.QueryRowContext(ctx, tx.bind(rosterQuery+` WHERE u.state = ? AND r.id = ?`+tx.dialect.forUpdate), state, id))
 	if err != nil {
 		return e, err
 	}
-	_, err = tx.exec(ctx, `DELETE FROM roster WHERE id = ?`, id)
+	_, err = tx.exec(ctx, `DELETE FROM roster WHERE id = ?`, e.ID)
 	return e, err
 }
 
@@ -66,10 +66,10 @@ func parseOptTime(s string) (time.Time, error) {
 	return parseTime(s)
 }
 
-// Roster returns every line of the node's roster, secrets included, by
-// State, position, official and id.
-func (db *DB) Roster(ctx context.Context) ([]alerting.Entry, error) {
-	rows, err := db.read.QueryContext(ctx, rosterQuery+` ORDER BY u.state, r.position, r.user_id, r.id`)
+// Roster returns every line of state's roster, secrets included, by
+// position, official and id. A line is its official's State's.
+func (db *DB) Roster(ctx context.Context, state string) ([]alerting.Entry, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(rosterQuery+` WHERE u.state = ? ORDER BY r.position, r.user_id, r.id`), state)
 	if err != nil {
 		return nil, err
 	}
@@ -85,10 +85,10 @@ func (db *DB) Roster(ctx context.Context) ([]alerting.Entry, error) {
 	return out, rows.Err()
 }
 
-// RosterEntry returns one line of the roster, secret included, or
+// RosterEntry returns one line of state's roster, secret included, or
 // ErrNotFound.
-func (db *DB) RosterEntry(ctx context.Context, id string) (alerting.Entry, error) {
-	return scanEntry(db.read.QueryRowContext(ctx, db.bind(rosterQuery+` WHERE r.id = ?`), id))
+func (db *DB) RosterEntry(ctx context.Context, state, id string) (alerting.Entry, error) {
+	return scanEntry(db.read.QueryRowContext(ctx, db.bind(rosterQuery+` WHERE u.state = ? AND r.id = ?`), state, id))
 }
 
 // InsertAlert stores a new alert.
@@ -313,6 +313,7 @@ func (db *DB) LastAlertEvent(ctx context.Context, state string) (int64, error) {
 type Notification struct {
 	ID      string
 	AlertID string
+	State   string // the State of the alert, whose roster Entry is on
 	Level   int
 	User    string // the official reached, or ""
 	Entry   string // the roster entry used, or ""
@@ -338,12 +339,12 @@ func (tx *Tx) EnqueueNotification(ctx context.Context, n Notification) error {
 	return err
 }
 
-const notificationColumns = `id, alert_id, level, user_id, entry_id, channel, address, subject, body, created_at, next_attempt, attempts, last_error, sent_at, failed_at`
+const notificationColumns = `id, alert_id, (SELECT a.state FROM alerts a WHERE a.id = alert_notifications.alert_id), level, user_id, entry_id, channel, address, subject, body, created_at, next_attempt, attempts, last_error, sent_at, failed_at`
 
 func scanNotification(row scanner) (Notification, error) {
 	var n Notification
 	var channel, created, next, sent, failed string
-	if err := row.Scan(&n.ID, &n.AlertID, &n.Level, &n.User, &n.Entry, &channel, &n.Address, &n.Subject, &n.Body, &created, &next, &n.Attempts, &n.LastError, &sent, &failed); err != nil {
+	if err := row.Scan(&n.ID, &n.AlertID, &n.State, &n.Level, &n.User, &n.Entry, &channel, &n.Address, &n.Subject, &n.Body, &created, &next, &n.Attempts, &n.LastError, &sent, &failed); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return n, ErrNotFound
 		}

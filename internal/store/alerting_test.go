@@ -81,32 +81,40 @@ func testRoster(t *testing.T, db *store.DB) {
 	}
 	hook.State, hook.Role = "VNM", identity.TwentyFourSeven
 	mail.State, mail.Role = "FRA", identity.CentralAuthority
-	got, err := db.Roster(ctx)
-	if err != nil {
-		t.Fatal(err)
+	// A line is its official's State's.
+	for state, want := range map[string][]alerting.Entry{"FRA": {mail}, "VNM": {hook}, "ZAF": {}} {
+		got, err := db.Roster(ctx, state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSameJSON(t, "Roster("+state+")", got, want)
 	}
-	// By State, then position.
-	assertSameJSON(t, "Roster", got, []alerting.Entry{mail, hook})
-	if len(got) == 2 && got[1].Secret != hook.Secret {
-		t.Errorf("Roster()[1].Secret = %q, want the secret kept for signing", got[1].Secret)
+	if got, err := db.Roster(ctx, "VNM"); err != nil || len(got) != 1 || got[0].Secret != hook.Secret {
+		t.Errorf("Roster(VNM) = %+v, %v; want the secret kept for signing", got, err)
 	}
-	e, err := db.RosterEntry(ctx, "r2")
+	e, err := db.RosterEntry(ctx, "VNM", "r2")
 	if err != nil || e.Secret != hook.Secret || !e.Until.Equal(hook.Until) {
-		t.Errorf("RosterEntry(r2) = %+v, %v; want %+v", e, err, hook)
+		t.Errorf("RosterEntry(VNM, r2) = %+v, %v; want %+v", e, err, hook)
+	}
+	if _, err := db.RosterEntry(ctx, "FRA", "r2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RosterEntry(FRA, r2) of VNM's line = %v, want ErrNotFound", err)
+	}
+	if err := db.Tx(ctx, func(tx *store.Tx) error { _, err := tx.DeleteRosterEntry(ctx, "FRA", "r2"); return err }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("DeleteRosterEntry(FRA, r2) of VNM's line = %v, want ErrNotFound", err)
 	}
 	var removed alerting.Entry
 	tx(t, db, func(tx *store.Tx) error {
 		var err error
-		removed, err = tx.DeleteRosterEntry(ctx, "r2")
+		removed, err = tx.DeleteRosterEntry(ctx, "VNM", "r2")
 		return err
 	})
 	if removed.ID != "r2" || removed.Address != hook.Address {
 		t.Errorf("DeleteRosterEntry(r2) = %+v, want the entry removed", removed)
 	}
-	if _, err := db.RosterEntry(ctx, "r2"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.RosterEntry(ctx, "VNM", "r2"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("RosterEntry after delete = %v, want ErrNotFound", err)
 	}
-	if err := db.Tx(ctx, func(tx *store.Tx) error { _, err := tx.DeleteRosterEntry(ctx, "r2"); return err }); !errors.Is(err, store.ErrNotFound) {
+	if err := db.Tx(ctx, func(tx *store.Tx) error { _, err := tx.DeleteRosterEntry(ctx, "VNM", "r2"); return err }); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("DeleteRosterEntry twice = %v, want ErrNotFound", err)
 	}
 }
@@ -294,7 +302,7 @@ func testNotifications(t *testing.T, db *store.DB) {
 		return nil
 	})
 	due, err := db.DueNotifications(ctx, base, 10)
-	if err != nil || len(due) != 3 || due[0].ID != "n1" || string(due[1].Body) != `{}` || due[0].Subject != "s" || !due[0].NextAttempt.Equal(base) {
+	if err != nil || len(due) != 3 || due[0].ID != "n1" || string(due[1].Body) != `{}` || due[0].Subject != "s" || !due[0].NextAttempt.Equal(base) || due[0].State != "VNM" {
 		t.Fatalf("DueNotifications = %+v, %v; want the three, due at once", due, err)
 	}
 	// Two workers race for n1: one wins.

@@ -53,7 +53,8 @@ func (db *DB) Node(ctx context.Context) (home string, hosted []string, err error
 	return home, hosted, rows.Err()
 }
 
-// InsertUser adds an official. It fails with ErrExists if the id is taken.
+// InsertUser adds an official of u.State. It fails with ErrExists if the
+// id is taken: logins are unique on the node, whatever their State.
 func (tx *Tx) InsertUser(ctx context.Context, u identity.User) error {
 	_, err := tx.exec(ctx, `INSERT INTO users (id, name, email, state, role, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Name, u.Email, u.State, string(u.Role), formatTime(u.CreatedAt))
@@ -63,14 +64,17 @@ func (tx *Tx) InsertUser(ctx context.Context, u identity.User) error {
 	return err
 }
 
-// User returns the official with id, or ErrNotFound.
-func (db *DB) User(ctx context.Context, id string) (identity.User, error) {
-	return scanUser(db.read.QueryRowContext(ctx, db.bind(`SELECT id, name, email, state, role, created_at FROM users WHERE id = ?`), id))
+const userColumns = `id, name, email, state, role, created_at`
+
+// User returns state's official with id, or ErrNotFound: another State's
+// official is not found.
+func (db *DB) User(ctx context.Context, state, id string) (identity.User, error) {
+	return scanUser(db.read.QueryRowContext(ctx, db.bind(`SELECT `+userColumns+` FROM users WHERE state = ? AND id = ?`), state, id))
 }
 
-// Users lists the officials, by id.
-func (db *DB) Users(ctx context.Context) ([]identity.User, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, email, state, role, created_at FROM users ORDER BY id`)
+// Users lists state's officials, by id.
+func (db *DB) Users(ctx context.Context, state string) ([]identity.User, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+userColumns+` FROM users WHERE state = ? ORDER BY id`), state)
 	if err != nil {
 		return nil, err
 	}
@@ -103,14 +107,24 @@ func scanUser(row scanner) (identity.User, error) {
 	return u, err
 }
 
-// InsertToken stores the digest of a new token for user.
-func (tx *Tx) InsertToken(ctx context.Context, digest, userID, label string, at time.Time) error {
-	_, err := tx.exec(ctx, `INSERT INTO tokens (digest, user_id, label, created_at) VALUES (?, ?, ?, ?)`, digest, userID, label, formatTime(at))
-	return err
+// InsertToken stores the digest of a new token for state's official
+// userID. It fails with ErrNotFound if state has no such official.
+func (tx *Tx) InsertToken(ctx context.Context, state, userID, digest, label string, at time.Time) error {
+	res, err := tx.exec(ctx, `INSERT INTO tokens (digest, user_id, label, created_at)
+		SELECT ?, id, ?, ? FROM users WHERE state = ? AND id = ?`, digest, label, formatTime(at), state, userID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return fmt.Errorf("official %q of %s: %w", userID, state, ErrNotFound)
+	}
+	return nil
 }
 
 // UserByTokenDigest returns the official a token digest belongs to, or
-// ErrNotFound.
+// ErrNotFound. The token alone says which State its holder acts for.
 func (db *DB) UserByTokenDigest(ctx context.Context, digest string) (identity.User, error) {
 	return scanUser(db.read.QueryRowContext(ctx, db.bind(`SELECT u.id, u.name, u.email, u.state, u.role, u.created_at
 		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?`), digest))

@@ -368,21 +368,28 @@ func testUsersAndTokens(t *testing.T, db *store.DB) {
 				return err
 			}
 		}
-		return tx.InsertToken(ctx, digest, "ana", "laptop", base)
+		return tx.InsertToken(ctx, "FRA", "ana", digest, "laptop", base)
 	})
 	if err != nil {
 		t.Fatalf("InsertUser, InsertToken: %v", err)
 	}
-	got, err := db.User(ctx, "ana")
+	got, err := db.User(ctx, "FRA", "ana")
 	if err != nil || got != ana {
-		t.Errorf("User(ana) = %+v, %v; want %+v", got, err, ana)
+		t.Errorf("User(FRA, ana) = %+v, %v; want %+v", got, err, ana)
 	}
-	users, err := db.Users(ctx)
-	if err != nil || !slices.Equal(users, []identity.User{ana, bao}) {
-		t.Errorf("Users() = %+v, %v; want ana then bao", users, err)
+	for state, want := range map[string][]identity.User{"FRA": {ana}, "VNM": {bao}, "ZAF": {}} {
+		if users, err := db.Users(ctx, state); err != nil || !slices.Equal(users, want) {
+			t.Errorf("Users(%s) = %+v, %v; want %+v", state, users, err, want)
+		}
 	}
-	if _, err := db.User(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("User(nobody) = %v, want ErrNotFound", err)
+	// Another State's official is not found, as one who does not exist.
+	for _, id := range []string{"nobody", "bao"} {
+		if _, err := db.User(ctx, "FRA", id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("User(FRA, %s) = %v, want ErrNotFound", id, err)
+		}
+	}
+	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertToken(ctx, "VNM", "ana", identity.Digest("y"), "", base) }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("InsertToken(VNM, ana) for FRA's official = %v, want ErrNotFound", err)
 	}
 	dup := ana
 	dup.Name = "Another Ana"
@@ -398,8 +405,8 @@ func testUsersAndTokens(t *testing.T, db *store.DB) {
 		}
 	}
 	// A token belongs to a user that exists.
-	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertToken(ctx, identity.Digest("x"), "nobody", "", base) }); err == nil {
-		t.Errorf("InsertToken for an unknown user = nil, want an error")
+	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertToken(ctx, "FRA", "nobody", identity.Digest("x"), "", base) }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("InsertToken for an unknown user = %v, want ErrNotFound", err)
 	}
 }
 
@@ -647,7 +654,7 @@ func testFailedTx(t *testing.T, db *store.DB) {
 		if err := tx.InsertUser(ctx, identity.User{ID: "ana", Name: "Ana", State: "FRA", Role: identity.Auditor, CreatedAt: base}); err != nil {
 			return err
 		}
-		return tx.InsertToken(ctx, identity.Digest("t"), "nobody", "", base)
+		return tx.InsertToken(ctx, "FRA", "nobody", identity.Digest("t"), "", base)
 	})
 	if err == nil {
 		t.Fatalf("Tx inserting a token of an unknown user = nil, want an error")
@@ -659,7 +666,7 @@ func testFailedTx(t *testing.T, db *store.DB) {
 	if events, err := db.Timeline(ctx, "FRA", "r1"); err != nil || len(events) != 0 {
 		t.Errorf("Timeline after a rolled-back append = %v, %v; want none", events, err)
 	}
-	if _, err := db.User(ctx, "ana"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.User(ctx, "FRA", "ana"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("User after a rolled-back insert = %v, want ErrNotFound", err)
 	}
 	if entries, err := db.AuditLog(ctx, 0, 10); err != nil || len(entries) != 0 {

@@ -45,7 +45,13 @@ func (tn *testNode) raiseAlert(tb testing.TB, state string) *alerting.Alert {
 // addRoster puts an official on the roster through the node.
 func (tn *testNode) addRoster(tb testing.TB, in node.RosterInput) alerting.Entry {
 	tb.Helper()
-	e, err := tn.Node.AddRosterEntry(tb.Context(), tn.Node.Admin(), in)
+	by := tn.Node.Admin()
+	for _, state := range tn.Node.Hosted() {
+		if _, err := tn.Node.DB().User(tb.Context(), state, in.User); err == nil {
+			by = tn.Node.AdminOf(state)
+		}
+	}
+	e, err := tn.Node.AddRosterEntry(tb.Context(), by, in)
 	if err != nil {
 		tb.Fatalf("AddRosterEntry: %v", err)
 	}
@@ -226,7 +232,7 @@ func TestRosterAPI(t *testing.T) {
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			tn := newTestNode(t, backend)
-			admin := tn.token(t, "FRA", identity.Administrator)
+			admin := tn.token(t, "VNM", identity.Administrator)
 			const secret = "hook-secret-0123456789"
 			r := tn.do(t, "POST", "/api/v1/roster", admin, node.RosterInput{User: officialID("VNM", identity.TwentyFourSeven), Channel: alerting.Webhook,
 				Address: "https://duty.vnm.example/hooks/entraide", Secret: secret, From: testEpoch, Until: testEpoch.Add(8 * time.Hour)})
@@ -263,10 +269,11 @@ func TestRosterAPI(t *testing.T) {
 				in     any
 				fields []string
 			}{
-				{"art 41: an investigator is not on call", node.RosterInput{User: officialID("FRA", identity.Investigator), Channel: alerting.Email, Address: "x@example.org"}, []string{"user"}},
+				{"art 41: an investigator is not on call", node.RosterInput{User: officialID("VNM", identity.Investigator), Channel: alerting.Email, Address: "x@example.org"}, []string{"user"}},
+				{"art 41: another State's official is none of the administrator's", node.RosterInput{User: officialID("FRA", identity.TwentyFourSeven), Channel: alerting.Email, Address: "x@example.org"}, []string{"user"}},
 				{"everything wrong at once", node.RosterInput{User: "nobody", Channel: "pager", Address: "x"}, []string{"channel", "user"}},
-				{"a webhook in clear, without its secret", node.RosterInput{User: officialID("FRA", identity.TwentyFourSeven), Channel: alerting.Webhook, Address: "http://duty.example.org/"}, []string{"address", "secret"}},
-				{"a shift that ends before it starts", node.RosterInput{User: officialID("FRA", identity.TwentyFourSeven), Channel: alerting.Email, Address: "x@example.org", From: testEpoch, Until: testEpoch}, []string{"until"}},
+				{"a webhook in clear, without its secret", node.RosterInput{User: officialID("VNM", identity.TwentyFourSeven), Channel: alerting.Webhook, Address: "http://duty.example.org/"}, []string{"address", "secret"}},
+				{"a shift that ends before it starts", node.RosterInput{User: officialID("VNM", identity.TwentyFourSeven), Channel: alerting.Email, Address: "x@example.org", From: testEpoch, Until: testEpoch}, []string{"until"}},
 			}
 			for _, tt := range bad {
 				t.Run(tt.name, func(t *testing.T) {

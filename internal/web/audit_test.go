@@ -26,7 +26,7 @@ func TestAuditLog(t *testing.T) {
 			req := tn.create(t, fra, preservationContents("VNM"))
 			tn.mustMove(t, fra, req.ID, casework.Transition{Action: casework.Send}, casework.Received)
 			// A token created through the API must not reach the log either.
-			r := tn.do(t, "POST", "/api/v1/users/vnm-investigator/tokens", tn.token(t, "FRA", identity.Administrator), tokenInput{Label: "second"})
+			r := tn.do(t, "POST", "/api/v1/users/fra-investigator/tokens", tn.token(t, "FRA", identity.Administrator), tokenInput{Label: "second"})
 			fresh := decodeBody[tokenResult](t, r).Token
 			if r.Status != http.StatusCreated || fresh == "" {
 				t.Fatalf("create token: status %d, body %s", r.Status, r.Body)

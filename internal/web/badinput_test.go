@@ -322,7 +322,7 @@ func TestUnknownPaths(t *testing.T) {
 	}
 	admin := tn.token(t, "FRA", identity.Administrator)
 	wantProblem(t, tn.do(t, "PUT", "/api/v1/states/XXX/profile", admin, map[string]any{}), http.StatusNotFound, "", "")
-	wantProblem(t, tn.do(t, "POST", "/api/v1/users/nobody/tokens", admin, map[string]any{}), http.StatusUnprocessableEntity, "user", "")
+	wantProblem(t, tn.do(t, "POST", "/api/v1/users/nobody/tokens", admin, map[string]any{}), http.StatusNotFound, "id", "")
 }
 
 // TestHostileText sends identifiers and text that a database may refuse:
@@ -409,7 +409,7 @@ func TestDirectoryInput(t *testing.T) {
 		{"treaty import over 4 MiB", "POST", "/api/v1/treaty/import", "text/csv", csv() + strings.Repeat("#\n", 3<<20), 422, ""},
 		{"user with a bad id", "POST", "/api/v1/users", "", userInput{ID: "A B", Name: "x", Role: identity.Auditor}, 422, "id"},
 		{"user with an unknown role", "POST", "/api/v1/users", "", userInput{ID: "someone", Name: "x", Role: "king"}, 422, "role"},
-		{"art 40(13): user of a State not hosted", "POST", "/api/v1/users", "", userInput{ID: "someone", Name: "x", State: "DEU", Role: identity.Auditor}, 422, "state"},
+		{"art 40(13): user of a State not hosted", "POST", "/api/v1/users", "", userInput{ID: "someone", Name: "x", State: "DEU", Role: identity.Auditor}, 403, "state"},
 		{"user whose id is taken", "POST", "/api/v1/users", "", userInput{ID: "fra-auditor", Name: "x", Role: identity.Auditor}, 409, ""},
 		{"token label too long", "POST", "/api/v1/users/fra-auditor/tokens", "", tokenInput{Label: strings.Repeat("x", 201)}, 422, "label"},
 	}

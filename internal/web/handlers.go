@@ -41,7 +41,7 @@ func (s *Server) health() http.Handler {
 
 func (s *Server) me() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, err := s.node.DB().User(r.Context(), actorFrom(r.Context()).ID)
+		u, err := s.node.Me(r.Context(), actorFrom(r.Context()))
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return

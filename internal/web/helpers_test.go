@@ -79,10 +79,10 @@ func newTestNode(tb testing.TB, backend string) *testNode {
 			if id == adminID {
 				continue
 			}
-			if _, err := n.AddUser(ctx, n.Admin(), identity.User{ID: id, Name: "Official " + id, State: state, Role: role}); err != nil {
+			if _, err := n.AddUser(ctx, n.AdminOf(state), identity.User{ID: id, Name: "Official " + id, State: state, Role: role}); err != nil {
 				tb.Fatalf("AddUser(%s): %v", id, err)
 			}
-			if tokens[id], err = n.CreateToken(ctx, n.Admin(), id, "test"); err != nil {
+			if tokens[id], err = n.CreateToken(ctx, n.AdminOf(state), id, "test"); err != nil {
 				tb.Fatalf("CreateToken(%s): %v", id, err)
 			}
 		}
