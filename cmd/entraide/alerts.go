@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"entraide/internal/alerting"
+	"entraide/internal/convention"
 	"entraide/internal/node"
 )
 
@@ -85,9 +86,9 @@ func cmdRosterAdd(ctx context.Context, e env, args []string) error {
 		if t.value == "" {
 			continue
 		}
-		v, err := time.Parse(time.RFC3339, t.value)
+		v, err := convention.ParseTime(t.name, time.RFC3339, t.value)
 		if err != nil {
-			return fmt.Errorf("roster add: %s %q is not an RFC 3339 time such as 2026-03-02T08:00:00Z", t.name, t.value)
+			return fmt.Errorf("roster add: %w (RFC 3339, for instance 2026-03-02T08:00:00Z)", err)
 		}
 		*t.to = v
 	}

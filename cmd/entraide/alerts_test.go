@@ -52,6 +52,7 @@ func TestRosterCommands(t *testing.T) {
 		{"no channel", []string{"roster", "add", "--state", "VNM", "--user", "vnm-247"}, []string{"--email or --webhook"}},
 		{"both channels", []string{"roster", "add", "--state", "VNM", "--user", "vnm-247", "--email", "a@b.example", "--webhook", "https://x.example/"}, []string{"--email or --webhook"}},
 		{"bad time", []string{"roster", "add", "--state", "VNM", "--user", "vnm-247", "--email", "a@b.example", "--from", "tomorrow"}, []string{"--from", "RFC 3339"}},
+		{"until in the year 10000 in UTC", []string{"roster", "add", "--state", "VNM", "--user", "vnm-247", "--email", "a@b.example", "--until", "9999-12-31T23:00:00-05:00"}, []string{"--until", "1970 to 9999"}},
 		{"art 41: an investigator", []string{"roster", "add", "--user", "fra-inv", "--email", "a@b.example"}, []string{"user", "investigator", "art. 41"}},
 		{"webhook without secret", []string{"roster", "add", "--state", "VNM", "--user", "vnm-247", "--webhook", "https://x.example/"}, []string{"secret"}},
 		{"remove without id", []string{"roster", "remove"}, []string{"one roster entry id"}},

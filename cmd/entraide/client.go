@@ -312,9 +312,9 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 		t.Grounds = append(t.Grounds, convention.Ground(strings.ToLower(g)))
 	}
 	if *until != "" {
-		d, err := time.Parse(time.DateOnly, *until)
+		d, err := convention.ParseTime("--until", time.DateOnly, *until)
 		if err != nil {
-			return fmt.Errorf("request transition: --until %q is not a date (YYYY-MM-DD)", *until)
+			return fmt.Errorf("request transition: %w", err)
 		}
 		t.PreserveUntil = &d
 	}

@@ -99,6 +99,12 @@ func (e Entry) Validate() convention.Problems {
 	default:
 		add("channel", "%q: use %q or %q", clip(string(e.Channel)), Email, Webhook)
 	}
+	for _, t := range []struct {
+		field string
+		at    time.Time
+	}{{"from", e.From}, {"until", e.Until}} {
+		ps = append(ps, convention.NormalizeTime(t.field, rosterRef, &t.at)...)
+	}
 	if !e.From.IsZero() && !e.Until.IsZero() && !e.Until.After(e.From) {
 		add("until", "the shift ends (%s) before it starts (%s)", e.Until.Format(time.RFC3339), e.From.Format(time.RFC3339))
 	}

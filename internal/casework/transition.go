@@ -138,6 +138,13 @@ func Decide(r *Request, t Transition, by Actor, now time.Time) (Event, error) {
 	if err := mayAct(r, by, t.Action, ru); err != nil {
 		return Event{}, err
 	}
+	if t.PreserveUntil != nil {
+		until := *t.PreserveUntil
+		if ps := convention.NormalizeTime("preserve_until", convention.Art(42), &until); ps != nil {
+			return Event{}, ps
+		}
+		t.PreserveUntil = &until
+	}
 	return decide(r, t, ru, by, now)
 }
 

@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"entraide/internal/convention"
 )
 
 // treatyStatusCSV holds the signatures and instruments confirmed in public
@@ -357,6 +359,11 @@ func (c *checker) parseRow(f []string, lines [numColumns]int) (rec TreatyRecord,
 			// 0001-01-01 is time's zero, which a record reads as "not
 			// done"; check would never see it.
 			c.add(ParseError{Line: lines[col], Column: columns[col], Value: s, Msg: "is before the Convention was adopted on " + adopted.Format(time.DateOnly)})
+			ok = false
+			continue
+		}
+		if _, err := convention.CheckTime(columns[col], t); err != nil {
+			c.add(ParseError{Line: lines[col], Column: columns[col], Value: s, Msg: "is outside the years 1970 to 9999"})
 			ok = false
 			continue
 		}

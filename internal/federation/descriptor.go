@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"entraide/internal/convention"
 	"entraide/internal/directory"
 )
 
@@ -125,6 +126,9 @@ func ParseDescriptor(r io.Reader, now time.Time) (*Descriptor, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("data after the descriptor")
 	}
+	if err := d.checkTimes(); err != nil {
+		return nil, err
+	}
 	switch {
 	case d.V != Version:
 		return nil, fmt.Errorf("descriptor version %d; this node reads %d", d.V, Version)
@@ -168,6 +172,31 @@ func ParseDescriptor(r io.Reader, now time.Time) (*Descriptor, error) {
 		return nil, fmt.Errorf("signing_keys: want exactly one current key (without valid_until), got %d", current)
 	}
 	return &d, nil
+}
+
+// checkTimes refuses a descriptor with a time outside the years a node
+// stores. It leaves the times as signed: the signature covers them as
+// written, offsets included.
+func (d *Descriptor) checkTimes() error {
+	check := func(field string, t time.Time) error {
+		_, err := convention.CheckTime(field, t)
+		return err
+	}
+	if err := check("valid_from", d.ValidFrom); err != nil {
+		return err
+	}
+	if err := check("valid_until", d.ValidUntil); err != nil {
+		return err
+	}
+	for i, k := range d.SigningKeys {
+		if err := check(fmt.Sprintf("signing_keys[%d].valid_from", i), k.ValidFrom); err != nil {
+			return err
+		}
+		if err := check(fmt.Sprintf("signing_keys[%d].valid_until", i), k.ValidUntil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Supersedes reports whether d may replace old: same State, and signed by

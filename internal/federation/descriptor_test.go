@@ -50,6 +50,14 @@ func TestDescriptorRejects(t *testing.T) {
 		{"tampered URL", func(d *Descriptor) { d.BaseURL = "https://attacker.example" }, "not signed"},
 		{"signed by another key", func(d *Descriptor) { d.Sign(other.sign) }, "not signed"},
 		{"expired", func(d *Descriptor) { d.ValidUntil = t0.Add(-time.Minute); d.Sign(fra.sign) }, "expired"},
+		{"valid until the year 10000 in UTC", func(d *Descriptor) {
+			d.ValidUntil = time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("EST", -5*3600))
+			d.Sign(fra.sign)
+		}, "valid_until"},
+		{"a key valid from before 1970", func(d *Descriptor) {
+			d.SigningKeys[0].ValidFrom = time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC)
+			d.Sign(fra.sign)
+		}, "signing_keys[0].valid_from"},
 		{"unknown State", func(d *Descriptor) { d.State = "XXX"; d.Sign(fra.sign) }, "not a participant"},
 		{"bad URL", func(d *Descriptor) { d.BaseURL = "ftp://x"; d.Sign(fra.sign) }, "base_url"},
 		{"key id mismatch", func(d *Descriptor) { d.SigningKeys[0].ID = "0000000000000000"; d.Sign(fra.sign) }, "signing_keys[0]"},

@@ -17,6 +17,8 @@ import (
 	"io"
 	"regexp"
 	"time"
+
+	"entraide/internal/convention"
 )
 
 // Version is the envelope format this package writes and reads.
@@ -181,8 +183,11 @@ func (e *Envelope) checkForm() error {
 		return refuse(ReasonMalformed, "sender_key: want 16 hexadecimal digits")
 	case !keyID.MatchString(e.RecipientKey):
 		return refuse(ReasonMalformed, "recipient_key: want 16 hexadecimal digits")
-	case e.Created.IsZero() || e.Created.Year() < 2024 || e.Created.Year() > 9999:
+	case e.Created.IsZero() || e.Created.UTC().Year() < 2024:
 		return refuse(ReasonMalformed, "created: want a time")
+	}
+	if _, err := convention.CheckTime("created", e.Created); err != nil {
+		return refuse(ReasonMalformed, "%v", err)
 	}
 	return nil
 }

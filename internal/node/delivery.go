@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/federation"
 	"entraide/internal/store"
 )
@@ -186,6 +187,9 @@ func (n *Node) attempt(ctx context.Context, m store.OutboxEntry) (*federation.Re
 	}
 	if err := federation.VerifyReceipt(&rc, env, ed25519.PublicKey(k.Key)); err != nil {
 		return nil, err
+	}
+	if _, err := convention.CheckTime("received", rc.Received); err != nil {
+		return nil, fmt.Errorf("receipt from %s: %w", m.Recipient, err)
 	}
 	return &rc, nil
 }

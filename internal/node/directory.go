@@ -243,9 +243,9 @@ func (n *Node) RecordDeclaration(ctx context.Context, by casework.Actor, code st
 	d := directory.Declaration{Code: part.Code, Article: in.Article, Text: in.Text}
 	var ps convention.Problems
 	if in.MadeOn != "" {
-		t, err := time.Parse(time.DateOnly, in.MadeOn)
+		t, err := convention.ParseTime("made_on", time.DateOnly, in.MadeOn)
 		if err != nil {
-			ps = append(ps, convention.Problem{Field: "made_on", Ref: convention.Art(65), Message: fmt.Sprintf("%q is not a date (YYYY-MM-DD)", in.MadeOn)})
+			ps = append(ps, convention.Problem{Field: "made_on", Ref: convention.Art(65), Message: fmt.Sprintf("%q is not a date (YYYY-MM-DD) from 1970 to 9999", in.MadeOn)})
 		}
 		d.MadeOn = t
 	}

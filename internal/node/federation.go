@@ -50,6 +50,33 @@ type message struct {
 	Request *casework.Request `json:"request,omitempty"`
 }
 
+// normalizeTimes moves every time m carries to UTC, and refuses one
+// outside the years a node stores, before any is stored.
+func (m *message) normalizeTimes() error {
+	type field struct {
+		name string
+		at   *time.Time
+	}
+	fields := []field{{"event.at", &m.Event.At}}
+	if m.Event.PreserveUntil != nil {
+		fields = append(fields, field{"event.preserve_until", m.Event.PreserveUntil})
+	}
+	if r := m.Request; r != nil {
+		fields = append(fields, field{"request.created_at", &r.CreatedAt}, field{"request.updated_at", &r.UpdatedAt})
+		if p := r.Preservation; p != nil {
+			fields = append(fields, field{"request.preservation.started", &p.Started}, field{"request.preservation.until", &p.Until})
+		}
+	}
+	for _, f := range fields {
+		u, err := convention.CheckTime(f.name, *f.at)
+		if err != nil {
+			return err
+		}
+		*f.at = u
+	}
+	return nil
+}
+
 func newKeys(now time.Time) (signing, encryption store.Key, err error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -428,6 +455,9 @@ func (n *Node) Receive(ctx context.Context, env *federation.Envelope) (*federati
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
+		return nil, n.refuseEnvelope(ctx, env, &federation.Error{Reason: federation.ReasonMalformed, Msg: "payload: " + err.Error()})
+	}
+	if err := m.normalizeTimes(); err != nil {
 		return nil, n.refuseEnvelope(ctx, env, &federation.Error{Reason: federation.ReasonMalformed, Msg: "payload: " + err.Error()})
 	}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {

@@ -87,6 +87,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	var ps convention.Problems
 	var ce *casework.Error
 	var bad *badInput
+	var te *convention.TimeError
 	switch {
 	case errors.As(err, &bad):
 		writeProblem(w, Problem{Type: typeInvalidBody, Status: bad.status, Detail: bad.msg, Errors: bad.fields})
@@ -101,6 +102,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 			status, typ, title = http.StatusConflict, typeNoRoute, "The requested State cannot be reached"
 		}
 		writeProblem(w, Problem{Type: typ, Title: title, Status: status, Detail: ce.Problems.Error(), Errors: fieldErrors(ce.Problems)})
+	case errors.As(err, &te):
+		writeProblem(w, Problem{Type: typeInvalidRequest, Title: "The request does not conform", Status: http.StatusUnprocessableEntity,
+			Detail: te.Error(), Errors: []FieldError{{Field: te.Field, Message: te.Error()}}})
 	case errors.As(err, &ps):
 		writeProblem(w, Problem{Type: typeInvalidRequest, Title: "The request does not conform", Status: http.StatusUnprocessableEntity,
 			Detail: fmt.Sprintf("%d problem(s); each names its field and the provision it comes from", len(ps)), Errors: fieldErrors(ps)})
