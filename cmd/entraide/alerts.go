@@ -88,7 +88,7 @@ func cmdRosterAdd(ctx context.Context, e env, args []string) error {
 		}
 		v, err := convention.ParseTime(t.name, time.RFC3339, t.value)
 		if err != nil {
-			return fmt.Errorf("roster add: %w (RFC 3339, for instance 2026-03-02T08:00:00Z)", err)
+			return fmt.Errorf("roster add: %w", err)
 		}
 		*t.to = v
 	}

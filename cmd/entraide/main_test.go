@@ -622,7 +622,7 @@ func TestRequestErrors(t *testing.T) {
 		{"transition without action", nil, []string{"request", "transition", "some-id"},
 			[]string{"--action"}},
 		{"transition with a bad date", nil, []string{"request", "transition", "some-id", "--action", "start", "--until", "soon"},
-			[]string{`--until "soon" is not a date`}},
+			[]string{`--until: "soon" is not a date`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

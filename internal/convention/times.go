@@ -50,12 +50,22 @@ func CheckTime(field string, t time.Time) (time.Time, error) {
 func ParseTime(field, layout, s string) (time.Time, error) {
 	t, err := time.Parse(layout, s)
 	if err != nil {
-		return time.Time{}, &TimeError{Field: field, Value: s, Msg: "is not a time in the form " + layout}
+		name, ok := layoutNames[layout]
+		if !ok {
+			name = "a time in the form " + layout
+		}
+		return time.Time{}, &TimeError{Field: field, Value: s, Msg: "is not " + name}
 	}
 	if t.IsZero() {
 		return time.Time{}, &TimeError{Field: field, Value: s, Msg: "is outside the years 1970 to 9999 in UTC"}
 	}
 	return CheckTime(field, t)
+}
+
+var layoutNames = map[string]string{
+	time.RFC3339:     "an RFC 3339 time such as 2026-03-02T08:00:00Z",
+	time.RFC3339Nano: "an RFC 3339 time such as 2026-03-02T08:00:00Z",
+	time.DateOnly:    "a date (YYYY-MM-DD)",
 }
 
 // NormalizeTime moves *t to UTC in place, for validation that returns
