@@ -227,7 +227,7 @@ func (n *Node) ProcessAlerts(ctx context.Context) error {
 
 // escalateDue takes the escalation steps due now.
 func (n *Node) escalateDue(ctx context.Context) error {
-	ids, err := n.db.DueAlerts(ctx, n.now(), alertBatch)
+	due, err := n.db.DueAlerts(ctx, n.now(), alertBatch)
 	if err != nil {
 		if ctx.Err() == nil {
 			n.alerts.config().Log.ErrorContext(ctx, "alerts", "err", err)
@@ -235,9 +235,9 @@ func (n *Node) escalateDue(ctx context.Context) error {
 		return err
 	}
 	var errs []error
-	for _, id := range ids {
-		if err := n.escalate(ctx, id); err != nil {
-			n.alerts.config().Log.ErrorContext(ctx, "alert escalation", "alert", id, "err", err)
+	for _, a := range due {
+		if err := n.escalate(ctx, a); err != nil {
+			n.alerts.config().Log.ErrorContext(ctx, "alert escalation", "alert", a.ID, "state", a.State, "err", err)
 			errs = append(errs, err)
 		}
 	}
@@ -268,11 +268,12 @@ func (n *Node) contacts(ctx context.Context, state string) (alerting.Contacts, e
 	return c, nil
 }
 
-// escalate takes the next step of alert id, if it is due: in one
+// escalate takes the next step of alert ref, if it is due: in one
 // transaction, it records the step, its audit record, its event, and the
 // notifications it sends, which go out after commit.
-func (n *Node) escalate(ctx context.Context, id string) error {
-	before, err := n.db.Alert(ctx, id)
+func (n *Node) escalate(ctx context.Context, ref store.AlertRef) error {
+	id := ref.ID
+	before, err := n.db.Alert(ctx, ref.State, id)
 	if err != nil {
 		return err
 	}
@@ -293,7 +294,7 @@ func (n *Node) escalate(ctx context.Context, id string) error {
 	// alerts, unacknowledged, without writing more to the log.
 	const maxUnanswered = 7 * 24 * time.Hour
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
-		a, err := tx.AlertForUpdate(ctx, id)
+		a, err := tx.AlertForUpdate(ctx, ref.State, id)
 		if err != nil {
 			return err
 		}
@@ -655,11 +656,7 @@ func (n *Node) Alert(ctx context.Context, by casework.Actor, id string) (*alerti
 	if !by.Role.Can(identity.ReadRequests) {
 		return nil, forbidden("role", "the %s role may not read alerts", by.Role)
 	}
-	a, err := n.db.Alert(ctx, id)
-	if err == nil && a.State != by.State {
-		err = store.ErrNotFound // another State's alert is none of by's business
-	}
-	return a, err
+	return n.db.Alert(ctx, by.State, id)
 }
 
 // AckAlert records that by acknowledges one of their State's alerts: its
@@ -672,12 +669,9 @@ func (n *Node) AckAlert(ctx context.Context, by casework.Actor, id string) (*ale
 	}
 	var out *alerting.Alert
 	err := n.db.Tx(ctx, func(tx *store.Tx) error {
-		a, err := tx.AlertForUpdate(ctx, id)
+		a, err := tx.AlertForUpdate(ctx, by.State, id)
 		if err != nil {
 			return err
-		}
-		if a.State != by.State {
-			return store.ErrNotFound
 		}
 		out = a
 		now := n.now()

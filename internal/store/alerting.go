@@ -113,14 +113,14 @@ func ackMS(a *alerting.Alert) int64 {
 	return *a.TimeToAckMS
 }
 
-// UpdateAlert stores a changed alert.
+// UpdateAlert stores a changed alert of a.State.
 func (tx *Tx) UpdateAlert(ctx context.Context, a *alerting.Alert) error {
 	body, err := json.Marshal(a)
 	if err != nil {
 		return err
 	}
-	res, err := tx.exec(ctx, `UPDATE alerts SET escalate_at = ?, acked_at = ?, ack_ms = ?, body = ? WHERE id = ?`,
-		optTime(a.EscalatesAt), optTime(a.AckedAt), ackMS(a), string(body), a.ID)
+	res, err := tx.exec(ctx, `UPDATE alerts SET escalate_at = ?, acked_at = ?, ack_ms = ?, body = ? WHERE state = ? AND id = ?`,
+		optTime(a.EscalatesAt), optTime(a.AckedAt), ackMS(a), string(body), a.State, a.ID)
 	if err != nil {
 		return err
 	}
@@ -130,15 +130,16 @@ func (tx *Tx) UpdateAlert(ctx context.Context, a *alerting.Alert) error {
 	return nil
 }
 
-// AlertForUpdate reads alert id inside tx, locking it until tx ends, or
-// fails with ErrNotFound.
-func (tx *Tx) AlertForUpdate(ctx context.Context, id string) (*alerting.Alert, error) {
-	return scanAlert(tx.queryRow(ctx, `SELECT body FROM alerts WHERE id = ?`+tx.dialect.forUpdate, id))
+// AlertForUpdate reads state's alert id inside tx, locking it until tx
+// ends, or fails with ErrNotFound, as it does for another State's alert.
+func (tx *Tx) AlertForUpdate(ctx context.Context, state, id string) (*alerting.Alert, error) {
+	return scanAlert(tx.queryRow(ctx, `SELECT body FROM alerts WHERE state = ? AND id = ?`+tx.dialect.forUpdate, state, id))
 }
 
-// Alert reads alert id, or fails with ErrNotFound.
-func (db *DB) Alert(ctx context.Context, id string) (*alerting.Alert, error) {
-	return scanAlert(db.read.QueryRowContext(ctx, db.bind(`SELECT body FROM alerts WHERE id = ?`), id))
+// Alert reads state's alert id, or fails with ErrNotFound, as it does for
+// another State's alert.
+func (db *DB) Alert(ctx context.Context, state, id string) (*alerting.Alert, error) {
+	return scanAlert(db.read.QueryRowContext(ctx, db.bind(`SELECT body FROM alerts WHERE state = ? AND id = ?`), state, id))
 }
 
 func scanAlert(row scanner) (*alerting.Alert, error) {
@@ -222,22 +223,26 @@ func (db *DB) OpenAlerts(ctx context.Context, state string) (int, error) {
 	return n, err
 }
 
-// DueAlerts returns the ids of up to limit alerts whose next escalation
-// step is due by now, the most overdue first.
-func (db *DB) DueAlerts(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT id FROM alerts WHERE escalate_at <> '' AND escalate_at <= ? ORDER BY escalate_at, id LIMIT ?`),
+// AlertRef names an alert: the State whose alert it is, and its id.
+type AlertRef struct{ State, ID string }
+
+// DueAlerts returns up to limit alerts, of every State the node hosts,
+// whose next escalation step is due by now, the most overdue first: the
+// node's own loop takes them, for each State in turn.
+func (db *DB) DueAlerts(ctx context.Context, now time.Time, limit int) ([]AlertRef, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT state, id FROM alerts WHERE escalate_at <> '' AND escalate_at <= ? ORDER BY escalate_at, id LIMIT ?`),
 		formatTime(now), limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []AlertRef
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var a AlertRef
+		if err := rows.Scan(&a.State, &a.ID); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		out = append(out, a)
 	}
 	return out, rows.Err()
 }

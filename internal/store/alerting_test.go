@@ -140,12 +140,12 @@ func testAlerts(t *testing.T, db *store.DB) {
 	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertAlert(ctx, a1) }); !errors.Is(err, store.ErrExists) {
 		t.Errorf("InsertAlert twice = %v, want ErrExists", err)
 	}
-	if due, err := db.DueAlerts(ctx, base.Add(time.Minute), 10); err != nil || !slices.Equal(due, []string{"a1", "a2"}) {
+	if due, err := db.DueAlerts(ctx, base.Add(time.Minute), 10); err != nil || !slices.Equal(due, []store.AlertRef{{State: "VNM", ID: "a1"}, {State: "VNM", ID: "a2"}}) {
 		t.Errorf("DueAlerts(base+1m) = %v, %v; want [a1 a2]", due, err)
 	}
 	// Take a1's first step, then acknowledge a2.
 	tx(t, db, func(tx *store.Tx) error {
-		a, err := tx.AlertForUpdate(ctx, "a1")
+		a, err := tx.AlertForUpdate(ctx, "VNM", "a1")
 		if err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func testAlerts(t *testing.T, db *store.DB) {
 		if err := tx.UpdateAlert(ctx, a); err != nil {
 			return err
 		}
-		b, err := tx.AlertForUpdate(ctx, "a2")
+		b, err := tx.AlertForUpdate(ctx, "VNM", "a2")
 		if err != nil {
 			return err
 		}
@@ -163,18 +163,28 @@ func testAlerts(t *testing.T, db *store.DB) {
 		}
 		return tx.UpdateAlert(ctx, b)
 	})
-	if due, err := db.DueAlerts(ctx, base.Add(59*time.Minute), 10); err != nil || !slices.Equal(due, []string{"a3"}) {
+	if due, err := db.DueAlerts(ctx, base.Add(59*time.Minute), 10); err != nil || !slices.Equal(due, []store.AlertRef{{State: "FRA", ID: "a3"}}) {
 		t.Errorf("DueAlerts(base+59m) = %v, %v; want [a3]: a1 escalates at base+1h, a2 is acknowledged", due, err)
 	}
 	if next, ok, err := db.NextAlertWork(ctx); err != nil || !ok || !next.Equal(a3.CreatedAt) {
 		t.Errorf("NextAlertWork = %s, %v, %v; want %s", next, ok, err, a3.CreatedAt)
 	}
-	got, err := db.Alert(ctx, "a1")
+	got, err := db.Alert(ctx, "VNM", "a1")
 	if err != nil || got.Level != 1 || len(got.Steps) != 1 || got.Steps[0].Users[0] != "vnm-247" || !got.EscalatesAt.Equal(base.Add(time.Hour)) {
 		t.Errorf("Alert(a1) = %+v, %v; want its first step stored", got, err)
 	}
-	if _, err := db.Alert(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.Alert(ctx, "VNM", "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Alert(nope) = %v, want ErrNotFound", err)
+	}
+	// Another State's alert is not found, read or locked, nor changed.
+	if _, err := db.Alert(ctx, "FRA", "a1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Alert(FRA, a1) of VNM's alert = %v, want ErrNotFound", err)
+	}
+	if err := db.Tx(ctx, func(tx *store.Tx) error { _, err := tx.AlertForUpdate(ctx, "FRA", "a1"); return err }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("AlertForUpdate(FRA, a1) of VNM's alert = %v, want ErrNotFound", err)
+	}
+	if err := db.Tx(ctx, func(tx *store.Tx) error { b := *got; b.State = "FRA"; return tx.UpdateAlert(ctx, &b) }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("UpdateAlert of VNM's alert as FRA's = %v, want ErrNotFound", err)
 	}
 	ids := func(as []*alerting.Alert) []string {
 		var out []string
