@@ -46,6 +46,9 @@ func (n *Node) RecordTreaty(ctx context.Context, by casework.Actor, a TreatyActi
 	if !by.Role.Can(identity.RecordTreaty) {
 		return directory.TreatyRecord{}, forbidden("role", "the %s role may not record treaty actions", by.Role)
 	}
+	if err := n.runsNode(by, "record treaty actions"); err != nil {
+		return directory.TreatyRecord{}, err
+	}
 	p, ok := directory.LookupParticipant(a.Code)
 	if !ok {
 		return directory.TreatyRecord{}, convention.Problems{{Field: "code", Ref: convention.Art(64), Message: fmt.Sprintf("%q is not a participant (ISO 3166-1 alpha-3 code, or EUU)", a.Code)}}
@@ -136,6 +139,9 @@ func (n *Node) ImportTreaty(ctx context.Context, by casework.Actor, r io.Reader)
 	if !by.Role.Can(identity.RecordTreaty) {
 		return 0, forbidden("role", "the %s role may not import treaty status", by.Role)
 	}
+	if err := n.runsNode(by, "import treaty status"); err != nil {
+		return 0, err
+	}
 	h := sha256.New()
 	records, err := directory.ParseTreatyStatus(io.TeeReader(r, h))
 	if err != nil {
@@ -200,6 +206,9 @@ func (n *Node) PutProfile(ctx context.Context, by casework.Actor, p directory.Pr
 	if !by.Role.Can(identity.ManageProfiles) {
 		return p, forbidden("role", "the %s role may not change a State's profile", by.Role)
 	}
+	if err := n.runsNode(by, "change States' profiles"); err != nil {
+		return p, err
+	}
 	part, ok := directory.LookupParticipant(p.Code)
 	if !ok {
 		return p, fmt.Errorf("%q is not a participant: %w", p.Code, store.ErrNotFound)
@@ -235,6 +244,9 @@ type DeclarationInput struct {
 func (n *Node) RecordDeclaration(ctx context.Context, by casework.Actor, code string, in DeclarationInput) (directory.Declaration, error) {
 	if !by.Role.Can(identity.RecordTreaty) {
 		return directory.Declaration{}, forbidden("role", "the %s role may not record declarations", by.Role)
+	}
+	if err := n.runsNode(by, "record declarations"); err != nil {
+		return directory.Declaration{}, err
 	}
 	part, ok := directory.LookupParticipant(code)
 	if !ok {

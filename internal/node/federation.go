@@ -230,6 +230,9 @@ func (n *Node) SetBaseURL(ctx context.Context, by casework.Actor, url string) er
 	if !by.Role.Can(identity.ManageUsers) {
 		return forbidden("role", "the %s role may not change the node's address", by.Role)
 	}
+	if err := n.runsNode(by, "change the node's address"); err != nil {
+		return err
+	}
 	now := n.now()
 	return n.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := tx.SetBaseURL(ctx, url); err != nil {
@@ -245,6 +248,9 @@ func (n *Node) SetBaseURL(ctx context.Context, by casework.Actor, url string) er
 func (n *Node) RotateKeys(ctx context.Context, by casework.Actor) error {
 	if !by.Role.Can(identity.ManageUsers) {
 		return forbidden("role", "the %s role may not rotate the node's keys", by.Role)
+	}
+	if err := n.runsNode(by, "rotate the node's keys"); err != nil {
+		return err
 	}
 	now := n.now()
 	signing, encryption, err := newKeys(now)
@@ -275,6 +281,9 @@ func (n *Node) AddPeer(ctx context.Context, by casework.Actor, descriptor []byte
 	if !by.Role.Can(identity.ManageUsers) {
 		return nil, forbidden("role", "the %s role may not add peers", by.Role)
 	}
+	if err := n.runsNode(by, "add peers"); err != nil {
+		return nil, err
+	}
 	d, err := federation.ParseDescriptor(bytes.NewReader(descriptor), n.now())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrPeer, err)
@@ -302,6 +311,9 @@ func (n *Node) AddPeer(ctx context.Context, by casework.Actor, descriptor []byte
 func (n *Node) RemovePeer(ctx context.Context, by casework.Actor, state string) error {
 	if !by.Role.Can(identity.ManageUsers) {
 		return forbidden("role", "the %s role may not remove peers", by.Role)
+	}
+	if err := n.runsNode(by, "remove peers"); err != nil {
+		return err
 	}
 	now := n.now()
 	err := n.db.Tx(ctx, func(tx *store.Tx) error {

@@ -312,6 +312,17 @@ func (n *Node) AuditLog(ctx context.Context, by casework.Actor, after int64, lim
 	return n.db.AuditLog(ctx, after, limit)
 }
 
+// runsNode refuses by unless they act for the node's home State: the
+// node's keys, peers and address, the treaty records and the States'
+// profiles are shared by every State the node hosts, and a State hosted
+// beside it for trials does not run it. The caller checks the role first.
+func (n *Node) runsNode(by casework.Actor, what string) error {
+	if by.State == n.home {
+		return nil
+	}
+	return forbidden("state", "%s is hosted on %s's node: only %s's administrators may %s", by.State, n.home, n.home, what)
+}
+
 func forbidden(field, format string, args ...any) error {
 	return &casework.Error{Kind: casework.ErrForbidden, Problems: convention.Problems{{Field: field, Ref: convention.Art(40).Para(13), Message: fmt.Sprintf(format, args...)}}}
 }

@@ -16,6 +16,7 @@ import (
 	_ "modernc.org/sqlite"             // to read every row of an SQLite file
 
 	"entraide/internal/casework"
+	"entraide/internal/directory"
 	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/store"
@@ -371,6 +372,63 @@ func TestPermissions(t *testing.T) {
 		}
 		if entries, err := f.n.AuditLog(ctx, fraAud, 2, 0); err != nil || len(entries) == 0 || entries[0].Seq != 3 {
 			t.Errorf("AuditLog(2, 0) by an auditor = %d entries, %v; want from seq 3", len(entries), err)
+		}
+	})
+}
+
+// TestHostedStateRunsNothingOfTheNode checks that an administrator of a
+// State hosted beside the home State manages their own State's officials
+// and roster, but not the node: its keys, peers and address, the treaty
+// records and the States' profiles. Each refusal writes nothing.
+func TestHostedStateRunsNothingOfTheNode(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		ctx := t.Context()
+		vnmAdmin := casework.Actor{ID: "vnm-admin", State: "VNM", Role: identity.Administrator}
+		if _, err := f.n.AddUser(ctx, f.n.AdminOf("VNM"), identity.User{ID: vnmAdmin.ID, Name: "Quản trị viên", Role: identity.Administrator}); err != nil {
+			t.Fatal(err)
+		}
+		calls := []struct {
+			name string
+			call func(by casework.Actor) error
+		}{
+			{"RecordTreaty", func(by casework.Actor) error {
+				_, err := f.n.RecordTreaty(ctx, by, node.TreatyAction{Code: "VNM", Deposited: "2026-02-10", Instrument: "ratification"})
+				return err
+			}},
+			{"ImportTreaty", func(by casework.Actor) error {
+				_, err := f.n.ImportTreaty(ctx, by, strings.NewReader("code,signed\n"))
+				return err
+			}},
+			{"PutProfile", func(by casework.Actor) error {
+				_, err := f.n.PutProfile(ctx, by, directory.Profile{Code: "VNM", Languages: []string{"vi"}})
+				return err
+			}},
+			{"RecordDeclaration", func(by casework.Actor) error {
+				_, err := f.n.RecordDeclaration(ctx, by, "VNM", node.DeclarationInput{Article: 42, MadeOn: "2026-01-01", Text: "x"})
+				return err
+			}},
+			{"SetBaseURL", func(by casework.Actor) error { return f.n.SetBaseURL(ctx, by, "https://entraide.example.vn") }},
+			{"RotateKeys", func(by casework.Actor) error { return f.n.RotateKeys(ctx, by) }},
+			{"AddPeer", func(by casework.Actor) error { _, err := f.n.AddPeer(ctx, by, []byte(`{}`)); return err }},
+			{"RemovePeer", func(by casework.Actor) error { return f.n.RemovePeer(ctx, by, "DEU") }},
+		}
+		for _, c := range calls {
+			before := len(f.auditLog(t))
+			if err := c.call(vnmAdmin); !errors.Is(err, casework.ErrForbidden) {
+				t.Errorf("%s by VNM's administrator = %v, want ErrForbidden", c.name, err)
+			}
+			if got := len(f.auditLog(t)); got != before {
+				t.Errorf("%s by VNM's administrator wrote %d audit records", c.name, got-before)
+			}
+		}
+		// The home State's administrator may, the refusals above were not
+		// of the role.
+		if err := f.n.RotateKeys(ctx, f.n.Admin()); err != nil {
+			t.Errorf("RotateKeys by FRA's administrator = %v", err)
+		}
+		if _, err := f.n.PutProfile(ctx, f.n.Admin(), directory.Profile{Code: "VNM", Languages: []string{"vi"}}); errors.Is(err, casework.ErrForbidden) {
+			t.Errorf("PutProfile(VNM) by FRA's administrator = %v, want it judged on its contents", err)
 		}
 	})
 }
