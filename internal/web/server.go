@@ -119,6 +119,12 @@ func (s *Server) guard(rt route) http.Handler {
 			writeError(w, r, s.log, err)
 			return
 		}
+		if rt.Home && u.State != s.node.Home() {
+			// The node refuses too; the answer is the same.
+			msg := u.State + " is hosted on " + s.node.Home() + "'s node: only " + s.node.Home() + "'s officials may do this"
+			writeError(w, r, s.log, &casework.Error{Kind: casework.ErrForbidden, Problems: convention.Problems{{Field: "state", Ref: convention.Art(40).Para(13), Message: msg}}})
+			return
+		}
 		rt.Handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, node.ActorOf(u))))
 	})
 }
@@ -181,9 +187,12 @@ type route struct {
 	Summary      string
 	Public       bool                // no token needed
 	Permission   identity.Permission // "" for any authenticated official
-	Body         any                 // an example of the request body's type, or nil
-	Response     any                 // an example of the success body's type, or its media type if not JSON
-	Status       int                 // the success status
-	Query        []string            // query parameters
-	Handler      http.Handler
+	// Home limits the route to officials of the node's home State: it
+	// changes what the node shares with every State it hosts.
+	Home     bool
+	Body     any      // an example of the request body's type, or nil
+	Response any      // an example of the success body's type, or its media type if not JSON
+	Status   int      // the success status
+	Query    []string // query parameters
+	Handler  http.Handler
 }
