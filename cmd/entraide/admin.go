@@ -9,12 +9,12 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"entraide/internal/convention"
 	"entraide/internal/directory"
 	"entraide/internal/identity"
 	"entraide/internal/node"
-	"entraide/internal/store"
 )
 
 func cmdInit(ctx context.Context, e env, args []string) error {
@@ -26,8 +26,13 @@ func cmdInit(ctx context.Context, e env, args []string) error {
 	adminName := fs.String("admin-name", "", "full name of the first administrator (required)")
 	adminEmail := fs.String("admin-email", "", "e-mail of the first administrator")
 	baseURL := fs.String("base-url", "", "the https:// address other States' nodes reach this one at")
+	ttlFlag := addTokenTTLFlag(fs, e, "how long the first administrator's API token works")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
+	}
+	ttl, err := parseTokenTTL(*ttlFlag)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
 	}
 	var missing []string
 	if *state == "" {
@@ -45,10 +50,11 @@ func cmdInit(ctx context.Context, e env, args []string) error {
 	}
 	defer db.Close()
 	token, err := node.Init(ctx, db, node.InitOptions{
-		Home:    strings.ToUpper(*state),
-		Hosted:  splitList(*host),
-		Admin:   identity.User{ID: *adminID, Name: *adminName, Email: *adminEmail},
-		BaseURL: *baseURL,
+		Home:     strings.ToUpper(*state),
+		Hosted:   splitList(*host),
+		Admin:    identity.User{ID: *adminID, Name: *adminName, Email: *adminEmail},
+		BaseURL:  *baseURL,
+		TokenTTL: ttl,
 	}, nil)
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
@@ -56,7 +62,8 @@ func cmdInit(ctx context.Context, e env, args []string) error {
 	p, _ := directory.LookupParticipant(*state)
 	fmt.Fprintf(e.stdout, "Node for %s (%s) created in %s.\n\n", p.Name(), p.Code, describeStore(st))
 	fmt.Fprintf(e.stdout, "Administrator: %s\nAPI token:     %s\n\n", *adminID, token)
-	fmt.Fprintln(e.stdout, "Keep this token now: it is shown once and cannot be recovered.")
+	fmt.Fprintf(e.stdout, "Keep this token now: it is shown once and cannot be recovered. It works until %s;\n", time.Now().UTC().Add(ttl).Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(e.stdout, "before then, or if it is lost, run: entraide user enrol %s, and redeem the code with entraide login.\n", *adminID)
 	return nil
 }
 
@@ -85,7 +92,6 @@ func cmdUserAdd(ctx context.Context, e env, args []string) error {
 	email := fs.String("email", "", "e-mail address")
 	state := fs.String("state", "", "the official's State (default: the node's)")
 	role := fs.String("role", "", "one of administrator, central_authority, 24_7, investigator, auditor (required)")
-	token := fs.Bool("token", false, "also create an API token and print it once")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -102,13 +108,11 @@ func cmdUserAdd(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("user add: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "Added %s (%s), %s of %s.\n", u.ID, u.Name, u.Role, u.State)
-	if *token {
-		t, err := n.CreateToken(ctx, by, u.ID, "created with the official")
-		if err != nil {
-			return fmt.Errorf("token create: %w", err)
-		}
-		fmt.Fprintf(e.stdout, "API token: %s\n(shown once)\n", t)
+	enr, err := n.IssueEnrolment(ctx, by, u.ID)
+	if err != nil {
+		return fmt.Errorf("user add: %s was added, but no enrolment code could be issued (run entraide user enrol %s): %w", u.ID, u.ID, err)
 	}
+	printEnrolment(e.stdout, enr)
 	return nil
 }
 
@@ -149,39 +153,11 @@ func cmdUserList(ctx context.Context, e env, args []string) error {
 		users = append(users, of...)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tROLE\tNAME")
+	fmt.Fprintln(tw, "ID\tSTATE\tROLE\tNAME\tDISABLED")
 	for _, u := range users {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.ID, u.State, u.Role, u.Name)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.State, u.Role, u.Name, whenOrDash(u.DisabledAt))
 	}
 	return tw.Flush()
-}
-
-func cmdTokenCreate(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "token create", "USER [--label TEXT] [--state CODE] [flags]")
-	st := addStorageFlags(fs, e)
-	label := fs.String("label", "", "what the token is for, e.g. \"case-management integration\"")
-	state := fs.String("state", "", "the official's State (default: the node's)")
-	if help, err := parse(e, fs, args); help || err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New("token create: name exactly one official, e.g. entraide token create alice")
-	}
-	n, db, err := st.openNode(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	by := n.AdminOf(stateOrHome(n, *state))
-	t, err := n.CreateToken(ctx, by, fs.Arg(0), *label)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("token create: no official %q of %s (an official of another hosted State? name it with --state)", fs.Arg(0), by.State)
-	}
-	if err != nil {
-		return fmt.Errorf("token create: %w", err)
-	}
-	fmt.Fprintf(e.stdout, "API token for %s: %s\nKeep it now: it is shown once and cannot be recovered.\n", fs.Arg(0), t)
-	return nil
 }
 
 func cmdTreatyStatus(ctx context.Context, e env, args []string) error {

@@ -82,8 +82,7 @@ func TestRosterCommands(t *testing.T) {
 
 func TestAlertCommands(t *testing.T) {
 	c := requestEnv(t)
-	out := c.must("user", "add", "--id", "vnm-247", "--name", "Trần Văn Minh", "--state", "VNM", "--role", "24_7", "--token")
-	vnmToken := tokenPattern.FindString(out)
+	vnmToken := c.official("--id", "vnm-247", "--name", "Trần Văn Minh", "--state", "VNM", "--role", "24_7")
 
 	// France sends a preservation to Viet Nam, hosted on the same node.
 	id := regexp.MustCompile(`Created (\S+):`).FindStringSubmatch(c.must("request", "create", writeFile(t, "pres.json", preservationJSON)))[1]
@@ -91,7 +90,7 @@ func TestAlertCommands(t *testing.T) {
 
 	fraToken := c.env["ENTRAIDE_TOKEN"]
 	c.env["ENTRAIDE_TOKEN"] = vnmToken
-	out = c.must("alert", "list", "--open")
+	out := c.must("alert", "list", "--open")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) < 2 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[1], "preservation") || !strings.Contains(lines[1], id) || !strings.Contains(out, "1 open.") {
 		t.Fatalf("alert list --open =\n%s\nwant VNM's alert about %s", out, id)

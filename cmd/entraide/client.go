@@ -30,19 +30,30 @@ type apiClient struct {
 }
 
 func addClientFlags(fs *flag.FlagSet, e env) (*string, *string) {
+	return addNodeFlags(fs, e), fs.String("token", e.getenv("ENTRAIDE_TOKEN"), "your API token (env ENTRAIDE_TOKEN)")
+}
+
+// addNodeFlags adds the flags that say where the node is, for commands
+// that need no token.
+func addNodeFlags(fs *flag.FlagSet, e env) *string {
 	u := e.getenv("ENTRAIDE_URL")
 	if u == "" {
 		u = "http://127.0.0.1:8080"
 	}
 	fs.String("ca", e.getenv("ENTRAIDE_CA"), "PEM certificate authority to trust for the node's HTTPS, e.g. the sandbox's ca.pem (env ENTRAIDE_CA)")
-	return fs.String("url", u, "the node's address (env ENTRAIDE_URL)"),
-		fs.String("token", e.getenv("ENTRAIDE_TOKEN"), "your API token (env ENTRAIDE_TOKEN)")
+	return fs.String("url", u, "the node's address (env ENTRAIDE_URL)")
 }
 
-// clientFor returns a client configured by the flags addClientFlags added
-// to fs.
+// clientFor returns a client configured by the flags addClientFlags (or
+// addNodeFlags, for a client without a token) added to fs.
 func clientFor(fs *flag.FlagSet) (*apiClient, error) {
-	c, err := newClient(fs.Lookup("url").Value.String(), fs.Lookup("token").Value.String())
+	var token string
+	if f := fs.Lookup("token"); f != nil {
+		if token = f.Value.String(); token == "" {
+			return nil, errors.New("no API token: pass --token or set ENTRAIDE_TOKEN (entraide login --code gives you one)")
+		}
+	}
+	c, err := newClient(fs.Lookup("url").Value.String(), token)
 	if err != nil {
 		return nil, err
 	}
@@ -61,9 +72,6 @@ func clientFor(fs *flag.FlagSet) (*apiClient, error) {
 }
 
 func newClient(base, token string) (*apiClient, error) {
-	if token == "" {
-		return nil, errors.New("no API token: pass --token or set ENTRAIDE_TOKEN")
-	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("--url %q: give the node's address, e.g. http://127.0.0.1:8080", base)
@@ -111,7 +119,9 @@ func (c *apiClient) do(ctx context.Context, method, path string, body, out any) 
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

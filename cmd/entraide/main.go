@@ -63,7 +63,12 @@ func commands() map[string]command {
 		"sandbox":            {"start a network of national nodes, peered over HTTPS, with demo officials and requests", cmdSandbox},
 		"user add":           {"add an official", cmdUserAdd},
 		"user list":          {"list the officials", cmdUserList},
-		"token create":       {"create an API token for an official (shown once)", cmdTokenCreate},
+		"user enrol":         {"issue a one-time enrolment code for an official, who redeems it with login (shown once)", cmdUserEnrol},
+		"user disable":       {"disable an official: their tokens and enrolment codes stop working", cmdUserDisable},
+		"user enable":        {"enable a disabled official again", cmdUserEnable},
+		"login":              {"redeem an enrolment code for an API token of your own (API client)", cmdLogin},
+		"token list":         {"list your API tokens, or an official's, with expiry and last use (API client)", cmdTokenList},
+		"token revoke":       {"revoke an API token, yours or an official's (API client)", cmdTokenRevoke},
 		"treaty status":      {"show signatures, instruments and entry into force", cmdTreatyStatus},
 		"treaty import":      {"import a treaty-status CSV file, all or nothing", cmdTreatyImport},
 		"treaty record":      {"record a signature or an instrument", cmdTreatyRecord},
@@ -138,7 +143,8 @@ Configuration (flags override the environment):
   ENTRAIDE_DATABASE  a postgres:// URL to use PostgreSQL instead of SQLite
   ENTRAIDE_ADDR      address serve listens on (default 127.0.0.1:8080)
   ENTRAIDE_URL       the node the request commands talk to (default http://127.0.0.1:8080)
-  ENTRAIDE_TOKEN     the API token the request commands use
+  ENTRAIDE_TOKEN     the API token the request commands use (entraide login gives one)
+  ENTRAIDE_TOKEN_TTL how long the tokens the node makes work (default 90d; serve and init)
   ENTRAIDE_SMTP_ADDR, ENTRAIDE_SMTP_FROM  the SMTP server and sender serve e-mails alerts with`)
 }
 

@@ -33,6 +33,9 @@ import (
 // tokenPattern matches an API token as the commands print it.
 var tokenPattern = regexp.MustCompile(`ent_[a-z2-7]{32}`)
 
+// codePattern matches an enrolment code as the commands print it.
+var codePattern = regexp.MustCompile(`enr_[a-z2-7]{32}`)
+
 // cli runs the command with a fake environment: only the variables in env
 // exist, whatever the process's own environment holds.
 type cli struct {
@@ -104,6 +107,19 @@ func (c *cli) startAPI() {
 	srv := httptest.NewServer(web.NewServer(c.openNode(), slog.New(slog.DiscardHandler)))
 	c.t.Cleanup(srv.Close)
 	c.env["ENTRAIDE_URL"] = srv.URL
+}
+
+// official adds an official with user add (args are its flags), and
+// redeems the enrolment code it prints with login, against the node
+// startAPI serves, as the official would. It returns their token.
+func (c *cli) official(args ...string) string {
+	c.t.Helper()
+	code := codePattern.FindString(c.must(append([]string{"user", "add"}, args...)...))
+	token := tokenPattern.FindString(c.must("login", "--code", code))
+	if code == "" || token == "" {
+		c.t.Fatalf("user add %v and login gave code %q, token %q", args, code, token)
+	}
+	return token
 }
 
 func writeFile(t *testing.T, name, content string) string {
@@ -280,24 +296,60 @@ func TestCommandsBeforeInit(t *testing.T) {
 
 func TestUsersAndTokens(t *testing.T) {
 	c := newCLI(t)
-	c.init()
+	adminToken := c.init()
+	c.startAPI()
 
+	// The finding "an administrator can act as any official": user add
+	// prints a one-time code, never a token.
 	out := c.must("user", "add", "--id", "fra-ca", "--name", "Claire Dubois", "--role", "central_authority")
-	if want := "Added fra-ca (Claire Dubois), central_authority of FRA.\n"; out != want {
-		t.Errorf("user add stdout = %q, want %q", out, want)
+	if want := "Added fra-ca (Claire Dubois), central_authority of FRA.\nEnrolment code for fra-ca: "; !strings.HasPrefix(out, want) {
+		t.Errorf("user add stdout = %q, want it to start with %q", out, want)
 	}
 	if tokenPattern.MatchString(out) {
-		t.Errorf("user add without --token printed a token: %q", out)
+		t.Errorf("user add printed a token: %q", out)
 	}
+	if _, _, err := c.run("user", "add", "--id", "x0", "--name", "X", "--role", "auditor", "--token"); err == nil {
+		t.Errorf("user add --token = nil, want a usage error: the flag is gone")
+	}
+	if _, _, err := c.run("token", "create", "fra-ca"); err == nil {
+		t.Errorf("token create = nil, want an error: the command is gone")
+	}
+	code := codePattern.FindString(out)
 
-	out = c.must("user", "add", "--id", "vnm-247", "--name", "Trần Văn Minh", "--state", "vnm", "--role", "24_7", "--token")
-	tokens := tokenPattern.FindAllString(out, -1)
-	if len(tokens) != 1 || !strings.Contains(out, "24_7 of VNM") {
-		t.Fatalf("user add --token stdout = %q, want one token and 24_7 of VNM", out)
+	// The official redeems it with login, once.
+	stdout, stderr, err := c.run("login", "--code", code, "--label", "laptop")
+	if err != nil {
+		t.Fatalf("login = %v\n%s", err, stderr)
+	}
+	token := tokenPattern.FindString(stdout)
+	if want := "export ENTRAIDE_URL=" + c.env["ENTRAIDE_URL"] + " ENTRAIDE_TOKEN=" + token + "\n"; token == "" || stdout != want {
+		t.Errorf("login stdout = %q, want %q", stdout, want)
+	}
+	if !strings.Contains(stderr, "Signed in as fra-ca") || tokenPattern.MatchString(stderr) {
+		t.Errorf("login stderr = %q, want who signed in and no token", stderr)
 	}
 	n := c.openNode()
-	if u, err := n.Authenticate(t.Context(), tokens[0]); err != nil || u.ID != "vnm-247" {
-		t.Errorf("Authenticate(token of user add --token) = %+v, %v; want vnm-247", u, err)
+	if u, err := n.Authenticate(t.Context(), token); err != nil || u.ID != "fra-ca" {
+		t.Errorf("Authenticate(token of login) = %+v, %v; want fra-ca", u, err)
+	}
+	if _, _, err := c.run("login", "--code", code); err == nil || !strings.Contains(err.Error(), "used already") {
+		t.Errorf("login with a used code = %v, want an error saying it was used", err)
+	}
+	if _, _, err := c.run("login"); err == nil || !strings.Contains(err.Error(), "--code") {
+		t.Errorf("login without a code = %v, want an error asking for --code", err)
+	}
+
+	// A hosted State's official, with the code on stdin.
+	out = c.must("user", "add", "--id", "vnm-247", "--name", "Trần Văn Minh", "--state", "vnm", "--role", "24_7")
+	if !strings.Contains(out, "24_7 of VNM") {
+		t.Fatalf("user add --state vnm stdout = %q, want 24_7 of VNM", out)
+	}
+	stdout, _, err = c.runStdin(codePattern.FindString(out)+"\n", "login", "--code", "-")
+	if err != nil || !tokenPattern.MatchString(stdout) {
+		t.Fatalf("login --code - = %q, %v; want a token", stdout, err)
+	}
+	if u, err := n.Authenticate(t.Context(), tokenPattern.FindString(stdout)); err != nil || u.ID != "vnm-247" {
+		t.Errorf("Authenticate(token of vnm-247) = %+v, %v; want vnm-247", u, err)
 	}
 
 	for _, tt := range []struct {
@@ -328,19 +380,56 @@ func TestUsersAndTokens(t *testing.T) {
 		}
 	}
 
-	out = c.must("token", "create", "fra-ca", "--label", "case management")
-	tokens = tokenPattern.FindAllString(out, -1)
-	if len(tokens) != 1 || !strings.Contains(out, "API token for fra-ca") {
-		t.Fatalf("token create stdout = %q, want one token for fra-ca", out)
+	// A second device: a new code, a second token.
+	out = c.must("user", "enrol", "fra-ca")
+	phone := tokenPattern.FindString(c.must("login", "--code", codePattern.FindString(out), "--label", "phone"))
+	if _, _, err := c.run("user", "enrol", "nobody"); err == nil || !strings.Contains(err.Error(), `no official "nobody" of FRA`) {
+		t.Errorf("user enrol nobody = %v, want an error naming nobody", err)
 	}
-	if u, err := n.Authenticate(t.Context(), tokens[0]); err != nil || u.ID != "fra-ca" {
-		t.Errorf("Authenticate(token of token create) = %+v, %v; want fra-ca", u, err)
+	if _, _, err := c.run("user", "enrol"); err == nil || !strings.Contains(err.Error(), "exactly one official") {
+		t.Errorf("user enrol (no user) = %v, want an error asking for one official", err)
 	}
-	if _, _, err := c.run("token", "create", "nobody"); err == nil || !strings.Contains(err.Error(), `no official "nobody"`) {
-		t.Errorf("token create nobody = %v, want an error naming nobody", err)
+
+	// token list and revoke, as the official and as an administrator.
+	c.env["ENTRAIDE_TOKEN"] = phone
+	out = c.must("token", "list")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[1], "laptop") || !strings.Contains(lines[2], "phone") || !strings.Contains(lines[0], "LAST USED") {
+		t.Fatalf("token list = %q, want a header, laptop and phone", out)
 	}
-	if _, _, err := c.run("token", "create"); err == nil || !strings.Contains(err.Error(), "exactly one official") {
-		t.Errorf("token create (no user) = %v, want an error asking for one official", err)
+	laptopID := strings.Fields(lines[1])[0]
+	if out := c.must("token", "revoke", laptopID); !strings.Contains(out, "Token "+laptopID+" of fra-ca (laptop) is revoked") {
+		t.Errorf("token revoke = %q", out)
+	}
+	c.env["ENTRAIDE_TOKEN"] = token
+	if _, _, err := c.run("token", "list"); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("token list with the revoked laptop token = %v, want a 401", err)
+	}
+	c.env["ENTRAIDE_TOKEN"] = adminToken
+	if out := c.must("token", "list", "fra-ca"); !strings.Contains(out, "phone") {
+		t.Errorf("token list fra-ca as the administrator = %q, want the phone token", out)
+	}
+	phoneID := identity.ShortID(identity.Digest(phone))
+	if out := c.must("token", "revoke", phoneID, "--user", "fra-ca"); !strings.Contains(out, "is revoked") {
+		t.Errorf("token revoke --user fra-ca = %q", out)
+	}
+	c.env["ENTRAIDE_TOKEN"] = phone
+	if _, _, err := c.run("token", "list"); err == nil || !strings.Contains(err.Error(), "revoked") {
+		t.Errorf("token list with a revoked token = %v, want a 401 saying it was revoked", err)
+	}
+
+	// user disable and enable.
+	if out := c.must("user", "disable", "vnm-247", "--state", "VNM"); !strings.Contains(out, "vnm-247 (Trần Văn Minh) is disabled") {
+		t.Errorf("user disable = %q", out)
+	}
+	if out := c.must("user", "list", "--state", "VNM"); !strings.Contains(out, "DISABLED") || strings.Contains(strings.Split(out, "\n")[1], " - ") {
+		t.Errorf("user list after disable = %q, want vnm-247 disabled", out)
+	}
+	if _, _, err := c.run("user", "disable", "vnm-247"); err == nil || !strings.Contains(err.Error(), "--state") {
+		t.Errorf("user disable of VNM's official without --state = %v, want a hint at --state", err)
+	}
+	if out := c.must("user", "enable", "vnm-247", "--state", "VNM"); !strings.Contains(out, "is enabled") {
+		t.Errorf("user enable = %q", out)
 	}
 }
 
@@ -483,9 +572,8 @@ func requestEnv(t *testing.T) *cli {
 	t.Helper()
 	c := newCLI(t)
 	c.init()
-	out := c.must("user", "add", "--id", "fra-ca", "--name", "Claire Dubois", "--role", "central_authority", "--token")
-	c.env["ENTRAIDE_TOKEN"] = tokenPattern.FindString(out)
 	c.startAPI()
+	c.env["ENTRAIDE_TOKEN"] = c.official("--id", "fra-ca", "--name", "Claire Dubois", "--role", "central_authority")
 	return c
 }
 

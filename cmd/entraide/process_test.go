@@ -38,6 +38,9 @@ const processDeadline = 15 * time.Second
 // apiToken matches an API token in a command's output.
 var apiToken = regexp.MustCompile(`ent_[a-z2-7]{32}`)
 
+// enrolmentCode matches an enrolment code in a command's output.
+var enrolmentCode = regexp.MustCompile(`enr_[a-z2-7]{32}`)
+
 // buildEntraide builds the command into a temporary directory and returns
 // the binary's path.
 func buildEntraide(t *testing.T) string {
@@ -84,6 +87,7 @@ type procNode struct {
 	client  *http.Client
 	admin   string // the first administrator's token
 	officer string // a central authority's token
+	code    string // the central authority's enrolment code, until redeemed
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -141,10 +145,12 @@ func newProcNodes(t *testing.T, bin string, states ...string) map[string]*procNo
 			}
 		}
 		n.admin = apiToken.FindString(n.command("init", "--state", s, "--admin-name", "Administrator of "+s, "--base-url", n.url))
-		n.officer = apiToken.FindString(n.command("user", "add", "--id", "ca-"+strings.ToLower(s), "--name", "Central authority of "+s,
-			"--role", "central_authority", "--token"))
-		if n.admin == "" || n.officer == "" {
-			t.Fatalf("%s: no token in the output of init or user add", s)
+		// The central authority redeems this code for a token once the
+		// node serves (see start).
+		n.code = enrolmentCode.FindString(n.command("user", "add", "--id", "ca-"+strings.ToLower(s), "--name", "Central authority of "+s,
+			"--role", "central_authority"))
+		if n.admin == "" || n.code == "" {
+			t.Fatalf("%s: no token in the output of init, or no enrolment code in that of user add", s)
 		}
 		descriptors[s] = filepath.Join(dir, "descriptor.json")
 		if err := os.WriteFile(descriptors[s], []byte(n.command("descriptor")), 0o600); err != nil {
@@ -195,6 +201,7 @@ func (n *procNode) start() {
 		if resp, err := n.client.Do(req); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				n.login()
 				return
 			}
 		}
@@ -207,6 +214,23 @@ func (n *procNode) start() {
 			n.t.Fatalf("%s's node did not answer /healthz within %s:\n%s", n.state, processDeadline, n.logTail())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// login redeems the central authority's enrolment code with entraide
+// login, the first time the node serves.
+func (n *procNode) login() {
+	n.t.Helper()
+	if n.officer != "" {
+		return
+	}
+	cmd := exec.CommandContext(n.t.Context(), n.bin, "login", "--url", n.url, "--ca", n.ca, "--code", n.code)
+	cmd.Env = childEnv()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if n.officer = apiToken.FindString(string(out)); err != nil || n.officer == "" {
+		n.t.Fatalf("entraide login: %v, no token in %q\n%s", err, out, stderr.Bytes())
 	}
 }
 

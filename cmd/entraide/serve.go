@@ -31,8 +31,13 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	retryBase := fs.Duration("retry-base", node.DefaultRetryBase, "first delay before retrying a delivery; later ones double")
 	expiry := fs.Duration("delivery-expiry", node.DefaultDeliveryExpiry, "how long undelivered messages are retried before administrators are alerted")
 	alertFlags := addAlertFlags(fs, e)
+	ttlFlag := addTokenTTLFlag(fs, e, "how long the API tokens officials get by enrolment work")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
+	}
+	ttl, err := parseTokenTTL(*ttlFlag)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		return errors.New("serve: give both --tls-cert and --tls-key, or neither")
@@ -42,6 +47,9 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := n.SetTokenTTL(ttl); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	if *baseURL != "" {
 		if err := n.SetBaseURL(ctx, n.Admin(), *baseURL); err != nil {
 			return err

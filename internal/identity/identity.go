@@ -1,6 +1,7 @@
 // Package identity knows the officials of a node, their roles, what each
-// role may do, and the API tokens that stand for them. Tokens are random
-// secrets shown once at creation; only their SHA-256 digest is kept.
+// role may do, and the API tokens that stand for them. Tokens and
+// enrolment codes are random secrets shown once at creation; only their
+// SHA-256 digest is kept.
 package identity
 
 import (
@@ -79,6 +80,9 @@ type User struct {
 	State     string    `json:"state"`
 	Role      Role      `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	// DisabledAt is when the official was disabled, nil while they may
+	// act. A disabled official's tokens and enrolment codes do not work.
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 }
 
 var userIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
@@ -96,22 +100,69 @@ func ValidateUserID(id string) error {
 // recognise by secret scanners.
 const TokenPrefix = "ent_"
 
+// CodePrefix starts every enrolment code, so that a code is never taken
+// for a token, nor a token for a code.
+const CodePrefix = "enr_"
+
+// DefaultTokenTTL is how long a token works unless the node is configured
+// otherwise: long enough not to burden officials, short enough that a
+// token forgotten on a lost laptop dies on its own.
+const DefaultTokenTTL = 90 * 24 * time.Hour
+
+// MinTokenTTL and MaxTokenTTL bound the lifetime a node may give tokens.
+const (
+	MinTokenTTL = time.Hour
+	MaxTokenTTL = 366 * 24 * time.Hour
+)
+
+// CheckTokenTTL reports whether d is a lifetime a node may give tokens,
+// with an error that gives the bounds.
+func CheckTokenTTL(d time.Duration) error {
+	if d < MinTokenTTL || d > MaxTokenTTL {
+		return fmt.Errorf("token lifetime %s: give from 1h to %dh (366 days), e.g. 2160h for 90 days", d, int(MaxTokenTTL.Hours()))
+	}
+	return nil
+}
+
+// EnrolmentTTL is how long an enrolment code can be redeemed.
+const EnrolmentTTL = 24 * time.Hour
+
 // NewToken returns a fresh API token and the digest to store. The token
 // carries 160 random bits, so a fast hash is enough: it cannot be guessed.
-func NewToken() (token, digest string) {
+func NewToken() (token, digest string) { return newSecret(TokenPrefix) }
+
+// NewEnrolmentCode returns a fresh one-time enrolment code and the digest
+// to store. Like a token it carries 160 random bits.
+func NewEnrolmentCode() (code, digest string) { return newSecret(CodePrefix) }
+
+func newSecret(prefix string) (secret, digest string) {
 	b := make([]byte, 20)
 	rand.Read(b) // never returns an error (crypto/rand, Go 1.24+)
-	token = TokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
-	return token, Digest(token)
+	secret = prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	return secret, Digest(secret)
 }
 
 // ErrMalformedToken is returned for a string that cannot be a token.
 var ErrMalformedToken = errors.New("malformed API token")
 
-// Digest returns the stored form of a token: hex SHA-256.
-func Digest(token string) string {
-	sum := sha256.Sum256([]byte(token))
+// ErrMalformedCode is returned for a string that cannot be an enrolment
+// code.
+var ErrMalformedCode = errors.New("malformed enrolment code")
+
+// Digest returns the stored form of a token or code: hex SHA-256.
+func Digest(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
+}
+
+// ShortID returns the public identifier of a token or code from its
+// digest: its first 16 hex digits. It names the secret in lists, audit
+// records and revocations, and reveals nothing of it.
+func ShortID(digest string) string {
+	if len(digest) < 16 {
+		return digest
+	}
+	return digest[:16]
 }
 
 // CheckTokenForm rejects strings that cannot be tokens before any lookup.
@@ -120,4 +171,48 @@ func CheckTokenForm(token string) error {
 		return ErrMalformedToken
 	}
 	return nil
+}
+
+// CheckCodeForm rejects strings that cannot be enrolment codes before any
+// lookup.
+func CheckCodeForm(code string) error {
+	if !strings.HasPrefix(code, CodePrefix) || len(code) != len(CodePrefix)+32 {
+		return ErrMalformedCode
+	}
+	return nil
+}
+
+// Token is what a node shows of an API token: never the secret.
+type Token struct {
+	ID        string    `json:"id"` // see ShortID
+	User      string    `json:"user"`
+	Label     string    `json:"label"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// IssuedBy is the administrator who issued the enrolment code the
+	// token was made with: an official who sees a token they did not make
+	// knows who to ask, and revokes it.
+	IssuedBy string `json:"issued_by,omitempty"`
+	// LastUsedAt is when the token last authenticated a call, to the
+	// minute: a node records a use at most once a minute.
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Active reports whether t may authenticate at now: not revoked and not
+// expired.
+func (t Token) Active(now time.Time) bool { return t.RevokedAt == nil && now.Before(t.ExpiresAt) }
+
+// Enrolment is a one-time code an administrator issued for an official,
+// which the official redeems for a token of their own.
+type Enrolment struct {
+	ID        string    `json:"id"` // see ShortID
+	User      string    `json:"user"`
+	State     string    `json:"state"`
+	Code      string    `json:"code,omitempty"` // only in the answer that issues it
+	IssuedBy  string    `json:"issued_by"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// UsedAt is when the code was redeemed; nil until then.
+	UsedAt *time.Time `json:"used_at,omitempty"`
 }

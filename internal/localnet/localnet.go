@@ -253,7 +253,8 @@ func (net *Network) Close() {
 }
 
 // Official adds an official of role to the node of state and returns
-// their API token.
+// their API token: the node's administrator issues an enrolment code, and
+// the official redeems it, as on a real node.
 func (net *Network) Official(ctx context.Context, state, id, name string, role identity.Role) (string, error) {
 	nd := net.Nodes[state]
 	if nd == nil {
@@ -262,5 +263,10 @@ func (net *Network) Official(ctx context.Context, state, id, name string, role i
 	if _, err := nd.Node.AddUser(ctx, nd.Node.Admin(), identity.User{ID: id, Name: name, Role: role}); err != nil {
 		return "", err
 	}
-	return nd.Node.CreateToken(ctx, nd.Node.Admin(), id, "local network")
+	e, err := nd.Node.IssueEnrolment(ctx, nd.Node.Admin(), id)
+	if err != nil {
+		return "", err
+	}
+	out, err := nd.Node.Enrol(ctx, e.Code, "local network")
+	return out.Token, err
 }

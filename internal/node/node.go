@@ -7,7 +7,6 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,6 +38,8 @@ type Node struct {
 	// sessions maps token digests to recently authenticated officials.
 	sessions sync.Map
 	alerts   *alerter
+	// tokenTTL is how long the tokens the node makes work.
+	tokenTTL time.Duration
 }
 
 // Clock returns the current time; tests pass their own.
@@ -54,7 +55,7 @@ func Open(ctx context.Context, db *store.DB, clock Clock) (*Node, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Node{db: db, now: func() time.Time { return clock().UTC() }, home: home, hosted: hosted, wakeCh: make(chan struct{}, 1), alerts: newAlerter()}, nil
+	return &Node{db: db, now: func() time.Time { return clock().UTC() }, home: home, hosted: hosted, wakeCh: make(chan struct{}, 1), alerts: newAlerter(), tokenTTL: identity.DefaultTokenTTL}, nil
 }
 
 // Home is the State this node serves.
@@ -89,11 +90,17 @@ type InitOptions struct {
 	Admin  identity.User
 	// BaseURL is the https:// address other States' nodes reach it at.
 	BaseURL string
+	// TokenTTL is how long the first administrator's token works;
+	// identity.DefaultTokenTTL if zero.
+	TokenTTL time.Duration
 }
 
 // Init creates a node in an empty database: its State, its first
 // administrator, a token for them, and the treaty status that ships with
 // Entraide. It returns the token, which is shown once and never stored.
+// The first administrator gets a token rather than an enrolment code:
+// there is no one before them to issue a code, and no server running yet
+// to redeem it at.
 func Init(ctx context.Context, db *store.DB, opt InitOptions, clock Clock) (token string, err error) {
 	if clock == nil {
 		clock = time.Now
@@ -118,6 +125,13 @@ func Init(ctx context.Context, db *store.DB, opt InitOptions, clock Clock) (toke
 	admin := opt.Admin
 	admin.State, admin.Role, admin.CreatedAt = home.Code, identity.Administrator, now
 	ps = append(ps, validateUser(admin)...)
+	ttl := opt.TokenTTL
+	if ttl == 0 {
+		ttl = identity.DefaultTokenTTL
+	}
+	if err := identity.CheckTokenTTL(ttl); err != nil {
+		ps = append(ps, convention.Problem{Field: "token_ttl", Ref: convention.Art(40).Para(13), Message: err.Error()})
+	}
 	if len(ps) > 0 {
 		return "", ps
 	}
@@ -150,7 +164,14 @@ func Init(ctx context.Context, db *store.DB, opt InitOptions, clock Clock) (toke
 		if err := audit(ctx, tx, home.Code, system, now, "treaty.seed", "treaty", map[string]any{"records": len(directory.EmbeddedTreatyStatus())}); err != nil {
 			return err
 		}
-		return addUser(ctx, tx, home.Code, system, admin, digest, "initial administrator token", now)
+		if err := addUser(ctx, tx, home.Code, system, admin); err != nil {
+			return err
+		}
+		t := identity.Token{ID: identity.ShortID(digest), User: admin.ID, Label: "initial administrator token", CreatedAt: now, ExpiresAt: now.Add(ttl), IssuedBy: system.ID}
+		if err := tx.InsertToken(ctx, home.Code, digest, t); err != nil {
+			return err
+		}
+		return audit(ctx, tx, home.Code, system, now, "token.create", "user/"+admin.ID, map[string]any{"token": t.ID, "label": t.Label, "expires_at": t.ExpiresAt})
 	})
 	if err != nil {
 		return "", err
@@ -178,28 +199,11 @@ func validateUser(u identity.User) convention.Problems {
 	return ps
 }
 
-func addUser(ctx context.Context, tx *store.Tx, node string, by casework.Actor, u identity.User, digest, label string, now time.Time) error {
+func addUser(ctx context.Context, tx *store.Tx, node string, by casework.Actor, u identity.User) error {
 	if err := tx.InsertUser(ctx, u); err != nil {
 		return err
 	}
-	if err := audit(ctx, tx, node, by, now, "user.add", "user/"+u.ID, map[string]any{"id": u.ID, "name": u.Name, "state": u.State, "role": u.Role}); err != nil {
-		return err
-	}
-	if digest == "" {
-		return nil
-	}
-	return insertToken(ctx, tx, node, by, u.ID, digest, label, now)
-}
-
-// insertToken stores a token for by's State's official userID; another
-// State's official is not found.
-func insertToken(ctx context.Context, tx *store.Tx, node string, by casework.Actor, userID, digest, label string, now time.Time) error {
-	if err := tx.InsertToken(ctx, by.State, userID, digest, label, now); err != nil {
-		return err
-	}
-	// The digest is not a secret, but the log has no use for it: the
-	// label and the first characters identify the token to an auditor.
-	return audit(ctx, tx, node, by, now, "token.create", "user/"+userID, map[string]any{"label": label, "digest_prefix": digest[:8]})
+	return audit(ctx, tx, node, by, u.CreatedAt, "user.add", "user/"+u.ID, map[string]any{"id": u.ID, "name": u.Name, "state": u.State, "role": u.Role})
 }
 
 // audit writes the audit record of a change inside the transaction that
@@ -207,38 +211,6 @@ func insertToken(ctx context.Context, tx *store.Tx, node string, by casework.Act
 func audit(ctx context.Context, tx *store.Tx, node string, by casework.Actor, now time.Time, action, subject string, detail any) error {
 	_, err := tx.Audit(ctx, auditlog.Record{At: now, Node: node, ActorState: by.State, Actor: by.ID, Action: action, Subject: subject, Detail: detail})
 	return err
-}
-
-// ErrUnauthenticated is returned for a missing, malformed or unknown token.
-var ErrUnauthenticated = errors.New("unauthenticated")
-
-// Authenticate returns the official a token belongs to.
-func (n *Node) Authenticate(ctx context.Context, token string) (identity.User, error) {
-	if identity.CheckTokenForm(token) != nil {
-		return identity.User{}, ErrUnauthenticated
-	}
-	digest := identity.Digest(token)
-	if v, ok := n.sessions.Load(digest); ok {
-		if s := v.(session); time.Since(s.at) < cacheTTL {
-			return s.user, nil
-		}
-	}
-	u, err := n.db.UserByTokenDigest(ctx, digest)
-	if errors.Is(err, store.ErrNotFound) {
-		return u, ErrUnauthenticated
-	}
-	if err == nil {
-		n.sessions.Store(digest, session{user: u, at: time.Now()})
-	}
-	return u, err
-}
-
-// session is an authenticated token, kept for cacheTTL so that a busy
-// official's calls do not each read the token table. Only successes are
-// kept, so a new token works at once.
-type session struct {
-	user identity.User
-	at   time.Time
 }
 
 // AddUser adds an official of by's State, which the node hosts: an
@@ -265,26 +237,8 @@ func (n *Node) AddUser(ctx context.Context, by casework.Actor, u identity.User) 
 	if len(ps) > 0 {
 		return u, ps
 	}
-	err := n.db.Tx(ctx, func(tx *store.Tx) error { return addUser(ctx, tx, n.home, by, u, "", "", u.CreatedAt) })
+	err := n.db.Tx(ctx, func(tx *store.Tx) error { return addUser(ctx, tx, n.home, by, u) })
 	return u, err
-}
-
-// CreateToken makes a new API token for an official of by's State and
-// returns it; it is never shown again. Another State's official is not
-// found, as one that does not exist.
-func (n *Node) CreateToken(ctx context.Context, by casework.Actor, userID, label string) (string, error) {
-	if !by.Role.Can(identity.ManageUsers) {
-		return "", forbidden("role", "the %s role may not create tokens", by.Role)
-	}
-	if p, bad := convention.CheckText("label", convention.Art(40).Para(13), label, 200); bad {
-		return "", convention.Problems{p}
-	}
-	token, digest := identity.NewToken()
-	err := n.db.Tx(ctx, func(tx *store.Tx) error { return insertToken(ctx, tx, n.home, by, userID, digest, label, n.now()) })
-	if err != nil {
-		return "", err
-	}
-	return token, nil
 }
 
 // Users lists the officials of by's State, for its administrators.

@@ -64,7 +64,7 @@ func (tx *Tx) InsertUser(ctx context.Context, u identity.User) error {
 	return err
 }
 
-const userColumns = `id, name, email, state, role, created_at`
+const userColumns = `id, name, email, state, role, created_at, disabled_at`
 
 // User returns state's official with id, or ErrNotFound: another State's
 // official is not found.
@@ -94,8 +94,8 @@ type scanner interface{ Scan(...any) error }
 
 func scanUser(row scanner) (identity.User, error) {
 	var u identity.User
-	var role, created string
-	if err := row.Scan(&u.ID, &u.Name, &u.Email, &u.State, &role, &created); err != nil {
+	var role, created, disabled string
+	if err := row.Scan(&u.ID, &u.Name, &u.Email, &u.State, &role, &created, &disabled); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return u, ErrNotFound
 		}
@@ -103,29 +103,9 @@ func scanUser(row scanner) (identity.User, error) {
 	}
 	u.Role = identity.Role(role)
 	var err error
-	u.CreatedAt, err = parseTime(created)
+	if u.CreatedAt, err = parseTime(created); err != nil {
+		return u, err
+	}
+	u.DisabledAt, err = parseTimePtr(disabled)
 	return u, err
-}
-
-// InsertToken stores the digest of a new token for state's official
-// userID. It fails with ErrNotFound if state has no such official.
-func (tx *Tx) InsertToken(ctx context.Context, state, userID, digest, label string, at time.Time) error {
-	res, err := tx.exec(ctx, `INSERT INTO tokens (digest, user_id, label, created_at)
-		SELECT ?, id, ?, ? FROM users WHERE state = ? AND id = ?`, digest, label, formatTime(at), state, userID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n != 1 {
-		return fmt.Errorf("official %q of %s: %w", userID, state, ErrNotFound)
-	}
-	return nil
-}
-
-// UserByTokenDigest returns the official a token digest belongs to, or
-// ErrNotFound. The token alone says which State its holder acts for.
-func (db *DB) UserByTokenDigest(ctx context.Context, digest string) (identity.User, error) {
-	return scanUser(db.read.QueryRowContext(ctx, db.bind(`SELECT u.id, u.name, u.email, u.state, u.role, u.created_at
-		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?`), digest))
 }

@@ -63,8 +63,8 @@ func TestReopen(t *testing.T) {
 				if _, err := db.Request(t.Context(), "FRA", "r1"); err != nil {
 					t.Errorf("Open #%d: Request(r1) = %v", i+1, err)
 				}
-				if versions, err := db.Int64s(t.Context(), `SELECT version FROM schema_migrations ORDER BY version`); err != nil || !slices.Equal(versions, []int64{1, 2, 3}) {
-					t.Errorf("Open #%d: schema_migrations = %v, %v; want [1 2 3]", i+1, versions, err)
+				if versions, err := db.Int64s(t.Context(), `SELECT version FROM schema_migrations ORDER BY version`); err != nil || !slices.Equal(versions, []int64{1, 2, 3, 5}) {
+					t.Errorf("Open #%d: schema_migrations = %v, %v; want [1 2 3 5]", i+1, versions, err)
 				}
 				if seqs := appendAudit(t, db, auditRecord(i+2)); len(seqs) != 1 || seqs[0] != int64(i+2) {
 					t.Errorf("Open #%d: next audit seq %v, want %d", i+1, seqs, i+2)
@@ -368,7 +368,7 @@ func testUsersAndTokens(t *testing.T, db *store.DB) {
 				return err
 			}
 		}
-		return tx.InsertToken(ctx, "FRA", "ana", digest, "laptop", base)
+		return tx.InsertToken(ctx, "FRA", digest, identity.Token{ID: identity.ShortID(digest), User: "ana", Label: "laptop", CreatedAt: base, ExpiresAt: base.Add(time.Hour)})
 	})
 	if err != nil {
 		t.Fatalf("InsertUser, InsertToken: %v", err)
@@ -388,7 +388,9 @@ func testUsersAndTokens(t *testing.T, db *store.DB) {
 			t.Errorf("User(FRA, %s) = %v, want ErrNotFound", id, err)
 		}
 	}
-	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertToken(ctx, "VNM", "ana", identity.Digest("y"), "", base) }); !errors.Is(err, store.ErrNotFound) {
+	if err := db.Tx(ctx, func(tx *store.Tx) error {
+		return tx.InsertToken(ctx, "VNM", identity.Digest("y"), identity.Token{ID: "y", User: "ana", CreatedAt: base, ExpiresAt: base})
+	}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("InsertToken(VNM, ana) for FRA's official = %v, want ErrNotFound", err)
 	}
 	dup := ana
@@ -396,16 +398,19 @@ func testUsersAndTokens(t *testing.T, db *store.DB) {
 	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertUser(ctx, dup) }); !errors.Is(err, store.ErrExists) {
 		t.Errorf("InsertUser of a taken id = %v, want ErrExists", err)
 	}
-	if got, err := db.UserByTokenDigest(ctx, digest); err != nil || got != ana {
-		t.Errorf("UserByTokenDigest = %+v, %v; want ana", got, err)
+	if got, _, err := db.Credential(ctx, digest); err != nil || got != ana {
+		t.Errorf("Credential = %+v, %v; want ana", got, err)
 	}
 	for _, d := range []string{identity.Digest("ent_unknown"), "", digest[:63]} {
-		if _, err := db.UserByTokenDigest(ctx, d); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("UserByTokenDigest(%q) = %v, want ErrNotFound", d, err)
+		if _, _, err := db.Credential(ctx, d); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Credential(%q) = %v, want ErrNotFound", d, err)
 		}
 	}
 	// A token belongs to a user that exists.
-	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertToken(ctx, "FRA", "nobody", identity.Digest("x"), "", base) }); !errors.Is(err, store.ErrNotFound) {
+	err = db.Tx(ctx, func(tx *store.Tx) error {
+		return tx.InsertToken(ctx, "FRA", identity.Digest("x"), identity.Token{ID: "x", User: "nobody", CreatedAt: base, ExpiresAt: base})
+	})
+	if !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("InsertToken for an unknown user = %v, want ErrNotFound", err)
 	}
 }
@@ -654,7 +659,7 @@ func testFailedTx(t *testing.T, db *store.DB) {
 		if err := tx.InsertUser(ctx, identity.User{ID: "ana", Name: "Ana", State: "FRA", Role: identity.Auditor, CreatedAt: base}); err != nil {
 			return err
 		}
-		return tx.InsertToken(ctx, "FRA", "nobody", identity.Digest("t"), "", base)
+		return tx.InsertToken(ctx, "FRA", identity.Digest("t"), identity.Token{ID: "t", User: "nobody", CreatedAt: base, ExpiresAt: base})
 	})
 	if err == nil {
 		t.Fatalf("Tx inserting a token of an unknown user = nil, want an error")

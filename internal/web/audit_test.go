@@ -25,11 +25,17 @@ func TestAuditLog(t *testing.T) {
 			fra := tn.token(t, "FRA", identity.CentralAuthority)
 			req := tn.create(t, fra, preservationContents("VNM"))
 			tn.mustMove(t, fra, req.ID, casework.Transition{Action: casework.Send}, casework.Received)
-			// A token created through the API must not reach the log either.
-			r := tn.do(t, "POST", "/api/v1/users/fra-investigator/tokens", tn.token(t, "FRA", identity.Administrator), tokenInput{Label: "second"})
-			fresh := decodeBody[tokenResult](t, r).Token
+			// An enrolment code and the token made with it through the
+			// API must not reach the log either.
+			r := tn.do(t, "POST", "/api/v1/users/fra-investigator/enrolments", tn.token(t, "FRA", identity.Administrator), nil)
+			code := decodeBody[identity.Enrolment](t, r).Code
+			if r.Status != http.StatusCreated || code == "" {
+				t.Fatalf("issue enrolment code: status %d, body %s", r.Status, r.Body)
+			}
+			r = tn.do(t, "POST", "/api/v1/enrol", "", enrolInput{Code: code, Label: "second"})
+			fresh := decodeBody[enrolResult](t, r).Token
 			if r.Status != http.StatusCreated || fresh == "" {
-				t.Fatalf("create token: status %d, body %s", r.Status, r.Body)
+				t.Fatalf("enrol: status %d, body %s", r.Status, r.Body)
 			}
 			if got := r.Header.Get("Cache-Control"); got != "no-store" {
 				t.Errorf("a new token is served with Cache-Control %q, want no-store", got)
@@ -43,7 +49,7 @@ func TestAuditLog(t *testing.T) {
 			if len(entries) == 0 {
 				t.Fatal("empty audit log")
 			}
-			secrets := [][]byte{[]byte(fresh)}
+			secrets := [][]byte{[]byte(fresh), []byte(code)}
 			for _, tok := range tn.Tokens {
 				secrets = append(secrets, []byte(tok))
 			}

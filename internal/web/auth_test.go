@@ -21,6 +21,10 @@ type routeCall struct {
 	path        string
 	body        any    // JSON unless a string
 	contentType string // of a string body
+	// prepare, if set, makes the call afresh for each request, given its
+	// Authorization header: for a call that works once, such as redeeming
+	// an enrolment code or revoking a token.
+	prepare func(t *testing.T, authorization string) routeCall
 }
 
 var userSeq atomic.Int64
@@ -72,8 +76,41 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 		id := fmt.Sprintf("new-%d", userSeq.Add(1))
 		return routeCall{path: "/api/v1/users", body: userInput{ID: id, Name: "New official", State: s, Role: identity.Investigator}}
 	},
-	"POST /api/v1/users/{id}/tokens": func(_ *testing.T, _ *testNode, s string) routeCall {
-		return routeCall{path: "/api/v1/users/" + officialID(s, identity.Investigator) + "/tokens", body: tokenInput{Label: "laptop"}}
+	"POST /api/v1/enrol": func(_ *testing.T, tn *testNode, s string) routeCall {
+		return routeCall{prepare: func(t *testing.T, _ string) routeCall {
+			e, err := tn.Node.IssueEnrolment(t.Context(), tn.Node.AdminOf(s), officialID(s, identity.Investigator))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return routeCall{path: "/api/v1/enrol", body: enrolInput{Code: e.Code, Label: "laptop"}}
+		}}
+	},
+	"GET /api/v1/me/tokens": func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/me/tokens"} },
+	"DELETE /api/v1/me/tokens/{token}": func(_ *testing.T, tn *testNode, _ string) routeCall {
+		// Another token of the caller's, so that the one in use stays.
+		return routeCall{prepare: func(t *testing.T, authorization string) routeCall {
+			u, err := tn.Node.Authenticate(t.Context(), strings.TrimPrefix(authorization, "Bearer "))
+			if err != nil {
+				return routeCall{path: "/api/v1/me/tokens/0123456789abcdef"}
+			}
+			return routeCall{path: "/api/v1/me/tokens/" + tn.extraToken(t, u.State, u.ID).ID}
+		}}
+	},
+	"POST /api/v1/users/{id}/enrolments": func(_ *testing.T, _ *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/users/" + officialID(s, identity.Investigator) + "/enrolments"}
+	},
+	"GET /api/v1/users/{id}/tokens": func(_ *testing.T, _ *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/users/" + officialID(s, identity.Investigator) + "/tokens"}
+	},
+	"DELETE /api/v1/users/{id}/tokens/{token}": func(t *testing.T, tn *testNode, s string) routeCall {
+		id := officialID(s, identity.Investigator)
+		return routeCall{path: "/api/v1/users/" + id + "/tokens/" + tn.extraToken(t, s, id).ID}
+	},
+	"POST /api/v1/users/{id}/disable": func(t *testing.T, tn *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/users/" + tn.newOfficial(t, s, false) + "/disable"}
+	},
+	"POST /api/v1/users/{id}/enable": func(t *testing.T, tn *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/users/" + tn.newOfficial(t, s, true) + "/enable"}
 	},
 	"GET /api/v1/alerts": func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/alerts?open=true"} },
 	"GET /api/v1/alerts/stream": func(*testing.T, *testNode, string) routeCall {
@@ -100,6 +137,9 @@ func (tn *testNode) call(t *testing.T, method, token string, c routeCall) respon
 // callWith makes c with the Authorization header authorization.
 func (tn *testNode) callWith(t *testing.T, method, authorization string, c routeCall) response {
 	t.Helper()
+	if c.prepare != nil {
+		c = c.prepare(t, authorization)
+	}
 	ct := c.contentType
 	if ct == "" {
 		ct = "application/json"

@@ -31,7 +31,7 @@ func TestBadBodies(t *testing.T) {
 				{"POST", "/api/v1/requests", fra},
 				{"POST", "/api/v1/requests/" + draft.ID + "/transitions", fra},
 				{"POST", "/api/v1/users", admin},
-				{"POST", "/api/v1/users/fra-investigator/tokens", admin},
+				{"POST", "/api/v1/enrol", ""},
 				{"POST", "/api/v1/treaty/records", admin},
 				{"PUT", "/api/v1/states/FRA/profile", admin},
 				{"POST", "/api/v1/states/FRA/declarations", admin},
@@ -322,7 +322,7 @@ func TestUnknownPaths(t *testing.T) {
 	}
 	admin := tn.token(t, "FRA", identity.Administrator)
 	wantProblem(t, tn.do(t, "PUT", "/api/v1/states/XXX/profile", admin, map[string]any{}), http.StatusNotFound, "", "")
-	wantProblem(t, tn.do(t, "POST", "/api/v1/users/nobody/tokens", admin, map[string]any{}), http.StatusNotFound, "id", "")
+	wantProblem(t, tn.do(t, "POST", "/api/v1/users/nobody/enrolments", admin, nil), http.StatusNotFound, "id", "")
 }
 
 // TestHostileText sends identifiers and text that a database may refuse:
@@ -349,15 +349,20 @@ func TestHostileText(t *testing.T) {
 				{"request id too long", "GET", "/api/v1/requests/" + strings.Repeat("a", 200), fra, nil, 404, ""},
 				{"transition of an id with NUL", "POST", "/api/v1/requests/%00/transitions", fra, casework.Transition{Action: casework.Send}, 404, ""},
 				{"transition of an id not UTF-8", "POST", "/api/v1/requests/%C3%28/transitions", fra, casework.Transition{Action: casework.Send}, 404, ""},
-				{"token for a user id with NUL", "POST", "/api/v1/users/%00/tokens", admin, tokenInput{}, 404, ""},
-				{"token for a user id not UTF-8", "POST", "/api/v1/users/%FF/tokens", admin, tokenInput{}, 404, ""},
+				{"enrolment for a user id with NUL", "POST", "/api/v1/users/%00/enrolments", admin, nil, 404, ""},
+				{"enrolment for a user id not UTF-8", "POST", "/api/v1/users/%FF/enrolments", admin, nil, 404, ""},
+				{"tokens of a user id with NUL", "GET", "/api/v1/users/%00/tokens", admin, nil, 404, ""},
+				{"revoke a token id with NUL", "DELETE", "/api/v1/me/tokens/%00", admin, nil, 404, ""},
+				{"revoke a token id not UTF-8", "DELETE", "/api/v1/users/fra-auditor/tokens/%FF", admin, nil, 404, ""},
+				{"disable a user id with NUL", "POST", "/api/v1/users/%00/disable", admin, nil, 404, ""},
+				{"enrolment code with NUL", "POST", "/api/v1/enrol", "", enrolInput{Code: "enr_\x00"}, 401, ""},
 				{"state code with NUL", "GET", "/api/v1/states/FR%00", fra, nil, 404, ""},
 				{"request fields with NUL", "POST", "/api/v1/requests", fra, withNUL, 422, ""},
 				{"note with NUL", "POST", "/api/v1/requests/" + draft.ID + "/transitions", fra, casework.Transition{Action: casework.Withdraw, Note: "\x00"}, 422, ""},
 				{"cursor whose id has NUL", "GET", "/api/v1/requests?cursor=" + b64([]byte("2026-03-02T09:00:00.000000Z|\x00")), fra, nil, 400, ""},
 				{"official's name with NUL", "POST", "/api/v1/users", admin, userInput{ID: "nul-name", Name: "a\x00b", Role: identity.Auditor}, 422, ""},
 				{"official's e-mail with NUL", "POST", "/api/v1/users", admin, userInput{ID: "nul-email", Name: "ab", Email: "\x00", Role: identity.Auditor}, 422, ""},
-				{"token label with NUL", "POST", "/api/v1/users/fra-auditor/tokens", admin, tokenInput{Label: "\x00"}, 422, ""},
+				{"token label with NUL", "POST", "/api/v1/enrol", "", enrolInput{Code: unknownCode, Label: "\x00"}, 422, ""},
 				{"declaration text with NUL", "POST", "/api/v1/states/FRA/declarations", admin, node.DeclarationInput{Article: 40, MadeOn: "2025-10-25", Text: "a\x00"}, 422, ""},
 			}
 			for _, tt := range tests {
@@ -411,7 +416,8 @@ func TestDirectoryInput(t *testing.T) {
 		{"user with an unknown role", "POST", "/api/v1/users", "", userInput{ID: "someone", Name: "x", Role: "king"}, 422, "role"},
 		{"art 40(13): user of a State not hosted", "POST", "/api/v1/users", "", userInput{ID: "someone", Name: "x", State: "DEU", Role: identity.Auditor}, 403, "state"},
 		{"user whose id is taken", "POST", "/api/v1/users", "", userInput{ID: "fra-auditor", Name: "x", Role: identity.Auditor}, 409, ""},
-		{"token label too long", "POST", "/api/v1/users/fra-auditor/tokens", "", tokenInput{Label: strings.Repeat("x", 201)}, 422, "label"},
+		{"token label too long", "POST", "/api/v1/enrol", "", enrolInput{Code: unknownCode, Label: strings.Repeat("x", 201)}, 422, "label"},
+		{"enrolment code missing", "POST", "/api/v1/enrol", "", enrolInput{}, 401, "code"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -435,3 +441,6 @@ func TestDirectoryInput(t *testing.T) {
 		t.Errorf("GET /api/v1/states/fr = code %s, profile %+v; want France's profile", v.Code, v.Profile)
 	}
 }
+
+// unknownCode has the form of an enrolment code, but no node issued it.
+var unknownCode = identity.CodePrefix + strings.Repeat("a", 32)

@@ -58,10 +58,15 @@ func newBenchAPI(b *testing.B, backend string) *benchAPI {
 	if _, err := n.AddUser(ctx, n.Admin(), identity.User{ID: "fra-ca", Name: "Claire Dubois", State: "FRA", Role: identity.CentralAuthority}); err != nil {
 		b.Fatalf("AddUser(fra-ca): %v", err)
 	}
-	token, err := n.CreateToken(ctx, n.Admin(), "fra-ca", "benchmark")
+	code, err := n.IssueEnrolment(ctx, n.Admin(), "fra-ca")
 	if err != nil {
-		b.Fatalf("CreateToken(fra-ca): %v", err)
+		b.Fatalf("IssueEnrolment(fra-ca): %v", err)
 	}
+	enrolled, err := n.Enrol(ctx, code.Code, "benchmark")
+	if err != nil {
+		b.Fatalf("Enrol(fra-ca): %v", err)
+	}
+	token := enrolled.Token
 	srv := httptest.NewServer(web.NewServer(n, slog.New(slog.DiscardHandler)))
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 2 * benchClients

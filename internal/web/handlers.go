@@ -343,38 +343,6 @@ func (s *Server) addUser() http.Handler {
 	})
 }
 
-type tokenInput struct {
-	Label string `json:"label,omitempty"`
-}
-
-type tokenResult struct {
-	User  string `json:"user"`
-	Token string `json:"token"`
-	Note  string `json:"note"`
-}
-
-func (s *Server) createToken() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		in, err := decode[tokenInput](w, r)
-		if err != nil {
-			writeError(w, r, s.log, err)
-			return
-		}
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, s.log, err)
-			return
-		}
-		token, err := s.node.CreateToken(r.Context(), actorFrom(r.Context()), id, in.Label)
-		if err != nil {
-			writeError(w, r, s.log, err)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		encode(w, http.StatusCreated, tokenResult{User: id, Token: token, Note: "shown once: the node keeps only its digest"})
-	})
-}
-
 func (s *Server) auditLog() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()

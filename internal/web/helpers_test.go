@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -59,9 +60,14 @@ func officialID(state string, role identity.Role) string {
 // the end of the test or benchmark. Its clock starts at testEpoch.
 func newTestNode(tb testing.TB, backend string) *testNode {
 	tb.Helper()
+	return newTestNodeWith(tb, backend, steppingClock(testEpoch, time.Second), slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newTestNodeWith is newTestNode with a clock and a logger of the test's.
+func newTestNodeWith(tb testing.TB, backend string, clock node.Clock, log *slog.Logger) *testNode {
+	tb.Helper()
 	ctx := tb.Context()
 	db := storetest.Open(tb, backend)
-	clock := steppingClock(testEpoch, time.Second)
 	adminID := officialID(testStates[0], identity.Administrator)
 	adminToken, err := node.Init(ctx, db, node.InitOptions{Home: testStates[0], Hosted: testStates[1:],
 		Admin: identity.User{ID: adminID, Name: "Administrateur du nœud"}}, clock)
@@ -82,17 +88,28 @@ func newTestNode(tb testing.TB, backend string) *testNode {
 			if _, err := n.AddUser(ctx, n.AdminOf(state), identity.User{ID: id, Name: "Official " + id, State: state, Role: role}); err != nil {
 				tb.Fatalf("AddUser(%s): %v", id, err)
 			}
-			if tokens[id], err = n.CreateToken(ctx, n.AdminOf(state), id, "test"); err != nil {
-				tb.Fatalf("CreateToken(%s): %v", id, err)
+			if tokens[id], err = enrol(ctx, n, state, id); err != nil {
+				tb.Fatalf("enrol(%s): %v", id, err)
 			}
 		}
 	}
-	h := NewServer(n, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := NewServer(n, log)
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	tn := &testNode{URL: srv.URL, Tokens: tokens, Node: n, Handler: h, Client: srv.Client()}
 	tn.contract = loadContract(tb, tn)
 	return tn
+}
+
+// enrol gives state's official id a token of their own, as on a real
+// node: an administrator of their State issues a code, and they redeem it.
+func enrol(ctx context.Context, n *node.Node, state, id string) (string, error) {
+	e, err := n.IssueEnrolment(ctx, n.AdminOf(state), id)
+	if err != nil {
+		return "", err
+	}
+	out, err := n.Enrol(ctx, e.Code, "test")
+	return out.Token, err
 }
 
 // steppingClock returns a clock that starts at start and moves by step on

@@ -117,7 +117,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		msg := "the request changed meanwhile; read it again and retry"
 		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: msg, Errors: []FieldError{{Field: "version", Message: msg}}})
 	case errors.Is(err, node.ErrUnauthenticated):
-		writeUnauthorized(w)
+		writeAuthError(w, err)
 	default:
 		log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeProblem(w, Problem{Type: typeInternal, Status: http.StatusInternalServerError, Detail: "the node could not complete the request; it has been logged"})
@@ -130,10 +130,27 @@ func writeUnauthorized(w http.ResponseWriter) {
 	writeProblem(w, Problem{Type: typeUnauthorized, Status: http.StatusUnauthorized, Detail: msg, Errors: []FieldError{{Field: "Authorization", Message: msg}}})
 }
 
+// writeAuthError answers 401 for a refused token or enrolment code: with
+// what happened and what to do next when the node says (an expired, a
+// revoked token...), else as writeUnauthorized.
+func writeAuthError(w http.ResponseWriter, err error) {
+	var ae *node.AuthError
+	if !errors.As(err, &ae) {
+		writeUnauthorized(w)
+		return
+	}
+	field := "Authorization"
+	if strings.HasPrefix(ae.Reason, "code_") {
+		field = "code"
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="entraide", error="invalid_token"`)
+	writeProblem(w, Problem{Type: typeUnauthorized, Status: http.StatusUnauthorized, Detail: ae.Msg, Reason: ae.Reason, Errors: []FieldError{{Field: field, Message: ae.Msg}}})
+}
+
 // pathField names the path parameter a resource that was not found is
 // named by, or "path".
 func pathField(r *http.Request) string {
-	for _, name := range []string{"id", "code"} {
+	for _, name := range []string{"token", "id", "code"} {
 		if r.PathValue(name) != "" {
 			return name
 		}

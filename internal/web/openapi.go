@@ -72,7 +72,7 @@ func (s *Server) openAPIDoc() map[string]any {
 		"paths": paths,
 		"components": map[string]any{
 			"schemas":         g.defs,
-			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An API token from `entraide token create` (ent_...)"}},
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An API token of your own (ent_...): redeem an enrolment code from your administrator with `entraide login --code` or POST /api/v1/enrol"}},
 		},
 	}
 }
@@ -101,6 +101,12 @@ func problemStatuses(rt route) []int {
 	}
 	if rt.Path == "/healthz" {
 		codes = append(codes, http.StatusServiceUnavailable)
+	}
+	switch rt.Path {
+	case "/api/v1/enrol": // an unknown, used or expired code
+		codes = append(codes, http.StatusUnauthorized)
+	case "/api/v1/users/{id}/disable": // an administrator disabling themselves
+		codes = append(codes, http.StatusUnprocessableEntity)
 	}
 	return codes
 }

@@ -102,7 +102,7 @@ func (s *Server) guard(rt route) http.Handler {
 		u, err := s.node.Authenticate(r.Context(), token)
 		if err != nil {
 			if errors.Is(err, node.ErrUnauthenticated) {
-				writeUnauthorized(w)
+				writeAuthError(w, err)
 				return
 			}
 			writeError(w, r, s.log, err)
