@@ -147,10 +147,22 @@ func cmdRosterList(ctx context.Context, e env, args []string) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tPOSITION\tUSER\tROLE\tCHANNEL\tADDRESS\tFROM\tUNTIL")
+	var unreadable []string
 	for _, x := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", x.ID, x.State, x.Position, x.User, x.Role, x.Channel, x.Address, timeOrDash(x.From), timeOrDash(x.Until))
+		from, until := timeOrDash(x.From), timeOrDash(x.Until)
+		if x.Unreadable != "" {
+			from, until = "UNREADABLE", "UNREADABLE"
+			unreadable = append(unreadable, x.Unreadable)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", x.ID, x.State, x.Position, x.User, x.Role, x.Channel, x.Address, from, until)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, msg := range unreadable {
+		fmt.Fprintf(e.stderr, "%s; it alerts no one: remove it (entraide roster remove ID) and add it again\n", msg)
+	}
+	return nil
 }
 
 func timeOrDash(t time.Time) string {

@@ -51,11 +51,15 @@ type Entry struct {
 	From      time.Time `json:"from,omitzero"`
 	Until     time.Time `json:"until,omitzero"`
 	CreatedAt time.Time `json:"created_at"`
+	// Unreadable says why a stored line could not be read, if it could
+	// not: such a line alerts no one; remove it and add it again.
+	Unreadable string `json:"unreadable,omitempty"`
 }
 
 // OnDuty reports whether the entry's shift covers t: From <= t < Until.
+// An unreadable line is never on duty.
 func (e Entry) OnDuty(t time.Time) bool {
-	return (e.From.IsZero() || !t.Before(e.From)) && (e.Until.IsZero() || t.Before(e.Until))
+	return e.Unreadable == "" && (e.From.IsZero() || !t.Before(e.From)) && (e.Until.IsZero() || t.Before(e.Until))
 }
 
 // MayBeOnRoster reports whether an official of role may be on the roster:

@@ -13,7 +13,6 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -165,7 +164,7 @@ func (n *Node) alertIncoming(ctx context.Context, tx *store.Tx, view *casework.R
 // node's administrators, in the transaction that gives up on m.
 func (n *Node) alertExpired(ctx context.Context, tx *store.Tx, m store.OutboxEntry, why string) error {
 	a := &alerting.Alert{ID: newID(), State: n.home, Reason: alerting.ReasonDeliveryExpired, RequestID: m.RequestID, From: m.Recipient,
-		Summary: alerting.Describe(alerting.ReasonDeliveryExpired, "", m.Recipient), Detail: truncate(m.Type+" message "+m.ID+": "+why, 500), CreatedAt: n.now()}
+		Summary: alerting.Describe(alerting.ReasonDeliveryExpired, "", m.Recipient), Detail: store.ClipText(m.Type+" message "+m.ID+": "+why, store.MaxErrorText), CreatedAt: n.now()}
 	if m.RequestID != "" {
 		if r, err := n.db.Request(ctx, n.home, m.RequestID); err == nil {
 			a.Kind = r.Kind
@@ -205,7 +204,7 @@ func (n *Node) RunAlerts(ctx context.Context) error {
 		wake: n.alerts.wakeCh, notify: n.alerts.wake, batch: alertBatch, workers: alertWorkers,
 		id:     func(m store.Notification) string { return m.ID },
 		before: func(ctx context.Context) { n.escalateDue(ctx) },
-		due:    n.db.DueNotifications, next: n.db.NextAlertWork, do: n.notify,
+		due:    n.dueNotifications, next: n.db.NextAlertWork, do: n.notify,
 		now: n.now, log: n.alerts.config().Log, name: "alerts",
 	}.run(ctx)
 }
@@ -216,13 +215,32 @@ func (n *Node) RunAlerts(ctx context.Context) error {
 // errors it met; a notification that fails is recorded and retried.
 func (n *Node) ProcessAlerts(ctx context.Context) error {
 	err := n.escalateDue(ctx)
-	due, dueErr := n.db.DueNotifications(ctx, n.now(), alertBatch)
+	due, dueErr := n.dueNotifications(ctx, n.now(), alertBatch)
 	var wg sync.WaitGroup
 	for _, m := range due {
 		wg.Go(func() { n.notify(ctx, m) })
 	}
 	wg.Wait()
 	return errors.Join(err, dueErr)
+}
+
+// dueNotifications returns the notifications due by now. One whose row
+// cannot be read is logged and given up, so that it neither stops nor
+// holds back the others.
+func (n *Node) dueNotifications(ctx context.Context, now time.Time, limit int) ([]store.Notification, error) {
+	due, err := n.db.DueNotifications(ctx, now, limit)
+	bad, ok := store.IsPartial(err)
+	if !ok {
+		return due, err
+	}
+	log := n.alerts.config().Log
+	for _, e := range bad {
+		log.ErrorContext(ctx, "alert notification cannot be read; not sent", "notification", e.ID, "err", e.Err)
+		if err := n.db.SetAsideNotification(ctx, e.ID, now, e.Error()); err != nil {
+			log.ErrorContext(ctx, "alert notification", "notification", e.ID, "err", err)
+		}
+	}
+	return due, nil
 }
 
 // escalateDue takes the escalation steps due now.
@@ -236,9 +254,18 @@ func (n *Node) escalateDue(ctx context.Context) error {
 	}
 	var errs []error
 	for _, a := range due {
-		if err := n.escalate(ctx, a); err != nil {
-			n.alerts.config().Log.ErrorContext(ctx, "alert escalation", "alert", a.ID, "state", a.State, "err", err)
-			errs = append(errs, err)
+		err := n.escalate(ctx, a)
+		if err == nil {
+			continue
+		}
+		n.alerts.config().Log.ErrorContext(ctx, "alert escalation", "alert", a.ID, "state", a.State, "err", err)
+		errs = append(errs, err)
+		if errors.As(err, new(*store.RowError)) {
+			// Set aside, not taken up again every second; the other
+			// alerts go on.
+			if err := n.db.SetAsideAlert(ctx, a.State, a.ID); err != nil {
+				n.alerts.config().Log.ErrorContext(ctx, "alert escalation", "alert", a.ID, "err", err)
+			}
 		}
 	}
 	return errors.Join(errs...)
@@ -246,7 +273,7 @@ func (n *Node) escalateDue(ctx context.Context) error {
 
 // contacts returns whom an alert of state may reach.
 func (n *Node) contacts(ctx context.Context, state string) (alerting.Contacts, error) {
-	roster, err := n.db.Roster(ctx, state)
+	roster, err := n.roster(ctx, state)
 	if err != nil {
 		return alerting.Contacts{}, err
 	}
@@ -420,7 +447,7 @@ func (n *Node) notify(ctx context.Context, m store.Notification) {
 		log.InfoContext(ctx, "alert notification sent")
 		return
 	}
-	msg := truncate(err.Error(), 500)
+	msg := store.ClipText(err.Error(), store.MaxErrorText)
 	if errors.As(err, new(permanentError)) || attempts >= notifyMaxAttempts {
 		log.ErrorContext(ctx, "alert notification failed; not retried", "err", msg)
 		if err := n.db.NotificationFailed(ctx, m.ID, now, attempts, msg); err != nil {
@@ -621,6 +648,9 @@ type AlertList struct {
 	// TimeToAck summarises every acknowledged alert of the State.
 	TimeToAck alerting.Stats                     `json:"time_to_ack"`
 	ByReason  map[alerting.Reason]alerting.Stats `json:"time_to_ack_by_reason"`
+	// Unreadable names the stored alerts that could not be read, left out
+	// of Alerts.
+	Unreadable []string `json:"unreadable,omitempty"`
 }
 
 // Alerts lists by's State's alerts, newest first, with the measure of
@@ -630,7 +660,8 @@ func (n *Node) Alerts(ctx context.Context, by casework.Actor, f store.AlertFilte
 		return AlertList{}, forbidden("role", "the %s role may not read alerts", by.Role)
 	}
 	alerts, err := n.db.Alerts(ctx, by.State, f)
-	if err != nil {
+	bad, _ := store.IsPartial(err)
+	if err != nil && bad == nil {
 		return AlertList{}, err
 	}
 	open, err := n.db.OpenAlerts(ctx, by.State)
@@ -642,6 +673,10 @@ func (n *Node) Alerts(ctx context.Context, by casework.Actor, f store.AlertFilte
 		return AlertList{}, err
 	}
 	list := AlertList{Alerts: alerts, Open: open, ByReason: map[alerting.Reason]alerting.Stats{}}
+	for _, e := range bad {
+		n.alerts.config().Log.ErrorContext(ctx, "alert cannot be read", "alert", e.ID, "err", e.Err)
+		list.Unreadable = append(list.Unreadable, e.Error())
+	}
 	var all []int64
 	for r, ms := range times {
 		list.ByReason[r] = alerting.Summarize(ms)
@@ -705,12 +740,26 @@ type RosterInput struct {
 	Position int `json:"position,omitempty"`
 }
 
+// roster reads state's roster. A line that cannot be read is logged and
+// kept, marked, in the list: it reaches no one, and an administrator sees
+// it and can remove it, while the other lines go on working.
+func (n *Node) roster(ctx context.Context, state string) ([]alerting.Entry, error) {
+	entries, err := n.db.Roster(ctx, state)
+	if bad, ok := store.IsPartial(err); ok {
+		for _, e := range bad {
+			n.alerts.config().Log.ErrorContext(ctx, "roster line cannot be read; it alerts no one until removed and added again", "state", state, "entry", e.ID, "err", e.Err)
+		}
+		err = nil
+	}
+	return entries, err
+}
+
 // Roster returns the on-call roster of by's State, without its secrets.
 func (n *Node) Roster(ctx context.Context, by casework.Actor) ([]alerting.Entry, error) {
 	if !by.Role.Can(identity.ManageRoster) {
 		return nil, forbidden("role", "the %s role may not read the roster", by.Role)
 	}
-	entries, err := n.db.Roster(ctx, by.State)
+	entries, err := n.roster(ctx, by.State)
 	for i := range entries {
 		entries[i].Secret = ""
 	}
@@ -742,7 +791,7 @@ func (n *Node) AddRosterEntry(ctx context.Context, by casework.Actor, in RosterI
 	}
 	e.State, e.Role = u.State, u.Role
 	if e.Position == 0 {
-		roster, err := n.db.Roster(ctx, e.State)
+		roster, err := n.roster(ctx, e.State)
 		if err != nil {
 			return e, err
 		}
@@ -803,7 +852,7 @@ func (n *Node) RemoveRosterEntry(ctx context.Context, by casework.Actor, id stri
 
 func clipID(s string) string {
 	if len(s) > 64 {
-		return s[:64] + "..."
+		return store.ClipText(s, 64) + "..."
 	}
-	return strings.ToValidUTF8(s, "?")
+	return store.ClipText(s, 64)
 }

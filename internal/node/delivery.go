@@ -81,9 +81,29 @@ func (n *Node) RunDelivery(ctx context.Context) error {
 	return dueWork[store.OutboxEntry]{
 		wake: n.wakeCh, notify: n.wake, batch: deliveryBatch, workers: deliveryWorkers,
 		id:  func(m store.OutboxEntry) string { return m.ID },
-		due: n.db.DueMessages, next: n.db.NextDue, do: n.deliver,
+		due: n.dueMessages, next: n.db.NextDue, do: n.deliver,
 		now: n.now, log: n.fed.Log, name: "outbox",
 	}.run(ctx)
+}
+
+// dueMessages returns the messages due by now. One whose row cannot be
+// read is expired, which tells the administrators, so that it neither
+// stops nor holds back the others.
+func (n *Node) dueMessages(ctx context.Context, now time.Time, limit int) ([]store.OutboxEntry, error) {
+	due, err := n.db.DueMessages(ctx, now, limit)
+	bad, ok := store.IsPartial(err)
+	if !ok {
+		return due, err
+	}
+	for _, e := range bad {
+		m, err := n.db.OutboxHeader(ctx, e.ID)
+		if err != nil {
+			n.fed.Log.ErrorContext(ctx, "outbox", "message", e.ID, "err", err)
+			continue
+		}
+		n.expire(ctx, m, e.Error())
+	}
+	return due, nil
 }
 
 // permanent reasons will not change however often the message is tried.
@@ -117,7 +137,7 @@ func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) {
 	}
 	next := n.now().Add(n.backoff(attempts))
 	n.fed.Log.WarnContext(ctx, "delivery failed", "message", m.ID, "to", m.Recipient, "attempt", attempts, "next", next, "err", err)
-	if err := n.db.RetryLater(ctx, m.ID, attempts, next, truncate(err.Error(), 500)); err != nil {
+	if err := n.db.RetryLater(ctx, m.ID, attempts, next, err.Error()); err != nil {
 		n.fed.Log.ErrorContext(ctx, "outbox", "err", err)
 	}
 }
@@ -242,7 +262,7 @@ func (n *Node) delivered(ctx context.Context, m store.OutboxEntry, rc *federatio
 func (n *Node) expire(ctx context.Context, m store.OutboxEntry, why string) {
 	now := n.now()
 	err := n.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.MarkExpired(ctx, m.ID, now, truncate(why, 500)); err != nil {
+		if err := tx.MarkExpired(ctx, m.ID, now, why); err != nil {
 			return err
 		}
 		if n.fed.OnExpired != nil {
@@ -258,11 +278,4 @@ func (n *Node) expire(ctx context.Context, m store.OutboxEntry, why string) {
 		return
 	}
 	n.fed.Log.ErrorContext(ctx, "message not delivered; administrators alerted", "message", m.ID, "to", m.Recipient, "why", why)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

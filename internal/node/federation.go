@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -519,7 +518,7 @@ func (n *Node) refuseEnvelope(ctx context.Context, env *federation.Envelope, err
 	}
 	// The message may quote what anyone posted (encoding/json names an
 	// unknown field in full): keep the audit log and the answer small.
-	fe = &federation.Error{Reason: fe.Reason, Msg: strings.ToValidUTF8(truncate(fe.Msg, 500), "?")}
+	fe = &federation.Error{Reason: fe.Reason, Msg: store.ClipText(fe.Msg, store.MaxErrorText)}
 	now := n.now()
 	auditErr := n.db.Tx(ctx, func(tx *store.Tx) error {
 		return audit(ctx, tx, n.home, casework.Actor{ID: "peer", State: env.Sender}, now, "federation.refuse", "message/"+env.ID,

@@ -28,8 +28,9 @@ func (tx *Tx) InsertRosterEntry(ctx context.Context, e alerting.Entry) error {
 // fails with ErrNotFound for an unknown id or another State's line.
 func (tx *Tx) DeleteRosterEntry(ctx context.Context, state, id string) (alerting.Entry, error) {
 	e, err := scanEntry(tx.tx.QueryRowContext(ctx, tx.bind(rosterQuery+` WHERE u.state = ? AND r.id = ?`+tx.dialect.forUpdate), state, id))
-	if err != nil {
-		return e, err
+	var bad *RowError
+	if err != nil && !errors.As(err, &bad) {
+		return e, err // an unreadable line can still be removed
 	}
 	_, err = tx.exec(ctx, `DELETE FROM roster WHERE id = ?`, e.ID)
 	return e, err
@@ -48,15 +49,22 @@ func scanEntry(row scanner) (alerting.Entry, error) {
 		return e, err
 	}
 	e.Role, e.Channel = identity.Role(role), alerting.Channel(channel)
-	var err error
-	if e.From, err = parseOptTime(from); err != nil {
-		return e, err
+	var errs []error
+	for _, t := range []struct {
+		to *time.Time
+		s  string
+	}{{&e.From, from}, {&e.Until, until}, {&e.CreatedAt, created}} {
+		var err error
+		if *t.to, err = parseOptTime(t.s); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if e.Until, err = parseOptTime(until); err != nil {
-		return e, err
+	if len(errs) > 0 {
+		bad := &RowError{Table: "roster", ID: e.ID, Err: errors.Join(errs...)}
+		e.Unreadable = bad.Error()
+		return e, bad
 	}
-	e.CreatedAt, err = parseTime(created)
-	return e, err
+	return e, nil
 }
 
 func parseOptTime(s string) (time.Time, error) {
@@ -67,7 +75,9 @@ func parseOptTime(s string) (time.Time, error) {
 }
 
 // Roster returns every line of state's roster, secrets included, by
-// position, official and id. A line is its official's State's.
+// position, official and id. A line is its official's State's. Lines that
+// cannot be read are listed too, marked Unreadable, and named in a
+// Partial error beside the list.
 func (db *DB) Roster(ctx context.Context, state string) ([]alerting.Entry, error) {
 	rows, err := db.read.QueryContext(ctx, db.bind(rosterQuery+` WHERE u.state = ? ORDER BY r.position, r.user_id, r.id`), state)
 	if err != nil {
@@ -75,14 +85,19 @@ func (db *DB) Roster(ctx context.Context, state string) ([]alerting.Entry, error
 	}
 	defer rows.Close()
 	out := []alerting.Entry{}
+	var unreadable Partial
 	for rows.Next() {
 		e, err := scanEntry(rows)
-		if err != nil {
+		var bad *RowError
+		switch {
+		case errors.As(err, &bad):
+			unreadable = append(unreadable, bad) // listed, marked Unreadable
+		case err != nil:
 			return nil, err
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	return out, orPartial(unreadable, rows.Err())
 }
 
 // RosterEntry returns one line of state's roster, secret included, or
@@ -133,18 +148,20 @@ func (tx *Tx) UpdateAlert(ctx context.Context, a *alerting.Alert) error {
 // AlertForUpdate reads state's alert id inside tx, locking it until tx
 // ends, or fails with ErrNotFound, as it does for another State's alert.
 func (tx *Tx) AlertForUpdate(ctx context.Context, state, id string) (*alerting.Alert, error) {
-	return scanAlert(tx.queryRow(ctx, `SELECT body FROM alerts WHERE state = ? AND id = ?`+tx.dialect.forUpdate, state, id))
+	return scanAlert(tx.queryRow(ctx, `SELECT id, body FROM alerts WHERE state = ? AND id = ?`+tx.dialect.forUpdate, state, id))
 }
 
 // Alert reads state's alert id, or fails with ErrNotFound, as it does for
 // another State's alert.
 func (db *DB) Alert(ctx context.Context, state, id string) (*alerting.Alert, error) {
-	return scanAlert(db.read.QueryRowContext(ctx, db.bind(`SELECT body FROM alerts WHERE state = ? AND id = ?`), state, id))
+	return scanAlert(db.read.QueryRowContext(ctx, db.bind(`SELECT id, body FROM alerts WHERE state = ? AND id = ?`), state, id))
 }
 
+// scanAlert reads an alert, or fails with a *RowError for one whose body
+// cannot be read.
 func scanAlert(row scanner) (*alerting.Alert, error) {
-	var body string
-	if err := row.Scan(&body); err != nil {
+	var id, body string
+	if err := row.Scan(&id, &body); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
@@ -152,9 +169,19 @@ func scanAlert(row scanner) (*alerting.Alert, error) {
 	}
 	var a alerting.Alert
 	if err := json.Unmarshal([]byte(body), &a); err != nil {
-		return nil, fmt.Errorf("stored alert is corrupt: %w", err)
+		return nil, &RowError{Table: "alerts", ID: id, Err: err}
+	}
+	if a.ID != id {
+		return nil, &RowError{Table: "alerts", ID: id, Err: fmt.Errorf("its body is alert %q", a.ID)}
 	}
 	return &a, nil
+}
+
+// SetAsideAlert stops escalating state's alert id, whose stored row cannot be
+// read, so that the escalation loop does not take it up again and again.
+func (db *DB) SetAsideAlert(ctx context.Context, state, id string) error {
+	_, err := db.write.ExecContext(ctx, db.bind(`UPDATE alerts SET escalate_at = '' WHERE state = ? AND id = ?`), state, id)
+	return err
 }
 
 // AlertFilter selects alerts in a listing.
@@ -164,9 +191,10 @@ type AlertFilter struct {
 	Limit  int // 50 if 0
 }
 
-// Alerts lists state's alerts, newest first.
+// Alerts lists state's alerts, newest first. Alerts that cannot be read
+// are left out, and named in a Partial error beside the list.
 func (db *DB) Alerts(ctx context.Context, state string, f AlertFilter) ([]*alerting.Alert, error) {
-	q := `SELECT body FROM alerts WHERE state = ?`
+	q := `SELECT id, body FROM alerts WHERE state = ?`
 	args := []any{state}
 	if f.Open {
 		q += ` AND acked_at = ''`
@@ -186,14 +214,20 @@ func (db *DB) Alerts(ctx context.Context, state string, f AlertFilter) ([]*alert
 	}
 	defer rows.Close()
 	out := []*alerting.Alert{}
+	var unreadable Partial
 	for rows.Next() {
 		a, err := scanAlert(rows)
-		if err != nil {
+		var bad *RowError
+		switch {
+		case errors.As(err, &bad):
+			unreadable = append(unreadable, bad)
+			continue
+		case err != nil:
 			return nil, err
 		}
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	return out, orPartial(unreadable, rows.Err())
 }
 
 // TimesToAck returns, by reason, the time to acknowledge in milliseconds
@@ -356,14 +390,18 @@ func scanNotification(row scanner) (Notification, error) {
 		return n, err
 	}
 	n.Channel = alerting.Channel(channel)
-	var err error
+	var errs []error
 	for _, f := range []struct {
 		to *time.Time
 		s  string
 	}{{&n.CreatedAt, created}, {&n.NextAttempt, next}, {&n.SentAt, sent}, {&n.FailedAt, failed}} {
+		var err error
 		if *f.to, err = parseOptTime(f.s); err != nil {
-			return n, err
+			errs = append(errs, err)
 		}
+	}
+	if len(errs) > 0 {
+		return n, &RowError{Table: "alert_notifications", ID: n.ID, Err: errors.Join(errs...)}
 	}
 	return n, nil
 }
@@ -375,18 +413,25 @@ func (db *DB) notifications(ctx context.Context, where string, args ...any) ([]N
 	}
 	defer rows.Close()
 	out := []Notification{}
+	var unreadable Partial
 	for rows.Next() {
 		n, err := scanNotification(rows)
-		if err != nil {
+		var bad *RowError
+		switch {
+		case errors.As(err, &bad):
+			unreadable = append(unreadable, bad)
+			continue
+		case err != nil:
 			return nil, err
 		}
 		out = append(out, n)
 	}
-	return out, rows.Err()
+	return out, orPartial(unreadable, rows.Err())
 }
 
 // DueNotifications returns up to limit notifications neither sent nor
-// failed whose next attempt is due by now, the most overdue first.
+// failed whose next attempt is due by now, the most overdue first. Those
+// that cannot be read are left out, and named in a Partial error.
 func (db *DB) DueNotifications(ctx context.Context, now time.Time, limit int) ([]Notification, error) {
 	return db.notifications(ctx, `WHERE sent_at = '' AND failed_at = '' AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?`, formatTime(now), limit)
 }
@@ -421,14 +466,22 @@ func (db *DB) NotificationSent(ctx context.Context, id string, at time.Time, att
 // NotificationRetry records a failed attempt and when to try again.
 func (db *DB) NotificationRetry(ctx context.Context, id string, attempts int, next time.Time, lastError string) error {
 	_, err := db.write.ExecContext(ctx, db.bind(`UPDATE alert_notifications SET attempts = ?, next_attempt = ?, last_error = ? WHERE id = ? AND sent_at = ''`),
-		attempts, formatTime(next), lastError, id)
+		attempts, formatTime(next), ClipText(lastError, MaxErrorText), id)
+	return err
+}
+
+// SetAsideNotification gives up on notification id, whose stored row
+// cannot be read, so that it is not taken up again and again.
+func (db *DB) SetAsideNotification(ctx context.Context, id string, at time.Time, why string) error {
+	_, err := db.write.ExecContext(ctx, db.bind(`UPDATE alert_notifications SET failed_at = ?, last_error = ? WHERE id = ? AND sent_at = ''`),
+		formatTime(at), ClipText(why, MaxErrorText), id)
 	return err
 }
 
 // NotificationFailed records that notification id will not be tried again.
 func (db *DB) NotificationFailed(ctx context.Context, id string, at time.Time, attempts int, lastError string) error {
 	_, err := db.write.ExecContext(ctx, db.bind(`UPDATE alert_notifications SET failed_at = ?, attempts = ?, last_error = ? WHERE id = ? AND sent_at = ''`),
-		formatTime(at), attempts, lastError, id)
+		formatTime(at), attempts, ClipText(lastError, MaxErrorText), id)
 	return err
 }
 
@@ -436,6 +489,6 @@ func (db *DB) NotificationFailed(ctx context.Context, id string, at time.Time, a
 // id not yet sent: once acknowledged, an alert needs no more telling.
 func (tx *Tx) CancelNotifications(ctx context.Context, alertID string, at time.Time, why string) error {
 	_, err := tx.exec(ctx, `UPDATE alert_notifications SET failed_at = ?, last_error = ? WHERE alert_id = ? AND sent_at = '' AND failed_at = ''`,
-		formatTime(at), why, alertID)
+		formatTime(at), ClipText(why, MaxErrorText), alertID)
 	return err
 }

@@ -162,35 +162,71 @@ func scanOutbox(row scanner) (OutboxEntry, error) {
 		}
 		return e, err
 	}
-	e.CreatedAt, _ = parseTime(created)
-	e.NextAttempt, _ = parseTime(next)
-	if delivered != "" {
-		e.DeliveredAt, _ = parseTime(delivered)
+	var errs []error
+	for _, t := range []struct {
+		to  *time.Time
+		s   string
+		opt bool
+	}{{&e.CreatedAt, created, false}, {&e.NextAttempt, next, false}, {&e.DeliveredAt, delivered, true}, {&e.ExpiredAt, expired, true}} {
+		var err error
+		if t.opt {
+			*t.to, err = parseOptTime(t.s)
+		} else {
+			*t.to, err = parseTime(t.s)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if expired != "" {
-		e.ExpiredAt, _ = parseTime(expired)
+	if len(errs) > 0 {
+		return e, &RowError{Table: "outbox", ID: e.ID, Err: errors.Join(errs...)}
 	}
 	return e, nil
 }
 
+// listOutbox reads rows of the outbox, leaving out those that cannot be
+// read and naming them in a Partial error.
+func listOutbox(rows *sql.Rows) ([]OutboxEntry, error) {
+	defer rows.Close()
+	var out []OutboxEntry
+	var unreadable Partial
+	for rows.Next() {
+		e, err := scanOutbox(rows)
+		var bad *RowError
+		switch {
+		case errors.As(err, &bad):
+			unreadable = append(unreadable, bad)
+			continue
+		case err != nil:
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, orPartial(unreadable, rows.Err())
+}
+
+// OutboxHeader returns who message id is for, what type it is and what
+// request it is about, which can be read even when the rest of its row
+// cannot.
+func (db *DB) OutboxHeader(ctx context.Context, id string) (OutboxEntry, error) {
+	e := OutboxEntry{ID: id}
+	err := db.read.QueryRowContext(ctx, db.bind(`SELECT recipient, type, request_id FROM outbox WHERE id = ?`), id).Scan(&e.Recipient, &e.Type, &e.RequestID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, ErrNotFound
+	}
+	return e, err
+}
+
 // DueMessages returns up to limit undelivered, unexpired messages due by
-// now, oldest first.
+// now, oldest first. Those that cannot be read are left out, and named in
+// a Partial error.
 func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]OutboxEntry, error) {
 	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+outboxColumns+` FROM outbox
 		WHERE delivered_at = '' AND expired_at = '' AND next_attempt <= ? ORDER BY next_attempt, created_at LIMIT ?`), formatTime(now), limit)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []OutboxEntry
-	for rows.Next() {
-		e, err := scanOutbox(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return listOutbox(rows)
 }
 
 // NextDue returns when the next undelivered message falls due, or false.
@@ -220,22 +256,13 @@ func (db *DB) Outbox(ctx context.Context, limit int) ([]OutboxEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []OutboxEntry
-	for rows.Next() {
-		e, err := scanOutbox(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return listOutbox(rows)
 }
 
 // RetryLater records a failed attempt and when to try again.
 func (db *DB) RetryLater(ctx context.Context, id string, attempts int, next time.Time, lastError string) error {
 	_, err := db.write.ExecContext(ctx, db.bind(`UPDATE outbox SET attempts = ?, next_attempt = ?, last_error = ? WHERE id = ? AND delivered_at = ''`),
-		attempts, formatTime(next), lastError, id)
+		attempts, formatTime(next), ClipText(lastError, MaxErrorText), id)
 	return err
 }
 
@@ -248,7 +275,7 @@ func (tx *Tx) MarkDelivered(ctx context.Context, id string, at time.Time, receip
 
 // MarkExpired records that a message will not be retried.
 func (tx *Tx) MarkExpired(ctx context.Context, id string, at time.Time, lastError string) error {
-	_, err := tx.exec(ctx, `UPDATE outbox SET expired_at = ?, last_error = ? WHERE id = ? AND delivered_at = ''`, formatTime(at), lastError, id)
+	_, err := tx.exec(ctx, `UPDATE outbox SET expired_at = ?, last_error = ? WHERE id = ? AND delivered_at = ''`, formatTime(at), ClipText(lastError, MaxErrorText), id)
 	return err
 }
 

@@ -90,3 +90,84 @@ func TestTimeOutsideStoredYears(t *testing.T) {
 		})
 	}
 }
+
+// A stored row that cannot be read, written here with SQL as a node
+// before the bounds could have stored it, is reported for itself: the
+// lists answer with the others, and escalation goes on.
+func TestUnreadableRows(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			tn := newTestNode(t, backend)
+			db := tn.Node.DB()
+			admin := tn.token(t, "VNM", identity.Administrator)
+			hook := func(user string) node.RosterInput {
+				return node.RosterInput{User: officialID("VNM", user2role(user)), Channel: alerting.Webhook,
+					Address: "https://duty.vnm.example/" + user, Secret: "a-secret-of-16-chars"}
+			}
+			good := decodeBody[alerting.Entry](t, tn.do(t, "POST", "/api/v1/roster", admin, hook("247")))
+			bad := decodeBody[alerting.Entry](t, tn.do(t, "POST", "/api/v1/roster", admin, hook("ca")))
+			storetest.ExecSQL(t, db, `UPDATE roster SET position = 1, until_at = '10000-01-01T04:00:00.000000Z' WHERE id = ?`, bad.ID)
+
+			r := tn.do(t, "GET", "/api/v1/roster", admin, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET /api/v1/roster with an unreadable line: %d %s", r.Status, r.Body)
+			}
+			entries := decodeBody[[]alerting.Entry](t, r)
+			if len(entries) != 2 {
+				t.Fatalf("roster %+v, want both lines", entries)
+			}
+			for _, e := range entries {
+				if (e.ID == bad.ID) != (e.Unreadable != "") || (e.ID == bad.ID && !strings.Contains(e.Unreadable, bad.ID)) {
+					t.Errorf("line %s: unreadable %q; want only %s marked, naming itself", e.ID, e.Unreadable, bad.ID)
+				}
+			}
+
+			// Escalation reaches the readable line, and only it.
+			a := tn.raiseAlert(t, "VNM")
+			if err := tn.Node.ProcessAlerts(t.Context()); err != nil {
+				t.Fatalf("ProcessAlerts: %v", err)
+			}
+			sent, err := db.Notifications(t.Context(), a.ID)
+			if err != nil || len(sent) != 1 || sent[0].Entry != good.ID {
+				t.Fatalf("notifications of %s: %+v, %v; want one, to roster line %s", a.ID, sent, err, good.ID)
+			}
+
+			// An alert whose body cannot be read is named; the others are listed.
+			other := tn.raiseAlert(t, "VNM")
+			storetest.ExecSQL(t, db, `UPDATE alerts SET body = '{"id":' WHERE id = ?`, other.ID)
+			list := decodeBody[node.AlertList](t, tn.do(t, "GET", "/api/v1/alerts", tn.token(t, "VNM", identity.Auditor), nil))
+			if len(list.Alerts) != 1 || list.Alerts[0].ID != a.ID || len(list.Unreadable) != 1 || !strings.Contains(list.Unreadable[0], other.ID) {
+				t.Errorf("alerts %+v, unreadable %q; want %s listed and %s named", list.Alerts, list.Unreadable, a.ID, other.ID)
+			}
+			// Escalation sets it aside once, and goes on with the others.
+			if err := tn.Node.ProcessAlerts(t.Context()); err == nil || !strings.Contains(err.Error(), other.ID) {
+				t.Errorf("ProcessAlerts with an unreadable alert: %v, want it named", err)
+			}
+			if err := tn.Node.ProcessAlerts(t.Context()); err != nil {
+				t.Errorf("ProcessAlerts after setting the alert aside: %v", err)
+			}
+
+			// A notification that cannot be read is given up; the next is sent.
+			sent, _ = db.Notifications(t.Context(), a.ID)
+			storetest.ExecSQL(t, db, `UPDATE alert_notifications SET created_at = 'yesterday', next_attempt = '2000-01-01T00:00:00.000000Z' WHERE id = ?`, sent[0].ID)
+			if err := tn.Node.ProcessAlerts(t.Context()); err != nil {
+				t.Errorf("ProcessAlerts with an unreadable notification: %v", err)
+			}
+			if due, err := db.DueNotifications(t.Context(), time.Now(), 100); err != nil {
+				t.Errorf("DueNotifications after: %d due, %v; want the unreadable one given up", len(due), err)
+			}
+
+			// The unreadable line can be taken off.
+			if r := tn.do(t, "DELETE", "/api/v1/roster/"+bad.ID, admin, nil); r.Status != http.StatusOK {
+				t.Errorf("DELETE the unreadable line: %d %s", r.Status, r.Body)
+			}
+		})
+	}
+}
+
+func user2role(s string) identity.Role {
+	if s == "ca" {
+		return identity.CentralAuthority
+	}
+	return identity.TwentyFourSeven
+}

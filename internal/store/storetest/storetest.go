@@ -8,9 +8,12 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,12 +50,50 @@ func DSN(tb testing.TB, backend string) string {
 // Open opens a fresh database for backend, closed at the end of the test.
 func Open(tb testing.TB, backend string) *store.DB {
 	tb.Helper()
-	db, err := store.Open(context.Background(), DSN(tb, backend))
+	dsn := DSN(tb, backend)
+	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		tb.Fatalf("store.Open(%s): %v", backend, err)
 	}
-	tb.Cleanup(func() { db.Close() })
+	dsns.Store(db, dsn)
+	tb.Cleanup(func() { dsns.Delete(db); db.Close() })
 	return db
+}
+
+var dsns sync.Map // *store.DB opened by Open → its DSN
+
+// ExecSQL runs statement, written with ? placeholders, on the database db
+// was opened from by Open, over a connection of its own: for tests that
+// write what the store never would, such as a row it cannot read.
+func ExecSQL(tb testing.TB, db *store.DB, statement string, args ...any) {
+	tb.Helper()
+	dsn, ok := dsns.Load(db)
+	if !ok {
+		tb.Fatalf("ExecSQL: the database was not opened by storetest.Open")
+	}
+	driver, name := "sqlite", "file:"+dsn.(string)+"?_pragma=busy_timeout(10000)"
+	if store.IsPostgres(dsn.(string)) {
+		driver, name = "pgx", dsn.(string)
+		var b strings.Builder
+		n := 0
+		for _, r := range statement {
+			if r == '?' {
+				n++
+				fmt.Fprintf(&b, "$%d", n)
+				continue
+			}
+			b.WriteRune(r)
+		}
+		statement = b.String()
+	}
+	raw, err := sql.Open(driver, name)
+	if err != nil {
+		tb.Fatalf("ExecSQL: %v", err)
+	}
+	defer raw.Close()
+	if _, err := raw.ExecContext(context.Background(), statement, args...); err != nil {
+		tb.Fatalf("ExecSQL(%s): %v", statement, err)
+	}
 }
 
 func postgresSchema(tb testing.TB) string {
