@@ -67,6 +67,9 @@ func (n *Node) Hosted() []string { return slices.Clone(n.hosted) }
 // DB is the node's database.
 func (n *Node) DB() *store.DB { return n.db }
 
+// Now reads the node's clock, in UTC.
+func (n *Node) Now() time.Time { return n.now() }
+
 // Admin is the node's administrator acting from the command line, with
 // direct access to the database, for the home State.
 func (n *Node) Admin() casework.Actor { return n.AdminOf(n.home) }

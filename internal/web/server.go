@@ -32,6 +32,9 @@ func NewServer(n *node.Node, log *slog.Logger) http.Handler {
 	// another method is a 405 that says which are allowed, not a 404.
 	methods := map[string][]string{}
 	for _, rt := range s.routes() {
+		if rt.Method == "POST" && !rt.Public && strings.HasPrefix(rt.Path, "/api/v1/") {
+			rt.Handler = s.idempotent(rt.Handler)
+		}
 		s.mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
 		methods[rt.Path] = append(methods[rt.Path], rt.Method)
 	}
