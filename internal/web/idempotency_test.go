@@ -174,34 +174,38 @@ func TestBadIdempotencyKeys(t *testing.T) {
 	}
 }
 
-// TestIdempotentAnswersSealed: a new token's answer is replayed, but the
-// database holds no copy of it in clear; a retry with another token of
-// the same official cannot read it. The answers live in the database, so
-// a restarted server replays them.
+// TestIdempotentAnswersSealed: an enrolment code's answer is replayed,
+// but the database holds no copy of it in clear; a retry with another
+// token of the same official cannot read it. The answers live in the
+// database, so a restarted server replays them.
 func TestIdempotentAnswersSealed(t *testing.T) {
 	tn := newTestNode(t, "sqlite")
+	adminID := officialID("FRA", identity.Administrator)
 	admin := tn.token(t, "FRA", identity.Administrator)
-	path := "/api/v1/users/" + officialID("FRA", identity.Investigator) + "/tokens"
-	first := tn.postWithKey(t, path, admin, "tok-1", tokenInput{Label: "laptop"})
+	path := "/api/v1/users/" + officialID("FRA", identity.Investigator) + "/enrolments"
+	first := tn.postWithKey(t, path, admin, "code-1", []byte{})
 	if first.Status != http.StatusCreated {
 		t.Fatalf("POST %s: %d %s", path, first.Status, first.Body)
 	}
-	token := decodeBody[tokenResult](t, first).Token
-	k := store.IdempotencyKey{State: "FRA", User: officialID("FRA", identity.Administrator), Method: "POST", Path: path, Key: "tok-1"}
+	code := decodeBody[identity.Enrolment](t, first).Code
+	if code == "" {
+		t.Fatalf("POST %s: no code in %s", path, first.Body)
+	}
+	k := store.IdempotencyKey{State: "FRA", User: adminID, Method: "POST", Path: path, Key: "code-1"}
 	now := tn.Node.Now()
 	_, live, err := tn.Node.DB().ClaimIdempotencyKey(t.Context(), k, nil, now, now.Add(-IdempotencyTTL), now.Add(-idempotencyLease))
 	if err != nil || live == nil || live.Status != http.StatusCreated {
 		t.Fatalf("the stored call: %+v, %v; want one answered 201", live, err)
 	}
-	if bytes.Contains(live.Response, []byte(token)) || bytes.Contains(live.Response, []byte(first.Body)) {
+	if bytes.Contains(live.Response, []byte(code)) || bytes.Contains(live.Response, first.Body) {
 		t.Errorf("the database holds the answer in clear: %q", live.Response)
 	}
 	// A restarted server: the same database, a new handler.
 	srv := httptest.NewServer(NewServer(tn.Node, slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
-	req, _ := http.NewRequestWithContext(t.Context(), "POST", srv.URL+path, strings.NewReader(`{"label":"laptop"}`))
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", srv.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+admin)
-	req.Header.Set("Idempotency-Key", "tok-1")
+	req.Header.Set("Idempotency-Key", "code-1")
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -212,14 +216,14 @@ func TestIdempotentAnswersSealed(t *testing.T) {
 		t.Errorf("retry on a restarted server: %d %s; want the first answer", resp.StatusCode, body)
 	}
 	// Another token of the same administrator: the answer stays sealed.
-	other, err := tn.Node.CreateToken(t.Context(), tn.Node.Admin(), officialID("FRA", identity.Administrator), "second")
+	other, err := enrol(t.Context(), tn.Node, "FRA", adminID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tn.Tokens["second"] = other
-	r := tn.postWithKey(t, path, other, "tok-1", tokenInput{Label: "laptop"})
+	r := tn.postWithKey(t, path, other, "code-1", []byte{})
 	wantProblem(t, r, http.StatusConflict, "Idempotency-Key", "")
-	if bytes.Contains(r.Body, []byte(token)) {
+	if bytes.Contains(r.Body, []byte(code)) {
 		t.Errorf("another token read the sealed answer")
 	}
 }
