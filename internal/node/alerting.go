@@ -13,6 +13,7 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -281,9 +282,16 @@ func (n *Node) contacts(ctx context.Context, state string) (alerting.Contacts, e
 	if err != nil {
 		return alerting.Contacts{}, err
 	}
+	// A disabled official is alerted no more: escalation goes to the
+	// next on the roster.
+	disabled := map[string]bool{}
+	for _, u := range users {
+		disabled[u.ID] = u.DisabledAt != nil
+	}
+	roster = slices.DeleteFunc(roster, func(e alerting.Entry) bool { return disabled[e.User] })
 	c := alerting.Contacts{State: state, Roster: roster}
 	for _, u := range users {
-		if u.Role == identity.Administrator {
+		if u.Role == identity.Administrator && u.DisabledAt == nil {
 			c.Administrators = append(c.Administrators, alerting.Person{ID: u.ID, Email: u.Email})
 		}
 	}

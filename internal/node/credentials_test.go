@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"entraide/internal/alerting"
+	"entraide/internal/alerting/alertingtest"
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/store"
@@ -328,5 +331,23 @@ func TestDisable(t *testing.T) {
 		admin := casework.Actor{ID: "admin", State: "FRA", Role: identity.Administrator}
 		_, err = f.n.SetDisabled(ctx, admin, "admin", true)
 		assertProblemFields(t, "SetDisabled(self)", err, "id")
+	})
+}
+
+// A disabled official on the roster is alerted no more: the alert goes to
+// the next officer on duty.
+func TestDisabledOfficialIsNotAlerted(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		r := newAlertRig(t, newFixture(t, backend), nil)
+		r.roster(t, node.RosterInput{User: vnm247.ID, Channel: alerting.Email, Address: "first@vnm.example", Position: 1})
+		r.roster(t, node.RosterInput{User: vnm247b.ID, Channel: alerting.Email, Address: "second@vnm.example", Position: 2})
+		if _, err := r.n.SetDisabled(t.Context(), r.n.AdminOf("VNM"), vnm247.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		r.send(t, contents(t, convention.Preservation, "VNM"))
+		r.process(t)
+		if got := recipients([]alertingtest.Mail{r.smtp.Next(t)}); !slices.Equal(got, []string{"second@vnm.example"}) {
+			t.Errorf("first mail to %v, want the second officer: the first is disabled", got)
+		}
 	})
 }

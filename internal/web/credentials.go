@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"entraide/internal/node"
@@ -27,6 +28,10 @@ func (s *Server) enrol() http.Handler {
 			return
 		}
 		out, err := s.node.Enrol(r.Context(), in.Code, in.Label)
+		if errors.Is(err, node.ErrUnauthenticated) {
+			writeAuthError(w, err, "code")
+			return
+		}
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return

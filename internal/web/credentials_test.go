@@ -185,6 +185,8 @@ func TestCredentialsTakenBack(t *testing.T) {
 			if r := tn.do(t, "GET", "/api/v1/me", ca, nil); r.Status != http.StatusOK {
 				t.Fatalf("GET /me as fra-central_authority: %d", r.Status)
 			}
+			pending := decodeBody[identity.Enrolment](t, tn.do(t, "POST", "/api/v1/users/fra-central_authority/enrolments", admin, nil)).Code
+			secrets = append(secrets, pending)
 			r = tn.do(t, "POST", "/api/v1/users/fra-central_authority/disable", admin, nil)
 			if u := decodeBody[identity.User](t, r); r.Status != http.StatusOK || u.DisabledAt == nil {
 				t.Fatalf("disable: status %d, %+v", r.Status, u)
@@ -193,6 +195,11 @@ func TestCredentialsTakenBack(t *testing.T) {
 			if p.Reason != "official_disabled" {
 				t.Errorf("a disabled official's token: reason %q, want official_disabled", p.Reason)
 			}
+			p = wantProblem(t, tn.do(t, "POST", "/api/v1/enrol", "", enrolInput{Code: pending}), http.StatusUnauthorized, "code", "")
+			if p.Reason != "official_disabled" {
+				t.Errorf("a disabled official's enrolment code: reason %q, want official_disabled", p.Reason)
+			}
+			wantProblem(t, tn.do(t, "POST", "/api/v1/users/fra-central_authority/enrolments", admin, nil), http.StatusUnprocessableEntity, "id", "")
 			users := decodeBody[[]identity.User](t, tn.do(t, "GET", "/api/v1/users", admin, nil))
 			for _, u := range users {
 				if (u.ID == "fra-central_authority") != (u.DisabledAt != nil) {

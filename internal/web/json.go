@@ -117,7 +117,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		msg := "the request changed meanwhile; read it again and retry"
 		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: msg, Errors: []FieldError{{Field: "version", Message: msg}}})
 	case errors.Is(err, node.ErrUnauthenticated):
-		writeAuthError(w, err)
+		writeAuthError(w, err, "Authorization")
 	default:
 		log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeProblem(w, Problem{Type: typeInternal, Status: http.StatusInternalServerError, Detail: "the node could not complete the request; it has been logged"})
@@ -132,16 +132,13 @@ func writeUnauthorized(w http.ResponseWriter) {
 
 // writeAuthError answers 401 for a refused token or enrolment code: with
 // what happened and what to do next when the node says (an expired, a
-// revoked token...), else as writeUnauthorized.
-func writeAuthError(w http.ResponseWriter, err error) {
+// revoked token...), else as writeUnauthorized. field names what was
+// refused: the Authorization header, or the code of an enrolment.
+func writeAuthError(w http.ResponseWriter, err error, field string) {
 	var ae *node.AuthError
 	if !errors.As(err, &ae) {
 		writeUnauthorized(w)
 		return
-	}
-	field := "Authorization"
-	if strings.HasPrefix(ae.Reason, "code_") {
-		field = "code"
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="entraide", error="invalid_token"`)
 	writeProblem(w, Problem{Type: typeUnauthorized, Status: http.StatusUnauthorized, Detail: ae.Msg, Reason: ae.Reason, Errors: []FieldError{{Field: field, Message: ae.Msg}}})

@@ -105,7 +105,7 @@ func problemStatuses(rt route) []int {
 	switch rt.Path {
 	case "/api/v1/enrol": // an unknown, used or expired code
 		codes = append(codes, http.StatusUnauthorized)
-	case "/api/v1/users/{id}/disable": // an administrator disabling themselves
+	case "/api/v1/users/{id}/disable", "/api/v1/users/{id}/enrolments": // an administrator disabling themselves; a code for a disabled official
 		codes = append(codes, http.StatusUnprocessableEntity)
 	}
 	return codes

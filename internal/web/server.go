@@ -105,7 +105,7 @@ func (s *Server) guard(rt route) http.Handler {
 		u, err := s.node.Authenticate(r.Context(), token)
 		if err != nil {
 			if errors.Is(err, node.ErrUnauthenticated) {
-				writeAuthError(w, err)
+				writeAuthError(w, err, "Authorization")
 				return
 			}
 			writeError(w, r, s.log, err)
