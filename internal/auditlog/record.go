@@ -13,18 +13,26 @@ import (
 )
 
 // Version is the version of the canonical encoding. A record keeps the
-// version it was written with; a new encoding gets a new number.
-const Version = 1
+// version it was written with; a new encoding gets a new number. Version 2
+// added the State whose view a record belongs to; records of version 1
+// keep their bytes, and so their leaf hashes.
+const Version = 2
 
 // Record is one entry of the audit log.
 type Record struct {
-	Seq        int64     // position in the log, from 1, without gaps
-	At         time.Time // when the change was committed, UTC
-	Node       string    // the State whose node wrote the record
-	ActorState string    // the State of the official who acted
-	Actor      string    // the official's id, or "system" or "cli"
-	Action     string    // what happened, e.g. "request.send"
-	Subject    string    // what it happened to, e.g. "request/0193..."
+	Seq  int64     // position in the log, from 1, without gaps
+	At   time.Time // when the change was committed, UTC
+	Node string    // the State whose node wrote the record
+	// State is the State whose view the record belongs to, and whose
+	// auditors alone read it: the State of the request, official, roster
+	// line or alert it is about, or the node's home State for what the
+	// node shares (keys, peers, treaty records, federation).
+	State string
+	// ActorState is the State of the official who acted.
+	ActorState string
+	Actor      string // the official's id, or "system" or "cli"
+	Action     string // what happened, e.g. "request.send"
+	Subject    string // what it happened to, e.g. "request/0193..."
 	// Detail is what changed, as JSON. It must hold no secret.
 	Detail any
 }
@@ -35,6 +43,7 @@ type canonical struct {
 	Seq        int64           `json:"seq"`
 	At         string          `json:"at"`
 	Node       string          `json:"node"`
+	State      string          `json:"state"`
 	ActorState string          `json:"actor_state"`
 	Actor      string          `json:"actor"`
 	Action     string          `json:"action"`
@@ -52,7 +61,7 @@ func (r Record) Canonical() ([]byte, error) {
 		return nil, fmt.Errorf("audit detail of %s: %w", r.Action, err)
 	}
 	return json.Marshal(canonical{
-		V: Version, Seq: r.Seq, At: r.At.UTC().Format(TimeFormat), Node: r.Node,
+		V: Version, Seq: r.Seq, At: r.At.UTC().Format(TimeFormat), Node: r.Node, State: r.State,
 		ActorState: r.ActorState, Actor: r.Actor, Action: r.Action, Subject: r.Subject, Detail: detail,
 	})
 }

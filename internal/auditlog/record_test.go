@@ -17,6 +17,7 @@ func TestCanonical(t *testing.T) {
 		Seq:        7,
 		At:         time.Date(2026, 3, 2, 10, 30, 0, 123456789, paris),
 		Node:       "FRA",
+		State:      "VNM",
 		ActorState: "VNM",
 		Actor:      "vnm-ca",
 		Action:     "request.acknowledge",
@@ -28,7 +29,7 @@ func TestCanonical(t *testing.T) {
 		t.Fatalf("Canonical() = %v", err)
 	}
 	// Fixed field order, UTC to the microsecond, sorted map keys, no space.
-	want := `{"v":1,"seq":7,"at":"2026-03-02T09:30:00.123456Z","node":"FRA","actor_state":"VNM","actor":"vnm-ca",` +
+	want := `{"v":2,"seq":7,"at":"2026-03-02T09:30:00.123456Z","node":"FRA","state":"VNM","actor_state":"VNM","actor":"vnm-ca",` +
 		`"action":"request.acknowledge","subject":"request/0193@VNM","detail":{"a":"\u003cé\u003e","m":["x"],"z":1}}`
 	if string(got) != want {
 		t.Errorf("Canonical() =\n%s\nwant\n%s", got, want)

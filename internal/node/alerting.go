@@ -178,7 +178,7 @@ func (n *Node) alertExpired(ctx context.Context, tx *store.Tx, m store.OutboxEnt
 // audit record and its event, and wakes the loop once tx commits.
 func (n *Node) raise(ctx context.Context, tx *store.Tx, a *alerting.Alert) error {
 	a.Steps, a.EscalatesAt = []alerting.Step{}, a.CreatedAt
-	seq, err := tx.Audit(ctx, auditlog.Record{At: a.CreatedAt, Node: n.home, ActorState: a.State, Actor: "system", Action: "alert.raise", Subject: "alert/" + a.ID,
+	seq, err := tx.Audit(ctx, auditlog.Record{At: a.CreatedAt, Node: n.home, State: a.State, ActorState: a.State, Actor: "system", Action: "alert.raise", Subject: "alert/" + a.ID,
 		Detail: map[string]any{"state": a.State, "reason": a.Reason, "request": a.RequestID, "from": a.From}})
 	if err != nil {
 		return err
@@ -394,7 +394,7 @@ func (n *Node) alertEvent(ctx context.Context, tx *store.Tx, a *alerting.Alert, 
 	if typ == alerting.Acknowledged {
 		by.ID = a.AckedBy
 	}
-	seq, err := tx.Audit(ctx, auditlog.Record{At: at, Node: n.home, ActorState: by.State, Actor: by.ID, Action: action, Subject: "alert/" + a.ID, Detail: detail})
+	seq, err := tx.Audit(ctx, auditlog.Record{At: at, Node: n.home, State: a.State, ActorState: by.State, Actor: by.ID, Action: action, Subject: "alert/" + a.ID, Detail: detail})
 	if err != nil {
 		return err
 	}
@@ -819,7 +819,7 @@ func (n *Node) AddRosterEntry(ctx context.Context, by casework.Actor, in RosterI
 		if err := tx.InsertRosterEntry(ctx, e); err != nil {
 			return err
 		}
-		return audit(ctx, tx, n.home, by, e.CreatedAt, "roster.add", "roster/"+e.ID, rosterDetail(e))
+		return audit(ctx, tx, n.home, e.State, by, e.CreatedAt, "roster.add", "roster/"+e.ID, rosterDetail(e))
 	})
 	e.Secret = ""
 	return e, err
@@ -852,7 +852,7 @@ func (n *Node) RemoveRosterEntry(ctx context.Context, by casework.Actor, id stri
 		if e, err = tx.DeleteRosterEntry(ctx, by.State, id); err != nil {
 			return err
 		}
-		return audit(ctx, tx, n.home, by, n.now(), "roster.remove", "roster/"+e.ID, rosterDetail(e))
+		return audit(ctx, tx, n.home, e.State, by, n.now(), "roster.remove", "roster/"+e.ID, rosterDetail(e))
 	})
 	e.Secret = ""
 	return e, err

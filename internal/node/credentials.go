@@ -145,7 +145,7 @@ func (n *Node) IssueEnrolment(ctx context.Context, by casework.Actor, userID str
 		}
 		// The code's short id, never the code: an auditor can match the
 		// record to the redemption without being able to redeem it.
-		return audit(ctx, tx, n.home, by, now, "enrolment.issue", "user/"+userID,
+		return audit(ctx, tx, n.home, by.State, by, now, "enrolment.issue", "user/"+userID,
 			map[string]any{"enrolment": e.ID, "expires_at": e.ExpiresAt, "replaced": replaced})
 	})
 	if err != nil {
@@ -197,7 +197,7 @@ func (n *Node) Enrol(ctx context.Context, code, label string) (Enrolled, error) 
 			return err
 		}
 		out = Enrolled{User: u, Token: token, Info: t}
-		return audit(ctx, tx, n.home, ActorOf(u), now, "token.create", "user/"+u.ID,
+		return audit(ctx, tx, n.home, u.State, ActorOf(u), now, "token.create", "user/"+u.ID,
 			map[string]any{"token": t.ID, "label": label, "expires_at": t.ExpiresAt, "enrolment": e.ID, "issued_by": e.IssuedBy})
 	})
 	if err != nil {
@@ -251,7 +251,7 @@ func (n *Node) RevokeToken(ctx context.Context, by casework.Actor, userID, id st
 			return err
 		}
 		tx.AfterCommit(func() { n.forget(func(d string, _ identity.User) bool { return d == digest }) })
-		return audit(ctx, tx, n.home, by, now, "token.revoke", "user/"+userID, map[string]any{"token": t.ID, "label": t.Label})
+		return audit(ctx, tx, n.home, by.State, by, now, "token.revoke", "user/"+userID, map[string]any{"token": t.ID, "label": t.Label})
 	})
 	return t, err
 }
@@ -284,7 +284,7 @@ func (n *Node) SetDisabled(ctx context.Context, by casework.Actor, userID string
 			return err
 		}
 		tx.AfterCommit(func() { n.forget(func(_ string, s identity.User) bool { return s.ID == userID }) })
-		return audit(ctx, tx, n.home, by, now, action, "user/"+userID, map[string]any{"id": userID})
+		return audit(ctx, tx, n.home, by.State, by, now, action, "user/"+userID, map[string]any{"id": userID})
 	})
 	return u, err
 }

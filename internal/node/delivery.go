@@ -253,7 +253,7 @@ func (n *Node) delivered(ctx context.Context, m store.OutboxEntry, rc *federatio
 				return err
 			}
 		}
-		return audit(ctx, tx, n.home, peerActor, at, "federation.delivered", "message/"+m.ID,
+		return audit(ctx, tx, n.home, n.home, peerActor, at, "federation.delivered", "message/"+m.ID,
 			map[string]any{"recipient": m.Recipient, "type": m.Type, "attempts": attempts, "receipt_digest": rc.Digest, "duplicate": rc.Duplicate})
 	})
 }
@@ -270,7 +270,7 @@ func (n *Node) expire(ctx context.Context, m store.OutboxEntry, why string) {
 				return err
 			}
 		}
-		return audit(ctx, tx, n.home, casework.System(n.home), now, "federation.expired", "message/"+m.ID,
+		return audit(ctx, tx, n.home, n.home, casework.System(n.home), now, "federation.expired", "message/"+m.ID,
 			map[string]any{"recipient": m.Recipient, "type": m.Type, "request": m.RequestID, "why": why})
 	})
 	if err != nil {

@@ -81,7 +81,7 @@ func (n *Node) RecordTreaty(ctx context.Context, by casework.Actor, a TreatyActi
 		if err := tx.PutTreatyRecord(ctx, rec, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, n.home, by, now, "treaty.record", "treaty/"+rec.Code, rec)
+		return audit(ctx, tx, n.home, n.home, by, now, "treaty.record", "treaty/"+rec.Code, rec)
 	})
 	return rec, err
 }
@@ -157,7 +157,7 @@ func (n *Node) ImportTreaty(ctx context.Context, by casework.Actor, r io.Reader)
 				return err
 			}
 		}
-		return audit(ctx, tx, n.home, by, now, "treaty.import", "treaty", map[string]any{"rows": len(records), "sha256": hex.EncodeToString(h.Sum(nil))})
+		return audit(ctx, tx, n.home, n.home, by, now, "treaty.import", "treaty", map[string]any{"rows": len(records), "sha256": hex.EncodeToString(h.Sum(nil))})
 	})
 	if err != nil {
 		return 0, err
@@ -228,7 +228,7 @@ func (n *Node) PutProfile(ctx context.Context, by casework.Actor, p directory.Pr
 		if err := tx.PutProfile(ctx, p, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, n.home, by, now, "state.profile", "state/"+p.Code, p)
+		return audit(ctx, tx, n.home, n.home, by, now, "state.profile", "state/"+p.Code, p)
 	})
 	return p, err
 }
@@ -276,7 +276,7 @@ func (n *Node) RecordDeclaration(ctx context.Context, by casework.Actor, code st
 			return err
 		}
 		d.ID = id
-		return audit(ctx, tx, n.home, by, now, "state.declaration", "state/"+d.Code, d)
+		return audit(ctx, tx, n.home, n.home, by, now, "state.declaration", "state/"+d.Code, d)
 	})
 	return d, err
 }

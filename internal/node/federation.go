@@ -237,7 +237,7 @@ func (n *Node) SetBaseURL(ctx context.Context, by casework.Actor, url string) er
 		if err := tx.SetBaseURL(ctx, url); err != nil {
 			return err
 		}
-		return audit(ctx, tx, n.home, by, now, "node.base_url", "node/"+n.home, map[string]string{"base_url": url})
+		return audit(ctx, tx, n.home, n.home, by, now, "node.base_url", "node/"+n.home, map[string]string{"base_url": url})
 	})
 }
 
@@ -265,7 +265,7 @@ func (n *Node) RotateKeys(ctx context.Context, by casework.Actor) error {
 				return err
 			}
 		}
-		return audit(ctx, tx, n.home, by, now, "node.keys_rotate", "node/"+n.home, map[string]string{"signing": signing.ID, "encryption": encryption.ID})
+		return audit(ctx, tx, n.home, n.home, by, now, "node.keys_rotate", "node/"+n.home, map[string]string{"signing": signing.ID, "encryption": encryption.ID})
 	})
 	n.cache.invalidate()
 	return err
@@ -300,7 +300,7 @@ func (n *Node) AddPeer(ctx context.Context, by casework.Actor, descriptor []byte
 		if err := tx.PutPeer(ctx, d.State, descriptor, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, n.home, by, now, "peer.add", "peer/"+d.State, map[string]any{"base_url": d.BaseURL, "signing_keys": len(d.SigningKeys), "encryption_key": d.EncryptionKey.ID})
+		return audit(ctx, tx, n.home, n.home, by, now, "peer.add", "peer/"+d.State, map[string]any{"base_url": d.BaseURL, "signing_keys": len(d.SigningKeys), "encryption_key": d.EncryptionKey.ID})
 	})
 	n.cache.invalidate()
 	return d, err
@@ -319,7 +319,7 @@ func (n *Node) RemovePeer(ctx context.Context, by casework.Actor, state string) 
 		if err := tx.DeletePeer(ctx, state); err != nil {
 			return err
 		}
-		return audit(ctx, tx, n.home, by, now, "peer.remove", "peer/"+state, nil)
+		return audit(ctx, tx, n.home, n.home, by, now, "peer.remove", "peer/"+state, nil)
 	})
 	n.cache.invalidate()
 	return err
@@ -521,7 +521,7 @@ func (n *Node) refuseEnvelope(ctx context.Context, env *federation.Envelope, err
 	fe = &federation.Error{Reason: fe.Reason, Msg: store.ClipText(fe.Msg, store.MaxErrorText)}
 	now := n.now()
 	auditErr := n.db.Tx(ctx, func(tx *store.Tx) error {
-		return audit(ctx, tx, n.home, casework.Actor{ID: "peer", State: env.Sender}, now, "federation.refuse", "message/"+env.ID,
+		return audit(ctx, tx, n.home, n.home, casework.Actor{ID: "peer", State: env.Sender}, now, "federation.refuse", "message/"+env.ID,
 			map[string]string{"sender": env.Sender, "type": env.Type, "reason": fe.Reason, "message": fe.Msg})
 	})
 	return errors.Join(fe, auditErr)
@@ -582,7 +582,7 @@ func (n *Node) storeReceived(ctx context.Context, tx *store.Tx, r *casework.Requ
 			return delivered, err
 		}
 	}
-	if err := audit(ctx, tx, n.home, by, at, "request.receive", "request/"+view.ID+"@"+view.Holder, delivered); err != nil {
+	if err := audit(ctx, tx, n.home, view.Holder, by, at, "request.receive", "request/"+view.ID+"@"+view.Holder, delivered); err != nil {
 		return delivered, err
 	}
 	return delivered, n.alertIncoming(ctx, tx, &view, at)

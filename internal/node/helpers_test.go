@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -170,6 +171,7 @@ func (f *fixture) view(t *testing.T, by casework.Actor, id string) (*casework.Re
 type audited struct {
 	Seq        int64           `json:"seq"`
 	Node       string          `json:"node"`
+	State      string          `json:"state"`
 	ActorState string          `json:"actor_state"`
 	Actor      string          `json:"actor"`
 	Action     string          `json:"action"`
@@ -177,13 +179,19 @@ type audited struct {
 	Detail     json.RawMessage `json:"detail"`
 }
 
-// auditLog returns every audit record the node holds.
+// auditLog returns every audit record the node holds: the views of every
+// State it hosts, which together are the whole log, without a gap.
 func (f *fixture) auditLog(t *testing.T) []audited {
 	t.Helper()
-	entries, err := f.n.AuditLog(t.Context(), f.n.Admin(), 0, 1000)
-	if err != nil {
-		t.Fatalf("AuditLog: %v", err)
+	var entries []store.AuditEntry
+	for _, state := range f.n.Hosted() {
+		view, err := f.n.AuditLog(t.Context(), f.n.AdminOf(state), 0, 1000)
+		if err != nil {
+			t.Fatalf("AuditLog of %s: %v", state, err)
+		}
+		entries = append(entries, view...)
 	}
+	slices.SortFunc(entries, func(a, b store.AuditEntry) int { return cmp.Compare(a.Seq, b.Seq) })
 	out := make([]audited, len(entries))
 	for i, e := range entries {
 		if err := json.Unmarshal(e.Record, &out[i]); err != nil {

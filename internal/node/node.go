@@ -156,7 +156,7 @@ func Init(ctx context.Context, db *store.DB, opt InitOptions, clock Clock) (toke
 		if err := tx.SetBaseURL(ctx, opt.BaseURL); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, home.Code, system, now, "node.init", "node/"+home.Code, map[string]any{"home": home.Code, "hosted": hosted, "base_url": opt.BaseURL, "signing_key": signing.ID, "encryption_key": encryption.ID}); err != nil {
+		if err := audit(ctx, tx, home.Code, home.Code, system, now, "node.init", "node/"+home.Code, map[string]any{"home": home.Code, "hosted": hosted, "base_url": opt.BaseURL, "signing_key": signing.ID, "encryption_key": encryption.ID}); err != nil {
 			return err
 		}
 		for _, r := range directory.EmbeddedTreatyStatus() {
@@ -164,7 +164,7 @@ func Init(ctx context.Context, db *store.DB, opt InitOptions, clock Clock) (toke
 				return err
 			}
 		}
-		if err := audit(ctx, tx, home.Code, system, now, "treaty.seed", "treaty", map[string]any{"records": len(directory.EmbeddedTreatyStatus())}); err != nil {
+		if err := audit(ctx, tx, home.Code, home.Code, system, now, "treaty.seed", "treaty", map[string]any{"records": len(directory.EmbeddedTreatyStatus())}); err != nil {
 			return err
 		}
 		if err := addUser(ctx, tx, home.Code, system, admin); err != nil {
@@ -174,7 +174,7 @@ func Init(ctx context.Context, db *store.DB, opt InitOptions, clock Clock) (toke
 		if err := tx.InsertToken(ctx, home.Code, digest, t); err != nil {
 			return err
 		}
-		return audit(ctx, tx, home.Code, system, now, "token.create", "user/"+admin.ID, map[string]any{"token": t.ID, "label": t.Label, "expires_at": t.ExpiresAt})
+		return audit(ctx, tx, home.Code, home.Code, system, now, "token.create", "user/"+admin.ID, map[string]any{"token": t.ID, "label": t.Label, "expires_at": t.ExpiresAt})
 	})
 	if err != nil {
 		return "", err
@@ -206,13 +206,14 @@ func addUser(ctx context.Context, tx *store.Tx, node string, by casework.Actor, 
 	if err := tx.InsertUser(ctx, u); err != nil {
 		return err
 	}
-	return audit(ctx, tx, node, by, u.CreatedAt, "user.add", "user/"+u.ID, map[string]any{"id": u.ID, "name": u.Name, "state": u.State, "role": u.Role})
+	return audit(ctx, tx, node, u.State, by, u.CreatedAt, "user.add", "user/"+u.ID, map[string]any{"id": u.ID, "name": u.Name, "state": u.State, "role": u.Role})
 }
 
 // audit writes the audit record of a change inside the transaction that
-// makes it.
-func audit(ctx context.Context, tx *store.Tx, node string, by casework.Actor, now time.Time, action, subject string, detail any) error {
-	_, err := tx.Audit(ctx, auditlog.Record{At: now, Node: node, ActorState: by.State, Actor: by.ID, Action: action, Subject: subject, Detail: detail})
+// makes it, in the view of state: the State whose data changed, whose
+// auditors read it.
+func audit(ctx context.Context, tx *store.Tx, node, state string, by casework.Actor, now time.Time, action, subject string, detail any) error {
+	_, err := tx.Audit(ctx, auditlog.Record{At: now, Node: node, State: state, ActorState: by.State, Actor: by.ID, Action: action, Subject: subject, Detail: detail})
 	return err
 }
 
@@ -257,8 +258,8 @@ func (n *Node) Me(ctx context.Context, by casework.Actor) (identity.User, error)
 	return n.db.User(ctx, by.State, by.ID)
 }
 
-// AuditLog returns audit records after seq after, for auditors and
-// administrators.
+// AuditLog returns the audit records of by's State's view after seq
+// after, for its auditors and administrators.
 func (n *Node) AuditLog(ctx context.Context, by casework.Actor, after int64, limit int) ([]store.AuditEntry, error) {
 	if !by.Role.Can(identity.ReadAuditLog) {
 		return nil, forbidden("role", "the %s role may not read the audit log", by.Role)
@@ -266,7 +267,7 @@ func (n *Node) AuditLog(ctx context.Context, by casework.Actor, after int64, lim
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	return n.db.AuditLog(ctx, after, limit)
+	return n.db.AuditLog(ctx, by.State, after, limit)
 }
 
 // runsNode refuses by unless they act for the node's home State: the

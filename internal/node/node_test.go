@@ -16,6 +16,7 @@ import (
 	_ "modernc.org/sqlite"             // to read every row of an SQLite file
 
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/directory"
 	"entraide/internal/identity"
 	"entraide/internal/node"
@@ -340,6 +341,66 @@ func TestHostedStateRunsNothingOfTheNode(t *testing.T) {
 		}
 		if _, err := f.n.PutProfile(ctx, f.n.Admin(), directory.Profile{Code: "VNM", Languages: []string{"vi"}}); errors.Is(err, casework.ErrForbidden) {
 			t.Errorf("PutProfile(VNM) by FRA's administrator = %v, want it judged on its contents", err)
+		}
+	})
+}
+
+// TestAuditViews checks that every audit record belongs to the view of
+// the State whose data it is about, and that a State's auditors read their
+// own view only: VNM's auditors see nothing of FRA's draft, FRA's none of
+// VNM's officials.
+func TestAuditViews(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		ctx := t.Context()
+		draft := f.draft(t, convention.MutualAssistance, "VNM")
+		sent := f.draft(t, convention.Preservation, "VNM")
+		f.move(t, fraCA, sent.ID, casework.Transition{Action: casework.Send})
+		if _, err := f.n.AddUser(ctx, f.n.AdminOf("VNM"), identity.User{ID: "vnm-aud", Name: "Kiểm toán viên", Role: identity.Auditor}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.n.RotateKeys(ctx, f.n.Admin()); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range f.auditLog(t) {
+			want := "FRA"
+			switch {
+			case strings.Contains(r.Subject, "@"):
+				want = r.Subject[strings.Index(r.Subject, "@")+1:]
+			case strings.HasPrefix(r.Subject, "alert/"), r.Subject == "user/vnm-ca", r.Subject == "user/vnm-247", r.Subject == "user/vnm-aud":
+				want = "VNM"
+			}
+			if r.State != want {
+				t.Errorf("record %d (%s %s) is in %q's view, want %q's", r.Seq, r.Action, r.Subject, r.State, want)
+			}
+		}
+		vnmAud := casework.Actor{ID: "vnm-aud", State: "VNM", Role: identity.Auditor}
+		for _, tt := range []struct {
+			by      casework.Actor
+			mustNot []string // what the view must not mention
+			must    []string
+		}{
+			{vnmAud, []string{draft.ID, "@FRA", "node.keys_rotate", "user/fra-"}, []string{sent.ID + "@VNM", "user/vnm-aud"}},
+			{fraAud, []string{draft.ID + "@VNM", "@VNM", "user/vnm-"}, []string{draft.ID, sent.ID + "@FRA", "node.keys_rotate"}},
+		} {
+			entries, err := f.n.AuditLog(ctx, tt.by, 0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all []byte
+			for _, e := range entries {
+				all = append(all, e.Record...)
+			}
+			for _, s := range tt.mustNot {
+				if bytes.Contains(all, []byte(s)) {
+					t.Errorf("%s's auditor reads a record of %q", tt.by.State, s)
+				}
+			}
+			for _, s := range tt.must {
+				if !bytes.Contains(all, []byte(s)) {
+					t.Errorf("%s's auditor reads no record of %q", tt.by.State, s)
+				}
+			}
 		}
 	})
 }

@@ -48,7 +48,7 @@ func (n *Node) CreateRequest(ctx context.Context, by casework.Actor, d casework.
 		if err := tx.AppendEvent(ctx, r.Holder, e); err != nil {
 			return err
 		}
-		return audit(ctx, tx, n.home, by, now, "request.create", "request/"+r.ID, map[string]any{
+		return audit(ctx, tx, n.home, r.Holder, by, now, "request.create", "request/"+r.ID, map[string]any{
 			"kind": r.Kind, "requesting_state": r.RequestingState, "requested_state": r.RequestedState, "urgency": r.Urgency})
 	})
 	if err != nil {
@@ -206,7 +206,7 @@ func (n *Node) record(ctx context.Context, tx *store.Tx, by casework.Actor, r *c
 	if err := tx.AppendEvent(ctx, r.Holder, e); err != nil {
 		return err
 	}
-	return audit(ctx, tx, n.home, by, e.At, "request."+string(e.Action), "request/"+r.ID+"@"+r.Holder, e)
+	return audit(ctx, tx, n.home, r.Holder, by, e.At, "request."+string(e.Action), "request/"+r.ID+"@"+r.Holder, e)
 }
 
 // propagate carries e to the other State's view: here if this node holds

@@ -251,7 +251,7 @@ func testAlertEvents(t *testing.T, db *store.DB) {
 	// Each event takes the sequence number of its audit record.
 	event := func(a *alerting.Alert, typ alerting.EventType) {
 		tx(t, db, func(tx *store.Tx) error {
-			seq, err := tx.Audit(ctx, auditlog.Record{At: base, Node: "FRA", ActorState: a.State, Actor: "system", Action: "alert." + string(typ), Subject: "alert/" + a.ID})
+			seq, err := tx.Audit(ctx, auditlog.Record{At: base, Node: "FRA", State: a.State, ActorState: a.State, Actor: "system", Action: "alert." + string(typ), Subject: "alert/" + a.ID})
 			if err != nil {
 				return err
 			}

@@ -19,8 +19,8 @@ func (tx *Tx) Audit(ctx context.Context, r auditlog.Record) (int64, error) {
 		return 0, err
 	}
 	leaf := auditlog.LeafHash(data)
-	_, err = tx.exec(ctx, `INSERT INTO audit (seq, at, action, subject, record, leaf_hash) VALUES (?, ?, ?, ?, ?, ?)`,
-		r.Seq, formatTime(r.At), r.Action, r.Subject, data, leaf[:])
+	_, err = tx.exec(ctx, `INSERT INTO audit (seq, at, state, action, subject, record, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		r.Seq, formatTime(r.At), r.State, r.Action, r.Subject, data, leaf[:])
 	if err != nil {
 		return 0, fmt.Errorf("audit: %w", err)
 	}
@@ -34,9 +34,11 @@ type AuditEntry struct {
 	LeafHash []byte `json:"leaf_hash"` // RFC 6962 leaf hash of Record
 }
 
-// AuditLog returns up to limit records after seq after, in order.
-func (db *DB) AuditLog(ctx context.Context, after int64, limit int) ([]AuditEntry, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT seq, record, leaf_hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?`), after, limit)
+// AuditLog returns up to limit of state's records after seq after, in
+// order. Their sequence numbers are their places in the node's log, which
+// holds every State's records: a State's view skips the others'.
+func (db *DB) AuditLog(ctx context.Context, state string, after int64, limit int) ([]AuditEntry, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT seq, record, leaf_hash FROM audit WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?`), state, after, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -31,3 +31,9 @@ func (db *DB) Int64s(ctx context.Context, query string, args ...any) ([]int64, e
 	}
 	return out, rows.Err()
 }
+
+// OpenAt opens the database at dsn with the migrations up to version
+// only, as an older release left it.
+func OpenAt(ctx context.Context, dsn string, version int) (*DB, error) {
+	return open(ctx, dsn, version)
+}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -71,6 +72,12 @@ func IsPostgres(dsn string) bool {
 // A postgres:// URL opens PostgreSQL; anything else is the path of an
 // SQLite file, created if missing.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return open(ctx, dsn, math.MaxInt)
+}
+
+// open opens the database at dsn and runs the migrations up to version
+// upTo.
+func open(ctx context.Context, dsn string, upTo int) (*DB, error) {
 	var db *DB
 	if IsPostgres(dsn) {
 		pool, err := sql.Open("pgx", dsn)
@@ -106,7 +113,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", db.dialect.name, err)
 	}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, upTo); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -123,7 +130,7 @@ func (db *DB) Close() error {
 	return err
 }
 
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context, upTo int) error {
 	dir := "migrations/" + db.dialect.name
 	entries, err := fs.ReadDir(migrations, dir)
 	if err != nil {
@@ -137,6 +144,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		version, err := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with its number", e.Name())
+		}
+		if version > upTo {
+			break
 		}
 		script, err := migrations.ReadFile(dir + "/" + e.Name())
 		if err != nil {

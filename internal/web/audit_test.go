@@ -15,8 +15,8 @@ import (
 	"entraide/internal/store/storetest"
 )
 
-// TestAuditLog checks the audit log after a request is created and sent:
-// every record in order from 1 without gaps, each with its RFC 6962 leaf
+// TestAuditLog checks FRA's view of the audit log after a request is
+// created and sent: every record in order, each with its RFC 6962 leaf
 // hash, none holding a token, and pages that join up.
 func TestAuditLog(t *testing.T) {
 	for _, backend := range storetest.Backends {
@@ -55,8 +55,9 @@ func TestAuditLog(t *testing.T) {
 			}
 			var seen []string
 			for i, e := range entries {
-				if e.Seq != int64(i+1) {
-					t.Fatalf("entry %d has seq %d, want %d: the log has a gap or is out of order", i, e.Seq, i+1)
+				// FRA's view skips the records of the other States'.
+				if i > 0 && e.Seq <= entries[i-1].Seq {
+					t.Fatalf("entry %d has seq %d after %d: the log is out of order", i, e.Seq, entries[i-1].Seq)
 				}
 				sum := sha256.Sum256(append([]byte{0}, e.Record...))
 				if !bytes.Equal(e.LeafHash, sum[:]) {
@@ -81,7 +82,7 @@ func TestAuditLog(t *testing.T) {
 				"request.create request/" + req.ID,
 				"request.send request/" + req.ID + "@FRA",
 				"request.deliver request/" + req.ID + "@FRA",
-				"token.create user/vnm-investigator",
+				"token.create user/fra-investigator",
 			} {
 				if !slices.Contains(seen, want) {
 					t.Errorf("no audit record %q in %q", want, seen)
