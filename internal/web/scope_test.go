@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"slices"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,13 +49,14 @@ type victimData struct {
 	alert     string // an alert of the State's
 	roster    string // a line of the State's roster
 	official  string // an official of the State, a 24/7 officer
+	token     string // the id of a token of the official's
 	reasons   string // the reasons of the refusal, which only the two States know
 	officials []string
 }
 
 // markers are strings that only the State's own views hold.
 func (v victimData) markers() []string {
-	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.reasons}, v.officials...)
+	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons}, v.officials...)
 }
 
 // missingID names nothing on the node.
@@ -155,8 +156,25 @@ var crossCalls = map[string]crossCall{
 		absent: func(victimData) routeCall {
 			return routeCall{path: "/api/v1/users", body: userInput{ID: "intruder", Name: "Intruder", State: "DEU", Role: identity.CentralAuthority}}
 		}},
-	"POST /api/v1/users/{id}/tokens": pathCall(func(id string) string { return "/api/v1/users/" + id + "/tokens" }, tokenInput{Label: "stolen"},
+	"POST /api/v1/users/{id}/enrolments": pathCall(func(id string) string { return "/api/v1/users/" + id + "/enrolments" }, nil,
 		func(v victimData) string { return v.official }),
+	"POST /api/v1/users/{id}/disable": pathCall(func(id string) string { return "/api/v1/users/" + id + "/disable" }, nil,
+		func(v victimData) string { return v.official }),
+	"POST /api/v1/users/{id}/enable": pathCall(func(id string) string { return "/api/v1/users/" + id + "/enable" }, nil,
+		func(v victimData) string { return v.official }),
+	"GET /api/v1/users/{id}/tokens": pathCall(func(id string) string { return "/api/v1/users/" + id + "/tokens" }, nil,
+		func(v victimData) string { return v.official }),
+	"DELETE /api/v1/users/{id}/tokens/{token}": {reach: byPath,
+		victims: func(v victimData) routeCall {
+			return routeCall{path: "/api/v1/users/" + v.official + "/tokens/" + v.token}
+		},
+		absent: func(victimData) routeCall {
+			return routeCall{path: "/api/v1/users/" + missingID + "/tokens/0123456789abcdef"}
+		}},
+	"GET /api/v1/me/tokens": listCall("/api/v1/me/tokens"),
+	"DELETE /api/v1/me/tokens/{token}": {reach: byPath,
+		victims: func(v victimData) routeCall { return routeCall{path: "/api/v1/me/tokens/" + v.token} },
+		absent:  func(victimData) routeCall { return routeCall{path: "/api/v1/me/tokens/0123456789abcdef"} }},
 
 	"GET /api/v1/audit": listCall("/api/v1/audit?limit=1000"),
 }
@@ -214,9 +232,7 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victimData {
 	v.roster = decodeBody[struct {
 		ID string `json:"id"`
 	}](t, line).ID
-	if r := tn.do(t, "POST", "/api/v1/users/"+v.official+"/tokens", admin, tokenInput{Label: "own"}); r.Status != http.StatusCreated {
-		t.Fatalf("POST /api/v1/users/%s/tokens by %s's administrator: %d %s", v.official, state, r.Status, r.Body)
-	}
+	v.token = tn.extraToken(t, state, v.official).ID
 	return v
 }
 
@@ -269,6 +285,12 @@ func TestOtherStatesReachNothing(t *testing.T) {
 				}
 				if r := tn.do(t, "DELETE", "/api/v1/roster/"+v.roster, tn.token(t, v.state, identity.Administrator), nil); r.Status != http.StatusOK {
 					t.Errorf("%s's own roster line %s: %d %s", v.state, v.roster, r.Status, r.Body)
+				}
+				if r := tn.do(t, "GET", "/api/v1/me", tn.token(t, v.state, identity.TwentyFourSeven), nil); r.Status != http.StatusOK {
+					t.Errorf("%s's own official, after the others tried to disable them: %d %s", v.state, r.Status, r.Body)
+				}
+				if r := tn.do(t, "DELETE", "/api/v1/users/"+v.official+"/tokens/"+v.token, tn.token(t, v.state, identity.Administrator), nil); r.Status != http.StatusOK {
+					t.Errorf("%s's own token %s: %d %s", v.state, v.token, r.Status, r.Body)
 				}
 			}
 		})
@@ -325,7 +347,7 @@ func tryReach(t *testing.T, tn *testNode, rt route, c crossCall, v victimData, a
 		// role, as a bad reference, or as another State's business.
 		wants = []int{http.StatusForbidden, http.StatusUnprocessableEntity}
 	}
-	if !containsInt(wants, got.Status) {
+	if !slices.Contains(wants, got.Status) {
 		t.Errorf("on %s's data: status %d, want one of %v; body %s", v.state, got.Status, wants, got.Body)
 	}
 	if got.Status != absent.Status || normalise(got.Body, v) != normalise(absent.Body, v) {
@@ -361,20 +383,11 @@ func readable(body []byte) []byte {
 	return out
 }
 
-func containsInt(xs []int, x int) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
-}
-
 // normalise replaces, in an answer, the ids and codes the calls named, so
 // that the answers to two calls can be compared.
 func normalise(body []byte, v victimData) string {
 	s := string(body)
-	for _, id := range append(v.markers(), missingID, v.state, "XXX", "DEU") {
+	for _, id := range append(v.markers(), missingID, "0123456789abcdef", v.state, "XXX", "DEU") {
 		s = strings.ReplaceAll(s, id, "ID")
 	}
 	return s
