@@ -13,6 +13,7 @@ import (
 
 	"entraide/internal/convention"
 	"entraide/internal/directory"
+	"entraide/internal/federation"
 	"entraide/internal/identity"
 	"entraide/internal/node"
 )
@@ -43,6 +44,11 @@ func cmdInit(ctx context.Context, e env, args []string) error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("init: missing %s", strings.Join(missing, " and "))
+	}
+	if *baseURL != "" {
+		if err := federation.CheckBaseURL(*baseURL); err != nil {
+			return fmt.Errorf("init: --base-url: %w", err)
+		}
 	}
 	db, err := st.open(ctx)
 	if err != nil {

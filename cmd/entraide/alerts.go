@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,12 +22,19 @@ import (
 // alertFlags are serve's flags for the 24/7 network's alerts.
 type alertFlags struct {
 	smtpAddr, smtpFrom, sla *string
+	smtpRequireTLS          *bool
+	allowPrivate            *bool
+	envErr                  error
 }
 
 func addAlertFlags(fs *flag.FlagSet, e env) alertFlags {
+	requireTLS, err := envBool(e, "ENTRAIDE_SMTP_REQUIRE_TLS")
 	return alertFlags{
-		smtpAddr: fs.String("smtp-addr", e.getenv("ENTRAIDE_SMTP_ADDR"), "host:port of the SMTP server alerts are e-mailed through (env ENTRAIDE_SMTP_ADDR; ENTRAIDE_SMTP_USERNAME and ENTRAIDE_SMTP_PASSWORD authenticate, over TLS only)"),
-		smtpFrom: fs.String("smtp-from", e.getenv("ENTRAIDE_SMTP_FROM"), "sender address of alert e-mails (env ENTRAIDE_SMTP_FROM)"),
+		envErr:         err,
+		smtpRequireTLS: fs.Bool("smtp-require-tls", requireTLS, "send alert e-mails only over STARTTLS, never in clear (env ENTRAIDE_SMTP_REQUIRE_TLS=true)"),
+		allowPrivate:   addAllowPrivateFlag(fs),
+		smtpAddr:       fs.String("smtp-addr", e.getenv("ENTRAIDE_SMTP_ADDR"), "host:port of the SMTP server alerts are e-mailed through (env ENTRAIDE_SMTP_ADDR; ENTRAIDE_SMTP_USERNAME and ENTRAIDE_SMTP_PASSWORD authenticate, over TLS only)"),
+		smtpFrom:       fs.String("smtp-from", e.getenv("ENTRAIDE_SMTP_FROM"), "sender address of alert e-mails (env ENTRAIDE_SMTP_FROM)"),
 		sla: fs.String("alert-sla", e.getenv("ENTRAIDE_ALERT_SLA"), fmt.Sprintf("time an alert waits for an acknowledgement at each step before it escalates, e.g. preservation=30m,emergency_disclosure=10m (default %s, %s for emergency_disclosure; env ENTRAIDE_ALERT_SLA)",
 			alerting.DefaultSLA, alerting.DefaultEmergencySLA)),
 	}
@@ -34,6 +42,9 @@ func addAlertFlags(fs *flag.FlagSet, e env) alertFlags {
 
 // configure sets n's alerting from the flags and the environment.
 func (f alertFlags) configure(e env, n *node.Node, log *slog.Logger) error {
+	if f.envErr != nil {
+		return f.envErr
+	}
 	sla, err := alerting.ParseSLA(*f.sla)
 	if err != nil {
 		return fmt.Errorf("--alert-sla: %w", err)
@@ -44,8 +55,29 @@ func (f alertFlags) configure(e env, n *node.Node, log *slog.Logger) error {
 	if *f.smtpAddr == "" {
 		log.Warn("no SMTP server: alerts reach officials by webhook and the live feed only (serve --smtp-addr, --smtp-from)")
 	}
-	return n.ConfigureAlerts(node.AlertConfig{SMTPAddr: *f.smtpAddr, SMTPFrom: *f.smtpFrom,
-		SMTPUsername: e.getenv("ENTRAIDE_SMTP_USERNAME"), SMTPPassword: e.getenv("ENTRAIDE_SMTP_PASSWORD"), SLA: sla, Log: log})
+	if *f.allowPrivate {
+		log.Warn("webhooks may reach this machine and private networks (--allow-private-webhooks): for trials only")
+	}
+	return n.ConfigureAlerts(node.AlertConfig{SMTPAddr: *f.smtpAddr, SMTPFrom: *f.smtpFrom, SMTPRequireTLS: *f.smtpRequireTLS,
+		SMTPUsername: e.getenv("ENTRAIDE_SMTP_USERNAME"), SMTPPassword: e.getenv("ENTRAIDE_SMTP_PASSWORD"), SLA: sla, Log: log,
+		AllowPrivateWebhooks: *f.allowPrivate})
+}
+
+func addAllowPrivateFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("allow-private-webhooks", false, "let webhooks reach this machine and private or link-local addresses, for trials and tests; never in production")
+}
+
+// envBool reads a boolean environment variable: unset is false.
+func envBool(e env, name string) (bool, error) {
+	v := e.getenv(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q: use true or false", name, v)
+	}
+	return b, nil
 }
 
 func cmdRosterAdd(ctx context.Context, e env, args []string) error {
@@ -59,6 +91,7 @@ func cmdRosterAdd(ctx context.Context, e env, args []string) error {
 	until := fs.String("until", "", "end of the shift, RFC 3339; none: on duty until removed")
 	position := fs.Int("position", 0, "order among the State's officials on call, 1 first; 0: the official's own, or after the last")
 	state := fs.String("state", "", "the official's State (default: the node's)")
+	allowPrivate := addAllowPrivateFlag(fs)
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -97,6 +130,11 @@ func cmdRosterAdd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if *allowPrivate {
+		if err := n.ConfigureAlerts(node.AlertConfig{AllowPrivateWebhooks: true}); err != nil {
+			return err
+		}
+	}
 	entry, err := n.AddRosterEntry(ctx, n.AdminOf(stateOrHome(n, *state)), in)
 	if err != nil {
 		return fmt.Errorf("roster add: %w", err)

@@ -55,6 +55,9 @@ func TestRosterCommands(t *testing.T) {
 		{"until in the year 10000 in UTC", []string{"roster", "add", "--state", "VNM", "--user", "vnm-247", "--email", "a@b.example", "--until", "9999-12-31T23:00:00-05:00"}, []string{"--until", "1970 to 9999"}},
 		{"art 41: an investigator", []string{"roster", "add", "--user", "fra-inv", "--email", "a@b.example"}, []string{"user", "investigator", "art. 41"}},
 		{"webhook without secret", []string{"roster", "add", "--state", "VNM", "--user", "vnm-247", "--webhook", "https://x.example/"}, []string{"secret"}},
+		{"webhook in clear to this machine", []string{"roster", "add", "--state", "VNM", "--user", "vnm-247", "--webhook", "http://127.0.0.1:22/", "--secret", secret}, []string{"address", "https://"}},
+		{"webhook to the metadata service", []string{"roster", "add", "--state", "VNM", "--user", "vnm-247", "--webhook", "https://169.254.169.254/", "--secret", secret}, []string{"address", "169.254.169.254 is a link-local address", "--allow-private-webhooks"}},
+		{"webhook to this machine, allowed, but in clear", []string{"roster", "add", "--allow-private-webhooks", "--state", "VNM", "--user", "vnm-247", "--webhook", "http://127.0.0.1:8080/", "--secret", secret}, []string{"address", "https://"}},
 		{"remove without id", []string{"roster", "remove"}, []string{"one roster entry id"}},
 		{"remove unknown", []string{"roster", "remove", "nope"}, []string{"not found"}},
 	} {

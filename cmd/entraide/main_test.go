@@ -223,6 +223,7 @@ func TestInit(t *testing.T) {
 			{"none", nil, "missing --state and --admin-name", ""},
 			{"no admin name", []string{"--state", "FRA"}, "missing --admin-name", "--state"},
 			{"no state", []string{"--admin-name", "A"}, "missing --state", "--admin-name"},
+			{"base URL in clear", []string{"--state", "FRA", "--admin-name", "A", "--base-url", "http://entraide.example.fr"}, `--base-url: "http://entraide.example.fr": want an https:// address`, ""},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

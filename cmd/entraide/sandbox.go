@@ -15,6 +15,7 @@ import (
 	"entraide/internal/directory"
 	"entraide/internal/identity"
 	"entraide/internal/localnet"
+	"entraide/internal/node"
 )
 
 // The sandbox's default States: Viet Nam, where the Convention was signed,
@@ -60,7 +61,8 @@ type sandbox struct {
 // HTTPS, with their officials, the States' profiles and, for the default
 // States, a few requests at different stages.
 func startSandbox(ctx context.Context, states []string, dataDir string, addr func(string) string) (*sandbox, error) {
-	net, err := localnet.Start(ctx, states, localnet.Options{Dir: dataDir, Addr: addr})
+	// Officials try webhooks with receivers on this machine.
+	net, err := localnet.Start(ctx, states, localnet.Options{Dir: dataDir, Addr: addr, Alerts: node.AlertConfig{AllowPrivateWebhooks: true}})
 	if err != nil {
 		return nil, err
 	}

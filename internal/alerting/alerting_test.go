@@ -112,8 +112,8 @@ func TestEntryValidate(t *testing.T) {
 	}{
 		{"e-mail", func(*alerting.Entry) {}, ok, nil},
 		{"webhook", func(*alerting.Entry) {}, hook, nil},
-		{"webhook to localhost in clear", func(e *alerting.Entry) { e.Address = "http://127.0.0.1:9999/hook" }, hook, nil},
-		{"webhook to localhost by name", func(e *alerting.Entry) { e.Address = "http://localhost/hook" }, hook, nil},
+		{"webhook to localhost in clear", func(e *alerting.Entry) { e.Address = "http://127.0.0.1:22/" }, hook, []string{"address"}},
+		{"webhook to localhost by name in clear", func(e *alerting.Entry) { e.Address = "http://localhost/hook" }, hook, []string{"address"}},
 		{"shift", func(e *alerting.Entry) { e.From, e.Until = t0, t0.Add(8*time.Hour) }, ok, nil},
 		{"unknown channel", func(e *alerting.Entry) { e.Channel = "sms" }, ok, []string{"channel"}},
 		{"not an e-mail address", func(e *alerting.Entry) { e.Address = "duty" }, ok, []string{"address"}},

@@ -2,7 +2,6 @@ package alerting
 
 import (
 	"fmt"
-	"net"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -128,9 +127,10 @@ func ValidEmail(s string) bool {
 	return err == nil && a.Address == s && a.Name == ""
 }
 
-// CheckWebhookURL accepts an absolute https:// URL, or http:// to a
-// loopback address for a receiver on the node's own machine. Alerts must
-// not cross a network in clear.
+// CheckWebhookURL accepts an absolute https:// URL only: an alert must
+// not travel in clear, even to a receiver on the node's own machine.
+// Which hosts the node may reach is decided by the node, when the entry is
+// made and again when it connects.
 func CheckWebhookURL(s string) error {
 	if len(s) > MaxAddressBytes {
 		return fmt.Errorf("the URL is longer than %d bytes", MaxAddressBytes)
@@ -139,21 +139,10 @@ func CheckWebhookURL(s string) error {
 	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" || u.Opaque != "" {
 		return fmt.Errorf("%q is not an absolute URL such as https://duty.example.org/hooks/entraide", clip(s))
 	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if host := u.Hostname(); host == "localhost" || isLoopback(host) {
-			return nil
-		}
-		return fmt.Errorf("%q: use https://; http:// is only for a receiver on this machine (localhost)", clip(s))
+	if u.Scheme != "https" {
+		return fmt.Errorf("%q: use an https:// URL; alerts never travel in clear", clip(s))
 	}
-	return fmt.Errorf("%q: use an https:// URL", clip(s))
-}
-
-func isLoopback(host string) bool {
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return nil
 }
 
 // clip shortens a value quoted back in a problem.

@@ -146,9 +146,8 @@ func ParseDescriptor(r io.Reader, now time.Time) (*Descriptor, error) {
 	if _, ok := directory.LookupParticipant(d.State); !ok {
 		return nil, fmt.Errorf("state: %q is not a participant", d.State)
 	}
-	u, err := url.Parse(d.BaseURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("base_url: want an https:// address")
+	if err := CheckBaseURL(d.BaseURL); err != nil {
+		return nil, fmt.Errorf("base_url: %v", err)
 	}
 	if len(d.EncryptionKey.Key) != 32 || d.EncryptionKey.ID != KeyID(d.EncryptionKey.Key) {
 		return nil, fmt.Errorf("encryption_key: want a 32-byte X25519 key and its id")
@@ -197,6 +196,31 @@ func (d *Descriptor) checkTimes() error {
 		}
 	}
 	return nil
+}
+
+// CheckBaseURL accepts the address of a node: an absolute https:// URL
+// with a host, and no credentials, query or fragment. Envelopes are
+// signed and encrypted, but their headers and the receipts that answer
+// them are not, and a node's address is where its officials' trust goes:
+// plain http:// is refused.
+func CheckBaseURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "" || u.Opaque != "":
+		return fmt.Errorf("%q is not an absolute URL; want an https:// address such as https://entraide.justice.example", clipURL(s))
+	case u.Scheme != "https":
+		return fmt.Errorf("%q: want an https:// address; nodes never talk in clear", clipURL(s))
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%q: want an https:// address without credentials, query or fragment", clipURL(s))
+	}
+	return nil
+}
+
+func clipURL(s string) string {
+	if len(s) > 100 {
+		return s[:100] + "..."
+	}
+	return s
 }
 
 // Supersedes reports whether d may replace old: same State, and signed by

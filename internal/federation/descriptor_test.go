@@ -60,6 +60,10 @@ func TestDescriptorRejects(t *testing.T) {
 		}, "signing_keys[0].valid_from"},
 		{"unknown State", func(d *Descriptor) { d.State = "XXX"; d.Sign(fra.sign) }, "not a participant"},
 		{"bad URL", func(d *Descriptor) { d.BaseURL = "ftp://x"; d.Sign(fra.sign) }, "base_url"},
+		{"plain http URL, signed", func(d *Descriptor) { d.BaseURL = "http://fra.example:8443"; d.Sign(fra.sign) }, "base_url: \"http://fra.example:8443\": want an https:// address"},
+		{"URL with credentials", func(d *Descriptor) { d.BaseURL = "https://me:pw@fra.example"; d.Sign(fra.sign) }, "base_url"},
+		{"URL with a query", func(d *Descriptor) { d.BaseURL = "https://fra.example/?x=1"; d.Sign(fra.sign) }, "base_url"},
+		{"relative URL", func(d *Descriptor) { d.BaseURL = "/federation"; d.Sign(fra.sign) }, "base_url"},
 		{"key id mismatch", func(d *Descriptor) { d.SigningKeys[0].ID = "0000000000000000"; d.Sign(fra.sign) }, "signing_keys[0]"},
 		{"no current key", func(d *Descriptor) { d.SigningKeys[0].ValidUntil = t0; d.Sign(fra.sign) }, "exactly one current key"},
 	}

@@ -34,7 +34,7 @@ func startAlertNet(t *testing.T, fed node.FederationConfig, states ...string) *a
 	smtp := alertingtest.NewSMTPServer(t)
 	hook := alertingtest.NewWebhook(t, alertSecret, nil)
 	net, err := localnet.Start(t.Context(), states, localnet.Options{Dir: t.TempDir(), Federation: fed,
-		Alerts: node.AlertConfig{SMTPAddr: smtp.Addr, SMTPFrom: "entraide@node.example", Client: hook.Client}})
+		Alerts: node.AlertConfig{SMTPAddr: smtp.Addr, SMTPFrom: "entraide@node.example", Client: hook.Client, AllowPrivateWebhooks: true}})
 	if err != nil {
 		t.Fatalf("localnet.Start: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -924,7 +925,15 @@ func newRelay(t *testing.T, f *fedNet, peer string, nodes ...string) *relay {
 	t.Helper()
 	target := f.Nodes[peer]
 	r := &relay{t: t, target: target.URL, client: f.Client, refused: map[string]int{}, forwarded: map[string]int{}, waiting: map[string]chan struct{}{}}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	// Over TLS, with a certificate from the network's authority: a node
+	// posts to https:// peers only.
+	r.srv = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
+	cert, err := f.CA.Issue("relay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	r.srv.StartTLS()
 	t.Cleanup(r.srv.Close)
 	if err := target.Node.SetBaseURL(t.Context(), target.Node.Admin(), r.srv.URL); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"entraide/internal/auditlog"
 	"entraide/internal/casework"
 	"entraide/internal/convention"
+	"entraide/internal/egress"
 	"entraide/internal/identity"
 	"entraide/internal/store"
 )
@@ -60,8 +61,21 @@ type AlertConfig struct {
 	// which net/smtp sends only over TLS or to localhost.
 	SMTPUsername string
 	SMTPPassword string
-	// Client posts webhooks; it follows no redirect.
+	// SMTPRequireTLS refuses to send an e-mail over a connection the
+	// server does not secure with STARTTLS, rather than send it in clear.
+	SMTPRequireTLS bool
+	// SMTPTLS is the TLS configuration of STARTTLS; nil trusts the
+	// system's roots. Its ServerName is the host of SMTPAddr.
+	SMTPTLS *tls.Config
+	// Client posts webhooks; it follows no redirect. Its Transport, if
+	// set, must be an *http.Transport, so that it can be kept to public
+	// addresses.
 	Client *http.Client
+	// AllowPrivateWebhooks lets webhooks reach loopback, private and
+	// link-local addresses, for trials and tests on one machine. Without
+	// it, a roster entry naming such an address is refused, and every
+	// connection a webhook makes is checked once its name is resolved.
+	AllowPrivateWebhooks bool
 	// SLA is how long an alert may wait at each step before it escalates.
 	SLA alerting.SLA
 	// Log receives what is sent and what fails; never a secret or a body.
@@ -81,24 +95,31 @@ type alerter struct {
 
 func newAlerter() *alerter {
 	a := &alerter{changed: make(chan struct{}), wakeCh: make(chan struct{}, 1), stopped: make(chan struct{})}
-	a.cfg = withAlertDefaults(AlertConfig{})
+	a.cfg, _ = withAlertDefaults(AlertConfig{}) // cannot fail: no client given
 	return a
 }
 
-func withAlertDefaults(c AlertConfig) AlertConfig {
+func withAlertDefaults(c AlertConfig) (AlertConfig, error) {
 	client := &http.Client{Timeout: notifyTimeout}
 	if c.Client != nil {
 		copied := *c.Client
 		client = &copied
 	}
 	// A redirect would send the alert, and its signature, elsewhere than
-	// the roster says.
+	// the roster says, perhaps to an address the roster could not name.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if !c.AllowPrivateWebhooks {
+		base, ok := client.Transport.(*http.Transport)
+		if client.Transport != nil && !ok {
+			return c, fmt.Errorf("the webhook client's transport is a %T: only an *http.Transport can be kept to public addresses", client.Transport)
+		}
+		client.Transport = egress.Transport(base)
+	}
 	c.Client = client
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	return c
+	return c, nil
 }
 
 // ConfigureAlerts sets how the node tells officials of alerts. Call it
@@ -113,9 +134,13 @@ func (n *Node) ConfigureAlerts(c AlertConfig) error {
 			return fmt.Errorf("SMTP server %q: give host:port, e.g. smtp.example.org:587", c.SMTPAddr)
 		}
 	}
+	c, err := withAlertDefaults(c)
+	if err != nil {
+		return err
+	}
 	n.alerts.mu.Lock()
 	defer n.alerts.mu.Unlock()
-	n.alerts.cfg = withAlertDefaults(c)
+	n.alerts.cfg = c
 	return nil
 }
 
@@ -471,7 +496,8 @@ func (n *Node) notify(ctx context.Context, m store.Notification) {
 }
 
 // sendMail sends an e-mail notification through the configured SMTP
-// server, with STARTTLS when the server offers it.
+// server, with STARTTLS when the server offers it, and only then if
+// SMTPRequireTLS is set.
 func (n *Node) sendMail(ctx context.Context, cfg AlertConfig, m store.Notification) error {
 	if cfg.SMTPAddr == "" || cfg.SMTPFrom == "" {
 		return permanently("no SMTP server is configured: start the node with serve --smtp-addr and --smtp-from")
@@ -504,9 +530,18 @@ func (n *Node) sendMail(ctx context.Context, cfg AlertConfig, m store.Notificati
 		c.Close()
 	}()
 	if ok, _ := c.Extension("STARTTLS"); ok {
-		if err := c.StartTLS(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}); err != nil {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if cfg.SMTPTLS != nil {
+			tc = cfg.SMTPTLS.Clone()
+		}
+		tc.ServerName, tc.MinVersion = host, max(tc.MinVersion, tls.VersionTLS12)
+		if err := c.StartTLS(tc); err != nil {
 			return smtpError("STARTTLS", err)
 		}
+	} else if cfg.SMTPRequireTLS {
+		// Retried: the server may offer STARTTLS again once its
+		// certificate is back; nothing goes out in clear meanwhile.
+		return fmt.Errorf("SMTP server %s does not offer STARTTLS, and serve --smtp-require-tls forbids sending in clear", cfg.SMTPAddr)
 	}
 	if cfg.SMTPUsername != "" {
 		if err := c.Auth(smtp.PlainAuth("", cfg.SMTPUsername, cfg.SMTPPassword, host)); err != nil {
@@ -553,6 +588,11 @@ func (n *Node) postWebhook(ctx context.Context, cfg AlertConfig, m store.Notific
 	if err != nil {
 		return err
 	}
+	// Checked again at send time: the entry may predate the rule, and the
+	// node's configuration may have changed since it was made.
+	if err := checkWebhookTarget(m.Address, cfg.AllowPrivateWebhooks); err != nil {
+		return permanently("webhook refused: %v", err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, notifyTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "POST", m.Address, bytes.NewReader(m.Body))
@@ -571,6 +611,9 @@ func (n *Node) postWebhook(ctx context.Context, cfg AlertConfig, m store.Notific
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
+		if errors.Is(err, egress.ErrForbidden) {
+			return permanently("webhook to %s refused: %v (serve --allow-private-webhooks allows it, for trials)", req.URL.Host, err)
+		}
 		return fmt.Errorf("webhook to %s: %w", req.URL.Host, err)
 	}
 	defer resp.Body.Close()
@@ -582,6 +625,27 @@ func (n *Node) postWebhook(ctx context.Context, cfg AlertConfig, m store.Notific
 		return fmt.Errorf("webhook to %s: %s", req.URL.Host, resp.Status)
 	}
 	return permanently("webhook to %s: %s", req.URL.Host, resp.Status)
+}
+
+// checkWebhookTarget is the check of a webhook's URL made before any
+// connection: https:// only, and unless allowPrivate, no host that names
+// this machine or a private address. A name that resolves to one is
+// refused when it is dialled.
+func checkWebhookTarget(address string, allowPrivate bool) error {
+	if err := alerting.CheckWebhookURL(address); err != nil {
+		return err
+	}
+	if allowPrivate {
+		return nil
+	}
+	u, err := url.Parse(address)
+	if err != nil {
+		return err
+	}
+	if err := egress.CheckHost(u.Hostname()); err != nil {
+		return fmt.Errorf("%v: webhooks go to public addresses only (serve --allow-private-webhooks allows others, for trials)", err)
+	}
+	return nil
 }
 
 // SubscribeAlerts returns the events of by's State's alerts after seq
@@ -784,6 +848,11 @@ func (n *Node) AddRosterEntry(ctx context.Context, by casework.Actor, in RosterI
 		From: in.From.UTC(), Until: in.Until.UTC(), CreatedAt: n.now()}
 	ps := e.Validate()
 	ref := convention.Art(41).Para(1)
+	if e.Channel == alerting.Webhook && !slices.ContainsFunc(ps, func(p convention.Problem) bool { return p.Field == "address" }) {
+		if err := checkWebhookTarget(e.Address, n.alerts.config().AllowPrivateWebhooks); err != nil {
+			ps = append(ps, convention.Problem{Field: "address", Ref: ref, Message: err.Error()})
+		}
+	}
 	u, err := n.db.User(ctx, by.State, in.User)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || in.User == "":

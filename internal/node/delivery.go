@@ -159,6 +159,11 @@ func (n *Node) attempt(ctx context.Context, m store.OutboxEntry) (*federation.Re
 	if err != nil {
 		return nil, fmt.Errorf("no peer %s: %w", m.Recipient, err)
 	}
+	// A descriptor stored before plain http:// was refused: nothing goes
+	// to it in clear, and the message waits for an https:// descriptor.
+	if err := federation.CheckBaseURL(peer.BaseURL); err != nil {
+		return nil, fmt.Errorf("peer %s's address: %v; add its https:// descriptor with entraide peer add", m.Recipient, err)
+	}
 	kr, err := n.keys(ctx)
 	if err != nil {
 		return nil, err

@@ -180,6 +180,9 @@ func (n *Node) Descriptor(ctx context.Context) (*federation.Descriptor, error) {
 	if base == "" {
 		return nil, errors.New("the node has no public address: set it with entraide init --base-url or entraide serve --base-url")
 	}
+	if err := federation.CheckBaseURL(base); err != nil {
+		return nil, fmt.Errorf("the node's address: %v; set an https:// one with entraide serve --base-url", err)
+	}
 	var contact directory.Contact
 	if p, err := n.db.Profile(ctx, n.home); err == nil {
 		contact = p.Contact247
@@ -231,6 +234,9 @@ func (n *Node) SetBaseURL(ctx context.Context, by casework.Actor, url string) er
 	}
 	if err := n.runsNode(by, "change the node's address"); err != nil {
 		return err
+	}
+	if err := federation.CheckBaseURL(url); err != nil {
+		return convention.Problems{{Field: "base_url", Ref: convention.Art(40).Para(13), Message: err.Error()}}
 	}
 	now := n.now()
 	return n.db.Tx(ctx, func(tx *store.Tx) error {

@@ -19,6 +19,7 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/directory"
+	"entraide/internal/federation"
 	"entraide/internal/identity"
 	"entraide/internal/store"
 )
@@ -123,6 +124,11 @@ func Init(ctx context.Context, db *store.DB, opt InitOptions, clock Clock) (toke
 		}
 		if p.Code != home.Code && !slices.Contains(hosted, p.Code) {
 			hosted = append(hosted, p.Code)
+		}
+	}
+	if opt.BaseURL != "" {
+		if err := federation.CheckBaseURL(opt.BaseURL); err != nil {
+			ps = append(ps, convention.Problem{Field: "base_url", Ref: convention.Art(40).Para(13), Message: err.Error()})
 		}
 	}
 	admin := opt.Admin

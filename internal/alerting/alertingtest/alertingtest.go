@@ -10,6 +10,8 @@ package alertingtest
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -27,6 +29,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"entraide/internal/alerting"
+	"entraide/internal/localca"
 )
 
 // Wait is how long Next waits for a message that should come.
@@ -40,26 +43,57 @@ type Mail struct {
 	// Body is the decoded text.
 	Body string
 	Raw  []byte
+	// TLS tells whether the mail came over a connection secured with
+	// STARTTLS.
+	TLS bool
 }
 
 // SMTPServer is a real SMTP server on a free port of 127.0.0.1.
 type SMTPServer struct {
 	Addr string
-	mail chan Mail
-	mu   sync.Mutex
+	// RootCAs trusts the server's certificate, for a server that offers
+	// STARTTLS.
+	RootCAs *x509.CertPool
+	mail    chan Mail
+	mu      sync.Mutex
 	// reject, if set, refuses RCPT TO for the address with a 550.
 	reject map[string]bool
 }
 
-// NewSMTPServer starts an SMTP server, closed at the end of the test.
+// NewSMTPServer starts an SMTP server that does not offer STARTTLS,
+// closed at the end of the test.
 func NewSMTPServer(tb testing.TB) *SMTPServer {
+	tb.Helper()
+	return newSMTPServer(tb, nil)
+}
+
+// NewSMTPServerTLS starts an SMTP server that offers STARTTLS with a
+// certificate for 127.0.0.1 that RootCAs trusts, closed at the end of the
+// test.
+func NewSMTPServerTLS(tb testing.TB) *SMTPServer {
+	tb.Helper()
+	ca, err := localca.New("alertingtest SMTP", time.Hour)
+	if err != nil {
+		tb.Fatalf("alertingtest: %v", err)
+	}
+	cert, err := ca.Issue("smtp")
+	if err != nil {
+		tb.Fatalf("alertingtest: %v", err)
+	}
+	s := newSMTPServer(tb, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	s.RootCAs = ca.Pool
+	return s
+}
+
+func newSMTPServer(tb testing.TB, tc *tls.Config) *SMTPServer {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("alertingtest: listen: %v", err)
 	}
 	s := &SMTPServer{Addr: ln.Addr().String(), mail: make(chan Mail, 1000), reject: map[string]bool{}}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, conn: c}, nil }))
+	srv.TLSConfig = tc
 	srv.Domain = "localhost"
 	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
 	srv.MaxMessageBytes = 1 << 20
@@ -104,6 +138,7 @@ func (s *SMTPServer) Pending() []Mail {
 
 type session struct {
 	s    *SMTPServer
+	conn *smtp.Conn
 	from string
 	to   []string
 }
@@ -144,7 +179,8 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return &smtp.SMTPError{Code: 554, Message: "body: " + err.Error()}
 	}
-	ss.s.mail <- Mail{From: ss.from, To: ss.to, Header: msg.Header, Body: string(body), Raw: raw}
+	_, secured := ss.conn.TLSConnectionState()
+	ss.s.mail <- Mail{From: ss.from, To: ss.to, Header: msg.Header, Body: string(body), Raw: raw, TLS: secured}
 	return nil
 }
 
