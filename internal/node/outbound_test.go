@@ -49,7 +49,7 @@ func TestWebhookTargets(t *testing.T) {
 			"https://224.0.0.1/",
 		} {
 			t.Run(addr, func(t *testing.T) {
-				_, err := f.n.AddRosterEntry(ctx, f.n.Admin(), hook(addr))
+				_, err := f.n.AddRosterEntry(ctx, f.n.AdminOf("VNM"), hook(addr))
 				assertProblemFields(t, "AddRosterEntry("+addr+")", err, "address")
 			})
 		}
@@ -61,7 +61,7 @@ func TestWebhookTargets(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.roster(t, hook("https://127.0.0.1:9/hook"))
-		_, err := f.n.AddRosterEntry(ctx, f.n.Admin(), hook("http://127.0.0.1:9/hook"))
+		_, err := f.n.AddRosterEntry(ctx, f.n.AdminOf("VNM"), hook("http://127.0.0.1:9/hook"))
 		assertProblemFields(t, "AddRosterEntry(http://127.0.0.1:9/hook) with private webhooks allowed", err, "address")
 	})
 }
