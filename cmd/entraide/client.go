@@ -107,17 +107,26 @@ func (e *apiError) Error() string {
 }
 
 func (c *apiClient) do(ctx context.Context, method, path string, body, out any) error {
+	_, err := c.call(ctx, method, path, nil, body, out)
+	return err
+}
+
+// call is do with headers to send, returning the answer's headers.
+func (c *apiClient) call(ctx context.Context, method, path string, header http.Header, body, out any) (http.Header, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	for name, values := range header {
+		req.Header[name] = values
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -128,30 +137,31 @@ func (c *apiClient) do(ctx context.Context, method, path string, body, out any) 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("cannot reach the node at %s: %w", c.base, err)
+		return nil, fmt.Errorf("cannot reach the node at %s: %w", c.base, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if resp.StatusCode >= 400 {
 		var p apiError
 		if json.Unmarshal(data, &p) != nil || p.Status == 0 {
-			return fmt.Errorf("%s %s: %s", method, path, resp.Status)
+			return nil, fmt.Errorf("%s %s: %s", method, path, resp.Status)
 		}
-		return &p
+		return nil, &p
 	}
 	if out == nil {
-		return nil
+		return resp.Header, nil
 	}
-	return json.Unmarshal(data, out)
+	return resp.Header, json.Unmarshal(data, out)
 }
 
 func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "request create", "FILE.json [flags]   (- reads stdin; see GET /api/v1/convention/kinds for the fields of each kind)")
 	addClientFlags(fs, e)
 	asJSON := fs.Bool("json", false, "print the created request as JSON")
+	key := fs.String("idempotency-key", "", "a key of your choice: running the command again with it (after a timeout, say) makes no second draft")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -181,8 +191,12 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("request create: %s holds more than one JSON value", fs.Arg(0))
 	}
+	header := http.Header{}
+	if *key != "" {
+		header.Set("Idempotency-Key", *key)
+	}
 	var r casework.Request
-	if err := c.do(ctx, "POST", "/api/v1/requests", contents, &r); err != nil {
+	if _, err := c.call(ctx, "POST", "/api/v1/requests", header, contents, &r); err != nil {
 		return fmt.Errorf("request create: %w", err)
 	}
 	if *asJSON {
@@ -270,7 +284,7 @@ func cmdRequestShow(ctx context.Context, e env, args []string) error {
 func printRequest(w io.Writer, doc requestDoc) {
 	r := doc.Request
 	fmt.Fprintf(w, "%s\n%s, from %s to %s\n", r.ID, title(r.Kind), r.RequestingState, r.RequestedState)
-	fmt.Fprintf(w, "State: %s   Urgency: %s   Confidential: %v\n", r.State, r.Urgency, r.Confidential)
+	fmt.Fprintf(w, "State: %s   Urgency: %s   Confidential: %v   Version: %d\n", r.State, r.Urgency, r.Confidential, r.Version)
 	if r.Preservation != nil {
 		if r.Preservation.FollowUp != "" {
 			fmt.Fprintf(w, "Preserved since %s until follow-up %s is decided\n", r.Preservation.Started.Format(time.DateOnly), r.Preservation.FollowUp)
@@ -311,6 +325,8 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	until := fs.String("until", "", "end of preservation, YYYY-MM-DD, on start or extend (art. 42)")
 	conditions := fs.String("conditions", "", "conditions agreed in consultation, on resume (art. 40(27))")
 	asJSON := fs.Bool("json", false, "print the request as JSON")
+	ifMatch := fs.String("if-match", "", "move the request only if it is still at this version (its ETag, or the Version of request show); by default, the version read just before")
+	key := fs.String("idempotency-key", "", "a key of your choice: running the command again with it does not move the request twice")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -332,8 +348,29 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	path := "/api/v1/requests/" + url.PathEscape(fs.Arg(0))
+	header := http.Header{}
+	if *key != "" {
+		header.Set("Idempotency-Key", *key)
+	}
+	// The move is made on the version of the request its official saw:
+	// if another official moved it meanwhile, the node refuses (412)
+	// rather than apply a decision taken on what it no longer is.
+	tag := *ifMatch
+	if tag == "" {
+		got, err := c.call(ctx, "GET", path, nil, nil, nil)
+		if err != nil {
+			return fmt.Errorf("request transition: %w", err)
+		}
+		tag = got.Get("ETag")
+	} else if !strings.HasPrefix(tag, `"`) {
+		tag = `"` + tag + `"`
+	}
+	if tag != "" {
+		header.Set("If-Match", tag)
+	}
 	var r casework.Request
-	if err := c.do(ctx, "POST", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/transitions", t, &r); err != nil {
+	if _, err := c.call(ctx, "POST", path+"/transitions", header, t, &r); err != nil {
 		return fmt.Errorf("request transition: %w", err)
 	}
 	if *asJSON {

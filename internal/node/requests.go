@@ -84,6 +84,24 @@ func (n *Node) Requests(ctx context.Context, by casework.Actor, f store.Filter) 
 // timeline event and its audit record are written in one transaction; the
 // other State's view moves with it when this node holds it too.
 func (n *Node) Transition(ctx context.Context, by casework.Actor, id string, t casework.Transition) (*casework.Request, error) {
+	return n.TransitionAt(ctx, by, id, 0, t)
+}
+
+// StaleError is returned by TransitionAt when the request is no longer at
+// the version its caller read: it moved meanwhile, and the caller's
+// decision may not hold for what it is now.
+type StaleError struct {
+	Read, Current int
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("the request is at version %d, not %d: it changed since it was read", e.Current, e.Read)
+}
+
+// TransitionAt is Transition for a caller that read the request at
+// version: nothing moves, and the error is a *StaleError, if by's view of
+// it is at another. Version 0 moves it whatever its version.
+func (n *Node) TransitionAt(ctx context.Context, by casework.Actor, id string, version int, t casework.Transition) (*casework.Request, error) {
 	var out *casework.Request
 	err := n.db.Tx(ctx, func(tx *store.Tx) error {
 		views, err := n.lockViews(ctx, tx, id)
@@ -91,8 +109,11 @@ func (n *Node) Transition(ctx context.Context, by casework.Actor, id string, t c
 			return err
 		}
 		r, ok := views[by.State]
-		if !ok {
+		if !ok || (version != 0 && !casework.CanRead(r, by)) {
 			return casework.ErrNotFound
+		}
+		if version != 0 && r.Version != version {
+			return &StaleError{Read: version, Current: r.Version}
 		}
 		if t.Action == casework.Send && r.FollowUpOf != "" {
 			// Sending a follow-up moves the preservation too: lock its

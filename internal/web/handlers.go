@@ -201,6 +201,7 @@ func (s *Server) createRequest() http.Handler {
 			return
 		}
 		w.Header().Set("Location", "/api/v1/requests/"+req.ID)
+		w.Header().Set("ETag", etag(req.Version))
 		encode(w, http.StatusCreated, req)
 	})
 }
@@ -283,8 +284,38 @@ func (s *Server) getRequest() http.Handler {
 			writeError(w, r, s.log, err)
 			return
 		}
+		w.Header().Set("ETag", etag(req.Version))
 		encode(w, http.StatusOK, requestDoc{Request: req, Timeline: events})
 	})
+}
+
+// etag is the entity tag of a request's view at version: the version, as
+// a strong tag. Every change of the view raises its version.
+func etag(version int) string { return `"` + strconv.Itoa(version) + `"` }
+
+// ifMatch returns the version an If-Match header names: 0 if there is no
+// header or it is "*" (any version), and, for a tag that is no version of
+// a request (a weak tag, for one, which never matches a strong one), -1,
+// which no view has. A header that is not one entity tag is a 400.
+func ifMatch(values []string) (int, error) {
+	const field = "If-Match"
+	if len(values) == 0 {
+		return 0, nil
+	}
+	v := strings.TrimSpace(strings.Join(values, ","))
+	if v == "*" {
+		return 0, nil
+	}
+	weak := strings.HasPrefix(v, "W/")
+	tag := strings.TrimPrefix(v, "W/")
+	if len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"' || strings.ContainsAny(tag[1:len(tag)-1], `",`) {
+		return 0, badRequest(field, "If-Match takes one entity tag, the ETag of GET /api/v1/requests/{id}, as \"3\"")
+	}
+	n, err := strconv.Atoi(tag[1 : len(tag)-1])
+	if err != nil || n < 1 || weak {
+		return -1, nil
+	}
+	return n, nil
 }
 
 func (s *Server) transition() http.Handler {
@@ -294,16 +325,22 @@ func (s *Server) transition() http.Handler {
 			writeError(w, r, s.log, err)
 			return
 		}
+		version, err := ifMatch(r.Header.Values("If-Match"))
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
 		t, err := decode[casework.Transition](w, r)
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}
-		req, err := s.node.Transition(r.Context(), actorFrom(r.Context()), id, t)
+		req, err := s.node.TransitionAt(r.Context(), actorFrom(r.Context()), id, version, t)
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}
+		w.Header().Set("ETag", etag(req.Version))
 		encode(w, http.StatusOK, req)
 	})
 }

@@ -58,6 +58,7 @@ const (
 	typeNoRoute        = "urn:entraide:problem:no-route"
 	typeNoMethod       = "urn:entraide:problem:method-not-allowed"
 	typeTooLarge       = "urn:entraide:problem:body-too-large"
+	typeStale          = "urn:entraide:problem:precondition-failed"
 	typeInternal       = "urn:entraide:problem:internal"
 )
 
@@ -88,7 +89,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	var ce *casework.Error
 	var bad *badInput
 	var te *convention.TimeError
+	var stale *node.StaleError
 	switch {
+	case errors.As(err, &stale):
+		msg := fmt.Sprintf("the request changed since you read it: it is now at version %d (ETag %s); GET it again, check that your action still holds, and retry with its new ETag in If-Match", stale.Current, etag(stale.Current))
+		writeProblem(w, Problem{Type: typeStale, Status: http.StatusPreconditionFailed, Title: "The request changed", Detail: msg, Errors: []FieldError{{Field: "If-Match", Message: msg}}})
 	case errors.As(err, &bad):
 		writeProblem(w, Problem{Type: typeInvalidBody, Status: bad.status, Detail: bad.msg, Errors: bad.fields})
 	case errors.As(err, &ce):

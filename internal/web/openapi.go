@@ -96,6 +96,9 @@ func problemStatuses(rt route) []int {
 	if rt.Method == "POST" || rt.Method == "PUT" {
 		codes = append(codes, http.StatusConflict)
 	}
+	if rt.Path == "/api/v1/requests/{id}/transitions" {
+		codes = append(codes, http.StatusPreconditionFailed)
+	}
 	if rt.Path == "/federation/v1/messages" {
 		codes = append(codes, http.StatusServiceUnavailable)
 	}

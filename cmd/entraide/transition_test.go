@@ -1,0 +1,66 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"entraide/internal/web"
+)
+
+// TestRequestTransitionIfMatch: request transition moves a request only
+// at the version its official saw: the one read just before, or the one
+// --if-match names; a stale one is refused with the node's 412.
+func TestRequestTransitionIfMatch(t *testing.T) {
+	c := requestEnv(t)
+	// Serve the node through a recorder of the If-Match headers sent.
+	var mu sync.Mutex
+	var sent []string
+	h := web.NewServer(c.openNode(), slog.New(slog.DiscardHandler))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/transitions") {
+			mu.Lock()
+			sent = append(sent, r.Header.Get("If-Match"))
+			mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c.env["ENTRAIDE_URL"] = srv.URL
+
+	out := c.must("request", "create", writeFile(t, "pres.json", preservationJSON))
+	id := regexp.MustCompile(`^Created (\S+):`).FindStringSubmatch(out)[1]
+	if out := c.must("request", "show", id); !strings.Contains(out, "Version: 1") {
+		t.Errorf("request show: no Version: 1 in\n%s", out)
+	}
+	_, _, err := c.run("request", "transition", id, "--action", "send", "--if-match", "7")
+	if err == nil || !strings.Contains(err.Error(), "412") || !strings.Contains(err.Error(), "If-Match") {
+		t.Errorf("transition --if-match 7 of a request at version 1 = %v, want a 412 naming If-Match", err)
+	}
+	c.must("request", "transition", id, "--action", "withdraw", "--if-match", "1")
+	c.must("request", "transition", id, "--action", "close")
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{`"7"`, `"1"`, `"2"`}; strings.Join(sent, " ") != strings.Join(want, " ") {
+		t.Errorf("If-Match sent: %q, want %q (the version read before the last)", sent, want)
+	}
+}
+
+// TestRequestCreateIdempotencyKey: running request create again with the
+// same key makes no second draft.
+func TestRequestCreateIdempotencyKey(t *testing.T) {
+	c := requestEnv(t)
+	file := writeFile(t, "pres.json", preservationJSON)
+	first := c.must("request", "create", file, "--idempotency-key", "case-42-preservation")
+	again := c.must("request", "create", file, "--idempotency-key", "case-42-preservation")
+	if first != again {
+		t.Errorf("request create run twice with one key:\n%s\n%s\nwant the same draft", first, again)
+	}
+	if lines := strings.Split(strings.TrimSpace(c.must("request", "list")), "\n"); len(lines) != 2 {
+		t.Errorf("request list = %d lines, want a header and 1 request", len(lines))
+	}
+}
