@@ -109,7 +109,8 @@ func (n *Node) TokenTTL() time.Duration { return n.tokenTTL }
 
 // SetTokenTTL sets how long the tokens this node makes from now on work;
 // tokens made before keep their expiry. It refuses a lifetime outside
-// identity.MinTokenTTL to identity.MaxTokenTTL.
+// identity.MinTokenTTL to identity.MaxTokenTTL. Call it before the node
+// serves: it is configuration, not guarded for concurrent use.
 func (n *Node) SetTokenTTL(d time.Duration) error {
 	if err := identity.CheckTokenTTL(d); err != nil {
 		return err
