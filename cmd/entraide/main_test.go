@@ -104,7 +104,7 @@ func (c *cli) openNode() *node.Node {
 // request commands at it.
 func (c *cli) startAPI() {
 	c.t.Helper()
-	srv := httptest.NewServer(web.NewServer(c.openNode(), slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(web.NewServer(c.openNode(), slog.New(slog.DiscardHandler), web.Config{}))
 	c.t.Cleanup(srv.Close)
 	c.env["ENTRAIDE_URL"] = srv.URL
 }

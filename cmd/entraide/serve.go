@@ -7,6 +7,7 @@ import (
 	"entraide/internal/directory"
 	"entraide/internal/node"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -32,6 +33,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	expiry := fs.Duration("delivery-expiry", node.DefaultDeliveryExpiry, "how long undelivered messages are retried before administrators are alerted")
 	alertFlags := addAlertFlags(fs, e)
 	ttlFlag := addTokenTTLFlag(fs, e, "how long the API tokens officials get by enrolment work")
+	limits := addLimitFlags(fs)
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -61,6 +63,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	n.ConfigureFederation(node.FederationConfig{Client: client, RetryBase: *retryBase, Expiry: *expiry, Log: log})
+	n.SetSecurityEventsKept(*limits.securityEvents)
 	if err := alertFlags.configure(e, n, log); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -82,7 +85,32 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	fmt.Fprintf(e.stdout, "Serving the node of %s on %s://%s (%s)\n", n.Home(), scheme, ln.Addr(), db.Backend())
 	go n.RunDelivery(ctx)
 	go n.RunAlerts(ctx)
-	return serve(ctx, ln, web.HTTPServer(web.NewServer(n, log), tlsConfig, slog.NewLogLogger(log.Handler(), slog.LevelWarn)))
+	return serve(ctx, ln, web.HTTPServer(web.NewServer(n, log, web.Config{Limits: limits.limits()}), tlsConfig, slog.NewLogLogger(log.Handler(), slog.LevelWarn)))
+}
+
+// limitFlags are the flags that bound what callers may cost the node.
+type limitFlags struct {
+	authFailures, inboxFailures, apiBurst, streams, inboxMemoryMiB, securityEvents *int
+	apiRate                                                                    *float64
+	inboxBodyTimeout                                                           *time.Duration
+}
+
+func addLimitFlags(fs *flag.FlagSet) limitFlags {
+	return limitFlags{
+		authFailures:     fs.Int("limit-auth-failures", web.DefaultAuthFailures, "failed authentications an address may make in a row; then one a minute / this, and 429 meanwhile"),
+		inboxFailures:    fs.Int("limit-inbox-failures", web.DefaultInboxFailures, "envelopes that cannot be verified an address may post in a row; then one a minute / this, and 429 meanwhile"),
+		apiRate:          fs.Float64("limit-api-rate", web.DefaultAPIRate, "API calls per second one token may make"),
+		apiBurst:         fs.Int("limit-api-burst", web.DefaultAPIBurst, "API calls one token may make at once, above --limit-api-rate"),
+		streams:          fs.Int("limit-alert-streams", web.DefaultStreamsPerOfficial, "live alert feeds one official may hold open"),
+		inboxBodyTimeout: fs.Duration("inbox-body-timeout", web.DefaultInboxBodyTimeout, "time a peer has to send an envelope's body"),
+		inboxMemoryMiB:   fs.Int("inbox-memory", web.DefaultInboxMemory>>20, "MiB of memory envelopes being read and processed may hold (at least 12)"),
+		securityEvents:   fs.Int("security-events-kept", node.DefaultSecurityEvents, "security events (refused tokens and unverifiable envelopes) kept; older ones are deleted"),
+	}
+}
+
+func (f limitFlags) limits() web.Limits {
+	return web.Limits{AuthFailures: *f.authFailures, InboxFailures: *f.inboxFailures, APIRate: *f.apiRate, APIBurst: *f.apiBurst,
+		StreamsPerOfficial: *f.streams, InboxBodyTimeout: *f.inboxBodyTimeout, InboxMemory: int64(*f.inboxMemoryMiB) << 20}
 }
 
 // peerClient posts envelopes to peers, trusting caFile's certificates if

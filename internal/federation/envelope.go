@@ -284,6 +284,22 @@ func (v Verifier) Open(e *Envelope) ([]byte, error) {
 	return plain, nil
 }
 
+// SignatureVerified reports whether Open refused with err after the
+// sender's signature had verified: the envelope then comes from the State
+// it names, which answers for it. Before that, it proves nothing, and the
+// sender is only a claim.
+func SignatureVerified(err error) bool {
+	var fe *Error
+	if !errors.As(err, &fe) {
+		return false
+	}
+	switch fe.Reason {
+	case ReasonStale, ReasonFuture, ReasonUnknownKey, ReasonUndecryptable:
+		return true
+	}
+	return false
+}
+
 // Receipt is the recipient's signed acknowledgement of an envelope.
 type Receipt struct {
 	MessageID string    `json:"message_id"`

@@ -71,6 +71,8 @@ type Options struct {
 	// Addr is where a State's node listens; a free port of 127.0.0.1 if
 	// nil.
 	Addr func(state string) string
+	// Limits bound what callers may cost each node; the defaults if zero.
+	Limits web.Limits
 }
 
 // Start starts a node for each State and peers them all.
@@ -165,7 +167,7 @@ func (nd *Node) start(ctx context.Context, network *Network) error {
 		return err
 	}
 	nd.Node = n
-	handler := web.NewServer(n, network.opts.Log.With("node", nd.State))
+	handler := web.NewServer(n, network.opts.Log.With("node", nd.State), web.Config{Limits: network.opts.Limits})
 	cert, err := network.CA.Issue(nd.State)
 	if err != nil {
 		return err

@@ -560,7 +560,10 @@ func (ans inboxAnswer) receipt(t *testing.T, env *federation.Envelope, recipient
 
 // TestInboxRefusals posts envelopes built by hand to a node's federation
 // endpoint over HTTPS: each bad one is refused with the status and reason
-// code a peer can act on, audited, and changes nothing.
+// code a peer can act on, and changes nothing. A refusal after the
+// sender's signature verified is audited as that sender's; one before is
+// kept as a security event, its sender a mere claim, with the address it
+// came from.
 func TestInboxRefusals(t *testing.T) {
 	f := startFederation(t, node.FederationConfig{RetryBase: 20 * time.Millisecond}, "FRA", "VNM", "ZAF", "DEU")
 	fra, vnm, zaf, deu := f.Nodes["FRA"], f.Nodes["VNM"], f.Nodes["ZAF"], f.Nodes["DEU"]
@@ -655,10 +658,19 @@ func TestInboxRefusals(t *testing.T) {
 			return marshal(seal(t, fraKey, "FRA", "VNM", toVNM, uuid.Must(uuid.NewV7()).String(), time.Now(), []byte(`{"seq":1,"colour":"blue"}`))), ""
 		}, http.StatusBadRequest, federation.ReasonMalformed},
 	}
+	// claims are the senders unverified envelopes claimed: a claim, never
+	// the act of the State named.
+	claims := map[string]string{
+		"signature forged with a fresh key under FRA's key id":          "FRA",
+		"FRA's envelope signed by a key FRA's descriptor does not list": "FRA",
+		"unknown sender: a node VNM is not peered with":                 "DEU",
+		"garbage": "",
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			official, admin := official.with(t), admin.with(t)
 			before := admin.lastAudit()
+			eventsBefore := securityEvents(t, vnm)
 			body, requestID := tt.body()
 			ans := postEnvelope(t, f.Network, vnm.URL, bytes.NewReader(body))
 			var p struct {
@@ -685,8 +697,22 @@ func TestInboxRefusals(t *testing.T) {
 					t.Errorf("audit: %s %s: a refused envelope was applied", r.Action, r.Subject)
 				}
 			}
-			if !slices.Equal(refusals, []string{tt.wantReason}) {
-				t.Errorf("audit records federation.refuse with reasons %q, want one with %q", refusals, tt.wantReason)
+			events := securityEvents(t, vnm)[len(eventsBefore):]
+			verified := tt.wantReason == federation.ReasonUnknownKey || tt.wantReason == federation.ReasonStale || tt.wantReason == federation.ReasonFuture ||
+				tt.name == "payload that is not a message"
+			if verified {
+				if !slices.Equal(refusals, []string{tt.wantReason}) || len(events) != 0 {
+					t.Errorf("audit records federation.refuse with reasons %q and %d security events, want one audit record with %q, as the sender verified", refusals, len(events), tt.wantReason)
+				}
+			} else {
+				if len(refusals) != 0 {
+					t.Errorf("audit records federation.refuse with reasons %q, want none: nothing verified the sender", refusals)
+				}
+				if len(events) != 1 || events[0].Reason != tt.wantReason || events[0].Source != "127.0.0.1" || events[0].Kind != "envelope" {
+					t.Errorf("security events %+v, want one of an envelope from 127.0.0.1 with reason %q", events, tt.wantReason)
+				} else if want, ok := claims[tt.name]; ok && events[0].ClaimedSender != want {
+					t.Errorf("security event claims sender %q, want %q, as the envelope said", events[0].ClaimedSender, want)
+				}
 			}
 			if requestID != "" {
 				if code, _ := official.call(t.Context(), "GET", "/api/v1/requests/"+requestID, nil, nil); code != http.StatusNotFound {
@@ -761,6 +787,17 @@ func TestInboxRefusals(t *testing.T) {
 			t.Errorf("audit after the reused id: %+v, want one federation.refuse", recs)
 		}
 	})
+}
+
+// securityEvents returns nd's security events, oldest first.
+func securityEvents(t *testing.T, nd *localnet.Node) []store.SecurityEvent {
+	t.Helper()
+	es, err := nd.DB.SecurityEvents(t.Context(), 1000)
+	if err != nil {
+		t.Fatalf("SecurityEvents: %v", err)
+	}
+	slices.Reverse(es)
+	return es
 }
 
 // TestKeyRotation rotates a node's keys while messages are on their way:

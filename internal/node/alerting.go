@@ -215,6 +215,7 @@ func (n *Node) raise(ctx context.Context, tx *store.Tx, a *alerting.Alert) error
 		return err
 	}
 	tx.AfterCommit(n.alertsChanged)
+	tx.AfterCommit(func() { n.observer().Alert("raised", string(a.Reason)) })
 	return nil
 }
 
@@ -788,6 +789,7 @@ func (n *Node) AckAlert(ctx context.Context, by casework.Actor, id string) (*ale
 		if err := tx.CancelNotifications(ctx, a.ID, now, "acknowledged by "+by.ID+" before it was sent"); err != nil {
 			return err
 		}
+		tx.AfterCommit(func() { n.observer().Alert("acknowledged", string(a.Reason)) })
 		return n.alertEvent(ctx, tx, a, alerting.Acknowledged, now, "alert.ack",
 			map[string]any{"by": by.ID, "level": a.Level, "time_to_ack_ms": *a.TimeToAckMS})
 	})

@@ -123,7 +123,9 @@ func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) {
 		n.expire(ctx, m, fmt.Sprintf("no receipt after %s and %d attempts: %s", n.fed.Expiry, m.Attempts, m.LastError))
 		return
 	}
+	start := time.Now()
 	receipt, err := n.attempt(ctx, m)
+	n.observer().Delivered(m.Recipient, time.Since(start), err)
 	if err == nil {
 		err = n.delivered(ctx, m, receipt, attempts)
 		if err == nil {

@@ -413,18 +413,37 @@ func noRoute(state string) error {
 }
 
 // ReceiveEnvelope reads an envelope from a peer and receives it. An
-// envelope that cannot be read is refused and audited like any other.
+// envelope that cannot be read proves nothing: it is refused with an
+// *UnverifiedError, and not audited.
 func (n *Node) ReceiveEnvelope(ctx context.Context, r io.Reader) (*federation.Receipt, error) {
 	env, err := federation.Parse(r)
 	if err != nil {
-		return nil, n.refuseEnvelope(ctx, &federation.Envelope{Sender: "?", Type: "?", ID: "?"}, err)
+		return nil, n.refuseEnvelope(ctx, nil, false, err)
 	}
 	return n.Receive(ctx, env)
 }
 
+// UnverifiedError refuses an envelope whose sender nothing verified: one
+// that could not be read, or whose signature did not verify with a key of
+// the State it names. It is not that State's act, so it is not audited;
+// the caller counts it, with the address it came from.
+type UnverifiedError struct {
+	// ClaimedSender and MessageID are what the envelope said, if it could
+	// be read.
+	ClaimedSender, MessageID string
+	Err                      *federation.Error
+}
+
+func (e *UnverifiedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the refusal, for errors.As to find its reason.
+func (e *UnverifiedError) Unwrap() error { return e.Err }
+
 // Receive verifies an envelope from a peer and applies what it carries,
 // once: a message id already received is acknowledged again and changes
-// nothing. Every refusal is audited. It returns the signed receipt.
+// nothing. A refusal after the sender's signature verified is audited as
+// that State's; one before is an *UnverifiedError, not audited. It returns
+// the signed receipt.
 func (n *Node) Receive(ctx context.Context, env *federation.Envelope) (*federation.Receipt, error) {
 	kr, err := n.keys(ctx)
 	if err != nil {
@@ -457,25 +476,25 @@ func (n *Node) Receive(ctx context.Context, env *federation.Envelope) (*federati
 		return nil, err
 	} else if seen {
 		if _, err := v.Open(env); err != nil && !isStale(err) {
-			return nil, n.refuseEnvelope(ctx, env, err)
+			return nil, n.refuseEnvelope(ctx, env, federation.SignatureVerified(err), err)
 		}
 		if sender != env.Sender {
-			return nil, n.refuseEnvelope(ctx, env, &federation.Error{Reason: federation.ReasonReplay, Msg: "message id " + env.ID + " was used by another sender"})
+			return nil, n.refuseEnvelope(ctx, env, true, &federation.Error{Reason: federation.ReasonReplay, Msg: "message id " + env.ID + " was used by another sender"})
 		}
 		return federation.NewReceipt(kr.signing, env, now, true), nil
 	}
 	payload, err := v.Open(env)
 	if err != nil {
-		return nil, n.refuseEnvelope(ctx, env, err)
+		return nil, n.refuseEnvelope(ctx, env, federation.SignatureVerified(err), err)
 	}
 	var m message
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return nil, n.refuseEnvelope(ctx, env, &federation.Error{Reason: federation.ReasonMalformed, Msg: "payload: " + err.Error()})
+		return nil, n.refuseEnvelope(ctx, env, true, &federation.Error{Reason: federation.ReasonMalformed, Msg: "payload: " + err.Error()})
 	}
 	if err := m.normalizeTimes(); err != nil {
-		return nil, n.refuseEnvelope(ctx, env, &federation.Error{Reason: federation.ReasonMalformed, Msg: "payload: " + err.Error()})
+		return nil, n.refuseEnvelope(ctx, env, true, &federation.Error{Reason: federation.ReasonMalformed, Msg: "payload: " + err.Error()})
 	}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := tx.RecordInbound(ctx, env.ID, env.Sender, env.Type, env.Digest(), now); err != nil {
@@ -496,7 +515,7 @@ func (n *Node) Receive(ctx context.Context, env *federation.Envelope) (*federati
 	if err != nil {
 		var fe *federation.Error
 		if errors.As(err, &fe) {
-			return nil, n.refuseEnvelope(ctx, env, err)
+			return nil, n.refuseEnvelope(ctx, env, true, err)
 		}
 		return nil, err
 	}
@@ -516,8 +535,11 @@ const ReasonOutOfOrder = "out_of_order"
 // rules or the request's state.
 const ReasonRejected = "rejected"
 
-// refuseEnvelope audits a refused envelope and returns the refusal.
-func (n *Node) refuseEnvelope(ctx context.Context, env *federation.Envelope, err error) error {
+// refuseEnvelope returns the refusal of env (nil if it could not be read),
+// audited as the sender's if its signature verified, and otherwise an
+// *UnverifiedError that writes nothing: anyone on the network can post
+// one, and the audit log only grows.
+func (n *Node) refuseEnvelope(ctx context.Context, env *federation.Envelope, verified bool, err error) error {
 	var fe *federation.Error
 	if !errors.As(err, &fe) {
 		fe = &federation.Error{Reason: federation.ReasonMalformed, Msg: err.Error()}
@@ -525,6 +547,14 @@ func (n *Node) refuseEnvelope(ctx context.Context, env *federation.Envelope, err
 	// The message may quote what anyone posted (encoding/json names an
 	// unknown field in full): keep the audit log and the answer small.
 	fe = &federation.Error{Reason: fe.Reason, Msg: store.ClipText(fe.Msg, store.MaxErrorText)}
+	n.observer().Refused("envelope", fe.Reason, verified)
+	if !verified {
+		u := &UnverifiedError{Err: fe}
+		if env != nil {
+			u.ClaimedSender, u.MessageID = env.Sender, env.ID
+		}
+		return u
+	}
 	now := n.now()
 	auditErr := n.db.Tx(ctx, func(tx *store.Tx) error {
 		return audit(ctx, tx, n.home, n.home, casework.Actor{ID: "peer", State: env.Sender}, now, "federation.refuse", "message/"+env.ID,

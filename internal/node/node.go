@@ -41,6 +41,9 @@ type Node struct {
 	alerts   *alerter
 	// tokenTTL is how long the tokens the node makes work.
 	tokenTTL time.Duration
+	obs      Observer
+	// securityEventsKept caps the security_events table.
+	securityEventsKept int
 }
 
 // Clock returns the current time; tests pass their own.

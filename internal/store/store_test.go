@@ -46,6 +46,7 @@ var suite = []struct {
 	{"tx/a failed transaction writes nothing", testFailedTx},
 	{"tx/concurrent transitions of one request", testConcurrentTransitions},
 	{"requests/a corrupt row is an error, not a zero request", testCorruptRequest},
+	{"security/events are capped and cut to fit", testSecurityEventsCapped},
 }
 
 // TestReopen checks that a database keeps its data when opened again, and

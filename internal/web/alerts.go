@@ -75,7 +75,8 @@ func (s *Server) ackAlert() http.Handler {
 // JSON. A client that reconnects with Last-Event-ID misses nothing; after
 // gives the same for a first connection (none: from now on). With
 // follow=false the stream ends once it has sent the events after the one
-// named, at most 1000.
+// named, at most 1000. An official holds at most
+// Limits.StreamsPerOfficial feeds open; the next is a 429.
 func (s *Server) alertStream() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -101,6 +102,14 @@ func (s *Server) alertStream() http.Handler {
 			follow = f
 		}
 		ctx, by := r.Context(), actorFrom(r.Context())
+		done, ok := s.streams.take(by.State + "/" + by.ID)
+		if !ok {
+			s.writeRateLimited(w, "streams", "official", fmt.Sprintf("%d live feeds of alerts are open for you already; close one", s.limits.StreamsPerOfficial), 5*time.Second)
+			return
+		}
+		defer done()
+		s.metrics.streams.Inc()
+		defer s.metrics.streams.Dec()
 		var backlog []alerting.Event
 		var feed <-chan alerting.Event
 		var err error

@@ -42,6 +42,7 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 	"GET /api/v1/requests":            func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/requests"} },
 	"GET /api/v1/users":               func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/users"} },
 	"GET /api/v1/audit":               func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/audit?after=1&limit=5"} },
+	"GET /metrics":                    func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/metrics"} },
 	"GET /api/v1/states/{code}":       func(_ *testing.T, _ *testNode, s string) routeCall { return routeCall{path: "/api/v1/states/" + s} },
 	"POST /api/v1/treaty/records": func(_ *testing.T, _ *testNode, s string) routeCall {
 		return routeCall{path: "/api/v1/treaty/records", body: node.TreatyAction{Code: s, Signed: "2025-10-25", SignedAt: "Hanoi"}}

@@ -67,7 +67,7 @@ func newBenchAPI(b *testing.B, backend string) *benchAPI {
 		b.Fatalf("Enrol(fra-ca): %v", err)
 	}
 	token := enrolled.Token
-	srv := httptest.NewServer(web.NewServer(n, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(web.NewServer(n, slog.New(slog.DiscardHandler), web.Config{}))
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 2 * benchClients
 	tr.MaxIdleConnsPerHost = 2 * benchClients

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"entraide/internal/federation"
 	"errors"
 	"fmt"
 	"net/http"
@@ -407,52 +406,5 @@ func (s *Server) auditLog() http.Handler {
 			return
 		}
 		encode(w, http.StatusOK, entries)
-	})
-}
-
-// federationInbox receives envelopes from peers. It needs no token: the
-// envelope's signature, checked against the peer's descriptor, is the
-// sender's credential.
-func (s *Server) federationInbox() http.Handler {
-	statuses := map[string]int{
-		federation.ReasonTooLarge:      http.StatusRequestEntityTooLarge,
-		federation.ReasonUnknownPeer:   http.StatusForbidden,
-		federation.ReasonBadSignature:  http.StatusForbidden,
-		federation.ReasonUnknownKey:    http.StatusForbidden,
-		federation.ReasonUndecryptable: http.StatusForbidden,
-		federation.ReasonReplay:        http.StatusConflict,
-		node.ReasonOutOfOrder:          http.StatusConflict,
-		node.ReasonRejected:            http.StatusUnprocessableEntity,
-	}
-	// At most this many envelopes are read at once: each may hold 4 MiB,
-	// and their senders are not known until they are read. A sender told
-	// to wait retries with backoff.
-	slots := make(chan struct{}, 64)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case slots <- struct{}{}:
-			defer func() { <-slots }()
-		default:
-			w.Header().Set("Retry-After", "1")
-			writeProblem(w, Problem{Type: "urn:entraide:problem:busy", Status: http.StatusServiceUnavailable, Detail: "too many envelopes at once; retry shortly", Reason: "busy",
-				Errors: []FieldError{{Field: "envelope", Message: "too many envelopes at once"}}})
-			return
-		}
-		rc, err := s.node.ReceiveEnvelope(r.Context(), http.MaxBytesReader(w, r.Body, federation.MaxEnvelopeBytes+1))
-		var fe *federation.Error
-		if errors.As(err, &fe) {
-			status, ok := statuses[fe.Reason]
-			if !ok {
-				status = http.StatusBadRequest
-			}
-			writeProblem(w, Problem{Type: "urn:entraide:problem:envelope-refused", Title: "Envelope refused", Status: status, Detail: fe.Msg, Reason: fe.Reason,
-				Errors: []FieldError{{Field: "envelope", Message: fe.Error()}}})
-			return
-		}
-		if err != nil {
-			writeError(w, r, s.log, err)
-			return
-		}
-		encode(w, http.StatusOK, rc)
 	})
 }

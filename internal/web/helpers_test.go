@@ -93,7 +93,7 @@ func newTestNodeWith(tb testing.TB, backend string, clock node.Clock, log *slog.
 			}
 		}
 	}
-	h := NewServer(n, log)
+	h := NewServer(n, log, Config{Limits: testLimits})
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	tn := &testNode{URL: srv.URL, Tokens: tokens, Node: n, Handler: h, Client: srv.Client()}
@@ -111,6 +111,10 @@ func enrol(ctx context.Context, n *node.Node, state, id string) (string, error) 
 	out, err := n.Enrol(ctx, e.Code, "test")
 	return out.Token, err
 }
+
+// testLimits let the tests that try every route with bad tokens and
+// many calls run from one address; the tests of the limits set their own.
+var testLimits = Limits{AuthFailures: 1 << 20, InboxFailures: 1 << 20, APIRate: 1 << 20, APIBurst: 1 << 20}
 
 // steppingClock returns a clock that starts at start and moves by step on
 // every reading; it is safe for concurrent use.

@@ -201,7 +201,7 @@ func TestIdempotentAnswersSealed(t *testing.T) {
 		t.Errorf("the database holds the answer in clear: %q", live.Response)
 	}
 	// A restarted server: the same database, a new handler.
-	srv := httptest.NewServer(NewServer(tn.Node, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(NewServer(tn.Node, slog.New(slog.DiscardHandler), Config{Limits: testLimits}))
 	t.Cleanup(srv.Close)
 	req, _ := http.NewRequestWithContext(t.Context(), "POST", srv.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+admin)

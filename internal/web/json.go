@@ -43,6 +43,10 @@ type Problem struct {
 	// Reason is the code of a refused federation message, for the sending
 	// node to act on.
 	Reason string `json:"reason,omitempty"`
+	// Limit names the limit a call reached (a 429), and RetryAfter, in
+	// seconds, when to call again, as the Retry-After header says.
+	Limit      string `json:"limit,omitempty"`
+	RetryAfter int    `json:"retry_after,omitempty"`
 }
 
 // problemType URIs name the kinds of problem a client may handle. Every

@@ -82,7 +82,7 @@ func problemStatuses(rt route) []int {
 	codes := []int{http.StatusInternalServerError}
 	if !rt.Public {
 		// 400 for a query parameter the route does not take.
-		codes = append(codes, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden)
+		codes = append(codes, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
 	}
 	if strings.Contains(rt.Path, "{") {
 		codes = append(codes, http.StatusNotFound)
@@ -100,7 +100,7 @@ func problemStatuses(rt route) []int {
 		codes = append(codes, http.StatusPreconditionFailed)
 	}
 	if rt.Path == "/federation/v1/messages" {
-		codes = append(codes, http.StatusServiceUnavailable)
+		codes = append(codes, http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusRequestTimeout)
 	}
 	if rt.Path == "/healthz" {
 		codes = append(codes, http.StatusServiceUnavailable)

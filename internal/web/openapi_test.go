@@ -98,8 +98,9 @@ func (c *contract) check(tb testing.TB, req *http.Request, r response) {
 		return
 	}
 	if !strings.HasSuffix(mediaType, "json") {
-		// A stream of text: the media type is the contract.
-		if ct := r.Header.Get("Content-Type"); ct != mediaType {
+		// A stream of text: the media type, without its parameters, is
+		// the contract.
+		if ct := r.Header.Get("Content-Type"); strings.TrimSpace(strings.Split(ct, ";")[0]) != mediaType {
 			tb.Errorf("%s: Content-Type %q, want %q", where, ct, mediaType)
 		}
 		return

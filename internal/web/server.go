@@ -4,30 +4,63 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
 
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/identity"
 	"entraide/internal/node"
+	"entraide/internal/store"
 )
 
 // Server serves one node.
 type Server struct {
-	node *node.Node
-	log  *slog.Logger
-	mux  *http.ServeMux
+	node    *node.Node
+	log     *slog.Logger
+	mux     *http.ServeMux
+	limits  Limits
+	metrics *metrics
+	// authFailures counts failed authentications by client address,
+	// inboxFailures envelopes that proved nothing, apiCalls calls by
+	// token.
+	authFailures, inboxFailures, apiCalls *limiterSet
+	// peerAddresses are the addresses real peers delivered from lately:
+	// their posts are read even when strangers at the same address have
+	// spent its budget.
+	peerAddresses *recentSet
+	inbox         *inboxLimits
+	streams       *streamCounter
 }
 
-// NewServer returns the HTTP handler of n. It logs to log, never with a
-// token or a request body in the record.
-func NewServer(n *node.Node, log *slog.Logger) http.Handler {
-	s := &Server{node: n, log: log, mux: http.NewServeMux()}
+// Config is what a server needs besides its node.
+type Config struct {
+	Limits Limits
+}
+
+// NewServer returns the HTTP handler of n, with the limits of cfg. It logs
+// to log, never with a token or a request body in the record. Its metrics,
+// served at /metrics, are in a registry of its own, and count n's
+// deliveries and alerts too.
+func NewServer(n *node.Node, log *slog.Logger, cfg Config) http.Handler {
+	l := cfg.Limits.withDefaults()
+	s := &Server{node: n, log: log, mux: http.NewServeMux(), limits: l, metrics: newMetrics(),
+		authFailures:  newLimiterSet(perMinute(l.AuthFailures), l.AuthFailures),
+		inboxFailures: newLimiterSet(perMinute(l.InboxFailures), l.InboxFailures),
+		apiCalls:      newLimiterSet(rate.Limit(l.APIRate), l.APIBurst),
+		peerAddresses: newRecentSet(peerAddressMemory),
+		streams:       newStreamCounter(l.StreamsPerOfficial),
+	}
+	s.inbox = newInboxLimits(l, s.metrics)
+	n.Observe(s.metrics)
 	// methods lists the methods of each path, so that a path called with
 	// another method is a 405 that says which are allowed, not a 404.
 	methods := map[string][]string{}
@@ -35,14 +68,14 @@ func NewServer(n *node.Node, log *slog.Logger) http.Handler {
 		if rt.Method == "POST" && !rt.Public && strings.HasPrefix(rt.Path, "/api/v1/") {
 			rt.Handler = s.idempotent(rt.Handler)
 		}
-		s.mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
+		s.mux.Handle(rt.Method+" "+rt.Path, s.metrics.instrument(rt.Path, s.guard(rt)))
 		methods[rt.Path] = append(methods[rt.Path], rt.Method)
 	}
 	paths := http.NewServeMux()
 	for p := range methods {
 		paths.Handle(p, http.NotFoundHandler())
 	}
-	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.mux.Handle("/", s.metrics.instrument("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, p := paths.Handler(r); p != "" {
 			allow := strings.Join(methods[p], ", ")
 			w.Header().Set("Allow", allow)
@@ -52,7 +85,7 @@ func NewServer(n *node.Node, log *slog.Logger) http.Handler {
 		}
 		msg := "no such endpoint: " + r.Method + " " + r.URL.Path + "; see /api/v1/openapi.json"
 		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: msg, Errors: []FieldError{{Field: "path", Message: msg}}})
-	}))
+	})))
 	return s.recoverPanics(commonHeaders(s.mux))
 }
 
@@ -91,12 +124,20 @@ func actorFrom(ctx context.Context) casework.Actor {
 
 // guard authenticates the caller of a route and checks that their role
 // holds the route's permission before the handler runs; the node checks
-// again, against the request itself.
+// again, against the request itself. An address that failed to
+// authenticate too often is answered 429 before its token is looked up,
+// so that guessing tokens costs more than it can win; an official's token
+// that calls too fast gets 429 too.
 func (s *Server) guard(rt route) http.Handler {
 	if rt.Public {
 		return rt.Handler
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr, now := clientAddress(r), time.Now()
+		if blocked, retry := s.authFailures.blocked(addr, now); blocked {
+			s.writeRateLimited(w, "auth_failures", "Authorization", "too many failed authentications from "+addr, retry)
+			return
+		}
 		token, ok := bearerToken(r.Header.Get("Authorization"))
 		if !ok {
 			writeUnauthorized(w)
@@ -105,10 +146,16 @@ func (s *Server) guard(rt route) http.Handler {
 		u, err := s.node.Authenticate(r.Context(), token)
 		if err != nil {
 			if errors.Is(err, node.ErrUnauthenticated) {
+				s.authFailed(r, addr, now)
 				writeAuthError(w, err, "Authorization")
 				return
 			}
 			writeError(w, r, s.log, err)
+			return
+		}
+		digest := sha256.Sum256([]byte(token))
+		if ok, retry := s.apiCalls.allow(string(digest[:]), now); !ok {
+			s.writeRateLimited(w, "api", "Authorization", "too many calls with this token", retry)
 			return
 		}
 		if rt.Permission != "" && !u.Role.Can(rt.Permission) {
@@ -155,6 +202,21 @@ func knownQuery(rt route, r *http.Request) error {
 		b.fields = append(b.fields, FieldError{Field: name, Message: fmt.Sprintf("unknown query parameter %q; this route takes: %s", name, takes)})
 	}
 	return b
+}
+
+// authFailed counts a token that is not one: in the metrics always, and
+// among the security events while the address is within its budget, so
+// that a flood of guesses writes a bounded number of rows.
+func (s *Server) authFailed(r *http.Request, addr string, now time.Time) {
+	s.metrics.Refused("token", "unknown_token", false)
+	if ok, _ := s.authFailures.allow(addr, now); !ok {
+		return
+	}
+	err := s.node.RecordSecurityEvent(r.Context(), store.SecurityEvent{Kind: "token", Reason: "unknown_token", Source: addr,
+		Detail: r.Method + " " + r.URL.Path})
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "security event", "err", err)
+	}
 }
 
 // bearerToken returns the token of an Authorization header of the Bearer

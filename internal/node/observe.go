@@ -1,0 +1,64 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"entraide/internal/store"
+)
+
+// Observer counts what a node does, for its metrics. Its methods are
+// called as things happen and must return at once.
+type Observer interface {
+	// Delivered is told of each attempt to deliver a message to peer: how
+	// long it took, and err if it failed.
+	Delivered(peer string, took time.Duration, err error)
+	// Alert is told of each alert raised (event "raised", with its
+	// reason) and acknowledged ("acknowledged").
+	Alert(event, reason string)
+	// Refused is told of each refused call: what was refused ("envelope"
+	// or "token"), why, and whether the caller was verified.
+	Refused(kind, reason string, verified bool)
+}
+
+type noObserver struct{}
+
+func (noObserver) Delivered(string, time.Duration, error) {}
+func (noObserver) Alert(string, string)                   {}
+func (noObserver) Refused(string, string, bool)           {}
+
+// Observe makes o count what the node does. Call it before the node
+// serves or delivers.
+func (n *Node) Observe(o Observer) { n.obs = o }
+
+func (n *Node) observer() Observer {
+	if n.obs == nil {
+		return noObserver{}
+	}
+	return n.obs
+}
+
+// DefaultSecurityEvents is how many security events a node keeps.
+const DefaultSecurityEvents = 10000
+
+// SetSecurityEventsKept sets how many security events the node keeps;
+// older ones are deleted. Zero or less keeps DefaultSecurityEvents.
+func (n *Node) SetSecurityEventsKept(keep int) {
+	if keep <= 0 {
+		keep = DefaultSecurityEvents
+	}
+	n.securityEventsKept = keep
+}
+
+// RecordSecurityEvent keeps e, dated now, among the node's security
+// events: refusals of calls that proved nothing, kept apart from the
+// audit log and capped, so that strangers cannot grow the node's
+// permanent records.
+func (n *Node) RecordSecurityEvent(ctx context.Context, e store.SecurityEvent) error {
+	e.At = n.now()
+	keep := n.securityEventsKept
+	if keep <= 0 {
+		keep = DefaultSecurityEvents
+	}
+	return n.db.RecordSecurityEvent(ctx, e, keep)
+}

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+)
+
+// metrics are a server's Prometheus metrics, in a registry of its own, so
+// that two servers in one process (tests, the sandbox) count apart. They
+// carry route patterns, never raw paths, whose ids would make a series per
+// request and could name cases.
+type metrics struct {
+	registry     *prometheus.Registry
+	requests     *prometheus.HistogramVec
+	deliveries   *prometheus.CounterVec
+	deliveryTime *prometheus.HistogramVec
+	alerts       *prometheus.CounterVec
+	refusals     *prometheus.CounterVec
+	limited      *prometheus.CounterVec
+	inboxBytes   prometheus.Gauge
+	streams      prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "entraide_http_request_duration_seconds", Help: "Time to answer an HTTP request, by route pattern, method and status.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route", "method", "status"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "entraide_federation_deliveries_total", Help: "Attempts to deliver a message to a peer, by peer State and result (delivered, failed).",
+		}, []string{"peer", "result"}),
+		deliveryTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "entraide_federation_delivery_duration_seconds", Help: "Time of one attempt to deliver a message to a peer, receipt included.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 15},
+		}, []string{"peer"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "entraide_alerts_total", Help: "24/7 alerts raised and acknowledged, by event and reason.",
+		}, []string{"event", "reason"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "entraide_refusals_total", Help: "Refused envelopes and tokens, by kind, reason, and whether the caller was verified.",
+		}, []string{"kind", "reason", "verified"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "entraide_rate_limited_total", Help: "Calls answered 429 or 503 because a limit was reached, by limit.",
+		}, []string{"limit"}),
+		inboxBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "entraide_federation_inbox_bytes", Help: "Memory held by envelopes being read or processed, as counted against --inbox-memory.",
+		}),
+		streams: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "entraide_alert_streams", Help: "Open live feeds of alerts.",
+		}),
+	}
+	m.registry.MustRegister(m.requests, m.deliveries, m.deliveryTime, m.alerts, m.refusals, m.limited, m.inboxBytes, m.streams,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Delivered counts an attempt to deliver a message; it is the node's
+// Observer.
+func (m *metrics) Delivered(peer string, took time.Duration, err error) {
+	result := "delivered"
+	if err != nil {
+		result = "failed"
+	}
+	m.deliveries.WithLabelValues(peer, result).Inc()
+	m.deliveryTime.WithLabelValues(peer).Observe(took.Seconds())
+}
+
+// Alert counts an alert raised or acknowledged.
+func (m *metrics) Alert(event, reason string) { m.alerts.WithLabelValues(event, reason).Inc() }
+
+// Refused counts a refused envelope or token.
+func (m *metrics) Refused(kind, reason string, verified bool) {
+	m.refusals.WithLabelValues(kind, reason, strconv.FormatBool(verified)).Inc()
+}
+
+// handler serves the registry in the Prometheus text format.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// instrument times each answer of h, labelled with the route's pattern.
+func (m *metrics) instrument(route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			if v := recover(); v != nil {
+				if !errors.Is(asError(v), http.ErrAbortHandler) {
+					status = http.StatusInternalServerError
+				}
+				defer panic(v)
+			}
+			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+func asError(v any) error {
+	err, _ := v.(error)
+	return err
+}
+
+// statusWriter notes the status of an answer. Unwrap lets
+// http.ResponseController reach the connection beneath, to flush a
+// stream and set deadlines.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// metricsHandler serves the metrics to officials who may read the audit
+// log: administrators and auditors. They count requests, deliveries,
+// alerts and refusals, never what a case holds.
+func (s *Server) metricsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.metrics.handler().ServeHTTP(w, r) })
+}
