@@ -91,8 +91,8 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 // limitFlags are the flags that bound what callers may cost the node.
 type limitFlags struct {
 	authFailures, inboxFailures, apiBurst, streams, inboxMemoryMiB, securityEvents *int
-	apiRate                                                                    *float64
-	inboxBodyTimeout                                                           *time.Duration
+	apiRate                                                                        *float64
+	inboxBodyTimeout                                                               *time.Duration
 }
 
 func addLimitFlags(fs *flag.FlagSet) limitFlags {
