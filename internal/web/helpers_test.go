@@ -45,6 +45,7 @@ type testNode struct {
 	Client *http.Client
 
 	contract *contract // the OpenAPI document every response is checked against
+	server   *Server
 }
 
 // officialID names the official of state with role on a test node, e.g.
@@ -63,8 +64,19 @@ func newTestNode(tb testing.TB, backend string) *testNode {
 	return newTestNodeWith(tb, backend, steppingClock(testEpoch, time.Second), slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
+// newLimitedNode is newTestNode with limits; its Server is in tn.server.
+func newLimitedNode(tb testing.TB, backend string, limits Limits) *testNode {
+	tb.Helper()
+	return buildTestNode(tb, backend, steppingClock(testEpoch, time.Second), slog.New(slog.NewTextHandler(io.Discard, nil)), limits)
+}
+
 // newTestNodeWith is newTestNode with a clock and a logger of the test's.
 func newTestNodeWith(tb testing.TB, backend string, clock node.Clock, log *slog.Logger) *testNode {
+	tb.Helper()
+	return buildTestNode(tb, backend, clock, log, testLimits)
+}
+
+func buildTestNode(tb testing.TB, backend string, clock node.Clock, log *slog.Logger, limits Limits) *testNode {
 	tb.Helper()
 	ctx := tb.Context()
 	db := storetest.Open(tb, backend)
@@ -93,10 +105,10 @@ func newTestNodeWith(tb testing.TB, backend string, clock node.Clock, log *slog.
 			}
 		}
 	}
-	h := NewServer(n, log, Config{Limits: testLimits})
-	srv := httptest.NewServer(h)
+	s := newServer(n, log, Config{Limits: limits})
+	srv := httptest.NewServer(s.handler)
 	tb.Cleanup(srv.Close)
-	tn := &testNode{URL: srv.URL, Tokens: tokens, Node: n, Handler: h, Client: srv.Client()}
+	tn := &testNode{URL: srv.URL, Tokens: tokens, Node: n, Handler: s.handler, Client: srv.Client(), server: s}
 	tn.contract = loadContract(tb, tn)
 	return tn
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -29,6 +30,8 @@ type inboxLimits struct {
 	slots   chan struct{}
 	timeout time.Duration
 	metrics *metrics
+	// held and peak are the memory counted now and at most, in bytes.
+	held, peak atomic.Int64
 }
 
 func newInboxLimits(l Limits, m *metrics) *inboxLimits {
@@ -56,6 +59,7 @@ func (in *inboxLimits) read(ctx context.Context, r *http.Request) ([]byte, func(
 		if held > 0 {
 			in.memory.Release(held)
 			in.metrics.inboxBytes.Sub(float64(held))
+			in.held.Add(-held)
 			held = 0
 		}
 	}
@@ -70,6 +74,12 @@ func (in *inboxLimits) read(ctx context.Context, r *http.Request) ([]byte, func(
 		}
 		held += w
 		in.metrics.inboxBytes.Add(float64(w))
+		for now := in.held.Add(w); ; {
+			peak := in.peak.Load()
+			if now <= peak || in.peak.CompareAndSwap(peak, now) {
+				break
+			}
+		}
 		return append(make([]byte, 0, size), buf...), nil
 	}
 	limit := federation.MaxEnvelopeBytes + 1

@@ -39,6 +39,7 @@ type Server struct {
 	peerAddresses *recentSet
 	inbox         *inboxLimits
 	streams       *streamCounter
+	handler       http.Handler
 }
 
 // Config is what a server needs besides its node.
@@ -51,6 +52,12 @@ type Config struct {
 // served at /metrics, are in a registry of its own, and count n's
 // deliveries and alerts too.
 func NewServer(n *node.Node, log *slog.Logger, cfg Config) http.Handler {
+	return newServer(n, log, cfg).handler
+}
+
+// newServer returns the server NewServer serves with, for the tests to
+// look inside.
+func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 	l := cfg.Limits.withDefaults()
 	s := &Server{node: n, log: log, mux: http.NewServeMux(), limits: l, metrics: newMetrics(),
 		authFailures:  newLimiterSet(perMinute(l.AuthFailures), l.AuthFailures),
@@ -86,7 +93,8 @@ func NewServer(n *node.Node, log *slog.Logger, cfg Config) http.Handler {
 		msg := "no such endpoint: " + r.Method + " " + r.URL.Path + "; see /api/v1/openapi.json"
 		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: msg, Errors: []FieldError{{Field: "path", Message: msg}}})
 	})))
-	return s.recoverPanics(commonHeaders(s.mux))
+	s.handler = s.recoverPanics(commonHeaders(s.mux))
+	return s
 }
 
 // commonHeaders sets the headers every answer carries: HSTS over TLS, so
