@@ -137,9 +137,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// metricsHandler serves the metrics to officials who may read the audit
-// log: administrators and auditors. They count requests, deliveries,
-// alerts and refusals, never what a case holds.
+// metricsHandler serves the metrics to the home State's officials who may
+// read the audit log: administrators and auditors. They count the work of
+// the whole node (requests, deliveries, alerts, refusals), never what a
+// case holds.
 func (s *Server) metricsHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.metrics.handler().ServeHTTP(w, r) })
 }

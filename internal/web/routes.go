@@ -86,8 +86,8 @@ func (s *Server) routes() []route {
 		{Method: "DELETE", Path: "/api/v1/users/{id}/tokens/{token}", Summary: "Revoke an official's API token; it stops working at once",
 			Permission: identity.ManageUsers, Response: identity.Token{}, Status: 200, Handler: s.revokeToken()},
 
-		{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics of the node: requests, deliveries, alerts, refusals, limits; for administrators and auditors",
-			Permission: identity.ReadAuditLog, Response: "text/plain", Status: 200, Handler: s.metricsHandler()},
+		{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics of the node: requests, deliveries, alerts, refusals, limits; for the home State's administrators and auditors",
+			Home: true, Permission: identity.ReadAuditLog, Response: "text/plain", Status: 200, Handler: s.metricsHandler()},
 		{Method: "GET", Path: "/api/v1/audit", Summary: "The audit log, in order: canonical records and their RFC 6962 leaf hashes",
 			Permission: identity.ReadAuditLog, Response: []store.AuditEntry{}, Status: 200, Query: []string{"after", "limit"}, Handler: s.auditLog()},
 	}
