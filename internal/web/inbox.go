@@ -57,9 +57,11 @@ func (in *inboxLimits) read(ctx context.Context, r *http.Request) ([]byte, func(
 	var held int64
 	release := func() {
 		if held > 0 {
-			in.memory.Release(held)
-			in.metrics.inboxBytes.Sub(float64(held))
+			// Uncounted before it is given back, so that the count never
+			// holds more than the budget.
 			in.held.Add(-held)
+			in.metrics.inboxBytes.Sub(float64(held))
+			in.memory.Release(held)
 			held = 0
 		}
 	}
