@@ -21,14 +21,19 @@ import (
 	"entraide/internal/store/storetest"
 )
 
-// auditCount returns how many records tn's audit log holds.
+// auditCount returns how many records tn's audit log holds, for all
+// the States it hosts.
 func auditCount(t *testing.T, tn *testNode) int {
 	t.Helper()
-	es, err := tn.Node.DB().AuditLog(t.Context(), 0, 1_000_000)
-	if err != nil {
-		t.Fatalf("AuditLog: %v", err)
+	n := 0
+	for _, state := range testStates {
+		es, err := tn.Node.DB().AuditLog(t.Context(), state, 0, 1_000_000)
+		if err != nil {
+			t.Fatalf("AuditLog(%s): %v", state, err)
+		}
+		n += len(es)
 	}
-	return len(es)
+	return n
 }
 
 // wantRateLimited checks that r is a 429 naming limit, with a Retry-After

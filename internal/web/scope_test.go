@@ -177,6 +177,10 @@ var crossCalls = map[string]crossCall{
 		absent:  func(victimData) routeCall { return routeCall{path: "/api/v1/me/tokens/0123456789abcdef"} }},
 
 	"GET /api/v1/audit": listCall("/api/v1/audit?limit=1000"),
+	// The metrics count the whole node, by route pattern: no State's data.
+	"GET /metrics": {reach: nodeWide,
+		victims: func(victimData) routeCall { return routeCall{path: "/metrics"} },
+		absent:  func(victimData) routeCall { return routeCall{path: "/metrics"} }},
 }
 
 func pathCallReach(r reach, path func(id string) string, body any, id func(v victimData) string, absent string) crossCall {
