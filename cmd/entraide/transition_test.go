@@ -20,7 +20,7 @@ func TestRequestTransitionIfMatch(t *testing.T) {
 	// Serve the node through a recorder of the If-Match headers sent.
 	var mu sync.Mutex
 	var sent []string
-	h := web.NewServer(c.openNode(), slog.New(slog.DiscardHandler))
+	h := web.NewServer(c.openNode(), slog.New(slog.DiscardHandler), web.Config{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/transitions") {
 			mu.Lock()
