@@ -88,7 +88,7 @@ func (s *Server) routes() []route {
 
 		{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics of the node: requests, deliveries, alerts, refusals, limits; for the home State's administrators and auditors",
 			Home: true, Permission: identity.ReadAuditLog, Response: "text/plain", Status: 200, Handler: s.metricsHandler()},
-		{Method: "GET", Path: "/api/v1/audit", Summary: "The audit log, in order: canonical records and their RFC 6962 leaf hashes",
+		{Method: "GET", Path: "/api/v1/audit", Summary: "Your State's view of the audit log, in order: canonical records and their RFC 6962 leaf hashes; seq is the record's place in the node's log, which holds every hosted State's records",
 			Permission: identity.ReadAuditLog, Response: []store.AuditEntry{}, Status: 200, Query: []string{"after", "limit"}, Handler: s.auditLog()},
 	}
 }
