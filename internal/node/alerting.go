@@ -887,7 +887,7 @@ func (n *Node) AddRosterEntry(ctx context.Context, by casework.Actor, in RosterI
 		}
 	}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertRosterEntry(ctx, e); err != nil {
+		if err := tx.InsertRosterEntry(ctx, by.State, e); err != nil {
 			return err
 		}
 		return audit(ctx, tx, n.home, e.State, by, e.CreatedAt, "roster.add", "roster/"+e.ID, rosterDetail(e))

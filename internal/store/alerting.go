@@ -12,16 +12,25 @@ import (
 	"entraide/internal/identity"
 )
 
-// InsertRosterEntry adds a line to the on-call roster. It fails with
-// ErrExists if the id is taken.
-func (tx *Tx) InsertRosterEntry(ctx context.Context, e alerting.Entry) error {
-	_, err := tx.exec(ctx, `INSERT INTO roster (id, user_id, position, channel, address, secret, from_at, until_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.User, e.Position, string(e.Channel), e.Address, e.Secret, optTime(e.From), optTime(e.Until), formatTime(e.CreatedAt))
+// InsertRosterEntry adds a line to state's on-call roster, for e.User, an
+// official of state. It fails with ErrExists if the id is taken, and with
+// ErrNotFound if state has no such official.
+func (tx *Tx) InsertRosterEntry(ctx context.Context, state string, e alerting.Entry) error {
+	res, err := tx.exec(ctx, `INSERT INTO roster (id, user_id, position, channel, address, secret, from_at, until_at, created_at)
+		SELECT ?, id, CAST(? AS INTEGER), ?, ?, ?, ?, ?, ? FROM users WHERE state = ? AND id = ?`,
+		e.ID, e.Position, string(e.Channel), e.Address, e.Secret, optTime(e.From), optTime(e.Until), formatTime(e.CreatedAt), state, e.User)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("roster entry %s: %w", e.ID, ErrExists)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return fmt.Errorf("official %q of %s: %w", e.User, state, ErrNotFound)
+	}
+	return nil
 }
 
 // DeleteRosterEntry removes a line of state's roster and returns it. It

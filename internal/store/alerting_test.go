@@ -64,20 +64,22 @@ func testRoster(t *testing.T, db *store.DB) {
 		Secret: "0123456789abcdef", From: base, Until: base.Add(8 * time.Hour), CreatedAt: base}
 	mail := alerting.Entry{ID: "r1", User: "fra-ca", Position: 3, Channel: alerting.Email, Address: "ca@fra.example", CreatedAt: base}
 	tx(t, db, func(tx *store.Tx) error {
-		if err := tx.InsertRosterEntry(ctx, hook); err != nil {
+		if err := tx.InsertRosterEntry(ctx, "VNM", hook); err != nil {
 			return err
 		}
-		return tx.InsertRosterEntry(ctx, mail)
+		return tx.InsertRosterEntry(ctx, "FRA", mail)
 	})
-	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertRosterEntry(ctx, mail) }); !errors.Is(err, store.ErrExists) {
+	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertRosterEntry(ctx, "FRA", mail) }); !errors.Is(err, store.ErrExists) {
 		t.Errorf("InsertRosterEntry of an id taken = %v, want ErrExists", err)
 	}
-	if err := db.Tx(ctx, func(tx *store.Tx) error {
-		e := mail
-		e.ID, e.User = "r3", "nobody"
-		return tx.InsertRosterEntry(ctx, e)
-	}); err == nil {
-		t.Errorf("InsertRosterEntry for an unknown official = nil, want an error")
+	for _, tt := range []struct{ state, user string }{{"FRA", "nobody"}, {"FRA", "vnm-247"}, {"VNM", "fra-ca"}} {
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			e := mail
+			e.ID, e.User = "r3", tt.user
+			return tx.InsertRosterEntry(ctx, tt.state, e)
+		}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("InsertRosterEntry(%s) for %s, not an official of that State = %v, want ErrNotFound", tt.state, tt.user, err)
+		}
 	}
 	hook.State, hook.Role = "VNM", identity.TwentyFourSeven
 	mail.State, mail.Role = "FRA", identity.CentralAuthority
