@@ -74,6 +74,7 @@ func commands() map[string]command {
 		"treaty record":      {"record a signature or an instrument", cmdTreatyRecord},
 		"treaty declare":     {"record a State's declaration under an article", cmdTreatyDeclare},
 		"descriptor":         {"print this node's signed descriptor, for its peers", cmdDescriptor},
+		"openapi":            {"print the API's OpenAPI 3.1 document, for linters and client generators", cmdOpenAPI},
 		"peer add":           {"trust another State's node, from its descriptor", cmdPeerAdd},
 		"peer list":          {"list the peers", cmdPeerList},
 		"peer remove":        {"forget a peer", cmdPeerRemove},

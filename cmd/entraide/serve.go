@@ -113,6 +113,18 @@ func (f limitFlags) limits() web.Limits {
 		StreamsPerOfficial: *f.streams, InboxBodyTimeout: *f.inboxBodyTimeout, InboxMemory: int64(*f.inboxMemoryMiB) << 20}
 }
 
+func cmdOpenAPI(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "openapi", "   (prints the OpenAPI 3.1 document GET /api/v1/openapi.json serves; needs no node)")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("openapi: takes no arguments, got %q", fs.Arg(0))
+	}
+	_, err := fmt.Fprintf(e.stdout, "%s\n", web.OpenAPI())
+	return err
+}
+
 // peerClient posts envelopes to peers, trusting caFile's certificates if
 // given, the system's otherwise.
 func peerClient(caFile string) (*http.Client, error) {

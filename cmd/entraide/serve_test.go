@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"entraide/internal/localca"
+	"entraide/internal/web"
 )
 
 // TestServeTLS serves a node over HTTPS and talks to it as a client that
@@ -70,4 +71,14 @@ func negotiated(cs *tls.ConnectionState) string {
 		return ""
 	}
 	return cs.NegotiatedProtocol
+}
+
+// TestOpenAPICommand: entraide openapi prints the document the API serves,
+// for linters, without a node.
+func TestOpenAPICommand(t *testing.T) {
+	c := newCLI(t)
+	out := c.must("openapi")
+	if out != string(web.OpenAPI())+"\n" {
+		t.Errorf("entraide openapi printed %d bytes, want the served document (%d bytes)", len(out), len(web.OpenAPI()))
+	}
 }

@@ -21,6 +21,9 @@ const (
 	Webhook Channel = "webhook" // an HTTPS POST signed with the entry's secret
 )
 
+// Channels lists the channels of a roster entry.
+var Channels = []Channel{Email, Webhook}
+
 // Limits on a roster entry.
 const (
 	MinSecretLength = 16

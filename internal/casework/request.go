@@ -40,6 +40,15 @@ const (
 	Closed            State = "closed"
 )
 
+// States lists every state a request can be in, in the order of its life.
+func States() []State {
+	return []State{Draft, Sent, Received, Acknowledged, InProgress, MoreInfoRequested, Consultation,
+		Executed, PartiallyExecuted, Refused, Postponed, Withdrawn, Closed}
+}
+
+// Sides lists the parts a State can play in a request.
+func Sides() []Side { return []Side{Requesting, Requested} }
+
 // Side is the part a State plays in a request.
 type Side string
 

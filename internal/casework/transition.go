@@ -69,6 +69,12 @@ func Actions() []Action {
 	return []Action{Send, Acknowledge, Start, RequestInfo, ProvideInfo, Consult, Resume, Refuse, Postpone, Execute, ExecutePartially, Withdraw, Close, Extend}
 }
 
+// AllActions lists every action a timeline event can record: those of
+// Actions, and those the node records itself.
+func AllActions() []Action {
+	return append([]Action{Create}, append(Actions(), Deliver, Receipt, Crossed, LinkFollowUp)...)
+}
+
 // Transition is an official's request to move a request.
 type Transition struct {
 	Action  Action              `json:"action"`

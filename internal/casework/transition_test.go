@@ -700,3 +700,28 @@ func TestCheckRemote(t *testing.T) {
 		})
 	}
 }
+
+// TestEnumerations: the lists the API documents as enumerations hold
+// every action, those of officials and those the node records, and each
+// state once.
+func TestEnumerations(t *testing.T) {
+	actions := casework.AllActions()
+	for _, a := range append(casework.Actions(), casework.Create, casework.Deliver, casework.Receipt, casework.Crossed, casework.LinkFollowUp) {
+		if !slices.Contains(actions, a) {
+			t.Errorf("AllActions() lacks %s", a)
+		}
+	}
+	states := casework.States()
+	seen := map[casework.State]bool{}
+	for _, st := range states {
+		if seen[st] || st == "" {
+			t.Errorf("States() = %v: %q twice or empty", states, st)
+		}
+		seen[st] = true
+	}
+	for _, st := range []casework.State{casework.Draft, casework.Closed, casework.MoreInfoRequested, casework.PartiallyExecuted} {
+		if !seen[st] {
+			t.Errorf("States() lacks %s", st)
+		}
+	}
+}

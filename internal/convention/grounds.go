@@ -1,5 +1,7 @@
 package convention
 
+import "slices"
+
 // Ground is a ground on which a requested State may refuse a request.
 type Ground string
 
@@ -68,6 +70,17 @@ var neverGrounds = map[Ground]struct {
 }{
 	BankSecrecy:   {Art(40).Para(8), "bank secrecy is never a ground for refusal"},
 	FiscalMatters: {Art(40).Para(23), "that the offence involves fiscal matters is never a ground for refusal"},
+}
+
+// Grounds lists every ground for refusal the Convention names, allowed or
+// not for some kind, in alphabetical order.
+func Grounds() []Ground {
+	out := make([]Ground, 0, len(groundSpecs))
+	for g := range groundSpecs {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // LookupGround returns the description of g, or false if g is unknown.

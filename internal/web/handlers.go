@@ -205,14 +205,16 @@ func (s *Server) createRequest() http.Handler {
 	})
 }
 
-// MaxPageSize bounds a listing.
-const MaxPageSize = 500
+// MaxPageSize bounds a listing; MaxAuditPage a page of the audit log,
+// whose records are small.
+const (
+	MaxPageSize  = 500
+	MaxAuditPage = 1000
+)
 
 func (s *Server) listRequests() http.Handler {
 	states := map[casework.State]bool{}
-	for _, st := range []casework.State{casework.Draft, casework.Sent, casework.Received, casework.Acknowledged, casework.InProgress,
-		casework.MoreInfoRequested, casework.Consultation, casework.Executed, casework.PartiallyExecuted, casework.Refused,
-		casework.Postponed, casework.Withdrawn, casework.Closed} {
+	for _, st := range casework.States() {
 		states[st] = true
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -394,8 +396,8 @@ func (s *Server) auditLog() http.Handler {
 		}
 		if v := q.Get("limit"); v != "" {
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 1000 {
-				writeError(w, r, s.log, badRequest("limit", "limit is a number from 1 to 1000"))
+			if err != nil || n < 1 || n > MaxAuditPage {
+				writeError(w, r, s.log, badRequest("limit", "limit is a number from 1 to %d", MaxAuditPage))
 				return
 			}
 			limit = n

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path"
 	"reflect"
@@ -9,6 +10,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"entraide/internal/alerting"
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+	"entraide/internal/identity"
 )
 
 // openAPIDoc builds the OpenAPI 3.1 document from the route table, with
@@ -30,7 +36,10 @@ func (s *Server) openAPIDoc() map[string]any {
 			}
 		}
 		for _, q := range rt.Query {
-			params = append(params, map[string]any{"name": q, "in": "query", "required": false, "schema": map[string]any{"type": "string"}})
+			params = append(params, map[string]any{"name": q, "in": "query", "required": false, "schema": g.querySchema(rt, q)})
+		}
+		for _, h := range requestHeaders(rt) {
+			params = append(params, h)
 		}
 		if params != nil {
 			op["parameters"] = params
@@ -46,15 +55,24 @@ func (s *Server) openAPIDoc() map[string]any {
 		if mediaType, ok := rt.Response.(string); ok {
 			content = map[string]any{mediaType: map[string]any{"schema": map[string]any{"type": "string"}}}
 		}
-		responses := map[string]any{
-			strconv.Itoa(rt.Status): map[string]any{"description": http.StatusText(rt.Status), "content": content},
+		success := map[string]any{"description": http.StatusText(rt.Status), "content": content}
+		if h := successHeaders(rt); len(h) > 0 {
+			success["headers"] = h
 		}
+		responses := map[string]any{strconv.Itoa(rt.Status): success}
 		for _, code := range problemStatuses(rt) {
-			responses[strconv.Itoa(code)] = map[string]any{"description": http.StatusText(code),
+			resp := map[string]any{"description": http.StatusText(code),
 				"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
+			if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
+				resp["headers"] = map[string]any{"Retry-After": retryAfter(code == http.StatusTooManyRequests)}
+			}
+			responses[strconv.Itoa(code)] = resp
 		}
 		op["responses"] = responses
-		if !rt.Public {
+		if rt.Public {
+			// Explicitly none: these are reached without a token.
+			op["security"] = []any{}
+		} else {
 			op["security"] = []any{map[string]any{"bearer": []any{}}}
 		}
 		if paths[rt.Path] == nil {
@@ -69,7 +87,9 @@ func (s *Server) openAPIDoc() map[string]any {
 			"version":     "1",
 			"description": "Cooperation under the United Nations Convention against Cybercrime: requests between States, treaty status, the directory of authorities. Errors are RFC 9457 problem documents whose errors name the field and the article of the Convention.",
 		},
-		"paths": paths,
+		// Relative: the node at the address the document was read from.
+		"servers": []any{map[string]any{"url": "/", "description": "this node"}},
+		"paths":   paths,
 		"components": map[string]any{
 			"schemas":         g.defs,
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An API token of your own (ent_...): redeem an enrolment code from your administrator with `entraide login --code` or POST /api/v1/enrol"}},
@@ -78,8 +98,19 @@ func (s *Server) openAPIDoc() map[string]any {
 }
 
 // problemStatuses lists the problem statuses a route can answer with.
+// Every route may answer 405 (another method on its path) and 429 (rate
+// limits).
 func problemStatuses(rt route) []int {
-	codes := []int{http.StatusInternalServerError}
+	codes := []int{http.StatusInternalServerError, http.StatusMethodNotAllowed, http.StatusTooManyRequests}
+	if rt.Path == "/federation/v1/messages" {
+		// An envelope from an unknown peer, or that does not verify.
+		codes = append(codes, http.StatusForbidden)
+	}
+	if rt.Method == "POST" && idempotent(rt) {
+		// A bad Idempotency-Key; one reused with another body; one whose
+		// first call still runs.
+		codes = append(codes, http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusConflict)
+	}
 	if !rt.Public {
 		// 400 for a query parameter the route does not take.
 		codes = append(codes, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
@@ -114,6 +145,80 @@ func problemStatuses(rt route) []int {
 	return codes
 }
 
+// querySchema is the schema of query parameter name of rt: bounded
+// numbers, booleans, and the enumerations of the domain packages.
+func (g *schemaGen) querySchema(rt route, name string) map[string]any {
+	switch name {
+	case "limit":
+		maxLimit := MaxPageSize
+		if rt.Path == "/api/v1/audit" {
+			maxLimit = MaxAuditPage
+		}
+		return map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit}
+	case "after":
+		return map[string]any{"type": "integer", "minimum": 0}
+	case "open", "follow":
+		return map[string]any{"type": "boolean"}
+	case "state":
+		return g.schema(reflect.TypeOf(casework.State("")))
+	case "kind":
+		return g.schema(reflect.TypeOf(convention.Kind("")))
+	case "side":
+		return g.schema(reflect.TypeOf(casework.Side("")))
+	case "reason":
+		return g.schema(reflect.TypeOf(alerting.Reason("")))
+	}
+	return map[string]any{"type": "string"}
+}
+
+// requestHeaders lists the header parameters rt reads.
+func requestHeaders(rt route) []map[string]any {
+	var out []map[string]any
+	if rt.Method == "POST" && idempotent(rt) {
+		out = append(out, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false,
+			"description": fmt.Sprintf("Makes the call safe to retry: a retry with the same key and body, by the same official on the same path, within %s, gets the first answer again (with Idempotent-Replayed: true) and has no second effect. 1 to %d letters, digits and - _ . : ~ + / =; a new UUID per operation is best. The same key with another body is a 422; a retry while the first call runs is a 409.", IdempotencyTTL, MaxIdempotencyKeyLength),
+			"schema":      map[string]any{"type": "string", "minLength": 1, "maxLength": MaxIdempotencyKeyLength}})
+	}
+	if rt.Path == "/api/v1/requests/{id}/transitions" {
+		out = append(out, map[string]any{"name": "If-Match", "in": "header", "required": false,
+			"description": "The ETag of the request as you read it (GET /api/v1/requests/{id}): the move is made only if the request is still at that version, and is otherwise a 412; read it again and decide anew. * or no header: any version.",
+			"schema":      map[string]any{"type": "string"}})
+	}
+	if rt.Path == "/api/v1/alerts/stream" {
+		out = append(out, map[string]any{"name": "Last-Event-ID", "in": "header", "required": false,
+			"description": "The id of the last event received: the stream resumes after it, missing nothing. Browsers' EventSource sends it on reconnecting.",
+			"schema":      map[string]any{"type": "integer", "minimum": 0}})
+	}
+	return out
+}
+
+// successHeaders describes the headers of rt's success answer. A test
+// holds every answer to the headers documented as required.
+func successHeaders(rt route) map[string]any {
+	h := map[string]any{}
+	switch rt.Method + " " + rt.Path {
+	case "POST /api/v1/requests":
+		h["Location"] = map[string]any{"required": true, "description": "The new request's address", "schema": map[string]any{"type": "string"}}
+		h["ETag"] = etagHeader
+	case "POST /api/v1/roster":
+		h["Location"] = map[string]any{"required": true, "description": "The new roster line's address", "schema": map[string]any{"type": "string"}}
+	case "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/transitions":
+		h["ETag"] = etagHeader
+	}
+	if rt.Method == "POST" && idempotent(rt) {
+		h["Idempotent-Replayed"] = map[string]any{"description": "true when this is the first answer to a call with the same Idempotency-Key, given again",
+			"schema": map[string]any{"type": "string", "enum": []any{"true"}}}
+	}
+	return h
+}
+
+var etagHeader = map[string]any{"required": true, "description": "The version of the request's view, as a strong entity tag: send it back in If-Match to move the request only at that version",
+	"schema": map[string]any{"type": "string"}}
+
+func retryAfter(required bool) map[string]any {
+	return map[string]any{"required": required, "description": "Seconds to wait before trying again", "schema": map[string]any{"type": "integer", "minimum": 0}}
+}
+
 func operationID(rt route) string {
 	var b strings.Builder
 	b.WriteString(strings.ToLower(rt.Method))
@@ -128,16 +233,21 @@ func operationID(rt route) string {
 	return b.String()
 }
 
+// OpenAPI returns the API's OpenAPI 3.1 document, as GET
+// /api/v1/openapi.json serves it: the same for every node, as it is built
+// from the route table and the Go types alone.
+func OpenAPI() []byte {
+	b, err := json.MarshalIndent((&Server{}).openAPIDoc(), "", "  ")
+	if err != nil {
+		panic(err) // derived from Go types: a failure is a programming error
+	}
+	return b
+}
+
 func (s *Server) openAPI() http.Handler {
 	// Built on first use: the route table that describes it holds this
 	// very handler.
-	doc := sync.OnceValue(func() []byte {
-		b, err := json.MarshalIndent(s.openAPIDoc(), "", "  ")
-		if err != nil {
-			panic(err) // derived from Go types: a failure is a programming error
-		}
-		return b
-	})
+	doc := sync.OnceValue(OpenAPI)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(doc())
@@ -152,7 +262,50 @@ type schemaGen struct {
 
 var timeType = reflect.TypeOf(time.Time{})
 
+// enums lists the values of the domain's enumerated types, from the
+// packages that own them.
+var enums = map[reflect.Type]func() []string{
+	reflect.TypeFor[convention.Kind](): func() []string {
+		var out []string
+		for _, spec := range convention.Kinds() {
+			out = append(out, string(spec.Kind))
+		}
+		return out
+	},
+	reflect.TypeFor[casework.State]():    func() []string { return stringsOf(casework.States()) },
+	reflect.TypeFor[casework.Side]():     func() []string { return stringsOf(casework.Sides()) },
+	reflect.TypeFor[casework.Action]():   func() []string { return stringsOf(casework.AllActions()) },
+	reflect.TypeFor[identity.Role]():     func() []string { return stringsOf(identity.Roles) },
+	reflect.TypeFor[alerting.Channel]():  func() []string { return stringsOf(alerting.Channels) },
+	reflect.TypeFor[alerting.Reason]():   func() []string { return stringsOf(alerting.Reasons) },
+	reflect.TypeFor[convention.Ground](): func() []string { return stringsOf(convention.Grounds()) },
+}
+
+// mayBeEmpty names the fields of an enumerated type that are "" on
+// purpose, though always present: an event that leaves the state alone
+// (a receipt, a crossed move, an extension) goes to "".
+var mayBeEmpty = map[string]bool{"casework.Event.To": true}
+
+func stringsOf[S ~string](values []S) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
+
 func (g *schemaGen) schema(t reflect.Type) map[string]any {
+	if values, ok := enums[t]; ok {
+		name := t.String()
+		if _, done := g.defs[name]; !done {
+			enum := []any{}
+			for _, v := range values() {
+				enum = append(enum, v)
+			}
+			g.defs[name] = map[string]any{"type": "string", "enum": enum}
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
@@ -218,6 +371,9 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 			name = f.Name
 		}
 		props[name] = g.schema(f.Type)
+		if mayBeEmpty[t.String()+"."+f.Name] {
+			props[name] = map[string]any{"anyOf": []any{props[name], map[string]any{"type": "string", "enum": []any{""}}}}
+		}
 		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
 			*required = append(*required, name)
 		}

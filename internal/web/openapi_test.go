@@ -83,6 +83,12 @@ func (c *contract) check(tb testing.TB, req *http.Request, r response) {
 		tb.Errorf("%s: status %d is not documented for %s (body %.300s)", where, r.Status, pattern, r.Body)
 		return
 	}
+	headers, _ := resp["headers"].(map[string]any)
+	for _, name := range sortedKeys(headers) {
+		if h, _ := headers[name].(map[string]any); h["required"] == true && r.Header.Get(name) == "" {
+			tb.Errorf("%s: status %d without the %s header the document promises", where, r.Status, name)
+		}
+	}
 	if r.Status < 300 && r.Status != rt.Status {
 		tb.Errorf("%s: status %d, but the route table says %d", where, r.Status, rt.Status)
 	}
@@ -138,7 +144,7 @@ type validator struct {
 	doc map[string]any
 }
 
-var schemaKeywords = []string{"$ref", "type", "properties", "required", "additionalProperties", "items", "anyOf", "format", "contentEncoding"}
+var schemaKeywords = []string{"$ref", "type", "properties", "required", "additionalProperties", "items", "anyOf", "format", "contentEncoding", "enum"}
 
 // validate returns what is wrong with v at path, or nothing.
 func (val validator) validate(schema map[string]any, v any, path string) []string {
@@ -186,6 +192,9 @@ func (val validator) validate(schema map[string]any, v any, path string) []strin
 			fail("a JSON %s, want %s", got, strings.Join(types, " or "))
 			return errs
 		}
+	}
+	if enum, ok := schema["enum"].([]any); ok && !slices.Contains(enum, v) {
+		fail("%v is not one of %v", v, enum)
 	}
 	switch v := v.(type) {
 	case string:
@@ -305,6 +314,8 @@ func TestValidator(t *testing.T) {
 		{"unresolved ref", map[string]any{"$ref": "#/components/schemas/U"}, `{}`, false},
 		{"unknown keyword", map[string]any{"type": "string", "pattern": "^a"}, `"a"`, false},
 		{"number for number", map[string]any{"type": "number"}, `3`, true},
+		{"in the enum", map[string]any{"type": "string", "enum": []any{"a", "b"}}, `"b"`, true},
+		{"not in the enum", map[string]any{"type": "string", "enum": []any{"a", "b"}}, `"c"`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -72,7 +72,7 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 	// another method is a 405 that says which are allowed, not a 404.
 	methods := map[string][]string{}
 	for _, rt := range s.routes() {
-		if rt.Method == "POST" && !rt.Public && strings.HasPrefix(rt.Path, "/api/v1/") {
+		if rt.Method == "POST" && idempotent(rt) {
 			rt.Handler = s.idempotent(rt.Handler)
 		}
 		s.mux.Handle(rt.Method+" "+rt.Path, s.metrics.instrument(rt.Path, s.guard(rt)))
@@ -185,6 +185,13 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		rt.Handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, node.ActorOf(u))))
 	})
+}
+
+// idempotent reports whether rt takes an Idempotency-Key: the API's
+// authenticated routes do. The federation inbox drops duplicates by
+// message id instead.
+func idempotent(rt route) bool {
+	return !rt.Public && strings.HasPrefix(rt.Path, "/api/v1/")
 }
 
 // knownQuery refuses query parameters the route does not take, naming
