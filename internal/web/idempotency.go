@@ -45,6 +45,7 @@ var replayedHeaders = []string{"Content-Type", "Location", "ETag", "X-Content-Ty
 const (
 	typeKeyReused   = "urn:entraide:problem:idempotency-key-reused"
 	typeKeyInFlight = "urn:entraide:problem:idempotency-key-in-flight"
+	typeKeySealed   = "urn:entraide:problem:idempotency-key-other-token"
 )
 
 // parseIdempotencyKey returns the key of an Idempotency-Key header, given
@@ -168,7 +169,7 @@ func (s *Server) replay(w http.ResponseWriter, live *store.IdempotentCall, hash 
 	ans, err := seal.open(live.Status, live.Response)
 	if err != nil {
 		msg := "the first call with this Idempotency-Key was made with another of your API tokens, and only that token reads its answer; see the resource with a GET, or use a new key"
-		writeProblem(w, Problem{Type: typeKeyInFlight, Status: http.StatusConflict, Title: "Idempotency-Key answer sealed for another token",
+		writeProblem(w, Problem{Type: typeKeySealed, Status: http.StatusConflict, Title: "Idempotency-Key answer sealed for another token",
 			Detail: msg, Errors: []FieldError{{Field: field, Message: msg}}})
 		return
 	}
