@@ -121,6 +121,13 @@ type Refusal struct {
 	Reasons string              `json:"reasons"`
 }
 
+// Pressing reports whether r must not wait behind other work: an
+// emergency disclosure (art. 41(3)), or a request its State marked
+// urgent (art. 40(14)). Its messages to other nodes go first.
+func (r *Request) Pressing() bool {
+	return r.Kind == convention.EmergencyDisclosure || r.Urgency == Urgent
+}
+
 // SideOf returns the side State plays in r, or "" for a third State.
 func (r *Request) SideOf(state string) Side {
 	switch state {

@@ -149,3 +149,25 @@ func TestNew(t *testing.T) {
 		t.Errorf("changing the counterpart view's fields changed the original's")
 	}
 }
+
+func TestPressing(t *testing.T) {
+	tests := []struct {
+		name    string
+		kind    convention.Kind
+		urgency casework.Urgency
+		want    bool
+	}{
+		{"art 41(3): an emergency disclosure", convention.EmergencyDisclosure, casework.Normal, true},
+		{"art 40(14): an urgent request", convention.MutualAssistance, casework.Urgent, true},
+		{"a request of normal urgency", convention.MutualAssistance, casework.Normal, false},
+		{"art 42: a preservation of normal urgency", convention.Preservation, casework.Normal, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &casework.Request{Kind: tt.kind, Urgency: tt.urgency}
+			if got := r.Pressing(); got != tt.want {
+				t.Errorf("Pressing(%s, %s) = %v, want %v", tt.kind, tt.urgency, got, tt.want)
+			}
+		})
+	}
+}

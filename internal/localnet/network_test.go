@@ -1082,9 +1082,12 @@ func (r *relay) waitRefused(n, times int) {
 // TestDuplicateDeliveriesApplyOnce runs several delivery loops on one node,
 // so that each message is posted more than once at the same time: the
 // recipient applies each once, and the sender records each receipt once.
+// A loop leases the message it tries; the lease here ends at once, as it
+// does for a loop whose attempt outlasts it, so that the others try the
+// message too.
 func TestDuplicateDeliveriesApplyOnce(t *testing.T) {
 	const n = 8
-	f := startFederation(t, node.FederationConfig{RetryBase: 20 * time.Millisecond}, "FRA", "VNM")
+	f := startFederation(t, node.FederationConfig{RetryBase: 20 * time.Millisecond, Lease: time.Millisecond}, "FRA", "VNM")
 	fra, vnm := f.officials["FRA"], f.officials["VNM"]
 	r := newRelay(t, f, "VNM", "FRA")
 	r.set(relayRefuse)
@@ -1275,13 +1278,17 @@ func TestEventBeforeReceipt(t *testing.T) {
 		// act moves the request while FRA's node still has it as sent.
 		act  func(f *fedNet, id string)
 		want casework.State
+		// queued: the move's message waits in the outbox behind the
+		// sending, whose receipt is lost: a request's messages to a peer
+		// go one after the other.
+		queued bool
 	}{
 		{"requested State acknowledges", func(f *fedNet, id string) {
 			f.officials["VNM"].move(id, casework.Transition{Action: casework.Acknowledge})
-		}, casework.Acknowledged},
+		}, casework.Acknowledged, false},
 		{"requesting State withdraws", func(f *fedNet, id string) {
 			f.officials["FRA"].move(id, casework.Transition{Action: casework.Withdraw, Reasons: "Sent by mistake."})
-		}, casework.Withdrawn},
+		}, casework.Withdrawn, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1302,7 +1309,7 @@ func TestEventBeforeReceipt(t *testing.T) {
 			// Wait until the message about the move was refused or applied
 			// once, then let the receipts through.
 			deadline := time.Now().Add(deliveryDeadline)
-			for {
+			for !tt.queued {
 				fraRecs, vnmRecs := f.admins["FRA"].audit(before["FRA"]), f.admins["VNM"].audit(before["VNM"])
 				if countActions(fraRecs, "federation.refuse")+countActions(vnmRecs, "federation.refuse")+
 					countActions(vnmRecs, "request.withdraw")+countActions(fraRecs, "request.acknowledge") > 0 {

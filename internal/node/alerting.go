@@ -244,11 +244,12 @@ func (n *Node) ProcessAlerts(ctx context.Context) error {
 	err := n.escalateDue(ctx)
 	due, dueErr := n.dueNotifications(ctx, n.now(), alertBatch)
 	var wg sync.WaitGroup
-	for _, m := range due {
-		wg.Go(func() { n.notify(ctx, m) })
+	errs := make([]error, len(due))
+	for i, m := range due {
+		wg.Go(func() { errs[i] = n.notify(ctx, m) })
 	}
 	wg.Wait()
-	return errors.Join(err, dueErr)
+	return errors.Join(err, dueErr, errors.Join(errs...))
 }
 
 // dueNotifications returns the notifications due by now. One whose row
@@ -453,14 +454,14 @@ func permanently(format string, args ...any) error {
 
 // notify makes one attempt at a notification, outside any transaction,
 // and records the outcome.
-func (n *Node) notify(ctx context.Context, m store.Notification) {
+func (n *Node) notify(ctx context.Context, m store.Notification) error {
 	cfg := n.alerts.config()
 	ok, err := n.db.ClaimNotification(ctx, m, n.now().Add(notifyLease))
 	if err != nil || !ok {
 		if err != nil && ctx.Err() == nil {
 			cfg.Log.ErrorContext(ctx, "alert notification", "notification", m.ID, "err", err)
 		}
-		return
+		return err
 	}
 	attempts := m.Attempts + 1
 	switch m.Channel {
@@ -476,24 +477,27 @@ func (n *Node) notify(ctx context.Context, m store.Notification) {
 	if err == nil {
 		if err := n.db.NotificationSent(ctx, m.ID, now, attempts); err != nil {
 			log.ErrorContext(ctx, "alert notification sent but not recorded", "err", err)
-			return
+			return err
 		}
 		log.InfoContext(ctx, "alert notification sent")
-		return
+		return nil
 	}
 	msg := store.ClipText(err.Error(), store.MaxErrorText)
 	if errors.As(err, new(permanentError)) || attempts >= notifyMaxAttempts {
 		log.ErrorContext(ctx, "alert notification failed; not retried", "err", msg)
 		if err := n.db.NotificationFailed(ctx, m.ID, now, attempts, msg); err != nil {
 			log.ErrorContext(ctx, "alert notification", "err", err)
+			return err
 		}
-		return
+		return nil
 	}
 	next := now.Add(min(notifyRetryBase<<min(attempts-1, 20), notifyMaxDelay))
 	log.WarnContext(ctx, "alert notification failed; retried later", "next", next, "err", msg)
 	if err := n.db.NotificationRetry(ctx, m.ID, attempts, next, msg); err != nil {
 		log.ErrorContext(ctx, "alert notification", "err", err)
+		return err
 	}
+	return nil
 }
 
 // sendMail sends an e-mail notification through the configured SMTP

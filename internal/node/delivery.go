@@ -52,6 +52,9 @@ func (n *Node) ConfigureFederation(c FederationConfig) {
 	if c.RetryBase <= 0 {
 		c.RetryBase = DefaultRetryBase
 	}
+	if c.Lease <= 0 {
+		c.Lease = DefaultLease
+	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
@@ -77,6 +80,14 @@ func (n *Node) wake() {
 func (n *Node) RunDelivery(ctx context.Context) error {
 	if n.fed.Client == nil {
 		n.ConfigureFederation(FederationConfig{})
+	}
+	if n.db.Backend() == "sqlite" {
+		// One process delivers from an SQLite file: what is leased was
+		// leased by this process before it was stopped or killed, and
+		// need not wait for its lease to end.
+		if err := n.db.ReleaseLeases(ctx, n.now()); err != nil {
+			return err
+		}
 	}
 	return dueWork[store.OutboxEntry]{
 		wake: n.wakeCh, notify: n.wake, batch: deliveryBatch, workers: deliveryWorkers,
@@ -116,32 +127,52 @@ var permanent = map[string]bool{
 	federation.ReasonReplay:    true,
 }
 
-// deliver makes one attempt at a message.
-func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) {
+// DefaultLease is how long a worker holds a message it is delivering:
+// more than an attempt and the writing of its outcome take.
+const DefaultLease = 2 * attemptTimeout
+
+// writeTimeout bounds the writing of an attempt's outcome, which goes on
+// when the loop is stopping, so that a message is not left leased.
+const writeTimeout = 5 * time.Second
+
+// deliver makes one attempt at a message. It returns an error only when
+// it could not write what happened, and the loop then holds the message
+// back; the claim it wrote first has already made it due again later.
+func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) error {
 	attempts := m.Attempts + 1
-	if n.now().Sub(m.CreatedAt) > n.fed.Expiry {
-		n.expire(ctx, m, fmt.Sprintf("no receipt after %s and %d attempts: %s", n.fed.Expiry, m.Attempts, m.LastError))
-		return
+	now := n.now()
+	if now.Sub(m.CreatedAt) > n.fed.Expiry {
+		return n.expire(ctx, m, fmt.Sprintf("no receipt after %s and %d attempts: %s", n.fed.Expiry, m.Attempts, m.LastError))
+	}
+	retry := n.backoff(attempts)
+	ok, err := n.db.ClaimMessage(ctx, m, now.Add(n.fed.Lease), now.Add(max(retry, n.fed.Lease)))
+	if err != nil || !ok {
+		return err // taken by another worker, or not writable
 	}
 	start := time.Now()
 	receipt, err := n.attempt(ctx, m)
 	n.observer().Delivered(m.Recipient, time.Since(start), err)
+	// What happened is written even when the loop is stopping: a receipt
+	// must not be lost, nor a message left leased.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
 	if err == nil {
-		err = n.delivered(ctx, m, receipt, attempts)
+		err = n.delivered(wctx, m, receipt, attempts)
 		if err == nil {
-			return
+			return nil
 		}
 	}
 	var fe *federation.Error
 	if errors.As(err, &fe) && permanent[fe.Reason] {
-		n.expire(ctx, m, err.Error())
-		return
+		return n.expire(wctx, m, err.Error())
 	}
-	next := n.now().Add(n.backoff(attempts))
+	next := n.now().Add(retry)
 	n.fed.Log.WarnContext(ctx, "delivery failed", "message", m.ID, "to", m.Recipient, "attempt", attempts, "next", next, "err", err)
-	if err := n.db.RetryLater(ctx, m.ID, attempts, next, err.Error()); err != nil {
-		n.fed.Log.ErrorContext(ctx, "outbox", "err", err)
+	if err := n.db.RetryLater(wctx, m.ID, attempts, next, err.Error()); err != nil {
+		n.fed.Log.ErrorContext(ctx, "outbox: failed attempt not recorded; retried after its lease", "message", m.ID, "err", err)
+		return err
 	}
+	return nil
 }
 
 // backoff is exponential with jitter: the delay doubles with each attempt
@@ -245,6 +276,9 @@ func (n *Node) delivered(ctx context.Context, m store.OutboxEntry, rc *federatio
 		if err := tx.MarkDelivered(ctx, m.ID, at, receipt, attempts); err != nil {
 			return err
 		}
+		if err := n.wakePeer(ctx, tx, m.Recipient); err != nil {
+			return err
+		}
 		peerActor := casework.Actor{ID: "system", State: m.Recipient}
 		if m.RequestID != "" {
 			r, err := tx.RequestForUpdate(ctx, n.home, m.RequestID)
@@ -265,8 +299,25 @@ func (n *Node) delivered(ctx context.Context, m store.OutboxEntry, rc *federatio
 	})
 }
 
+// wakePeer makes every message queued for peer due at once, inside tx:
+// the peer answers again, whether with a receipt or with a message of its
+// own, so what waited out its outage need not wait out the rest of its
+// backoff. The order holds: a request's messages still go one after the
+// other, and pressing ones first.
+func (n *Node) wakePeer(ctx context.Context, tx *store.Tx, peer string) error {
+	woken, err := tx.WakePeer(ctx, peer, n.now())
+	if err != nil || woken == 0 {
+		return err
+	}
+	tx.AfterCommit(func() {
+		n.fed.Log.InfoContext(ctx, "peer answers again; its queued messages are due now", "peer", peer, "messages", woken)
+		n.wake()
+	})
+	return nil
+}
+
 // expire stops retrying a message and tells the node's administrators.
-func (n *Node) expire(ctx context.Context, m store.OutboxEntry, why string) {
+func (n *Node) expire(ctx context.Context, m store.OutboxEntry, why string) error {
 	now := n.now()
 	err := n.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := tx.MarkExpired(ctx, m.ID, now, why); err != nil {
@@ -282,7 +333,8 @@ func (n *Node) expire(ctx context.Context, m store.OutboxEntry, why string) {
 	})
 	if err != nil {
 		n.fed.Log.ErrorContext(ctx, "outbox", "err", err)
-		return
+		return err
 	}
 	n.fed.Log.ErrorContext(ctx, "message not delivered; administrators alerted", "message", m.ID, "to", m.Recipient, "why", why)
+	return nil
 }

@@ -22,10 +22,13 @@ type dueWork[T any] struct {
 	before func(context.Context)
 	due    func(ctx context.Context, now time.Time, limit int) ([]T, error)
 	next   func(ctx context.Context) (time.Time, bool, error)
-	do     func(context.Context, T)
-	now    func() time.Time
-	log    *slog.Logger
-	name   string
+	// do works one item. An error says that it could not write the
+	// outcome: the item is then held back, longer after each failure, so
+	// that a store that refuses writes does not make the loop spin.
+	do   func(context.Context, T) error
+	now  func() time.Time
+	log  *slog.Logger
+	name string
 }
 
 // run takes due items until ctx ends. Workers take items as they come, so
@@ -34,6 +37,7 @@ type dueWork[T any] struct {
 // when to look again.
 func (w dueWork[T]) run(ctx context.Context) error {
 	var inflight sync.Map
+	var held holds
 	work := make(chan T)
 	var wg sync.WaitGroup
 	for range w.workers {
@@ -41,7 +45,11 @@ func (w dueWork[T]) run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for item := range work {
-				w.do(ctx, item)
+				if err := w.do(ctx, item); err != nil && ctx.Err() == nil {
+					held.fail(w.id(item), w.now())
+				} else {
+					held.clear(w.id(item))
+				}
 				inflight.Delete(w.id(item))
 				w.notify() // its retry, or the next item, may be due
 			}
@@ -65,6 +73,9 @@ func (w dueWork[T]) run(ctx context.Context) error {
 			w.log.ErrorContext(ctx, w.name, "err", err)
 		}
 		for _, item := range due {
+			if held.holds(w.id(item), w.now()) {
+				continue
+			}
 			if _, busy := inflight.LoadOrStore(w.id(item), true); busy {
 				continue
 			}
@@ -86,4 +97,39 @@ func (w dueWork[T]) run(ctx context.Context) error {
 		}
 		timer.Reset(wait)
 	}
+}
+
+// holds are the items whose outcome could not be written, held back in
+// memory until a time that doubles with each failure, from a second up
+// to MaxRetryDelay.
+type holds struct {
+	mu sync.Mutex
+	m  map[string]hold
+}
+
+type hold struct {
+	until    time.Time
+	failures int
+}
+
+func (h *holds) fail(id string, now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = map[string]hold{}
+	}
+	f := h.m[id].failures + 1
+	h.m[id] = hold{until: now.Add(min(time.Second<<min(f-1, 20), MaxRetryDelay)), failures: f}
+}
+
+func (h *holds) clear(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.m, id)
+}
+
+func (h *holds) holds(id string, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return now.Before(h.m[id].until)
 }

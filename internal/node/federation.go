@@ -376,9 +376,10 @@ func (n *Node) peer(ctx context.Context, state string) (*federation.Descriptor, 
 	return nil, store.ErrNotFound
 }
 
-// enqueue seals a message about a request to a peer and puts it in the
-// outbox, inside the transaction of the change it carries.
-func (n *Node) enqueue(ctx context.Context, tx *store.Tx, to string, typ string, m message) error {
+// enqueue seals a message about request r to a peer and puts it in the
+// outbox, inside the transaction of the change it carries. A pressing
+// request's messages go first.
+func (n *Node) enqueue(ctx context.Context, tx *store.Tx, to string, typ string, r *casework.Request, m message) error {
 	if m.Event.ActorState != n.home {
 		// The node signs as its home State: a State hosted beside it for
 		// trials has no keys of its own to speak to other nodes with.
@@ -404,7 +405,11 @@ func (n *Node) enqueue(ctx context.Context, tx *store.Tx, to string, typ string,
 	// anyway; each attempt seals it afresh, with the peer's current key and
 	// a fresh time, so that a message that waited out an outage is not
 	// refused as stale.
-	return tx.Enqueue(ctx, store.OutboxEntry{ID: newID(), Recipient: to, Type: typ, RequestID: m.Event.RequestID, Envelope: payload, CreatedAt: n.now()})
+	priority := 0
+	if r.Pressing() {
+		priority = 1
+	}
+	return tx.Enqueue(ctx, store.OutboxEntry{ID: newID(), Recipient: to, Type: typ, RequestID: m.Event.RequestID, Envelope: payload, CreatedAt: n.now(), Priority: priority})
 }
 
 func noRoute(state string) error {
@@ -498,6 +503,9 @@ func (n *Node) Receive(ctx context.Context, env *federation.Envelope) (*federati
 	}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := tx.RecordInbound(ctx, env.ID, env.Sender, env.Type, env.Digest(), now); err != nil {
+			return err
+		}
+		if err := n.wakePeer(ctx, tx, env.Sender); err != nil {
 			return err
 		}
 		switch env.Type {
@@ -701,6 +709,10 @@ type FederationConfig struct {
 	Expiry time.Duration
 	// RetryBase is the first retry's delay; each later one doubles it.
 	RetryBase time.Duration
+	// Lease is how long a delivery loop holds a message it is trying, so
+	// that no other loop tries it meanwhile; DefaultLease if zero. A loop
+	// that dies holding one leaves it to be tried again when it ends.
+	Lease time.Duration
 	// OnExpired alerts the administrators, inside the transaction that
 	// gives up on a message; nil raises a delivery_expired alert.
 	OnExpired func(ctx context.Context, tx *store.Tx, m store.OutboxEntry, why string) error

@@ -138,7 +138,7 @@ func (n *Node) TransitionAt(ctx context.Context, by casework.Actor, id string, v
 		if err := n.record(ctx, tx, by, r, e); err != nil {
 			return err
 		}
-		if err := n.propagate(ctx, tx, counterpart, e); err != nil {
+		if err := n.propagate(ctx, tx, counterpart, r, e); err != nil {
 			return err
 		}
 		out = r
@@ -181,7 +181,7 @@ func (n *Node) send(ctx context.Context, tx *store.Tx, r *casework.Request, sent
 	if !local {
 		// The requested State's node makes its own view when the message
 		// arrives; the receipt moves ours to received.
-		if err := n.enqueue(ctx, tx, r.RequestedState, MsgRequestSend, message{Event: sent, Request: r}); err != nil {
+		if err := n.enqueue(ctx, tx, r.RequestedState, MsgRequestSend, r, message{Event: sent, Request: r}); err != nil {
 			return nil, err
 		}
 		return r, n.linkFollowUp(ctx, tx, r, by, sent.At)
@@ -214,7 +214,7 @@ func (n *Node) linkFollowUp(ctx context.Context, tx *store.Tx, r *casework.Reque
 	if err := n.record(ctx, tx, by, p, link); err != nil {
 		return err
 	}
-	return n.propagate(ctx, tx, p.RequestedState, link)
+	return n.propagate(ctx, tx, p.RequestedState, p, link)
 }
 
 // record applies e to r, stores both, and audits the change.
@@ -230,16 +230,17 @@ func (n *Node) record(ctx context.Context, tx *store.Tx, by casework.Actor, r *c
 	return audit(ctx, tx, n.home, r.Holder, by, e.At, "request."+string(e.Action), "request/"+r.ID+"@"+r.Holder, e)
 }
 
-// propagate carries e to the other State's view: here if this node holds
-// it, through the outbox otherwise. A draft has no other view.
-func (n *Node) propagate(ctx context.Context, tx *store.Tx, holder string, e casework.Event) error {
+// propagate carries e, an event of r, to the other State's view: here if
+// this node holds it, through the outbox otherwise. A draft has no other
+// view.
+func (n *Node) propagate(ctx context.Context, tx *store.Tx, holder string, r *casework.Request, e casework.Event) error {
 	if e.From == casework.Draft {
 		return nil
 	}
 	if slices.Contains(n.hosted, holder) {
 		return n.mirror(ctx, tx, holder, e)
 	}
-	return n.enqueue(ctx, tx, holder, MsgRequestEvent, message{Event: e})
+	return n.enqueue(ctx, tx, holder, MsgRequestEvent, r, message{Event: e})
 }
 
 // mirror moves holder's view of e's request, if this node holds it.

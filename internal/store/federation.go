@@ -142,21 +142,23 @@ type OutboxEntry struct {
 	DeliveredAt time.Time
 	ExpiredAt   time.Time
 	Receipt     string
+	// Priority ranks due messages: higher first.
+	Priority int
 }
 
 // Enqueue puts a message in the outbox, due at once.
 func (tx *Tx) Enqueue(ctx context.Context, e OutboxEntry) error {
-	_, err := tx.exec(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.Recipient, e.Type, e.RequestID, e.Envelope, formatTime(e.CreatedAt), formatTime(e.CreatedAt))
+	_, err := tx.exec(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.Recipient, e.Type, e.RequestID, e.Envelope, formatTime(e.CreatedAt), formatTime(e.CreatedAt), e.Priority)
 	return err
 }
 
-const outboxColumns = `id, recipient, type, request_id, envelope, created_at, next_attempt, attempts, last_error, delivered_at, expired_at, receipt`
+const outboxColumns = `id, recipient, type, request_id, envelope, created_at, next_attempt, attempts, last_error, delivered_at, expired_at, receipt, priority`
 
 func scanOutbox(row scanner) (OutboxEntry, error) {
 	var e OutboxEntry
 	var created, next, delivered, expired string
-	if err := row.Scan(&e.ID, &e.Recipient, &e.Type, &e.RequestID, &e.Envelope, &created, &next, &e.Attempts, &e.LastError, &delivered, &expired, &e.Receipt); err != nil {
+	if err := row.Scan(&e.ID, &e.Recipient, &e.Type, &e.RequestID, &e.Envelope, &created, &next, &e.Attempts, &e.LastError, &delivered, &expired, &e.Receipt, &e.Priority); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return e, ErrNotFound
 		}
@@ -218,11 +220,17 @@ func (db *DB) OutboxHeader(ctx context.Context, id string) (OutboxEntry, error) 
 }
 
 // DueMessages returns up to limit undelivered, unexpired messages due by
-// now, oldest first. Those that cannot be read are left out, and named in
-// a Partial error.
+// now: the higher priorities first, then the most overdue, then the
+// oldest. Of the messages about one request to one peer, only the first
+// not yet delivered is due, so that they arrive in the order they were
+// sent rather than be refused as out of order. Those that cannot be read
+// are left out, and named in a Partial error.
 func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]OutboxEntry, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+outboxColumns+` FROM outbox
-		WHERE delivered_at = '' AND expired_at = '' AND next_attempt <= ? ORDER BY next_attempt, created_at LIMIT ?`), formatTime(now), limit)
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+outboxColumns+` FROM outbox o
+		WHERE delivered_at = '' AND expired_at = '' AND next_attempt <= ?
+		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE o.request_id <> '' AND e.recipient = o.recipient AND e.request_id = o.request_id
+			AND e.delivered_at = '' AND e.expired_at = '' AND (e.created_at < o.created_at OR (e.created_at = o.created_at AND e.id < o.id)))
+		ORDER BY priority DESC, next_attempt, created_at LIMIT ?`), formatTime(now), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -259,9 +267,48 @@ func (db *DB) Outbox(ctx context.Context, limit int) ([]OutboxEntry, error) {
 	return listOutbox(rows)
 }
 
+// ClaimMessage takes message m for one attempt, unless another worker
+// did first, and reports whether it did. It counts the attempt, leases
+// the message until leaseUntil, and makes it due again at retryAt, as if
+// the attempt failed: a worker that dies, or that cannot write the
+// outcome, leaves the message to be tried again then, and not at once.
+func (db *DB) ClaimMessage(ctx context.Context, m OutboxEntry, leaseUntil, retryAt time.Time) (bool, error) {
+	res, err := db.write.ExecContext(ctx, db.bind(`UPDATE outbox SET attempts = attempts + 1, leased_until = ?, next_attempt = ?
+		WHERE id = ? AND next_attempt = ? AND delivered_at = '' AND expired_at = ''`), formatTime(leaseUntil), formatTime(retryAt), m.ID, formatTime(m.NextAttempt))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// WakePeer makes every message queued for peer due at now, except those
+// being delivered, inside tx: the peer answers again, and what waited out
+// its outage need not wait out the rest of its backoff. It returns how
+// many it woke.
+func (tx *Tx) WakePeer(ctx context.Context, peer string, now time.Time) (int64, error) {
+	t := formatTime(now)
+	res, err := tx.exec(ctx, `UPDATE outbox SET next_attempt = ?
+		WHERE recipient = ? AND delivered_at = '' AND expired_at = '' AND next_attempt > ? AND leased_until <= ?`, t, peer, t, t)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// ReleaseLeases makes every leased message due at now: for a node whose
+// delivery loops all run in one process, as they do on SQLite, when that
+// process starts again after it was killed holding them.
+func (db *DB) ReleaseLeases(ctx context.Context, now time.Time) error {
+	t := formatTime(now)
+	_, err := db.write.ExecContext(ctx, db.bind(`UPDATE outbox SET leased_until = '', next_attempt = ?
+		WHERE delivered_at = '' AND expired_at = '' AND leased_until > ?`), t, t)
+	return err
+}
+
 // RetryLater records a failed attempt and when to try again.
 func (db *DB) RetryLater(ctx context.Context, id string, attempts int, next time.Time, lastError string) error {
-	_, err := db.write.ExecContext(ctx, db.bind(`UPDATE outbox SET attempts = ?, next_attempt = ?, last_error = ? WHERE id = ? AND delivered_at = ''`),
+	_, err := db.write.ExecContext(ctx, db.bind(`UPDATE outbox SET attempts = ?, next_attempt = ?, last_error = ?, leased_until = '' WHERE id = ? AND delivered_at = ''`),
 		attempts, formatTime(next), ClipText(lastError, MaxErrorText), id)
 	return err
 }

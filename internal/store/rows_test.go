@@ -109,3 +109,83 @@ func TestUnreadableOutboxRow(t *testing.T) {
 		})
 	}
 }
+
+// The outbox hands out the messages due in the order they must go:
+// pressing ones first, a request's messages to a peer one after the
+// other; a leased message to no one else; and a peer's wake-up makes its
+// queue due at once, except what is being delivered.
+func TestOutboxOrderLeaseAndWakeUp(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, backend)
+			t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+			msgs := []store.OutboxEntry{
+				{ID: "00000000-0000-4000-8000-000000000001", Recipient: "VNM", RequestID: "r1", CreatedAt: t0},
+				{ID: "00000000-0000-4000-8000-000000000002", Recipient: "VNM", RequestID: "r1", CreatedAt: t0.Add(time.Second)},
+				{ID: "00000000-0000-4000-8000-000000000003", Recipient: "VNM", RequestID: "r2", CreatedAt: t0.Add(2 * time.Second)},
+				{ID: "00000000-0000-4000-8000-000000000004", Recipient: "VNM", RequestID: "r3", CreatedAt: t0.Add(3 * time.Second), Priority: 1},
+				{ID: "00000000-0000-4000-8000-000000000005", Recipient: "ZAF", RequestID: "r4", CreatedAt: t0.Add(4 * time.Second)},
+			}
+			for _, m := range msgs {
+				m.Type, m.Envelope = "request.event", []byte("{}")
+				if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.Enqueue(ctx, m) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids := func(due []store.OutboxEntry) []string {
+				var out []string
+				for _, m := range due {
+					out = append(out, m.ID[len(m.ID)-1:])
+				}
+				return out
+			}
+			due, err := db.DueMessages(ctx, t0.Add(time.Minute), 10)
+			if got := strings.Join(ids(due), ","); err != nil || got != "4,1,3,5" {
+				t.Fatalf("due = %s, %v; want 4 (pressing), then 1 before 3 and 5 by age, and 2 only after 1", got, err)
+			}
+
+			// A message claimed is leased: no one else takes it, and its
+			// request's next waits.
+			now := t0.Add(time.Minute)
+			ok, err := db.ClaimMessage(ctx, due[1], now.Add(30*time.Second), now.Add(30*time.Second))
+			if !ok || err != nil {
+				t.Fatalf("ClaimMessage(1) = %v, %v", ok, err)
+			}
+			if ok, err := db.ClaimMessage(ctx, due[1], now.Add(30*time.Second), now.Add(30*time.Second)); ok || err != nil {
+				t.Errorf("ClaimMessage(1) again = %v, %v; want false: it is taken", ok, err)
+			}
+			if m, _ := db.OutboxMessage(ctx, due[1].ID); m.Attempts != 1 || !m.NextAttempt.Equal(now.Add(30*time.Second)) {
+				t.Errorf("claimed message: %d attempts, next %v; want the attempt counted and due again after the lease", m.Attempts, m.NextAttempt)
+			}
+			// 3 fails and waits a long backoff; so does 5, to another peer.
+			for _, id := range []string{msgs[2].ID, msgs[4].ID} {
+				if err := db.RetryLater(ctx, id, 5, now.Add(time.Hour), "connection refused"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			due, _ = db.DueMessages(ctx, now, 10)
+			if got := strings.Join(ids(due), ","); got != "4" {
+				t.Errorf("due while 1 is leased and 3 and 5 back off = %s, want 4", got)
+			}
+
+			// VNM answers again: its queue is due now, but for the leased 1.
+			var woken int64
+			if err := db.Tx(ctx, func(tx *store.Tx) error { woken, err = tx.WakePeer(ctx, "VNM", now); return err }); err != nil || woken != 1 {
+				t.Fatalf("WakePeer(VNM) woke %d, %v; want 1 (message 3)", woken, err)
+			}
+			due, _ = db.DueMessages(ctx, now, 10)
+			if got := strings.Join(ids(due), ","); got != "4,3" {
+				t.Errorf("due after VNM's wake-up = %s, want 4,3: ZAF's 5 still backs off, 1 is leased, 2 waits for 1", got)
+			}
+			// Once 1 has its receipt, 2 follows.
+			if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.MarkDelivered(ctx, msgs[0].ID, now, []byte("{}"), 1) }); err != nil {
+				t.Fatal(err)
+			}
+			due, _ = db.DueMessages(ctx, now, 10)
+			if got := strings.Join(ids(due), ","); got != "4,2,3" {
+				t.Errorf("due after 1 is delivered = %s, want 4,2,3: 2 is due since it was queued", got)
+			}
+		})
+	}
+}
