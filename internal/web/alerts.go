@@ -123,11 +123,11 @@ func (s *Server) alertStream() http.Handler {
 			return
 		}
 		rc := http.NewResponseController(w)
-		// A stream outlives the server's timeouts. Each write gets its own
-		// deadline instead; reading has nothing left to wait for, and the
-		// read deadline, once past, would end the stream's context.
+		// A stream outlives the server's write timeout: each write gets
+		// its own deadline instead. (The read timeout ends with the
+		// request's headers: the server lifts it once a request without a
+		// body is read.)
 		rc.SetWriteDeadline(time.Time{})
-		rc.SetReadDeadline(time.Time{})
 		h := w.Header()
 		h.Set("Content-Type", "text/event-stream")
 		h.Set("Cache-Control", "no-store")

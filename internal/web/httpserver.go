@@ -9,8 +9,8 @@ import (
 
 // The timeouts of every server a node runs, `serve` and the sandbox's
 // alike. A client that trickles its headers or body is cut off instead of
-// holding a connection for ever. The alert stream lifts the read and
-// write deadlines of its own connection: it is open for hours by design.
+// holding a connection for ever. The alert stream, open for hours by
+// design, sets a write deadline of its own for each event.
 const (
 	ReadHeaderTimeout = 10 * time.Second
 	ReadTimeout       = 60 * time.Second
