@@ -15,6 +15,7 @@ import (
 	"entraide/internal/directory"
 	"entraide/internal/federation"
 	"entraide/internal/identity"
+	"entraide/internal/keeper"
 	"entraide/internal/node"
 )
 
@@ -50,6 +51,16 @@ func cmdInit(ctx context.Context, e env, args []string) error {
 			return fmt.Errorf("init: --base-url: %w", err)
 		}
 	}
+	created := false
+	if *st.keeperURL == "" {
+		if created, err = keeper.Create(*st.dataDir); err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+	}
+	k, err := st.openKeeper(ctx)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
 	db, err := st.open(ctx)
 	if err != nil {
 		return err
@@ -61,12 +72,21 @@ func cmdInit(ctx context.Context, e env, args []string) error {
 		Admin:    identity.User{ID: *adminID, Name: *adminName, Email: *adminEmail},
 		BaseURL:  *baseURL,
 		TokenTTL: ttl,
+		Keeper:   k,
 	}, nil)
 	if err != nil {
+		if created {
+			// A keeper file for a node that was not made would stand
+			// beside a database it cannot open.
+			os.Remove(keeper.Path(*st.dataDir))
+		}
 		return fmt.Errorf("init: %w", err)
 	}
 	p, _ := directory.LookupParticipant(*state)
 	fmt.Fprintf(e.stdout, "Node for %s (%s) created in %s.\n\n", p.Name(), p.Code, describeStore(st))
+	if *st.keeperURL == "" {
+		fmt.Fprintf(e.stdout, "Its private keys are wrapped by the key in %s.\nBack that file up, apart from the database: without it the node cannot sign or read a message.\n\n", keeper.Path(*st.dataDir))
+	}
 	fmt.Fprintf(e.stdout, "Administrator: %s\nAPI token:     %s\n\n", *adminID, token)
 	fmt.Fprintf(e.stdout, "Keep this token now: it is shown once and cannot be recovered. It works until %s;\n", time.Now().UTC().Add(ttl).Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(e.stdout, "before then, or if it is lost, run: entraide user enrol %s, and redeem the code with entraide login.\n", *adminID)

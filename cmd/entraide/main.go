@@ -16,6 +16,9 @@ import (
 	"strings"
 	"syscall"
 
+	"gocloud.dev/secrets"
+
+	"entraide/internal/keeper"
 	"entraide/internal/node"
 	"entraide/internal/store"
 )
@@ -142,6 +145,7 @@ func usage(w io.Writer, cmds map[string]command) {
 Configuration (flags override the environment):
   ENTRAIDE_DATA_DIR  data directory (default ./entraide-data); SQLite lives in it
   ENTRAIDE_DATABASE  a postgres:// URL to use PostgreSQL instead of SQLite
+  ENTRAIDE_KEY_KEEPER  the keeper of the node's private keys (default: keeper.key in the data directory)
   ENTRAIDE_ADDR      address serve listens on (default 127.0.0.1:8080)
   ENTRAIDE_URL       the node the request commands talk to (default http://127.0.0.1:8080)
   ENTRAIDE_TOKEN     the API token the request commands use (entraide login gives one)
@@ -188,10 +192,12 @@ func parse(e env, fs *flag.FlagSet, args []string) (help bool, err error) {
 	return false, nil
 }
 
-// storageFlags are the flags of commands that open the node's database.
+// storageFlags are the flags of commands that open the node's database
+// and the keeper of its keys.
 type storageFlags struct {
-	dataDir  *string
-	database *string
+	dataDir   *string
+	database  *string
+	keeperURL *string
 }
 
 func addStorageFlags(fs *flag.FlagSet, e env) storageFlags {
@@ -202,6 +208,8 @@ func addStorageFlags(fs *flag.FlagSet, e env) storageFlags {
 	return storageFlags{
 		dataDir:  fs.String("data-dir", dir, "data directory; the SQLite database is entraide.db in it (env ENTRAIDE_DATA_DIR)"),
 		database: fs.String("database", e.getenv("ENTRAIDE_DATABASE"), "postgres:// URL to use PostgreSQL instead of SQLite (env ENTRAIDE_DATABASE)"),
+		keeperURL: fs.String("key-keeper", e.getenv(keeper.Env), fmt.Sprintf("URL of the keeper that wraps the node's private keys, e.g. a KMS key (schemes: %s); default: the file %s in the data directory (env %s)",
+			strings.Join(keeper.Schemes(), ", "), keeper.FileName, keeper.Env)),
 	}
 }
 
@@ -216,6 +224,12 @@ func (s storageFlags) open(ctx context.Context) (*store.DB, error) {
 	return store.Open(ctx, s.dsn())
 }
 
+// openKeeper opens the keeper of the node's private keys. It lives as
+// long as the process.
+func (s storageFlags) openKeeper(ctx context.Context) (*secrets.Keeper, error) {
+	return keeper.Open(ctx, *s.dataDir, *s.keeperURL)
+}
+
 // openNode opens an initialised node.
 func (s storageFlags) openNode(ctx context.Context) (*node.Node, *store.DB, error) {
 	if *s.database == "" {
@@ -223,11 +237,15 @@ func (s storageFlags) openNode(ctx context.Context) (*node.Node, *store.DB, erro
 			return nil, nil, fmt.Errorf("no node in %s: run entraide init there first, or give --data-dir", *s.dataDir)
 		}
 	}
+	k, err := s.openKeeper(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	db, err := s.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	n, err := node.Open(ctx, db, nil)
+	n, err := node.Open(ctx, db, k, nil)
 	if err != nil {
 		db.Close()
 		return nil, nil, err

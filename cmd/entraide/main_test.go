@@ -25,6 +25,7 @@ import (
 	"entraide/internal/convention"
 	"entraide/internal/directory"
 	"entraide/internal/identity"
+	"entraide/internal/keeper"
 	"entraide/internal/node"
 	"entraide/internal/store"
 	"entraide/internal/web"
@@ -93,7 +94,11 @@ func (c *cli) openNode() *node.Node {
 		c.t.Fatalf("store.Open: %v", err)
 	}
 	c.t.Cleanup(func() { db.Close() })
-	n, err := node.Open(c.t.Context(), db, nil)
+	k, err := keeper.Open(c.t.Context(), c.dataDir(), "")
+	if err != nil {
+		c.t.Fatalf("keeper.Open: %v", err)
+	}
+	n, err := node.Open(c.t.Context(), db, k, nil)
 	if err != nil {
 		c.t.Fatalf("node.Open: %v", err)
 	}

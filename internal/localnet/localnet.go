@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"entraide/internal/identity"
+	"entraide/internal/keeper"
 	"entraide/internal/localca"
 	"entraide/internal/node"
 	"entraide/internal/store"
@@ -34,7 +35,11 @@ type Node struct {
 	DB    *store.DB
 	// AdminToken is the API token of the node's first administrator.
 	AdminToken string
-	DataDir    string
+	// DataDir holds the node's SQLite database, if it has one, and the
+	// key keeper file that wraps its private keys.
+	DataDir string
+	// Keeper is the node's key keeper, opened from DataDir.
+	Keeper node.Keeper
 
 	server   *http.Server
 	listener net.Listener
@@ -124,19 +129,30 @@ func (net *Network) startNode(ctx context.Context, state string) (*Node, error) 
 		return nil, err
 	}
 	url := "https://" + ln.Addr().String()
+	// Each node has its own keeper file, in its data directory, as
+	// entraide init makes one.
+	if _, err := keeper.Create(dir); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	k, err := keeper.Open(ctx, dir, "")
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	token, err := node.Init(ctx, db, node.InitOptions{Home: state, BaseURL: url,
+	token, err := node.Init(ctx, db, node.InitOptions{Home: state, BaseURL: url, Keeper: k,
 		Admin: identity.User{ID: "admin", Name: "Administrator of " + state}}, net.opts.Clock)
 	if err != nil {
 		db.Close()
 		ln.Close()
 		return nil, err
 	}
-	nd := &Node{State: state, URL: url, DB: db, AdminToken: token, DataDir: dir, listener: ln}
+	nd := &Node{State: state, URL: url, DB: db, AdminToken: token, DataDir: dir, Keeper: k, listener: ln}
 	if err := nd.start(ctx, net); err != nil {
 		db.Close()
 		ln.Close()
@@ -149,7 +165,7 @@ func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) 
 
 // start opens the node and serves it on its listener.
 func (nd *Node) start(ctx context.Context, network *Network) error {
-	n, err := node.Open(ctx, nd.DB, network.opts.Clock)
+	n, err := node.Open(ctx, nd.DB, nd.Keeper, network.opts.Clock)
 	if err != nil {
 		return err
 	}

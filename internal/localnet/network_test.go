@@ -449,7 +449,7 @@ func sendPayload(t *testing.T, from, to string) (requestID string, payload []byt
 }
 
 // signingKey returns the node's current signing key, read from its
-// database as the node itself reads it.
+// database and unwrapped by its keeper as the node itself does.
 func signingKey(t *testing.T, nd *localnet.Node) federation.SigningKey {
 	t.Helper()
 	keys, err := nd.DB.Keys(t.Context())
@@ -458,7 +458,11 @@ func signingKey(t *testing.T, nd *localnet.Node) federation.SigningKey {
 	}
 	for _, k := range keys {
 		if k.Purpose == "signing" && k.ValidUntil.IsZero() {
-			return federation.SigningKey{ID: k.ID, Private: ed25519.NewKeyFromSeed(k.Private)}
+			seed, err := nd.Keeper.Decrypt(t.Context(), k.Private)
+			if err != nil {
+				t.Fatalf("unwrap %s's signing key: %v", nd.State, err)
+			}
+			return federation.SigningKey{ID: k.ID, Private: ed25519.NewKeyFromSeed(seed)}
 		}
 	}
 	t.Fatalf("%s has no current signing key", nd.State)

@@ -369,7 +369,7 @@ func TestAlertsSurviveRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db2.Close() })
-		n2, err := node.Open(ctx, db2, r.clock.Now)
+		n2, err := node.Open(ctx, db2, r.keeper, r.clock.Now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -279,7 +279,7 @@ func TestDisable(t *testing.T) {
 		token, _ := f.enrol(t, fraCA, "laptop")
 		// A second replica of the node, on the same database, with its
 		// own cache.
-		replica, err := node.Open(ctx, f.db, f.clock.Now)
+		replica, err := node.Open(ctx, f.db, f.keeper, f.clock.Now)
 		if err != nil {
 			t.Fatal(err)
 		}

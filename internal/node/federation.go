@@ -76,7 +76,9 @@ func (m *message) normalizeTimes() error {
 	return nil
 }
 
-func newKeys(now time.Time) (signing, encryption store.Key, err error) {
+// newKeys makes a signing and an encryption key, their private keys
+// wrapped by keeper, ready to store.
+func newKeys(ctx context.Context, keeper Keeper, now time.Time) (signing, encryption store.Key, err error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return signing, encryption, err
@@ -87,12 +89,18 @@ func newKeys(now time.Time) (signing, encryption store.Key, err error) {
 	}
 	signing = store.Key{ID: federation.KeyID(pub), Purpose: "signing", Public: pub, Private: priv.Seed(), ValidFrom: now}
 	encryption = store.Key{ID: federation.KeyID(x.PublicKey().Bytes()), Purpose: "encryption", Public: x.PublicKey().Bytes(), Private: x.Bytes(), ValidFrom: now}
-	return signing, encryption, nil
+	if signing, err = wrap(ctx, keeper, signing); err != nil {
+		return signing, encryption, err
+	}
+	encryption, err = wrap(ctx, keeper, encryption)
+	return signing, encryption, err
 }
 
 // keyring is the node's keys, loaded from its database.
 type keyring struct {
-	signing    federation.SigningKey
+	signing federation.SigningKey
+	// previous is the signing key retired last, if any.
+	previous   *federation.SigningKey
 	encryption map[string]*ecdh.PrivateKey // by id, old ones too
 	current    federation.EncryptionKey
 	public     []federation.PublicKey
@@ -143,15 +151,29 @@ func (n *Node) loadKeys(ctx context.Context) (*keyring, error) {
 		return nil, err
 	}
 	kr := &keyring{encryption: map[string]*ecdh.PrivateKey{}}
-	for _, k := range keys {
+	for _, k := range keys { // newest first
 		switch k.Purpose {
 		case "signing":
 			kr.public = append(kr.public, federation.PublicKey{ID: k.ID, Key: k.Public, ValidFrom: k.ValidFrom, ValidUntil: k.ValidUntil})
+			if !k.ValidUntil.IsZero() && kr.previous != nil {
+				continue // only the last retired key signs, beside the current one
+			}
+			private, err := n.private(ctx, k)
+			if err != nil {
+				return nil, err
+			}
+			sk := federation.SigningKey{ID: k.ID, Private: ed25519.NewKeyFromSeed(private)}
 			if k.ValidUntil.IsZero() {
-				kr.signing = federation.SigningKey{ID: k.ID, Private: ed25519.NewKeyFromSeed(k.Private)}
+				kr.signing = sk
+			} else {
+				kr.previous = &sk
 			}
 		case "encryption":
-			x, err := ecdh.X25519().NewPrivateKey(k.Private)
+			private, err := n.private(ctx, k)
+			if err != nil {
+				return nil, err
+			}
+			x, err := ecdh.X25519().NewPrivateKey(private)
 			if err != nil {
 				return nil, fmt.Errorf("stored encryption key %s: %w", k.ID, err)
 			}
@@ -207,24 +229,11 @@ func (n *Node) Descriptor(ctx context.Context) (*federation.Descriptor, error) {
 	// Signed by the current key and by the one before it, so that a peer
 	// that knows only the old key can follow a rotation.
 	signers := []federation.SigningKey{kr.signing}
-	if prev := previousSigningKey(ctx, n); prev != nil {
-		signers = append(signers, *prev)
+	if kr.previous != nil {
+		signers = append(signers, *kr.previous)
 	}
 	d.Sign(signers...)
 	return d, nil
-}
-
-func previousSigningKey(ctx context.Context, n *Node) *federation.SigningKey {
-	keys, err := n.db.Keys(ctx)
-	if err != nil {
-		return nil
-	}
-	for _, k := range keys { // newest first
-		if k.Purpose == "signing" && !k.ValidUntil.IsZero() {
-			return &federation.SigningKey{ID: k.ID, Private: ed25519.NewKeyFromSeed(k.Private)}
-		}
-	}
-	return nil
 }
 
 // SetBaseURL records the address other nodes reach this one at.
@@ -258,7 +267,7 @@ func (n *Node) RotateKeys(ctx context.Context, by casework.Actor) error {
 		return err
 	}
 	now := n.now()
-	signing, encryption, err := newKeys(now)
+	signing, encryption, err := newKeys(ctx, n.keeper, now)
 	if err != nil {
 		return err
 	}

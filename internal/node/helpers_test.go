@@ -60,10 +60,11 @@ var (
 
 // fixture is a node initialised on a fresh database of one backend.
 type fixture struct {
-	n     *node.Node
-	db    *store.DB
-	clock *clock
-	token string // the first administrator's
+	n      *node.Node
+	db     *store.DB
+	clock  *clock
+	keeper node.Keeper // wraps the node's private keys
+	token  string      // the first administrator's
 }
 
 // eachBackend runs fn as a subtest for every backend.
@@ -88,12 +89,13 @@ func newFixtureDB(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	c := newClock(start)
-	token, err := node.Init(ctx, db, node.InitOptions{Home: "FRA", Hosted: []string{"VNM"},
+	k := newKeeper(t)
+	token, err := node.Init(ctx, db, node.InitOptions{Home: "FRA", Hosted: []string{"VNM"}, Keeper: k,
 		Admin: identity.User{ID: "admin", Name: "Node Administrator"}}, c.Now)
 	if err != nil {
 		t.Fatalf("node.Init: %v", err)
 	}
-	n, err := node.Open(ctx, db, c.Now)
+	n, err := node.Open(ctx, db, k, c.Now)
 	if err != nil {
 		t.Fatalf("node.Open: %v", err)
 	}
@@ -102,7 +104,7 @@ func newFixtureDB(t *testing.T, db *store.DB) *fixture {
 			t.Fatalf("AddUser(%s): %v", a.ID, err)
 		}
 	}
-	return &fixture{n: n, db: db, clock: c, token: token}
+	return &fixture{n: n, db: db, clock: c, keeper: k, token: token}
 }
 
 // fieldsFor returns every required field of kind k, filled in.

@@ -39,6 +39,11 @@ type Node struct {
 	// sessions maps token digests to recently authenticated officials.
 	sessions sync.Map
 	alerts   *alerter
+	// keeper wraps the private keys in the database; unwrapped holds
+	// them in clear by id once unwrapped, so that a remote keeper (a KMS)
+	// is asked once per key.
+	keeper    Keeper
+	unwrapped sync.Map
 	// tokenTTL is how long the tokens the node makes work.
 	tokenTTL time.Duration
 	obs      Observer
@@ -49,9 +54,14 @@ type Node struct {
 // Clock returns the current time; tests pass their own.
 type Clock func() time.Time
 
-// Open returns the node kept in db. It fails if the node was never
-// initialised.
-func Open(ctx context.Context, db *store.DB, clock Clock) (*Node, error) {
+// Open returns the node kept in db, whose private keys keeper unwraps.
+// It fails if the node was never initialised, or if keeper cannot unwrap
+// every key. Keys that an earlier version stored in clear are wrapped
+// first, in one audited transaction.
+func Open(ctx context.Context, db *store.DB, keeper Keeper, clock Clock) (*Node, error) {
+	if keeper == nil {
+		return nil, ErrNoKeeper
+	}
 	home, hosted, err := db.Node(ctx)
 	if err != nil {
 		return nil, err
@@ -59,7 +69,11 @@ func Open(ctx context.Context, db *store.DB, clock Clock) (*Node, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Node{db: db, now: func() time.Time { return clock().UTC() }, home: home, hosted: hosted, wakeCh: make(chan struct{}, 1), alerts: newAlerter(), tokenTTL: identity.DefaultTokenTTL}, nil
+	n := &Node{db: db, now: func() time.Time { return clock().UTC() }, home: home, hosted: hosted, wakeCh: make(chan struct{}, 1), alerts: newAlerter(), tokenTTL: identity.DefaultTokenTTL, keeper: keeper}
+	if err := n.wrapClearKeys(ctx); err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 // Home is the State this node serves.
@@ -100,6 +114,8 @@ type InitOptions struct {
 	// TokenTTL is how long the first administrator's token works;
 	// identity.DefaultTokenTTL if zero.
 	TokenTTL time.Duration
+	// Keeper wraps the node's private keys; Open needs the same one.
+	Keeper Keeper
 }
 
 // Init creates a node in an empty database: its State, its first
@@ -147,7 +163,10 @@ func Init(ctx context.Context, db *store.DB, opt InitOptions, clock Clock) (toke
 	if len(ps) > 0 {
 		return "", ps
 	}
-	signing, encryption, err := newKeys(now)
+	if opt.Keeper == nil {
+		return "", ErrNoKeeper
+	}
+	signing, encryption, err := newKeys(ctx, opt.Keeper, now)
 	if err != nil {
 		return "", err
 	}

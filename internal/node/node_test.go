@@ -29,15 +29,16 @@ func TestInit(t *testing.T) {
 		ctx := t.Context()
 		db := storetest.Open(t, backend)
 		c := newClock(start)
-		if _, err := node.Open(ctx, db, c.Now); !errors.Is(err, store.ErrNotFound) {
+		k := newKeeper(t)
+		if _, err := node.Open(ctx, db, k, c.Now); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("node.Open before Init = %v, want store.ErrNotFound", err)
 		}
-		token, err := node.Init(ctx, db, node.InitOptions{Home: "fr", Hosted: []string{"VNM", "vn", "FRA"},
+		token, err := node.Init(ctx, db, node.InitOptions{Home: "fr", Hosted: []string{"VNM", "vn", "FRA"}, Keeper: k,
 			Admin: identity.User{ID: "admin", Name: "Node Administrator", Role: identity.Auditor, State: "VNM"}}, c.Now)
 		if err != nil {
 			t.Fatalf("Init = %v", err)
 		}
-		n, err := node.Open(ctx, db, c.Now)
+		n, err := node.Open(ctx, db, k, c.Now)
 		if err != nil {
 			t.Fatalf("Open = %v", err)
 		}
@@ -66,7 +67,7 @@ func TestInit(t *testing.T) {
 			t.Errorf("TreatyStatus = %d signatories, %d instruments, %q, %v; want 69, 0, \"not yet: 0 of 40\"", st.Signatories, st.Instruments, st.Summary, err)
 		}
 
-		f := &fixture{n: n, db: db, clock: c, token: token}
+		f := &fixture{n: n, db: db, clock: c, keeper: k, token: token}
 		log := f.auditLog(t)
 		wantLog := []string{"node.init node/FRA", "treaty.seed treaty", "user.add user/admin", "token.create user/admin"}
 		if got := actionsAndSubjects(log); !slices.Equal(got, wantLog) {
@@ -74,7 +75,7 @@ func TestInit(t *testing.T) {
 		}
 
 		// A second Init changes nothing.
-		_, err = node.Init(ctx, db, node.InitOptions{Home: "VNM", Admin: identity.User{ID: "other", Name: "Other"}}, c.Now)
+		_, err = node.Init(ctx, db, node.InitOptions{Home: "VNM", Keeper: k, Admin: identity.User{ID: "other", Name: "Other"}}, c.Now)
 		if !errors.Is(err, store.ErrExists) {
 			t.Errorf("second Init = %v, want store.ErrExists", err)
 		}

@@ -10,19 +10,40 @@ import (
 
 // Key is one of the node's keys.
 type Key struct {
-	ID         string
-	Purpose    string // "signing" or "encryption"
-	Public     []byte
+	ID      string
+	Purpose string // "signing" or "encryption"
+	Public  []byte
+	// Private is the private key as stored: wrapped by the node's key
+	// keeper if Wrapped, in clear for a key an earlier version wrote.
 	Private    []byte
+	Wrapped    bool
 	ValidFrom  time.Time
 	ValidUntil time.Time // zero for the current key
 }
 
 // InsertKey stores a new key of the node.
 func (tx *Tx) InsertKey(ctx context.Context, k Key) error {
-	_, err := tx.exec(ctx, `INSERT INTO node_keys (id, purpose, public, private, valid_from, valid_until) VALUES (?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Purpose, k.Public, k.Private, formatTime(k.ValidFrom), optTime(k.ValidUntil))
+	_, err := tx.exec(ctx, `INSERT INTO node_keys (id, purpose, public, private, wrapped, valid_from, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.Purpose, k.Public, k.Private, boolInt(k.Wrapped), formatTime(k.ValidFrom), optTime(k.ValidUntil))
 	return err
+}
+
+// WrapKey replaces a private key kept in clear by its wrapped form. It
+// reports whether it did: another process may have wrapped it first.
+func (tx *Tx) WrapKey(ctx context.Context, id string, wrapped []byte) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE node_keys SET private = ?, wrapped = 1 WHERE id = ? AND wrapped = 0`, wrapped, id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // RetireKeys ends the validity of the current keys of purpose at t.
@@ -33,7 +54,7 @@ func (tx *Tx) RetireKeys(ctx context.Context, purpose string, t time.Time) error
 
 // Keys returns the node's keys, newest first.
 func (db *DB) Keys(ctx context.Context) ([]Key, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, purpose, public, private, valid_from, valid_until FROM node_keys ORDER BY valid_from DESC, id`)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, purpose, public, private, wrapped, valid_from, valid_until FROM node_keys ORDER BY valid_from DESC, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -42,9 +63,11 @@ func (db *DB) Keys(ctx context.Context) ([]Key, error) {
 	for rows.Next() {
 		var k Key
 		var from, until string
-		if err := rows.Scan(&k.ID, &k.Purpose, &k.Public, &k.Private, &from, &until); err != nil {
+		var wrapped int
+		if err := rows.Scan(&k.ID, &k.Purpose, &k.Public, &k.Private, &wrapped, &from, &until); err != nil {
 			return nil, err
 		}
+		k.Wrapped = wrapped != 0
 		if k.ValidFrom, err = parseTime(from); err != nil {
 			return nil, err
 		}

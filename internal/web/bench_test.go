@@ -18,6 +18,7 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/identity"
+	"entraide/internal/keeper"
 	"entraide/internal/node"
 	"entraide/internal/store"
 	"entraide/internal/store/storetest"
@@ -46,12 +47,20 @@ func newBenchAPI(b *testing.B, backend string) *benchAPI {
 	b.Helper()
 	ctx := b.Context()
 	db := storetest.Open(b, backend)
-	_, err := node.Init(ctx, db, node.InitOptions{Home: "FRA", Hosted: []string{"VNM"},
+	dir := b.TempDir()
+	if _, err := keeper.Create(dir); err != nil {
+		b.Fatal(err)
+	}
+	k, err := keeper.Open(ctx, dir, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, err = node.Init(ctx, db, node.InitOptions{Home: "FRA", Hosted: []string{"VNM"}, Keeper: k,
 		Admin: identity.User{ID: "admin", Name: "Node administrator"}}, nil)
 	if err != nil {
 		b.Fatalf("node.Init: %v", err)
 	}
-	n, err := node.Open(ctx, db, nil)
+	n, err := node.Open(ctx, db, k, nil)
 	if err != nil {
 		b.Fatalf("node.Open: %v", err)
 	}

@@ -81,12 +81,13 @@ func buildTestNode(tb testing.TB, backend string, clock node.Clock, log *slog.Lo
 	ctx := tb.Context()
 	db := storetest.Open(tb, backend)
 	adminID := officialID(testStates[0], identity.Administrator)
-	adminToken, err := node.Init(ctx, db, node.InitOptions{Home: testStates[0], Hosted: testStates[1:],
+	k := newKeeper(tb)
+	adminToken, err := node.Init(ctx, db, node.InitOptions{Home: testStates[0], Hosted: testStates[1:], Keeper: k,
 		Admin: identity.User{ID: adminID, Name: "Administrateur du nœud"}}, clock)
 	if err != nil {
 		tb.Fatalf("node.Init: %v", err)
 	}
-	n, err := node.Open(ctx, db, clock)
+	n, err := node.Open(ctx, db, k, clock)
 	if err != nil {
 		tb.Fatalf("node.Open: %v", err)
 	}
