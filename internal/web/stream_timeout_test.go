@@ -69,11 +69,12 @@ func TestAlertStreamOutlivesTimeouts(t *testing.T) {
 		ctx := t.Context()
 		db := storetest.Open(t, "sqlite")
 		clock := time.Now
-		if _, err := node.Init(ctx, db, node.InitOptions{Home: "FRA", Hosted: []string{"VNM"},
+		k := newKeeper(t)
+		if _, err := node.Init(ctx, db, node.InitOptions{Home: "FRA", Hosted: []string{"VNM"}, Keeper: k,
 			Admin: identity.User{ID: "fra-admin", Name: "Admin"}}, clock); err != nil {
 			t.Fatal(err)
 		}
-		n, err := node.Open(ctx, db, clock)
+		n, err := node.Open(ctx, db, k, clock)
 		if err != nil {
 			t.Fatal(err)
 		}
