@@ -18,8 +18,10 @@ import (
 )
 
 // peerAddressMemory is how long an address a peer delivered from is
-// trusted to be read past its strangers' budget.
-const peerAddressMemory = 10 * time.Minute
+// read past its strangers' budget: a day, so that a peer that delivers
+// now and then behind an address it shares with others is not shut out
+// by them.
+const peerAddressMemory = 24 * time.Hour
 
 // inboxLimits bound what envelopes in flight cost: memory, in bytes, and
 // processing, in slots. A body is read before it takes a slot, so that
