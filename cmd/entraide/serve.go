@@ -83,9 +83,11 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		scheme = "https"
 	}
 	fmt.Fprintf(e.stdout, "Serving the node of %s on %s://%s (%s)\n", n.Home(), scheme, ln.Addr(), db.Backend())
+	// The server counts the loops' deliveries and alerts: made first.
+	h := web.NewServer(n, log, web.Config{Limits: limits.limits()})
 	go n.RunDelivery(ctx)
 	go n.RunAlerts(ctx)
-	return serve(ctx, ln, web.HTTPServer(web.NewServer(n, log, web.Config{Limits: limits.limits()}), tlsConfig, slog.NewLogLogger(log.Handler(), slog.LevelWarn)))
+	return serve(ctx, ln, web.HTTPServer(h, tlsConfig, slog.NewLogLogger(log.Handler(), slog.LevelWarn)))
 }
 
 // limitFlags are the flags that bound what callers may cost the node.

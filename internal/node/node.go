@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -46,7 +47,7 @@ type Node struct {
 	unwrapped sync.Map
 	// tokenTTL is how long the tokens the node makes work.
 	tokenTTL time.Duration
-	obs      Observer
+	obs      atomic.Pointer[observerBox]
 	// securityEventsKept caps the security_events table.
 	securityEventsKept int
 }

@@ -27,15 +27,17 @@ func (noObserver) Delivered(string, time.Duration, error) {}
 func (noObserver) Alert(string, string)                   {}
 func (noObserver) Refused(string, string, bool)           {}
 
-// Observe makes o count what the node does. Call it before the node
-// serves or delivers.
-func (n *Node) Observe(o Observer) { n.obs = o }
+// observerBox holds an Observer in an atomic.Pointer.
+type observerBox struct{ Observer }
+
+// Observe makes o count what the node does, from now on.
+func (n *Node) Observe(o Observer) { n.obs.Store(&observerBox{o}) }
 
 func (n *Node) observer() Observer {
-	if n.obs == nil {
-		return noObserver{}
+	if b := n.obs.Load(); b != nil && b.Observer != nil {
+		return b.Observer
 	}
-	return n.obs
+	return noObserver{}
 }
 
 // DefaultSecurityEvents is how many security events a node keeps.
