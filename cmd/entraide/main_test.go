@@ -810,6 +810,9 @@ func TestSandbox(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, state, "entraide.db")); err != nil {
 			t.Errorf("sandbox --data-dir %s: %v", dir, err)
 		}
+		if _, err := os.Stat(filepath.Join(dir, state, keeper.FileName)); err != nil {
+			t.Errorf("sandbox node %s has no key keeper file: %v", state, err)
+		}
 	}
 	caPEM, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
 	if err != nil {
@@ -851,6 +854,25 @@ func TestSandbox(t *testing.T) {
 	}
 	if len(page.Requests) != 3 || kinds[convention.Preservation] != 1 || kinds[convention.StoredDataAccess] != 1 || kinds[convention.MutualAssistance] != 1 {
 		t.Errorf("fra-ca lists %d requests (%v), want 3: a preservation, a stored-data access and a mutual assistance", len(page.Requests), kinds)
+	}
+
+	// The sandbox lets officials try a webhook receiver on this machine.
+	admin := regexp.MustCompile(`(?m)^FRA France\s+https://\S+\s+(ent_[a-z2-7]{32})$`).FindStringSubmatch(out)
+	if admin == nil {
+		t.Fatalf("sandbox output has no administrator token for FRA:\n%s", out)
+	}
+	req, _ = http.NewRequestWithContext(t.Context(), "POST", base+"/api/v1/roster",
+		strings.NewReader(`{"user": "fra-247", "channel": "webhook", "address": "https://127.0.0.1:9/hook", "secret": "0123456789abcdef"}`))
+	req.Header.Set("Authorization", "Bearer "+admin[1])
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("POST /api/v1/roster with a loopback webhook in the sandbox = %s %s, want 201", resp.Status, body)
 	}
 	client.CloseIdleConnections()
 

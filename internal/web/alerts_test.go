@@ -273,6 +273,8 @@ func TestRosterAPI(t *testing.T) {
 				{"art 41: another State's official is none of the administrator's", node.RosterInput{User: officialID("FRA", identity.TwentyFourSeven), Channel: alerting.Email, Address: "x@example.org"}, []string{"user"}},
 				{"everything wrong at once", node.RosterInput{User: "nobody", Channel: "pager", Address: "x"}, []string{"channel", "user"}},
 				{"a webhook in clear, without its secret", node.RosterInput{User: officialID("VNM", identity.TwentyFourSeven), Channel: alerting.Webhook, Address: "http://duty.example.org/"}, []string{"address", "secret"}},
+				{"a webhook in clear to this machine", node.RosterInput{User: officialID("VNM", identity.TwentyFourSeven), Channel: alerting.Webhook, Address: "http://127.0.0.1:22/", Secret: "0123456789abcdef"}, []string{"address"}},
+				{"a webhook to the cloud metadata service", node.RosterInput{User: officialID("VNM", identity.TwentyFourSeven), Channel: alerting.Webhook, Address: "https://169.254.169.254/", Secret: "0123456789abcdef"}, []string{"address"}},
 				{"a shift that ends before it starts", node.RosterInput{User: officialID("VNM", identity.TwentyFourSeven), Channel: alerting.Email, Address: "x@example.org", From: testEpoch, Until: testEpoch}, []string{"until"}},
 			}
 			for _, tt := range bad {
