@@ -59,7 +59,8 @@ func TestKeeperFile(t *testing.T) {
 	}{
 		{"keeper file missing", []string{"user", "list"}, nil, []string{path, "--key-keeper", "backup"}},
 		{"keeper file missing, keys rotate", []string{"keys", "rotate"}, nil, []string{path, "--key-keeper"}},
-		{"another keeper", []string{"user", "list"}, map[string]string{keeper.Env: "base64key://"}, []string{"cannot unwrap"}},
+		{"another keeper", []string{"user", "list"}, map[string]string{keeper.Env: "base64key://" + base64.URLEncoding.EncodeToString(make([]byte, 32))}, []string{"cannot unwrap"}},
+		{"a keeper URL without its key", []string{"user", "list", "--key-keeper", "base64key://"}, nil, []string{"give the key in the URL"}},
 		{"an unknown keeper scheme", []string{"user", "list", "--key-keeper", "nokms://key"}, nil, []string{"--key-keeper nokms://key/...", "base64key"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -76,6 +76,11 @@ func Create(dataDir string) (created bool, err error) {
 // it and the flag; so is a file that others than its owner may read.
 func Open(ctx context.Context, dataDir, url string) (*secrets.Keeper, error) {
 	if url != "" {
+		// gocloud makes a random key for a base64key:// URL without one:
+		// keys wrapped with it could never be unwrapped again.
+		if strings.TrimRight(url, "/") == localsecrets.Scheme+":" {
+			return nil, fmt.Errorf("%s %s: give the key in the URL, base64key://KEY (32 bytes, URL-safe base64), or leave %s unset for the keeper file", Flag, url, Flag)
+		}
 		k, err := secrets.OpenKeeper(ctx, url)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w (schemes this binary opens: %s)", Flag, redact(url), err, strings.Join(Schemes(), ", "))
