@@ -8,6 +8,7 @@ import (
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -109,11 +110,18 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		hash := sha256.Sum256(body)
 		by := actorFrom(r.Context())
 		k := store.IdempotencyKey{State: by.State, User: by.ID, Method: r.Method, Path: r.URL.Path, Key: key}
-		token, _ := bearerToken(r.Header.Get("Authorization"))
-		seal := newAnswerSeal(token, k)
-		hash := sha256.Sum256(body)
+		secret, _ := bearerToken(r.Header.Get("Authorization"))
+		if by.ID == "" {
+			// A public call (redeeming an enrolment code): the body holds
+			// the credential, so it names the caller and seals the
+			// answer. Another body is another caller, not a 422.
+			k.User = "body:" + hex.EncodeToString(hash[:])
+			secret = string(body)
+		}
+		seal := newAnswerSeal(secret, k)
 		now := s.node.Now()
 		claim, live, err := s.node.DB().ClaimIdempotencyKey(r.Context(), k, hash[:], now, now.Add(-IdempotencyTTL), now.Add(-idempotencyLease))
 		if err != nil {

@@ -265,3 +265,36 @@ func FuzzIdempotencyKey(f *testing.F) {
 		}
 	})
 }
+
+// TestIdempotentEnrolment: redeeming an enrolment code is the one public
+// POST of the API, and the one a client can least afford to lose to a
+// timeout: the code is spent. A retry with the same key and code gets the
+// same token back.
+func TestIdempotentEnrolment(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	e, err := tn.Node.IssueEnrolment(t.Context(), tn.Node.AdminOf("VNM"), officialID("VNM", identity.Auditor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(key string, in enrolInput) response {
+		data, _ := json.Marshal(in)
+		req, _ := http.NewRequestWithContext(t.Context(), "POST", tn.URL+"/api/v1/enrol", bytes.NewReader(data))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		return tn.send(t, req)
+	}
+	first := post("login-1", enrolInput{Code: e.Code, Label: "laptop"})
+	again := post("login-1", enrolInput{Code: e.Code, Label: "laptop"})
+	if first.Status != http.StatusCreated || again.Status != http.StatusCreated || !bytes.Equal(first.Body, again.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("enrol, then its retry: %d, %d (replayed %q); want the first 201 twice\n%s\n%s", first.Status, again.Status, again.Header.Get("Idempotent-Replayed"), first.Body, again.Body)
+	}
+	token := decodeBody[enrolResult](t, first).Token
+	if r := tn.do(t, "GET", "/api/v1/me", token, nil); r.Status != http.StatusOK {
+		t.Errorf("GET /api/v1/me with the token: %d", r.Status)
+	}
+	// Without the key, the spent code is refused.
+	r := tn.do(t, "POST", "/api/v1/enrol", "", enrolInput{Code: e.Code, Label: "laptop"})
+	if r.Status != http.StatusUnauthorized {
+		t.Errorf("the spent code without the key: %d, want 401", r.Status)
+	}
+}

@@ -188,10 +188,9 @@ func (s *Server) guard(rt route) http.Handler {
 }
 
 // idempotent reports whether rt takes an Idempotency-Key: the API's
-// authenticated routes do. The federation inbox drops duplicates by
-// message id instead.
+// routes do. The federation inbox drops duplicates by message id instead.
 func idempotent(rt route) bool {
-	return !rt.Public && strings.HasPrefix(rt.Path, "/api/v1/")
+	return strings.HasPrefix(rt.Path, "/api/v1/")
 }
 
 // knownQuery refuses query parameters the route does not take, naming
