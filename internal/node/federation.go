@@ -495,6 +495,10 @@ func (n *Node) Receive(ctx context.Context, env *federation.Envelope) (*federati
 		if sender != env.Sender {
 			return nil, n.refuseEnvelope(ctx, env, true, &federation.Error{Reason: federation.ReasonReplay, Msg: "message id " + env.ID + " was used by another sender"})
 		}
+		// A peer that sends again what it sent before answers too.
+		if err := n.db.Tx(ctx, func(tx *store.Tx) error { return n.wakePeer(ctx, tx, env.Sender) }); err != nil {
+			return nil, err
+		}
 		return federation.NewReceipt(kr.signing, env, now, true), nil
 	}
 	payload, err := v.Open(env)

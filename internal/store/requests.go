@@ -89,12 +89,17 @@ type Filter struct {
 type Page struct {
 	Requests   []*casework.Request `json:"requests"`
 	NextCursor string              `json:"next_cursor,omitempty"`
+	// Unreadable names the stored requests of the page that could not be
+	// read, left out of Requests.
+	Unreadable []string `json:"unreadable,omitempty"`
 }
 
 // ErrBadCursor is returned for a cursor this package did not make.
 var ErrBadCursor = errors.New("invalid cursor")
 
-// Requests lists holder's views of requests, newest first.
+// Requests lists holder's views of requests, newest first. A view that
+// cannot be read is named in the page's Unreadable, and counts toward its
+// limit, so that the pages that follow are the same.
 func (db *DB) Requests(ctx context.Context, holder string, f Filter) (Page, error) {
 	q := `SELECT body, created_at, id FROM requests WHERE holder = ?`
 	args := []any{holder}
@@ -144,16 +149,17 @@ func (db *DB) Requests(ctx context.Context, holder string, f Filter) (Page, erro
 		if err := rows.Scan(&body, &created, &id); err != nil {
 			return Page{}, err
 		}
-		if len(page.Requests) == limit {
+		if len(page.Requests)+len(page.Unreadable) == limit {
 			page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(lastCreated + "|" + lastID))
 			break
 		}
+		lastCreated, lastID = created, id
 		var r casework.Request
 		if err := json.Unmarshal([]byte(body), &r); err != nil {
-			return Page{}, fmt.Errorf("stored request %s is corrupt: %w", id, err)
+			page.Unreadable = append(page.Unreadable, (&RowError{Table: "requests", ID: id, Err: err}).Error())
+			continue
 		}
 		page.Requests = append(page.Requests, &r)
-		lastCreated, lastID = created, id
 	}
 	return page, rows.Err()
 }

@@ -157,6 +157,28 @@ func TestUnreadableRows(t *testing.T) {
 				t.Errorf("DueNotifications after: %d due, %v; want the unreadable one given up", len(due), err)
 			}
 
+			// A request whose stored view cannot be read is named; the
+			// others are listed.
+			fraCA := tn.token(t, "FRA", identity.CentralAuthority)
+			kept := tn.create(t, fraCA, mlaContents("VNM"))
+			broken := tn.create(t, fraCA, mlaContents("VNM"))
+			storetest.ExecSQL(t, db, `UPDATE requests SET body = 'not json' WHERE id = ?`, broken.ID)
+			r = tn.do(t, "GET", "/api/v1/requests", fraCA, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET /api/v1/requests with an unreadable request: %d %s", r.Status, r.Body)
+			}
+			page := decodeBody[struct {
+				Requests   []casework.Request `json:"requests"`
+				Unreadable []string           `json:"unreadable"`
+			}](t, r)
+			listed := map[string]bool{}
+			for _, r := range page.Requests {
+				listed[r.ID] = true
+			}
+			if !listed[kept.ID] || listed[broken.ID] || len(page.Unreadable) != 1 || !strings.Contains(page.Unreadable[0], broken.ID) {
+				t.Errorf("listed %v, unreadable %q; want %s listed and %s named instead", listed, page.Unreadable, kept.ID, broken.ID)
+			}
+
 			// The unreadable line can be taken off.
 			if r := tn.do(t, "DELETE", "/api/v1/roster/"+bad.ID, admin, nil); r.Status != http.StatusOK {
 				t.Errorf("DELETE the unreadable line: %d %s", r.Status, r.Body)
