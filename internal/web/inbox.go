@@ -34,10 +34,15 @@ type inboxLimits struct {
 	metrics *metrics
 	// held and peak are the memory counted now and at most, in bytes.
 	held, peak atomic.Int64
+	// growLimit is as much of the memory as bodies may take beyond their
+	// first chunk: the rest is kept for the first chunks, where a peer's
+	// ordinary message fits, so that large bodies cannot make it wait.
+	growLimit int64
 }
 
 func newInboxLimits(l Limits, m *metrics) *inboxLimits {
-	return &inboxLimits{memory: semaphore.NewWeighted(l.InboxMemory), slots: make(chan struct{}, l.InboxSlots), timeout: l.InboxBodyTimeout, metrics: m}
+	return &inboxLimits{memory: semaphore.NewWeighted(l.InboxMemory), slots: make(chan struct{}, l.InboxSlots), timeout: l.InboxBodyTimeout, metrics: m,
+		growLimit: max(l.InboxMemory*3/4, MinInboxMemory)}
 }
 
 // firstChunk is the part of a body read under a wait for memory: most
@@ -73,7 +78,7 @@ func (in *inboxLimits) read(ctx context.Context, r *http.Request) ([]byte, func(
 			if err := in.memory.Acquire(ctx, w); err != nil {
 				return nil, errNoMemory
 			}
-		} else if !in.memory.TryAcquire(w) {
+		} else if in.held.Load()+w > in.growLimit || !in.memory.TryAcquire(w) {
 			return nil, errNoMemory
 		}
 		held += w
