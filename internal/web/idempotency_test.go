@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"io"
@@ -296,5 +297,43 @@ func TestIdempotentEnrolment(t *testing.T) {
 	r := tn.do(t, "POST", "/api/v1/enrol", "", enrolInput{Code: e.Code, Label: "laptop"})
 	if r.Status != http.StatusUnauthorized {
 		t.Errorf("the spent code without the key: %d, want 401", r.Status)
+	}
+}
+
+// TestIdempotencyServerErrorFreesKey: a call that fails on the node's
+// side (a 5xx, or a panic) keeps no answer, so that its retry runs again.
+func TestIdempotencyServerErrorFreesKey(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	runs := 0
+	answers := []func(w http.ResponseWriter){
+		func(w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) },
+		func(http.ResponseWriter) { panic("the node failed midway") },
+		func(w http.ResponseWriter) { w.WriteHeader(http.StatusCreated); w.Write([]byte(`{"ok":true}`)) },
+	}
+	h := tn.server.idempotent(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		runs++
+		answers[min(runs, len(answers))-1](w)
+	}))
+	call := func() (rec *httptest.ResponseRecorder) {
+		rec = httptest.NewRecorder()
+		req := httptest.NewRequestWithContext(t.Context(), "POST", "/api/v1/requests", strings.NewReader(`{}`))
+		req.Header.Set("Idempotency-Key", "k")
+		req.Header.Set("Authorization", "Bearer "+tn.token(t, "FRA", identity.CentralAuthority))
+		req = req.WithContext(context.WithValue(req.Context(), ctxKey{}, actor("FRA", identity.CentralAuthority)))
+		defer func() {
+			if v := recover(); v != nil {
+				rec.Code = http.StatusInternalServerError
+			}
+		}()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for i, want := range []int{500, 500, 201, 201} {
+		if got := call().Code; got != want {
+			t.Errorf("call #%d: %d, want %d", i+1, got, want)
+		}
+	}
+	if runs != 3 {
+		t.Errorf("the handler ran %d times, want 3: twice failing, once answering, then replayed", runs)
 	}
 }
