@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"entraide/internal/node"
 )
@@ -18,10 +19,18 @@ type enrolResult struct {
 }
 
 // enrol redeems an enrolment code. It is public (the code is the
-// credential), and a refused code is a 401 like a refused token, so that
-// what limits failed authentication limits guesses of codes too.
+// credential), and a refused code is a 401 like a refused token, counted
+// against the same budget of failed authentications of its address, and
+// kept as a security event, not in the audit log.
 func (s *Server) enrol() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A code is a credential like a token: wrong ones share the
+		// address's budget of failed authentications.
+		addr, now := clientAddress(r), time.Now()
+		if blocked, retry := s.authFailures.blocked(addr, now); blocked {
+			s.writeRateLimited(w, "auth_failures", "code", "too many failed authentications from "+addr, retry)
+			return
+		}
 		in, err := decode[enrolInput](w, r)
 		if err != nil {
 			writeError(w, r, s.log, err)
@@ -29,6 +38,7 @@ func (s *Server) enrol() http.Handler {
 		}
 		out, err := s.node.Enrol(r.Context(), in.Code, in.Label)
 		if errors.Is(err, node.ErrUnauthenticated) {
+			s.authFailed(r, addr, now, "code", err)
 			writeAuthError(w, err, "code")
 			return
 		}

@@ -132,6 +132,63 @@ func TestBadTokensFromOneAddressAreLimited(t *testing.T) {
 	wantMetric(t, text, `entraide_rate_limited_total{limit="auth_failures"}`, 2)
 }
 
+// TestBadEnrolmentCodesAndRevokedTokensAreLimited: an enrolment code is
+// a credential like a token. Wrong codes from one address spend its
+// budget of failed authentications, the next call is a 429 even with the
+// right code, and each refusal is a security event with its own reason,
+// as is a revoked token's; none is audited.
+func TestBadEnrolmentCodesAndRevokedTokensAreLimited(t *testing.T) {
+	const failures = 4
+	tn := newLimitedNode(t, "sqlite", Limits{AuthFailures: failures})
+	e, err := tn.Node.IssueEnrolment(t.Context(), actor("FRA", identity.Administrator), "fra-investigator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked := tn.token(t, "FRA", identity.TwentyFourSeven)
+	mine, err := tn.Node.Tokens(t.Context(), actor("FRA", identity.TwentyFourSeven), "")
+	if err != nil || len(mine) != 1 {
+		t.Fatalf("Tokens(fra-24_7) = %v, %v; want one token", mine, err)
+	}
+	if _, err := tn.Node.RevokeToken(t.Context(), actor("FRA", identity.TwentyFourSeven), "", mine[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	audited := auditCount(t, tn)
+
+	if r := tn.do(t, "GET", "/api/v1/me", revoked, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("revoked token: status %d, want 401; body %s", r.Status, r.Body)
+	}
+	for i := range failures - 1 {
+		r := tn.do(t, "POST", "/api/v1/enrol", "", enrolInput{Code: changeLast(e.Code)})
+		if r.Status != http.StatusUnauthorized {
+			t.Fatalf("wrong code #%d: status %d, want 401; body %s", i+1, r.Status, r.Body)
+		}
+	}
+	wantRateLimited(t, tn.do(t, "POST", "/api/v1/enrol", "", enrolInput{Code: e.Code}), "auth_failures")
+	wantRateLimited(t, tn.do(t, "GET", "/api/v1/me", tn.token(t, "FRA", identity.CentralAuthority), nil), "auth_failures")
+
+	if n := auditCount(t, tn); n != audited {
+		t.Errorf("audit log grew from %d to %d records with refused credentials, want no change", audited, n)
+	}
+	events, err := tn.Node.DB().SecurityEvents(t.Context(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, ev := range events {
+		got[ev.Kind+"/"+ev.Reason]++
+		if strings.Contains(ev.Detail, e.Code[:len(e.Code)-1]) || strings.Contains(ev.Detail, revoked) {
+			t.Errorf("security event %+v holds the credential", ev)
+		}
+	}
+	want := map[string]int{"token/token_revoked": 1, "code/code_unknown": failures - 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("security events by kind and reason %v, want %v", got, want)
+	}
+	text := metricsText(t, tn)
+	wantMetric(t, text, `entraide_refusals_total{kind="code",reason="code_unknown",verified="false"}`, failures-1)
+	wantMetric(t, text, `entraide_refusals_total{kind="token",reason="token_revoked",verified="false"}`, 1)
+}
+
 // TestGarbageEnvelopesAreNotAudited posts {"x":1} to the inbox, as anyone
 // on the network can: no audit record is written; a bounded number of
 // security events is, and past the address's budget the answer is 429.

@@ -154,7 +154,7 @@ func (s *Server) guard(rt route) http.Handler {
 		u, err := s.node.Authenticate(r.Context(), token)
 		if err != nil {
 			if errors.Is(err, node.ErrUnauthenticated) {
-				s.authFailed(r, addr, now)
+				s.authFailed(r, addr, now, "token", err)
 				writeAuthError(w, err, "Authorization")
 				return
 			}
@@ -218,15 +218,22 @@ func knownQuery(rt route, r *http.Request) error {
 	return b
 }
 
-// authFailed counts a token that is not one: in the metrics always, and
-// among the security events while the address is within its budget, so
-// that a flood of guesses writes a bounded number of rows.
-func (s *Server) authFailed(r *http.Request, addr string, now time.Time) {
-	s.metrics.Refused("token", "unknown_token", false)
+// authFailed counts a credential (kind "token" or "code") that was
+// refused: in the metrics always, and among the security events while the
+// address is within its budget, so that a flood of guesses writes a
+// bounded number of rows. The reason is the refusal's own (token_revoked,
+// code_used, ...), or unknown_token for a credential the node does not
+// know.
+func (s *Server) authFailed(r *http.Request, addr string, now time.Time, kind string, err error) {
+	reason := "unknown_token"
+	if ae := (*node.AuthError)(nil); errors.As(err, &ae) {
+		reason = ae.Reason
+	}
+	s.metrics.Refused(kind, reason, false)
 	if ok, _ := s.authFailures.allow(addr, now); !ok {
 		return
 	}
-	err := s.node.RecordSecurityEvent(r.Context(), store.SecurityEvent{Kind: "token", Reason: "unknown_token", Source: addr,
+	err = s.node.RecordSecurityEvent(r.Context(), store.SecurityEvent{Kind: kind, Reason: reason, Source: addr,
 		Detail: r.Method + " " + r.URL.Path})
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "security event", "err", err)
