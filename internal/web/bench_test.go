@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -76,7 +77,9 @@ func newBenchAPI(b *testing.B, backend string) *benchAPI {
 		b.Fatalf("Enrol(fra-ca): %v", err)
 	}
 	token := enrolled.Token
-	srv := httptest.NewServer(web.NewServer(n, slog.New(slog.DiscardHandler), web.Config{}))
+	// The benchmarks measure the node, not the rate limit of one token.
+	limits := web.Limits{APIRate: 1e6, APIBurst: 1e6}
+	srv := httptest.NewServer(web.NewServer(n, slog.New(slog.DiscardHandler), web.Config{Limits: limits}))
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 2 * benchClients
 	tr.MaxIdleConnsPerHost = 2 * benchClients
@@ -106,6 +109,11 @@ func preservation() casework.Contents {
 // do sends one request and reads the whole response, so that the
 // connection goes back to the pool. It fails on any status but 2xx.
 func (a *benchAPI) do(ctx context.Context, method, path string, body []byte) error {
+	return a.doWith(ctx, method, path, nil, body)
+}
+
+// doWith is do with headers of the caller's.
+func (a *benchAPI) doWith(ctx context.Context, method, path string, header http.Header, body []byte) error {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -113,6 +121,9 @@ func (a *benchAPI) do(ctx context.Context, method, path string, body []byte) err
 	req, err := http.NewRequestWithContext(ctx, method, a.url+path, rd)
 	if err != nil {
 		return err
+	}
+	for name, values := range header {
+		req.Header[name] = values
 	}
 	req.Header.Set("Authorization", "Bearer "+a.token)
 	if body != nil {
@@ -201,6 +212,26 @@ func BenchmarkCreateRequest(b *testing.B) {
 			api := newBenchAPI(b, backend)
 			runConcurrently(b, func(ctx context.Context) error {
 				return api.do(ctx, "POST", "/api/v1/requests", body)
+			})
+		})
+	}
+}
+
+// BenchmarkCreateRequestIdempotent is BenchmarkCreateRequest with a new
+// Idempotency-Key on every call: the cost of keeping each answer for
+// retries.
+func BenchmarkCreateRequestIdempotent(b *testing.B) {
+	body, err := json.Marshal(preservation())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, backend := range storetest.Backends {
+		b.Run(backend, func(b *testing.B) {
+			api := newBenchAPI(b, backend)
+			var n atomic.Int64
+			runConcurrently(b, func(ctx context.Context) error {
+				h := http.Header{"Idempotency-Key": {"bench-" + strconv.FormatInt(n.Add(1), 10)}}
+				return api.doWith(ctx, "POST", "/api/v1/requests", h, body)
 			})
 		})
 	}
