@@ -21,15 +21,22 @@ const (
 	// Art. 37: the person sought is a national of the requested State,
 	// which must then submit the case for prosecution.
 	Nationality Ground = "nationality"
+	// Art. 37: a ground for refusing extradition that the requested
+	// State's domestic law or an applicable extradition treaty gives.
+	DomesticLawOrTreaty Ground = "domestic_law_or_treaty"
 	// Arts. 49-50: provisional measures may be refused or lifted if the
 	// evidence is insufficient or late, or the property de minimis.
 	InsufficientEvidence Ground = "insufficient_evidence"
 	DeMinimis            Ground = "de_minimis"
 
-	// Never grounds for refusal; named so the refusal can be rejected with
-	// the provision that forbids it.
-	BankSecrecy   Ground = "bank_secrecy"   // art. 40(8)
-	FiscalMatters Ground = "fiscal_matters" // art. 40(23); art. 37 for extradition
+	// Never a ground for refusal; named so the refusal can be rejected
+	// with the provision that forbids it.
+	BankSecrecy Ground = "bank_secrecy" // art. 40(8)
+	// Never the sole ground: a request may not be refused on the sole
+	// ground that the offence also involves fiscal matters, but a refusal
+	// may say so beside a ground it rests on (art. 40(23); art. 37 for
+	// extradition).
+	FiscalMatters Ground = "fiscal_matters"
 )
 
 // GroundSpec describes a ground for refusal and where it comes from.
@@ -46,11 +53,12 @@ var groundSpecs = map[Ground]GroundSpec{
 	LegalSystem:          {LegalSystem, "Granting the request would be contrary to the legal system for mutual legal assistance", Art(40).Para(21).Sub("d")},
 	Discrimination:       {Discrimination, "Substantial grounds to believe the request aims to prosecute or punish a person for sex, race, language, religion, nationality, ethnic origin or political opinions", Art(40).Para(22)},
 	NoDualCriminality:    {NoDualCriminality, "The conduct is not a criminal offence under the law of the requested State", Art(40).Para(9)},
-	Nationality:          {Nationality, "The person sought is a national of the requested State, which submits the case for prosecution", Art(37).Para(11).Unchecked()},
+	Nationality:          {Nationality, "The person sought is a national of the requested State, which submits the case for prosecution", ExtraditionNationals},
+	DomesticLawOrTreaty:  {DomesticLawOrTreaty, "A ground for refusal given by the requested State's domestic law or an applicable extradition treaty", ExtraditionConditions},
 	InsufficientEvidence: {InsufficientEvidence, "Sufficient and timely evidence was not received", Art(50).Para(8).Unchecked()},
 	DeMinimis:            {DeMinimis, "The property is of de minimis value", Art(50).Para(8).Unchecked()},
 	BankSecrecy:          {BankSecrecy, "Bank secrecy", Art(40).Para(8)},
-	FiscalMatters:        {FiscalMatters, "The offence is considered to involve fiscal matters", Art(40).Para(23)},
+	FiscalMatters:        {FiscalMatters, "The offence is also considered to involve fiscal matters (never the sole ground)", Art(40).Para(23)},
 }
 
 var (
@@ -58,7 +66,9 @@ var (
 	// Arts. 42(5) and 43(2): preservation and expedited disclosure may be
 	// refused only on art. 40(21)(b) or (c), or art. 40(22).
 	narrowGrounds      = []Ground{EssentialInterests, DomesticLaw, Discrimination}
-	extraditionGrounds = []Ground{Discrimination, NoDualCriminality, Nationality, NonConformity}
+	// Art. 37: the conditions of domestic law and applicable treaties
+	// include their grounds for refusal.
+	extraditionGrounds = []Ground{Discrimination, NoDualCriminality, Nationality, NonConformity, DomesticLawOrTreaty}
 	assetGrounds       = append(append([]Ground{}, mlaGrounds...), InsufficientEvidence, DeMinimis)
 )
 
@@ -68,8 +78,16 @@ var neverGrounds = map[Ground]struct {
 	ref     Ref
 	message string
 }{
-	BankSecrecy:   {Art(40).Para(8), "bank secrecy is never a ground for refusal"},
-	FiscalMatters: {Art(40).Para(23), "that the offence involves fiscal matters is never a ground for refusal"},
+	BankSecrecy: {Art(40).Para(8), "bank secrecy is never a ground for refusal"},
+}
+
+// fiscalRef cites the rule that fiscal matters are never the sole ground
+// for refusing a request of kind k.
+func fiscalRef(k Kind) Ref {
+	if k == Extradition {
+		return ExtraditionFiscal
+	}
+	return Art(40).Para(23)
 }
 
 // Grounds lists every ground for refusal the Convention names, allowed or
@@ -116,6 +134,9 @@ func ValidateRefusal(k Kind, grounds []Ground, reasons string) Problems {
 		ps = append(ps, Problem{Field: "grounds", Ref: Art(40).Para(21), Message: "a refusal must state at least one ground"})
 	}
 	seen := map[Ground]bool{}
+	// Fiscal matters may stand beside a ground the refusal rests on, never
+	// alone.
+	fiscal, rests := false, false
 	for _, g := range grounds {
 		if seen[g] {
 			ps = append(ps, Problem{Field: "grounds", Ref: Art(40).Para(21), Message: "ground " + quote(string(g)) + " is given twice"})
@@ -126,18 +147,43 @@ func ValidateRefusal(k Kind, grounds []Ground, reasons string) Problems {
 			ps = append(ps, Problem{Field: "grounds", Ref: never.ref, Message: never.message})
 			continue
 		}
+		if g == FiscalMatters && len(spec.RefusalGrounds) > 0 {
+			fiscal = true
+			continue
+		}
 		if _, known := groundSpecs[g]; !known {
 			ps = append(ps, Problem{Field: "grounds", Ref: Art(40).Para(21), Message: "unknown ground " + quote(string(g))})
 			continue
 		}
 		if !allowed(spec.RefusalGrounds, g) {
-			ps = append(ps, Problem{Field: "grounds", Ref: spec.MainArticle(), Message: "ground " + quote(string(g)) + " (" + groundSpecs[g].Ref.String() + ") is not allowed for " + spec.Title})
+			ps = append(ps, Problem{Field: "grounds", Ref: spec.MainArticle(), Message: "ground " + quote(string(g)) + " (" + groundSpecs[g].Ref.String() + ") is not allowed for " + spec.Title + "; allowed: " + groundList(spec.RefusalGrounds)})
+			continue
 		}
+		rests = true
+	}
+	if fiscal && !rests {
+		ps = append(ps, Problem{Field: "grounds", Ref: fiscalRef(k), Message: "that the offence also involves fiscal matters is never the sole ground for refusal; give the ground the refusal rests on beside it (" + groundList(spec.RefusalGrounds) + ")"})
 	}
 	if blank(reasons) {
 		ps = append(ps, Problem{Field: "reasons", Ref: Art(40).Para(24), Message: "reasons must be given for any refusal"})
 	}
 	return ps
+}
+
+// groundList names gs for a message: "a, b or c".
+func groundList(gs []Ground) string {
+	var b []byte
+	for i, g := range gs {
+		switch {
+		case i == 0:
+		case i == len(gs)-1:
+			b = append(b, " or "...)
+		default:
+			b = append(b, ", "...)
+		}
+		b = append(b, g...)
+	}
+	return string(b)
 }
 
 func allowed(gs []Ground, g Ground) bool {

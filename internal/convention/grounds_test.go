@@ -128,14 +128,56 @@ func TestValidateRefusal(t *testing.T) {
 			want: []want{{"grounds", convention.Art(40).Para(8), "never a ground"}},
 		},
 		{
-			name: "art 40(23): fiscal matters are never a ground",
+			name: "art 40(23): fiscal matters are never the sole ground",
 			kind: convention.MutualAssistance, grounds: G(convention.FiscalMatters), reasons: reasons,
-			want: []want{{"grounds", convention.Art(40).Para(23), "involves fiscal matters is never a ground for refusal"}},
+			want: []want{{"grounds", convention.Art(40).Para(23), "never the sole ground for refusal; give the ground the refusal rests on"}},
 		},
 		{
-			name: "art 40(23): fiscal matters are never a ground for stored data access",
+			name: "art 40(23): fiscal matters beside domestic law refuse stored data access",
 			kind: convention.StoredDataAccess, grounds: G(convention.FiscalMatters, convention.DomesticLaw), reasons: reasons,
-			want: []want{{"grounds", convention.Art(40).Para(23), "never a ground"}},
+		},
+		{
+			name: "art 40(23): fiscal matters beside essential interests refuse mutual assistance, in either order",
+			kind: convention.MutualAssistance, grounds: G(convention.EssentialInterests, convention.FiscalMatters), reasons: reasons,
+		},
+		{
+			name: "art 40(23): fiscal matters beside a ground not allowed for the kind are still alone",
+			kind: convention.Preservation, grounds: G(convention.FiscalMatters, convention.LegalSystem), reasons: reasons,
+			want: []want{
+				{"grounds", convention.Art(42), `"legal_system" (art. 40(21)(d)) is not allowed`},
+				{"grounds", convention.Art(40).Para(23), "never the sole ground"},
+			},
+		},
+		{
+			name: "art 40(23): fiscal matters beside an unknown ground are still alone",
+			kind: convention.MutualAssistance, grounds: G(convention.FiscalMatters, "bad_weather"), reasons: reasons,
+			want: []want{
+				{"grounds", convention.Art(40).Para(21), `unknown ground "bad_weather"`},
+				{"grounds", convention.Art(40).Para(23), "never the sole ground"},
+			},
+		},
+		{
+			name: "art 37(16): fiscal matters are never the sole ground to refuse extradition",
+			kind: convention.Extradition, grounds: G(convention.FiscalMatters), reasons: reasons,
+			want: []want{{"grounds", convention.ExtraditionFiscal, "never the sole ground"}},
+		},
+		{
+			name: "art 37(16): extradition refused on a treaty ground beside fiscal matters",
+			kind: convention.Extradition, grounds: G(convention.FiscalMatters, convention.DomesticLawOrTreaty), reasons: reasons,
+		},
+		{
+			name: "art 40(4): fiscal matters do not refuse spontaneous information either",
+			kind: convention.Spontaneous, grounds: G(convention.FiscalMatters), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40).Para(4), `"fiscal_matters" (art. 40(23)) is not allowed for Spontaneous information`}},
+		},
+		{
+			name: "art 37(8): extradition refused on a ground of the requested State's law or an extradition treaty",
+			kind: convention.Extradition, grounds: G(convention.DomesticLawOrTreaty), reasons: reasons,
+		},
+		{
+			name: "art 37(8): the ground of domestic law or treaty is for extradition only",
+			kind: convention.MutualAssistance, grounds: G(convention.DomesticLawOrTreaty), reasons: reasons,
+			want: []want{{"grounds", convention.Art(40), `"domestic_law_or_treaty" (art. 37(8)) is not allowed for Mutual legal assistance; allowed: non_conformity, essential_interests, domestic_law, legal_system, discrimination or no_dual_criminality`}},
 		},
 		// Other kinds' grounds.
 		{
@@ -150,7 +192,7 @@ func TestValidateRefusal(t *testing.T) {
 		{
 			name: "art 37: extradition not refused on essential interests",
 			kind: convention.Extradition, grounds: G(convention.EssentialInterests), reasons: reasons,
-			want: []want{{"grounds", convention.Art(37), `"essential_interests" (art. 40(21)(b)) is not allowed for Extradition`}},
+			want: []want{{"grounds", convention.Art(37), `"essential_interests" (art. 40(21)(b)) is not allowed for Extradition; allowed: discrimination, no_dual_criminality, nationality, non_conformity or domestic_law_or_treaty`}},
 		},
 		{
 			name: "art 50: freezing lifted for insufficient evidence or de minimis value",
@@ -215,7 +257,6 @@ func TestValidateRefusal(t *testing.T) {
 				{"grounds", convention.Art(42), `"non_conformity"`},
 				{"grounds", convention.Art(40).Para(21), `unknown ground "bad_weather"`},
 				{"grounds", convention.Art(40).Para(21), `"non_conformity" is given twice`},
-				{"grounds", convention.Art(40).Para(23), "never a ground"},
 				{"reasons", convention.Art(40).Para(24), "reasons must be given"},
 			},
 		},
@@ -272,7 +313,7 @@ func TestGroundsFor(t *testing.T) {
 			convention.NonConformity, convention.EssentialInterests, convention.DomesticLaw, convention.LegalSystem, convention.Discrimination, convention.NoDualCriminality,
 		}},
 		{"art 37: extradition", convention.Extradition, []convention.Ground{
-			convention.Discrimination, convention.NoDualCriminality, convention.Nationality, convention.NonConformity,
+			convention.Discrimination, convention.NoDualCriminality, convention.Nationality, convention.NonConformity, convention.DomesticLawOrTreaty,
 		}},
 		{"art 50: freezing adds insufficient evidence and de minimis", convention.Freezing, []convention.Ground{
 			convention.NonConformity, convention.EssentialInterests, convention.DomesticLaw, convention.LegalSystem, convention.Discrimination, convention.NoDualCriminality,
@@ -307,7 +348,8 @@ func TestLookupGround(t *testing.T) {
 		{"art 40(21)(d): legal system", convention.LegalSystem, convention.Art(40).Para(21).Sub("d"), true},
 		{"art 40(22): discrimination", convention.Discrimination, convention.Art(40).Para(22), true},
 		{"art 40(9): no dual criminality", convention.NoDualCriminality, convention.Art(40).Para(9), true},
-		{"art 37: nationality", convention.Nationality, convention.Art(37).Para(11).Unchecked(), true},
+		{"art 37(11): nationality", convention.Nationality, convention.Art(37).Para(11).Unchecked(), true},
+		{"art 37(8): domestic law or treaty", convention.DomesticLawOrTreaty, convention.Art(37).Para(8).Unchecked(), true},
 		{"art 50: insufficient evidence", convention.InsufficientEvidence, convention.Art(50).Para(8).Unchecked(), true},
 		{"art 50: de minimis", convention.DeMinimis, convention.Art(50).Para(8).Unchecked(), true},
 		{"art 40(8): bank secrecy", convention.BankSecrecy, convention.Art(40).Para(8), true},

@@ -241,7 +241,7 @@ func TestRefusal(t *testing.T) {
 				article string
 			}{
 				{"art 40(8): bank secrecy is never a ground", mla.ID, g(convention.BankSecrecy), "Banking law.", "grounds", "art. 40(8)"},
-				{"art 40(23): fiscal matters are never a ground", mla.ID, g(convention.FiscalMatters), "Tax.", "grounds", "art. 40(23)"},
+				{"art 40(23): fiscal matters are never the sole ground", mla.ID, g(convention.FiscalMatters), "Tax.", "grounds", "art. 40(23)"},
 				{"art 40(21): a refusal states a ground", mla.ID, nil, "No.", "grounds", "art. 40(21)"},
 				{"art 40(21): unknown ground", mla.ID, g("weather"), "Storms.", "grounds", "art. 40(21)"},
 				{"art 40(21): ground given twice", mla.ID, g(convention.DomesticLaw, convention.DomesticLaw), "Twice.", "grounds", "art. 40(21)"},
