@@ -65,7 +65,7 @@ var (
 	mlaGrounds = []Ground{NonConformity, EssentialInterests, DomesticLaw, LegalSystem, Discrimination, NoDualCriminality}
 	// Arts. 42(5) and 43(2): preservation and expedited disclosure may be
 	// refused only on art. 40(21)(b) or (c), or art. 40(22).
-	narrowGrounds      = []Ground{EssentialInterests, DomesticLaw, Discrimination}
+	narrowGrounds = []Ground{EssentialInterests, DomesticLaw, Discrimination}
 	// Art. 37: the conditions of domestic law and applicable treaties
 	// include their grounds for refusal.
 	extraditionGrounds = []Ground{Discrimination, NoDualCriminality, Nationality, NonConformity, DomesticLawOrTreaty}
