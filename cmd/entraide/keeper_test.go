@@ -1,13 +1,21 @@
 package main
 
 import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"entraide/internal/federation"
 	"entraide/internal/keeper"
+	"entraide/internal/store"
 )
 
 // init makes the keeper file, apart from the database; without it the
@@ -98,4 +106,92 @@ func TestKeeperFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.must("keys", "rotate")
+}
+
+// A node made before keys were wrapped has them in clear in its database
+// and no keeper file. Its first command makes the keeper file, says to
+// back it up, and the node wraps its keys, audited; it did not open at
+// all, sending its operator to restore a backup that never existed.
+func TestKeeperFileMadeForKeysInClear(t *testing.T) {
+	c := newCLI(t)
+	c.must("init", "--state", "FRA", "--admin-name", "Admin Istrateur")
+	path := filepath.Join(c.dataDir(), keeper.FileName)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	// As an earlier version left it: the node's keys, in clear.
+	dsn := filepath.Join(c.dataDir(), "entraide.db")
+	raw, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(t.Context(), `DELETE FROM node_keys`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Now().Add(-time.Hour)
+	clear := []store.Key{
+		{ID: federation.KeyID(pub), Purpose: "signing", Public: pub, Private: priv.Seed(), ValidFrom: from},
+		{ID: federation.KeyID(x.PublicKey().Bytes()), Purpose: "encryption", Public: x.PublicKey().Bytes(), Private: x.Bytes(), ValidFrom: from},
+	}
+	db, err := store.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Tx(t.Context(), func(tx *store.Tx) error {
+		for _, k := range clear {
+			if err := tx.InsertKey(t.Context(), k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, errOut, err := c.run("user", "list")
+	if err != nil {
+		t.Fatalf("user list on a node with keys in clear and no keeper file = %v, want the keeper file made", err)
+	}
+	if !strings.Contains(errOut, path) || !strings.Contains(errOut, "Back that file up") || !strings.Contains(out, "Admin Istrateur") {
+		t.Errorf("user list: stdout %q, stderr %q; want the officials, and the new keeper file named with a backup asked", out, errOut)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("keeper file after the first command: %v, %v; want mode 0600", info, err)
+	}
+	n := c.openNode()
+	keys, err := n.DB().Keys(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if !k.Wrapped || bytes.Contains(k.Private, clear[0].Private) || bytes.Contains(k.Private, clear[1].Private) {
+			t.Errorf("key %s: wrapped %v; want wrapped, without its private key in clear", k.ID, k.Wrapped)
+		}
+	}
+	if _, errOut, err := c.run("user", "list"); err != nil || errOut != "" {
+		t.Errorf("second user list = %v, stderr %q; want no new keeper", err, errOut)
+	}
+
+	// A node whose keys are wrapped never gets a new keeper file: its
+	// keys open with theirs only.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.run("user", "list"); err == nil || !strings.Contains(err.Error(), "backup") {
+		t.Errorf("user list with wrapped keys and no keeper file = %v, want the missing file named", err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Errorf("a keeper file was made for a node whose keys are wrapped")
+	}
 }

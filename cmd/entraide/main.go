@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -199,6 +200,7 @@ type storageFlags struct {
 	dataDir   *string
 	database  *string
 	keeperURL *string
+	stderr    io.Writer // tells the operator of a keeper file made for them
 }
 
 func addStorageFlags(fs *flag.FlagSet, e env) storageFlags {
@@ -211,6 +213,7 @@ func addStorageFlags(fs *flag.FlagSet, e env) storageFlags {
 		database: fs.String("database", e.getenv("ENTRAIDE_DATABASE"), "postgres:// URL to use PostgreSQL instead of SQLite (env ENTRAIDE_DATABASE)"),
 		keeperURL: fs.String("key-keeper", e.getenv(keeper.Env), fmt.Sprintf("URL of the keeper that wraps the node's private keys, e.g. a KMS key (schemes: %s); default: the file %s in the data directory (env %s)",
 			strings.Join(keeper.Schemes(), ", "), keeper.FileName, keeper.Env)),
+		stderr: e.stderr,
 	}
 }
 
@@ -231,6 +234,27 @@ func (s storageFlags) openKeeper(ctx context.Context) (*secrets.Keeper, error) {
 	return keeper.Open(ctx, *s.dataDir, *s.keeperURL)
 }
 
+// keeperForClearKeys makes the keeper file of a node that an earlier
+// version made without one, whose private keys are all in clear: there is
+// no keeper to restore, and node.Open wraps the keys with the new one.
+// For any other node a missing keeper file is the error missing, since
+// its wrapped keys open with no other.
+func (s storageFlags) keeperForClearKeys(ctx context.Context, db *store.DB, missing error) (*secrets.Keeper, error) {
+	keys, err := db.Keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 || slices.ContainsFunc(keys, func(k store.Key) bool { return k.Wrapped }) {
+		return nil, missing
+	}
+	if _, err := keeper.Create(*s.dataDir); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(s.stderr, "The node's private keys were kept in clear in the database by an earlier version: they are now wrapped by the new key keeper file %s.\n"+
+		"Back that file up, apart from the database: without it the node cannot sign or read a message.\n", keeper.Path(*s.dataDir))
+	return s.openKeeper(ctx)
+}
+
 // openNode opens an initialised node.
 func (s storageFlags) openNode(ctx context.Context) (*node.Node, *store.DB, error) {
 	if *s.database == "" {
@@ -238,12 +262,16 @@ func (s storageFlags) openNode(ctx context.Context) (*node.Node, *store.DB, erro
 			return nil, nil, fmt.Errorf("no node in %s: run entraide init there first, or give --data-dir", *s.dataDir)
 		}
 	}
-	k, err := s.openKeeper(ctx)
+	db, err := s.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := s.open(ctx)
+	k, err := s.openKeeper(ctx)
+	if errors.Is(err, keeper.ErrMissing) {
+		k, err = s.keeperForClearKeys(ctx, db, err)
+	}
 	if err != nil {
+		db.Close()
 		return nil, nil, err
 	}
 	n, err := node.Open(ctx, db, k, nil)
