@@ -10,10 +10,11 @@ import (
 )
 
 // A peer that was down gets everything queued for it as soon as it
-// answers again: with a receipt for a new message, or with a message of
-// its own. Once, 100 messages queued for a peer down 15 minutes arrived
-// over 9 min 25 s after it came back, each at the end of its own backoff.
-// Here the first retry waits at least 5 minutes, so only the wake-up can
+// answers again: with a receipt, for a new message or for the oldest
+// queued one, which is tried every few seconds, or with a message of its
+// own. Once, 100 messages queued for a peer down 15 minutes arrived over
+// 9 min 25 s after it came back, each at the end of its own backoff.
+// Here every other retry waits at least 5 minutes, so only the wake-up can
 // deliver the queue within the wait.
 func TestPeerBackGetsItsQueueAtOnce(t *testing.T) {
 	const queued = 100
@@ -30,6 +31,7 @@ func TestPeerBackGetsItsQueueAtOnce(t *testing.T) {
 			_, err := f.officials["VNM"].createAndSend(t.Context(), "FRA")
 			return err
 		}},
+		{"nothing but the oldest message's next try", func(*fedNet) error { return nil }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := startFederation(t, node.FederationConfig{RetryBase: 10 * time.Minute}, "FRA", "VNM")
@@ -49,11 +51,24 @@ func TestPeerBackGetsItsQueueAtOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Every message has failed once and backs off for minutes. The
+			// Every message has failed, and but for the oldest, which is
+			// tried every few seconds, backs off for minutes. The
 			// preservations are urgent: their messages go first.
-			waitOutbox(t, fra, ids, func(m store.OutboxEntry) bool {
-				return m.Attempts >= 1 && m.NextAttempt.After(time.Now().Add(4*time.Minute)) && m.Priority == 1
-			}, "tried once, backing off, and first in line")
+			waitOutbox(t, fra, ids, func(m store.OutboxEntry) bool { return m.Attempts >= 1 && m.LastError != "" && m.Priority == 1 },
+				"tried, failed and first in line")
+			out, err := fra.DB.Outbox(t.Context(), 10*queued)
+			if err != nil {
+				t.Fatal(err)
+			}
+			soon := 0
+			for _, m := range out {
+				if m.DeliveredAt.IsZero() && m.NextAttempt.Before(time.Now().Add(4*time.Minute)) {
+					soon++
+				}
+			}
+			if soon > 1 {
+				t.Fatalf("%d messages are to be tried again within minutes, want at most the oldest", soon)
+			}
 
 			if err := vnm.Restart(t.Context(), f.Network); err != nil {
 				t.Fatal(err)
@@ -63,7 +78,7 @@ func TestPeerBackGetsItsQueueAtOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitOutbox(t, fra, ids, func(m store.OutboxEntry) bool { return !m.DeliveredAt.IsZero() }, "delivered")
-			t.Logf("VNM back: %d queued messages delivered %v after it answered (the first retries were 5 to 10 minutes away)", queued, time.Since(back).Round(time.Millisecond))
+			t.Logf("VNM back, answering with %s: %d queued messages delivered %v after it came back (their other retries were 5 to 10 minutes away)", tt.name, queued, time.Since(back).Round(time.Millisecond))
 			f.officials["VNM"].with(t).waitAll(ids, "received")
 		})
 	}

@@ -30,9 +30,12 @@ import (
 const (
 	DefaultRetryBase = time.Second
 	MaxRetryDelay    = 10 * time.Minute
-	deliveryBatch    = 64
-	deliveryWorkers  = 16
-	attemptTimeout   = 15 * time.Second
+	// ProbeInterval bounds the retries of the oldest message queued for a
+	// peer that does not answer: between half of it and all of it.
+	ProbeInterval   = 5 * time.Second
+	deliveryBatch   = 64
+	deliveryWorkers = 16
+	attemptTimeout  = 15 * time.Second
 )
 
 // ConfigureFederation sets how the node talks to its peers. Call it before
@@ -165,6 +168,12 @@ func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) error {
 	var fe *federation.Error
 	if errors.As(err, &fe) && permanent[fe.Reason] {
 		return n.expire(wctx, m, err.Error())
+	}
+	// The oldest message queued for the peer is tried again often, however
+	// long the peer has been down, so that the node learns within seconds
+	// that it is back; its receipt then wakes the rest of the queue.
+	if first, err := n.db.FirstQueued(wctx, m.Recipient); err == nil && first == m.ID {
+		retry = min(retry, ProbeInterval/2+rand.N(ProbeInterval/2+1))
 	}
 	next := n.now().Add(retry)
 	n.fed.Log.WarnContext(ctx, "delivery failed", "message", m.ID, "to", m.Recipient, "attempt", attempts, "next", next, "err", err)

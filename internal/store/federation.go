@@ -319,6 +319,18 @@ func (tx *Tx) WakePeer(ctx context.Context, peer string, now time.Time) (int64, 
 	return res.RowsAffected()
 }
 
+// FirstQueued returns the id of the oldest message queued for peer, not
+// yet delivered nor given up, or "" if there is none.
+func (db *DB) FirstQueued(ctx context.Context, peer string) (string, error) {
+	var id string
+	err := db.read.QueryRowContext(ctx, db.bind(`SELECT id FROM outbox WHERE recipient = ? AND delivered_at = '' AND expired_at = ''
+		ORDER BY created_at, id LIMIT 1`), peer).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
 // ReleaseLeases makes every leased message due at now: for a node whose
 // delivery loops all run in one process, as they do on SQLite, when that
 // process starts again after it was killed holding them.

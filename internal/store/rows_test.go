@@ -145,6 +145,13 @@ func TestOutboxOrderLeaseAndWakeUp(t *testing.T) {
 				t.Fatalf("due = %s, %v; want 4 (pressing), then 1 before 3 and 5 by age, and 2 only after 1", got, err)
 			}
 
+			if first, err := db.FirstQueued(ctx, "VNM"); err != nil || first != msgs[0].ID {
+				t.Errorf("FirstQueued(VNM) = %q, %v; want %s, the oldest", first, err, msgs[0].ID)
+			}
+			if first, err := db.FirstQueued(ctx, "DEU"); err != nil || first != "" {
+				t.Errorf("FirstQueued(DEU) = %q, %v; want none", first, err)
+			}
+
 			// A message claimed is leased: no one else takes it, and its
 			// request's next waits.
 			now := t0.Add(time.Minute)
