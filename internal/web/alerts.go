@@ -159,6 +159,17 @@ func (s *Server) alertStream() http.Handler {
 		if !follow {
 			return
 		}
+		// A feed outlives the check of its token when it opened: each
+		// event, and each keep-alive, is sent only while the token still
+		// works, so that a revoked token or a disabled official gets
+		// nothing more (at once on this node, within the authentication
+		// cache's 2 s on its other replicas). The client that reconnects
+		// gets the 401 that says why.
+		token, _ := bearerToken(r.Header.Get("Authorization"))
+		valid := func() bool {
+			_, err := s.node.Authenticate(ctx, token)
+			return err == nil
+		}
 		keepAlive := time.NewTicker(streamKeepAlive)
 		defer keepAlive.Stop()
 		for {
@@ -166,11 +177,11 @@ func (s *Server) alertStream() http.Handler {
 			case <-ctx.Done():
 				return
 			case e, ok := <-feed:
-				if !ok || !event(e) {
+				if !ok || !valid() || !event(e) {
 					return
 				}
 			case <-keepAlive.C:
-				if !write(": keep-alive\n\n") {
+				if !valid() || !write(": keep-alive\n\n") {
 					return
 				}
 			}

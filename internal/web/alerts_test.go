@@ -228,6 +228,41 @@ func TestAlertStream(t *testing.T) {
 	wantProblem(t, tn.do(t, "GET", "/api/v1/alerts/stream", tn.token(t, "VNM", identity.Administrator), nil), http.StatusForbidden, "role", "")
 }
 
+// An open feed sends nothing more once its token is revoked or its
+// official disabled: it ends at the next alert instead of streaming it,
+// as a stolen laptop's open feed did before.
+func TestAlertStreamEndsWithItsCredential(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	inv, on := actor("VNM", identity.Investigator), actor("VNM", identity.TwentyFourSeven)
+	revoked := tn.openStream(t, tn.token(t, "VNM", identity.Investigator), "", nil)
+	disabled := tn.openStream(t, tn.token(t, "VNM", identity.TwentyFourSeven), "", nil)
+	tn.raiseAlert(t, "VNM")
+	nextEvent(t, revoked)
+	nextEvent(t, disabled)
+
+	mine, err := tn.Node.Tokens(t.Context(), inv, "")
+	if err != nil || len(mine) != 1 {
+		t.Fatalf("Tokens(%s) = %v, %v; want one", inv.ID, mine, err)
+	}
+	if _, err := tn.Node.RevokeToken(t.Context(), inv, "", mine[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.Node.SetDisabled(t.Context(), tn.Node.AdminOf("VNM"), on.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	a := tn.raiseAlert(t, "VNM")
+	for name, events := range map[string]<-chan sseEvent{"revoked token": revoked, "disabled official": disabled} {
+		select {
+		case e, ok := <-events:
+			if ok {
+				t.Errorf("feed of a %s sent %s %s after it stopped working; want the feed ended before alert %s", name, e.event, e.data, a.ID)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("feed of a %s still open 15 s after an alert; want it ended", name)
+		}
+	}
+}
+
 func TestRosterAPI(t *testing.T) {
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
