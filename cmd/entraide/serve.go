@@ -92,15 +92,16 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 
 // limitFlags are the flags that bound what callers may cost the node.
 type limitFlags struct {
-	authFailures, inboxFailures, apiBurst, streams, inboxMemoryMiB, securityEvents *int
-	apiRate                                                                        *float64
-	inboxBodyTimeout                                                               *time.Duration
+	authFailures, inboxFailures, inboxReads, apiBurst, streams, inboxMemoryMiB, securityEvents *int
+	apiRate                                                                                    *float64
+	inboxBodyTimeout                                                                           *time.Duration
 }
 
 func addLimitFlags(fs *flag.FlagSet) limitFlags {
 	return limitFlags{
 		authFailures:     fs.Int("limit-auth-failures", web.DefaultAuthFailures, "failed authentications an address may make in a row; then one a minute / this, and 429 meanwhile"),
 		inboxFailures:    fs.Int("limit-inbox-failures", web.DefaultInboxFailures, "envelopes that cannot be verified an address may post in a row; then one a minute / this, and 429 meanwhile"),
+		inboxReads:       fs.Int("limit-inbox-reads", web.DefaultInboxReads, "envelopes one address may be sending at once, unless a peer delivered from it in the last day; 429 past it"),
 		apiRate:          fs.Float64("limit-api-rate", web.DefaultAPIRate, "API calls per second one token may make"),
 		apiBurst:         fs.Int("limit-api-burst", web.DefaultAPIBurst, "API calls one token may make at once, above --limit-api-rate"),
 		streams:          fs.Int("limit-alert-streams", web.DefaultStreamsPerOfficial, "live alert feeds one official may hold open"),
@@ -112,7 +113,7 @@ func addLimitFlags(fs *flag.FlagSet) limitFlags {
 
 func (f limitFlags) limits() web.Limits {
 	return web.Limits{AuthFailures: *f.authFailures, InboxFailures: *f.inboxFailures, APIRate: *f.apiRate, APIBurst: *f.apiBurst,
-		StreamsPerOfficial: *f.streams, InboxBodyTimeout: *f.inboxBodyTimeout, InboxMemory: int64(*f.inboxMemoryMiB) << 20}
+		StreamsPerOfficial: *f.streams, InboxBodyTimeout: *f.inboxBodyTimeout, InboxMemory: int64(*f.inboxMemoryMiB) << 20, InboxReadsPerAddress: *f.inboxReads}
 }
 
 func cmdOpenAPI(ctx context.Context, e env, args []string) error {

@@ -193,6 +193,14 @@ func (s *Server) federationInbox() http.Handler {
 			s.writeRateLimited(w, "inbox_failures", "envelope", "too many envelopes that could not be verified from "+addr, retry)
 			return
 		}
+		if !peer {
+			done, ok := s.reads.take(addr)
+			if !ok {
+				s.writeRateLimited(w, "inbox_reads", "envelope", fmt.Sprintf("%d envelopes are on their way from %s already", s.limits.InboxReadsPerAddress, addr), time.Second)
+				return
+			}
+			defer done()
+		}
 		tooLarge := &node.UnverifiedError{Err: &federation.Error{Reason: federation.ReasonTooLarge, Msg: fmt.Sprintf("envelope larger than %d bytes", federation.MaxEnvelopeBytes)}}
 		if r.ContentLength > federation.MaxEnvelopeBytes {
 			w.Header().Set("Connection", "close")

@@ -45,6 +45,11 @@ type Limits struct {
 	InboxMemory int64
 	// InboxSlots is how many envelopes are processed at once, once read.
 	InboxSlots int
+	// InboxReadsPerAddress is how many envelopes one address may be
+	// sending at once, unless a peer delivered from it lately: enough for
+	// a node's deliveries, too few for one host to hold the inbox's memory
+	// with slow bodies.
+	InboxReadsPerAddress int
 }
 
 // Default limits: generous for officials and real peers, which retry with
@@ -58,6 +63,7 @@ const (
 	DefaultInboxBodyTimeout   = 10 * time.Second
 	DefaultInboxMemory        = 64 << 20
 	DefaultInboxSlots         = 64
+	DefaultInboxReads         = 16
 	// inboxWeight is what each byte of an envelope counts against
 	// InboxMemory.
 	inboxWeight = 3
@@ -90,6 +96,9 @@ func (l Limits) withDefaults() Limits {
 	l.InboxMemory = max(l.InboxMemory, MinInboxMemory)
 	if l.InboxSlots <= 0 {
 		l.InboxSlots = DefaultInboxSlots
+	}
+	if l.InboxReadsPerAddress <= 0 {
+		l.InboxReadsPerAddress = DefaultInboxReads
 	}
 	return l
 }
@@ -261,31 +270,32 @@ func (s *Server) writeRateLimited(w http.ResponseWriter, limit, field, what stri
 		Reason: "rate_limited", Limit: limit, RetryAfter: secs, Errors: []FieldError{{Field: field, Message: msg}}})
 }
 
-// streamCounter counts the live feeds each official holds open.
-type streamCounter struct {
+// keyCounter counts what each key holds open at once: the live feeds of
+// an official, the bodies being read from an address.
+type keyCounter struct {
 	max  int
 	mu   sync.Mutex
 	open map[string]int
 }
 
-func newStreamCounter(max int) *streamCounter {
-	return &streamCounter{max: max, open: map[string]int{}}
+func newKeyCounter(max int) *keyCounter {
+	return &keyCounter{max: max, open: map[string]int{}}
 }
 
-// take counts a feed of official, unless they hold max already; done
-// gives it back.
-func (c *streamCounter) take(official string) (done func(), ok bool) {
+// take counts one more for key, unless it holds max already; done gives
+// it back.
+func (c *keyCounter) take(key string) (done func(), ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.open[official] >= c.max {
+	if c.open[key] >= c.max {
 		return nil, false
 	}
-	c.open[official]++
+	c.open[key]++
 	return func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.open[official]--; c.open[official] <= 0 {
-			delete(c.open, official)
+		if c.open[key]--; c.open[key] <= 0 {
+			delete(c.open, key)
 		}
 	}, true
 }

@@ -274,6 +274,28 @@ func TestSlowBodiesTakeNoSlot(t *testing.T) {
 	}
 }
 
+// TestSlowBodiesPerAddress: one address that no peer delivered from may
+// send only InboxReadsPerAddress envelopes at once; the next is a 429,
+// and other addresses are read still.
+func TestSlowBodiesPerAddress(t *testing.T) {
+	limits := testLimits
+	limits.InboxReadsPerAddress = 4
+	tn := newLimitedNode(t, "sqlite", limits)
+	for range limits.InboxReadsPerAddress {
+		trickle(t, tn, 1000)
+	}
+	waitHeld(t, tn.server, int64(limits.InboxReadsPerAddress)*inboxWeight*firstChunk)
+	wantRateLimited(t, tn.request(t, "POST", "/federation/v1/messages", "", "application/json", `{"x":1}`), "inbox_reads")
+
+	req := httptest.NewRequest("POST", "/federation/v1/messages", strings.NewReader(`{"x":1}`))
+	req.RemoteAddr = "198.51.100.9:4444"
+	rec := httptest.NewRecorder()
+	tn.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("an envelope from another address: %d %s, want 400 (read, and refused as unreadable)", rec.Code, rec.Body)
+	}
+}
+
 // TestSlowBodyIsCutAtTheDeadline: a body that has not arrived by the
 // inbox's deadline is answered 408, and its memory is given back.
 func TestSlowBodyIsCutAtTheDeadline(t *testing.T) {

@@ -38,8 +38,10 @@ type Server struct {
 	// spent its budget.
 	peerAddresses *recentSet
 	inbox         *inboxLimits
-	streams       *streamCounter
-	handler       http.Handler
+	streams       *keyCounter
+	// reads counts the bodies being read from each address.
+	reads   *keyCounter
+	handler http.Handler
 }
 
 // Config is what a server needs besides its node.
@@ -64,7 +66,8 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 		inboxFailures: newLimiterSet(perMinute(l.InboxFailures), l.InboxFailures),
 		apiCalls:      newLimiterSet(rate.Limit(l.APIRate), l.APIBurst),
 		peerAddresses: newRecentSet(peerAddressMemory),
-		streams:       newStreamCounter(l.StreamsPerOfficial),
+		streams:       newKeyCounter(l.StreamsPerOfficial),
+		reads:         newKeyCounter(l.InboxReadsPerAddress),
 	}
 	s.inbox = newInboxLimits(l, s.metrics)
 	n.Observe(s.metrics)
