@@ -301,6 +301,14 @@ func cmdTreatyDeclare(ctx context.Context, e env, args []string) error {
 	fs.IntVar(&in.Article, "article", 0, "the article the declaration is made under, e.g. 42 (required)")
 	fs.StringVar(&in.MadeOn, "made-on", "", "date of the declaration, YYYY-MM-DD (required)")
 	fs.StringVar(&in.Text, "text", "", "the text of the declaration (required)")
+	var reserved []string
+	for _, r := range convention.Reservations() {
+		reserved = append(reserved, fmt.Sprintf("%s (%s)", r.Reservation, r.Ref))
+	}
+	fs.Func("reservation", "what the declaration reserves, when the node acts on it: "+strings.Join(reserved, ", ")+"; omit for a declaration kept only to be read", func(v string) error {
+		in.Reservation = convention.Reservation(v)
+		return nil
+	})
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -314,6 +322,9 @@ func cmdTreatyDeclare(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("treaty declare: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "Recorded declaration %d of %s under art. %d, made on %s.\n", d.ID, d.Code, d.Article, d.MadeOn.Format("2006-01-02"))
+	if d.Reservation != "" {
+		fmt.Fprintf(e.stdout, "Refusals by %s may now rely on the reservation %s.\n", d.Code, d.Reservation)
+	}
 	return nil
 }
 

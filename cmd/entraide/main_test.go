@@ -557,6 +557,41 @@ func TestTreatyRecord(t *testing.T) {
 	}
 }
 
+func TestTreatyDeclareReservation(t *testing.T) {
+	c := newCLI(t)
+	c.init()
+	for _, tt := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"art 42(4): an unknown reservation names the known ones",
+			[]string{"--code", "VNM", "--article", "42", "--made-on", "2026-01-10", "--text", "x", "--reservation", "dual_criminality"},
+			[]string{`reservation: "dual_criminality" is not a reservation the node knows; known: preservation_dual_criminality, or none`}},
+		{"art 42(4): the reservation under another article names its own",
+			[]string{"--code", "VNM", "--article", "40", "--made-on", "2026-01-10", "--text", "x", "--reservation", "preservation_dual_criminality"},
+			[]string{`article: the reservation "preservation_dual_criminality" is made under art. 42, not art. 40`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := c.run(append([]string{"treaty", "declare"}, tt.args...)...)
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("treaty declare %v = %v, want an error containing %q", tt.args, err, w)
+				}
+			}
+		})
+	}
+	out := c.must("treaty", "declare", "--code", "vnm", "--article", "42", "--made-on", "2026-01-10",
+		"--text", "Viet Nam reserves the right to refuse preservation for lack of dual criminality.", "--reservation", "preservation_dual_criminality")
+	if want := "Refusals by VNM may now rely on the reservation preservation_dual_criminality."; !strings.Contains(out, want) {
+		t.Errorf("treaty declare --reservation stdout does not contain %q:\n%s", want, out)
+	}
+	help, _, _ := c.run("treaty", "declare", "--help")
+	if !strings.Contains(help, "preservation_dual_criminality (art. 42(4))") {
+		t.Errorf("treaty declare --help does not list the reservations:\n%s", help)
+	}
+}
+
 // preservationJSON is a valid art. 42 request from France to Viet Nam.
 const preservationJSON = `{
   "kind": "preservation",

@@ -88,6 +88,10 @@ type Transition struct {
 	Conditions string `json:"conditions,omitempty"`
 	// FollowUp is the follow-up request's id, for link_follow_up.
 	FollowUp string `json:"follow_up,omitempty"`
+	// Declared lists the reservations the acting State has made, which a
+	// refusal may rely on (art. 42(4)). The node fills it from its
+	// directory; an official does not.
+	Declared []convention.Reservation `json:"-"`
 }
 
 // Event is one entry of a request's timeline. The same events, in the
@@ -106,6 +110,9 @@ type Event struct {
 	Conditions    string              `json:"conditions,omitempty"`
 	PreserveUntil *time.Time          `json:"preserve_until,omitempty"`
 	FollowUp      string              `json:"follow_up,omitempty"`
+	// Reservations are those of the refusing State that its refusal
+	// relies on, so that the other State's node checks it the same way.
+	Reservations []convention.Reservation `json:"reservations,omitempty"`
 }
 
 // Actor is who acts: an official of a State, with a role.
@@ -180,8 +187,9 @@ func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, 
 			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "say what additional information is needed"})
 		}
 	case Refuse:
-		ps = append(ps, convention.ValidateRefusal(r.Kind, t.Grounds, t.Reasons)...)
-		e.Grounds, e.Reasons = t.Grounds, t.Reasons
+		f := convention.Refusal{Kind: r.Kind, Charges: r.Offences, Grounds: t.Grounds, Reasons: t.Reasons, Declared: t.Declared}
+		ps = append(ps, convention.ValidateRefusal(f)...)
+		e.Grounds, e.Reasons, e.Reservations = t.Grounds, t.Reasons, f.ReliesOn()
 	case Postpone:
 		if strings.TrimSpace(t.Reasons) == "" {
 			ps = append(ps, convention.Problem{Field: "reasons", Ref: ru.ref, Message: "say how execution would interfere with an ongoing investigation, prosecution or proceeding"})
@@ -246,7 +254,9 @@ func CheckRemote(r *Request, e Event) error {
 		}
 		return nil
 	}
-	t := Transition{Action: e.Action, Note: e.Note, Grounds: e.Grounds, Reasons: e.Reasons, PreserveUntil: e.PreserveUntil, Conditions: e.Conditions}
+	// The refusing State is the authority on its own reservations: the
+	// event names those it relies on, and they are checked as declared.
+	t := Transition{Action: e.Action, Note: e.Note, Grounds: e.Grounds, Reasons: e.Reasons, PreserveUntil: e.PreserveUntil, Conditions: e.Conditions, Declared: e.Reservations}
 	got, err := decide(r, t, ru, Actor{ID: e.Actor, State: e.ActorState}, e.At)
 	if err != nil {
 		return err

@@ -121,23 +121,25 @@ func GroundsFor(k Kind) []GroundSpec {
 	return out
 }
 
-// ValidateRefusal checks a refusal of a request of kind k: at least one
-// ground, each allowed for k, and written reasons (art. 40(24)). It returns
-// every problem at once.
-func ValidateRefusal(k Kind, grounds []Ground, reasons string) Problems {
+// ValidateRefusal checks a refusal: at least one ground, each allowed for
+// the kind or by a reservation the requested State declared and that
+// reaches the request's offences, fiscal matters never alone, and written
+// reasons (art. 40(24)). It returns every problem at once.
+func ValidateRefusal(f Refusal) Problems {
 	var ps Problems
+	k := f.Kind
 	spec, ok := Lookup(k)
 	if !ok {
 		return Problems{{Field: "kind", Ref: Art(35), Message: "unknown kind of request " + quote(string(k))}}
 	}
-	if len(grounds) == 0 {
+	if len(f.Grounds) == 0 {
 		ps = append(ps, Problem{Field: "grounds", Ref: Art(40).Para(21), Message: "a refusal must state at least one ground"})
 	}
 	seen := map[Ground]bool{}
 	// Fiscal matters may stand beside a ground the refusal rests on, never
 	// alone.
 	fiscal, rests := false, false
-	for _, g := range grounds {
+	for _, g := range f.Grounds {
 		if seen[g] {
 			ps = append(ps, Problem{Field: "grounds", Ref: Art(40).Para(21), Message: "ground " + quote(string(g)) + " is given twice"})
 			continue
@@ -155,16 +157,27 @@ func ValidateRefusal(k Kind, grounds []Ground, reasons string) Problems {
 			ps = append(ps, Problem{Field: "grounds", Ref: Art(40).Para(21), Message: "unknown ground " + quote(string(g))})
 			continue
 		}
-		if !allowed(spec.RefusalGrounds, g) {
-			ps = append(ps, Problem{Field: "grounds", Ref: spec.MainArticle(), Message: "ground " + quote(string(g)) + " (" + groundSpecs[g].Ref.String() + ") is not allowed for " + spec.Title + "; allowed: " + groundList(spec.RefusalGrounds)})
+		if allowed(spec.RefusalGrounds, g) {
+			rests = true
 			continue
 		}
-		rests = true
+		msg := "ground " + quote(string(g)) + " (" + groundSpecs[g].Ref.String() + ") is not allowed for " + spec.Title + "; allowed: " + groundList(spec.RefusalGrounds)
+		rs, reserved := reservationFor(k, g)
+		switch {
+		case !reserved:
+			ps = append(ps, Problem{Field: "grounds", Ref: spec.MainArticle(), Message: msg})
+		case !slices.Contains(f.Declared, rs.Reservation):
+			ps = append(ps, Problem{Field: "grounds", Ref: rs.Ref, Message: msg + ", or " + quote(string(g)) + " where the requested State has declared the reservation " + quote(string(rs.Reservation)) + " (" + rs.Ref.String() + "), which it has not"})
+		case !coversCharges(rs.Reservation, f.Charges):
+			ps = append(ps, Problem{Field: "grounds", Ref: rs.Ref, Message: "the reservation " + quote(string(rs.Reservation)) + " (" + rs.Ref.String() + ") reaches only offences other than those of arts. 7-17, and this request concerns none"})
+		default:
+			rests = true
+		}
 	}
 	if fiscal && !rests {
 		ps = append(ps, Problem{Field: "grounds", Ref: fiscalRef(k), Message: "that the offence also involves fiscal matters is never the sole ground for refusal; give the ground the refusal rests on beside it (" + groundList(spec.RefusalGrounds) + ")"})
 	}
-	if blank(reasons) {
+	if blank(f.Reasons) {
 		ps = append(ps, Problem{Field: "reasons", Ref: Art(40).Para(24), Message: "reasons must be given for any refusal"})
 	}
 	return ps

@@ -81,7 +81,7 @@ func TestValidateRefusal(t *testing.T) {
 		{
 			name: "art 42: preservation may not be refused for lack of dual criminality",
 			kind: convention.Preservation, grounds: G(convention.NoDualCriminality), reasons: reasons,
-			want: []want{{"grounds", convention.Art(42), `"no_dual_criminality" (art. 40(9)) is not allowed`}},
+			want: []want{{"grounds", convention.Art(42).Para(4).Unchecked(), `"no_dual_criminality" (art. 40(9)) is not allowed for Expedited preservation of stored electronic data; allowed: essential_interests, domestic_law or discrimination, or "no_dual_criminality" where the requested State has declared the reservation "preservation_dual_criminality" (art. 42(4)), which it has not`}},
 		},
 		{
 			name: "art 43, 40(21)(b),(c), 40(22): traffic disclosure refused on its allowed grounds",
@@ -263,7 +263,7 @@ func TestValidateRefusal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := convention.ValidateRefusal(tt.kind, tt.grounds, tt.reasons)
+			got := convention.ValidateRefusal(convention.Refusal{Kind: tt.kind, Grounds: tt.grounds, Reasons: tt.reasons})
 			assertProblems(t, fmt.Sprintf("ValidateRefusal(%s, %v, %q)", tt.kind, tt.grounds, tt.reasons), got, tt.want)
 		})
 	}
@@ -275,7 +275,7 @@ func TestRefusalGroundsAgree(t *testing.T) {
 	for _, s := range convention.Kinds() {
 		for _, g := range s.RefusalGrounds {
 			t.Run(fmt.Sprintf("%s: %s refused on %s", s.MainArticle(), s.Kind, g), func(t *testing.T) {
-				if got := convention.ValidateRefusal(s.Kind, []convention.Ground{g}, reasons); got != nil {
+				if got := convention.ValidateRefusal(convention.Refusal{Kind: s.Kind, Grounds: []convention.Ground{g}, Reasons: reasons}); got != nil {
 					t.Errorf("ValidateRefusal(%s, [%s], reasons) = %v, want nil", s.Kind, g, got)
 				}
 			})
@@ -364,6 +364,65 @@ func TestLookupGround(t *testing.T) {
 			}
 			if ok && (gs.Ground != tt.ground || gs.Description == "") {
 				t.Errorf("LookupGround(%q) = %+v, want ground %q with a description", tt.ground, gs, tt.ground)
+			}
+		})
+	}
+}
+
+func TestValidateRefusalWithReservations(t *testing.T) {
+	fraud := []convention.Charge{{Article: 13}}
+	drugs := []convention.Charge{{Description: "Drug trafficking", MaxPenaltyYears: 10}}
+	both := append(append([]convention.Charge{}, fraud...), drugs...)
+	reserved := []convention.Reservation{convention.PreservationDualCriminality}
+	art424 := convention.Art(42).Para(4).Unchecked()
+	tests := []struct {
+		name     string
+		refusal  convention.Refusal
+		want     []want
+		reliesOn []convention.Reservation
+	}{
+		{
+			name:     "art 42(4): preservation refused for lack of dual criminality by a State that reserved it, for a serious crime outside the Convention",
+			refusal:  convention.Refusal{Kind: convention.Preservation, Charges: drugs, Grounds: []convention.Ground{convention.NoDualCriminality}, Reasons: reasons, Declared: reserved},
+			reliesOn: reserved,
+		},
+		{
+			name:     "art 42(4): the reservation reaches a request that names one offence outside the Convention among others",
+			refusal:  convention.Refusal{Kind: convention.Preservation, Charges: both, Grounds: []convention.Ground{convention.NoDualCriminality}, Reasons: reasons, Declared: reserved},
+			reliesOn: reserved,
+		},
+		{
+			name:    "art 42(4): without the reservation, dual criminality is no ground for preservation",
+			refusal: convention.Refusal{Kind: convention.Preservation, Charges: drugs, Grounds: []convention.Ground{convention.NoDualCriminality}, Reasons: reasons},
+			want:    []want{{"grounds", art424, "which it has not"}},
+		},
+		{
+			name:    "art 42(4): the reservation does not reach the offences of arts. 7-17",
+			refusal: convention.Refusal{Kind: convention.Preservation, Charges: fraud, Grounds: []convention.Ground{convention.NoDualCriminality}, Reasons: reasons, Declared: reserved},
+			want:    []want{{"grounds", art424, "reaches only offences other than those of arts. 7-17, and this request concerns none"}},
+		},
+		{
+			name:    "art 43: the reservation of art. 42(4) does not reach traffic disclosure",
+			refusal: convention.Refusal{Kind: convention.TrafficDisclosure, Charges: drugs, Grounds: []convention.Ground{convention.NoDualCriminality}, Reasons: reasons, Declared: reserved},
+			want:    []want{{"grounds", convention.Art(43), `"no_dual_criminality" (art. 40(9)) is not allowed`}},
+		},
+		{
+			name:     "art 42(4), 40(23): fiscal matters may stand beside a ground a reservation allows",
+			refusal:  convention.Refusal{Kind: convention.Preservation, Charges: drugs, Grounds: []convention.Ground{convention.FiscalMatters, convention.NoDualCriminality}, Reasons: reasons, Declared: reserved},
+			reliesOn: reserved,
+		},
+		{
+			name:    "art 42(5): a refusal on an allowed ground relies on no reservation",
+			refusal: convention.Refusal{Kind: convention.Preservation, Charges: drugs, Grounds: []convention.Ground{convention.DomesticLaw}, Reasons: reasons, Declared: reserved},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assertProblems(t, fmt.Sprintf("ValidateRefusal(%+v)", tt.refusal), convention.ValidateRefusal(tt.refusal), tt.want)
+			if tt.want == nil {
+				if got := tt.refusal.ReliesOn(); !slices.Equal(got, tt.reliesOn) {
+					t.Errorf("ReliesOn(%+v) = %v, want %v", tt.refusal, got, tt.reliesOn)
+				}
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package directory
 import (
 	"fmt"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +52,22 @@ type Declaration struct {
 	Article int       `json:"article"`
 	MadeOn  time.Time `json:"made_on"`
 	Text    string    `json:"text"`
+	// Reservation names, when the declaration is one the node acts on,
+	// what it reserves (convention.Reservations lists them): a refusal by
+	// this State may then rely on it. Empty for the other declarations,
+	// which are kept for officials to read.
+	Reservation convention.Reservation `json:"reservation,omitempty"`
+}
+
+// Reservations returns the reservations among ds, each once.
+func Reservations(ds []Declaration) []convention.Reservation {
+	var out []convention.Reservation
+	for _, d := range ds {
+		if d.Reservation != "" && !slices.Contains(out, d.Reservation) {
+			out = append(out, d.Reservation)
+		}
+	}
+	return out
 }
 
 // Validate returns every problem with p at once, each naming its field.
@@ -111,6 +128,19 @@ func ValidateDeclaration(d Declaration) convention.Problems {
 	}
 	if d.Article < 1 || d.Article > 68 {
 		ps = append(ps, convention.Problem{Field: "article", Ref: convention.Art(68), Message: "the Convention has articles 1 to 68"})
+	}
+	if d.Reservation != "" {
+		rs, ok := convention.LookupReservation(d.Reservation)
+		switch {
+		case !ok:
+			var known []string
+			for _, r := range convention.Reservations() {
+				known = append(known, string(r.Reservation))
+			}
+			ps = append(ps, convention.Problem{Field: "reservation", Ref: convention.Art(d.Article), Message: fmt.Sprintf("%q is not a reservation the node knows; known: %s, or none for a declaration kept only to be read", d.Reservation, strings.Join(known, ", "))})
+		case rs.Ref.Article != d.Article:
+			ps = append(ps, convention.Problem{Field: "article", Ref: rs.Ref, Message: fmt.Sprintf("the reservation %q is made under art. %d, not art. %d", d.Reservation, rs.Ref.Article, d.Article)})
+		}
 	}
 	if d.MadeOn.IsZero() {
 		ps = append(ps, convention.Problem{Field: "made_on", Ref: convention.Art(65), Message: "required: the date of the declaration (YYYY-MM-DD)"})

@@ -238,6 +238,10 @@ type DeclarationInput struct {
 	Article int    `json:"article"`
 	MadeOn  string `json:"made_on"` // YYYY-MM-DD
 	Text    string `json:"text"`
+	// Reservation names what the declaration reserves when it is one the
+	// node acts on (preservation_dual_criminality, art. 42(4)); empty for a
+	// declaration kept to be read.
+	Reservation convention.Reservation `json:"reservation,omitempty"`
 }
 
 // RecordDeclaration records a State's declaration under an article.
@@ -252,7 +256,7 @@ func (n *Node) RecordDeclaration(ctx context.Context, by casework.Actor, code st
 	if !ok {
 		return directory.Declaration{}, fmt.Errorf("%q is not a participant: %w", code, store.ErrNotFound)
 	}
-	d := directory.Declaration{Code: part.Code, Article: in.Article, Text: in.Text}
+	d := directory.Declaration{Code: part.Code, Article: in.Article, Text: in.Text, Reservation: in.Reservation}
 	var ps convention.Problems
 	if in.MadeOn != "" {
 		t, err := convention.ParseTime("made_on", time.DateOnly, in.MadeOn)

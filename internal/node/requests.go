@@ -9,6 +9,7 @@ import (
 
 	"entraide/internal/casework"
 	"entraide/internal/convention"
+	"entraide/internal/directory"
 	"entraide/internal/store"
 )
 
@@ -121,6 +122,16 @@ func (n *Node) TransitionAt(ctx context.Context, by casework.Actor, id string, v
 			if _, err := n.lockViews(ctx, tx, r.FollowUpOf); err != nil {
 				return err
 			}
+		}
+		if t.Action == casework.Refuse {
+			// A refusal may rely on a reservation the refusing State made
+			// (art. 42(4)); its declarations in this node's directory say
+			// which.
+			ds, err := n.db.Declarations(ctx, by.State)
+			if err != nil {
+				return err
+			}
+			t.Declared = directory.Reservations(ds)
 		}
 		now := n.now()
 		e, err := casework.Decide(r, t, by, now)

@@ -174,6 +174,64 @@ func TestRefusalNeedsGrounds(t *testing.T) {
 	})
 }
 
+// A requested State that declared the reservation of art. 42(4) may refuse
+// a preservation for lack of dual criminality, where the offence is outside
+// the Convention; the node looks up its declarations, and both views
+// record the reservation relied on.
+func TestRefusalReliesOnDeclaredReservation(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		ctx := t.Context()
+		c := contents(t, convention.Preservation, "VNM")
+		c.Offences = []convention.Charge{{Description: "Drug trafficking", MaxPenaltyYears: 10}}
+		r, err := f.n.CreateRequest(ctx, fraCA, c)
+		if err != nil {
+			t.Fatalf("CreateRequest: %v", err)
+		}
+		for _, s := range []step{sendStep,
+			{vnmCA, casework.Transition{Action: casework.Acknowledge}, casework.Acknowledged},
+			{vnmCA, casework.Transition{Action: casework.Consult}, casework.Consultation}} {
+			f.move(t, s.by, r.ID, s.t)
+		}
+		refuse := casework.Transition{Action: casework.Refuse, Grounds: []convention.Ground{convention.NoDualCriminality}, Reasons: "Not an offence under Vietnamese law."}
+
+		t.Run("art 42(4): without the reservation, dual criminality is no ground for preservation", func(t *testing.T) {
+			_, err := f.n.Transition(ctx, vnmCA, r.ID, refuse)
+			assertProblemFields(t, "Transition(refuse on no_dual_criminality, no reservation)", err, "grounds")
+		})
+		t.Run("art 42(4): a declaration that reserves nothing changes nothing", func(t *testing.T) {
+			if _, err := f.n.RecordDeclaration(ctx, f.n.Admin(), "VNM", node.DeclarationInput{Article: 42, MadeOn: "2026-01-10", Text: "Viet Nam notes article 42."}); err != nil {
+				t.Fatalf("RecordDeclaration: %v", err)
+			}
+			_, err := f.n.Transition(ctx, vnmCA, r.ID, refuse)
+			assertProblemFields(t, "Transition(refuse on no_dual_criminality, no reservation)", err, "grounds")
+		})
+		t.Run("art 42(4): the other State's reservation does not count", func(t *testing.T) {
+			if _, err := f.n.RecordDeclaration(ctx, f.n.Admin(), "FRA", node.DeclarationInput{Article: 42, MadeOn: "2026-01-10", Text: "France reserves.", Reservation: convention.PreservationDualCriminality}); err != nil {
+				t.Fatalf("RecordDeclaration: %v", err)
+			}
+			_, err := f.n.Transition(ctx, vnmCA, r.ID, refuse)
+			assertProblemFields(t, "Transition(refuse on no_dual_criminality, FRA reserved)", err, "grounds")
+		})
+		t.Run("art 42(4): with the requested State's reservation, the refusal stands on both views", func(t *testing.T) {
+			if _, err := f.n.RecordDeclaration(ctx, f.n.Admin(), "VNM", node.DeclarationInput{Article: 42, MadeOn: "2026-01-10", Text: "Viet Nam reserves.", Reservation: convention.PreservationDualCriminality}); err != nil {
+				t.Fatalf("RecordDeclaration: %v", err)
+			}
+			f.move(t, vnmCA, r.ID, refuse)
+			fra, vnm, fraTL, vnmTL := f.views(t, r.ID)
+			if fra.State != casework.Refused || vnm.State != casework.Refused {
+				t.Fatalf("after the refusal: %s/%s, want both refused", fra.State, vnm.State)
+			}
+			for _, tl := range [][]casework.Event{fraTL, vnmTL} {
+				last := tl[len(tl)-1]
+				if last.Action != casework.Refuse || !slices.Equal(last.Reservations, []convention.Reservation{convention.PreservationDualCriminality}) {
+					t.Errorf("last event = %s relying on %v, want refuse relying on [%s]", last.Action, last.Reservations, convention.PreservationDualCriminality)
+				}
+			}
+		})
+	})
+}
+
 func TestFollowUpKeepsPreservation(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		f := newFixture(t, backend)

@@ -490,6 +490,7 @@ func testDeclarations(t *testing.T, db *store.DB) {
 		{Code: "FRA", Article: 40, MadeOn: made, Text: "Requests in French or English."},
 		{Code: "VNM", Article: 41, MadeOn: made, Text: "24/7 contact: the Ministry of Public Security."},
 		{Code: "FRA", Article: 63, MadeOn: made.AddDate(0, 1, 0), Text: "Disputes: not bound by art. 63(2)."},
+		{Code: "FRA", Article: 42, MadeOn: made, Text: "Preservation: dual criminality reserved.", Reservation: convention.PreservationDualCriminality},
 	}
 	ids := map[int64]bool{}
 	for i := range in {
@@ -504,8 +505,8 @@ func testDeclarations(t *testing.T, db *store.DB) {
 		ids[in[i].ID] = true
 	}
 	got, err := db.Declarations(ctx, "FRA")
-	if err != nil || !slices.Equal(got, []directory.Declaration{in[0], in[2]}) {
-		t.Errorf("Declarations(FRA) = %+v, %v; want %+v", got, err, []directory.Declaration{in[0], in[2]})
+	if err != nil || !slices.Equal(got, []directory.Declaration{in[0], in[2], in[3]}) {
+		t.Errorf("Declarations(FRA) = %+v, %v; want %+v", got, err, []directory.Declaration{in[0], in[2], in[3]})
 	}
 	if got, err := db.Declarations(ctx, "DEU"); err != nil || got == nil || len(got) != 0 {
 		t.Errorf("Declarations(DEU) = %#v, %v; want an empty list", got, err)

@@ -87,14 +87,14 @@ func (db *DB) TreatyRecord(ctx context.Context, code string) (directory.TreatyRe
 // InsertDeclaration records a declaration and returns its id.
 func (tx *Tx) InsertDeclaration(ctx context.Context, d directory.Declaration, at time.Time) (int64, error) {
 	var id int64
-	err := tx.queryRow(ctx, `INSERT INTO declarations (code, article, made_on, text, recorded_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		d.Code, d.Article, formatDate(d.MadeOn), d.Text, formatTime(at)).Scan(&id)
+	err := tx.queryRow(ctx, `INSERT INTO declarations (code, article, made_on, text, reservation, recorded_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.Code, d.Article, formatDate(d.MadeOn), d.Text, string(d.Reservation), formatTime(at)).Scan(&id)
 	return id, err
 }
 
 // Declarations returns the declarations of one participant, oldest first.
 func (db *DB) Declarations(ctx context.Context, code string) ([]directory.Declaration, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT id, code, article, made_on, text FROM declarations WHERE code = ? ORDER BY id`), code)
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT id, code, article, made_on, text, reservation FROM declarations WHERE code = ? ORDER BY id`), code)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (db *DB) Declarations(ctx context.Context, code string) ([]directory.Declar
 	for rows.Next() {
 		var d directory.Declaration
 		var made string
-		if err := rows.Scan(&d.ID, &d.Code, &d.Article, &made, &d.Text); err != nil {
+		if err := rows.Scan(&d.ID, &d.Code, &d.Article, &made, &d.Text, &d.Reservation); err != nil {
 			return nil, err
 		}
 		if d.MadeOn, err = parseDate(made); err != nil {
