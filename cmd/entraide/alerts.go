@@ -269,10 +269,18 @@ func cmdAlertList(ctx context.Context, e env, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	st := list.TimeToAck
-	fmt.Fprintf(e.stdout, "\n%d open. Time to acknowledge, over %d acknowledged: median %s, 99th percentile %s.\n",
-		list.Open, st.Count, time.Duration(st.P50MS)*time.Millisecond, time.Duration(st.P99MS)*time.Millisecond)
+	fmt.Fprintf(e.stdout, "\n%d open. %s\n", list.Open, timeToAck(list.TimeToAck))
 	return nil
+}
+
+// timeToAck words the times to acknowledge: with none acknowledged yet
+// there is no median to give, and "median 0s" would read as instant.
+func timeToAck(st alerting.Stats) string {
+	if st.Count == 0 {
+		return "None acknowledged yet, so no time to acknowledge to report."
+	}
+	return fmt.Sprintf("Time to acknowledge, over %d acknowledged: median %s, 99th percentile %s.",
+		st.Count, time.Duration(st.P50MS)*time.Millisecond, time.Duration(st.P99MS)*time.Millisecond)
 }
 
 func alertStatus(a *alerting.Alert) string {

@@ -60,11 +60,11 @@ func clientFor(fs *flag.FlagSet) (*apiClient, error) {
 	if ca := fs.Lookup("ca"); ca != nil && ca.Value.String() != "" {
 		pem, err := os.ReadFile(ca.Value.String())
 		if err != nil {
-			return nil, fmt.Errorf("--ca: %w", err)
+			return nil, fmt.Errorf("--ca (or ENTRAIDE_CA): %w: give the PEM file of the node's certificate authority (for the sandbox, the ca.pem it prints)", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--ca %s: no PEM certificate in it", ca.Value.String())
+			return nil, fmt.Errorf("--ca (or ENTRAIDE_CA) %s: no PEM certificate in it: give the PEM file of the node's certificate authority (for the sandbox, the ca.pem it prints)", ca.Value.String())
 		}
 		c.http.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 	}
@@ -137,7 +137,7 @@ func (c *apiClient) call(ctx context.Context, method, path string, header http.H
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach the node at %s: %w", c.base, err)
+		return nil, c.unreachable(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -146,6 +146,10 @@ func (c *apiClient) call(ctx context.Context, method, path string, header http.H
 	}
 	if resp.StatusCode >= 400 {
 		var p apiError
+		if resp.StatusCode == http.StatusBadRequest && strings.HasPrefix(c.base, "http://") && bytes.Contains(data, []byte("HTTPS server")) {
+			// Go's TLS server answers a request in clear with a bare 400.
+			return nil, fmt.Errorf("the node at %s speaks HTTPS: set ENTRAIDE_URL (or --url) to %s", c.base, "https://"+strings.TrimPrefix(c.base, "http://"))
+		}
 		if json.Unmarshal(data, &p) != nil || p.Status == 0 {
 			return nil, fmt.Errorf("%s %s: %s", method, path, resp.Status)
 		}
@@ -155,6 +159,22 @@ func (c *apiClient) call(ctx context.Context, method, path string, header http.H
 		return resp.Header, nil
 	}
 	return resp.Header, json.Unmarshal(data, out)
+}
+
+// unreachable says why the node could not be reached, and what to do
+// when the cause is the official's own setting: an unknown certificate
+// authority is most often a missing --ca.
+func (c *apiClient) unreachable(err error) error {
+	var unknownCA x509.UnknownAuthorityError
+	if errors.As(err, &unknownCA) {
+		return fmt.Errorf("cannot reach the node at %s: its certificate is signed by an authority this command does not trust: "+
+			"give that authority's PEM file with --ca FILE or ENTRAIDE_CA (for the sandbox, the ca.pem it prints, in its data directory)", c.base)
+	}
+	var notTLS tls.RecordHeaderError
+	if errors.As(err, &notTLS) && strings.HasPrefix(c.base, "https://") {
+		return fmt.Errorf("cannot reach the node at %s: it does not speak HTTPS: set ENTRAIDE_URL (or --url) to %s", c.base, "http://"+strings.TrimPrefix(c.base, "https://"))
+	}
+	return fmt.Errorf("cannot reach the node at %s: %w", c.base, err)
 }
 
 func cmdRequestCreate(ctx context.Context, e env, args []string) error {
@@ -293,7 +313,11 @@ func printRequest(w io.Writer, doc requestDoc) {
 		}
 	}
 	if r.Refusal != nil {
-		fmt.Fprintf(w, "Refused on %v: %s\n", r.Refusal.Grounds, r.Refusal.Reasons)
+		fmt.Fprintln(w, "Refused on these grounds:")
+		for _, g := range r.Refusal.Grounds {
+			fmt.Fprintf(w, "  %s\n", groundWords(g))
+		}
+		fmt.Fprintf(w, "Reasons: %s\n", r.Refusal.Reasons)
 	}
 	if spec, ok := convention.Lookup(r.Kind); ok {
 		fmt.Fprintln(w)
@@ -376,8 +400,17 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	if *asJSON {
 		return writeJSON(e.stdout, r)
 	}
-	fmt.Fprintf(e.stdout, "%s is now %s.\n", r.ID, r.State)
+	fmt.Fprintf(e.stdout, "%s is now %s.\n", r.ID, r.State.Words())
 	return nil
+}
+
+// groundWords gives a ground for refusal as the Convention words it, with
+// its provision, rather than as its code.
+func groundWords(g convention.Ground) string {
+	if spec, ok := convention.LookupGround(g); ok {
+		return fmt.Sprintf("%s (%s)", spec.Description, spec.Ref)
+	}
+	return string(g)
 }
 
 func dateOrDash(t *time.Time) string {

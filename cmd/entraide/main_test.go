@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -815,7 +816,8 @@ func TestSandbox(t *testing.T) {
 			func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
 	}()
 
-	apiLine := regexp.MustCompile(`(?m)^FRA France\s+(https://127\.0\.0\.1:\d+)/api/v1`)
+	// The NODE column is what ENTRAIDE_URL takes: no /api/v1 after it.
+	apiLine := regexp.MustCompile(`(?m)^FRA France\s+(https://127\.0\.0\.1:\d+)\s`)
 	var base string
 	for deadline := time.Now().Add(30 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
 		select {
@@ -892,7 +894,7 @@ func TestSandbox(t *testing.T) {
 	}
 
 	// The sandbox lets officials try a webhook receiver on this machine.
-	admin := regexp.MustCompile(`(?m)^FRA France\s+https://\S+\s+(ent_[a-z2-7]{32})$`).FindStringSubmatch(out)
+	admin := regexp.MustCompile(`(?m)^FRA France\s+https://\S+\s+\S+\s+(ent_[a-z2-7]{32})$`).FindStringSubmatch(out)
 	if admin == nil {
 		t.Fatalf("sandbox output has no administrator token for FRA:\n%s", out)
 	}
@@ -911,6 +913,12 @@ func TestSandbox(t *testing.T) {
 	}
 	client.CloseIdleConnections()
 
+	vnmToken := regexp.MustCompile(`(?m)^vnm-ca\s+VNM\s+central_authority\s+.*(ent_[a-z2-7]{32})$`).FindStringSubmatch(out)
+	if vnmToken == nil {
+		t.Fatalf("sandbox output has no token for vnm-ca:\n%s", out)
+	}
+	checkSandboxCLI(t, out, dir, base, token, vnmToken[1])
+
 	cancel()
 	select {
 	case err := <-done:
@@ -919,5 +927,97 @@ func TestSandbox(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("sandbox did not return within 30s of cancel")
+	}
+
+	// A kept sandbox starts again from its data directory, on the same
+	// addresses, with its requests, and new tokens for its officials.
+	ctx, cancel = context.WithCancel(t.Context())
+	defer cancel()
+	var again syncBuffer
+	go func() {
+		done <- run(ctx, []string{"entraide", "sandbox", "--data-dir", dir},
+			func(string) string { return "" }, strings.NewReader(""), &again, &stderr)
+	}()
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(again.String(), "Press Ctrl-C"); time.Sleep(10 * time.Millisecond) {
+		select {
+		case err := <-done:
+			t.Fatalf("sandbox --data-dir %s (kept) = %v, want it to start again\nstdout:\n%s", dir, err, again.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kept sandbox did not start again within 30s\nstdout:\n%s", again.String())
+		}
+	}
+	out = again.String()
+	if m := apiLine.FindStringSubmatch(out); m == nil || m[1] != base {
+		t.Errorf("kept sandbox's France node = %v, want %s again\n%s", m, base, out)
+	}
+	m = regexp.MustCompile(`(?m)^fra-ca\s+FRA\s+central_authority\s+.*(ent_[a-z2-7]{32})$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("kept sandbox's output has no token for fra-ca:\n%s", out)
+	}
+	c := &cli{t: t, env: map[string]string{"ENTRAIDE_URL": base, "ENTRAIDE_TOKEN": m[1], "ENTRAIDE_CA": filepath.Join(dir, "ca.pem")}}
+	if lines := strings.Split(strings.TrimSpace(c.must("request", "list")), "\n"); len(lines) != 4 {
+		t.Errorf("request list on the kept sandbox = %d lines, want a header and France's 3 requests", len(lines))
+	}
+	c.env["ENTRAIDE_TOKEN"] = token
+	c.must("request", "list") // the token printed before still works
+	if _, _, err := (&cli{t: t, env: map[string]string{}}).run("sandbox", "--data-dir", dir, "--port", "0"); err == nil || !strings.Contains(err.Error(), "leave out --states and --port") {
+		t.Errorf("sandbox --data-dir KEPT --port 0 = %v, want an error saying to leave out --port", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("kept sandbox after cancel = %v, want nil", err)
+	}
+}
+
+// checkSandboxCLI checks that what the sandbox prints works as printed,
+// and that the command line's errors against its nodes name the next step.
+func checkSandboxCLI(t *testing.T, out, dir, base, token, otherNodeToken string) {
+	t.Helper()
+	ca := filepath.Join(dir, "ca.pem")
+	if want := "export ENTRAIDE_DATA_DIR=" + filepath.Join(dir, "vnm"); !strings.Contains(out, want) {
+		t.Errorf("sandbox output has no %q for the administrative commands:\n%s", want, out)
+	}
+	// The administrative commands work with that data directory while the
+	// sandbox runs.
+	admin := &cli{t: t, env: map[string]string{"ENTRAIDE_DATA_DIR": filepath.Join(dir, "fra")}}
+	if got := admin.must("user", "list"); !strings.Contains(got, "fra-ca") {
+		t.Errorf("user list with ENTRAIDE_DATA_DIR=%s/fra = %q, want France's officials", dir, got)
+	}
+	ok := &cli{t: t, env: map[string]string{"ENTRAIDE_URL": base, "ENTRAIDE_TOKEN": token, "ENTRAIDE_CA": ca}}
+	if got := ok.must("request", "list"); strings.Count(got, "\n") != 4 {
+		t.Errorf("request list with the printed NODE as ENTRAIDE_URL =\n%s\nwant a header and 3 requests", got)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"art 40(13): a token of another node is one this node does not know", map[string]string{"ENTRAIDE_TOKEN": otherNodeToken},
+			[]string{"401", "this node does not know this token", "ENTRAIDE_URL"}},
+		{"an http:// URL to an HTTPS node names https://", map[string]string{"ENTRAIDE_URL": strings.Replace(base, "https://", "http://", 1)},
+			[]string{"speaks HTTPS", "ENTRAIDE_URL", base}},
+		{"no CA names --ca, ENTRAIDE_CA and the sandbox's ca.pem", map[string]string{"ENTRAIDE_CA": ""},
+			[]string{"--ca", "ENTRAIDE_CA", "ca.pem"}},
+		{"a CA file that is not there names --ca", map[string]string{"ENTRAIDE_CA": filepath.Join(dir, "none.pem")},
+			[]string{"--ca (or ENTRAIDE_CA)", "ca.pem"}},
+		{"a CA file that holds no certificate names --ca", map[string]string{"ENTRAIDE_CA": filepath.Join(dir, "fra", "entraide.db")},
+			[]string{"--ca (or ENTRAIDE_CA)", "no PEM certificate", "ca.pem"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := maps.Clone(ok.env)
+			maps.Copy(env, tt.env)
+			_, _, err := (&cli{t: t, env: env}).run("request", "list")
+			if err == nil {
+				t.Fatal("request list = nil error, want one")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("request list = %q, want it to contain %q", err, w)
+				}
+			}
+		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -60,14 +62,21 @@ type sandbox struct {
 // startSandbox starts a node for each State, peered with the others over
 // HTTPS, with their officials, the States' profiles and, for the default
 // States, a few requests at different stages.
-func startSandbox(ctx context.Context, states []string, dataDir string, addr func(string) string) (*sandbox, error) {
+//
+// With reopen, it starts again the nodes a sandbox kept in dataDir, on
+// their addresses, and gives their officials new tokens instead.
+func startSandbox(ctx context.Context, states []string, dataDir string, addr func(string) string, reopen bool) (*sandbox, error) {
 	// Officials try webhooks with receivers on this machine.
-	net, err := localnet.Start(ctx, states, localnet.Options{Dir: dataDir, Addr: addr, Alerts: node.AlertConfig{AllowPrivateWebhooks: true}})
+	net, err := localnet.Start(ctx, states, localnet.Options{Dir: dataDir, Addr: addr, Alerts: node.AlertConfig{AllowPrivateWebhooks: true}, Reopen: reopen})
 	if err != nil {
 		return nil, err
 	}
 	sb := &sandbox{net: net, dataDir: dataDir}
-	if err := sb.populate(ctx, states); err != nil {
+	populate := sb.populate
+	if reopen {
+		populate = sb.newTokens
+	}
+	if err := populate(ctx, states); err != nil {
 		net.Close()
 		return nil, err
 	}
@@ -97,6 +106,42 @@ func (sb *sandbox) populate(ctx context.Context, states []string) error {
 		return sb.genericRequests(ctx, states)
 	}
 	return sb.demoRequests(ctx)
+}
+
+// newTokens gives each official of a reopened sandbox a new token: the
+// ones printed before are kept only as digests.
+func (sb *sandbox) newTokens(ctx context.Context, states []string) error {
+	for _, s := range states {
+		n := sb.net.Nodes[s].Node
+		users, err := n.Users(ctx, n.Admin())
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.Role == identity.Administrator || u.DisabledAt != nil {
+				continue
+			}
+			o := demoOfficial{id: u.ID, name: u.Name, state: s, role: u.Role}
+			if o.token, err = sb.net.Token(ctx, s, u.ID); err != nil {
+				return fmt.Errorf("new token for %s: %w", u.ID, err)
+			}
+			sb.officials = append(sb.officials, o)
+		}
+	}
+	return nil
+}
+
+// keptStates returns the States whose nodes a sandbox kept in dir, in
+// alphabetical order.
+func keptStates(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var states []string
+	for _, en := range entries {
+		if _, err := os.Stat(filepath.Join(dir, en.Name(), "entraide.db")); en.IsDir() && err == nil {
+			states = append(states, strings.ToUpper(en.Name()))
+		}
+	}
+	return states
 }
 
 func genericOfficials(states []string) []demoOfficial {
@@ -338,11 +383,14 @@ func (sb *sandbox) print(w io.Writer, caFile string, states []string) {
 	fmt.Fprintf(w, "Entraide sandbox: %d national nodes, each with its own database, keys and HTTPS port, peered with each other.\n", len(states))
 	fmt.Fprintf(w, "Data: %s   Local certificate authority: %s\n\n", sb.dataDir, caFile)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATE\tNODE\tADMIN TOKEN")
+	// NODE is what ENTRAIDE_URL takes, and DATA DIR what --data-dir
+	// (ENTRAIDE_DATA_DIR) takes for the commands that act on a node's
+	// database.
+	fmt.Fprintln(tw, "STATE\tNODE (ENTRAIDE_URL)\tDATA DIR (ENTRAIDE_DATA_DIR)\tADMIN TOKEN")
 	for _, s := range states {
 		nd := sb.net.Nodes[s]
 		p, _ := directory.LookupParticipant(s)
-		fmt.Fprintf(tw, "%s %s\t%s/api/v1\t%s\n", s, p.Name(), nd.URL, nd.AdminToken)
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\n", s, p.Name(), nd.URL, nd.DataDir, nd.AdminToken)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -364,5 +412,12 @@ func (sb *sandbox) print(w io.Writer, caFile string, states []string) {
 	fmt.Fprintf(w, "  export ENTRAIDE_URL=%s ENTRAIDE_TOKEN=%s ENTRAIDE_CA=%s\n", url, first.token, caFile)
 	fmt.Fprintln(w, "  go run ./cmd/entraide request list")
 	fmt.Fprintf(w, "  curl --cacert %s -H \"Authorization: Bearer $ENTRAIDE_TOKEN\" %s/api/v1/requests\n", caFile, url)
-	fmt.Fprintf(w, "\nStarted %s. Press Ctrl-C to stop; the sandbox's data go with it unless --data-dir was given.\n", time.Now().Format(time.DateTime))
+	nd := sb.net.Nodes[first.state]
+	p, _ := directory.LookupParticipant(first.state)
+	fmt.Fprintf(w, "\nAdministrative commands (user, roster, peer, treaty, descriptor...) act on a node's database, not through the API:\n")
+	fmt.Fprintf(w, "give them its data directory, e.g. as %s's administrator:\n", p.Name())
+	fmt.Fprintf(w, "  export ENTRAIDE_DATA_DIR=%s\n", nd.DataDir)
+	fmt.Fprintln(w, "  go run ./cmd/entraide user list")
+	fmt.Fprintf(w, "\nStarted %s. Press Ctrl-C to stop; the sandbox's data go with it unless --data-dir was given", time.Now().Format(time.DateTime))
+	fmt.Fprintf(w, " (then start it again with: go run ./cmd/entraide sandbox --data-dir %s).\n", sb.dataDir)
 }

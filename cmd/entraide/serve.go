@@ -184,9 +184,14 @@ func cmdSandbox(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "sandbox", "[--states VNM,FRA,ZAF] [--port 8443] [--data-dir DIR]")
 	statesFlag := fs.String("states", strings.Join(sandboxStates, ","), "the States to run a node for, comma-separated ISO 3166-1 alpha-3 codes")
 	port := fs.Int("port", 8443, "port of the first node; the others take the next ones (0 picks free ports)")
-	dir := fs.String("data-dir", "", "keep the sandbox's data here, in an empty or new directory (default: a temporary directory, removed at exit)")
+	dir := fs.String("data-dir", "", "keep the sandbox's data here (default: a temporary directory, removed at exit); a directory a sandbox kept starts that sandbox again")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
+	}
+	if *dir != "" {
+		if kept := keptStates(*dir); len(kept) > 0 {
+			return restartSandbox(ctx, e, fs, *dir, kept)
+		}
 	}
 	states := splitList(*statesFlag)
 	seen := map[string]bool{}
@@ -212,16 +217,38 @@ func cmdSandbox(ctx context.Context, e env, args []string) error {
 		defer os.RemoveAll(tmp)
 		dataDir = tmp
 	} else if entries, err := os.ReadDir(dataDir); err == nil && len(entries) > 0 {
-		return fmt.Errorf("sandbox: --data-dir %s is not empty: the sandbox makes new nodes, keys and certificates each time; give an empty or new directory", dataDir)
+		return fmt.Errorf("sandbox: --data-dir %s is not empty and holds no sandbox's nodes: give an empty or new directory, or one a sandbox kept", dataDir)
 	}
 	var addr func(string) string
 	if *port != 0 {
 		addr = func(state string) string { return fmt.Sprintf("127.0.0.1:%d", *port+slices.Index(states, state)) }
 	}
-	sb, err := startSandbox(ctx, states, dataDir, addr)
+	sb, err := startSandbox(ctx, states, dataDir, addr, false)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w (if a port is taken, choose others with --port, or --port 0)", err)
 	}
+	return serveSandbox(ctx, e, sb, dataDir, states)
+}
+
+// restartSandbox starts again the nodes a sandbox kept in dir: their
+// databases, keys and peers are as they were; their addresses too, since
+// their peers know them by those.
+func restartSandbox(ctx context.Context, e env, fs *flag.FlagSet, dir string, kept []string) error {
+	var given bool
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "states" || f.Name == "port" })
+	if given {
+		return fmt.Errorf("sandbox: --data-dir %s holds the nodes of a kept sandbox (%s), which start again as they were: leave out --states and --port, or give an empty directory for a new sandbox",
+			dir, strings.Join(kept, ","))
+	}
+	sb, err := startSandbox(ctx, kept, dir, nil, true)
+	if err != nil {
+		return fmt.Errorf("sandbox: starting again the sandbox kept in %s: %w (its nodes listen where they did before: stop what holds those ports)", dir, err)
+	}
+	fmt.Fprintf(e.stdout, "Started again from %s; the tokens printed before still work, and these are new ones.\n", dir)
+	return serveSandbox(ctx, e, sb, dir, kept)
+}
+
+func serveSandbox(ctx context.Context, e env, sb *sandbox, dataDir string, states []string) error {
 	defer sb.net.Close()
 	caFile := filepath.Join(dataDir, "ca.pem")
 	if err := os.WriteFile(caFile, sb.net.CA.PEM, 0o644); err != nil {

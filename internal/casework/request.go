@@ -46,6 +46,23 @@ func States() []State {
 		Executed, PartiallyExecuted, Refused, Postponed, Withdrawn, Closed}
 }
 
+var stateWords = map[State]string{
+	Draft: "a draft", Sent: "sent", Received: "received", Acknowledged: "acknowledged",
+	InProgress: "in progress", MoreInfoRequested: "waiting for more information (art. 40(16))",
+	Consultation: "in consultation (art. 40(27))", Executed: "executed", PartiallyExecuted: "partially executed",
+	Refused: "refused", Postponed: "postponed (art. 40(26))", Withdrawn: "withdrawn", Closed: "closed",
+}
+
+// Words says where a request stands in a phrase an official reads after
+// "the request is now": "in consultation", not "consultation". A state
+// it does not know is given with spaces for its underscores.
+func (s State) Words() string {
+	if w, ok := stateWords[s]; ok {
+		return w
+	}
+	return strings.ReplaceAll(string(s), "_", " ")
+}
+
 // Sides lists the parts a State can play in a request.
 func Sides() []Side { return []Side{Requesting, Requested} }
 

@@ -154,7 +154,7 @@ func ValidateRefusal(f Refusal) Problems {
 			continue
 		}
 		if _, known := groundSpecs[g]; !known {
-			ps = append(ps, Problem{Field: "grounds", Ref: Art(40).Para(21), Message: "unknown ground " + quote(string(g))})
+			ps = append(ps, Problem{Field: "grounds", Ref: Art(40).Para(21), Message: "unknown ground " + quote(string(g)) + "; for " + spec.Title + " give one of " + groundList(spec.RefusalGrounds)})
 			continue
 		}
 		if allowed(spec.RefusalGrounds, g) {
@@ -206,4 +206,16 @@ func allowed(gs []Ground, g Ground) bool {
 		}
 	}
 	return false
+}
+
+// groundList names grounds for an error message, comma-separated.
+func groundList(gs []Ground) string {
+	var b []byte
+	for i, g := range gs {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, g...)
+	}
+	return string(b)
 }

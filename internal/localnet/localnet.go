@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"entraide/internal/federation"
 	"entraide/internal/identity"
 	"entraide/internal/keeper"
 	"entraide/internal/localca"
@@ -26,6 +27,9 @@ import (
 	"entraide/internal/store"
 	"entraide/internal/web"
 )
+
+// adminID is the login of each node's first administrator.
+const adminID = "admin"
 
 // Node is one State's node in the network.
 type Node struct {
@@ -78,6 +82,11 @@ type Options struct {
 	Addr func(state string) string
 	// Limits bound what callers may cost each node; the defaults if zero.
 	Limits web.Limits
+	// Reopen opens the nodes an earlier Start made in Dir, on the
+	// addresses their peers know them by, instead of making new ones;
+	// they are peered already. Each node's administrator gets a new
+	// token. Addr is not used.
+	Reopen bool
 }
 
 // Start starts a node for each State and peers them all.
@@ -107,6 +116,9 @@ func Start(ctx context.Context, states []string, opt Options) (*Network, error) 
 		}
 		net.Nodes[n.State] = n
 	}
+	if opt.Reopen {
+		return net, nil
+	}
 	if err := net.peerAll(ctx); err != nil {
 		net.Close()
 		return nil, err
@@ -119,6 +131,9 @@ func (net *Network) startNode(ctx context.Context, state string) (*Node, error) 
 	dsn := filepath.Join(dir, "entraide.db")
 	if net.opts.DSN != nil {
 		dsn = net.opts.DSN(state)
+	}
+	if net.opts.Reopen {
+		return net.reopenNode(ctx, state, dir, dsn)
 	}
 	addr := "127.0.0.1:0"
 	if net.opts.Addr != nil {
@@ -146,7 +161,7 @@ func (net *Network) startNode(ctx context.Context, state string) (*Node, error) 
 		return nil, err
 	}
 	token, err := node.Init(ctx, db, node.InitOptions{Home: state, BaseURL: url, Keeper: k,
-		Admin: identity.User{ID: "admin", Name: "Administrator of " + state}}, net.opts.Clock)
+		Admin: identity.User{ID: adminID, Name: "Administrator of " + state}}, net.opts.Clock)
 	if err != nil {
 		db.Close()
 		ln.Close()
@@ -156,6 +171,52 @@ func (net *Network) startNode(ctx context.Context, state string) (*Node, error) 
 	if err := nd.start(ctx, net); err != nil {
 		db.Close()
 		ln.Close()
+		return nil, err
+	}
+	return nd, nil
+}
+
+// reopenNode opens the node an earlier Start made in dir and serves it
+// at the address in its descriptor, which its peers deliver to.
+func (network *Network) reopenNode(ctx context.Context, state, dir, dsn string) (*Node, error) {
+	if network.opts.DSN == nil {
+		if _, err := os.Stat(dsn); err != nil {
+			return nil, fmt.Errorf("no node of %s to reopen in %s: %w", state, dir, err)
+		}
+	}
+	k, err := keeper.Open(ctx, dir, "")
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	n, err := node.Open(ctx, db, k, network.opts.Clock)
+	if err == nil && n.Home() != state {
+		err = fmt.Errorf("the node in %s is %s's", dir, n.Home())
+	}
+	var d *federation.Descriptor
+	if err == nil {
+		d, err = n.Descriptor(ctx)
+	}
+	var ln net.Listener
+	if err == nil {
+		ln, err = listen(strings.TrimPrefix(d.BaseURL, "https://"))
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	nd := &Node{State: state, URL: d.BaseURL, DB: db, DataDir: dir, Keeper: k, listener: ln}
+	if err := nd.start(ctx, network); err != nil {
+		db.Close()
+		ln.Close()
+		return nil, err
+	}
+	if nd.AdminToken, err = token(ctx, nd.Node, adminID); err != nil {
+		nd.Stop()
+		db.Close()
 		return nil, err
 	}
 	return nd, nil
@@ -281,10 +342,25 @@ func (net *Network) Official(ctx context.Context, state, id, name string, role i
 	if _, err := nd.Node.AddUser(ctx, nd.Node.Admin(), identity.User{ID: id, Name: name, Role: role}); err != nil {
 		return "", err
 	}
-	e, err := nd.Node.IssueEnrolment(ctx, nd.Node.Admin(), id)
+	return net.Token(ctx, state, id)
+}
+
+// Token gives an official of the node of state a new API token: the
+// node's administrator issues an enrolment code, and the official redeems
+// it.
+func (net *Network) Token(ctx context.Context, state, id string) (string, error) {
+	nd := net.Nodes[state]
+	if nd == nil {
+		return "", fmt.Errorf("no node of %s in the network", state)
+	}
+	return token(ctx, nd.Node, id)
+}
+
+func token(ctx context.Context, n *node.Node, id string) (string, error) {
+	e, err := n.IssueEnrolment(ctx, n.Admin(), id)
 	if err != nil {
 		return "", err
 	}
-	out, err := nd.Node.Enrol(ctx, e.Code, "local network")
+	out, err := n.Enrol(ctx, e.Code, "local network")
 	return out.Token, err
 }

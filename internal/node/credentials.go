@@ -38,6 +38,9 @@ var (
 	ErrTokenExpired = &AuthError{"token_expired", "the token expired: ask an administrator of your State for an enrolment code and redeem it with entraide login --code"}
 	ErrTokenRevoked = &AuthError{"token_revoked", "the token was revoked: ask an administrator of your State for an enrolment code and redeem it with entraide login --code"}
 	ErrUserDisabled = &AuthError{"official_disabled", "the official is disabled: ask an administrator of your State to enable you again"}
+	// A well-formed token this node has no record of is, most often, one
+	// another node issued: each node issues and knows only its own.
+	ErrTokenUnknown = &AuthError{"token_unknown", "this node does not know this token: a token works only on the node that issued it, so check that ENTRAIDE_URL (or --url) is your own State's node, or ask an administrator of your State on this node for an enrolment code"}
 	ErrCodeUnknown  = &AuthError{"code_unknown", "no such enrolment code: check it, or ask an administrator of your State for a new one"}
 	ErrCodeUsed     = &AuthError{"code_used", "the enrolment code was used already (a code works once): ask an administrator of your State for a new one"}
 	ErrCodeExpired  = &AuthError{"code_expired", "the enrolment code expired (a code works for 24 hours): ask an administrator of your State for a new one"}
@@ -56,8 +59,8 @@ type session struct {
 
 // Authenticate returns the official a token belongs to. A token that is
 // unknown, malformed, expired or revoked, or whose official is disabled,
-// is an ErrUnauthenticated; the last three are *AuthError that say so
-// (ErrTokenExpired, ErrTokenRevoked, ErrUserDisabled).
+// is an ErrUnauthenticated; all but a malformed one are *AuthError that say
+// so (ErrTokenUnknown, ErrTokenExpired, ErrTokenRevoked, ErrUserDisabled).
 func (n *Node) Authenticate(ctx context.Context, token string) (identity.User, error) {
 	if identity.CheckTokenForm(token) != nil {
 		return identity.User{}, ErrUnauthenticated
@@ -73,7 +76,7 @@ func (n *Node) Authenticate(ctx context.Context, token string) (identity.User, e
 	u, t, err := n.db.Credential(ctx, digest)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return identity.User{}, ErrUnauthenticated
+		return identity.User{}, ErrTokenUnknown
 	case err != nil:
 		return identity.User{}, err
 	case t.RevokedAt != nil:

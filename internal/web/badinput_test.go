@@ -142,6 +142,46 @@ func TestBadQueries(t *testing.T) {
 	}
 }
 
+// TestUnknownValuesListTheValid: an unknown state or ground is refused with
+// the values that would have been taken, so that the official's next try
+// can be the right one.
+func TestUnknownValuesListTheValid(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	fra := tn.token(t, "FRA", identity.CentralAuthority)
+	vnm := tn.token(t, "VNM", identity.CentralAuthority)
+	mla := tn.create(t, fra, mlaContents("VNM"))
+	tn.mustMove(t, fra, mla.ID, casework.Transition{Action: casework.Send}, casework.Received)
+	tn.mustMove(t, vnm, mla.ID, casework.Transition{Action: casework.Acknowledge}, casework.Acknowledged)
+	tn.mustMove(t, vnm, mla.ID, casework.Transition{Action: casework.Consult}, casework.Consultation)
+	tests := []struct {
+		name, method, path, token string
+		body                      any
+		status                    int
+		field                     string
+		want                      []string
+	}{
+		{"unknown state lists the states", "GET", "/api/v1/requests?state=lost", fra, nil, http.StatusBadRequest, "state",
+			[]string{`unknown state "lost"`, "draft", "in_progress", "consultation", "closed"}},
+		{"art 40(21): unknown ground lists the kind's grounds", "POST", "/api/v1/requests/" + mla.ID + "/transitions", vnm,
+			casework.Transition{Action: casework.Refuse, Grounds: []convention.Ground{"weather"}, Reasons: "Storms."}, http.StatusUnprocessableEntity, "grounds",
+			[]string{`unknown ground "weather"`, string(convention.EssentialInterests), string(convention.DomesticLaw), string(convention.NoDualCriminality)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := wantProblem(t, tn.do(t, tt.method, tt.path, tt.token, tt.body), tt.status, tt.field, "")
+			msgs := ""
+			for _, e := range p.Errors {
+				msgs += e.Message + "\n"
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msgs, w) {
+					t.Errorf("problem %q does not name %q", msgs, w)
+				}
+			}
+		})
+	}
+}
+
 // TestListingFiltersAndPages checks the listing's filters and its cursor.
 func TestListingFiltersAndPages(t *testing.T) {
 	for _, backend := range storetest.Backends {

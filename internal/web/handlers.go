@@ -214,14 +214,17 @@ const (
 
 func (s *Server) listRequests() http.Handler {
 	states := map[casework.State]bool{}
+	var names []string
 	for _, st := range casework.States() {
 		states[st] = true
+		names = append(names, string(st))
 	}
+	stateList := strings.Join(names, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		f := store.Filter{State: casework.State(q.Get("state")), Kind: q.Get("kind"), Side: casework.Side(q.Get("side")), Cursor: q.Get("cursor")}
 		if f.State != "" && !states[f.State] {
-			writeError(w, r, s.log, badRequest("state", "unknown state %q", f.State))
+			writeError(w, r, s.log, badRequest("state", "unknown state %q; give one of %s", f.State, stateList))
 			return
 		}
 		if _, ok := convention.Lookup(convention.Kind(f.Kind)); f.Kind != "" && !ok {
