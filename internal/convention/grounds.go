@@ -207,15 +207,3 @@ func allowed(gs []Ground, g Ground) bool {
 	}
 	return false
 }
-
-// groundList names grounds for an error message, comma-separated.
-func groundList(gs []Ground) string {
-	var b []byte
-	for i, g := range gs {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = append(b, g...)
-	}
-	return string(b)
-}

@@ -40,7 +40,7 @@ var (
 	ErrUserDisabled = &AuthError{"official_disabled", "the official is disabled: ask an administrator of your State to enable you again"}
 	// A well-formed token this node has no record of is, most often, one
 	// another node issued: each node issues and knows only its own.
-	ErrTokenUnknown = &AuthError{"token_unknown", "this node does not know this token: a token works only on the node that issued it, so check that ENTRAIDE_URL (or --url) is your own State's node, or ask an administrator of your State on this node for an enrolment code"}
+	ErrTokenUnknown = &AuthError{"unknown_token", "this node does not know this token: a token works only on the node that issued it, so check that ENTRAIDE_URL (or --url) is your own State's node, or ask an administrator of your State on this node for an enrolment code"}
 	ErrCodeUnknown  = &AuthError{"code_unknown", "no such enrolment code: check it, or ask an administrator of your State for a new one"}
 	ErrCodeUsed     = &AuthError{"code_used", "the enrolment code was used already (a code works once): ask an administrator of your State for a new one"}
 	ErrCodeExpired  = &AuthError{"code_expired", "the enrolment code expired (a code works for 24 hours): ask an administrator of your State for a new one"}
