@@ -72,6 +72,7 @@ func (w dueWork[T]) run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			w.log.ErrorContext(ctx, w.name, "err", err)
 		}
+		dispatched := 0
 		for _, item := range due {
 			if held.holds(w.id(item), w.now()) {
 				continue
@@ -81,6 +82,7 @@ func (w dueWork[T]) run(ctx context.Context) error {
 			}
 			select {
 			case work <- item:
+				dispatched++
 			case <-ctx.Done():
 				return nil
 			}
@@ -89,7 +91,9 @@ func (w dueWork[T]) run(ctx context.Context) error {
 		if next, ok, err := w.next(ctx); err == nil && ok {
 			if d := next.Sub(w.now()); d > 0 {
 				wait = min(d, time.Minute)
-			} else if len(due) < w.batch {
+			} else if len(due) < w.batch || dispatched == 0 {
+				// Nothing more, or nothing that is not held back or
+				// being worked on: a worker's wake-up comes sooner.
 				wait = time.Second
 			} else {
 				wait = 0
