@@ -30,6 +30,7 @@ import (
 	"entraide/internal/federation"
 	"entraide/internal/localnet"
 	"entraide/internal/node"
+	"entraide/internal/web"
 )
 
 // slowPost opens a TLS connection to nd and starts posting an envelope to
@@ -271,5 +272,37 @@ func TestRealPeersGetThroughAFlood(t *testing.T) {
 	}
 	if answers[http.StatusOK] > 0 {
 		t.Errorf("%d envelopes from an unknown sender were accepted", answers[http.StatusOK])
+	}
+}
+
+// TestSlowBodyOverHTTP2IsCut: peers post over HTTP/2, where a slow body
+// is a stream, not a connection; the inbox's deadline cuts it too, and
+// frees what it held.
+func TestSlowBodyOverHTTP2IsCut(t *testing.T) {
+	n, err := localnet.Start(t.Context(), []string{"FRA"}, localnet.Options{Dir: t.TempDir(), Limits: web.Limits{InboxBodyTimeout: 100 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Client.CloseIdleConnections(); n.Close() })
+	body, send := io.Pipe()
+	t.Cleanup(func() { send.Close() })
+	go send.Write([]byte("{"))
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", n.Nodes["FRA"].URL+"/federation/v1/messages", body)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := n.Client.Do(req)
+	if err != nil {
+		t.Fatalf("slow post: %v", err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusRequestTimeout {
+		t.Errorf("slow post over %s: %d, want HTTP/2 and 408", resp.Proto, resp.StatusCode)
+	}
+	admin := api{t: t, net: n, url: n.Nodes["FRA"].URL, token: n.Nodes["FRA"].AdminToken}
+	deadline := time.Now().Add(deliveryDeadline)
+	for inboxBytes(t, admin) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the inbox still holds %.0f bytes after cutting the slow body, want 0", inboxBytes(t, admin))
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
