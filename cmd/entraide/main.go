@@ -93,6 +93,8 @@ func commands() map[string]command {
 		"roster remove":      {"take a line off the on-call roster", cmdRosterRemove},
 		"alert list":         {"list your State's alerts and times to acknowledge (API client)", cmdAlertList},
 		"alert ack":          {"acknowledge an alert, which stops its escalation (API client)", cmdAlertAck},
+		"audit":              {"read your State's audit log in words: time, actor, action, subject, detail (API client; auditors, administrators)", cmdAudit},
+		"version":            {"print this build's version, commit and Go release", cmdVersion},
 	}
 }
 

@@ -78,3 +78,36 @@ func LeafHash(data []byte) [32]byte {
 	h.Sum(sum[:0])
 	return sum
 }
+
+// Parsed is a record read back from its canonical bytes, for reading: its
+// detail stays the JSON it was written as.
+type Parsed struct {
+	Version    int
+	Seq        int64
+	At         time.Time
+	Node       string
+	State      string
+	ActorState string
+	Actor      string
+	Action     string
+	Subject    string
+	Detail     json.RawMessage
+}
+
+// Parse reads a record's canonical bytes, of any version so far (version 1
+// has no State). It returns an error for bytes that are not a record.
+func Parse(data []byte) (Parsed, error) {
+	var c canonical
+	if err := json.Unmarshal(data, &c); err != nil {
+		return Parsed{}, fmt.Errorf("not an audit record: %w", err)
+	}
+	if c.V < 1 || c.V > Version {
+		return Parsed{}, fmt.Errorf("audit record of version %d: this build reads versions 1 to %d", c.V, Version)
+	}
+	at, err := time.Parse(TimeFormat, c.At)
+	if err != nil {
+		return Parsed{}, fmt.Errorf("audit record %d: time %q: %w", c.Seq, c.At, err)
+	}
+	return Parsed{Version: c.V, Seq: c.Seq, At: at, Node: c.Node, State: c.State, ActorState: c.ActorState,
+		Actor: c.Actor, Action: c.Action, Subject: c.Subject, Detail: c.Detail}, nil
+}

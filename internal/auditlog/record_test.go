@@ -96,3 +96,36 @@ func TestLeafHash(t *testing.T) {
 		}
 	}
 }
+
+// TestParse reads records back from their canonical bytes, and refuses
+// bytes that are not a record.
+func TestParse(t *testing.T) {
+	r := auditlog.Record{Seq: 7, At: time.Date(2026, 3, 2, 9, 30, 0, 123456000, time.UTC), Node: "FRA", State: "VNM",
+		ActorState: "VNM", Actor: "vnm-ca", Action: "request.acknowledge", Subject: "request/0193", Detail: map[string]any{"note": "ok"}}
+	data, err := r.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := auditlog.Parse(data)
+	if err != nil {
+		t.Fatalf("Parse(Canonical()) = %v", err)
+	}
+	if got.Seq != 7 || !got.At.Equal(r.At) || got.State != "VNM" || got.ActorState != "VNM" || got.Actor != "vnm-ca" ||
+		got.Action != r.Action || got.Subject != r.Subject || string(got.Detail) != `{"note":"ok"}` || got.Version != auditlog.Version {
+		t.Errorf("Parse(Canonical()) = %+v, want the record back", got)
+	}
+	v1 := `{"v":1,"seq":1,"at":"2026-03-02T09:30:00.000000Z","node":"FRA","actor_state":"FRA","actor":"cli","action":"node.init","subject":"node","detail":null}`
+	if got, err := auditlog.Parse([]byte(v1)); err != nil || got.Action != "node.init" || got.State != "" {
+		t.Errorf("Parse(version 1) = %+v, %v; want the record without a State", got, err)
+	}
+	for _, tt := range []struct{ name, data string }{
+		{"not JSON", `base64?`},
+		{"no version", `{"seq":1}`},
+		{"a version to come", `{"v":99,"seq":1,"at":"2026-03-02T09:30:00.000000Z"}`},
+		{"a time in another form", `{"v":2,"seq":1,"at":"2 March 2026"}`},
+	} {
+		if _, err := auditlog.Parse([]byte(tt.data)); err == nil {
+			t.Errorf("Parse(%s: %s) = nil error, want one", tt.name, tt.data)
+		}
+	}
+}
