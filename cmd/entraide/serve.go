@@ -44,6 +44,9 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if (*certFile == "") != (*keyFile == "") {
 		return errors.New("serve: give both --tls-cert and --tls-key, or neither")
 	}
+	if err := limits.check(); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	n, db, err := st.openNode(ctx)
 	if err != nil {
 		return err
@@ -109,6 +112,28 @@ func addLimitFlags(fs *flag.FlagSet) limitFlags {
 		inboxMemoryMiB:   fs.Int("inbox-memory", web.DefaultInboxMemory>>20, "MiB of memory envelopes being read and processed may hold (at least 12)"),
 		securityEvents:   fs.Int("security-events-kept", node.DefaultSecurityEvents, "security events (refused tokens and unverifiable envelopes) kept; older ones are deleted"),
 	}
+}
+
+// check refuses a limit that would be replaced silently: the node takes
+// zero or less for its default, and less memory than one envelope needs
+// for that minimum, which is not what an operator who wrote 0 meant.
+func (f limitFlags) check() error {
+	for _, l := range []struct {
+		flag  string
+		value float64
+	}{
+		{"--limit-auth-failures", float64(*f.authFailures)}, {"--limit-inbox-failures", float64(*f.inboxFailures)},
+		{"--limit-api-rate", *f.apiRate}, {"--limit-api-burst", float64(*f.apiBurst)}, {"--limit-alert-streams", float64(*f.streams)},
+		{"--inbox-body-timeout", f.inboxBodyTimeout.Seconds()}, {"--security-events-kept", float64(*f.securityEvents)},
+	} {
+		if !(l.value > 0) {
+			return fmt.Errorf("%s: %v is no limit: give a number above 0 (leave the flag out for the default)", l.flag, l.value)
+		}
+	}
+	if minMiB := int((web.MinInboxMemory + 1<<20 - 1) >> 20); *f.inboxMemoryMiB < minMiB {
+		return fmt.Errorf("--inbox-memory: %d MiB cannot hold one envelope of the largest size: give at least %d", *f.inboxMemoryMiB, minMiB)
+	}
+	return nil
 }
 
 func (f limitFlags) limits() web.Limits {

@@ -82,3 +82,28 @@ func TestOpenAPICommand(t *testing.T) {
 		t.Errorf("entraide openapi printed %d bytes, want the served document (%d bytes)", len(out), len(web.OpenAPI()))
 	}
 }
+
+// A limit of zero or less, or less inbox memory than one envelope needs,
+// is refused naming its flag: the node used to replace it silently with
+// its default or its minimum, not what the operator wrote.
+func TestServeRefusesLimitsItWouldReplace(t *testing.T) {
+	c := newCLI(t)
+	c.init()
+	for _, args := range [][]string{
+		{"--limit-auth-failures", "0"},
+		{"--limit-inbox-failures", "-5"},
+		{"--limit-api-rate", "0"},
+		{"--limit-api-burst", "0"},
+		{"--limit-alert-streams", "0"},
+		{"--inbox-body-timeout", "0s"},
+		{"--security-events-kept", "0"},
+		{"--inbox-memory", "1"},
+	} {
+		// An address it cannot listen on: were the limit not refused
+		// first, serve would fail there, naming no flag, not serve on.
+		_, _, err := c.run(append([]string{"serve", "--addr", "127.0.0.1:99999"}, args...)...)
+		if err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("serve %v = %v, want an error naming %s", args, err, args[0])
+		}
+	}
+}
