@@ -363,7 +363,8 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 	// 5. Viet Nam drafts an extradition request, not yet sent.
 	_, err = create(vnmCA, casework.Contents{
 		Kind: convention.Extradition, RequestedState: "FRA",
-		Offences: []convention.Charge{{Article: 13}},
+		// Art. 37(1): punishable in both States by at least a year.
+		Offences: []convention.Charge{{Article: 13, Description: "Fraud", MaxPenaltyYears: 20, RequestedStateMaxPenaltyYears: 5}},
 		Fields: map[string]string{
 			"requesting_authority": "Supreme People's Procuracy of Viet Nam",
 			"person":               "A national of a third State, believed to live in Lille (identity in the annex).",

@@ -57,7 +57,7 @@ func contents(t *testing.T, k convention.Kind) casework.Contents {
 		Kind:           k,
 		RequestedState: requested,
 		Fields:         fieldsFor(t, k),
-		Offences:       []convention.Charge{{Article: 7}},
+		Offences:       []convention.Charge{{Article: 7, MaxPenaltyYears: 3, RequestedStateMaxPenaltyYears: 2}},
 	}
 }
 

@@ -43,6 +43,9 @@ type Spec struct {
 	// OffenceRequired is set when the request must name the offence it
 	// concerns: an offence of arts. 7-17 or a serious crime (art. 2).
 	OffenceRequired bool `json:"offence_required"`
+	// Scope is which offences the kind covers (art. 35(1)); empty for the
+	// kinds that name none, or that cover serious crimes too.
+	Scope Scope `json:"scope,omitempty"`
 	// Preserves is set for kinds whose execution keeps data preserved for
 	// a period with a deadline (art. 42).
 	Preserves bool `json:"preserves"`
@@ -165,6 +168,7 @@ var specs = []Spec{
 			{"provisional_arrest", "Whether provisional arrest is sought, and why it is urgent", false, Art(37).Para(9).Unchecked()},
 		},
 		OffenceRequired: true,
+		Scope:           ExtraditableOffences,
 		RefusalGrounds:  extraditionGrounds,
 	},
 	{
@@ -179,6 +183,7 @@ var specs = []Spec{
 			{"reasons", "Why transfer is in the interests of the proper administration of justice", true, Art(39)},
 		},
 		OffenceRequired: true,
+		Scope:           ConventionOffences,
 		RefusalGrounds:  mlaGrounds,
 	},
 	{
@@ -202,6 +207,7 @@ var specs = []Spec{
 			{"proposed_arrangement", "Proposed parties, scope and duration of the joint investigative body", true, Art(48)},
 		},
 		OffenceRequired: true,
+		Scope:           ConventionOffences,
 		RefusalGrounds:  mlaGrounds,
 	},
 	{
@@ -216,6 +222,7 @@ var specs = []Spec{
 			{"order", "Legally admissible copy of the order on which the request rests, where available", false, Art(50).Para(3).Sub("c").Unchecked()},
 		},
 		OffenceRequired: true,
+		Scope:           ConventionOffences,
 		RefusalGrounds:  assetGrounds,
 	},
 	{
@@ -232,6 +239,7 @@ var specs = []Spec{
 			{"order_is_final", "For a foreign order: that it is final", false, Art(50).Para(3).Sub("b").Unchecked()},
 		},
 		OffenceRequired: true,
+		Scope:           ConventionOffences,
 		RefusalGrounds:  assetGrounds,
 	},
 	{
@@ -246,6 +254,7 @@ var specs = []Spec{
 			{"expenses", "Reasonable expenses to be deducted", false, Art(52).Para(3).Unchecked()},
 		},
 		OffenceRequired: true,
+		Scope:           ConventionOffences,
 		RefusalGrounds:  assetGrounds,
 	},
 	{
@@ -295,6 +304,14 @@ func (s Spec) Field(name string) (Field, bool) {
 		}
 	}
 	return Field{}, false
+}
+
+// scope is s's scope, the widest when s names none.
+func (s Spec) scope() Scope {
+	if s.Scope == "" {
+		return OffencesAndSeriousCrimes
+	}
+	return s.Scope
 }
 
 // MainArticle is the article that chiefly governs s.

@@ -45,7 +45,7 @@ func Validate(k Kind, fields map[string]string, charges []Charge) Problems {
 	for _, name := range unknown {
 		ps = append(ps, Problem{Field: "fields." + name, Ref: spec.MainArticle(), Message: "not a field of " + spec.Title})
 	}
-	ps = append(ps, validateCharges(charges, spec.OffenceRequired)...)
+	ps = append(ps, validateCharges(charges, spec)...)
 	return ps
 }
 

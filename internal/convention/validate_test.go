@@ -81,7 +81,9 @@ func with(fields map[string]string, kv ...string) map[string]string {
 
 const deleted = "\x00deleted"
 
-var illegalAccess = []convention.Charge{{Article: 7}}
+// illegalAccess carries penalties in both States, so that it is in the scope
+// of every kind, extradition too (art. 37(1)).
+var illegalAccess = []convention.Charge{{Article: 7, MaxPenaltyYears: 3, RequestedStateMaxPenaltyYears: 2}}
 
 func TestValidateCompleteRequest(t *testing.T) {
 	for _, tc := range kindCases {
@@ -372,7 +374,7 @@ func TestValidateOffences(t *testing.T) {
 			charges: []convention.Charge{{Description: "drug trafficking", MaxPenaltyYears: 4}},
 		},
 		{
-			name: "art 2: serious crime with a maximum of 20 years", kind: convention.Extradition,
+			name: "art 2: serious crime with a maximum of 20 years", kind: convention.StoredDataAccess,
 			charges: []convention.Charge{{Description: "murder", MaxPenaltyYears: 20}},
 		},
 		{
@@ -466,5 +468,116 @@ func TestOffences(t *testing.T) {
 	}
 	if convention.SeriousCrimeMinimumYears != 4 {
 		t.Errorf("SeriousCrimeMinimumYears = %d, want 4 (art. 2)", convention.SeriousCrimeMinimumYears)
+	}
+}
+
+// The scope of each kind (art. 35(1)) and the rule of art. 37(1): every
+// case names the provision the code enforces.
+func TestValidateScope(t *testing.T) {
+	drugs := convention.Charge{Description: "Drug trafficking", MaxPenaltyYears: 10, RequestedStateMaxPenaltyYears: 10}
+	fraud := func(requesting, requested int) convention.Charge {
+		return convention.Charge{Article: 13, MaxPenaltyYears: requesting, RequestedStateMaxPenaltyYears: requested}
+	}
+	art35a := convention.Art(35).Para(1).Sub("a").Unchecked()
+	art371 := convention.Art(37).Para(1)
+	tests := []struct {
+		name    string
+		kind    convention.Kind
+		charges []convention.Charge
+		want    []want
+	}{
+		{name: "art 37(1): extradition for a Convention offence punishable by at least a year in both States", kind: convention.Extradition, charges: []convention.Charge{fraud(20, 5)}},
+		{name: "art 37(1): extradition at exactly one year in both States", kind: convention.Extradition, charges: []convention.Charge{fraud(1, 1)}},
+		{name: "art 37(1): extradition for life imprisonment, given as 100 years", kind: convention.Extradition, charges: []convention.Charge{fraud(100, 5)}},
+		{
+			name: "art 37(1): extradition for drug trafficking, outside the Convention, is refused", kind: convention.Extradition,
+			charges: []convention.Charge{drugs},
+			want:    []want{{"offences[0].article", art371, "Extradition covers only the offences of the Convention"}},
+		},
+		{
+			name: "art 37(1): extradition without the penalty in the requested State", kind: convention.Extradition,
+			charges: []convention.Charge{fraud(5, 0)},
+			want:    []want{{"offences[0].requested_state_max_penalty_years", art371, "at least 1 year in the requested State too"}},
+		},
+		{
+			name: "art 37(1): extradition without any penalty", kind: convention.Extradition,
+			charges: []convention.Charge{{Article: 7}},
+			want: []want{
+				{"offences[0].max_penalty_years", art371, "at least 1 year in the requesting State"},
+				{"offences[0].requested_state_max_penalty_years", art371, "at least 1 year in the requested State too"},
+			},
+		},
+		{
+			name: "art 2, 37(1): a penalty of -3 years is refused", kind: convention.Extradition,
+			charges: []convention.Charge{fraud(-3, 2)},
+			want:    []want{{"offences[0].max_penalty_years", convention.Art(2), "at least 1; got -3"}},
+		},
+		{
+			name: "art 2, 37(1): a penalty of 1e11 years is refused", kind: convention.Extradition,
+			charges: []convention.Charge{fraud(100000000000, 2)},
+			want:    []want{{"offences[0].max_penalty_years", convention.Art(2), "at most 100 years, which stands for life imprisonment; got 100000000000"}},
+		},
+		{
+			name: "art 37(1): the requested State's penalty is bounded too", kind: convention.Extradition,
+			charges: []convention.Charge{fraud(5, 101)},
+			want:    []want{{"offences[0].requested_state_max_penalty_years", art371, "at most 100 years"}},
+		},
+		{
+			name: "art 2: a serious crime of 101 years is refused for evidence gathering", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{Description: "Drug trafficking", MaxPenaltyYears: 101}},
+			want:    []want{{"offences[0].max_penalty_years", convention.Art(2), "at most 100 years"}},
+		},
+		{
+			name: "art 2: a negative penalty is refused for a Convention offence too", kind: convention.MutualAssistance,
+			charges: []convention.Charge{{Article: 7, MaxPenaltyYears: -1}},
+			want:    []want{{"offences[0].max_penalty_years", convention.Art(2), "got -1"}},
+		},
+		{name: "art 35(1)(c): evidence of a serious crime outside the Convention may be gathered (preservation)", kind: convention.Preservation, charges: []convention.Charge{drugs}},
+		{name: "art 35(1)(c): evidence of a serious crime outside the Convention may be gathered (stored data)", kind: convention.StoredDataAccess, charges: []convention.Charge{drugs}},
+		{name: "art 35(1)(c): evidence of a serious crime outside the Convention may be gathered (interception)", kind: convention.Interception, charges: []convention.Charge{drugs}},
+		{name: "art 35(1)(c): evidence of a serious crime outside the Convention may be gathered (mutual assistance)", kind: convention.MutualAssistance, charges: []convention.Charge{drugs}},
+		{
+			name: "art 35(1)(a): freezing covers the proceeds of Convention offences only", kind: convention.Freezing,
+			charges: []convention.Charge{drugs},
+			want:    []want{{"offences[0].article", art35a, "Freezing or seizure of proceeds of crime covers only the offences of the Convention"}},
+		},
+		{
+			name: "art 35(1)(a): confiscation covers the proceeds of Convention offences only", kind: convention.Confiscation,
+			charges: []convention.Charge{drugs},
+			want:    []want{{"offences[0].article", art35a, "covers only the offences of the Convention"}},
+		},
+		{
+			name: "art 35(1)(a): return of proceeds covers Convention offences only", kind: convention.AssetReturn,
+			charges: []convention.Charge{drugs},
+			want:    []want{{"offences[0].article", art35a, "covers only the offences of the Convention"}},
+		},
+		{
+			name: "art 35(1)(a), 48: joint investigations cover Convention offences only", kind: convention.JointInvestigation,
+			charges: []convention.Charge{drugs},
+			want:    []want{{"offences[0].article", art35a, "covers only the offences of the Convention"}},
+		},
+		{
+			name: "art 35(1)(a), 39: transfer of proceedings covers Convention offences only", kind: convention.ProceedingsTransfer,
+			charges: []convention.Charge{drugs},
+			want:    []want{{"offences[0].article", art35a, "covers only the offences of the Convention"}},
+		},
+		{name: "art 35(1)(a): freezing the proceeds of fraud (art. 13)", kind: convention.Freezing, charges: []convention.Charge{{Article: 13}}},
+		{
+			name: "art 35(1)(a): confiscation needs a Convention offence, not a serious crime", kind: convention.Confiscation,
+			want: []want{{"offences", convention.Art(35).Para(1), "name at least one offence of arts. 7-17"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec, _ := convention.Lookup(tt.kind)
+			fields := map[string]string{}
+			for _, f := range spec.Fields {
+				if f.Required {
+					fields[f.Name] = "given"
+				}
+			}
+			got := convention.Validate(tt.kind, fields, tt.charges)
+			assertProblems(t, fmt.Sprintf("Validate(%s, %+v)", tt.kind, tt.charges), got, tt.want)
+		})
 	}
 }
