@@ -306,10 +306,16 @@ func printRequest(w io.Writer, doc requestDoc) {
 	fmt.Fprintf(w, "%s\n%s, from %s to %s\n", r.ID, title(r.Kind), r.RequestingState, r.RequestedState)
 	fmt.Fprintf(w, "State: %s   Urgency: %s   Confidential: %v   Version: %d\n", r.State, r.Urgency, r.Confidential, r.Version)
 	if r.Preservation != nil {
-		if r.Preservation.FollowUp != "" {
-			fmt.Fprintf(w, "Preserved since %s until follow-up %s is decided\n", r.Preservation.Started.Format(time.DateOnly), r.Preservation.FollowUp)
-		} else {
-			fmt.Fprintf(w, "Preserved since %s until %s\n", r.Preservation.Started.Format(time.DateOnly), r.Preservation.Until.Format(time.DateOnly))
+		switch p := r.Preservation; {
+		case p.FollowUp != "" && p.FollowUpDecided:
+			fmt.Fprintf(w, "Preserved since %s; follow-up %s is decided, the preservation may be executed and closed\n", p.Started.Format(time.DateOnly), p.FollowUp)
+		case p.FollowUp != "":
+			fmt.Fprintf(w, "Preserved since %s until follow-up %s is decided\n", p.Started.Format(time.DateOnly), p.FollowUp)
+		default:
+			fmt.Fprintf(w, "Preserved since %s until %s\n", p.Started.Format(time.DateOnly), p.Until.Format(time.DateOnly))
+		}
+		if p := r.Preservation; p.ExtensionAsked != nil {
+			fmt.Fprintf(w, "Extension asked until %s\n", p.ExtensionAsked.Format(time.DateOnly))
 		}
 	}
 	if r.Refusal != nil {
@@ -346,7 +352,7 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	note := fs.String("note", "", "a note for the timeline; the information asked for or given")
 	grounds := fs.String("grounds", "", "grounds for refusal, comma-separated (see GET /api/v1/convention/kinds)")
 	reasons := fs.String("reasons", "", "reasons for a refusal or postponement (art. 40(24), (26))")
-	until := fs.String("until", "", "end of preservation, YYYY-MM-DD, on start or extend (art. 42)")
+	until := fs.String("until", "", "end of preservation, YYYY-MM-DD: on start or extend (the requested State), or the end asked for on ask_extension (the requesting State) (art. 42(7))")
 	conditions := fs.String("conditions", "", "conditions agreed in consultation, on resume (art. 40(27))")
 	asJSON := fs.Bool("json", false, "print the request as JSON")
 	ifMatch := fs.String("if-match", "", "move the request only if it is still at this version (its ETag, or the Version of request show); by default, the version read just before")

@@ -82,6 +82,16 @@ func preserving(t *testing.T, s casework.State, holder string) *casework.Request
 	return r
 }
 
+// ended returns holder's view of a preservation in state s whose period
+// of 60 days ended the day before now, with no follow-up request.
+func ended(t *testing.T, s casework.State, holder string) *casework.Request {
+	t.Helper()
+	r := view(t, convention.Preservation, s, holder)
+	started := now.AddDate(0, 0, -61)
+	r.Preservation = &casework.PreservationPeriod{Started: started, Until: convention.PreservationDeadline(started)}
+	return r
+}
+
 // problemsOf returns the problems err carries: convention.Problems, or
 // those of a *casework.Error.
 func problemsOf(err error) convention.Problems {

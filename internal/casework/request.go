@@ -130,6 +130,12 @@ type PreservationPeriod struct {
 	// is linked, for then the data stay preserved until it is decided.
 	Until    time.Time `json:"until,omitzero"`
 	FollowUp string    `json:"follow_up,omitempty"`
+	// FollowUpDecided is set once the follow-up request is decided: the
+	// requested State may then execute and close the preservation.
+	FollowUpDecided bool `json:"follow_up_decided,omitempty"`
+	// ExtensionAsked is the end the requesting State last asked for; the
+	// requested State grants it, or another, by extending.
+	ExtensionAsked *time.Time `json:"extension_asked,omitempty"`
 }
 
 // Refusal records the grounds and reasons given for a refusal.

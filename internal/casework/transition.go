@@ -31,11 +31,21 @@ const (
 	ExecutePartially Action = "execute_partially"
 	Withdraw         Action = "withdraw"
 	Close            Action = "close"
-	Extend           Action = "extend"         // a preservation's deadline moves later
-	Receipt          Action = "receipt"        // the other State's node acknowledged a message
-	Crossed          Action = "crossed"        // the other State acted at the same time as this one; noted, not applied
-	LinkFollowUp     Action = "link_follow_up" // a preservation is followed up; it stays preserved
+	Extend           Action = "extend"            // the requested State moves a preservation's deadline later
+	AskExtension     Action = "ask_extension"     // the requesting State asks for a later deadline
+	Receipt          Action = "receipt"           // the other State's node acknowledged a message
+	Crossed          Action = "crossed"           // the other State acted at the same time as this one; noted, not applied
+	LinkFollowUp     Action = "link_follow_up"    // a preservation is followed up; it stays preserved
+	FollowUpDecided  Action = "follow_up_decided" // the follow-up is decided; the preservation may end
 )
+
+// preserving lists the states in which a preservation that started keeps
+// its data: it has been neither executed, refused nor withdrawn.
+var preserving = []State{InProgress, MoreInfoRequested, Consultation, Postponed}
+
+// decided lists the states in which a request is decided: it no longer
+// holds a preservation it follows up (art. 42(7)).
+var decided = []State{Executed, PartiallyExecuted, Refused, Withdrawn, Closed}
 
 // rule says who may take an action and in which states.
 type rule struct {
@@ -60,19 +70,23 @@ var rules = map[Action]rule{
 	ExecutePartially: {from: []State{InProgress}, to: PartiallyExecuted, by: Requested, ref: convention.Art(40).Para(25)},
 	Withdraw:         {from: []State{Draft, Sent, Received, Acknowledged, InProgress, MoreInfoRequested, Consultation, Postponed}, to: Withdrawn, by: Requesting, ref: convention.Art(40).Para(25)},
 	Close:            {from: []State{Executed, PartiallyExecuted, Refused, Postponed, Withdrawn}, to: Closed, ref: convention.Art(40).Para(25)},
-	Extend:           {from: []State{InProgress, MoreInfoRequested, Consultation, Postponed, Executed, PartiallyExecuted}, ref: convention.Art(42).Para(7).Unchecked()},
-	LinkFollowUp:     {from: []State{InProgress, MoreInfoRequested, Consultation, Postponed, Executed, PartiallyExecuted}, by: Requesting, ref: convention.Art(42).Para(7).Unchecked()},
+	// Only the requested State preserves, so only it sets how long; the
+	// requesting State asks (art. 42(7)).
+	Extend:          {from: preserving, by: Requested, ref: convention.PreservationRef},
+	AskExtension:    {from: preserving, by: Requesting, ref: convention.PreservationRef},
+	LinkFollowUp:    {from: preserving, by: Requesting, ref: convention.PreservationRef},
+	FollowUpDecided: {from: preserving, ref: convention.PreservationRef},
 }
 
 // Actions lists the actions an official can ask for through Apply.
 func Actions() []Action {
-	return []Action{Send, Acknowledge, Start, RequestInfo, ProvideInfo, Consult, Resume, Refuse, Postpone, Execute, ExecutePartially, Withdraw, Close, Extend}
+	return []Action{Send, Acknowledge, Start, RequestInfo, ProvideInfo, Consult, Resume, Refuse, Postpone, Execute, ExecutePartially, Withdraw, Close, Extend, AskExtension}
 }
 
 // AllActions lists every action a timeline event can record: those of
 // Actions, and those the node records itself.
 func AllActions() []Action {
-	return append([]Action{Create}, append(Actions(), Deliver, Receipt, Crossed, LinkFollowUp)...)
+	return append([]Action{Create}, append(Actions(), Deliver, Receipt, Crossed, LinkFollowUp, FollowUpDecided)...)
 }
 
 // Transition is an official's request to move a request.
@@ -81,8 +95,9 @@ type Transition struct {
 	Note    string              `json:"note,omitempty"`
 	Grounds []convention.Ground `json:"grounds,omitempty"`
 	Reasons string              `json:"reasons,omitempty"`
-	// PreserveUntil sets the end of a preservation on start, or its new
-	// end on extension. Empty on start means the minimum period.
+	// PreserveUntil sets the end of a preservation on start, its new end
+	// on extension, or the end asked for on ask_extension. Empty on start
+	// means the minimum period.
 	PreserveUntil *time.Time `json:"preserve_until,omitempty"`
 	// Conditions accepted in consultation, on resume (art. 40(27)).
 	Conditions string `json:"conditions,omitempty"`
@@ -145,7 +160,7 @@ func refuse(kind error, field string, ref convention.Ref, format string, args ..
 // convention.Problems for contents that do not conform.
 func Decide(r *Request, t Transition, by Actor, now time.Time) (Event, error) {
 	ru, ok := rules[t.Action]
-	if !ok || t.Action == Deliver || t.Action == LinkFollowUp {
+	if !ok || t.Action == Deliver || t.Action == LinkFollowUp || t.Action == FollowUpDecided {
 		return Event{}, convention.Problems{{Field: "action", Ref: convention.Art(40), Message: fmt.Sprintf("unknown action %q; one of %s", t.Action, actionList())}}
 	}
 	if err := mayAct(r, by, t.Action, ru); err != nil {
@@ -209,7 +224,7 @@ func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, 
 		} else if t.PreserveUntil != nil {
 			ps = append(ps, convention.Problem{Field: "preserve_until", Ref: convention.Art(42), Message: "only a preservation has a preservation deadline"})
 		}
-	case Extend:
+	case Extend, AskExtension:
 		switch {
 		case r.Preservation == nil:
 			return Event{}, refuse(ErrConflict, "action", ru.ref, "only a preservation whose data are preserved can be extended")
@@ -220,6 +235,13 @@ func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, 
 		default:
 			ps = append(ps, convention.ValidatePreservationUntil(r.Preservation.Started, r.Preservation.Until, *t.PreserveUntil)...)
 			e.PreserveUntil = t.PreserveUntil
+		}
+		if t.Action == AskExtension && strings.TrimSpace(t.Note) == "" {
+			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "say why the data must be kept longer"})
+		}
+	case Execute, ExecutePartially, Close:
+		if err := held(r, t.Action, now); err != nil {
+			return Event{}, err
 		}
 	}
 	if len(ps) > 0 {
@@ -251,6 +273,17 @@ func CheckRemote(r *Request, e Event) error {
 		if r.Kind != convention.Preservation || !slices.Contains(ru.from, r.State) || e.FollowUp == "" || e.To != "" ||
 			(r.Preservation != nil && r.Preservation.FollowUp != "") {
 			return fmt.Errorf("request %s cannot be followed up now", r.ID)
+		}
+		return nil
+	}
+	if e.Action == FollowUpDecided {
+		// Either State decides the follow-up (the requested State executes
+		// or refuses it, the requesting State withdraws it); its own node
+		// reports the end of the hold on the preservation. Its messages
+		// about the follow-up travel apart, and may come later.
+		if r.Kind != convention.Preservation || !slices.Contains(ru.from, r.State) || e.To != "" ||
+			r.Preservation == nil || r.Preservation.FollowUp == "" || r.Preservation.FollowUp != e.FollowUp || r.Preservation.FollowUpDecided {
+			return fmt.Errorf("request %s is not held for follow-up %q", r.ID, e.FollowUp)
 		}
 		return nil
 	}
@@ -289,6 +322,9 @@ func mayAct(r *Request, by Actor, action Action, ru rule) error {
 		return refuse(ErrForbidden, "action", ru.ref, "the %s role may not act on requests", by.Role)
 	}
 	if ru.by != "" && side != ru.by {
+		if action == Extend {
+			return refuse(ErrForbidden, "action", ru.ref, "only the requested State, which preserves the data, extends the preservation; ask it to with the %s action and the end you need in preserve_until", AskExtension)
+		}
 		who := "requested"
 		if ru.by == Requesting {
 			who = "requesting"
@@ -325,6 +361,16 @@ func ApplyEvent(r *Request, e Event) {
 	case Extend:
 		if r.Preservation != nil && e.PreserveUntil != nil {
 			r.Preservation.Until = *e.PreserveUntil
+			r.Preservation.ExtensionAsked = nil
+		}
+	case AskExtension:
+		if r.Preservation != nil && e.PreserveUntil != nil {
+			asked := *e.PreserveUntil
+			r.Preservation.ExtensionAsked = &asked
+		}
+	case FollowUpDecided:
+		if r.Preservation != nil {
+			r.Preservation.FollowUpDecided = true
 		}
 	case LinkFollowUp:
 		if r.Preservation != nil {
@@ -350,12 +396,47 @@ func FollowUpEvent(p *Request, followUp *Request, by Actor, now time.Time) (Even
 	case p.RequestedState != followUp.RequestedState || p.RequestingState != followUp.RequestingState:
 		return Event{}, convention.Problems{{Field: "follow_up_of", Ref: convention.Art(42), Message: "the preservation " + p.ID + " was made between other States"}}
 	case !slices.Contains(ru.from, p.State):
-		return Event{}, convention.Problems{{Field: "follow_up_of", Ref: ru.ref, Message: fmt.Sprintf("the preservation %s is %s, not preserving data", p.ID, p.State)}}
+		return Event{}, convention.Problems{{Field: "follow_up_of", Ref: ru.ref, Message: fmt.Sprintf("the preservation %s is %s, not preserving data; draft the request again without follow_up_of, and check with the requested State that the data still exist", p.ID, strings.ReplaceAll(string(p.State), "_", " "))}}
 	case p.Preservation != nil && p.Preservation.FollowUp != "":
 		return Event{}, convention.Problems{{Field: "follow_up_of", Ref: ru.ref, Message: "the preservation " + p.ID + " is already followed up by " + p.Preservation.FollowUp}}
 	}
 	return Event{RequestID: p.ID, At: now, Actor: by.ID, ActorState: by.State, Action: LinkFollowUp, From: p.State, FollowUp: followUp.ID,
 		Note: "follow-up request " + followUp.ID + " sent; the data stay preserved until it is decided"}, nil
+}
+
+// held refuses to execute or close a preservation while its data must stay
+// preserved (art. 42(7)): for at least the period set, so that the
+// requesting State can send its follow-up request, and, once that request
+// has come, until it is decided. A refused or withdrawn preservation holds
+// nothing.
+func held(r *Request, action Action, now time.Time) error {
+	p := r.Preservation
+	if p == nil || (action == Close && (r.State == Refused || r.State == Withdrawn)) {
+		return nil
+	}
+	ref := convention.PreservationRef
+	switch {
+	case p.FollowUp != "" && !p.FollowUpDecided:
+		return refuse(ErrConflict, "action", ref, "cannot %s: the data stay preserved until the follow-up request %s is decided; decide it first, or consult before refusing", action, p.FollowUp)
+	case p.FollowUp == "" && !convention.PreservationEnded(p.Until, now):
+		return refuse(ErrConflict, "action", ref, "cannot %s: the data stay preserved until %s, for the requesting State's follow-up request; %s it from that date if none has come, extend the period, or consult before refusing",
+			action, p.Until.UTC().Format(time.DateOnly), action)
+	}
+	return nil
+}
+
+// FollowUpDecidedEvent returns the event that ends the hold of the
+// preservation p once followUp, which follows it up, is decided, and
+// whether there is one to record: none if p is not held for followUp, or
+// followUp is not decided.
+func FollowUpDecidedEvent(p, followUp *Request, by Actor, now time.Time) (Event, bool) {
+	pp := p.Preservation
+	if p.Kind != convention.Preservation || pp == nil || pp.FollowUp != followUp.ID || pp.FollowUpDecided ||
+		!slices.Contains(rules[FollowUpDecided].from, p.State) || !slices.Contains(decided, followUp.State) {
+		return Event{}, false
+	}
+	return Event{RequestID: p.ID, At: now, Actor: by.ID, ActorState: by.State, Action: FollowUpDecided, From: p.State, FollowUp: followUp.ID,
+		Note: "follow-up request " + followUp.ID + " is " + strings.ReplaceAll(string(followUp.State), "_", " ") + "; the data need no longer be preserved"}, true
 }
 
 // CanRead reports whether by may see r: an official of the State holding

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,9 +51,10 @@ var machine = []struct {
 	{"art 40(25): either State closes a decided request", casework.Close,
 		[]casework.State{casework.Executed, casework.PartiallyExecuted, casework.Refused, casework.Postponed, casework.Withdrawn},
 		casework.Closed, ""},
-	{"art 42(7): a preservation's deadline moves later while the data are preserved", casework.Extend,
-		[]casework.State{casework.InProgress, casework.MoreInfoRequested, casework.Consultation, casework.Postponed,
-			casework.Executed, casework.PartiallyExecuted}, "", ""},
+	{"art 42(7): the requested State moves a preservation's deadline later while the data are preserved", casework.Extend,
+		[]casework.State{casework.InProgress, casework.MoreInfoRequested, casework.Consultation, casework.Postponed}, "", casework.Requested},
+	{"art 42(7): the requesting State asks for a later deadline while the data are preserved", casework.AskExtension,
+		[]casework.State{casework.InProgress, casework.MoreInfoRequested, casework.Consultation, casework.Postponed}, "", casework.Requesting},
 }
 
 // validTransition returns a transition for action that carries everything
@@ -65,7 +67,7 @@ func validTransition(action casework.Action) casework.Transition {
 		t.Reasons = "execution would prejudice essential interests"
 	case casework.Postpone:
 		t.Reasons = "execution would interfere with an ongoing investigation"
-	case casework.Extend:
+	case casework.Extend, casework.AskExtension:
 		until := now.AddDate(0, 0, 120)
 		t.PreserveUntil = &until
 	}
@@ -87,9 +89,10 @@ func holderFor(side casework.Side) string {
 }
 
 // TestDecideStates tries every action from every state, on a preservation
-// (so that extension applies), by a central authority of each side the
-// action allows: it succeeds from the listed states, moving to the listed
-// state, and fails with ErrConflict from every other.
+// whose period has ended (so that extension applies, and nothing holds
+// it), by a central authority of each side the action allows: it succeeds
+// from the listed states, moving to the listed state, and fails with
+// ErrConflict from every other.
 func TestDecideStates(t *testing.T) {
 	if got, want := len(machine), len(casework.Actions()); got != want {
 		t.Fatalf("the test covers %d actions, casework.Actions() lists %d", got, want)
@@ -103,7 +106,7 @@ func TestDecideStates(t *testing.T) {
 			for _, from := range allStates {
 				name := m.name + "/" + string(side) + "/from " + string(from)
 				t.Run(name, func(t *testing.T) {
-					r := preserving(t, from, holderFor(side))
+					r := ended(t, from, holderFor(side))
 					r.ResumeState = casework.InProgress
 					before := *r
 					e, err := casework.Decide(r, validTransition(m.action), actorFor(side), now)
@@ -421,7 +424,7 @@ func TestDecideExtend(t *testing.T) {
 			new(current.AddDate(0, 1, 0)), false, nil},
 		{"art 42(7): extension to the current deadline", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requested) },
 			new(current), false, &want{"preserve_until", convention.Art(42).Para(7).Unchecked(), "after the current deadline"}},
-		{"art 42(7): extension earlier than the current deadline", func(t *testing.T) *casework.Request { return preserving(t, casework.Executed, requested) },
+		{"art 42(7): extension earlier than the current deadline", func(t *testing.T) *casework.Request { return preserving(t, casework.Postponed, requested) },
 			new(current.AddDate(0, 0, -1)), false, &want{"preserve_until", convention.Art(42).Para(7).Unchecked(), "at least 60 days"}},
 		{"art 42(7): extension without a new end", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requested) },
 			nil, false, &want{"preserve_until", convention.Art(42).Para(7).Unchecked(), "required"}},
@@ -474,9 +477,12 @@ func TestFollowUpEvent(t *testing.T) {
 		{"art 42(7): a preservation in progress is followed up", func(t *testing.T) *casework.Request {
 			return preserving(t, casework.InProgress, requesting)
 		}, followUp, nil},
-		{"art 42(7): an executed preservation is followed up", func(t *testing.T) *casework.Request {
-			return preserving(t, casework.Executed, requesting)
+		{"art 42(7): a preservation postponed keeps its data and is followed up", func(t *testing.T) *casework.Request {
+			return preserving(t, casework.Postponed, requesting)
 		}, followUp, nil},
+		{"art 42(7): a preservation executed at the end of its period holds nothing to follow up", func(t *testing.T) *casework.Request {
+			return ended(t, casework.Executed, requesting)
+		}, followUp, &want{"follow_up_of", convention.Art(42).Para(7).Unchecked(), "without follow_up_of"}},
 		{"art 42: only a preservation is followed up", func(t *testing.T) *casework.Request {
 			return view(t, convention.MutualAssistance, casework.InProgress, requesting)
 		}, followUp, &want{"follow_up_of", convention.Art(42), "not a preservation"}},
@@ -521,8 +527,8 @@ func TestFollowUpEvent(t *testing.T) {
 			}
 			// Once followed up, the deadline cannot move (art. 42(7)).
 			until := now.AddDate(1, 0, 0)
-			if _, err := casework.Decide(p, casework.Transition{Action: casework.Extend, PreserveUntil: &until}, fraCA, now); !errors.Is(err, casework.ErrConflict) {
-				t.Errorf("Decide(extend) after the link = %v, want ErrConflict", err)
+			if _, err := casework.Decide(p, casework.Transition{Action: casework.AskExtension, Note: "longer", PreserveUntil: &until}, fraCA, now); !errors.Is(err, casework.ErrConflict) {
+				t.Errorf("Decide(ask_extension) after the link = %v, want ErrConflict", err)
 			}
 		})
 	}
@@ -706,7 +712,7 @@ func TestCheckRemote(t *testing.T) {
 // state once.
 func TestEnumerations(t *testing.T) {
 	actions := casework.AllActions()
-	for _, a := range append(casework.Actions(), casework.Create, casework.Deliver, casework.Receipt, casework.Crossed, casework.LinkFollowUp) {
+	for _, a := range append(casework.Actions(), casework.Create, casework.Deliver, casework.Receipt, casework.Crossed, casework.LinkFollowUp, casework.FollowUpDecided) {
 		if !slices.Contains(actions, a) {
 			t.Errorf("AllActions() lacks %s", a)
 		}
@@ -724,4 +730,155 @@ func TestEnumerations(t *testing.T) {
 			t.Errorf("States() lacks %s", st)
 		}
 	}
+}
+
+// TestPreservationHeld: the requested State cannot cut a preservation
+// short, and only it sets how long the data are kept.
+func TestPreservationHeld(t *testing.T) {
+	linked := func(decided bool) func(t *testing.T) *casework.Request {
+		return func(t *testing.T) *casework.Request {
+			r := ended(t, casework.InProgress, requested)
+			r.Preservation.FollowUp, r.Preservation.Until, r.Preservation.FollowUpDecided = "0193-follow", time.Time{}, decided
+			return r
+		}
+	}
+	year9999 := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		r    func(t *testing.T) *casework.Request
+		by   casework.Actor
+		t    casework.Transition
+		kind error // ErrConflict, ErrForbidden, or nil
+		prob *want // a problem with the contents
+	}{
+		{"art 42(7): preservation cannot be executed on day 1 of 60", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requested) },
+			vnmCA, casework.Transition{Action: casework.Execute}, casework.ErrConflict, nil},
+		{"art 42(7): preservation cannot be partially executed before 60 days", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requested) },
+			vnmCA, casework.Transition{Action: casework.ExecutePartially}, casework.ErrConflict, nil},
+		{"art 42(7): a postponed preservation cannot be closed before its period ends", func(t *testing.T) *casework.Request { return preserving(t, casework.Postponed, requested) },
+			vnmCA, casework.Transition{Action: casework.Close}, casework.ErrConflict, nil},
+		{"art 42(7): preservation executed once its period has ended without a follow-up", func(t *testing.T) *casework.Request { return ended(t, casework.InProgress, requested) },
+			vnmCA, casework.Transition{Action: casework.Execute}, nil, nil},
+		{"art 42(7): preservation cannot be executed before its follow-up is decided", linked(false),
+			vnmCA, casework.Transition{Action: casework.Execute}, casework.ErrConflict, nil},
+		{"art 42(7): preservation executed once its follow-up is decided", linked(true),
+			vnmCA, casework.Transition{Action: casework.Execute}, nil, nil},
+		{"art 42(7): a withdrawn preservation is closed at once", func(t *testing.T) *casework.Request { return preserving(t, casework.Withdrawn, requested) },
+			vnmCA, casework.Transition{Action: casework.Close}, nil, nil},
+		{"art 42(5), 40(24): a refused preservation is closed at once", func(t *testing.T) *casework.Request { return preserving(t, casework.Refused, requesting) },
+			fraCA, casework.Transition{Action: casework.Close}, nil, nil},
+		{"art 42(7): the requesting State cannot extend the other's deadline", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requesting) },
+			fraCA, casework.Transition{Action: casework.Extend, PreserveUntil: new(now.AddDate(0, 0, 400))}, casework.ErrForbidden, nil},
+		{"art 42(7): the requested State cannot ask itself for an extension", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requested) },
+			vnmCA, casework.Transition{Action: casework.AskExtension, Note: "longer", PreserveUntil: new(now.AddDate(0, 0, 90))}, casework.ErrForbidden, nil},
+		{"art 42(7): the requesting State asks for an extension", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requesting) },
+			fraCA, casework.Transition{Action: casework.AskExtension, Note: "the judge needs two more months", PreserveUntil: new(now.AddDate(0, 0, 120))}, nil, nil},
+		{"art 42(7): an extension asked without saying why", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requesting) },
+			fraCA, casework.Transition{Action: casework.AskExtension, PreserveUntil: new(now.AddDate(0, 0, 120))}, nil, &want{"note", convention.Art(42).Para(7).Unchecked(), "why"}},
+		{"art 42(7), 24(2): preservation started until the year 9999", func(t *testing.T) *casework.Request {
+			return view(t, convention.Preservation, casework.Acknowledged, requested)
+		}, vnmCA, casework.Transition{Action: casework.Start, PreserveUntil: &year9999}, nil, &want{"preserve_until", convention.Art(24).Para(2), "at the latest"}},
+		{"art 42(7), 24(2): preservation extended to the year 9999", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requested) },
+			vnmCA, casework.Transition{Action: casework.Extend, PreserveUntil: &year9999}, nil, &want{"preserve_until", convention.Art(24).Para(2), "at the latest"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.r(t)
+			e, err := casework.Decide(r, tt.t, tt.by, now)
+			switch {
+			case tt.kind != nil:
+				if !errors.Is(err, tt.kind) {
+					t.Fatalf("Decide(%s) = %v, want %v", tt.t.Action, err, tt.kind)
+				}
+				if msg := err.Error(); tt.kind == casework.ErrConflict && !strings.Contains(msg, "preserved until") ||
+					tt.kind == casework.ErrForbidden && !strings.Contains(msg, "only the") {
+					t.Errorf("Decide(%s) = %q, want it to say how long the data are kept or who may act", tt.t.Action, msg)
+				}
+				if tt.t.Action == casework.Extend && !strings.Contains(err.Error(), "ask_extension") {
+					t.Errorf("Decide(extend) by the requesting State = %q, want it to name ask_extension", err)
+				}
+				return
+			case tt.prob != nil:
+				assertProblems(t, "Decide("+string(tt.t.Action)+")", problemsOf(err), *tt.prob)
+				return
+			case err != nil:
+				t.Fatalf("Decide(%s) = %v, want success", tt.t.Action, err)
+			}
+			// The other State's node checks the event the same way.
+			other := *r
+			other.Holder = requested
+			if r.Holder == requested {
+				other.Holder = requesting
+			}
+			if err := casework.CheckRemote(&other, e); err != nil {
+				t.Errorf("CheckRemote(%s) on the other view = %v, want nil", e.Action, err)
+			}
+			casework.ApplyEvent(r, e)
+			if tt.t.Action == casework.AskExtension && (r.Preservation.ExtensionAsked == nil || !r.Preservation.ExtensionAsked.Equal(*tt.t.PreserveUntil) ||
+				!r.Preservation.Until.Equal(convention.PreservationDeadline(r.Preservation.Started))) {
+				t.Errorf("after ask_extension: preservation %+v; want the same deadline, extension asked until %v", r.Preservation, *tt.t.PreserveUntil)
+			}
+		})
+	}
+}
+
+// TestFollowUpDecided: a preservation followed up is held until its
+// follow-up is decided, and the event that ends the hold is checked by the
+// other State's node.
+func TestFollowUpDecided(t *testing.T) {
+	linked := func(t *testing.T) *casework.Request {
+		r := preserving(t, casework.InProgress, requested)
+		r.Preservation.FollowUp, r.Preservation.Until = "0193-follow", time.Time{}
+		return r
+	}
+	followUp := func(s casework.State) *casework.Request {
+		r := view(t, convention.StoredDataAccess, s, requested)
+		r.ID = "0193-follow"
+		return r
+	}
+	for _, s := range allStates {
+		want := slices.Contains([]casework.State{casework.Executed, casework.PartiallyExecuted, casework.Refused, casework.Withdrawn, casework.Closed}, s)
+		t.Run("art 42(7): follow-up "+string(s), func(t *testing.T) {
+			p := linked(t)
+			e, ok := casework.FollowUpDecidedEvent(p, followUp(s), vnmCA, now)
+			if ok != want {
+				t.Fatalf("FollowUpDecidedEvent(follow-up %s) = _, %v, want %v", s, ok, want)
+			}
+			if !ok {
+				return
+			}
+			if e.Action != casework.FollowUpDecided || e.FollowUp != "0193-follow" || e.To != "" || e.From != casework.InProgress {
+				t.Errorf("FollowUpDecidedEvent = %+v, want follow_up_decided of 0193-follow, state unchanged", e)
+			}
+			theirs := linked(t)
+			theirs.Holder = requesting
+			if err := casework.CheckRemote(theirs, e); err != nil {
+				t.Errorf("CheckRemote(follow_up_decided) = %v, want nil", err)
+			}
+			casework.ApplyEvent(p, e)
+			if _, err := casework.Decide(p, casework.Transition{Action: casework.Execute}, vnmCA, now); err != nil {
+				t.Errorf("Decide(execute) once the follow-up is %s = %v, want success", s, err)
+			}
+			if _, again := casework.FollowUpDecidedEvent(p, followUp(s), vnmCA, now); again {
+				t.Errorf("FollowUpDecidedEvent twice: want once")
+			}
+		})
+	}
+	t.Run("art 42(7): a follow-up decided for another preservation is refused", func(t *testing.T) {
+		e := casework.Event{RequestID: "0193-req", At: now, Actor: "vnm-ca", ActorState: requested, Action: casework.FollowUpDecided, From: casework.InProgress, FollowUp: "0193-other"}
+		theirs := linked(t)
+		theirs.Holder = requesting
+		if err := casework.CheckRemote(theirs, e); err == nil {
+			t.Errorf("CheckRemote(follow_up_decided of another request) = nil, want an error")
+		}
+		unlinked := preserving(t, casework.InProgress, requesting)
+		e.FollowUp = "0193-follow"
+		if err := casework.CheckRemote(unlinked, e); err == nil {
+			t.Errorf("CheckRemote(follow_up_decided) on a preservation not followed up = nil, want an error")
+		}
+	})
+	t.Run("art 42(7): an official cannot record the end of the hold", func(t *testing.T) {
+		_, err := casework.Decide(linked(t), casework.Transition{Action: casework.FollowUpDecided}, vnmCA, now)
+		assertProblems(t, "Decide(follow_up_decided)", problemsOf(err), want{"action", convention.Art(40), "unknown action"})
+	})
 }

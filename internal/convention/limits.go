@@ -12,7 +12,22 @@ import (
 // Convention).
 const PreservationMinimumDays = 60
 
-var preservationPeriod = Art(42).Para(7).Unchecked()
+// PreservationMaximumDays bounds how far after its start a preservation
+// may be set to end, by its start or any extension. Art. 42(7) sets only a
+// minimum; art. 24(2) asks that a measure be limited in its duration, and
+// art. 25 lets domestic orders run 90 days at a time. Two years is the
+// node's bound, not the treaty's: a follow-up request, once linked, keeps
+// the data preserved beyond it until it is decided.
+const PreservationMaximumDays = 730
+
+var (
+	preservationPeriod = Art(42).Para(7).Unchecked()
+	durationLimit      = Art(24).Para(2)
+)
+
+// PreservationRef cites the period of preservation: at least 60 days, and
+// until the follow-up request is decided.
+var PreservationRef = preservationPeriod
 
 // PreservationDeadline is the earliest date on which a preservation that
 // started at start may end.
@@ -20,19 +35,36 @@ func PreservationDeadline(start time.Time) time.Time {
 	return start.AddDate(0, 0, PreservationMinimumDays)
 }
 
+// PreservationLatest is the latest date a preservation that started at
+// start may be set to end.
+func PreservationLatest(start time.Time) time.Time {
+	return day(start).AddDate(0, 0, PreservationMaximumDays)
+}
+
 // ValidatePreservationUntil checks a chosen end of preservation: at least
-// the minimum period after start, and after any current deadline when it
-// extends one. It compares calendar dates in UTC, as the treaty counts
-// days: an end on the date PreservationDeadline falls on is accepted
-// whatever the hour of start or until.
+// the minimum period after start, at most PreservationMaximumDays after
+// it, and after any current deadline when it extends one. It compares
+// calendar dates in UTC, as the treaty counts days: an end on the date
+// PreservationDeadline falls on is accepted whatever the hour of start or
+// until.
 func ValidatePreservationUntil(start, current, until time.Time) Problems {
 	if min := day(PreservationDeadline(start)); day(until).Before(min) {
 		return Problems{{Field: "preserve_until", Ref: preservationPeriod, Message: "preservation lasts at least " + strconv.Itoa(PreservationMinimumDays) + " days: until " + min.Format(time.DateOnly) + " or later"}}
+	}
+	if max := PreservationLatest(start); day(until).After(max) {
+		return Problems{{Field: "preserve_until", Ref: durationLimit, Message: "a preservation is set at most " + strconv.Itoa(PreservationMaximumDays) + " days ahead of its start: until " + max.Format(time.DateOnly) + " at the latest; send the follow-up request to keep the data longer"}}
 	}
 	if !current.IsZero() && !day(until).After(day(current)) {
 		return Problems{{Field: "preserve_until", Ref: preservationPeriod, Message: "an extension must end after the current deadline " + day(current).Format(time.DateOnly)}}
 	}
 	return nil
+}
+
+// PreservationEnded reports whether a preservation due to end on until has
+// reached its end at now: from the date until falls on, in UTC, the
+// requested State may release the data if no follow-up request came.
+func PreservationEnded(until, now time.Time) bool {
+	return !day(now).Before(day(until))
 }
 
 // Entry into force, art. 65.

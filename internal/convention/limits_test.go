@@ -100,6 +100,29 @@ func TestValidatePreservationUntil(t *testing.T) {
 			want: []want{{"preserve_until", preservationRef, "after the current deadline 2026-06-01"}},
 		},
 		{
+			name:  "art 42(7), 24(2): preservation set two years ahead",
+			start: start, until: date(2028, 1, 1),
+		},
+		{
+			name:  "art 42(7), 24(2): preservation set beyond two years",
+			start: start, until: date(2028, 1, 2),
+			want: []want{{"preserve_until", convention.Art(24).Para(2), "until 2028-01-01 at the latest; send the follow-up request"}},
+		},
+		{
+			name:  "art 42(7), 24(2): preservation until the year 9999",
+			start: start, until: date(9999, 12, 31),
+			want: []want{{"preserve_until", convention.Art(24).Para(2), "at most 730 days"}},
+		},
+		{
+			name:  "art 42(7), 24(2): an extension 400 days ahead is within the bound",
+			start: start, current: date(2026, 3, 2), until: date(2027, 2, 5),
+		},
+		{
+			name:  "art 42(7), 24(2): an extension beyond two years from the start",
+			start: start, current: date(2027, 6, 1), until: date(2028, 6, 1),
+			want: []want{{"preserve_until", convention.Art(24).Para(2), "until 2028-01-01 at the latest"}},
+		},
+		{
 			name:  "art 42(7): extension shorter than 60 days reports the minimum only",
 			start: start, current: date(2026, 3, 2), until: date(2026, 2, 1),
 			want: []want{{"preserve_until", preservationRef, "at least 60 days"}},
@@ -109,6 +132,27 @@ func TestValidatePreservationUntil(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := convention.ValidatePreservationUntil(tt.start, tt.current, tt.until)
 			assertProblems(t, fmt.Sprintf("ValidatePreservationUntil(%v, %v, %v)", tt.start, tt.current, tt.until), got, tt.want)
+		})
+	}
+}
+
+func TestPreservationEnded(t *testing.T) {
+	until := date(2026, 3, 2)
+	tests := []struct {
+		name string
+		now  time.Time
+		want bool
+	}{
+		{"art 42(7): the day before the end, the data are kept", time.Date(2026, 3, 1, 23, 59, 0, 0, time.UTC), false},
+		{"art 42(7): on the day the period ends, it has ended", date(2026, 3, 2), true},
+		{"art 42(7): after the end", date(2026, 4, 1), true},
+		{"art 42(7): on day 0 of 60", date(2026, 1, 1), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := convention.PreservationEnded(until, tt.now); got != tt.want {
+				t.Errorf("PreservationEnded(%v, %v) = %v, want %v", until, tt.now, got, tt.want)
+			}
 		})
 	}
 }

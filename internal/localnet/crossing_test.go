@@ -5,11 +5,12 @@ import (
 	"time"
 
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/identity"
 )
 
 // TestCrossingMoves: the requesting State withdraws while the requested
-// State executes, each before hearing of the other. Neither node may be
+// State refuses after consultation, each before hearing of the other. Neither node may be
 // left stuck: each notes the other's step, later messages still apply,
 // and both can close the request.
 func TestCrossingMoves(t *testing.T) {
@@ -19,12 +20,12 @@ func TestCrossingMoves(t *testing.T) {
 	fra.do("POST", "/api/v1/requests", preservation("VNM"), &r)
 	fra.do("POST", "/api/v1/requests/"+r.ID+"/transitions", casework.Transition{Action: casework.Send}, nil)
 	vnm.waitFor(r.ID, casework.Received)
-	for _, a := range []casework.Action{casework.Acknowledge, casework.Start} {
+	for _, a := range []casework.Action{casework.Acknowledge, casework.Start, casework.Consult} {
 		if code := vnm.do("POST", "/api/v1/requests/"+r.ID+"/transitions", casework.Transition{Action: a}, nil); code != 200 {
 			t.Fatalf("%s: %d", a, code)
 		}
 	}
-	fra.waitFor(r.ID, casework.InProgress)
+	fra.waitFor(r.ID, casework.Consultation)
 
 	// Both nodes go down; each State acts on its own view meanwhile.
 	net.Client.CloseIdleConnections()
@@ -35,7 +36,8 @@ func TestCrossingMoves(t *testing.T) {
 	if _, err := net.Nodes["FRA"].Node.Transition(t.Context(), fraCA, r.ID, casework.Transition{Action: casework.Withdraw, Note: "The suspect was arrested."}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := net.Nodes["VNM"].Node.Transition(t.Context(), vnmCA, r.ID, casework.Transition{Action: casework.Execute}); err != nil {
+	refusal := casework.Transition{Action: casework.Refuse, Grounds: []convention.Ground{convention.EssentialInterests}, Reasons: "The server belongs to a State agency."}
+	if _, err := net.Nodes["VNM"].Node.Transition(t.Context(), vnmCA, r.ID, refusal); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"FRA", "VNM"} {
@@ -56,7 +58,7 @@ func TestCrossingMoves(t *testing.T) {
 		t.Fatalf("no crossed note at %s", a.url)
 	}
 	crossed(fra, casework.Withdrawn)
-	crossed(vnm, casework.Executed)
+	crossed(vnm, casework.Refused)
 
 	// Later messages still apply: both close, and both views end closed.
 	for _, a := range []api{fra, vnm} {

@@ -82,6 +82,31 @@ func (a api) waitFor(id string, state casework.State) requestDoc {
 	return doc
 }
 
+// waitEvents waits until request id's timeline at a holds n events of
+// action, and returns the request: for a step that leaves the state alone.
+func (a api) waitEvents(id string, action casework.Action, n int) requestDoc {
+	a.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var doc requestDoc
+	got := 0
+	for time.Now().Before(deadline) {
+		if a.do("GET", "/api/v1/requests/"+id, nil, &doc) == 200 {
+			got = 0
+			for _, e := range doc.Timeline {
+				if e.Action == action {
+					got++
+				}
+			}
+			if got >= n {
+				return doc
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	a.t.Fatalf("request %s at %s: %d %s events, want %d", id, a.url, got, action, n)
+	return doc
+}
+
 func preservation(to string) casework.Contents {
 	return casework.Contents{Kind: convention.Preservation, RequestedState: to, Urgency: casework.Urgent,
 		Offences: []convention.Charge{{Article: 7}},
@@ -142,8 +167,12 @@ func TestLifecycleAcrossTwoNodes(t *testing.T) {
 		{vnm, casework.Transition{Action: casework.Start}, casework.InProgress},
 		{vnm, casework.Transition{Action: casework.RequestInfo, Note: "Which VPS exactly?"}, casework.MoreInfoRequested},
 		{fra, casework.Transition{Action: casework.ProvideInfo, Note: "The one at 203.0.113.7."}, casework.InProgress},
-		{vnm, casework.Transition{Action: casework.Execute}, casework.Executed},
-		{fra, casework.Transition{Action: casework.Close}, casework.Closed},
+		// Art. 42(7): the requesting State asks for more time, the
+		// requested State grants it; it is withdrawn once no longer needed.
+		{fra, casework.Transition{Action: casework.AskExtension, Note: "The judge needs a month more.", PreserveUntil: new(time.Now().AddDate(0, 0, 90))}, casework.InProgress},
+		{vnm, casework.Transition{Action: casework.Extend, PreserveUntil: new(time.Now().AddDate(0, 0, 90))}, casework.InProgress},
+		{fra, casework.Transition{Action: casework.Withdraw, Note: "The suspect confessed."}, casework.Withdrawn},
+		{vnm, casework.Transition{Action: casework.Close}, casework.Closed},
 	}
 	for _, s := range steps {
 		if code := s.by.do("POST", "/api/v1/requests/"+r.ID+"/transitions", s.t, nil); code != 200 {
@@ -151,6 +180,8 @@ func TestLifecycleAcrossTwoNodes(t *testing.T) {
 		}
 		fra.waitFor(r.ID, s.want)
 		vnm.waitFor(r.ID, s.want)
+		fra.waitEvents(r.ID, s.t.Action, 1)
+		vnm.waitEvents(r.ID, s.t.Action, 1)
 	}
 	a, b := fra.waitFor(r.ID, casework.Closed), vnm.waitFor(r.ID, casework.Closed)
 	if !slices.Equal(shared(a.Timeline), shared(b.Timeline)) {

@@ -371,8 +371,10 @@ func TestRequestsBetweenThreeNodes(t *testing.T) {
 	}{
 		{true, []casework.Transition{{Action: casework.Acknowledge}, {Action: casework.Start}, {Action: casework.RequestInfo, Note: "Which VPS?"}}, casework.MoreInfoRequested},
 		{false, []casework.Transition{{Action: casework.ProvideInfo, Note: "The one at 203.0.113.7."}}, casework.InProgress},
-		{true, []casework.Transition{{Action: casework.Execute}}, casework.Executed},
-		{false, []casework.Transition{{Action: casework.Close}}, casework.Closed},
+		// A preservation is not executed before its 60 days (art. 42(7)):
+		// the requesting State withdraws it, the requested State closes it.
+		{false, []casework.Transition{{Action: casework.Withdraw, Note: "No longer needed."}}, casework.Withdrawn},
+		{true, []casework.Transition{{Action: casework.Close}}, casework.Closed},
 	}
 	for _, ph := range phases {
 		err := parallel(flows, 6, func(fl flow) error {
@@ -402,9 +404,9 @@ func TestRequestsBetweenThreeNodes(t *testing.T) {
 	// One event per transition on each side, and one receipt per message
 	// each side sent.
 	wantRequesting := map[casework.Action]int{casework.Create: 1, casework.Send: 1, casework.Deliver: 1, casework.Acknowledge: 1, casework.Start: 1,
-		casework.RequestInfo: 1, casework.ProvideInfo: 1, casework.Execute: 1, casework.Close: 1, casework.Receipt: 2}
+		casework.RequestInfo: 1, casework.ProvideInfo: 1, casework.Withdraw: 1, casework.Close: 1, casework.Receipt: 2}
 	wantRequested := map[casework.Action]int{casework.Send: 1, casework.Deliver: 1, casework.Acknowledge: 1, casework.Start: 1,
-		casework.RequestInfo: 1, casework.ProvideInfo: 1, casework.Execute: 1, casework.Close: 1, casework.Receipt: 4}
+		casework.RequestInfo: 1, casework.ProvideInfo: 1, casework.Withdraw: 1, casework.Close: 1, casework.Receipt: 4}
 	for _, fl := range flows {
 		a, b := f.officials[fl.requesting].get(fl.id), f.officials[fl.requested].get(fl.id)
 		if !slices.Equal(shared(a.Timeline), shared(b.Timeline)) {

@@ -116,10 +116,12 @@ func (n *Node) TransitionAt(ctx context.Context, by casework.Actor, id string, v
 		if version != 0 && r.Version != version {
 			return &StaleError{Read: version, Current: r.Version}
 		}
-		if t.Action == casework.Send && r.FollowUpOf != "" {
-			// Sending a follow-up moves the preservation too: lock its
-			// views now, before any audit record, for the same reason.
-			if _, err := n.lockViews(ctx, tx, r.FollowUpOf); err != nil {
+		var preservations map[string]*casework.Request
+		if r.FollowUpOf != "" {
+			// Sending a follow-up, or deciding it, moves the preservation
+			// too: lock its views now, before any audit record, for the
+			// same reason.
+			if preservations, err = n.lockViews(ctx, tx, r.FollowUpOf); err != nil {
 				return err
 			}
 		}
@@ -151,6 +153,20 @@ func (n *Node) TransitionAt(ctx context.Context, by casework.Actor, id string, v
 		}
 		if err := n.propagate(ctx, tx, counterpart, r, e); err != nil {
 			return err
+		}
+		if p, ok := preservations[by.State]; ok {
+			// The preservation r follows up is held until r is decided
+			// (art. 42(7)); the State that decides it says so on the
+			// preservation's own timeline, which the other State's node
+			// applies in order with the preservation's other events.
+			if end, ok := casework.FollowUpDecidedEvent(p, r, by, now); ok {
+				if err := n.record(ctx, tx, by, p, end); err != nil {
+					return err
+				}
+				if err := n.propagate(ctx, tx, counterpart, p, end); err != nil {
+					return err
+				}
+			}
 		}
 		out = r
 		return nil

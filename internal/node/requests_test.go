@@ -71,8 +71,9 @@ func TestLifecycle(t *testing.T) {
 			{fra247, casework.Transition{Action: casework.Send}, casework.Received},
 			{vnm247, casework.Transition{Action: casework.Acknowledge}, casework.Acknowledged},
 			{vnm247, casework.Transition{Action: casework.Start}, casework.InProgress},
-			{fra247, casework.Transition{Action: casework.Extend, PreserveUntil: new(start.AddDate(0, 0, 90))}, casework.InProgress},
-			{vnm247, casework.Transition{Action: casework.Execute}, casework.Executed},
+			{fra247, casework.Transition{Action: casework.AskExtension, Note: "the judge needs a month more", PreserveUntil: new(start.AddDate(0, 0, 90))}, casework.InProgress},
+			{vnm247, casework.Transition{Action: casework.Extend, PreserveUntil: new(start.AddDate(0, 0, 90))}, casework.InProgress},
+			{fra247, casework.Transition{Action: casework.Withdraw, Note: "no longer needed"}, casework.Withdrawn},
 			{vnm247, casework.Transition{Action: casework.Close}, casework.Closed},
 		}},
 	}
@@ -307,6 +308,34 @@ func TestFollowUpKeepsPreservation(t *testing.T) {
 		if fra2, vnm2, _, _ := f.views(t, fu2.ID); fra2.State != casework.Draft || vnm2 != nil {
 			t.Errorf("the second follow-up after a refused send: FRA %s, VNM %v; want a draft only FRA holds", fra2.State, vnm2)
 		}
+
+		// Art. 42(7): the preservation holds until the follow-up is
+		// decided, however long after its 60 days.
+		f.clock.Advance(90 * 24 * time.Hour)
+		if _, err := f.n.Transition(ctx, vnmCA, p.ID, casework.Transition{Action: casework.Execute}); !errors.Is(err, casework.ErrConflict) {
+			t.Errorf("execute the preservation before its follow-up is decided = %v, want ErrConflict", err)
+		}
+		f.move(t, vnmCA, fu.ID, casework.Transition{Action: casework.Acknowledge})
+		f.move(t, vnmCA, fu.ID, casework.Transition{Action: casework.Start})
+		log = f.auditSince(t, func() { f.move(t, vnmCA, fu.ID, casework.Transition{Action: casework.Execute, Note: "data disclosed"}) })
+		wantLog = []string{
+			"request.execute request/" + fu.ID + "@VNM", "request.execute request/" + fu.ID + "@FRA",
+			"request.follow_up_decided request/" + p.ID + "@VNM", "request.follow_up_decided request/" + p.ID + "@FRA",
+		}
+		if got := actionsAndSubjects(log); !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(wantLog))) {
+			t.Errorf("audit of executing the follow-up = %v, want %v", got, wantLog)
+		}
+		fra, vnm, fraTL, vnmTL = f.views(t, p.ID)
+		for _, v := range []*casework.Request{fra, vnm} {
+			if v.State != casework.InProgress || !v.Preservation.FollowUpDecided {
+				t.Errorf("%s's view of the preservation once the follow-up is executed: %s, %+v; want in progress, follow-up decided", v.Holder, v.State, v.Preservation)
+			}
+		}
+		if !sameEvents(t, fraTL[1:], vnmTL) {
+			t.Errorf("preservation timelines: FRA %v, VNM %v; want equal", actionsOf(fraTL), actionsOf(vnmTL))
+		}
+		f.move(t, vnmCA, p.ID, casework.Transition{Action: casework.Execute})
+		f.move(t, vnmCA, p.ID, casework.Transition{Action: casework.Close})
 	})
 }
 

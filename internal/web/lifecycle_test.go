@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,9 +102,32 @@ func TestPreservationLifecycle(t *testing.T) {
 					wantProblem(t, r, http.StatusUnprocessableEntity, tt.field, "art. 42")
 				})
 			}
+			// Art. 42(7): the requested State cannot cut the period short, the
+			// requesting State cannot move the other's deadline itself, and
+			// no deadline runs to the year 9999.
+			end := p.Until.UTC().Format(time.DateOnly)
+			for _, action := range []casework.Action{casework.Execute, casework.ExecutePartially} {
+				prob := wantProblem(t, tn.move(t, vnmCA, pres.ID, casework.Transition{Action: action}), http.StatusConflict, "action", "art. 42")
+				if !strings.Contains(prob.Errors[0].Message, "preserved until "+end) {
+					t.Errorf("art 42(7): %s on day 0 = %q, want it to name the end of the period", action, prob.Errors[0].Message)
+				}
+			}
+			p400 := p.Started.AddDate(0, 0, 400)
+			if prob := wantProblem(t, tn.move(t, fraCA, pres.ID, casework.Transition{Action: casework.Extend, PreserveUntil: &p400}), http.StatusForbidden, "action", "art. 42"); !strings.Contains(prob.Errors[0].Message, "ask_extension") {
+				t.Errorf("art 42(7): extend by the requesting State = %q, want it to name ask_extension", prob.Errors[0].Message)
+			}
+			far := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+			wantProblem(t, tn.move(t, vnmCA, pres.ID, casework.Transition{Action: casework.Extend, PreserveUntil: &far}), http.StatusUnprocessableEntity, "preserve_until", "art. 24")
+			asked := tn.mustMove(t, fraCA, pres.ID, casework.Transition{Action: casework.AskExtension, Note: "The judge needs a month more.", PreserveUntil: &later}, casework.InProgress)
+			if asked.Preservation.ExtensionAsked == nil || !asked.Preservation.Until.Equal(p.Until) {
+				t.Errorf("art 42(7): after ask_extension, FRA's preservation %+v, want the same end, extension asked", asked.Preservation)
+			}
+			if got := tn.view(t, vnmCA, pres.ID).Request.Preservation; got.ExtensionAsked == nil || !got.ExtensionAsked.Equal(later) {
+				t.Errorf("art 42(7): VNM's view after ask_extension: %+v, want extension asked until %v", got, later)
+			}
 			extended := tn.mustMove(t, vnmCA, pres.ID, casework.Transition{Action: casework.Extend, PreserveUntil: &later}, casework.InProgress)
-			if !extended.Preservation.Until.Equal(later) {
-				t.Errorf("extended until %v, want %v", extended.Preservation.Until, later)
+			if !extended.Preservation.Until.Equal(later) || extended.Preservation.ExtensionAsked != nil {
+				t.Errorf("extended until %v (asked %v), want %v, nothing asked any more", extended.Preservation.Until, extended.Preservation.ExtensionAsked, later)
 			}
 
 			// A follow-up must be a preservation's follow-up between the
@@ -161,7 +185,7 @@ func TestPreservationLifecycle(t *testing.T) {
 			for _, id := range []string{pres.ID, sda.ID} {
 				sharedTimelinesAgree(t, tn.view(t, fraCA, id).Timeline, tn.view(t, vnmCA, id).Timeline)
 			}
-			wantActions := []casework.Action{casework.Create, casework.Send, casework.Deliver, casework.Acknowledge, casework.Start, casework.Extend, casework.LinkFollowUp}
+			wantActions := []casework.Action{casework.Create, casework.Send, casework.Deliver, casework.Acknowledge, casework.Start, casework.AskExtension, casework.Extend, casework.LinkFollowUp}
 			if got := actions(tn.view(t, fraCA, pres.ID).Timeline); !slices.Equal(got, wantActions) {
 				t.Errorf("timeline %v, want %v", got, wantActions)
 			}
