@@ -27,8 +27,7 @@ func (s *Server) enrol() http.Handler {
 		// A code is a credential like a token: wrong ones share the
 		// address's budget of failed authentications.
 		addr, now := clientAddress(r), time.Now()
-		if blocked, retry := s.authFailures.blocked(addr, now); blocked {
-			s.writeRateLimited(w, "auth_failures", "code", "too many failed authentications from "+addr, retry)
+		if s.guessesBlocked(w, addr, now, "code") {
 			return
 		}
 		in, err := decode[enrolInput](w, r)
@@ -49,6 +48,16 @@ func (s *Server) enrol() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		encode(w, http.StatusCreated, enrolResult{Enrolled: out, Note: "shown once: the node keeps only its digest; it expires at " + out.Info.ExpiresAt.Format("2006-01-02 15:04 UTC")})
 	})
+}
+
+// guessesBlocked answers 429, naming field, and reports true when addr
+// has spent its budget of failed authentications.
+func (s *Server) guessesBlocked(w http.ResponseWriter, addr string, now time.Time, field string) bool {
+	blocked, retry := s.authFailures.blocked(addr, now)
+	if blocked {
+		s.writeRateLimited(w, "auth_failures", field, "too many failed authentications from "+addr, retry)
+	}
+	return blocked
 }
 
 // issueEnrolment issues an enrolment code for an official of the

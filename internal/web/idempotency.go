@@ -81,7 +81,9 @@ func parseIdempotencyKey(values []string) (string, error) {
 // Idempotent-Replayed: true), and the effect is not repeated. The same
 // key with another body is a 422; a retry while the first call is still
 // running is a 409. A call that ends in a server error frees its key, so
-// that a retry runs again. A call without the header runs as usual.
+// that a retry runs again; so does a public call that does not succeed,
+// so that strangers cannot fill the table. A call without the header
+// runs as usual.
 //
 // The answers are kept in the database, sealed with a key derived from
 // the caller's API token, which the database does not hold: an answer
@@ -114,10 +116,16 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		by := actorFrom(r.Context())
 		k := store.IdempotencyKey{State: by.State, User: by.ID, Method: r.Method, Path: r.URL.Path, Key: key}
 		secret, _ := bearerToken(r.Header.Get("Authorization"))
-		if by.ID == "" {
+		public := by.ID == ""
+		if public {
 			// A public call (redeeming an enrolment code): the body holds
 			// the credential, so it names the caller and seals the
-			// answer. Another body is another caller, not a 422.
+			// answer. Another body is another caller, not a 422. Anyone
+			// may make one: an address past its budget of wrong codes
+			// writes nothing, and only a redeemed code's answer is kept.
+			if s.guessesBlocked(w, clientAddress(r), time.Now(), "code") {
+				return
+			}
 			k.User = "body:" + hex.EncodeToString(hash[:])
 			secret = string(body)
 		}
@@ -139,7 +147,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			// Also when the handler panics: the key must not stay in
 			// flight until its lease ends.
 			ctx := context.WithoutCancel(r.Context())
-			if !done || rec.status >= 500 || rec.status == 0 || rec.overflow {
+			if !done || rec.status >= 500 || rec.status == 0 || rec.overflow || public && rec.status >= 300 {
 				if err := s.node.DB().ReleaseIdempotencyKey(ctx, k, claim); err != nil && !errors.Is(err, store.ErrClaimLost) {
 					s.log.ErrorContext(ctx, "release idempotency key", "path", k.Path, "err", err)
 				}

@@ -300,6 +300,35 @@ func TestIdempotentEnrolment(t *testing.T) {
 	}
 }
 
+// TestRefusedEnrolmentKeepsNoAnswer: anyone may post a code with an
+// Idempotency-Key. A refused code's answer is not kept, so strangers'
+// guesses, each with a new key, add no rows to the node's database for a
+// day; and past the address's budget of wrong codes a call is a 429
+// before any key is claimed.
+func TestRefusedEnrolmentKeepsNoAnswer(t *testing.T) {
+	const failures = 3
+	tn := newLimitedNode(t, "sqlite", Limits{AuthFailures: failures})
+	e, err := tn.Node.IssueEnrolment(t.Context(), tn.Node.AdminOf("VNM"), officialID("VNM", identity.Auditor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(key string, in enrolInput) response {
+		data, _ := json.Marshal(in)
+		req, _ := http.NewRequestWithContext(t.Context(), "POST", tn.URL+"/api/v1/enrol", bytes.NewReader(data))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		return tn.send(t, req)
+	}
+	wrong := enrolInput{Code: changeLast(e.Code)}
+	for i := range failures {
+		r := post("guess", wrong)
+		if r.Status != http.StatusUnauthorized || r.Header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("wrong code #%d with the same key: %d, replayed %q; want a 401 each time, none kept to replay", i+1, r.Status, r.Header.Get("Idempotent-Replayed"))
+		}
+	}
+	wantRateLimited(t, post("right", enrolInput{Code: e.Code}), "auth_failures")
+}
+
 // TestIdempotencyServerErrorFreesKey: a call that fails on the node's
 // side (a 5xx, or a panic) keeps no answer, so that its retry runs again.
 func TestIdempotencyServerErrorFreesKey(t *testing.T) {
