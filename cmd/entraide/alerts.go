@@ -270,7 +270,7 @@ func cmdAlertList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "\n%d open. %s\n", list.Open, timeToAck(list.TimeToAck))
-	return nil
+	return reportUnreadable(e, list.Unreadable)
 }
 
 // timeToAck words the times to acknowledge: with none acknowledged yet

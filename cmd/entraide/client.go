@@ -268,7 +268,22 @@ func cmdRequestList(ctx context.Context, e env, args []string) error {
 	for _, r := range page.Requests {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.RequestingState, r.RequestedState, r.State, r.Urgency, r.UpdatedAt.Format(time.DateTime))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return reportUnreadable(e, page.Unreadable)
+}
+
+// reportUnreadable tells, on stderr, of the stored rows a list left out
+// because the node could not read them, so that a list that looks short
+// is not taken for the whole.
+func reportUnreadable(e env, unreadable []string) error {
+	for _, msg := range unreadable {
+		if _, err := fmt.Fprintf(e.stderr, "unreadable, left out: %s; tell the node's administrators\n", msg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type requestDoc struct {
