@@ -70,6 +70,36 @@ var mlaContents = []Field{
 	{"purpose", "Purpose for which the evidence, information or action is sought", true, Art(40).Para(15).Sub("g")},
 }
 
+// safeguardsField lets the requesting State describe the conditions and
+// safeguards of its own law. Art. 24 binds the State that applies a
+// measure, the requested one when it acts on a request: it asks nothing
+// of the request, so the field is never required.
+var safeguardsField = Field{"safeguards", "Conditions and safeguards under the requesting State's law, if it wishes to describe them", false, Art(24).Para(2)}
+
+// CommonFields are the practical fields of real request templates (the
+// Council of Europe's T-CY forms, UNODC's request writer) that any request
+// may carry: none is required, and they identify and route the request
+// rather than state what the Convention asks. A kind's own field of the
+// same name takes precedence.
+var CommonFields = []Field{
+	{"reference", "The requesting authority's own reference for this request", false, Art(40).Para(14)},
+	{"case_number", "Case or file number of the investigation, prosecution or proceeding, at the prosecutor or court", false, Art(40).Para(15).Sub("b")},
+	{"contact_person", "Person in charge at the requesting authority: name, telephone, e-mail, office hours", false, Art(40).Para(15).Sub("a")},
+	{"time_zone", "Time zone of the contact person, e.g. Europe/Paris or UTC+07:00", false, Art(40).Para(25)},
+}
+
+// withCommon adds CommonFields to each spec that lacks them.
+func withCommon(ss []Spec) []Spec {
+	for i := range ss {
+		for _, c := range CommonFields {
+			if _, ok := ss[i].Field(c.Name); !ok {
+				ss[i].Fields = append(slices.Clone(ss[i].Fields), c)
+			}
+		}
+	}
+	return ss
+}
+
 // The contents of arts. 45(3) and 46(3): real-time collection of traffic
 // data, and interception of content data "with the same contents".
 func realTimeContents(article int, data string) []Field {
@@ -81,12 +111,11 @@ func realTimeContents(article int, data string) []Field {
 		{"owner_or_location", "Any data identifying the owner or user of the data, or the location of the ICT system", false, a.Sub("d")},
 		{"justification", "Justification for the need to collect the " + data, true, a.Sub("e")},
 		{"collection_period", "Period of collection and why it is that long", true, a.Sub("f")},
-		// Intrusive measures must be bounded by the safeguards of art. 24.
-		{"safeguards", "Conditions and safeguards: proportionality, independent review, scope and duration", true, Art(24).Para(2)},
+		safeguardsField,
 	}
 }
 
-var specs = []Spec{
+var specs = withCommon([]Spec{
 	{
 		Kind:     Preservation,
 		Title:    "Expedited preservation of stored electronic data",
@@ -125,7 +154,7 @@ var specs = []Spec{
 		Fields: append(slices.Clone(mlaContents),
 			Field{"stored_data", "Stored electronic data to be searched, seized or disclosed, including data preserved under art. 42", true, Art(44).Para(1)},
 			Field{"vulnerability", "Why the data are particularly vulnerable to loss or modification, if expedition is sought", false, Art(44).Para(3).Unchecked()},
-			Field{"safeguards", "Conditions and safeguards: proportionality, independent review, scope and duration", true, Art(24).Para(2)},
+			safeguardsField,
 		),
 		OffenceRequired: true,
 		RefusalGrounds:  mlaGrounds,
@@ -279,7 +308,7 @@ var specs = []Spec{
 		TwentyFourSeven: true,
 		RefusalGrounds:  mlaGrounds,
 	},
-}
+})
 
 // Kinds returns the specs of every kind of request, in the order of
 // chapter V as DESIGN.md lists them. The caller may not modify them.

@@ -269,7 +269,7 @@ func TestValidate(t *testing.T) {
 			want: []want{{"kind", convention.Art(35), "unknown kind"}},
 		},
 		{
-			name: "arts 24(2), 45(3), 35(1), 2: every problem at once, in order",
+			name: "arts 45(3), 35(1), 2: every problem at once, in order",
 			kind: convention.RealTimeTraffic,
 			fields: with(rt,
 				"requesting_authority", deleted,
@@ -284,7 +284,6 @@ func TestValidate(t *testing.T) {
 				{"fields.facts_summary", convention.Art(45).Para(3).Sub("b").Unchecked(), "must not be blank"},
 				{"fields.target_data", convention.Art(45).Para(3).Sub("c").Unchecked(), "too long"},
 				{"fields.justification", convention.Art(45).Para(3).Sub("e").Unchecked(), "not valid UTF-8"},
-				{"fields.safeguards", convention.Art(24).Para(2), "required"},
 				{"fields.wiretap", convention.Art(45), "not a field"},
 				{"offences[0].article", convention.Art(35).Para(1), "article 6 establishes no offence"},
 				{"offences[1].max_penalty_years", convention.Art(2), "got 3"},
@@ -579,5 +578,55 @@ func TestValidateScope(t *testing.T) {
 			got := convention.Validate(tt.kind, fields, tt.charges)
 			assertProblems(t, fmt.Sprintf("Validate(%s, %+v)", tt.kind, tt.charges), got, tt.want)
 		})
+	}
+}
+
+// TestCommonFields: what the text does not ask of the requesting State is
+// not required of it, and the practical fields of real templates are
+// accepted on every kind; anything else is still "not a field".
+func TestCommonFields(t *testing.T) {
+	var tests []struct {
+		name   string
+		kind   convention.Kind
+		fields map[string]string
+		want   []want
+	}
+	add := func(name string, k convention.Kind, fields map[string]string, ws ...want) {
+		tests = append(tests, struct {
+			name   string
+			kind   convention.Kind
+			fields map[string]string
+			want   []want
+		}{name, k, fields, ws})
+	}
+	for _, k := range []convention.Kind{convention.StoredDataAccess, convention.RealTimeTraffic, convention.Interception} {
+		add("art 24(2): safeguards bind the requested State, a "+string(k)+" without them conforms", k, with(complete(t, k, false), "safeguards", deleted))
+	}
+	for _, tc := range kindCases {
+		add("art 40(14), 40(15): "+string(tc.kind)+" carries reference, case number, contact person and time zone", tc.kind,
+			with(complete(t, tc.kind, false), "reference", "OFAC/2026/0412", "case_number", "Parquet de Paris 26.123.4567",
+				"contact_person", "Cne A. Martin, +33 1 00 00 00 00, ofac-247@example.fr, 08:00-19:00", "time_zone", "Europe/Paris"))
+		add("art 40(15): "+string(tc.kind)+" still refuses a field of no template", tc.kind,
+			with(complete(t, tc.kind, false), "colour", "blue"),
+			want{"fields.colour", tc.main, "not a field"})
+	}
+	add("art 40(15): a common field is checked as text", convention.MutualAssistance,
+		with(complete(t, convention.MutualAssistance, false), "reference", "\xff"),
+		want{"fields.reference", convention.Art(40).Para(14), "not valid UTF-8"})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var charges []convention.Charge
+			if s, _ := convention.Lookup(tt.kind); s.OffenceRequired {
+				charges = illegalAccess
+			}
+			assertProblems(t, "Validate("+string(tt.kind)+")", convention.Validate(tt.kind, tt.fields, charges), tt.want)
+		})
+	}
+	for _, s := range convention.Kinds() {
+		for _, c := range convention.CommonFields {
+			if f, ok := s.Field(c.Name); !ok || f.Required {
+				t.Errorf("Spec(%s).Field(%s) = %+v, %v; want an optional field", s.Kind, c.Name, f, ok)
+			}
+		}
 	}
 }
