@@ -746,7 +746,7 @@ func TestRequestErrors(t *testing.T) {
 		{"no file", nil, []string{"request", "create"},
 			[]string{"name one JSON file"}},
 		{"art 42(2)(e): 422 names field and article", nil, []string{"request", "create", writeFile(t, "incomplete.json", string(incompleteJSON))},
-			[]string{"request create: 422", "fields.necessity", "(art. 42(2)(e))"}},
+			[]string{"request create: 422", "fields.necessity", "(art. 42(2)(e) (unverified))"}},
 		{"unknown request", nil, []string{"request", "show", "no-such-id"},
 			[]string{"request show: 404"}},
 		{"transition without action", nil, []string{"request", "transition", "some-id"},

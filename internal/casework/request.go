@@ -207,7 +207,8 @@ func (d Contents) Validate(requesting string) convention.Problems {
 	case strings.TrimSpace(d.RequestedState) == "":
 		ps = append(ps, convention.Problem{Field: "requested_state", Ref: main, Message: "required: the State asked to cooperate (ISO 3166-1 alpha-3 code)"})
 	case !ok:
-		ps = append(ps, convention.Problem{Field: "requested_state", Ref: main, Message: fmt.Sprintf("%q is not a State or organisation that may be party to the Convention", d.RequestedState)})
+		// Who may be party is art. 64's question, not the kind's.
+		ps = append(ps, convention.Problem{Field: "requested_state", Ref: convention.Art(64), Message: fmt.Sprintf("%q is not a State or organisation that may be party to the Convention; give its ISO 3166-1 alpha-3 code (FRA, VNM, ZAF...), or EUU", d.RequestedState)})
 	case p.Code == requesting:
 		ps = append(ps, convention.Problem{Field: "requested_state", Ref: main, Message: "a State cannot request cooperation from itself"})
 	}

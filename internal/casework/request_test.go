@@ -26,7 +26,7 @@ func TestContentsValidate(t *testing.T) {
 		{"art 40: the requested State is required", func(d *casework.Contents) { d.RequestedState = " " },
 			[]want{{"requested_state", convention.Art(40), "required"}}},
 		{"art 64: the requested State must be a participant", func(d *casework.Contents) { d.RequestedState = "XXX" },
-			[]want{{"requested_state", convention.Art(40), "not a State"}}},
+			[]want{{"requested_state", convention.Art(64), "not a State or organisation that may be party to the Convention; give its ISO 3166-1 alpha-3 code"}}},
 		{"art 40: a State does not request itself", func(d *casework.Contents) { d.RequestedState = "FRA" },
 			[]want{{"requested_state", convention.Art(40), "itself"}}},
 		{"art 40: a State does not request itself by its alpha-2 code", func(d *casework.Contents) { d.RequestedState = "fr" },

@@ -49,6 +49,16 @@ func (r Ref) String() string {
 	return b.String()
 }
 
+// Cite renders r as String does, adding " (unverified)" when r is not yet
+// checked against the authentic text: what officials read, in errors of
+// the API and the CLI, says so.
+func (r Ref) Cite() string {
+	if r.Check {
+		return r.String() + " (unverified)"
+	}
+	return r.String()
+}
+
 // Problem is one thing wrong with a request: the field it concerns, the
 // provision that requires it, and a message an official can act on.
 type Problem struct {
@@ -58,7 +68,7 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	return fmt.Sprintf("%s: %s (%s)", p.Field, p.Message, p.Ref)
+	return fmt.Sprintf("%s: %s (%s)", p.Field, p.Message, p.Ref.Cite())
 }
 
 // Problems is every problem found in one validation. A nil or empty

@@ -2,6 +2,7 @@ package convention_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"entraide/internal/convention"
@@ -86,5 +87,66 @@ func TestProblemsError(t *testing.T) {
 				t.Errorf("errors.As(%v, *Problems) = %v (%d problems), want the %d problems back", err, ps, len(ps), len(tt.ps))
 			}
 		})
+	}
+}
+
+func TestCite(t *testing.T) {
+	tests := []struct {
+		name string
+		ref  convention.Ref
+		want string
+	}{
+		{"art 40(21)(a): a checked citation reads as it is", convention.Art(40).Para(21).Sub("a"), "art. 40(21)(a)"},
+		{"art 42(4): an unverified citation says so", convention.Art(42).Para(4).Unchecked(), "art. 42(4) (unverified)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.ref.Cite(); got != tt.want {
+				t.Errorf("%#v.Cite() = %q, want %q", tt.ref, got, tt.want)
+			}
+		})
+	}
+	p := convention.Problem{Field: "grounds", Ref: convention.Art(42).Para(4).Unchecked(), Message: "m"}
+	if got, want := p.String(), "grounds: m (art. 42(4) (unverified))"; got != want {
+		t.Errorf("Problem.String() = %q, want %q", got, want)
+	}
+}
+
+// Every citation of art. 37 comes from extradition.go, in one numbering.
+func TestExtraditionCitationsAgree(t *testing.T) {
+	canonical := map[int]convention.Ref{}
+	for _, r := range []convention.Ref{convention.ExtraditionScope, convention.ExtraditionLegalBasis, convention.ExtraditionNotification,
+		convention.ExtraditionConditions, convention.ProvisionalArrest, convention.ExtraditionNationals, convention.ExtraditionFiscal} {
+		if old, dup := canonical[r.Paragraph]; dup {
+			t.Errorf("art 37(%d) is cited as both %#v and %#v", r.Paragraph, old, r)
+		}
+		canonical[r.Paragraph] = r
+	}
+	wantParas := map[string]int{"scope": 1, "legal basis": 5, "notification": 6, "conditions": 8, "provisional arrest": 10, "nationals": 11, "fiscal": 16}
+	for name, r := range map[string]convention.Ref{"scope": convention.ExtraditionScope, "legal basis": convention.ExtraditionLegalBasis,
+		"notification": convention.ExtraditionNotification, "conditions": convention.ExtraditionConditions, "provisional arrest": convention.ProvisionalArrest,
+		"nationals": convention.ExtraditionNationals, "fiscal": convention.ExtraditionFiscal} {
+		t.Run(fmt.Sprintf("art 37(%d): %s", wantParas[name], name), func(t *testing.T) {
+			if r.Article != 37 || r.Paragraph != wantParas[name] {
+				t.Errorf("%s = %s, want art. 37(%d)", name, r, wantParas[name])
+			}
+		})
+	}
+	check := func(where string, r convention.Ref) {
+		if r.Article != 37 || r.Paragraph == 0 {
+			return
+		}
+		if c, ok := canonical[r.Paragraph]; !ok || c != r {
+			t.Errorf("%s cites %#v, not one of extradition.go's paragraphs", where, r)
+		}
+	}
+	for _, s := range convention.Kinds() {
+		for _, f := range s.Fields {
+			check(string(s.Kind)+"."+f.Name, f.Ref)
+		}
+	}
+	for _, g := range convention.Grounds() {
+		gs, _ := convention.LookupGround(g)
+		check("ground "+string(g), gs.Ref)
 	}
 }

@@ -100,6 +100,17 @@ func date(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
+// columnRef cites the article a column of a treaty-status file answers
+// to: who may sign, where and until when is art. 64; the instruments
+// that count toward entry into force, art. 65(1).
+func columnRef(column string) convention.Ref {
+	switch column {
+	case "code", "participant", "kind", "signed", "signed_at":
+		return convention.Art(64)
+	}
+	return convention.EntryIntoForceRef
+}
+
 // parseProblems turns the parse errors of a treaty-status file into
 // problems naming line and column, or just the column for a single record.
 func parseProblems(err error, single bool) error {
@@ -127,7 +138,7 @@ func parseProblems(err error, single bool) error {
 				msg = fmt.Sprintf("%q %s", pe.Value, pe.Msg)
 			}
 		}
-		ps[i] = convention.Problem{Field: field, Ref: convention.EntryIntoForceRef, Message: msg}
+		ps[i] = convention.Problem{Field: field, Ref: columnRef(pe.Column), Message: msg}
 	}
 	return ps
 }

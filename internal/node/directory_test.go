@@ -400,3 +400,30 @@ func TestStateView(t *testing.T) {
 		}
 	})
 }
+
+// A treaty action's problems cite the article that governs the column:
+// signature is art. 64's, instruments counting toward entry into force
+// art. 65(1)'s.
+func TestRecordTreatyCitations(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	admin := f.n.Admin()
+	tests := []struct {
+		name   string
+		action node.TreatyAction
+		field  string
+		ref    convention.Ref
+	}{
+		{"art 64: a signature date that is not one", node.TreatyAction{Code: "DEU", Signed: "2026-13-01"}, "signed", convention.Art(64)},
+		{"art 64: a place of signature without a date", node.TreatyAction{Code: "DEU", SignedAt: "New York"}, "signed_at", convention.Art(64)},
+		{"art 65(1): an instrument that is not one", node.TreatyAction{Code: "FRA", Deposited: "2026-03-01", Instrument: "signature"}, "instrument", convention.Art(65).Para(1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.n.RecordTreaty(t.Context(), admin, tt.action)
+			var ps convention.Problems
+			if !errors.As(err, &ps) || len(ps) == 0 || ps[0].Field != tt.field || ps[0].Ref != tt.ref {
+				t.Errorf("RecordTreaty(%+v) = %v, want a problem on %s citing %s", tt.action, err, tt.field, tt.ref)
+			}
+		})
+	}
+}

@@ -267,7 +267,7 @@ func TestMissingRequiredFields(t *testing.T) {
 			want := map[string]string{}
 			for _, f := range spec.Fields {
 				if f.Required {
-					want["fields."+f.Name] = f.Ref.String()
+					want["fields."+f.Name] = f.Ref.Cite()
 				}
 			}
 			if spec.OffenceRequired {
@@ -279,7 +279,7 @@ func TestMissingRequiredFields(t *testing.T) {
 					t.Errorf("two errors for %s", e.Field)
 				}
 				got[e.Field] = e.Article
-				if e.Ref == nil || e.Ref.String() != e.Article {
+				if e.Ref == nil || e.Ref.Cite() != e.Article {
 					t.Errorf("%s: ref %+v does not match article %q", e.Field, e.Ref, e.Article)
 				}
 			}
@@ -305,7 +305,7 @@ func TestMissingRequiredFields(t *testing.T) {
 		{"art 35: unknown kind", map[string]any{"kind": "espionage", "requested_state": "VNM"}, "kind", "art. 35"},
 		{"art 35: no kind", map[string]any{"requested_state": "VNM"}, "kind", "art. 35"},
 		{"art 42: no requested State", map[string]any{"kind": "preservation"}, "requested_state", "art. 42"},
-		{"art 42: requested State unknown", map[string]any{"kind": "preservation", "requested_state": "XXX"}, "requested_state", "art. 42"},
+		{"art 64: requested State unknown, not the kind's article", map[string]any{"kind": "preservation", "requested_state": "XXX"}, "requested_state", "art. 64"},
 		{"art 42: asking oneself", map[string]any{"kind": "preservation", "requested_state": "fra"}, "requested_state", "art. 42"},
 		{"art 40(14): unknown urgency", map[string]any{"kind": "preservation", "urgency": "asap"}, "urgency", "art. 40(14)"},
 		{"art 42: field the kind does not know", map[string]any{"kind": "preservation", "fields": map[string]string{"weather": "x"}}, "fields.weather", "art. 42"},

@@ -80,7 +80,7 @@ func fieldErrors(ps convention.Problems) []FieldError {
 	out := make([]FieldError, len(ps))
 	for i, p := range ps {
 		ref := p.Ref
-		out[i] = FieldError{Field: p.Field, Message: p.Message, Article: ref.String(), Ref: &ref}
+		out[i] = FieldError{Field: p.Field, Message: p.Message, Article: ref.Cite(), Ref: &ref}
 	}
 	return out
 }

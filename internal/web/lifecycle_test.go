@@ -333,7 +333,7 @@ func TestSkippingAStateConflicts(t *testing.T) {
 				{"art 40(25): close an open request", fra, received.ID, casework.Transition{Action: casework.Close}, "art. 40(25)"},
 				{"art 40(25): close a draft", fra, draft.ID, casework.Transition{Action: casework.Close}, "art. 40(25)"},
 				{"art 40(16): provide information nobody asked for", fra, received.ID, casework.Transition{Action: casework.ProvideInfo, Note: "x"}, "art. 40(16)"},
-				{"art 42(7): extend a preservation not started", vnm, acked.ID, casework.Transition{Action: casework.Extend, PreserveUntil: &later}, "art. 42(7)"},
+				{"art 42(7): extend a preservation not started", vnm, acked.ID, casework.Transition{Action: casework.Extend, PreserveUntil: &later}, "art. 42(7) (unverified)"},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
