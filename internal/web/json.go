@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"entraide/internal/casework"
 	"entraide/internal/convention"
@@ -242,6 +243,9 @@ func jsonError(err error, member func() string) error {
 	// come without the field they were found in.
 	if member != nil {
 		if name := member(); name != "" {
+			if te := (*time.ParseError)(nil); errors.As(err, &te) {
+				return badRequest(name, "%s: %q is not an RFC 3339 time such as 2026-03-02T08:00:00Z: give the time of day, and its offset or Z for UTC", name, te.Value)
+			}
 			return badRequest(name, "%s: %v", name, err)
 		}
 	}

@@ -91,6 +91,20 @@ func TestTimeOutsideStoredYears(t *testing.T) {
 	}
 }
 
+// A time that is not RFC 3339 is a 400 naming its field and the form it
+// takes, not the parser's own words ("cannot parse "" as "T"").
+func TestTimeNotRFC3339(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	admin := tn.token(t, "FRA", identity.Administrator)
+	for _, until := range []string{"2026-12-02", "2026-12-02 10:00", "10000-01-01T00:00:00Z"} {
+		body := `{"user":"` + officialID("FRA", identity.TwentyFourSeven) + `","channel":"email","address":"duty@fra.example","until":"` + until + `"}`
+		p := wantProblem(t, tn.do(t, "POST", "/api/v1/roster", admin, body), http.StatusBadRequest, "until", "")
+		if msg := p.Errors[0].Message; !strings.Contains(msg, until) || !strings.Contains(msg, "RFC 3339") || !strings.Contains(msg, "2026-03-02T08:00:00Z") || strings.Contains(msg, "cannot parse") {
+			t.Errorf("until %q: %q, want the value, the form expected and an example, not the parser's words", until, msg)
+		}
+	}
+}
+
 // A stored row that cannot be read, written here with SQL as a node
 // before the bounds could have stored it, is reported for itself: the
 // lists answer with the others, and escalation goes on.
