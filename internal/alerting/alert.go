@@ -27,6 +27,10 @@ const (
 	// ReasonEmergencyDisclosure: an incoming request to provide data to
 	// avert an emergency (art. 41(3)(e)).
 	ReasonEmergencyDisclosure Reason = "emergency_disclosure"
+	// ReasonNetworkAssistance: an incoming request for the 24/7 network's
+	// immediate assistance: technical advice, legal information, locating
+	// suspects (art. 41(3)(a), (c), (d)).
+	ReasonNetworkAssistance Reason = "network_assistance"
 	// ReasonUrgent: any other incoming request its sender marked urgent.
 	ReasonUrgent Reason = "urgent"
 	// ReasonDeliveryExpired: the node gave up delivering a message to a
@@ -35,7 +39,7 @@ const (
 )
 
 // Reasons lists every reason.
-var Reasons = []Reason{ReasonPreservation, ReasonEmergencyDisclosure, ReasonUrgent, ReasonDeliveryExpired}
+var Reasons = []Reason{ReasonPreservation, ReasonEmergencyDisclosure, ReasonNetworkAssistance, ReasonUrgent, ReasonDeliveryExpired}
 
 // Trigger reports whether an incoming request of kind, urgent or not,
 // alerts the requested State's 24/7 point of contact at once, and why.
@@ -47,6 +51,8 @@ func Trigger(kind convention.Kind, urgent bool) (Reason, bool) {
 		return ReasonPreservation, true
 	case kind == convention.EmergencyDisclosure:
 		return ReasonEmergencyDisclosure, true
+	case kind == convention.TechnicalAdvice, kind == convention.LegalInformation, kind == convention.LocatingSuspects:
+		return ReasonNetworkAssistance, true
 	case urgent:
 		return ReasonUrgent, true
 	}

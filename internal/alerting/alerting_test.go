@@ -36,6 +36,11 @@ func TestTrigger(t *testing.T) {
 		{"an urgent extradition alerts", convention.Extradition, true, alerting.ReasonUrgent, true},
 		{"a mutual assistance request in the normal course does not", convention.MutualAssistance, false, "", false},
 		{"a traffic disclosure in the normal course does not", convention.TrafficDisclosure, false, "", false},
+		{"art 41(3)(a): technical advice alerts the 24/7 point of contact", convention.TechnicalAdvice, false, alerting.ReasonNetworkAssistance, true},
+		{"art 41(3)(c): legal information alerts the 24/7 point of contact", convention.LegalInformation, false, alerting.ReasonNetworkAssistance, true},
+		{"art 41(3)(d): locating a suspect alerts the 24/7 point of contact", convention.LocatingSuspects, true, alerting.ReasonNetworkAssistance, true},
+		{"art 38: a sentenced person's transfer in the normal course does not", convention.SentencedTransfer, false, "", false},
+		{"art 40(10): an urgent transfer of a detained witness alerts as urgent", convention.WitnessTransfer, true, alerting.ReasonUrgent, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -333,7 +333,7 @@ func mayAct(r *Request, by Actor, action Action, ru rule) error {
 	}
 	if by.Role == identity.TwentyFourSeven {
 		if spec, _ := convention.Lookup(r.Kind); !spec.TwentyFourSeven {
-			return refuse(ErrForbidden, "action", convention.Art(41), "the 24/7 point of contact acts on preservation, traffic-data disclosure and emergency requests; %s goes through the central authority", spec.Title)
+			return refuse(ErrForbidden, "action", convention.Art(41), "the 24/7 point of contact acts on the 24/7 network's requests (art. 41(3)); %s goes through the central authority", spec.Title)
 		}
 	}
 	return nil
@@ -452,7 +452,7 @@ func CanDraft(k convention.Kind, by Actor) error {
 	}
 	if by.Role == identity.TwentyFourSeven {
 		if spec, ok := convention.Lookup(k); ok && !spec.TwentyFourSeven {
-			return refuse(ErrForbidden, "kind", convention.Art(41), "the 24/7 point of contact drafts preservation, traffic-data disclosure and emergency requests; %s goes through the central authority", spec.Title)
+			return refuse(ErrForbidden, "kind", convention.Art(41), "the 24/7 point of contact drafts the 24/7 network's requests (art. 41(3)): preservation, traffic-data disclosure, emergency disclosure, technical advice, legal information, locating suspects; %s goes through the central authority", spec.Title)
 		}
 	}
 	return nil

@@ -24,6 +24,9 @@ const (
 	// Art. 37: a ground for refusing extradition that the requested
 	// State's domestic law or an applicable extradition treaty gives.
 	DomesticLawOrTreaty Ground = "domestic_law_or_treaty"
+	// Art. 40(10)(a) for a detained witness, art. 38 for a sentenced
+	// person: the person concerned does not consent to the transfer.
+	NoConsent Ground = "no_consent"
 	// Arts. 49-50: provisional measures may be refused or lifted if the
 	// evidence is insufficient or late, or the property de minimis.
 	InsufficientEvidence Ground = "insufficient_evidence"
@@ -55,6 +58,7 @@ var groundSpecs = map[Ground]GroundSpec{
 	NoDualCriminality:    {NoDualCriminality, "The conduct is not a criminal offence under the law of the requested State", Art(40).Para(9)},
 	Nationality:          {Nationality, "The person sought is a national of the requested State, which submits the case for prosecution", ExtraditionNationals},
 	DomesticLawOrTreaty:  {DomesticLawOrTreaty, "A ground for refusal given by the requested State's domestic law or an applicable extradition treaty", ExtraditionConditions},
+	NoConsent:            {NoConsent, "The person to be transferred does not freely give informed consent (art. 40(10)(a); art. 38 for a sentenced person)", Art(40).Para(10).Sub("a").Unchecked()},
 	InsufficientEvidence: {InsufficientEvidence, "Sufficient and timely evidence was not received", Art(50).Para(8).Unchecked()},
 	DeMinimis:            {DeMinimis, "The property is of de minimis value", Art(50).Para(8).Unchecked()},
 	BankSecrecy:          {BankSecrecy, "Bank secrecy", Art(40).Para(8)},
@@ -70,6 +74,17 @@ var (
 	// include their grounds for refusal.
 	extraditionGrounds = []Ground{Discrimination, NoDualCriminality, Nationality, NonConformity, DomesticLawOrTreaty}
 	assetGrounds       = append(append([]Ground{}, mlaGrounds...), InsufficientEvidence, DeMinimis)
+	// A detained person is transferred to testify as mutual legal
+	// assistance, with the person's consent (art. 40(10)(a)).
+	witnessGrounds = append(append([]Ground{}, mlaGrounds...), NoConsent)
+	// Art. 38 leaves the transfer of sentenced persons to agreements and
+	// arrangements, with regard to the person's consent.
+	sentencedGrounds = []Ground{NonConformity, EssentialInterests, DomesticLaw, Discrimination, NoConsent}
+	// The 24/7 network assists "in accordance with domestic law" (art.
+	// 41(3)): it may decline what its law does not allow, or what would
+	// prejudice essential interests; locating a person also on art. 40(22).
+	networkGrounds  = []Ground{EssentialInterests, DomesticLaw}
+	locatingGrounds = []Ground{EssentialInterests, DomesticLaw, Discrimination}
 )
 
 // neverGrounds are reasons the Convention forbids a State to rely on, with

@@ -319,6 +319,16 @@ func TestGroundsFor(t *testing.T) {
 			convention.NonConformity, convention.EssentialInterests, convention.DomesticLaw, convention.LegalSystem, convention.Discrimination, convention.NoDualCriminality,
 			convention.InsufficientEvidence, convention.DeMinimis,
 		}},
+		{"art 38: a sentenced person's transfer is refused under the arrangement, or without consent", convention.SentencedTransfer, []convention.Ground{
+			convention.NonConformity, convention.EssentialInterests, convention.DomesticLaw, convention.Discrimination, convention.NoConsent,
+		}},
+		{"art 40(10)(a): a detained witness is transferred only with consent", convention.WitnessTransfer, []convention.Ground{
+			convention.NonConformity, convention.EssentialInterests, convention.DomesticLaw, convention.LegalSystem, convention.Discrimination, convention.NoDualCriminality,
+			convention.NoConsent,
+		}},
+		{"art 41(3)(a): technical advice declined under domestic law or essential interests", convention.TechnicalAdvice, []convention.Ground{convention.EssentialInterests, convention.DomesticLaw}},
+		{"art 41(3)(c): legal information declined under domestic law or essential interests", convention.LegalInformation, []convention.Ground{convention.EssentialInterests, convention.DomesticLaw}},
+		{"art 41(3)(d), 40(22): locating a suspect declined also on persecution", convention.LocatingSuspects, []convention.Ground{convention.EssentialInterests, convention.DomesticLaw, convention.Discrimination}},
 		{"art 40(4): spontaneous information has no grounds", convention.Spontaneous, nil},
 		{"art 35: unknown kind", "subpoena", nil},
 	}

@@ -22,6 +22,12 @@ const (
 	AssetReturn         Kind = "asset_return"         // art. 52
 	Spontaneous         Kind = "spontaneous"          // art. 40(4)-(5), art. 51
 	EmergencyDisclosure Kind = "emergency_disclosure" // art. 41
+	// Added after the kinds above, so that stored requests keep their names.
+	SentencedTransfer Kind = "sentenced_transfer" // art. 38
+	WitnessTransfer   Kind = "witness_transfer"   // art. 40(10)-(12)
+	TechnicalAdvice   Kind = "technical_advice"   // art. 41(3)(a)
+	LegalInformation  Kind = "legal_information"  // art. 41(3)(c)
+	LocatingSuspects  Kind = "locating_suspects"  // art. 41(3)(d)
 )
 
 // Field is one item of content a request of some kind carries.
@@ -307,6 +313,79 @@ var specs = withCommon([]Spec{
 		},
 		TwentyFourSeven: true,
 		RefusalGrounds:  mlaGrounds,
+	},
+	{
+		Kind:     SentencedTransfer,
+		Title:    "Transfer of sentenced persons",
+		Articles: []Ref{Art(38)},
+		Fields: []Field{
+			{"requesting_authority", "Authority making the request", true, Art(38)},
+			{"person", "Identity and nationality of the sentenced person, and where they are held", true, Art(38)},
+			{"judgment", "The final judgment: court, date, offence, sentence, and the part still to serve", true, Art(38)},
+			{"consent", "The sentenced person's consent to the transfer", true, Art(38).Unchecked()},
+			{"reasons", "How serving the sentence in the other State helps the person's rehabilitation and reintegration", true, Art(38).Unchecked()},
+			{"arrangement", "The agreement or arrangement on the transfer of sentenced persons the request rests on, if any", false, Art(38)},
+		},
+		OffenceRequired: true,
+		// Art. 38: persons sentenced for offences established in
+		// accordance with the Convention.
+		Scope:          ConventionOffences,
+		RefusalGrounds: sentencedGrounds,
+	},
+	{
+		Kind:     WitnessTransfer,
+		Title:    "Transfer of a detained person to testify or help obtain evidence",
+		Articles: []Ref{Art(40).Para(10).Unchecked(), Art(40).Para(11).Unchecked(), Art(40).Para(12).Unchecked()},
+		Fields: []Field{
+			{"requesting_authority", "Authority making the request", true, Art(40).Para(15).Sub("a")},
+			{"subject_matter", "Subject matter and nature of the investigation, prosecution or proceeding", true, Art(40).Para(15).Sub("b")},
+			{"facts_summary", "Summary of the relevant facts", true, Art(40).Para(15).Sub("c")},
+			{"person", "Identity of the person detained or serving a sentence in the requested State, and where they are held", true, Art(40).Para(10).Unchecked()},
+			{"purpose", "Purpose of the transfer: identification, testimony, or otherwise helping to obtain evidence", true, Art(40).Para(10).Unchecked()},
+			{"consent", "That the person freely gives informed consent", true, Art(40).Para(10).Sub("a").Unchecked()},
+			{"custody_and_return", "How the person is kept in custody, and when and how they are returned", true, Art(40).Para(11).Unchecked()},
+			{"conditions", "Conditions proposed for the transfer, for both States' authorities to agree", false, Art(40).Para(10).Sub("b").Unchecked()},
+		},
+		OffenceRequired: true,
+		RefusalGrounds:  witnessGrounds,
+	},
+	{
+		Kind:     TechnicalAdvice,
+		Title:    "Technical advice through the 24/7 network",
+		Articles: []Ref{Art(41).Para(3).Sub("a")},
+		Fields: []Field{
+			{"requesting_authority", "24/7 point of contact or authority making the request", true, Art(41).Para(1)},
+			{"advice_sought", "Technical advice sought", true, Art(41).Para(3).Sub("a")},
+			{"context", "Context of the investigation, as far as the advice needs it", false, Art(41).Para(3).Sub("a")},
+		},
+		TwentyFourSeven: true,
+		RefusalGrounds:  networkGrounds,
+	},
+	{
+		Kind:     LegalInformation,
+		Title:    "Legal information through the 24/7 network",
+		Articles: []Ref{Art(41).Para(3).Sub("c")},
+		Fields: []Field{
+			{"requesting_authority", "24/7 point of contact or authority making the request", true, Art(41).Para(1)},
+			{"information_sought", "Legal information sought: for instance how evidence is obtained, kept or used under the requested State's law", true, Art(41).Para(3).Sub("c")},
+			{"context", "Context of the investigation, as far as the answer needs it", false, Art(41).Para(3).Sub("c")},
+		},
+		TwentyFourSeven: true,
+		RefusalGrounds:  networkGrounds,
+	},
+	{
+		Kind:     LocatingSuspects,
+		Title:    "Locating suspects through the 24/7 network",
+		Articles: []Ref{Art(41).Para(3).Sub("d")},
+		Fields: []Field{
+			{"requesting_authority", "24/7 point of contact or authority making the request", true, Art(41).Para(1)},
+			{"person", "What identifies the suspect: names, accounts, identifiers, devices, last known whereabouts", true, Art(41).Para(3).Sub("d")},
+			{"facts_summary", "Brief summary of the facts of the offence", true, Art(41).Para(3).Sub("d")},
+			{"reasons", "Why the suspect is believed to be in, or traceable from, the requested State", false, Art(41).Para(3).Sub("d")},
+		},
+		OffenceRequired: true,
+		TwentyFourSeven: true,
+		RefusalGrounds:  locatingGrounds,
 	},
 })
 

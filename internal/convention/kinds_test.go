@@ -111,9 +111,39 @@ var kindCases = []kindCase{
 		twentyFourSeven: true,
 		required:        []string{"requesting_authority", "emergency", "data_sought"},
 	},
+	{
+		name: "art 38: sentenced_transfer", kind: convention.SentencedTransfer,
+		main: convention.Art(38), articles: []int{38},
+		offenceRequired: true,
+		required:        []string{"requesting_authority", "person", "judgment", "consent", "reasons"},
+	},
+	{
+		name: "art 40(10)-(12): witness_transfer", kind: convention.WitnessTransfer,
+		main: convention.Art(40).Para(10).Unchecked(), articles: []int{40},
+		offenceRequired: true,
+		required:        []string{"requesting_authority", "subject_matter", "facts_summary", "person", "purpose", "consent", "custody_and_return"},
+	},
+	{
+		name: "art 41(3)(a): technical_advice", kind: convention.TechnicalAdvice,
+		main: convention.Art(41).Para(3).Sub("a"), articles: []int{41},
+		twentyFourSeven: true,
+		required:        []string{"requesting_authority", "advice_sought"},
+	},
+	{
+		name: "art 41(3)(c): legal_information", kind: convention.LegalInformation,
+		main: convention.Art(41).Para(3).Sub("c"), articles: []int{41},
+		twentyFourSeven: true,
+		required:        []string{"requesting_authority", "information_sought"},
+	},
+	{
+		name: "art 41(3)(d): locating_suspects", kind: convention.LocatingSuspects,
+		main: convention.Art(41).Para(3).Sub("d"), articles: []int{41},
+		offenceRequired: true, twentyFourSeven: true,
+		required: []string{"requesting_authority", "person", "facts_summary"},
+	},
 }
 
-func TestKindsAreTheFifteenOfChapterV(t *testing.T) {
+func TestKindsAreTheTwentyOfChapterV(t *testing.T) {
 	var got []convention.Kind
 	for _, s := range convention.Kinds() {
 		got = append(got, s.Kind)
@@ -127,8 +157,8 @@ func TestKindsAreTheFifteenOfChapterV(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("Kinds() = %v, want %v", got, want)
 	}
-	if len(got) != 15 {
-		t.Errorf("len(Kinds()) = %d, want 15", len(got))
+	if len(got) != 20 {
+		t.Errorf("len(Kinds()) = %d, want 20", len(got))
 	}
 }
 
