@@ -234,11 +234,12 @@ func cmdRosterRemove(ctx context.Context, e env, args []string) error {
 }
 
 func cmdAlertList(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "alert list", "[--open] [--reason R] [--limit N] [--json] [flags]")
+	fs := newFlags(e, "alert list", "[--open] [--reason R] [--limit N] [--cursor C] [--json] [flags]")
 	addClientFlags(fs, e)
 	open := fs.Bool("open", false, "only alerts not acknowledged")
 	reason := fs.String("reason", "", "only alerts for this reason: preservation, emergency_disclosure, urgent or delivery_expired")
 	limit := fs.Int("limit", 50, "at most this many")
+	cursor := fs.String("cursor", "", "the next page, as the previous one printed it")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
@@ -248,6 +249,9 @@ func cmdAlertList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	q := url.Values{"limit": {fmt.Sprint(*limit)}}
+	if *cursor != "" {
+		q.Set("cursor", *cursor)
+	}
 	if *open {
 		q.Set("open", "true")
 	}
@@ -268,6 +272,9 @@ func cmdAlertList(ctx context.Context, e env, args []string) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if list.NextCursor != "" {
+		fmt.Fprintf(e.stdout, "\nMore alerts: add --cursor %s\n", list.NextCursor)
 	}
 	fmt.Fprintf(e.stdout, "\n%d open. %s\n", list.Open, timeToAck(list.TimeToAck))
 	return reportUnreadable(e, list.Unreadable)

@@ -19,6 +19,7 @@ import (
 
 	"entraide/internal/casework"
 	"entraide/internal/convention"
+	"entraide/internal/node"
 	"entraide/internal/store"
 )
 
@@ -235,11 +236,22 @@ func title(k convention.Kind) string {
 }
 
 func cmdRequestList(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "request list", "[--state S] [--kind K] [--side requesting|requested] [flags]")
+	fs := newFlags(e, "request list", "[--state S] [--kind K] [--side requesting|requested] [--counterpart STATE] [--urgency U] [--due-before DATE] [--from DATE] [--to DATE] [--updated-since TIME] [--text T] [--sort arrival|deadline] [flags]")
 	addClientFlags(fs, e)
-	state := fs.String("state", "", "only requests in this state")
-	kind := fs.String("kind", "", "only requests of this kind")
-	side := fs.String("side", "", "requesting or requested")
+	filters := map[string]*string{
+		"state":         fs.String("state", "", "only requests in this state: draft, sent, received, acknowledged, in_progress, consultation, refused..."),
+		"kind":          fs.String("kind", "", "only requests of this kind (entraide request create --help lists them)"),
+		"side":          fs.String("side", "", "requesting (yours) or requested (the others')"),
+		"counterpart":   fs.String("counterpart", "", "only requests to or from this State, e.g. VNM"),
+		"urgency":       fs.String("urgency", "", "normal or urgent"),
+		"due_before":    fs.String("due-before", "", "only requests with a deadline (the end of a preservation) before this date, YYYY-MM-DD"),
+		"from":          fs.String("from", "", "only requests that arrived on this node on or after this date, YYYY-MM-DD"),
+		"to":            fs.String("to", "", "only requests that arrived on this node on or before this date, YYYY-MM-DD"),
+		"updated_since": fs.String("updated-since", "", "only requests changed since this date or RFC 3339 time"),
+		"q":             fs.String("text", "", "only requests whose contents hold this text, whatever its case"),
+		"sort":          fs.String("sort", "", "arrival (new arrivals first, the default) or deadline (nearest deadline first)"),
+		"cursor":        fs.String("cursor", "", "the next page, as the previous one printed it"),
+	}
 	limit := fs.Int("limit", 50, "at most this many")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if help, err := parse(e, fs, args); help || err != nil {
@@ -250,9 +262,9 @@ func cmdRequestList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	q := url.Values{}
-	for k, v := range map[string]string{"state": *state, "kind": *kind, "side": *side} {
-		if v != "" {
-			q.Set(k, v)
+	for k, v := range filters {
+		if *v != "" {
+			q.Set(k, *v)
 		}
 	}
 	q.Set("limit", fmt.Sprint(*limit))
@@ -263,15 +275,50 @@ func cmdRequestList(ctx context.Context, e env, args []string) error {
 	if *asJSON {
 		return writeJSON(e.stdout, page)
 	}
+	// The SLA of an open alert is a deadline too: when it escalates.
+	sla := map[string]time.Time{}
+	var alerts node.AlertList
+	if err := c.do(ctx, "GET", "/api/v1/alerts?open=true&limit=500", nil, &alerts); err == nil {
+		for _, a := range alerts.Alerts {
+			if due, ok := sla[a.RequestID]; a.RequestID != "" && !a.EscalatesAt.IsZero() && (!ok || a.EscalatesAt.Before(due)) {
+				sla[a.RequestID] = a.EscalatesAt
+			}
+		}
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tFROM\tTO\tSTATE\tURGENCY\tUPDATED")
+	fmt.Fprintln(tw, "ID\tKIND\tFROM\tTO\tSTATE\tURGENCY\tUPDATED\tPRESERVED UNTIL\tALERT SLA DUE")
 	for _, r := range page.Requests {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.RequestingState, r.RequestedState, r.State, r.Urgency, r.UpdatedAt.Format(time.DateTime))
+		due := "-"
+		if t, ok := sla[r.ID]; ok {
+			due = t.Format(time.DateTime)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.RequestingState, r.RequestedState, r.State, r.Urgency,
+			r.UpdatedAt.Format(time.DateTime), preservedUntil(r), due)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if page.Total > len(page.Requests) {
+		fmt.Fprintf(e.stdout, "\n%d of %d shown.", len(page.Requests), page.Total)
+		if page.NextCursor != "" {
+			fmt.Fprintf(e.stdout, " Next page: add --cursor %s", page.NextCursor)
+		}
+		fmt.Fprintln(e.stdout)
+	}
 	return reportUnreadable(e, page.Unreadable)
+}
+
+// preservedUntil says until when a request's data are preserved (art. 42).
+func preservedUntil(r *casework.Request) string {
+	switch p := r.Preservation; {
+	case p == nil:
+		return "-"
+	case p.FollowUp != "":
+		return "until follow-up decided"
+	case p.Until.IsZero():
+		return "-"
+	}
+	return r.Preservation.Until.Format(time.DateOnly)
 }
 
 // reportUnreadable tells, on stderr, of the stored rows a list left out

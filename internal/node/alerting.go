@@ -720,6 +720,8 @@ func (n *Node) AlertEvents(ctx context.Context, by casework.Actor, after int64, 
 // times to acknowledge.
 type AlertList struct {
 	Alerts []*alerting.Alert `json:"alerts"`
+	// NextCursor, given back as cursor, lists the page that follows.
+	NextCursor string `json:"next_cursor,omitempty"`
 	// Open counts the State's alerts not acknowledged, listed or not.
 	Open int `json:"open"`
 	// TimeToAck summarises every acknowledged alert of the State.
@@ -736,10 +738,21 @@ func (n *Node) Alerts(ctx context.Context, by casework.Actor, f store.AlertFilte
 	if !by.Role.Can(identity.ReadRequests) {
 		return AlertList{}, forbidden("role", "the %s role may not read alerts", by.Role)
 	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	// One more than the page tells whether another page follows.
+	f.Limit = limit + 1
 	alerts, err := n.db.Alerts(ctx, by.State, f)
 	bad, _ := store.IsPartial(err)
 	if err != nil && bad == nil {
 		return AlertList{}, err
+	}
+	var next string
+	if len(alerts) > limit {
+		alerts = alerts[:limit]
+		next = store.AlertCursor(alerts[limit-1])
 	}
 	open, err := n.db.OpenAlerts(ctx, by.State)
 	if err != nil {
@@ -749,7 +762,7 @@ func (n *Node) Alerts(ctx context.Context, by casework.Actor, f store.AlertFilte
 	if err != nil {
 		return AlertList{}, err
 	}
-	list := AlertList{Alerts: alerts, Open: open, ByReason: map[alerting.Reason]alerting.Stats{}}
+	list := AlertList{Alerts: alerts, NextCursor: next, Open: open, ByReason: map[alerting.Reason]alerting.Stats{}}
 	for _, e := range bad {
 		n.alerts.config().Log.ErrorContext(ctx, "alert cannot be read", "alert", e.ID, "err", e.Err)
 		list.Unreadable = append(list.Unreadable, e.Error())

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"entraide/internal/alerting"
@@ -197,7 +199,14 @@ func (db *DB) SetAsideAlert(ctx context.Context, state, id string) error {
 type AlertFilter struct {
 	Open   bool // only those not acknowledged
 	Reason alerting.Reason
-	Limit  int // 50 if 0
+	Limit  int    // 50 if 0
+	Cursor string // AlertCursor of the last alert of the previous page
+}
+
+// AlertCursor is the cursor of the page that follows a, in a listing
+// newest first.
+func AlertCursor(a *alerting.Alert) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(formatTime(a.CreatedAt) + "|" + a.ID))
 }
 
 // Alerts lists state's alerts, newest first. Alerts that cannot be read
@@ -211,6 +220,18 @@ func (db *DB) Alerts(ctx context.Context, state string, f AlertFilter) ([]*alert
 	if f.Reason != "" {
 		q += ` AND reason = ?`
 		args = append(args, string(f.Reason))
+	}
+	if f.Cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		created, id, ok := strings.Cut(string(raw), "|")
+		if err != nil || !ok || !validID(id) {
+			return nil, ErrBadCursor
+		}
+		if _, err := parseTime(created); err != nil {
+			return nil, ErrBadCursor
+		}
+		q += ` AND (created_at < ? OR (created_at = ? AND id < ?))`
+		args = append(args, created, created, id)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"entraide/internal/casework"
 )
@@ -18,11 +19,12 @@ func (tx *Tx) InsertRequest(ctx context.Context, r *casework.Request) error {
 	if err != nil {
 		return err
 	}
+	// A new view arrives when it is last updated: drafted, or delivered.
 	_, err = tx.exec(ctx, `INSERT INTO requests
-		(holder, id, kind, requesting_state, requested_state, state, urgency, created_at, updated_at, version, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(holder, id, kind, requesting_state, requested_state, state, urgency, created_at, updated_at, version, body, arrived_at, due_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Holder, r.ID, string(r.Kind), r.RequestingState, r.RequestedState, string(r.State), string(r.Urgency),
-		formatTime(r.CreatedAt), formatTime(r.UpdatedAt), r.Version, string(body))
+		formatTime(r.CreatedAt), formatTime(r.UpdatedAt), r.Version, string(body), formatTime(r.UpdatedAt), dueAt(r))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("request %s held by %s: %w", r.ID, r.Holder, ErrExists)
 	}
@@ -36,9 +38,9 @@ func (tx *Tx) UpdateRequest(ctx context.Context, r *casework.Request, readVersio
 	if err != nil {
 		return err
 	}
-	res, err := tx.exec(ctx, `UPDATE requests SET state = ?, urgency = ?, updated_at = ?, version = ?, body = ?
+	res, err := tx.exec(ctx, `UPDATE requests SET state = ?, urgency = ?, updated_at = ?, version = ?, body = ?, due_at = ?
 		WHERE holder = ? AND id = ? AND version = ?`,
-		string(r.State), string(r.Urgency), formatTime(r.UpdatedAt), r.Version, string(body), r.Holder, r.ID, readVersion)
+		string(r.State), string(r.Urgency), formatTime(r.UpdatedAt), r.Version, string(body), dueAt(r), r.Holder, r.ID, readVersion)
 	if err != nil {
 		return err
 	}
@@ -76,84 +78,155 @@ func scanRequest(row *sql.Row) (*casework.Request, error) {
 	return &r, nil
 }
 
-// Filter selects requests in a listing.
+// dueAt is the view's nearest deadline as stored, or "": the end of its
+// preservation while no follow-up holds it (art. 42).
+func dueAt(r *casework.Request) string {
+	if p := r.Preservation; p != nil && !p.Until.IsZero() {
+		return formatTime(p.Until)
+	}
+	return ""
+}
+
+// Filter selects requests in a listing. Zero fields select everything.
 type Filter struct {
-	State  casework.State
-	Kind   string
-	Side   casework.Side
+	State casework.State
+	Kind  string
+	Side  casework.Side
+	// Counterpart is the other State of the request.
+	Counterpart string
+	Urgency     casework.Urgency
+	// DueBefore keeps the views with a deadline before it.
+	DueBefore time.Time
+	// ArrivedFrom and ArrivedBefore bound when the view arrived.
+	ArrivedFrom, ArrivedBefore time.Time
+	// UpdatedSince keeps the views changed at or after it.
+	UpdatedSince time.Time
+	// Text is looked for, whatever its case, in the view's contents.
+	Text string
+	// Sort is SortArrival (the default) or SortDeadline.
+	Sort   string
 	Limit  int
 	Cursor string // from the previous page's NextCursor
 }
 
-// Page is one page of a listing, newest first.
+// The orders of a listing.
+const (
+	// SortArrival lists the views that arrived last first.
+	SortArrival = "arrival"
+	// SortDeadline lists the nearest deadlines first, then the views
+	// without one.
+	SortDeadline = "deadline"
+)
+
+// Page is one page of a listing.
 type Page struct {
 	Requests   []*casework.Request `json:"requests"`
 	NextCursor string              `json:"next_cursor,omitempty"`
+	// Total is how many views the filter selects, on every page.
+	Total int `json:"total"`
 	// Unreadable names the stored requests of the page that could not be
 	// read, left out of Requests.
 	Unreadable []string `json:"unreadable,omitempty"`
 }
 
-// ErrBadCursor is returned for a cursor this package did not make.
+// ErrBadCursor is returned for a cursor this package did not make, or
+// made for another order.
 var ErrBadCursor = errors.New("invalid cursor")
 
-// Requests lists holder's views of requests, newest first. A view that
+// noDeadline sorts after every deadline.
+const noDeadline = "~"
+
+// Requests lists holder's views of requests, in f's order. A view that
 // cannot be read is named in the page's Unreadable, and counts toward its
 // limit, so that the pages that follow are the same.
 func (db *DB) Requests(ctx context.Context, holder string, f Filter) (Page, error) {
-	q := `SELECT body, created_at, id FROM requests WHERE holder = ?`
+	where := ` WHERE holder = ?`
 	args := []any{holder}
+	add := func(cond string, a ...any) { where += ` AND ` + cond; args = append(args, a...) }
 	if f.State != "" {
-		q += ` AND state = ?`
-		args = append(args, string(f.State))
+		add(`state = ?`, string(f.State))
 	}
 	if f.Kind != "" {
-		q += ` AND kind = ?`
-		args = append(args, f.Kind)
+		add(`kind = ?`, f.Kind)
 	}
 	switch f.Side {
 	case casework.Requesting:
-		q += ` AND requesting_state = ?`
-		args = append(args, holder)
+		add(`requesting_state = ?`, holder)
 	case casework.Requested:
-		q += ` AND requested_state = ?`
-		args = append(args, holder)
+		add(`requested_state = ?`, holder)
+	}
+	if f.Counterpart != "" {
+		add(`(requesting_state = ? OR requested_state = ?) AND requesting_state <> requested_state`, f.Counterpart, f.Counterpart)
+	}
+	if f.Urgency != "" {
+		add(`urgency = ?`, string(f.Urgency))
+	}
+	if !f.DueBefore.IsZero() {
+		add(`due_at <> '' AND due_at < ?`, formatTime(f.DueBefore))
+	}
+	if !f.ArrivedFrom.IsZero() {
+		add(`arrived_at >= ?`, formatTime(f.ArrivedFrom))
+	}
+	if !f.ArrivedBefore.IsZero() {
+		add(`arrived_at < ?`, formatTime(f.ArrivedBefore))
+	}
+	if !f.UpdatedSince.IsZero() {
+		add(`updated_at >= ?`, formatTime(f.UpdatedSince))
+	}
+	if f.Text != "" {
+		// The body is the view's JSON: its text fields as JSON strings, so
+		// the text is looked for as JSON would write it.
+		quoted, _ := json.Marshal(strings.ToLower(f.Text))
+		pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(string(quoted[1 : len(quoted)-1]))
+		add(`LOWER(body) LIKE ? ESCAPE '\'`, "%"+pattern+"%")
+	}
+	var page Page
+	if err := db.read.QueryRowContext(ctx, db.bind(`SELECT COUNT(*) FROM requests`+where), args...).Scan(&page.Total); err != nil {
+		return Page{}, err
+	}
+	key, order, prefix := `arrived_at`, ` ORDER BY arrived_at DESC, id DESC`, ""
+	if f.Sort == SortDeadline {
+		key, order, prefix = `CASE WHEN due_at = '' THEN '`+noDeadline+`' ELSE due_at END`, ` ORDER BY 1 ASC, id ASC`, "d:"
 	}
 	if f.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		created, id, ok := strings.Cut(string(raw), "|")
-		if err != nil || !ok {
+		rest, sorted := strings.CutPrefix(string(raw), "d:")
+		at, id, ok := strings.Cut(rest, "|")
+		if err != nil || !ok || sorted != (prefix != "") || !validID(id) {
 			return Page{}, ErrBadCursor
 		}
-		if _, err := parseTime(created); err != nil || !validID(id) {
+		if _, err := parseTime(at); err != nil && !(sorted && at == noDeadline) {
 			return Page{}, ErrBadCursor
 		}
-		q += ` AND (created_at < ? OR (created_at = ? AND id < ?))`
-		args = append(args, created, created, id)
+		if sorted {
+			where += ` AND (` + key + ` > ? OR (` + key + ` = ? AND id > ?))`
+		} else {
+			where += ` AND (arrived_at < ? OR (arrived_at = ? AND id < ?))`
+		}
+		args = append(args, at, at, id)
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
 	args = append(args, limit+1)
-	rows, err := db.read.QueryContext(ctx, db.bind(q), args...)
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+key+`, body, id FROM requests`+where+order+` LIMIT ?`), args...)
 	if err != nil {
 		return Page{}, err
 	}
 	defer rows.Close()
-	page := Page{Requests: []*casework.Request{}}
-	var lastCreated, lastID string
+	page.Requests = []*casework.Request{}
+	var lastKey, lastID string
 	for rows.Next() {
-		var body, created, id string
-		if err := rows.Scan(&body, &created, &id); err != nil {
+		var k, body, id string
+		if err := rows.Scan(&k, &body, &id); err != nil {
 			return Page{}, err
 		}
 		if len(page.Requests)+len(page.Unreadable) == limit {
-			page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(lastCreated + "|" + lastID))
+			page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(prefix + lastKey + "|" + lastID))
 			break
 		}
-		lastCreated, lastID = created, id
+		lastKey, lastID = k, id
 		var r casework.Request
 		if err := json.Unmarshal([]byte(body), &r); err != nil {
 			page.Unreadable = append(page.Unreadable, (&RowError{Table: "requests", ID: id, Err: err}).Error())

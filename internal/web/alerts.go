@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -44,7 +45,11 @@ func (s *Server) listAlerts() http.Handler {
 			}
 			f.Limit = n
 		}
+		f.Cursor = q.Get("cursor")
 		list, err := s.node.Alerts(r.Context(), actorFrom(r.Context()), f)
+		if errors.Is(err, store.ErrBadCursor) {
+			err = badRequest("cursor", "use the next_cursor of a previous page")
+		}
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -243,6 +244,10 @@ func (s *Server) listRequests() http.Handler {
 			}
 			f.Limit = n
 		}
+		if err := listFilters(q, &f); err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
 		page, err := s.node.Requests(r.Context(), actorFrom(r.Context()), f)
 		if errors.Is(err, store.ErrBadCursor) {
 			err = badRequest("cursor", "use the next_cursor of a previous page")
@@ -253,6 +258,61 @@ func (s *Server) listRequests() http.Handler {
 		}
 		encode(w, http.StatusOK, page)
 	})
+}
+
+// MaxListText bounds the text a listing looks for.
+const MaxListText = 200
+
+// listFilters reads the listing's filters beyond state, kind and side,
+// each refused with what it takes.
+func listFilters(q url.Values, f *store.Filter) error {
+	if v := q.Get("counterpart"); v != "" {
+		p, ok := directory.LookupParticipant(v)
+		if !ok {
+			return badRequest("counterpart", "counterpart %q is not a State: give its ISO 3166-1 alpha-3 code, e.g. FRA", v)
+		}
+		f.Counterpart = p.Code
+	}
+	if v := casework.Urgency(q.Get("urgency")); v != "" {
+		if v != casework.Normal && v != casework.Urgent {
+			return badRequest("urgency", "urgency is %q or %q", casework.Normal, casework.Urgent)
+		}
+		f.Urgency = v
+	}
+	for _, t := range []struct {
+		name string
+		dst  *time.Time
+	}{{"due_before", &f.DueBefore}, {"from", &f.ArrivedFrom}, {"to", &f.ArrivedBefore}, {"updated_since", &f.UpdatedSince}} {
+		v := q.Get(t.name)
+		if v == "" {
+			continue
+		}
+		layout := time.RFC3339
+		if len(v) == len(time.DateOnly) {
+			layout = time.DateOnly
+		}
+		d, err := convention.ParseTime(t.name, layout, v)
+		if err != nil {
+			return badRequest(t.name, "%s is a date (YYYY-MM-DD) or an RFC 3339 time: %v", t.name, err)
+		}
+		if t.name == "to" && layout == time.DateOnly {
+			d = d.AddDate(0, 0, 1) // "to" a day takes the whole day
+		}
+		*t.dst = d
+	}
+	if v := q.Get("q"); v != "" {
+		if utf8.RuneCountInString(v) > MaxListText {
+			return badRequest("q", "q is at most %d characters", MaxListText)
+		}
+		f.Text = v
+	}
+	switch v := q.Get("sort"); v {
+	case "", store.SortArrival, store.SortDeadline:
+		f.Sort = v
+	default:
+		return badRequest("sort", "sort is %q (new arrivals first, the default) or %q (nearest deadline first)", store.SortArrival, store.SortDeadline)
+	}
+	return nil
 }
 
 type requestDoc struct {

@@ -15,6 +15,7 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/identity"
+	"entraide/internal/store"
 )
 
 // openAPIDoc builds the OpenAPI 3.1 document from the route table, with
@@ -167,6 +168,16 @@ func (g *schemaGen) querySchema(rt route, name string) map[string]any {
 		return g.schema(reflect.TypeOf(casework.Side("")))
 	case "reason":
 		return g.schema(reflect.TypeOf(alerting.Reason("")))
+	case "urgency":
+		return g.schema(reflect.TypeOf(casework.Urgency("")))
+	case "sort":
+		return map[string]any{"type": "string", "enum": []string{store.SortArrival, store.SortDeadline}}
+	case "counterpart":
+		return map[string]any{"type": "string", "pattern": "^[A-Z]{3}$"}
+	case "q":
+		return map[string]any{"type": "string", "maxLength": MaxListText}
+	case "due_before", "from", "to", "updated_since":
+		return map[string]any{"type": "string", "description": "a date YYYY-MM-DD or an RFC 3339 time"}
 	}
 	return map[string]any{"type": "string"}
 }

@@ -51,15 +51,15 @@ func (s *Server) routes() []route {
 
 		{Method: "POST", Path: "/api/v1/requests", Summary: "Draft a request; its contents are checked against the Convention",
 			Permission: identity.DraftRequests, Body: casework.Contents{}, Response: casework.Request{}, Status: 201, Handler: s.createRequest()},
-		{Method: "GET", Path: "/api/v1/requests", Summary: "Your State's requests, newest first",
-			Permission: identity.ReadRequests, Response: store.Page{}, Status: 200, Query: []string{"state", "kind", "side", "limit", "cursor"}, Handler: s.listRequests()},
+		{Method: "GET", Path: "/api/v1/requests", Summary: "Your State's requests, new arrivals first (or nearest deadline first), filtered, with their total count",
+			Permission: identity.ReadRequests, Response: store.Page{}, Status: 200, Query: []string{"state", "kind", "side", "counterpart", "urgency", "due_before", "from", "to", "updated_since", "q", "sort", "limit", "cursor"}, Handler: s.listRequests()},
 		{Method: "GET", Path: "/api/v1/requests/{id}", Summary: "One request, as your State sees it, with its timeline",
 			Permission: identity.ReadRequests, Response: requestDoc{}, Status: 200, Handler: s.getRequest()},
 		{Method: "POST", Path: "/api/v1/requests/{id}/transitions", Summary: "Move a request: send, acknowledge, start, refuse, execute, withdraw...",
 			Permission: identity.ActOnRequests, Body: casework.Transition{}, Response: casework.Request{}, Status: 200, Handler: s.transition()},
 
 		{Method: "GET", Path: "/api/v1/alerts", Summary: "Your State's 24/7 alerts, newest first, with the count, median and 99th percentile of times to acknowledge (art. 41)",
-			Permission: identity.ReadRequests, Response: node.AlertList{}, Status: 200, Query: []string{"open", "reason", "limit"}, Handler: s.listAlerts()},
+			Permission: identity.ReadRequests, Response: node.AlertList{}, Status: 200, Query: []string{"open", "reason", "limit", "cursor"}, Handler: s.listAlerts()},
 		{Method: "POST", Path: "/api/v1/alerts/{id}/ack", Summary: "Acknowledge an alert: its escalation stops and its time to acknowledge is recorded",
 			Permission: identity.ActOnRequests, Response: alerting.Alert{}, Status: 200, Handler: s.ackAlert()},
 		{Method: "GET", Path: "/api/v1/alerts/stream", Summary: "Live feed of your State's alerts as Server-Sent Events (event alert.raised, alert.notified, alert.escalated, alert.acknowledged, alert.unanswered; data an alerting.Event); resumes after Last-Event-ID or after",

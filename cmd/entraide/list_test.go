@@ -1,0 +1,115 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRequestListDeadlines: request list shows when a preservation ends
+// and when an open alert escalates, sorts by them, filters, and says how
+// many of how many it shows.
+func TestRequestListDeadlines(t *testing.T) {
+	c := requestEnv(t)
+	vnm := c.official("--id", "vnm-247", "--name", "Trần Văn Minh", "--state", "VNM", "--role", "24_7")
+	created := regexp.MustCompile(`Created (\S+):`)
+	pres := created.FindStringSubmatch(c.must("request", "create", writeFile(t, "pres.json", preservationJSON)))[1]
+	c.must("request", "transition", pres, "--action", "send")
+	other := created.FindStringSubmatch(c.must("request", "create", writeFile(t, "pres2.json", preservationJSON)))[1]
+	c.must("request", "transition", other, "--action", "send")
+	fraToken := c.env["ENTRAIDE_TOKEN"]
+	c.env["ENTRAIDE_TOKEN"] = vnm
+	c.must("request", "transition", pres, "--action", "acknowledge")
+	c.must("request", "transition", pres, "--action", "start")
+
+	line := func(out, id string) string {
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, id+" ") {
+				return l
+			}
+		}
+		return ""
+	}
+	out := c.must("request", "list")
+	if !strings.Contains(out, "PRESERVED UNTIL") || !strings.Contains(out, "ALERT SLA DUE") {
+		t.Fatalf("request list header =\n%s\nwant PRESERVED UNTIL and ALERT SLA DUE", out)
+	}
+	timePattern := regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\s*$`)
+	tests := []struct {
+		name string
+		args []string
+		// check the output
+		check func(out string) string
+	}{
+		{"art 42(1): the end of a preservation is shown", []string{"request", "list"}, func(out string) string {
+			until := time.Now().UTC().AddDate(0, 0, 60).Format(time.DateOnly)
+			if l := line(out, pres); !strings.Contains(l, until) {
+				return "preserved request's line " + l + " has no " + until
+			}
+			return ""
+		}},
+		{"art 41: an open alert's escalation is shown", []string{"request", "list"}, func(out string) string {
+			if l := line(out, other); !timePattern.MatchString(l) {
+				return "unacknowledged request's line " + l + " has no SLA time"
+			}
+			return ""
+		}},
+		{"art 41: a request without an open alert shows no SLA", []string{"request", "list", "--token", fraToken}, func(out string) string {
+			if l := line(out, other); !strings.HasSuffix(strings.TrimSpace(l), "-") {
+				return "France's line " + l + " has an SLA, but France has no alert"
+			}
+			return ""
+		}},
+		{"art 42(1): nearest deadline first", []string{"request", "list", "--sort", "deadline"}, func(out string) string {
+			if lines := strings.Split(out, "\n"); len(lines) < 2 || !strings.HasPrefix(lines[1], pres+" ") {
+				return "first line is not the preservation " + pres
+			}
+			return ""
+		}},
+		{"filters by counterpart", []string{"request", "list", "--counterpart", "ZAF"}, func(out string) string {
+			if strings.Contains(out, pres) || strings.Contains(out, other) {
+				return "requests with France listed for ZAF"
+			}
+			return ""
+		}},
+		{"filters by text", []string{"request", "list", "--text", "HOSPITAL"}, func(out string) string {
+			if line(out, pres) == "" || line(out, other) == "" {
+				return "requests about a hospital not listed"
+			}
+			return ""
+		}},
+		{"a page says how many of how many", []string{"request", "list", "--limit", "1"}, func(out string) string {
+			if !strings.Contains(out, "1 of 2 shown. Next page: add --cursor ") {
+				return "no '1 of 2 shown' with the next cursor"
+			}
+			return ""
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := c.must(tt.args...)
+			if msg := tt.check(out); msg != "" {
+				t.Errorf("entraide %s: %s\n%s", strings.Join(tt.args, " "), msg, out)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"an unknown urgency names the valid ones", []string{"request", "list", "--urgency", "high"}, []string{"400", "urgency", "normal", "urgent"}},
+		{"an unknown sort names the valid ones", []string{"request", "list", "--sort", "colour"}, []string{"400", "arrival", "deadline"}},
+		{"a counterpart that is not a State names the form", []string{"request", "list", "--counterpart", "XX"}, []string{"400", "ISO 3166-1 alpha-3"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := c.run(tt.args...)
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("entraide %s = %v, want an error containing %q", strings.Join(tt.args, " "), err, w)
+				}
+			}
+		})
+	}
+}
