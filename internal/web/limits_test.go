@@ -189,6 +189,22 @@ func TestBadEnrolmentCodesAndRevokedTokensAreLimited(t *testing.T) {
 	wantMetric(t, text, `entraide_refusals_total{kind="token",reason="token_revoked",verified="false"}`, 1)
 }
 
+// TestMetricsMethodsBounded: anyone may send any token as an HTTP
+// method; each used to make a new series of the request metric, kept
+// for as long as the node ran.
+func TestMetricsMethodsBounded(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	for i := range 20 {
+		req := httptest.NewRequest(fmt.Sprintf("M%d", i), "/api/v1/requests", nil)
+		tn.Handler.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	text := metricsText(t, tn)
+	if strings.Contains(text, `method="M1"`) {
+		t.Errorf("metrics hold a series per method a client made up; want them counted as other")
+	}
+	wantMetric(t, text, `entraide_http_request_duration_seconds_count{method="other",route="other",status="405"}`, 20)
+}
+
 // TestGarbageEnvelopesAreNotAudited posts {"x":1} to the inbox, as anyone
 // on the network can: no audit record is written; a bounded number of
 // security events is, and past the address's budget the answer is 429.

@@ -102,10 +102,22 @@ func (m *metrics) instrument(route string, h http.Handler) http.Handler {
 				}
 				defer panic(v)
 			}
-			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+			m.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(status)).Observe(time.Since(start).Seconds())
 		}()
 		h.ServeHTTP(sw, r)
 	})
+}
+
+// methodLabel keeps the method label to the methods of HTTP: a client
+// may send any token as a method, and each would be a new series, held
+// in memory for as long as the node runs.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
 }
 
 func asError(v any) error {
