@@ -180,10 +180,22 @@ func cmdUserList(ctx context.Context, e env, args []string) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tROLE\tNAME\tDISABLED")
+	var unreadable []string
 	for _, u := range users {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.State, u.Role, u.Name, whenOrDash(u.DisabledAt))
+		disabled := whenOrDash(u.DisabledAt)
+		if u.Unreadable != "" {
+			disabled = "UNREADABLE"
+			unreadable = append(unreadable, u.Unreadable)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.State, u.Role, u.Name, disabled)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, msg := range unreadable {
+		fmt.Fprintf(e.stderr, "%s; the official cannot act until it is repaired\n", msg)
+	}
+	return nil
 }
 
 func cmdTreatyStatus(ctx context.Context, e env, args []string) error {

@@ -58,6 +58,10 @@ func printAudit(w io.Writer, entries []store.AuditEntry, limit int) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEQ\tTIME (UTC)\tACTOR\tACTION\tSUBJECT\tDETAIL")
 	for _, en := range entries {
+		if en.Unreadable != "" {
+			fmt.Fprintf(tw, "%d\t-\t-\t-\t-\tUNREADABLE: %s\n", en.Seq, en.Unreadable)
+			continue
+		}
 		r, err := auditlog.Parse(en.Record)
 		if err != nil {
 			fmt.Fprintf(tw, "%d\t-\t-\t-\t-\tunreadable: %v\n", en.Seq, err)

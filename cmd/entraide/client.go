@@ -334,8 +334,9 @@ func reportUnreadable(e env, unreadable []string) error {
 }
 
 type requestDoc struct {
-	Request  casework.Request `json:"request"`
-	Timeline []casework.Event `json:"timeline"`
+	Request    casework.Request `json:"request"`
+	Timeline   []casework.Event `json:"timeline"`
+	Unreadable []string         `json:"unreadable"`
 }
 
 func cmdRequestShow(ctx context.Context, e env, args []string) error {
@@ -401,6 +402,9 @@ func printRequest(w io.Writer, doc requestDoc) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s/%s\t%s\t%s\n", ev.At.Format(time.DateTime), ev.Action, ev.ActorState, ev.Actor, ev.To, ev.Note+ev.Reasons)
 	}
 	tw.Flush()
+	for _, msg := range doc.Unreadable {
+		fmt.Fprintf(w, "  UNREADABLE: %s\n", msg)
+	}
 }
 
 func cmdRequestTransition(ctx context.Context, e env, args []string) error {

@@ -210,11 +210,23 @@ func cmdTokenList(ctx context.Context, e env, args []string) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tUSER\tLABEL\tCREATED\tEXPIRES\tLAST USED\tREVOKED\tISSUED BY")
+	var unreadable []string
 	for _, t := range tokens {
+		if t.Unreadable != "" {
+			unreadable = append(unreadable, t.Unreadable)
+			fmt.Fprintf(tw, "%s\t%s\t%s\tUNREADABLE\t-\t-\t-\t%s\n", t.ID, t.User, orDash(t.Label), orDash(t.IssuedBy))
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.User, orDash(t.Label), whenOrDash(&t.CreatedAt), whenOrDash(&t.ExpiresAt),
 			whenOrDash(t.LastUsedAt), whenOrDash(t.RevokedAt), orDash(t.IssuedBy))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, msg := range unreadable {
+		fmt.Fprintf(e.stderr, "%s; it authenticates nothing: revoke it (entraide token revoke ID)\n", msg)
+	}
+	return nil
 }
 
 func cmdTokenRevoke(ctx context.Context, e env, args []string) error {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"entraide/internal/store"
 )
 
 func cmdSecurityEvents(ctx context.Context, e env, args []string) error {
@@ -26,6 +28,9 @@ func cmdSecurityEvents(ctx context.Context, e env, args []string) error {
 	}
 	defer db.Close()
 	events, err := db.SecurityEvents(ctx, *limit)
+	if _, ok := store.IsPartial(err); ok {
+		err = nil // marked in the list
+	}
 	if err != nil {
 		return fmt.Errorf("security events: %w", err)
 	}
@@ -35,6 +40,10 @@ func cmdSecurityEvents(ctx context.Context, e env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "AT\tKIND\tREASON\tSOURCE\tCLAIMED SENDER\tDETAIL")
 	for _, ev := range events {
+		if ev.Unreadable != "" {
+			fmt.Fprintf(tw, "UNREADABLE\t%s\t%s\t%s\t%s\t%q\n", ev.Kind, ev.Reason, ev.Source, ev.ClaimedSender, ev.Unreadable)
+			continue
+		}
 		// Detail may quote what a stranger sent: %q keeps it on one line
 		// and shows its control characters.
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%q\n", ev.At.Format(time.RFC3339), ev.Kind, ev.Reason, ev.Source, ev.ClaimedSender, ev.Detail)

@@ -83,6 +83,9 @@ type User struct {
 	// DisabledAt is when the official was disabled, nil while they may
 	// act. A disabled official's tokens and enrolment codes do not work.
 	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+	// Unreadable says why the stored official could not be read, if it
+	// could not: such an official is listed, but may not act.
+	Unreadable string `json:"unreadable,omitempty"`
 }
 
 var userIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
@@ -197,6 +200,9 @@ type Token struct {
 	// minute: a node records a use at most once a minute.
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// Unreadable says why the stored token could not be read, if it
+	// could not: such a token is listed, so that it can be revoked.
+	Unreadable string `json:"unreadable,omitempty"`
 }
 
 // Active reports whether t may authenticate at now: not revoked and not

@@ -306,19 +306,20 @@ func (n *Node) contacts(ctx context.Context, state string) (alerting.Contacts, e
 		return alerting.Contacts{}, err
 	}
 	users, err := n.db.Users(ctx, state)
-	if err != nil {
+	if err := n.readable(ctx, err); err != nil {
 		return alerting.Contacts{}, err
 	}
 	// A disabled official is alerted no more: escalation goes to the
-	// next on the roster.
+	// next on the roster. An official who cannot be read may be
+	// disabled, and is passed over like one.
 	disabled := map[string]bool{}
 	for _, u := range users {
-		disabled[u.ID] = u.DisabledAt != nil
+		disabled[u.ID] = u.DisabledAt != nil || u.Unreadable != ""
 	}
 	roster = slices.DeleteFunc(roster, func(e alerting.Entry) bool { return disabled[e.User] })
 	c := alerting.Contacts{State: state, Roster: roster}
 	for _, u := range users {
-		if u.Role == identity.Administrator && u.DisabledAt == nil {
+		if u.Role == identity.Administrator && !disabled[u.ID] {
 			c.Administrators = append(c.Administrators, alerting.Person{ID: u.ID, Email: u.Email})
 		}
 	}

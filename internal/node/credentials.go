@@ -218,7 +218,8 @@ func (n *Node) Tokens(ctx context.Context, by casework.Actor, userID string) ([]
 	if err != nil {
 		return nil, err
 	}
-	return n.db.Tokens(ctx, by.State, userID)
+	tokens, err := n.db.Tokens(ctx, by.State, userID)
+	return tokens, n.readable(ctx, err)
 }
 
 // tokenOwner returns whose tokens by may handle when naming userID: their
@@ -230,7 +231,9 @@ func (n *Node) tokenOwner(ctx context.Context, by casework.Actor, userID, verb s
 	if !by.Role.Can(identity.ManageUsers) {
 		return "", forbidden("role", "the %s role may not %s other officials", by.Role, verb)
 	}
-	if _, err := n.db.User(ctx, by.State, userID); err != nil {
+	// An official who cannot be read is still one of by's State's: their
+	// tokens can be listed and revoked.
+	if _, err := n.db.User(ctx, by.State, userID); err != nil && !errors.As(err, new(*store.RowError)) {
 		return "", err
 	}
 	return userID, nil

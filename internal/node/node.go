@@ -279,7 +279,22 @@ func (n *Node) Users(ctx context.Context, by casework.Actor) ([]identity.User, e
 	if !by.Role.Can(identity.ManageUsers) {
 		return nil, forbidden("role", "the %s role may not list officials", by.Role)
 	}
-	return n.db.Users(ctx, by.State)
+	users, err := n.db.Users(ctx, by.State)
+	return users, n.readable(ctx, err)
+}
+
+// readable logs the rows a listing could not read and returns nil for
+// them: they are marked in the listing itself, which answers with the
+// others. Any other error is returned as it is.
+func (n *Node) readable(ctx context.Context, err error) error {
+	bad, ok := store.IsPartial(err)
+	if !ok {
+		return err
+	}
+	for _, e := range bad {
+		n.alerts.config().Log.ErrorContext(ctx, "stored row cannot be read", "table", e.Table, "row", e.ID, "err", e.Err)
+	}
+	return nil
 }
 
 // Me returns the official by is.
@@ -296,7 +311,8 @@ func (n *Node) AuditLog(ctx context.Context, by casework.Actor, after int64, lim
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	return n.db.AuditLog(ctx, by.State, after, limit)
+	entries, err := n.db.AuditLog(ctx, by.State, after, limit)
+	return entries, n.readable(ctx, err)
 }
 
 // runsNode refuses by unless they act for the node's home State: the

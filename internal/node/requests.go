@@ -58,7 +58,9 @@ func (n *Node) CreateRequest(ctx context.Context, by casework.Actor, d casework.
 	return &r, nil
 }
 
-// Request returns by's State's view of request id and its timeline.
+// Request returns by's State's view of request id and its timeline. The
+// events that could not be read are left out of the timeline, and named
+// in a store.Partial error returned with it.
 func (n *Node) Request(ctx context.Context, by casework.Actor, id string) (*casework.Request, []casework.Event, error) {
 	r, err := n.db.Request(ctx, by.State, id)
 	if err != nil {
@@ -70,6 +72,9 @@ func (n *Node) Request(ctx context.Context, by casework.Actor, id string) (*case
 		return nil, nil, casework.ErrNotFound
 	}
 	events, err := n.db.Timeline(ctx, by.State, id)
+	if err := n.readable(ctx, err); err != nil {
+		return nil, nil, err
+	}
 	return r, events, err
 }
 

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 
 	"entraide/internal/auditlog"
 )
@@ -32,11 +35,16 @@ type AuditEntry struct {
 	Seq      int64  `json:"seq"`
 	Record   []byte `json:"record"`    // canonical bytes
 	LeafHash []byte `json:"leaf_hash"` // RFC 6962 leaf hash of Record
+	// Unreadable says why the stored record could not be read, if it
+	// could not; Record and LeafHash are then what is stored, if bytes.
+	Unreadable string `json:"unreadable,omitempty"`
 }
 
 // AuditLog returns up to limit of state's records after seq after, in
 // order. Their sequence numbers are their places in the node's log, which
-// holds every State's records: a State's view skips the others'.
+// holds every State's records: a State's view skips the others'. Records
+// that cannot be read keep their place, marked Unreadable, and are named
+// in a Partial error beside the list.
 func (db *DB) AuditLog(ctx context.Context, state string, after int64, limit int) ([]AuditEntry, error) {
 	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT seq, record, leaf_hash FROM audit WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?`), state, after, limit)
 	if err != nil {
@@ -44,12 +52,42 @@ func (db *DB) AuditLog(ctx context.Context, state string, after int64, limit int
 	}
 	defer rows.Close()
 	out := []AuditEntry{}
+	var unreadable Partial
 	for rows.Next() {
+		// Scanned as any: a column that holds something other than bytes
+		// is this record's problem, not the listing's.
 		var e AuditEntry
-		if err := rows.Scan(&e.Seq, &e.Record, &e.LeafHash); err != nil {
+		var record, leaf any
+		if err := rows.Scan(&e.Seq, &record, &leaf); err != nil {
 			return nil, err
+		}
+		if err := readAuditRow(&e, record, leaf); err != nil {
+			bad := &RowError{Table: "audit", ID: strconv.FormatInt(e.Seq, 10), Err: err}
+			unreadable = append(unreadable, bad)
+			e.Unreadable = bad.Error()
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	return out, orPartial(unreadable, rows.Err())
+}
+
+// readAuditRow fills e with a stored record and its leaf hash, checking
+// that the hash is the record's: a record changed in the database since it
+// was written is not one the log can vouch for.
+func readAuditRow(e *AuditEntry, record, leaf any) error {
+	var ok [2]bool
+	e.Record, ok[0] = record.([]byte)
+	e.LeafHash, ok[1] = leaf.([]byte)
+	// Empty rather than nil, so that the answer has the form it documents.
+	e.Record, e.LeafHash = append([]byte{}, e.Record...), append([]byte{}, e.LeafHash...)
+	if !ok[0] {
+		return fmt.Errorf("record is a %T, not bytes", record)
+	}
+	if !ok[1] {
+		return fmt.Errorf("leaf hash is a %T, not bytes", leaf)
+	}
+	if want := auditlog.LeafHash(e.Record); !bytes.Equal(e.LeafHash, want[:]) {
+		return errors.New("its leaf hash is not its record's")
+	}
+	return nil
 }

@@ -21,6 +21,8 @@ func (tx *Tx) User(ctx context.Context, state, id string) (identity.User, error)
 
 const tokenColumns = `t.id, t.user_id, t.label, t.created_at, t.expires_at, t.issued_by, t.last_used_at, t.revoked_at`
 
+// scanToken reads a token, or fails with a *RowError, beside the token
+// marked Unreadable, for one whose times cannot be read.
 func scanToken(row scanner) (identity.Token, error) {
 	var t identity.Token
 	var created, expires, used, revoked string
@@ -30,18 +32,17 @@ func scanToken(row scanner) (identity.Token, error) {
 		}
 		return t, err
 	}
-	var err error
-	if t.CreatedAt, err = parseTime(created); err != nil {
-		return t, err
+	var errs [4]error
+	t.CreatedAt, errs[0] = parseTime(created)
+	t.ExpiresAt, errs[1] = parseTime(expires)
+	t.LastUsedAt, errs[2] = parseTimePtr(used)
+	t.RevokedAt, errs[3] = parseTimePtr(revoked)
+	if err := errors.Join(errs[:]...); err != nil {
+		bad := &RowError{Table: "tokens", ID: t.ID, Err: err}
+		t.Unreadable = bad.Error()
+		return t, bad
 	}
-	if t.ExpiresAt, err = parseTime(expires); err != nil {
-		return t, err
-	}
-	if t.LastUsedAt, err = parseTimePtr(used); err != nil {
-		return t, err
-	}
-	t.RevokedAt, err = parseTimePtr(revoked)
-	return t, err
+	return t, nil
 }
 
 func parseTimePtr(s string) (*time.Time, error) {
@@ -118,7 +119,8 @@ func (db *DB) NoteTokenUse(ctx context.Context, digest string, at time.Time) err
 
 // Tokens lists the tokens of state's official userID, oldest first,
 // revoked and expired ones included. An official of another State has
-// none.
+// none. Tokens whose row cannot be read are listed too, marked
+// Unreadable, and named in a Partial error beside the list.
 func (db *DB) Tokens(ctx context.Context, state, userID string) ([]identity.Token, error) {
 	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+tokenColumns+` FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE u.state = ? AND t.user_id = ? ORDER BY t.created_at, t.id`), state, userID)
@@ -127,20 +129,27 @@ func (db *DB) Tokens(ctx context.Context, state, userID string) ([]identity.Toke
 	}
 	defer rows.Close()
 	out := []identity.Token{}
+	var unreadable Partial
 	for rows.Next() {
 		t, err := scanToken(rows)
-		if err != nil {
+		var bad *RowError
+		switch {
+		case errors.As(err, &bad):
+			unreadable = append(unreadable, bad)
+		case err != nil:
 			return nil, err
 		}
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	return out, orPartial(unreadable, rows.Err())
 }
 
 // RevokeToken revokes the token id of state's official userID at at, and
 // returns it with its digest. A token revoked already keeps its first
 // revocation time, and revoked says whether this call revoked it. It
-// fails with ErrNotFound for a token of another official or State.
+// fails with ErrNotFound for a token of another official or State. A
+// token whose row cannot be read is revoked too, and returned marked
+// Unreadable.
 func (tx *Tx) RevokeToken(ctx context.Context, state, userID, id string, at time.Time) (t identity.Token, digest string, revoked bool, err error) {
 	err = tx.queryRow(ctx, `SELECT t.digest FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE u.state = ? AND t.user_id = ? AND t.id = ?`, state, userID, id).Scan(&digest)
@@ -159,6 +168,9 @@ func (tx *Tx) RevokeToken(ctx context.Context, state, userID, id string, at time
 		return t, "", false, err
 	}
 	t, err = scanToken(tx.queryRow(ctx, `SELECT `+tokenColumns+` FROM tokens t WHERE t.digest = ?`, digest))
+	if bad := (*RowError)(nil); errors.As(err, &bad) {
+		err = nil
+	}
 	return t, digest, n == 1, err
 }
 

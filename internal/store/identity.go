@@ -72,7 +72,9 @@ func (db *DB) User(ctx context.Context, state, id string) (identity.User, error)
 	return scanUser(db.read.QueryRowContext(ctx, db.bind(`SELECT `+userColumns+` FROM users WHERE state = ? AND id = ?`), state, id))
 }
 
-// Users lists state's officials, by id.
+// Users lists state's officials, by id. Officials whose row cannot be
+// read are listed too, marked Unreadable, and named in a Partial error
+// beside the list.
 func (db *DB) Users(ctx context.Context, state string) ([]identity.User, error) {
 	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+userColumns+` FROM users WHERE state = ? ORDER BY id`), state)
 	if err != nil {
@@ -80,18 +82,25 @@ func (db *DB) Users(ctx context.Context, state string) ([]identity.User, error) 
 	}
 	defer rows.Close()
 	users := []identity.User{}
+	var unreadable Partial
 	for rows.Next() {
 		u, err := scanUser(rows)
-		if err != nil {
+		var bad *RowError
+		switch {
+		case errors.As(err, &bad):
+			unreadable = append(unreadable, bad)
+		case err != nil:
 			return nil, err
 		}
 		users = append(users, u)
 	}
-	return users, rows.Err()
+	return users, orPartial(unreadable, rows.Err())
 }
 
 type scanner interface{ Scan(...any) error }
 
+// scanUser reads an official, or fails with a *RowError, beside the
+// official marked Unreadable, for one whose times cannot be read.
 func scanUser(row scanner) (identity.User, error) {
 	var u identity.User
 	var role, created, disabled string
@@ -102,10 +111,13 @@ func scanUser(row scanner) (identity.User, error) {
 		return u, err
 	}
 	u.Role = identity.Role(role)
-	var err error
-	if u.CreatedAt, err = parseTime(created); err != nil {
-		return u, err
+	var errs [2]error
+	u.CreatedAt, errs[0] = parseTime(created)
+	u.DisabledAt, errs[1] = parseTimePtr(disabled)
+	if err := errors.Join(errs[:]...); err != nil {
+		bad := &RowError{Table: "users", ID: u.ID, Err: err}
+		u.Unreadable = bad.Error()
+		return u, bad
 	}
-	u.DisabledAt, err = parseTimePtr(disabled)
-	return u, err
+	return u, nil
 }

@@ -249,26 +249,31 @@ func (tx *Tx) AppendEvent(ctx context.Context, holder string, e casework.Event) 
 	return err
 }
 
-// Timeline returns the events of holder's view of request id, oldest first.
+// Timeline returns the events of holder's view of request id, oldest
+// first. Events that cannot be read are left out, and named in a Partial
+// error beside the timeline.
 func (db *DB) Timeline(ctx context.Context, holder, id string) ([]casework.Event, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT body FROM events WHERE holder = ? AND request_id = ? ORDER BY seq`), holder, id)
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT seq, body FROM events WHERE holder = ? AND request_id = ? ORDER BY seq`), holder, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	events := []casework.Event{}
+	var unreadable Partial
 	for rows.Next() {
+		var seq int64
 		var body string
-		if err := rows.Scan(&body); err != nil {
+		if err := rows.Scan(&seq, &body); err != nil {
 			return nil, err
 		}
 		var e casework.Event
 		if err := json.Unmarshal([]byte(body), &e); err != nil {
-			return nil, fmt.Errorf("stored event of %s is corrupt: %w", id, err)
+			unreadable = append(unreadable, &RowError{Table: "events", ID: fmt.Sprintf("%s/%d", id, seq), Err: err})
+			continue
 		}
 		events = append(events, e)
 	}
-	return events, rows.Err()
+	return events, orPartial(unreadable, rows.Err())
 }
 
 // validID reports whether id can be a request id: short, printable ASCII.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -192,6 +193,37 @@ func TestOutboxOrderLeaseAndWakeUp(t *testing.T) {
 			due, _ = db.DueMessages(ctx, now, 10)
 			if got := strings.Join(ids(due), ","); got != "4,2,3" {
 				t.Errorf("due after 1 is delivered = %s, want 4,2,3: 2 is due since it was queued", got)
+			}
+		})
+	}
+}
+
+// A security event whose time cannot be read is listed, marked, among the
+// others: entraide security events used to fail whole.
+func TestUnreadableSecurityEvent(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, backend)
+			at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+			for _, reason := range []string{"unknown_token", "bad_signature"} {
+				if err := db.RecordSecurityEvent(ctx, store.SecurityEvent{At: at, Kind: "token", Reason: reason, Source: "192.0.2.1"}, 100); err != nil {
+					t.Fatal(err)
+				}
+			}
+			storetest.ExecSQL(t, db, `UPDATE security_events SET at = 'then' WHERE reason = 'bad_signature'`)
+			events, err := db.SecurityEvents(ctx, 10)
+			bad, ok := store.IsPartial(err)
+			if !ok || len(bad) != 1 || len(events) != 2 {
+				t.Fatalf("SecurityEvents: %d events, %v; want both, one named in a Partial", len(events), err)
+			}
+			for _, e := range events {
+				if (e.Reason == "bad_signature") != (e.Unreadable != "") || !e.At.Equal(at) && e.Unreadable == "" {
+					t.Errorf("event %d (%s): unreadable %q, at %v; want only the changed one marked", e.ID, e.Reason, e.Unreadable, e.At)
+				}
+				if e.Unreadable != "" && !strings.Contains(e.Unreadable, fmt.Sprint(e.ID)) {
+					t.Errorf("event %d: unreadable %q, want it named", e.ID, e.Unreadable)
+				}
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -22,6 +23,9 @@ type SecurityEvent struct {
 	ClaimedSender string `json:"claimed_sender,omitempty"`
 	MessageID     string `json:"message_id,omitempty"`
 	Detail        string `json:"detail,omitempty"`
+	// Unreadable says why the stored event could not be read, if it
+	// could not.
+	Unreadable string `json:"unreadable,omitempty"`
 }
 
 // pruneEvery is how many security events are recorded between two prunes:
@@ -50,6 +54,8 @@ func (db *DB) RecordSecurityEvent(ctx context.Context, e SecurityEvent, keep int
 }
 
 // SecurityEvents returns up to limit security events, newest first.
+// Events that cannot be read are listed too, marked Unreadable, and named
+// in a Partial error beside the list.
 func (db *DB) SecurityEvents(ctx context.Context, limit int) ([]SecurityEvent, error) {
 	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT id, at, kind, reason, source, claimed_sender, message_id, detail FROM security_events ORDER BY id DESC LIMIT ?`), limit)
 	if err != nil {
@@ -57,6 +63,7 @@ func (db *DB) SecurityEvents(ctx context.Context, limit int) ([]SecurityEvent, e
 	}
 	defer rows.Close()
 	out := []SecurityEvent{}
+	var unreadable Partial
 	for rows.Next() {
 		var e SecurityEvent
 		var at string
@@ -64,11 +71,13 @@ func (db *DB) SecurityEvents(ctx context.Context, limit int) ([]SecurityEvent, e
 			return nil, err
 		}
 		if e.At, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("security event %d: at: %w", e.ID, err)
+			bad := &RowError{Table: "security_events", ID: strconv.FormatInt(e.ID, 10), Err: fmt.Errorf("at: %w", err)}
+			unreadable = append(unreadable, bad)
+			e.Unreadable = bad.Error()
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	return out, orPartial(unreadable, rows.Err())
 }
 
 // CountSecurityEvents returns how many security events are kept.

@@ -318,6 +318,9 @@ func listFilters(q url.Values, f *store.Filter) error {
 type requestDoc struct {
 	Request  *casework.Request `json:"request"`
 	Timeline []casework.Event  `json:"timeline"`
+	// Unreadable names the stored events of the timeline that could not
+	// be read, left out of Timeline.
+	Unreadable []string `json:"unreadable,omitempty"`
 }
 
 // maxIDLength bounds an identifier in a path; request ids are UUIDs.
@@ -344,12 +347,17 @@ func (s *Server) getRequest() http.Handler {
 			return
 		}
 		req, events, err := s.node.Request(r.Context(), actorFrom(r.Context()), id)
-		if err != nil {
+		bad, partial := store.IsPartial(err)
+		if err != nil && !partial {
 			writeError(w, r, s.log, err)
 			return
 		}
+		doc := requestDoc{Request: req, Timeline: events}
+		for _, e := range bad {
+			doc.Unreadable = append(doc.Unreadable, e.Error())
+		}
 		w.Header().Set("ETag", etag(req.Version))
-		encode(w, http.StatusOK, requestDoc{Request: req, Timeline: events})
+		encode(w, http.StatusOK, doc)
 	})
 }
 

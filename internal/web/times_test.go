@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/identity"
 	"entraide/internal/node"
+	"entraide/internal/store"
 	"entraide/internal/store/storetest"
 )
 
@@ -206,4 +208,84 @@ func user2role(s string) identity.Role {
 		return identity.CentralAuthority
 	}
 	return identity.TwentyFourSeven
+}
+
+// The officials, tokens, audit records and timeline events the store
+// cannot read are reported for themselves: each answer holds the others
+// and names the row it could not read.
+func TestUnreadableRecords(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			tn := newTestNode(t, backend)
+			db := tn.Node.DB()
+			admin := tn.token(t, "VNM", identity.Administrator)
+			broken := officialID("VNM", identity.TwentyFourSeven)
+
+			// An official, and their token.
+			storetest.ExecSQL(t, db, `UPDATE users SET disabled_at = 'soon' WHERE id = ?`, broken)
+			storetest.ExecSQL(t, db, `UPDATE tokens SET last_used_at = 'lately' WHERE user_id = ?`, broken)
+			r := tn.do(t, "GET", "/api/v1/users", admin, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET /api/v1/users with an unreadable official: %d %s", r.Status, r.Body)
+			}
+			users := decodeBody[[]identity.User](t, r)
+			if len(users) < 2 {
+				t.Errorf("users %+v, want every official of VNM", users)
+			}
+			for _, u := range users {
+				if (u.ID == broken) != (u.Unreadable != "") || (u.ID == broken && !strings.Contains(u.Unreadable, broken)) {
+					t.Errorf("official %s: unreadable %q; want only %s marked, naming itself", u.ID, u.Unreadable, broken)
+				}
+			}
+			r = tn.do(t, "GET", "/api/v1/users/"+broken+"/tokens", admin, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET the tokens of %s with an unreadable one: %d %s", broken, r.Status, r.Body)
+			}
+			if tokens := decodeBody[[]identity.Token](t, r); len(tokens) != 1 || !strings.Contains(tokens[0].Unreadable, tokens[0].ID) {
+				t.Errorf("tokens %+v, want the one token marked, naming itself", tokens)
+			}
+
+			// Audit records written behind the store's back: the log
+			// refuses changes, not additions.
+			entries := decodeBody[[]store.AuditEntry](t, tn.do(t, "GET", "/api/v1/audit", admin, nil))
+			if len(entries) == 0 {
+				t.Fatalf("audit log of VNM: no records, want some")
+			}
+			const tampered, wrongType = 1_000_000, 1_000_001
+			insert := `INSERT INTO audit (seq, at, state, action, subject, record, leaf_hash) VALUES (?, '', 'VNM', 'user.add', '', `
+			leaf := make([]byte, 32)
+			storetest.ExecSQL(t, db, insert+`?, ?)`, tampered, []byte(`{"seq":1000000}`), leaf)
+			if backend == "sqlite" {
+				// A column of the wrong type, as only SQLite can hold.
+				storetest.ExecSQL(t, db, insert+`7, ?)`, wrongType, leaf)
+			}
+			r = tn.do(t, "GET", "/api/v1/audit", admin, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET /api/v1/audit with an unreadable record: %d %s", r.Status, r.Body)
+			}
+			after := decodeBody[[]store.AuditEntry](t, r)
+			if want := len(entries) + 1 + map[bool]int{true: 1}[backend == "sqlite"]; len(after) != want {
+				t.Fatalf("audit log: %d records, want %d", len(after), want)
+			}
+			for _, e := range after {
+				bad := e.Seq >= tampered
+				if bad != (e.Unreadable != "") || (bad && !strings.Contains(e.Unreadable, fmt.Sprint(e.Seq))) {
+					t.Errorf("audit record %d: unreadable %q; want only the records written behind the store's back marked, naming themselves", e.Seq, e.Unreadable)
+				}
+			}
+
+			// A timeline event.
+			fraCA := tn.token(t, "FRA", identity.CentralAuthority)
+			req := tn.create(t, fraCA, mlaContents("VNM"))
+			storetest.ExecSQL(t, db, `UPDATE events SET body = '{' WHERE holder = 'FRA' AND request_id = ? AND seq = 1`, req.ID)
+			r = tn.do(t, "GET", "/api/v1/requests/"+req.ID, fraCA, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET /api/v1/requests/%s with an unreadable event: %d %s", req.ID, r.Status, r.Body)
+			}
+			doc := decodeBody[requestDoc](t, r)
+			if len(doc.Unreadable) != 1 || !strings.Contains(doc.Unreadable[0], req.ID+"/1") {
+				t.Errorf("timeline %+v, unreadable %q; want its first event named", doc.Timeline, doc.Unreadable)
+			}
+		})
+	}
 }
