@@ -227,6 +227,14 @@ func printTreatyStatus(w io.Writer, s directory.TreatyStatus, all bool) {
 	fmt.Fprintf(w, "Signatories:            %d\n", s.Signatories)
 	fmt.Fprintf(w, "Instruments that count: %d of %d (%s)\n", s.Instruments, s.Required, convention.EntryIntoForceRef)
 	fmt.Fprintf(w, "Entry into force:       %s\n", s.Summary)
+	fmt.Fprintf(w, "As of:                  %s", s.AsOf.Format(time.DateOnly))
+	if s.DataUpdated != nil {
+		fmt.Fprintf(w, ", from records last changed on this node at %s", s.DataUpdated.UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintln(w)
+	if s.Partial {
+		fmt.Fprintf(w, "Partial data:           the authoritative status is the %s; update these records with entraide treaty import or treaty record\n", strings.TrimSuffix(s.Source, "; this node's records are partial"))
+	}
 	if !all {
 		return
 	}

@@ -116,3 +116,32 @@ func day(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// Signature, art. 64(1): in Hanoi on 25 and 26 October 2025, then at
+// United Nations Headquarters in New York until 31 December 2026 (as the
+// UN Treaty Collection, chapter XVIII-16, reads it). A State that has not
+// signed by then joins by accession.
+var (
+	SignatureOpens  = time.Date(2025, time.October, 25, 0, 0, 0, 0, time.UTC)
+	HanoiCloses     = time.Date(2025, time.October, 26, 0, 0, 0, 0, time.UTC)
+	SignatureCloses = time.Date(2026, time.December, 31, 0, 0, 0, 0, time.UTC)
+	SignatureRef    = Art(64).Para(1)
+)
+
+// CheckSignature checks the date and place of a signature against art.
+// 64(1): it returns what is wrong in an official's words, naming the
+// window, or "" when the signature could have been made then and there.
+// place "Hanoi" holds it to the Hanoi ceremony; any other place to the
+// whole window.
+func CheckSignature(signed time.Time, place string) string {
+	d := day(signed)
+	switch {
+	case d.Before(SignatureOpens):
+		return "is before the Convention opened for signature on " + SignatureOpens.Format(time.DateOnly) + " (art. 64(1))"
+	case d.After(SignatureCloses):
+		return "is after signature closed on " + SignatureCloses.Format(time.DateOnly) + " (art. 64(1)); a State that has not signed joins by accession"
+	case place == "Hanoi" && d.After(HanoiCloses):
+		return "is not a date of the Hanoi ceremony (" + SignatureOpens.Format(time.DateOnly) + " to " + HanoiCloses.Format(time.DateOnly) + ", art. 64(1)); later signatures are made in New York"
+	}
+	return ""
+}

@@ -25,6 +25,15 @@ type TreatyStatus struct {
 	// Summary says it in one line: "not yet: 12 of 40", "enters into force
 	// on 2027-05-01" or "in force since 2027-05-01".
 	Summary string `json:"summary"`
+	// AsOf is the day the status was worked out for.
+	AsOf time.Time `json:"as_of"`
+	// DataUpdated is when the records behind it last changed on this
+	// node; nil when the caller does not know.
+	DataUpdated *time.Time `json:"data_updated,omitempty"`
+	// Partial says that the records are what this node was told, not the
+	// depositary's list: the UN Treaty Collection is authoritative.
+	Partial bool   `json:"partial"`
+	Source  string `json:"source"`
 	// Parties lists every participant with a signature or an instrument,
 	// sorted by code; empty, not nil, when there are none.
 	Parties []PartyStatus `json:"parties"`
@@ -61,13 +70,15 @@ func ComputeStatus(records []TreatyRecord, asOf time.Time) TreatyStatus {
 	}
 	codes := make([]string, 0, len(byCode))
 	var deposits []time.Time
-	st := TreatyStatus{Required: convention.InstrumentsForEntryIntoForce, Parties: []PartyStatus{}}
+	st := TreatyStatus{Required: convention.InstrumentsForEntryIntoForce, Parties: []PartyStatus{},
+		AsOf: dateOf(asOf), Partial: true, Source: TreatyStatusSource}
+	today := dateOf(asOf)
 	for code, r := range byCode {
 		p, _ := t.exact(code)
 		if !r.Signed.IsZero() {
 			st.Signatories++
 		}
-		if counts(p, r) {
+		if counts(p, r, today) {
 			deposits = append(deposits, dateOf(r.Deposited))
 		}
 		if !r.Signed.IsZero() || !r.Deposited.IsZero() {
@@ -99,11 +110,12 @@ func ComputeStatus(records []TreatyRecord, asOf time.Time) TreatyStatus {
 			Signed:     datePtr(r.Signed),
 			Deposited:  datePtr(r.Deposited),
 			Instrument: r.Instrument,
-			Counts:     counts(p, r),
+			Counts:     counts(p, r, today),
 		}
 		// The REIO becomes a party on the same terms as a State even
 		// though its instrument did not bring the Convention into force.
-		if known && !r.Deposited.IsZero() {
+		// A deposit dated after today has not happened yet.
+		if known && !r.Deposited.IsZero() && !dateOf(r.Deposited).After(today) {
 			from := convention.EntryIntoForceFor(dateOf(r.Deposited), general)
 			ps.InForceFrom = &from
 		}
@@ -112,10 +124,14 @@ func ComputeStatus(records []TreatyRecord, asOf time.Time) TreatyStatus {
 	return st
 }
 
-// counts reports whether r's deposit counts toward the 40 (art. 65(1)).
-func counts(p Participant, r TreatyRecord) bool {
-	return !r.Deposited.IsZero() && p.Status != REIO
+// counts reports whether r's deposit counts toward the 40 (art. 65(1))
+// on today: a State's, not the REIO's, and not dated in the future.
+func counts(p Participant, r TreatyRecord, today time.Time) bool {
+	return !r.Deposited.IsZero() && p.Status != REIO && !dateOf(r.Deposited).After(today)
 }
+
+// TreatyStatusSource names where the authoritative status is kept.
+const TreatyStatusSource = "UN Treaty Collection, chapter XVIII-16 (treaties.un.org); this node's records are partial"
 
 func datePtr(t time.Time) *time.Time {
 	if t.IsZero() {

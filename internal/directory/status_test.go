@@ -108,7 +108,7 @@ func TestComputeStatus(t *testing.T) {
 			parties: []party{{"EUU", false, &general}},
 		},
 		{
-			name: "art 65(2): the EU joins later, 30 days after its deposit", recs: append(append([]TreatyRecord{}, forty...), euDeposit(date("2026-09-01"))), asOf: general,
+			name: "art 65(2): the EU joins later, 30 days after its deposit", recs: append(append([]TreatyRecord{}, forty...), euDeposit(date("2026-09-01"))), asOf: date("2026-09-15"),
 			signatories: 41, instruments: 40, eif: &general, inForce: true, summary: "in force since 2026-05-10",
 			parties: []party{{"EUU", false, ptr(date("2026-10-01"))}},
 		},
@@ -203,7 +203,7 @@ func TestTreatyStatusJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"signatories":0,"instruments":0,"required":40,"in_force":false,"summary":"not yet: 0 of 40","parties":[]}`
+	want := `{"signatories":0,"instruments":0,"required":40,"in_force":false,"summary":"not yet: 0 of 40","as_of":"2026-01-01T00:00:00Z","partial":true,"source":"UN Treaty Collection, chapter XVIII-16 (treaties.un.org); this node's records are partial","parties":[]}`
 	if string(b) != want {
 		t.Errorf("JSON = %s, want %s", b, want)
 	}
@@ -214,5 +214,38 @@ func TestTreatyStatusJSON(t *testing.T) {
 	want = `{"code":"VAT","deposited":"2026-03-01T00:00:00Z","instrument":"accession"}`
 	if string(b) != want {
 		t.Errorf("JSON = %s, want %s", b, want)
+	}
+}
+
+// A deposit dated after the day asked about has not happened yet: it
+// neither counts toward the 40 nor binds its party (art. 65).
+func TestComputeStatusFutureDeposit(t *testing.T) {
+	n := convention.InstrumentsForEntryIntoForce
+	first := date("2026-01-01")
+	forty := deposits(states(t, n), first) // the 40th on 2026-02-09
+	tests := []struct {
+		name        string
+		asOf        time.Time
+		instruments int
+		summary     string
+	}{
+		{"art 65(1): the 40th deposit dated tomorrow does not count today", date("2026-02-08"), n - 1, "not yet: 39 of 40"},
+		{"art 65(1): the 40th deposit counts on its day", date("2026-02-09"), n, "enters into force on 2026-05-10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := ComputeStatus(forty, tt.asOf)
+			if st.Instruments != tt.instruments || st.Summary != tt.summary {
+				t.Errorf("ComputeStatus(asOf %s) = %d instruments, %q; want %d, %q", tt.asOf.Format(time.DateOnly), st.Instruments, st.Summary, tt.instruments, tt.summary)
+			}
+			for _, p := range st.Parties {
+				if p.Deposited != nil && p.Deposited.After(tt.asOf) && (p.Counts || p.InForceFrom != nil) {
+					t.Errorf("party %s deposited %s after %s: counts %v, in force from %v; want neither", p.Code, p.Deposited.Format(time.DateOnly), tt.asOf.Format(time.DateOnly), p.Counts, p.InForceFrom)
+				}
+			}
+			if !st.Partial || st.Source == "" || !st.AsOf.Equal(tt.asOf) {
+				t.Errorf("ComputeStatus = partial %v, source %q, as of %v; want partial, a source, as of %v", st.Partial, st.Source, st.AsOf, tt.asOf)
+			}
+		})
 	}
 }

@@ -415,6 +415,12 @@ func (c *checker) check(rec TreatyRecord, lines [numColumns]int, datesOK bool, s
 		}
 	}
 
+	if !rec.Signed.IsZero() && !dateOf(rec.Signed).Before(adopted) && !dateOf(rec.Signed).After(latest) {
+		if msg := convention.CheckSignature(rec.Signed, rec.SignedAt); msg != "" {
+			col(colSigned, formatDate(rec.Signed), msg)
+		}
+	}
+
 	switch place := rec.SignedAt; {
 	case place == "":
 	case datesOK && rec.Signed.IsZero():

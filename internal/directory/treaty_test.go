@@ -163,8 +163,10 @@ func TestParseTreatyStatusAccepts(t *testing.T) {
 			[]TreatyRecord{{Code: "JPN", Signed: date("2025-11-03"), SignedAt: "New York", Deposited: date("2025-11-03"), Instrument: Acceptance}}},
 		{"art 64: the EU as an organisation", hdr + "EUU,European Union,organisation,2025-10-25,Hanoi,2026-09-01,approval\n",
 			[]TreatyRecord{{Code: "EUU", Signed: date("2025-10-25"), SignedAt: "Hanoi", Deposited: date("2026-09-01"), Instrument: Approval}}},
-		{"adoption day and 2200 are in range", hdr + "FRA,France,state,2024-12-24,,2200-12-31,ratification\n",
-			[]TreatyRecord{{Code: "FRA", Signed: date("2024-12-24"), Deposited: date("2200-12-31"), Instrument: Ratification}}},
+		{"art 64(1): the first and last days of signature, and 2200, are in range", hdr + "FRA,France,state,2025-10-25,,2200-12-31,ratification\nDEU,Germany,state,2026-12-31,New York,,\n",
+			[]TreatyRecord{{Code: "FRA", Signed: date("2025-10-25"), Deposited: date("2200-12-31"), Instrument: Ratification}, {Code: "DEU", Signed: date("2026-12-31"), SignedAt: "New York"}}},
+		{"art 64(1): Hanoi on the ceremony's second day", hdr + "FRA,France,state,2025-10-26,Hanoi,,\n",
+			[]TreatyRecord{{Code: "FRA", Signed: date("2025-10-26"), SignedAt: "Hanoi"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,6 +234,9 @@ func TestParseTreatyStatusRejects(t *testing.T) {
 		{"art 64: a State is not an organisation", hdr + "FRA,France,organisation,2025-10-25,,,\n", []at{{2, "kind"}}, `want "state"`},
 		{"unknown kind for unknown code", hdr + "XXX,X,country,2025-10-25,,,\n", []at{{2, "kind"}, {2, "code"}}, "is not a kind"},
 		{"American spelling", hdr + "EUU,European Union,organization,2025-10-25,,,\n", []at{{2, "kind"}}, `want "organisation"`},
+		{"art 64(1): a signature before the Hanoi ceremony", hdr + "FRA,France,state,2025-10-24,,,\n", []at{{2, "signed"}}, "is before the Convention opened for signature on 2025-10-25 (art. 64(1))"},
+		{"art 64(1): a signature after 31 December 2026", hdr + "FRA,France,state,2027-01-01,New York,,\n", []at{{2, "signed"}}, "is after signature closed on 2026-12-31 (art. 64(1)); a State that has not signed joins by accession"},
+		{"art 64(1): a signature in Hanoi after the ceremony", hdr + "FRA,France,state,2025-10-27,Hanoi,,\n", []at{{2, "signed"}}, "is not a date of the Hanoi ceremony (2025-10-25 to 2025-10-26, art. 64(1)); later signatures are made in New York"},
 		{"month 13", hdr + "FRA,France,state,2025-13-01,,,\n", []at{{2, "signed"}}, "is not a date (YYYY-MM-DD)"},
 		{"30 February", hdr + "FRA,France,state,2026-02-30,,,\n", []at{{2, "signed"}}, "is not a date"},
 		{"day first", hdr + "FRA,France,state,25/10/2025,,,\n", []at{{2, "signed"}}, "is not a date"},

@@ -26,7 +26,15 @@ func (n *Node) TreatyStatus(ctx context.Context) (directory.TreatyStatus, error)
 	if err != nil {
 		return directory.TreatyStatus{}, err
 	}
-	return directory.ComputeStatus(records, n.now()), nil
+	st := directory.ComputeStatus(records, n.now())
+	updated, err := n.db.TreatyUpdated(ctx)
+	if err != nil {
+		return st, err
+	}
+	if !updated.IsZero() {
+		st.DataUpdated = &updated
+	}
+	return st, nil
 }
 
 // TreatyAction is what an administrator records for one participant: a

@@ -84,6 +84,16 @@ func (db *DB) TreatyRecord(ctx context.Context, code string) (directory.TreatyRe
 	return r, err
 }
 
+// TreatyUpdated returns when a treaty record last changed, or the zero
+// time when there are none.
+func (db *DB) TreatyUpdated(ctx context.Context) (time.Time, error) {
+	var last sql.NullString
+	if err := db.read.QueryRowContext(ctx, `SELECT MAX(updated_at) FROM treaty_records`).Scan(&last); err != nil || !last.Valid {
+		return time.Time{}, err
+	}
+	return parseTime(last.String)
+}
+
 // InsertDeclaration records a declaration and returns its id.
 func (tx *Tx) InsertDeclaration(ctx context.Context, d directory.Declaration, at time.Time) (int64, error) {
 	var id int64
