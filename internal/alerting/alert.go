@@ -145,8 +145,13 @@ type Alert struct {
 	EscalatesAt time.Time `json:"escalates_at,omitzero"`
 	AckedAt     time.Time `json:"acked_at,omitzero"`
 	AckedBy     string    `json:"acked_by,omitempty"`
-	// TimeToAckMS is AckedAt - CreatedAt in milliseconds, once acknowledged.
+	// TimeToAckMS is AckedAt - CreatedAt in milliseconds, once acknowledged
+	// by an official of State; nil for an alert its request resolved
+	// through the other State.
 	TimeToAckMS *int64 `json:"time_to_ack_ms,omitempty"`
+	// Resolution says what on its request ended the alert, when an action
+	// on the request did rather than an acknowledgement of the alert.
+	Resolution string `json:"resolution,omitempty"`
 }
 
 // Acked reports whether the alert was acknowledged.
@@ -164,6 +169,24 @@ func (a *Alert) Ack(by string, t time.Time) error {
 	}
 	ms := max(t.Sub(a.CreatedAt), 0).Milliseconds()
 	a.AckedAt, a.AckedBy, a.TimeToAckMS, a.EscalatesAt = t, by, &ms, time.Time{}
+	return nil
+}
+
+// Resolve records that an action on a's request ended a at t, which
+// stops its escalation as an acknowledgement would: nobody is to be
+// alerted about a request that was acted on or ended. by is the official
+// who acted; own says whether they are an official of a's State, whose
+// action measures the time to acknowledge. It fails with ErrAcked if a
+// was acknowledged or resolved before, and changes nothing then.
+func (a *Alert) Resolve(by string, own bool, why string, t time.Time) error {
+	if a.Acked() {
+		return ErrAcked
+	}
+	a.AckedAt, a.AckedBy, a.EscalatesAt, a.Resolution = t, by, time.Time{}, why
+	if own {
+		ms := max(t.Sub(a.CreatedAt), 0).Milliseconds()
+		a.TimeToAckMS = &ms
+	}
 	return nil
 }
 
@@ -193,6 +216,7 @@ const (
 	Escalated    EventType = "escalated"    // a later step was told
 	Acknowledged EventType = "acknowledged" // an official acknowledged it
 	Unanswered   EventType = "unanswered"   // no step is left to tell, or none could be told
+	Resolved     EventType = "resolved"     // an action on its request ended it
 )
 
 // Event is one thing that happened to an alert, as the live feed shows

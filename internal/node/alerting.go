@@ -14,6 +14,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -184,6 +185,37 @@ func (n *Node) alertIncoming(ctx context.Context, tx *store.Tx, view *casework.R
 	}
 	return n.raise(ctx, tx, &alerting.Alert{ID: newID(), State: view.Holder, Reason: reason, RequestID: view.ID, Kind: view.Kind,
 		From: view.RequestingState, Summary: alerting.Describe(reason, view.Kind, view.RequestingState), CreatedAt: at})
+}
+
+// resolveAlerts ends the open alerts of r's holder about r that event e
+// answers, in the transaction that records e: an official of the holder's
+// State acted on the request, or it was withdrawn or closed, so that
+// nobody is alerted, or escalated to, about a request that was dealt with.
+func (n *Node) resolveAlerts(ctx context.Context, tx *store.Tx, r *casework.Request, e casework.Event) error {
+	own := e.ActorState == r.Holder && e.Actor != "system" && e.Action != casework.Crossed
+	ended := e.To == casework.Withdrawn || e.To == casework.Closed
+	if !own && !ended {
+		return nil
+	}
+	open, err := tx.OpenAlertsFor(ctx, r.Holder, r.ID)
+	if err != nil || len(open) == 0 {
+		return err
+	}
+	why := fmt.Sprintf("%s's %s of request %s", e.ActorState, strings.ReplaceAll(string(e.Action), "_", " "), r.ID)
+	for _, a := range open {
+		if err := a.Resolve(e.Actor, own, why, e.At); err != nil {
+			continue // acknowledged meanwhile: nothing to end
+		}
+		if err := tx.CancelNotifications(ctx, a.ID, e.At, "resolved by "+why+" before it was sent"); err != nil {
+			return err
+		}
+		tx.AfterCommit(func() { n.observer().Alert("resolved", string(a.Reason)) })
+		if err := n.alertEvent(ctx, tx, a, alerting.Resolved, e.At, "alert.resolve",
+			map[string]any{"by": e.Actor, "by_state": e.ActorState, "request": r.ID, "action": e.Action, "level": a.Level}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // alertExpired is the default FederationConfig.OnExpired: it alerts the

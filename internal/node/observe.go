@@ -14,7 +14,8 @@ type Observer interface {
 	// long it took, and err if it failed.
 	Delivered(peer string, took time.Duration, err error)
 	// Alert is told of each alert raised (event "raised", with its
-	// reason) and acknowledged ("acknowledged").
+	// reason), acknowledged ("acknowledged") and resolved by an action on
+	// its request ("resolved").
 	Alert(event, reason string)
 	// Refused is told of each refused call: what was refused ("envelope"
 	// or "token"), why, and whether the caller was verified.

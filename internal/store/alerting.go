@@ -132,8 +132,14 @@ func (tx *Tx) InsertAlert(ctx context.Context, a *alerting.Alert) error {
 	return err
 }
 
+// ackMS is the time to acknowledge stored beside an alert: -1 for one
+// that its request resolved through the other State, which measures no
+// official of the alert's State.
 func ackMS(a *alerting.Alert) int64 {
 	if a.TimeToAckMS == nil {
+		if a.Acked() {
+			return -1
+		}
 		return 0
 	}
 	return *a.TimeToAckMS
@@ -160,6 +166,25 @@ func (tx *Tx) UpdateAlert(ctx context.Context, a *alerting.Alert) error {
 // ends, or fails with ErrNotFound, as it does for another State's alert.
 func (tx *Tx) AlertForUpdate(ctx context.Context, state, id string) (*alerting.Alert, error) {
 	return scanAlert(tx.queryRow(ctx, `SELECT id, body FROM alerts WHERE state = ? AND id = ?`+tx.dialect.forUpdate, state, id))
+}
+
+// OpenAlertsFor reads, inside tx and locking them until tx ends, state's
+// alerts about request requestID that are not acknowledged, oldest first.
+func (tx *Tx) OpenAlertsFor(ctx context.Context, state, requestID string) ([]*alerting.Alert, error) {
+	rows, err := tx.query(ctx, `SELECT id, body FROM alerts WHERE state = ? AND request_id = ? AND acked_at = '' ORDER BY created_at, id`+tx.dialect.forUpdate, state, requestID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*alerting.Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // Alert reads state's alert id, or fails with ErrNotFound, as it does for
@@ -263,7 +288,7 @@ func (db *DB) Alerts(ctx context.Context, state string, f AlertFilter) ([]*alert
 // TimesToAck returns, by reason, the time to acknowledge in milliseconds
 // of each of state's acknowledged alerts.
 func (db *DB) TimesToAck(ctx context.Context, state string) (map[alerting.Reason][]int64, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT reason, ack_ms FROM alerts WHERE state = ? AND acked_at <> ''`), state)
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT reason, ack_ms FROM alerts WHERE state = ? AND acked_at <> '' AND ack_ms >= 0`), state)
 	if err != nil {
 		return nil, err
 	}

@@ -268,6 +268,14 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return tx.tx.QueryRowContext(ctx, tx.bind(query), args...)
 }
 
+// query runs a query returning rows inside tx, prepared once.
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if stmt := tx.db.prepared(query); stmt != nil {
+		return tx.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	}
+	return tx.tx.QueryContext(ctx, tx.bind(query), args...)
+}
+
 // prepared returns the prepared statement for query, or nil the first
 // time, when it notes the query to prepare once the transaction is over:
 // preparing it now would wait for a connection that SQLite's one writer
