@@ -292,6 +292,8 @@ func timeToAck(st alerting.Stats) string {
 
 func alertStatus(a *alerting.Alert) string {
 	switch {
+	case a.Acked() && a.Resolution != "":
+		return "resolved by " + a.Resolution
 	case a.Acked() && a.TimeToAckMS != nil:
 		return fmt.Sprintf("acknowledged by %s after %s", a.AckedBy, time.Duration(*a.TimeToAckMS)*time.Millisecond)
 	case !a.EscalatesAt.IsZero():

@@ -62,7 +62,7 @@ func (s *Server) routes() []route {
 			Permission: identity.ReadRequests, Response: node.AlertList{}, Status: 200, Query: []string{"open", "reason", "limit", "cursor"}, Handler: s.listAlerts()},
 		{Method: "POST", Path: "/api/v1/alerts/{id}/ack", Summary: "Acknowledge an alert: its escalation stops and its time to acknowledge is recorded",
 			Permission: identity.ActOnRequests, Response: alerting.Alert{}, Status: 200, Handler: s.ackAlert()},
-		{Method: "GET", Path: "/api/v1/alerts/stream", Summary: "Live feed of your State's alerts as Server-Sent Events (event alert.raised, alert.notified, alert.escalated, alert.acknowledged, alert.unanswered; data an alerting.Event); resumes after Last-Event-ID or after",
+		{Method: "GET", Path: "/api/v1/alerts/stream", Summary: "Live feed of your State's alerts as Server-Sent Events (event alert.raised, alert.notified, alert.escalated, alert.acknowledged, alert.unanswered, alert.resolved; data an alerting.Event); resumes after Last-Event-ID or after",
 			Permission: identity.ReadRequests, Response: "text/event-stream", Status: 200, Query: []string{"after", "follow"}, Handler: s.alertStream()},
 		{Method: "GET", Path: "/api/v1/roster", Summary: "The on-call roster: who is alerted, when, and how (secrets are never shown)",
 			Permission: identity.ManageRoster, Response: []alerting.Entry{}, Status: 200, Handler: s.listRoster()},
