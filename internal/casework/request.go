@@ -84,6 +84,17 @@ const (
 	Urgent Urgency = "urgent"
 )
 
+// DefaultUrgency is the urgency of a request of kind k whose draft gives
+// none: an emergency disclosure is urgent by definition, as it averts a
+// significant and imminent risk to a person's life or safety (arts. 2,
+// 41(3)(e)); any other kind is normal.
+func DefaultUrgency(k convention.Kind) Urgency {
+	if k == convention.EmergencyDisclosure {
+		return Urgent
+	}
+	return Normal
+}
+
 // Attachment describes a file that belongs to a request. The file itself
 // travels as evidence; the request carries only what identifies it.
 type Attachment struct {
@@ -213,7 +224,12 @@ func (d Contents) Validate(requesting string) convention.Problems {
 		ps = append(ps, convention.Problem{Field: "requested_state", Ref: main, Message: "a State cannot request cooperation from itself"})
 	}
 	switch d.Urgency {
-	case "", Normal, Urgent:
+	case "", Urgent:
+	case Normal:
+		if d.Kind == convention.EmergencyDisclosure {
+			ps = append(ps, convention.Problem{Field: "urgency", Ref: convention.Art(41).Para(3).Sub("e"),
+				Message: fmt.Sprintf("an emergency disclosure is urgent by definition: leave urgency out, or use %q", Urgent)})
+		}
 	default:
 		ps = append(ps, convention.Problem{Field: "urgency", Ref: convention.Art(40).Para(14), Message: fmt.Sprintf("%q: use %q or %q", d.Urgency, Normal, Urgent)})
 	}
@@ -258,7 +274,7 @@ func New(d Contents, id, requesting, createdBy string, now time.Time) Request {
 	p, _ := directory.LookupParticipant(d.RequestedState)
 	urgency := d.Urgency
 	if urgency == "" {
-		urgency = Normal
+		urgency = DefaultUrgency(d.Kind)
 	}
 	attachments := d.Attachments
 	if attachments == nil {

@@ -150,6 +150,38 @@ func TestNew(t *testing.T) {
 	}
 }
 
+func TestEmergencyIsUrgent(t *testing.T) {
+	tests := []struct {
+		name    string
+		kind    convention.Kind
+		urgency casework.Urgency
+		want    casework.Urgency // "" when the draft is refused on urgency
+	}{
+		{"art 41(3)(e): an emergency disclosure without urgency is urgent", convention.EmergencyDisclosure, "", casework.Urgent},
+		{"art 41(3)(e): an emergency disclosure marked urgent is urgent", convention.EmergencyDisclosure, casework.Urgent, casework.Urgent},
+		{"art 41(3)(e): an emergency disclosure cannot be of normal urgency", convention.EmergencyDisclosure, casework.Normal, ""},
+		{"art 40(14): a preservation without urgency is normal", convention.Preservation, "", casework.Normal},
+		{"art 40(14): a request for mutual legal assistance may be urgent", convention.MutualAssistance, casework.Urgent, casework.Urgent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := contents(t, tt.kind)
+			d.Urgency = tt.urgency
+			ps := d.Validate(requesting)
+			if tt.want == "" {
+				assertProblems(t, "Validate", ps, want{"urgency", convention.Art(41).Para(3).Sub("e"), "leave urgency out"})
+				return
+			}
+			if len(ps) > 0 {
+				t.Fatalf("Validate(%s, urgency %q) = %v, want no problem", tt.kind, tt.urgency, ps)
+			}
+			if got := casework.New(d, "0193-e", requesting, "fra-247", now).Urgency; got != tt.want {
+				t.Errorf("New(%s, urgency %q).Urgency = %q, want %q", tt.kind, tt.urgency, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestPressing(t *testing.T) {
 	tests := []struct {
 		name    string
