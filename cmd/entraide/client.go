@@ -90,6 +90,7 @@ type apiError struct {
 		Message string `json:"message"`
 		Article string `json:"article"`
 	} `json:"errors"`
+	AllowedActions []string `json:"allowed_actions"`
 }
 
 func (e *apiError) Error() string {
@@ -419,7 +420,7 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	grounds := fs.String("grounds", "", "grounds for refusal, comma-separated (see GET /api/v1/convention/kinds)")
 	reasons := fs.String("reasons", "", "reasons for a refusal or postponement (art. 40(24), (26))")
 	until := fs.String("until", "", "end of preservation, YYYY-MM-DD: on start or extend (the requested State), or the end asked for on ask_extension (the requesting State) (art. 42(7))")
-	conditions := fs.String("conditions", "", "conditions agreed in consultation, on resume (art. 40(27))")
+	conditions := fs.String("conditions", "", "on consult, the conditions under which assistance could be given, for the requesting State to accept or decline (art. 40(27))")
 	asJSON := fs.Bool("json", false, "print the request as JSON")
 	ifMatch := fs.String("if-match", "", "move the request only if it is still at this version (its ETag, or the Version of request show); by default, the version read just before")
 	key := fs.String("idempotency-key", "", "a key of your choice: running the command again with it does not move the request twice")
@@ -467,6 +468,10 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	}
 	var r casework.Request
 	if _, err := c.call(ctx, "POST", path+"/transitions", header, t, &r); err != nil {
+		if ae, ok := errors.AsType[*apiError](err); ok && len(ae.AllowedActions) > 0 {
+			return fmt.Errorf("request transition: %w\nnext: entraide request transition %s --action %s (allowed now: %s)",
+				err, fs.Arg(0), ae.AllowedActions[0], strings.Join(ae.AllowedActions, ", "))
+		}
 		return fmt.Errorf("request transition: %w", err)
 	}
 	if *asJSON {

@@ -64,3 +64,32 @@ func TestRequestCreateIdempotencyKey(t *testing.T) {
 		t.Errorf("request list = %d lines, want a header and 1 request", len(lines))
 	}
 }
+
+// TestRequestTransitionNamesNext: an action the request's state does not
+// allow fails with the command to run next and every action allowed.
+func TestRequestTransitionNamesNext(t *testing.T) {
+	c := requestEnv(t)
+	out := c.must("request", "create", writeFile(t, "pres.json", preservationJSON))
+	id := regexp.MustCompile(`^Created (\S+):`).FindStringSubmatch(out)[1]
+	c.must("request", "transition", id, "--action", "send")
+	tests := []struct {
+		name   string
+		action string
+		want   []string
+	}{
+		{"art 40(25): closing a request not decided names withdraw", "close",
+			[]string{"409", "cannot close a request that is received", "next: entraide request transition " + id + " --action withdraw (allowed now: withdraw)"}},
+		{"art 40(27): accepting conditions nobody proposed names withdraw", "accept_conditions",
+			[]string{"409", "next: entraide request transition " + id + " --action withdraw"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := c.run("request", "transition", id, "--action", tt.action)
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("request transition --action %s = %v, want it to say %q", tt.action, err, w)
+				}
+			}
+		})
+	}
+}

@@ -30,7 +30,7 @@ var (
 // allStates lists every state of a request.
 var allStates = []casework.State{
 	casework.Draft, casework.Sent, casework.Received, casework.Acknowledged, casework.InProgress,
-	casework.MoreInfoRequested, casework.Consultation, casework.Executed, casework.PartiallyExecuted,
+	casework.MoreInfoRequested, casework.Consultation, casework.ConditionsAccepted, casework.ConditionsDeclined, casework.Executed, casework.PartiallyExecuted,
 	casework.Refused, casework.Postponed, casework.Withdrawn, casework.Closed,
 }
 

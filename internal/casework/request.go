@@ -32,18 +32,23 @@ const (
 	InProgress        State = "in_progress"
 	MoreInfoRequested State = "more_info_requested" // art. 40(16)
 	Consultation      State = "consultation"        // art. 40(27)
-	Executed          State = "executed"
-	PartiallyExecuted State = "partially_executed"
-	Refused           State = "refused"
-	Postponed         State = "postponed" // art. 40(26)
-	Withdrawn         State = "withdrawn" // art. 40(25)
-	Closed            State = "closed"
+	// ConditionsAccepted and ConditionsDeclined are the requesting
+	// State's answer to the conditions proposed in consultation (art.
+	// 40(27)): the requested State then executes under them, or refuses.
+	ConditionsAccepted State = "conditions_accepted"
+	ConditionsDeclined State = "conditions_declined"
+	Executed           State = "executed"
+	PartiallyExecuted  State = "partially_executed"
+	Refused            State = "refused"
+	Postponed          State = "postponed" // art. 40(26)
+	Withdrawn          State = "withdrawn" // art. 40(25)
+	Closed             State = "closed"
 )
 
 // States lists every state a request can be in, in the order of its life.
 func States() []State {
 	return []State{Draft, Sent, Received, Acknowledged, InProgress, MoreInfoRequested, Consultation,
-		Executed, PartiallyExecuted, Refused, Postponed, Withdrawn, Closed}
+		ConditionsAccepted, ConditionsDeclined, Executed, PartiallyExecuted, Refused, Postponed, Withdrawn, Closed}
 }
 
 var stateWords = map[State]string{
@@ -127,11 +132,14 @@ type Request struct {
 	FollowUpOf    string              `json:"follow_up_of,omitempty"`
 	Preservation  *PreservationPeriod `json:"preservation,omitempty"`
 	Conditions    string              `json:"conditions,omitempty"` // accepted in consultation; they bind (art. 40(27))
-	Refusal       *Refusal            `json:"refusal,omitempty"`
-	CreatedBy     string              `json:"created_by"`
-	CreatedAt     time.Time           `json:"created_at"`
-	UpdatedAt     time.Time           `json:"updated_at"`
-	Version       int                 `json:"version"`
+	// ProposedConditions are those the requested State proposed in its
+	// last consultation, for the requesting State to accept or decline.
+	ProposedConditions string    `json:"proposed_conditions,omitempty"`
+	Refusal            *Refusal  `json:"refusal,omitempty"`
+	CreatedBy          string    `json:"created_by"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	Version            int       `json:"version"`
 }
 
 // PreservationPeriod is how long requested data stay preserved (art. 42).

@@ -1,6 +1,7 @@
 package casework
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -16,32 +17,36 @@ type Action string
 
 // The actions on a request.
 const (
-	Create           Action = "create"
-	Send             Action = "send"
-	Deliver          Action = "deliver" // the requested State's node has it
-	Acknowledge      Action = "acknowledge"
-	Start            Action = "start" // execution begins; for a preservation, the data are preserved from now
-	RequestInfo      Action = "request_info"
-	ProvideInfo      Action = "provide_info"
-	Consult          Action = "consult"
-	Resume           Action = "resume" // consultation or postponement ends, execution goes on
-	Refuse           Action = "refuse"
-	Postpone         Action = "postpone"
-	Execute          Action = "execute"
-	ExecutePartially Action = "execute_partially"
-	Withdraw         Action = "withdraw"
-	Close            Action = "close"
-	Extend           Action = "extend"            // the requested State moves a preservation's deadline later
-	AskExtension     Action = "ask_extension"     // the requesting State asks for a later deadline
-	Receipt          Action = "receipt"           // the other State's node acknowledged a message
-	Crossed          Action = "crossed"           // the other State acted at the same time as this one; noted, not applied
-	LinkFollowUp     Action = "link_follow_up"    // a preservation is followed up; it stays preserved
-	FollowUpDecided  Action = "follow_up_decided" // the follow-up is decided; the preservation may end
+	Create      Action = "create"
+	Send        Action = "send"
+	Deliver     Action = "deliver" // the requested State's node has it
+	Acknowledge Action = "acknowledge"
+	Start       Action = "start" // execution begins; for a preservation, the data are preserved from now
+	RequestInfo Action = "request_info"
+	ProvideInfo Action = "provide_info"
+	Consult     Action = "consult" // the requested State consults, proposing conditions if it can (art. 40(27))
+	// AcceptConditions and DeclineConditions answer the conditions the
+	// requested State proposed in consultation (art. 40(27)).
+	AcceptConditions  Action = "accept_conditions"
+	DeclineConditions Action = "decline_conditions"
+	Resume            Action = "resume" // consultation or postponement ends, execution goes on
+	Refuse            Action = "refuse"
+	Postpone          Action = "postpone"
+	Execute           Action = "execute"
+	ExecutePartially  Action = "execute_partially"
+	Withdraw          Action = "withdraw"
+	Close             Action = "close"
+	Extend            Action = "extend"            // the requested State moves a preservation's deadline later
+	AskExtension      Action = "ask_extension"     // the requesting State asks for a later deadline
+	Receipt           Action = "receipt"           // the other State's node acknowledged a message
+	Crossed           Action = "crossed"           // the other State acted at the same time as this one; noted, not applied
+	LinkFollowUp      Action = "link_follow_up"    // a preservation is followed up; it stays preserved
+	FollowUpDecided   Action = "follow_up_decided" // the follow-up is decided; the preservation may end
 )
 
 // preserving lists the states in which a preservation that started keeps
 // its data: it has been neither executed, refused nor withdrawn.
-var preserving = []State{InProgress, MoreInfoRequested, Consultation, Postponed}
+var preserving = []State{InProgress, MoreInfoRequested, Consultation, ConditionsAccepted, ConditionsDeclined, Postponed}
 
 // decided lists the states in which a request is decided: it no longer
 // holds a preservation it follows up (art. 42(7)).
@@ -56,19 +61,22 @@ type rule struct {
 }
 
 var rules = map[Action]rule{
-	Send:             {from: []State{Draft}, to: Sent, by: Requesting, ref: convention.Art(40).Para(14)},
-	Deliver:          {from: []State{Sent}, to: Received, ref: convention.Art(40).Para(14)},
-	Acknowledge:      {from: []State{Received}, to: Acknowledged, by: Requested, ref: convention.Art(40).Para(25)},
-	Start:            {from: []State{Acknowledged}, to: InProgress, by: Requested, ref: convention.Art(40).Para(17)},
-	RequestInfo:      {from: []State{Acknowledged, InProgress}, to: MoreInfoRequested, by: Requested, ref: convention.Art(40).Para(16)},
-	ProvideInfo:      {from: []State{MoreInfoRequested}, by: Requesting, ref: convention.Art(40).Para(16)},
-	Consult:          {from: []State{Acknowledged, InProgress}, to: Consultation, by: Requested, ref: convention.Art(40).Para(27)},
-	Resume:           {from: []State{Consultation, Postponed}, to: InProgress, by: Requested, ref: convention.Art(40).Para(27)},
-	Refuse:           {from: []State{Consultation}, to: Refused, by: Requested, ref: convention.Art(40).Para(24)},
-	Postpone:         {from: []State{Consultation}, to: Postponed, by: Requested, ref: convention.Art(40).Para(26)},
+	Send:              {from: []State{Draft}, to: Sent, by: Requesting, ref: convention.Art(40).Para(14)},
+	Deliver:           {from: []State{Sent}, to: Received, ref: convention.Art(40).Para(14)},
+	Acknowledge:       {from: []State{Received}, to: Acknowledged, by: Requested, ref: convention.Art(40).Para(25)},
+	Start:             {from: []State{Acknowledged}, to: InProgress, by: Requested, ref: convention.Art(40).Para(17)},
+	RequestInfo:       {from: []State{Acknowledged, InProgress}, to: MoreInfoRequested, by: Requested, ref: convention.Art(40).Para(16)},
+	ProvideInfo:       {from: []State{MoreInfoRequested}, by: Requesting, ref: convention.Art(40).Para(16)},
+	Consult:           {from: []State{Acknowledged, InProgress, ConditionsDeclined}, to: Consultation, by: Requested, ref: convention.Art(40).Para(27)},
+	AcceptConditions:  {from: []State{Consultation}, to: ConditionsAccepted, by: Requesting, ref: convention.Art(40).Para(27)},
+	DeclineConditions: {from: []State{Consultation}, to: ConditionsDeclined, by: Requesting, ref: convention.Art(40).Para(27)},
+	Resume:            {from: []State{Consultation, ConditionsAccepted, Postponed}, to: InProgress, by: Requested, ref: convention.Art(40).Para(27)},
+	// Refusal and postponement come after consultation (art. 40(27)).
+	Refuse:           {from: []State{Consultation, ConditionsDeclined}, to: Refused, by: Requested, ref: convention.Art(40).Para(24)},
+	Postpone:         {from: []State{Consultation, ConditionsDeclined}, to: Postponed, by: Requested, ref: convention.Art(40).Para(26)},
 	Execute:          {from: []State{InProgress}, to: Executed, by: Requested, ref: convention.Art(40).Para(25)},
 	ExecutePartially: {from: []State{InProgress}, to: PartiallyExecuted, by: Requested, ref: convention.Art(40).Para(25)},
-	Withdraw:         {from: []State{Draft, Sent, Received, Acknowledged, InProgress, MoreInfoRequested, Consultation, Postponed}, to: Withdrawn, by: Requesting, ref: convention.Art(40).Para(25)},
+	Withdraw:         {from: []State{Draft, Sent, Received, Acknowledged, InProgress, MoreInfoRequested, Consultation, ConditionsAccepted, ConditionsDeclined, Postponed}, to: Withdrawn, by: Requesting, ref: convention.Art(40).Para(25)},
 	Close:            {from: []State{Executed, PartiallyExecuted, Refused, Postponed, Withdrawn}, to: Closed, ref: convention.Art(40).Para(25)},
 	// Only the requested State preserves, so only it sets how long; the
 	// requesting State asks (art. 42(7)).
@@ -80,7 +88,82 @@ var rules = map[Action]rule{
 
 // Actions lists the actions an official can ask for through Apply.
 func Actions() []Action {
-	return []Action{Send, Acknowledge, Start, RequestInfo, ProvideInfo, Consult, Resume, Refuse, Postpone, Execute, ExecutePartially, Withdraw, Close, Extend, AskExtension}
+	return []Action{Send, Acknowledge, Start, RequestInfo, ProvideInfo, Consult, AcceptConditions, DeclineConditions, Resume, Refuse, Postpone,
+		Execute, ExecutePartially, Withdraw, Close, Extend, AskExtension}
+}
+
+// Allowed lists, in the order of Actions, the actions the State playing
+// side in r may take at now. It is the one answer to "what can be done
+// next", given with every refusal of an action for r's state.
+func Allowed(r *Request, side Side, now time.Time) []Action {
+	var out []Action
+	for _, a := range Actions() {
+		ru := rules[a]
+		if (ru.by == "" || ru.by == side) && allows(r, a, ru, now) == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// allows checks that r's state lets action be taken at now, whoever takes
+// it: the states of the rule, and what else of r decides it.
+func allows(r *Request, action Action, ru rule, now time.Time) *Error {
+	if !slices.Contains(ru.from, r.State) {
+		return refuse(ErrConflict, "action", ru.ref, "cannot %s a request that is %s", strings.ReplaceAll(string(action), "_", " "), strings.ReplaceAll(string(r.State), "_", " "))
+	}
+	switch action {
+	case Refuse:
+		if r.State == Consultation && r.ProposedConditions != "" {
+			return refuse(ErrConflict, "action", convention.Art(40).Para(27), "the requesting State has not yet accepted or declined the conditions proposed in consultation")
+		}
+	case AcceptConditions, DeclineConditions:
+		if r.ProposedConditions == "" {
+			return refuse(ErrConflict, "action", ru.ref, "no conditions were proposed in this consultation")
+		}
+	case Extend, AskExtension:
+		switch {
+		case r.Preservation == nil:
+			return refuse(ErrConflict, "action", ru.ref, "only a preservation whose data are preserved can be extended")
+		case r.Preservation.FollowUp != "":
+			return refuse(ErrConflict, "action", ru.ref, "the data stay preserved until the follow-up request %s is decided", r.Preservation.FollowUp)
+		}
+	case Execute, ExecutePartially, Close:
+		return held(r, action, now)
+	}
+	return nil
+}
+
+// withNext adds to a refusal of an action for r's state what the State
+// playing side may do instead at now, so that an official is never left
+// with a refusal alone.
+func withNext(e *Error, r *Request, side Side, action Action, now time.Time) *Error {
+	e.Allowed = Allowed(r, side, now)
+	p := &e.Problems[0]
+	if (action == Refuse || action == Postpone) && !slices.Contains(rules[action].from, r.State) {
+		p.Message += "; a refusal or postponement comes after consulting the requesting State on whether assistance can be given under conditions (art. 40(27)): consult, proposing the conditions"
+	}
+	if len(e.Allowed) > 0 {
+		p.Message += "; allowed now: " + joinActions(e.Allowed)
+		return e
+	}
+	other := Requesting
+	if side == Requesting {
+		other = Requested
+	}
+	p.Message += "; your State has nothing to do on it now"
+	if next := Allowed(r, other, now); len(next) > 0 {
+		p.Message += fmt.Sprintf(": it is for the %s State, which may %s", other, joinActions(next))
+	}
+	return e
+}
+
+func joinActions(as []Action) string {
+	names := make([]string, len(as))
+	for i, a := range as {
+		names[i] = string(a)
+	}
+	return strings.Join(names, ", ")
 }
 
 // AllActions lists every action a timeline event can record: those of
@@ -145,6 +228,9 @@ func System(state string) Actor { return Actor{ID: "system", State: state} }
 type Error struct {
 	Kind     error
 	Problems convention.Problems
+	// Allowed are the actions the actor's State may take instead, for a
+	// refusal of an action for the request's state (ErrConflict).
+	Allowed []Action
 }
 
 func (e *Error) Error() string { return e.Kind.Error() + ": " + e.Problems.Error() }
@@ -173,14 +259,18 @@ func Decide(r *Request, t Transition, by Actor, now time.Time) (Event, error) {
 		}
 		t.PreserveUntil = &until
 	}
-	return decide(r, t, ru, by, now)
+	e, err := decide(r, t, ru, by, now)
+	if ce, ok := err.(*Error); ok && errors.Is(ce.Kind, ErrConflict) {
+		return e, withNext(ce, r, r.SideOf(by.State), t.Action, now)
+	}
+	return e, err
 }
 
 // decide checks t against r's state and the Convention's rules on its
 // content, once the actor is known to be allowed.
 func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, error) {
-	if !slices.Contains(ru.from, r.State) {
-		return Event{}, refuse(ErrConflict, "action", ru.ref, "cannot %s a request that is %s", t.Action, strings.ReplaceAll(string(r.State), "_", " "))
+	if err := allows(r, t.Action, ru, now); err != nil {
+		return Event{}, err
 	}
 	e := Event{RequestID: r.ID, At: now, Actor: by.ID, ActorState: by.State, Action: t.Action, From: r.State, To: ru.to, Note: t.Note}
 	var ps convention.Problems
@@ -210,7 +300,19 @@ func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, 
 			ps = append(ps, convention.Problem{Field: "reasons", Ref: ru.ref, Message: "say how execution would interfere with an ongoing investigation, prosecution or proceeding"})
 		}
 		e.Reasons = t.Reasons
+	case Consult:
+		// The conditions proposed, if assistance can be given under any;
+		// none says that it cannot, before a refusal or postponement.
+		e.Conditions = t.Conditions
+	case AcceptConditions:
+		if t.Conditions != "" && t.Conditions != r.ProposedConditions {
+			ps = append(ps, convention.Problem{Field: "conditions", Ref: ru.ref, Message: "the conditions are accepted as proposed; leave conditions out, or decline them and say why in the note"})
+		}
+		e.Conditions = r.ProposedConditions
 	case Resume:
+		if r.State == ConditionsAccepted && t.Conditions != "" {
+			ps = append(ps, convention.Problem{Field: "conditions", Ref: ru.ref, Message: "the conditions the requesting State accepted bind: resume without conditions"})
+		}
 		e.Conditions = t.Conditions
 	case Start:
 		spec, _ := convention.Lookup(r.Kind)
@@ -226,10 +328,6 @@ func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, 
 		}
 	case Extend, AskExtension:
 		switch {
-		case r.Preservation == nil:
-			return Event{}, refuse(ErrConflict, "action", ru.ref, "only a preservation whose data are preserved can be extended")
-		case r.Preservation.FollowUp != "":
-			return Event{}, refuse(ErrConflict, "action", ru.ref, "the data stay preserved until the follow-up request %s is decided", r.Preservation.FollowUp)
 		case t.PreserveUntil == nil:
 			ps = append(ps, convention.Problem{Field: "preserve_until", Ref: ru.ref, Message: "required: the new end of preservation"})
 		default:
@@ -238,10 +336,6 @@ func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, 
 		}
 		if t.Action == AskExtension && strings.TrimSpace(t.Note) == "" {
 			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "say why the data must be kept longer"})
-		}
-	case Execute, ExecutePartially, Close:
-		if err := held(r, t.Action, now); err != nil {
-			return Event{}, err
 		}
 	}
 	if len(ps) > 0 {
@@ -343,8 +437,13 @@ func mayAct(r *Request, by Actor, action Action, ru rule) error {
 // events; ApplyEvent trusts e, which Decide (or the sender's node) made.
 func ApplyEvent(r *Request, e Event) {
 	switch e.Action {
-	case RequestInfo, Consult:
+	case RequestInfo:
 		r.ResumeState = r.State
+	case Consult:
+		r.ResumeState = r.State
+		r.ProposedConditions = e.Conditions
+	case AcceptConditions:
+		r.Conditions = e.Conditions
 	case ProvideInfo:
 		r.ResumeState = ""
 	case Refuse:
@@ -353,7 +452,7 @@ func ApplyEvent(r *Request, e Event) {
 		if e.Conditions != "" {
 			r.Conditions = e.Conditions
 		}
-		r.ResumeState = ""
+		r.ResumeState, r.ProposedConditions = "", ""
 	case Start:
 		if e.PreserveUntil != nil {
 			r.Preservation = &PreservationPeriod{Started: e.At, Until: *e.PreserveUntil}
@@ -409,7 +508,7 @@ func FollowUpEvent(p *Request, followUp *Request, by Actor, now time.Time) (Even
 // requesting State can send its follow-up request, and, once that request
 // has come, until it is decided. A refused or withdrawn preservation holds
 // nothing.
-func held(r *Request, action Action, now time.Time) error {
+func held(r *Request, action Action, now time.Time) *Error {
 	p := r.Preservation
 	if p == nil || (action == Close && (r.State == Refused || r.State == Withdrawn)) {
 		return nil

@@ -33,28 +33,32 @@ var machine = []struct {
 		[]casework.State{casework.Acknowledged, casework.InProgress}, casework.MoreInfoRequested, casework.Requested},
 	{"art 40(16): the requesting State provides the information asked", casework.ProvideInfo,
 		[]casework.State{casework.MoreInfoRequested}, casework.InProgress, casework.Requesting},
-	{"art 40(27): consultation before refusal or postponement", casework.Consult,
-		[]casework.State{casework.Acknowledged, casework.InProgress}, casework.Consultation, casework.Requested},
-	{"art 40(27): execution resumes after consultation or postponement", casework.Resume,
-		[]casework.State{casework.Consultation, casework.Postponed}, casework.InProgress, casework.Requested},
+	{"art 40(27): consultation before refusal or postponement, again after conditions are declined", casework.Consult,
+		[]casework.State{casework.Acknowledged, casework.InProgress, casework.ConditionsDeclined}, casework.Consultation, casework.Requested},
+	{"art 40(27): the requesting State accepts the conditions proposed", casework.AcceptConditions,
+		[]casework.State{casework.Consultation}, casework.ConditionsAccepted, casework.Requesting},
+	{"art 40(27): the requesting State declines the conditions proposed", casework.DeclineConditions,
+		[]casework.State{casework.Consultation}, casework.ConditionsDeclined, casework.Requesting},
+	{"art 40(27): execution resumes after consultation, accepted conditions or postponement", casework.Resume,
+		[]casework.State{casework.Consultation, casework.ConditionsAccepted, casework.Postponed}, casework.InProgress, casework.Requested},
 	{"art 40(24),(27): refusal only after consultation", casework.Refuse,
-		[]casework.State{casework.Consultation}, casework.Refused, casework.Requested},
+		[]casework.State{casework.Consultation, casework.ConditionsDeclined}, casework.Refused, casework.Requested},
 	{"art 40(26),(27): postponement only after consultation", casework.Postpone,
-		[]casework.State{casework.Consultation}, casework.Postponed, casework.Requested},
+		[]casework.State{casework.Consultation, casework.ConditionsDeclined}, casework.Postponed, casework.Requested},
 	{"art 40(25): execution completes from in progress", casework.Execute,
 		[]casework.State{casework.InProgress}, casework.Executed, casework.Requested},
 	{"art 40(25): partial execution completes from in progress", casework.ExecutePartially,
 		[]casework.State{casework.InProgress}, casework.PartiallyExecuted, casework.Requested},
 	{"art 40(25): the requesting State withdraws a request not yet decided", casework.Withdraw,
 		[]casework.State{casework.Draft, casework.Sent, casework.Received, casework.Acknowledged, casework.InProgress,
-			casework.MoreInfoRequested, casework.Consultation, casework.Postponed}, casework.Withdrawn, casework.Requesting},
+			casework.MoreInfoRequested, casework.Consultation, casework.ConditionsAccepted, casework.ConditionsDeclined, casework.Postponed}, casework.Withdrawn, casework.Requesting},
 	{"art 40(25): either State closes a decided request", casework.Close,
 		[]casework.State{casework.Executed, casework.PartiallyExecuted, casework.Refused, casework.Postponed, casework.Withdrawn},
 		casework.Closed, ""},
 	{"art 42(7): the requested State moves a preservation's deadline later while the data are preserved", casework.Extend,
-		[]casework.State{casework.InProgress, casework.MoreInfoRequested, casework.Consultation, casework.Postponed}, "", casework.Requested},
+		[]casework.State{casework.InProgress, casework.MoreInfoRequested, casework.Consultation, casework.ConditionsAccepted, casework.ConditionsDeclined, casework.Postponed}, "", casework.Requested},
 	{"art 42(7): the requesting State asks for a later deadline while the data are preserved", casework.AskExtension,
-		[]casework.State{casework.InProgress, casework.MoreInfoRequested, casework.Consultation, casework.Postponed}, "", casework.Requesting},
+		[]casework.State{casework.InProgress, casework.MoreInfoRequested, casework.Consultation, casework.ConditionsAccepted, casework.ConditionsDeclined, casework.Postponed}, "", casework.Requesting},
 }
 
 // validTransition returns a transition for action that carries everything
@@ -108,6 +112,9 @@ func TestDecideStates(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					r := ended(t, from, holderFor(side))
 					r.ResumeState = casework.InProgress
+					if m.action == casework.AcceptConditions || m.action == casework.DeclineConditions {
+						r.ProposedConditions = "use only in the proceedings named"
+					}
 					before := *r
 					e, err := casework.Decide(r, validTransition(m.action), actorFor(side), now)
 					if !reflect.DeepEqual(*r, before) {

@@ -48,6 +48,9 @@ type Problem struct {
 	// seconds, when to call again, as the Retry-After header says.
 	Limit      string `json:"limit,omitempty"`
 	RetryAfter int    `json:"retry_after,omitempty"`
+	// AllowedActions are the actions the caller's State may take on the
+	// request now, when its state refused the one asked (a 409).
+	AllowedActions []casework.Action `json:"allowed_actions,omitempty"`
 }
 
 // problemType URIs name the kinds of problem a client may handle. Every
@@ -111,7 +114,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		case errors.Is(ce.Kind, node.ErrNoRoute):
 			status, typ, title = http.StatusConflict, typeNoRoute, "The requested State cannot be reached"
 		}
-		writeProblem(w, Problem{Type: typ, Title: title, Status: status, Detail: ce.Problems.Error(), Errors: fieldErrors(ce.Problems)})
+		writeProblem(w, Problem{Type: typ, Title: title, Status: status, Detail: ce.Problems.Error(), Errors: fieldErrors(ce.Problems), AllowedActions: ce.Allowed})
 	case errors.As(err, &te):
 		writeProblem(w, Problem{Type: typeInvalidRequest, Title: "The request does not conform", Status: http.StatusUnprocessableEntity,
 			Detail: te.Error(), Errors: []FieldError{{Field: te.Field, Message: te.Error()}}})

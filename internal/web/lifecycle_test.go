@@ -325,7 +325,7 @@ func TestSkippingAStateConflicts(t *testing.T) {
 				{"art 40(17): start before acknowledging", vnm, received.ID, casework.Transition{Action: casework.Start}, "art. 40(17)"},
 				{"art 40(25): execute before starting", vnm, acked.ID, casework.Transition{Action: casework.Execute}, "art. 40(25)"},
 				{"art 40(25): execute what was only received", vnm, received.ID, casework.Transition{Action: casework.Execute}, "art. 40(25)"},
-				{"art 40(24): refuse without consultation", vnm, acked.ID, casework.Transition{Action: casework.Refuse, Grounds: []convention.Ground{convention.DomesticLaw}, Reasons: "x"}, "art. 40(24)"},
+				{"art 40(24),(27): refuse without consultation", vnm, acked.ID, casework.Transition{Action: casework.Refuse, Grounds: []convention.Ground{convention.DomesticLaw}, Reasons: "x"}, "art. 40(24)"},
 				{"art 40(26): postpone without consultation", vnm, acked.ID, casework.Transition{Action: casework.Postpone, Reasons: "x"}, "art. 40(26)"},
 				{"art 40(27): resume what was not stopped", vnm, acked.ID, casework.Transition{Action: casework.Resume}, "art. 40(27)"},
 				{"art 40(25): acknowledge twice", vnm, acked.ID, casework.Transition{Action: casework.Acknowledge}, "art. 40(25)"},
@@ -342,6 +342,14 @@ func TestSkippingAStateConflicts(t *testing.T) {
 					p := wantProblem(t, r, http.StatusConflict, "action", tt.article)
 					if p.Type != typeConflict {
 						t.Errorf("problem type %q, want %q", p.Type, typeConflict)
+					}
+					// The 409 names what the caller's State may do instead.
+					side := casework.Requesting
+					if tt.token == vnm {
+						side = casework.Requested
+					}
+					if want := casework.Allowed(before, side, before.UpdatedAt); !slices.Equal(p.AllowedActions, want) {
+						t.Errorf("allowed_actions %v, want %v, the state machine's", p.AllowedActions, want)
 					}
 					if after := tn.view(t, tt.token, tt.id).Request; after.Version != before.Version || after.State != before.State {
 						t.Errorf("a refused %s moved the request: %s v%d → %s v%d", tt.t.Action, before.State, before.Version, after.State, after.Version)
