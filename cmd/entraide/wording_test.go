@@ -14,7 +14,6 @@ func TestWording(t *testing.T) {
 	id := regexp.MustCompile(`Created (\S+):`).FindStringSubmatch(c.must("request", "create", writeFile(t, "pres.json", preservationJSON)))[1]
 	c.must("request", "transition", id, "--action", "send")
 	c.env["ENTRAIDE_TOKEN"] = vnm
-	c.must("request", "transition", id, "--action", "acknowledge")
 
 	tests := []struct {
 		name    string
@@ -24,6 +23,9 @@ func TestWording(t *testing.T) {
 	}{
 		{"art 41: no median before any alert is acknowledged", []string{"alert", "list"},
 			[]string{"None acknowledged yet"}, []string{"median 0s"}},
+		// Acknowledging the request resolves its alert, so this comes after.
+		{"art 40(25): an acknowledged request is said so", []string{"request", "transition", id, "--action", "acknowledge"},
+			[]string{id + " is now acknowledged"}, nil},
 		{"art 40(27): a request in consultation is said so", []string{"request", "transition", id, "--action", "consult"},
 			[]string{id + " is now in consultation (art. 40(27))."}, []string{"is now consultation"}},
 		{"art 42(5): a refusal names its grounds in words", []string{"request", "transition", id, "--action", "refuse", "--grounds", "domestic_law", "--reasons", "A court order is needed."},
