@@ -31,7 +31,7 @@ func TestRequestActionsResolveAlerts(t *testing.T) {
 		}{
 			{"art 40(25): acknowledging an emergency disclosure resolves its alert", convention.EmergencyDisclosure,
 				[]casework.Actor{vnm247}, []casework.Action{casework.Acknowledge}, casework.Acknowledge, true},
-			{"art 40(25): a preservation acknowledged, executed and closed stays resolved", convention.Preservation,
+			{"art 40(25): an emergency disclosure acknowledged, executed and closed stays resolved", convention.EmergencyDisclosure,
 				[]casework.Actor{vnm247, vnm247, vnm247, vnm247}, []casework.Action{casework.Acknowledge, casework.Start, casework.Execute, casework.Close}, casework.Acknowledge, true},
 			{"art 40(25): the requesting State's withdrawal resolves the requested State's alert", convention.EmergencyDisclosure,
 				[]casework.Actor{fraCA}, []casework.Action{casework.Withdraw}, casework.Withdraw, false},
