@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -180,38 +181,85 @@ func (c *apiClient) unreachable(err error) error {
 }
 
 func cmdRequestCreate(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "request create", "FILE.json [flags]   (- reads stdin; see GET /api/v1/convention/kinds for the fields of each kind)")
+	kind := kindArg(args)
+	spec, known := convention.Lookup(convention.Kind(kind))
+	fs := newFlags(e, "request create", "FILE.json [flags]   or   --kind KIND --to STATE --FIELD TEXT ... [flags]\n"+
+		"  (- reads the JSON from stdin; --kind KIND --help lists that kind's fields and their articles)")
+	if kind == "" || !known {
+		fs.Usage = createUsage(fs)
+	} else {
+		fs.Usage = kindUsage(fs, spec)
+	}
 	addClientFlags(fs, e)
 	asJSON := fs.Bool("json", false, "print the created request as JSON")
 	key := fs.String("idempotency-key", "", "a key of your choice: running the command again with it (after a timeout, say) makes no second draft")
+	fs.String("kind", "", "the kind of request, to give its contents as flags rather than a JSON file (see entraide request create --help)")
+	to := fs.String("to", "", "the requested State, e.g. VNM")
+	urgency := fs.String("urgency", "", "normal or urgent (emergency disclosures are urgent)")
+	confidential := fs.Bool("confidential", false, "ask the requested State to keep the request confidential (art. 40(20))")
+	useLimitation := fs.String("use-limitation", "", "limits on the use of what is obtained (art. 40(19))")
+	offences := fs.String("offences", "", "the offences, comma-separated articles of the Convention (7 to 17), e.g. 10,7")
+	followUp := fs.String("follow-up-of", "", "the preservation request this one follows up (art. 42): its data stay preserved until this one is decided")
+	fields := map[string]*string{}
+	if known {
+		for _, f := range spec.Fields {
+			need := "optional"
+			if f.Required {
+				need = "required"
+			}
+			fields[f.Name] = fs.String(strings.ReplaceAll(f.Name, "_", "-"), "", fmt.Sprintf("%s (%s, %s)", f.Label, f.Ref, need))
+		}
+	}
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return errors.New("request create: name one JSON file with the request's contents (- for stdin)")
+	var contents casework.Contents
+	switch {
+	case kind != "" && !known:
+		return fmt.Errorf("request create: --kind %q is not a kind of request; give one of %s", kind, kindNames())
+	case kind != "" && fs.NArg() > 0:
+		return errors.New("request create: give the contents either as flags (--kind) or as a JSON file, not both")
+	case kind != "":
+		contents = casework.Contents{Kind: spec.Kind, RequestedState: strings.ToUpper(*to), Urgency: casework.Urgency(*urgency),
+			Confidential: *confidential, UseLimitation: *useLimitation, FollowUpOf: *followUp, Fields: map[string]string{}}
+		for name, v := range fields {
+			if *v != "" {
+				contents.Fields[name] = *v
+			}
+		}
+		for _, a := range splitList(*offences) {
+			n, err := strconv.Atoi(a)
+			if err != nil {
+				return fmt.Errorf("request create: --offences %q: give articles of the Convention as numbers, e.g. 10,7", a)
+			}
+			contents.Offences = append(contents.Offences, convention.Charge{Article: n})
+		}
+	case fs.NArg() != 1:
+		return errors.New("request create: name one JSON file with the request's contents (- for stdin), or give them as flags with --kind (see entraide request create --help)")
 	}
 	c, err := clientFor(fs)
 	if err != nil {
 		return err
 	}
-	in := e.stdin
-	if fs.Arg(0) != "-" {
-		f, err := os.Open(fs.Arg(0))
-		if err != nil {
-			return fmt.Errorf("request create: %w", err)
+	if kind == "" {
+		in := e.stdin
+		if fs.Arg(0) != "-" {
+			f, err := os.Open(fs.Arg(0))
+			if err != nil {
+				return fmt.Errorf("request create: %w", err)
+			}
+			defer f.Close()
+			in = f
 		}
-		defer f.Close()
-		in = f
-	}
-	dec := json.NewDecoder(io.LimitReader(in, 1<<20))
-	dec.DisallowUnknownFields()
-	var contents casework.Contents
-	if err := dec.Decode(&contents); err != nil {
-		return fmt.Errorf("request create: %s is not a request's contents: %w", fs.Arg(0), err)
-	}
-	// As the API does, refuse what follows the request rather than drop it.
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("request create: %s holds more than one JSON value", fs.Arg(0))
+		dec := json.NewDecoder(io.LimitReader(in, 1<<20))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&contents); err != nil {
+			return fmt.Errorf("request create: %s is not a request's contents: %w", fs.Arg(0), err)
+		}
+		// As the API does, refuse what follows the request rather than drop it.
+		if _, err := dec.Token(); err != io.EOF {
+			return fmt.Errorf("request create: %s holds more than one JSON value", fs.Arg(0))
+		}
 	}
 	header := http.Header{}
 	if *key != "" {
@@ -227,6 +275,76 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	fmt.Fprintf(e.stdout, "Created %s: %s to %s, %s.\n", r.ID, title(r.Kind), r.RequestedState, r.State)
 	fmt.Fprintf(e.stdout, "Send it with: entraide request transition %s --action send\n", r.ID)
 	return nil
+}
+
+// kindArg returns the value of --kind among args, before they are parsed:
+// the flags of a kind's fields depend on it.
+func kindArg(args []string) string {
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "kind" {
+			continue
+		}
+		if hasValue {
+			return value
+		}
+		if i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+func kindNames() string {
+	var names []string
+	for _, s := range convention.Kinds() {
+		names = append(names, string(s.Kind))
+	}
+	return strings.Join(names, ", ")
+}
+
+// createUsage is request create's usage without --kind: the flags, then
+// every kind with its articles and fields, from the Convention's code.
+func createUsage(fs *flag.FlagSet) func() {
+	return func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: entraide request create FILE.json [flags]\n   or: entraide request create --kind KIND --to STATE --FIELD TEXT ... [flags]\n")
+		fs.PrintDefaults()
+		fmt.Fprintln(w, "\nKinds of request (entraide request create --kind KIND --help gives a kind's fields as flags):")
+		for _, s := range convention.Kinds() {
+			printKindFields(w, s)
+		}
+	}
+}
+
+// kindUsage is request create's usage with --kind: the kind's fields
+// first, as the Convention's code states them, then every flag.
+func kindUsage(fs *flag.FlagSet, s convention.Spec) func() {
+	return func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: entraide request create --kind %s --to STATE --FIELD TEXT ... [flags]\n", s.Kind)
+		printKindFields(w, s)
+		fmt.Fprintln(w, "\nAll flags:")
+		fs.PrintDefaults()
+	}
+}
+
+func printKindFields(w io.Writer, s convention.Spec) {
+	var arts []string
+	for _, a := range s.Articles {
+		arts = append(arts, a.String())
+	}
+	fmt.Fprintf(w, "\n  %s: %s (%s)\n", s.Kind, s.Title, strings.Join(arts, ", "))
+	if s.OffenceRequired {
+		fmt.Fprintf(w, "    --%-28s %s\n", "offences", "the offences, articles 7 to 17 (required)")
+	}
+	for _, f := range s.Fields {
+		need := "optional"
+		if f.Required {
+			need = "required"
+		}
+		fmt.Fprintf(w, "    --%-28s %s (%s, %s)\n", strings.ReplaceAll(f.Name, "_", "-"), f.Label, f.Ref, need)
+	}
 }
 
 func title(k convention.Kind) string {

@@ -84,7 +84,7 @@ func commands() map[string]command {
 		"peer remove":        {"forget a peer", cmdPeerRemove},
 		"keys rotate":        {"make new keys; old ones still verify old messages", cmdKeysRotate},
 		"security events":    {"list refused tokens and unverifiable envelopes, kept apart from the audit log", cmdSecurityEvents},
-		"request create":     {"draft a request from a JSON file (API client)", cmdRequestCreate},
+		"request create":     {"draft a request from a JSON file, or from flags: --kind KIND --help lists its fields (API client)", cmdRequestCreate},
 		"request list":       {"list your State's requests (API client)", cmdRequestList},
 		"request show":       {"show one request and its timeline (API client)", cmdRequestShow},
 		"request transition": {"move a request: send, acknowledge, refuse... (API client)", cmdRequestTransition},

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"entraide/internal/convention"
+)
+
+// TestRequestCreateHelpPerKind: request create --kind K --help lists every
+// field of the kind with its label and article, from internal/convention.
+func TestRequestCreateHelpPerKind(t *testing.T) {
+	c := newCLI(t)
+	for _, s := range convention.Kinds() {
+		t.Run(s.MainArticle().String()+": "+string(s.Kind), func(t *testing.T) {
+			out := c.must("request", "create", "--kind", string(s.Kind), "--help")
+			for _, f := range s.Fields {
+				flagName := "--" + strings.ReplaceAll(f.Name, "_", "-")
+				if want := f.Label + " (" + f.Ref.String(); !strings.Contains(out, flagName) || !strings.Contains(out, want) {
+					t.Errorf("request create --kind %s --help has no %s with %q:\n%s", s.Kind, flagName, want, out)
+				}
+			}
+		})
+	}
+	out := c.must("request", "create", "--help")
+	for _, s := range convention.Kinds() {
+		if !strings.Contains(out, string(s.Kind)+": "+s.Title) {
+			t.Errorf("request create --help does not list %s", s.Kind)
+		}
+	}
+}
+
+// TestRequestCreateFromFlags drafts requests from flags, a follow-up of a
+// preservation among them.
+func TestRequestCreateFromFlags(t *testing.T) {
+	c := requestEnv(t)
+	created := regexp.MustCompile(`^Created (\S+): `)
+	out := c.must("request", "create", "--kind", "preservation", "--to", "vnm", "--urgency", "urgent", "--offences", "10,7",
+		"--requesting-authority", "OFAC, 24/7 point of contact", "--facts-summary", "Ransomware on a hospital.",
+		"--stored-data", "Logs of the hosting account.", "--necessity", "Logs are kept 30 days.",
+		"--follow-up-intent", "A request for disclosure will follow.", "--case-number", "PARQUET-2026-001")
+	m := created.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("request create from flags = %q, want Created", out)
+	}
+	pres := m[1]
+	var doc requestDoc
+	if err := json.Unmarshal([]byte(c.must("request", "show", pres, "--json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	r := doc.Request
+	if r.Kind != convention.Preservation || r.RequestedState != "VNM" || r.Urgency != "urgent" || len(r.Offences) != 2 ||
+		r.Fields["stored_data"] != "Logs of the hosting account." || r.Fields["case_number"] != "PARQUET-2026-001" {
+		t.Errorf("request from flags = %+v", r)
+	}
+
+	out = c.must("request", "create", "--kind", "stored_data_access", "--to", "VNM", "--follow-up-of", pres, "--offences", "10",
+		"--requesting-authority", "Ministère de la Justice", "--subject-matter", "Ransomware investigation",
+		"--conducting-authority", "Investigating judge, Paris", "--facts-summary", "See the preservation.",
+		"--assistance-sought", "Disclosure of the preserved data.", "--purpose", "Identify the operators.",
+		"--stored-data", "The preserved logs.")
+	m = created.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("request create --follow-up-of = %q, want Created", out)
+	}
+	if err := json.Unmarshal([]byte(c.must("request", "show", m[1], "--json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Request.FollowUpOf != pres {
+		t.Errorf("art 42(1): follow-up's follow_up_of = %q, want the preservation %s", doc.Request.FollowUpOf, pres)
+	}
+
+	for _, tt := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"an unknown kind lists the kinds", []string{"request", "create", "--kind", "espionage", "--to", "VNM"}, []string{`"espionage" is not a kind`, "preservation", "extradition"}},
+		{"art 42(2)(e): a missing field is named with its article", []string{"request", "create", "--kind", "preservation", "--to", "VNM", "--offences", "10",
+			"--requesting-authority", "OFAC", "--facts-summary", "F", "--stored-data", "S", "--follow-up-intent", "Yes"}, []string{"422", "fields.necessity", "art. 42(2)(e)"}},
+		{"offences as numbers", []string{"request", "create", "--kind", "preservation", "--offences", "ransomware"}, []string{"--offences", "10,7"}},
+		{"flags or a file, not both", []string{"request", "create", "--kind", "preservation", "x.json"}, []string{"either as flags", "or as a JSON file"}},
+		{"neither flags nor a file names both ways", []string{"request", "create"}, []string{"JSON file", "--kind"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := c.run(tt.args...)
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("entraide %s = %v, want an error containing %q", strings.Join(tt.args, " "), err, w)
+				}
+			}
+		})
+	}
+}
