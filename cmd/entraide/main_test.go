@@ -989,6 +989,11 @@ func checkSandboxCLI(t *testing.T, out, dir, base, token, otherNodeToken string)
 	if got := admin.must("user", "list"); !strings.Contains(got, "fra-ca") {
 		t.Errorf("user list with ENTRAIDE_DATA_DIR=%s/fra = %q, want France's officials", dir, got)
 	}
+	// art 41(1): France's node knows Viet Nam's 24/7 point of contact from
+	// its descriptor.
+	if got := admin.must("peer", "list"); !strings.Contains(got, "Cybersecurity and High-Tech Crime Prevention Department, 24/7 desk, +84 24 0000 0247") {
+		t.Errorf("peer list on France's sandbox node =\n%s\nwant Viet Nam's 24/7 contact", got)
+	}
 	ok := &cli{t: t, env: map[string]string{"ENTRAIDE_URL": base, "ENTRAIDE_TOKEN": token, "ENTRAIDE_CA": ca}}
 	if got := ok.must("request", "list"); strings.Count(got, "\n") != 4 {
 		t.Errorf("request list with the printed NODE as ENTRAIDE_URL =\n%s\nwant a header and 3 requests", got)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -89,14 +90,26 @@ func cmdPeerList(ctx context.Context, e env, args []string) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATE\tBASE URL\tSIGNING KEYS\tVALID UNTIL\t24/7 CONTACT")
+	missing := false
 	for _, d := range peers {
 		var ids []string
 		for _, k := range d.SigningKeys {
 			ids = append(ids, k.ID)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", d.State, d.BaseURL, strings.Join(ids, ","), d.ValidUntil.Format(time.DateOnly), d.Contact247.Name, d.Contact247.Phone)
+		contact := strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{d.Contact247.Name, d.Contact247.Phone, d.Contact247.Email}, func(s string) bool { return s == "" }), ", "))
+		if contact == "" {
+			contact = "- (none in its descriptor)"
+			missing = true
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.State, d.BaseURL, strings.Join(ids, ","), d.ValidUntil.Format(time.DateOnly), contact)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if missing {
+		fmt.Fprintln(e.stdout, "\nA peer's 24/7 contact comes from its descriptor: ask its administrators for a new one (entraide descriptor), made after they recorded their profile's 24/7 contact, and add it with entraide peer add.")
+	}
+	return nil
 }
 
 func cmdPeerRemove(ctx context.Context, e env, args []string) error {

@@ -102,6 +102,12 @@ func (sb *sandbox) populate(ctx context.Context, states []string) error {
 			}
 		}
 	}
+	// The descriptors the nodes were peered with were made before their
+	// profiles: peer them again, so that each knows the others' 24/7
+	// contacts.
+	if err := sb.net.Repeer(ctx); err != nil {
+		return fmt.Errorf("demo peering: %w", err)
+	}
 	if profiles == nil {
 		return sb.genericRequests(ctx, states)
 	}

@@ -300,6 +300,11 @@ func (nd *Node) Restart(ctx context.Context, network *Network) error {
 	return nd.start(ctx, network)
 }
 
+// Repeer gives every node every other node's descriptor again: a fresh
+// one, which carries what changed since, the 24/7 contact of a profile
+// recorded after the nodes were peered, for instance.
+func (net *Network) Repeer(ctx context.Context) error { return net.peerAll(ctx) }
+
 // peerAll gives every node every other node's descriptor.
 func (net *Network) peerAll(ctx context.Context) error {
 	for _, a := range net.Nodes {
