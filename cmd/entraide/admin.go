@@ -227,6 +227,7 @@ func printTreatyStatus(w io.Writer, s directory.TreatyStatus, all bool) {
 	fmt.Fprintf(w, "Signatories:            %d\n", s.Signatories)
 	fmt.Fprintf(w, "Instruments that count: %d of %d (%s)\n", s.Instruments, s.Required, convention.EntryIntoForceRef)
 	fmt.Fprintf(w, "Entry into force:       %s\n", s.Summary)
+	fmt.Fprintf(w, "Parties bound today:    %d (a denunciation takes effect a year after its receipt, %s)\n", s.Bound, convention.DenunciationRef.Cite())
 	fmt.Fprintf(w, "As of:                  %s", s.AsOf.Format(time.DateOnly))
 	if s.DataUpdated != nil {
 		fmt.Fprintf(w, ", from records last changed on this node at %s", s.DataUpdated.UTC().Format(time.RFC3339))
@@ -239,9 +240,9 @@ func printTreatyStatus(w io.Writer, s directory.TreatyStatus, all bool) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nCODE\tNAME\tSIGNED\tDEPOSITED\tINSTRUMENT\tIN FORCE FROM")
+	fmt.Fprintln(tw, "\nCODE\tNAME\tSIGNED\tDEPOSITED\tINSTRUMENT\tIN FORCE FROM\tDENOUNCED\tIN FORCE UNTIL")
 	for _, p := range s.Parties {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Code, p.Name, dateOrDash(p.Signed), dateOrDash(p.Deposited), p.Instrument, dateOrDash(p.InForceFrom))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Code, p.Name, dateOrDash(p.Signed), dateOrDash(p.Deposited), p.Instrument, dateOrDash(p.InForceFrom), dateOrDash(p.Denounced), dateOrDash(p.InForceUntil))
 	}
 	tw.Flush()
 }

@@ -145,3 +145,13 @@ func CheckSignature(signed time.Time, place string) string {
 	}
 	return ""
 }
+
+// DenunciationRef cites the rule on denunciation: by written notification
+// to the Secretary-General, effective one year after its receipt.
+var DenunciationRef = Art(67).Para(1).Unchecked()
+
+// DenunciationEffective returns the day a denunciation received on
+// received takes effect: one year later (art. 67, check).
+func DenunciationEffective(received time.Time) time.Time {
+	return day(received).AddDate(1, 0, 0)
+}

@@ -16,7 +16,10 @@ type TreatyStatus struct {
 	// Instruments counts the deposits toward entry into force: those of
 	// States only, as the REIO's does not count in addition to its
 	// members' (art. 65(1)).
-	Instruments    int        `json:"instruments"`
+	Instruments int `json:"instruments"`
+	// Bound counts the parties the Convention binds on the day asked
+	// about: in force for them, and not denounced with effect (art. 67).
+	Bound          int        `json:"bound"`
 	Required       int        `json:"required"`
 	EntryIntoForce *time.Time `json:"entry_into_force,omitempty"`
 	// InForce is set once the date of entry into force is on or before
@@ -52,6 +55,14 @@ type PartyStatus struct {
 	// Counts is set when its instrument counts toward entry into force:
 	// a State's deposit, not the REIO's (art. 65(1)).
 	Counts bool `json:"counts"`
+	// Denounced is when the Secretary-General received its denunciation,
+	// and InForceUntil when that takes effect (art. 67): the Convention
+	// binds the party no more from that day.
+	Denounced    *time.Time `json:"denounced,omitempty"`
+	InForceUntil *time.Time `json:"in_force_until,omitempty"`
+	// Bound is set when the Convention is in force for the party on the
+	// day asked about: from InForceFrom, before InForceUntil.
+	Bound bool `json:"bound"`
 }
 
 // ComputeStatus works out the Convention's status on the calendar day of
@@ -118,6 +129,20 @@ func ComputeStatus(records []TreatyRecord, asOf time.Time) TreatyStatus {
 		if known && !r.Deposited.IsZero() && !dateOf(r.Deposited).After(today) {
 			from := convention.EntryIntoForceFor(dateOf(r.Deposited), general)
 			ps.InForceFrom = &from
+			ps.Bound = !from.After(today)
+		}
+		// A denunciation leaves the count toward entry into force as it
+		// was: the Convention entered into force on that count.
+		if !r.Denounced.IsZero() && !dateOf(r.Denounced).After(today) {
+			ps.Denounced = datePtr(r.Denounced)
+			until := convention.DenunciationEffective(r.Denounced)
+			ps.InForceUntil = &until
+			if !today.Before(until) {
+				ps.Bound = false
+			}
+		}
+		if ps.Bound {
+			st.Bound++
 		}
 		st.Parties = append(st.Parties, ps)
 	}

@@ -203,7 +203,7 @@ func TestTreatyStatusJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"signatories":0,"instruments":0,"required":40,"in_force":false,"summary":"not yet: 0 of 40","as_of":"2026-01-01T00:00:00Z","partial":true,"source":"UN Treaty Collection, chapter XVIII-16 (treaties.un.org); this node's records are partial","parties":[]}`
+	want := `{"signatories":0,"instruments":0,"bound":0,"required":40,"in_force":false,"summary":"not yet: 0 of 40","as_of":"2026-01-01T00:00:00Z","partial":true,"source":"UN Treaty Collection, chapter XVIII-16 (treaties.un.org); this node's records are partial","parties":[]}`
 	if string(b) != want {
 		t.Errorf("JSON = %s, want %s", b, want)
 	}
@@ -245,6 +245,46 @@ func TestComputeStatusFutureDeposit(t *testing.T) {
 			}
 			if !st.Partial || st.Source == "" || !st.AsOf.Equal(tt.asOf) {
 				t.Errorf("ComputeStatus = partial %v, source %q, as of %v; want partial, a source, as of %v", st.Partial, st.Source, st.AsOf, tt.asOf)
+			}
+		})
+	}
+}
+
+// A denunciation takes effect one year after the Secretary-General
+// receives it (art. 67): the party stays bound until then, and the count
+// toward entry into force stays as it was.
+func TestComputeStatusDenunciation(t *testing.T) {
+	n := convention.InstrumentsForEntryIntoForce
+	forty := deposits(states(t, n), date("2026-01-01")) // in force 2026-05-10
+	denounced := slices.Clone(forty)
+	denounced[0].Denounced = date("2027-03-01")
+	code := denounced[0].Code
+	tests := []struct {
+		name    string
+		asOf    time.Time
+		bound   bool
+		until   *time.Time
+		nBound  int
+		inForce bool
+	}{
+		{"art 67: before the denunciation is received, nothing changes", date("2027-02-28"), true, nil, n, true},
+		{"art 67: received, the party is bound for a year more", date("2027-03-01"), true, ptr(date("2028-03-01")), n, true},
+		{"art 67: the day before it takes effect, still bound", date("2028-02-29"), true, ptr(date("2028-03-01")), n, true},
+		{"art 67: one year after receipt, the party is bound no more; the Convention stays in force", date("2028-03-01"), false, ptr(date("2028-03-01")), n - 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := ComputeStatus(denounced, tt.asOf)
+			if st.Bound != tt.nBound || st.InForce != tt.inForce || st.Instruments != n {
+				t.Errorf("ComputeStatus = %d bound, in force %v, %d instruments; want %d, %v, %d", st.Bound, st.InForce, st.Instruments, tt.nBound, tt.inForce, n)
+			}
+			for _, p := range st.Parties {
+				if p.Code != code {
+					continue
+				}
+				if p.Bound != tt.bound || fmtDate(p.InForceUntil) != fmtDate(tt.until) {
+					t.Errorf("party %s = bound %v until %s, want bound %v until %s", code, p.Bound, fmtDate(p.InForceUntil), tt.bound, fmtDate(tt.until))
+				}
 			}
 		})
 	}

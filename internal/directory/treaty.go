@@ -50,7 +50,16 @@ type TreatyRecord struct {
 	SignedAt   string     `json:"signed_at,omitempty"` // place, e.g. "Hanoi", "New York"
 	Deposited  time.Time  `json:"deposited,omitzero"`  // date of the instrument's deposit; zero if none
 	Instrument Instrument `json:"instrument,omitempty"`
+	// Denounced is when the Secretary-General received the participant's
+	// denunciation (art. 67); zero if none. It is recorded as a
+	// declaration under art. 67, not in a treaty-status file.
+	Denounced time.Time `json:"denounced,omitzero"`
 }
+
+// DenunciationArticle is the article a declaration is recorded under when
+// it is a denunciation; its date is the day the Secretary-General
+// received it.
+const DenunciationArticle = 67
 
 // Limits on a treaty-status file. A real file has one row per participant,
 // each well under a hundred bytes, so these leave room and still bound the

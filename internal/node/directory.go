@@ -26,6 +26,19 @@ func (n *Node) TreatyStatus(ctx context.Context) (directory.TreatyStatus, error)
 	if err != nil {
 		return directory.TreatyStatus{}, err
 	}
+	// A denunciation is recorded as a declaration under art. 67, dated
+	// the day the Secretary-General received it.
+	denunciations, err := n.db.DeclarationsUnder(ctx, directory.DenunciationArticle)
+	if err != nil {
+		return directory.TreatyStatus{}, err
+	}
+	for _, d := range denunciations {
+		for i := range records {
+			if records[i].Code == d.Code && (records[i].Denounced.IsZero() || d.MadeOn.Before(records[i].Denounced)) {
+				records[i].Denounced = d.MadeOn
+			}
+		}
+	}
 	st := directory.ComputeStatus(records, n.now())
 	updated, err := n.db.TreatyUpdated(ctx)
 	if err != nil {

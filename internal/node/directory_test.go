@@ -427,3 +427,26 @@ func TestRecordTreatyCitations(t *testing.T) {
 		})
 	}
 }
+
+// Art. 67: a declaration recorded under art. 67 is a denunciation, dated
+// the day the Secretary-General received it; the treaty status counts it.
+func TestDenunciationRecorded(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	ctx := t.Context()
+	admin := f.n.Admin()
+	if _, err := f.n.RecordTreaty(ctx, admin, node.TreatyAction{Code: "FRA", Deposited: "2026-02-10", Instrument: "ratification"}); err != nil {
+		t.Fatalf("RecordTreaty: %v", err)
+	}
+	if _, err := f.n.RecordDeclaration(ctx, admin, "FRA", node.DeclarationInput{Article: 67, MadeOn: "2026-03-01", Text: "France denounces the Convention."}); err != nil {
+		t.Fatalf("RecordDeclaration(art 67): %v", err)
+	}
+	st, err := f.n.TreatyStatus(ctx)
+	if err != nil {
+		t.Fatalf("TreatyStatus: %v", err)
+	}
+	for _, p := range st.Parties {
+		if p.Code == "FRA" && (p.Denounced == nil || p.Denounced.Format(time.DateOnly) != "2026-03-01" || p.InForceUntil == nil || p.InForceUntil.Format(time.DateOnly) != "2027-03-01") {
+			t.Errorf("FRA = denounced %v, in force until %v; want 2026-03-01 and 2027-03-01", p.Denounced, p.InForceUntil)
+		}
+	}
+}

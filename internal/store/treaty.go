@@ -84,6 +84,29 @@ func (db *DB) TreatyRecord(ctx context.Context, code string) (directory.TreatyRe
 	return r, err
 }
 
+// DeclarationsUnder returns every participant's declarations under
+// article, oldest first.
+func (db *DB) DeclarationsUnder(ctx context.Context, article int) ([]directory.Declaration, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT id, code, article, made_on, text, reservation FROM declarations WHERE article = ? ORDER BY id`), article)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []directory.Declaration{}
+	for rows.Next() {
+		var d directory.Declaration
+		var made string
+		if err := rows.Scan(&d.ID, &d.Code, &d.Article, &made, &d.Text, &d.Reservation); err != nil {
+			return nil, err
+		}
+		if d.MadeOn, err = parseDate(made); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 // TreatyUpdated returns when a treaty record last changed, or the zero
 // time when there are none.
 func (db *DB) TreatyUpdated(ctx context.Context) (time.Time, error) {
