@@ -36,10 +36,46 @@ const (
 	// ReasonDeliveryExpired: the node gave up delivering a message to a
 	// peer; its administrators must act.
 	ReasonDeliveryExpired Reason = "delivery_expired"
+	// ReasonInfoRequested: the requested State asks the requesting State
+	// for more information (art. 40(16)).
+	ReasonInfoRequested Reason = "info_requested"
+	// ReasonConsultation: the requested State consults the requesting
+	// State, perhaps proposing conditions, before refusing or postponing
+	// (art. 40(27)).
+	ReasonConsultation Reason = "consultation"
+	// ReasonConditionsAnswered: the requesting State accepted or declined
+	// the conditions proposed in consultation (art. 40(27)).
+	ReasonConditionsAnswered Reason = "conditions_answered"
+	// ReasonExecuted: the requested State executed the request, in full
+	// or in part (art. 40(25)).
+	ReasonExecuted Reason = "executed"
+	// ReasonRefused: the requested State refused the request (art. 40(24)).
+	ReasonRefused Reason = "refused"
 )
 
 // Reasons lists every reason.
-var Reasons = []Reason{ReasonPreservation, ReasonEmergencyDisclosure, ReasonNetworkAssistance, ReasonUrgent, ReasonDeliveryExpired}
+var Reasons = []Reason{ReasonPreservation, ReasonEmergencyDisclosure, ReasonNetworkAssistance, ReasonUrgent, ReasonDeliveryExpired,
+	ReasonInfoRequested, ReasonConsultation, ReasonConditionsAnswered, ReasonExecuted, ReasonRefused}
+
+// Answer reports whether the other State's action on a request, named as
+// the request's timeline names it, alerts this State's officials, and
+// why: each is a step that waits on this State, or an outcome it must
+// know of at once.
+func Answer(action string) (Reason, bool) {
+	switch action {
+	case "request_info":
+		return ReasonInfoRequested, true
+	case "consult":
+		return ReasonConsultation, true
+	case "accept_conditions", "decline_conditions":
+		return ReasonConditionsAnswered, true
+	case "execute", "execute_partially":
+		return ReasonExecuted, true
+	case "refuse":
+		return ReasonRefused, true
+	}
+	return "", false
+}
 
 // Trigger reports whether an incoming request of kind, urgent or not,
 // alerts the requested State's 24/7 point of contact at once, and why.
@@ -202,6 +238,16 @@ func Describe(r Reason, kind convention.Kind, from string) string {
 		return "A message to " + from + "'s node could not be delivered"
 	case ReasonUrgent:
 		return "Urgent request from " + from + ": " + title
+	case ReasonInfoRequested:
+		return from + " asks for more information on your request: " + title
+	case ReasonConsultation:
+		return from + " consults you before refusing or postponing your request: " + title
+	case ReasonConditionsAnswered:
+		return from + " answered the conditions you proposed: " + title
+	case ReasonExecuted:
+		return from + " executed your request: " + title
+	case ReasonRefused:
+		return from + " refused your request: " + title
 	}
 	return "Incoming request from " + from + ": " + title
 }

@@ -218,6 +218,23 @@ func (n *Node) resolveAlerts(ctx context.Context, tx *store.Tx, r *casework.Requ
 	return nil
 }
 
+// alertAnswer raises the alert that the other State's event e on r calls
+// for on r's holder, if any, in the transaction that applies e to the
+// holder's view: the requesting State is told when it is asked for more
+// information, consulted, or its request is executed or refused, and the
+// requested State when its conditions are answered.
+func (n *Node) alertAnswer(ctx context.Context, tx *store.Tx, r *casework.Request, e casework.Event) error {
+	if e.ActorState == r.Holder || r.SideOf(e.ActorState) == "" {
+		return nil
+	}
+	reason, ok := alerting.Answer(string(e.Action))
+	if !ok {
+		return nil
+	}
+	return n.raise(ctx, tx, &alerting.Alert{ID: newID(), State: r.Holder, Reason: reason, RequestID: r.ID, Kind: r.Kind,
+		From: e.ActorState, Summary: alerting.Describe(reason, r.Kind, e.ActorState), CreatedAt: e.At})
+}
+
 // alertExpired is the default FederationConfig.OnExpired: it alerts the
 // node's administrators, in the transaction that gives up on m.
 func (n *Node) alertExpired(ctx context.Context, tx *store.Tx, m store.OutboxEntry, why string) error {

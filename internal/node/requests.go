@@ -262,7 +262,10 @@ func (n *Node) record(ctx context.Context, tx *store.Tx, by casework.Actor, r *c
 	if err := audit(ctx, tx, n.home, r.Holder, by, e.At, "request."+string(e.Action), "request/"+r.ID+"@"+r.Holder, e); err != nil {
 		return err
 	}
-	return n.resolveAlerts(ctx, tx, r, e)
+	if err := n.resolveAlerts(ctx, tx, r, e); err != nil {
+		return err
+	}
+	return n.alertAnswer(ctx, tx, r, e)
 }
 
 // propagate carries e, an event of r, to the other State's view: here if
