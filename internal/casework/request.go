@@ -207,15 +207,20 @@ var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // kindsFollowingPreservation may follow up an art. 42 preservation: a
 // request for search, seizure or disclosure of the preserved data.
 var kindsFollowingPreservation = map[convention.Kind]bool{
-	convention.StoredDataAccess:  true,
-	convention.MutualAssistance:  true,
-	convention.TrafficDisclosure: true,
+	convention.StoredDataAccess: true,
+	convention.MutualAssistance: true,
 }
 
 // Validate checks a draft made by an official of requesting: the kind's
 // contents (through convention.Validate), the States, and the metadata of
 // its attachments. It returns every problem at once.
 func (d Contents) Validate(requesting string) convention.Problems {
+	if spec, _ := convention.Lookup(d.Kind); spec.OnPreservation {
+		// Art. 43: the requested State discloses traffic data as it
+		// executes a preservation; nobody asks for it apart.
+		return convention.Problems{{Field: "kind", Ref: convention.Art(43).Para(1),
+			Message: "expedited disclosure of preserved traffic data is part of executing a preservation, not a request of its own: send a preservation, and the requested State discloses the traffic data on it with the disclose_traffic action"}}
+	}
 	ps := convention.Validate(d.Kind, d.Fields, d.Offences)
 	spec, known := convention.Lookup(d.Kind)
 	main := convention.Art(40)

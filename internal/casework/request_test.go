@@ -96,7 +96,6 @@ func TestContentsValidateFollowUp(t *testing.T) {
 		ok   bool
 	}{
 		{"art 42: access to stored data follows up a preservation", convention.StoredDataAccess, true},
-		{"art 42: traffic disclosure follows up a preservation", convention.TrafficDisclosure, true},
 		{"art 42: mutual legal assistance follows up a preservation", convention.MutualAssistance, true},
 		{"art 42: a preservation does not follow up a preservation", convention.Preservation, false},
 		{"art 42: an extradition does not follow up a preservation", convention.Extradition, false},
@@ -111,6 +110,16 @@ func TestContentsValidateFollowUp(t *testing.T) {
 				ws = []want{{"follow_up_of", convention.Art(42), "cannot follow up"}}
 			}
 			assertProblems(t, "Validate", d.Validate(requesting), ws...)
+		})
+	}
+}
+
+func TestContentsValidateTrafficDisclosure(t *testing.T) {
+	for _, followUp := range []string{"", "0193-p"} {
+		t.Run("art 43(1): traffic data are disclosed on the preservation, not asked for apart/follow-up "+followUp, func(t *testing.T) {
+			d := contents(t, convention.TrafficDisclosure)
+			d.FollowUpOf = followUp
+			assertProblems(t, "Validate", d.Validate(requesting), want{"kind", convention.Art(43).Para(1), "disclose_traffic"})
 		})
 	}
 }

@@ -38,6 +38,7 @@ const (
 	Close             Action = "close"
 	Extend            Action = "extend"            // the requested State moves a preservation's deadline later
 	AskExtension      Action = "ask_extension"     // the requesting State asks for a later deadline
+	DiscloseTraffic   Action = "disclose_traffic"  // executing a preservation, the requested State discloses traffic data naming another State's provider (art. 43)
 	Receipt           Action = "receipt"           // the other State's node acknowledged a message
 	Crossed           Action = "crossed"           // the other State acted at the same time as this one; noted, not applied
 	LinkFollowUp      Action = "link_follow_up"    // a preservation is followed up; it stays preserved
@@ -84,12 +85,16 @@ var rules = map[Action]rule{
 	AskExtension:    {from: preserving, by: Requesting, ref: convention.PreservationRef},
 	LinkFollowUp:    {from: preserving, by: Requesting, ref: convention.PreservationRef},
 	FollowUpDecided: {from: preserving, ref: convention.PreservationRef},
+	// Expedited disclosure of preserved traffic data is part of executing
+	// a preservation, not a request of its own: the requested State makes
+	// it as soon as preserving reveals a provider in another State.
+	DiscloseTraffic: {from: preserving, by: Requested, ref: convention.Art(43).Para(1)},
 }
 
 // Actions lists the actions an official can ask for through Apply.
 func Actions() []Action {
 	return []Action{Send, Acknowledge, Start, RequestInfo, ProvideInfo, Consult, AcceptConditions, DeclineConditions, Resume, Refuse, Postpone,
-		Execute, ExecutePartially, Withdraw, Close, Extend, AskExtension}
+		Execute, ExecutePartially, Withdraw, Close, Extend, AskExtension, DiscloseTraffic}
 }
 
 // Allowed lists, in the order of Actions, the actions the State playing
@@ -127,6 +132,10 @@ func allows(r *Request, action Action, ru rule, now time.Time) *Error {
 			return refuse(ErrConflict, "action", ru.ref, "only a preservation whose data are preserved can be extended")
 		case r.Preservation.FollowUp != "":
 			return refuse(ErrConflict, "action", ru.ref, "the data stay preserved until the follow-up request %s is decided", r.Preservation.FollowUp)
+		}
+	case DiscloseTraffic:
+		if r.Preservation == nil {
+			return refuse(ErrConflict, "action", ru.ref, "traffic data are disclosed from a preservation whose data are preserved; start it first")
 		}
 	case Execute, ExecutePartially, Close:
 		return held(r, action, now)
@@ -336,6 +345,10 @@ func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, 
 		}
 		if t.Action == AskExtension && strings.TrimSpace(t.Note) == "" {
 			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "say why the data must be kept longer"})
+		}
+	case DiscloseTraffic:
+		if strings.TrimSpace(t.Note) == "" {
+			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "give the traffic data that identify the service provider in another State and the path of the communication"})
 		}
 	}
 	if len(ps) > 0 {

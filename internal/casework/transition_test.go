@@ -59,6 +59,8 @@ var machine = []struct {
 		[]casework.State{casework.InProgress, casework.MoreInfoRequested, casework.Consultation, casework.ConditionsAccepted, casework.ConditionsDeclined, casework.Postponed}, "", casework.Requested},
 	{"art 42(7): the requesting State asks for a later deadline while the data are preserved", casework.AskExtension,
 		[]casework.State{casework.InProgress, casework.MoreInfoRequested, casework.Consultation, casework.ConditionsAccepted, casework.ConditionsDeclined, casework.Postponed}, "", casework.Requesting},
+	{"art 43(1): the requested State discloses traffic data while executing a preservation", casework.DiscloseTraffic,
+		[]casework.State{casework.InProgress, casework.MoreInfoRequested, casework.Consultation, casework.ConditionsAccepted, casework.ConditionsDeclined, casework.Postponed}, "", casework.Requested},
 }
 
 // validTransition returns a transition for action that carries everything
@@ -829,6 +831,66 @@ func TestPreservationHeld(t *testing.T) {
 			if tt.t.Action == casework.AskExtension && (r.Preservation.ExtensionAsked == nil || !r.Preservation.ExtensionAsked.Equal(*tt.t.PreserveUntil) ||
 				!r.Preservation.Until.Equal(convention.PreservationDeadline(r.Preservation.Started))) {
 				t.Errorf("after ask_extension: preservation %+v; want the same deadline, extension asked until %v", r.Preservation, *tt.t.PreserveUntil)
+			}
+		})
+	}
+}
+
+// TestDiscloseTraffic: expedited disclosure of traffic data is a step of
+// executing a preservation, by the requested State, carrying the data.
+func TestDiscloseTraffic(t *testing.T) {
+	disclose := casework.Transition{Action: casework.DiscloseTraffic, Note: "Provider: ExampleNet (DEU); path: 198.51.100.4 -> 203.0.113.9, 2026-02-27 22:14 UTC"}
+	tests := []struct {
+		name string
+		r    func(t *testing.T) *casework.Request
+		by   casework.Actor
+		t    casework.Transition
+		kind error
+		prob *want
+	}{
+		{"art 43(1): disclosed while the data are preserved", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requested) },
+			vnmCA, disclose, nil, nil},
+		{"art 43(1): disclosed while a follow-up is pending", func(t *testing.T) *casework.Request {
+			r := preserving(t, casework.InProgress, requested)
+			r.Preservation.FollowUp, r.Preservation.Until = "0193-follow", time.Time{}
+			return r
+		}, vnmCA, disclose, nil, nil},
+		{"art 43(1): only the requested State discloses", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requesting) },
+			fraCA, disclose, casework.ErrForbidden, nil},
+		{"art 43(1): nothing to disclose before the preservation starts", func(t *testing.T) *casework.Request {
+			return view(t, convention.Preservation, casework.Acknowledged, requested)
+		}, vnmCA, disclose, casework.ErrConflict, nil},
+		{"art 43(1): a request that preserves nothing discloses nothing", func(t *testing.T) *casework.Request {
+			return view(t, convention.MutualAssistance, casework.InProgress, requested)
+		}, vnmCA, disclose, casework.ErrConflict, nil},
+		{"art 43(1): a disclosure carries the traffic data", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requested) },
+			vnmCA, casework.Transition{Action: casework.DiscloseTraffic}, nil, &want{"note", convention.Art(43).Para(1), "traffic data"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.r(t)
+			e, err := casework.Decide(r, tt.t, tt.by, now)
+			switch {
+			case tt.kind != nil:
+				if !errors.Is(err, tt.kind) {
+					t.Errorf("Decide(disclose_traffic) = %v, want %v", err, tt.kind)
+				}
+				return
+			case tt.prob != nil:
+				assertProblems(t, "Decide(disclose_traffic)", problemsOf(err), *tt.prob)
+				return
+			case err != nil:
+				t.Fatalf("Decide(disclose_traffic) = %v, want success", err)
+			}
+			theirs := *r
+			theirs.Holder = requesting
+			if err := casework.CheckRemote(&theirs, e); err != nil {
+				t.Errorf("CheckRemote(disclose_traffic) = %v, want nil", err)
+			}
+			state := r.State
+			casework.ApplyEvent(r, e)
+			if r.State != state || e.Note != tt.t.Note {
+				t.Errorf("after disclose_traffic: state %s, note %q; want %s, the traffic data", r.State, e.Note, state)
 			}
 		})
 	}

@@ -58,6 +58,11 @@ type Spec struct {
 	// TwentyFourSeven is set for kinds the 24/7 point of contact handles
 	// directly (art. 41(3)(b) and (e)).
 	TwentyFourSeven bool `json:"twenty_four_seven"`
+	// OnPreservation is set for expedited disclosure of preserved traffic
+	// data: the requested State makes it as a step of executing a
+	// preservation, and it is never drafted as a request of its own (art.
+	// 43(1)). The kind stays, so that requests drafted before still read.
+	OnPreservation bool `json:"on_preservation,omitempty"`
 	// RefusalGrounds lists the grounds on which a request of this kind may
 	// be refused.
 	RefusalGrounds []Ground `json:"refusal_grounds"`
@@ -151,6 +156,7 @@ var specs = withCommon([]Spec{
 		},
 		OffenceRequired: true,
 		TwentyFourSeven: true,
+		OnPreservation:  true,
 		RefusalGrounds:  narrowGrounds,
 	},
 	{

@@ -17,6 +17,7 @@ type kindCase struct {
 	offenceRequired bool
 	preserves       bool
 	twentyFourSeven bool
+	onPreservation  bool
 	required        []string
 }
 
@@ -30,7 +31,7 @@ var kindCases = []kindCase{
 		required: []string{"requesting_authority", "facts_summary", "stored_data", "necessity", "follow_up_intent"},
 	},
 	{
-		name: "art 43: traffic_disclosure", kind: convention.TrafficDisclosure,
+		name: "art 43: traffic_disclosure, made on a preservation", kind: convention.TrafficDisclosure, onPreservation: true,
 		main: convention.Art(43), articles: []int{43},
 		offenceRequired: true, twentyFourSeven: true,
 		required: []string{"requesting_authority", "preservation_reference", "traffic_data_sought", "facts_summary"},
@@ -198,6 +199,9 @@ func TestKinds(t *testing.T) {
 			}
 			if s.Preserves != tc.preserves {
 				t.Errorf("Lookup(%q).Preserves = %v, want %v", tc.kind, s.Preserves, tc.preserves)
+			}
+			if s.OnPreservation != tc.onPreservation {
+				t.Errorf("Lookup(%q).OnPreservation = %v, want %v (art. 43(1))", tc.kind, s.OnPreservation, tc.onPreservation)
 			}
 			if s.TwentyFourSeven != tc.twentyFourSeven {
 				t.Errorf("Lookup(%q).TwentyFourSeven = %v, want %v", tc.kind, s.TwentyFourSeven, tc.twentyFourSeven)

@@ -288,7 +288,7 @@ func TestAlertSLA(t *testing.T) {
 	r := newAlertRig(t, f, alerting.SLA{alerting.ReasonUrgent: 20 * time.Minute})
 	r.roster(t, node.RosterInput{User: vnm247.ID, Channel: alerting.Email, Address: "first@vnm.example"})
 	r.roster(t, node.RosterInput{User: vnm247b.ID, Channel: alerting.Email, Address: "second@vnm.example"})
-	urgent := contents(t, convention.TrafficDisclosure, "VNM")
+	urgent := contents(t, convention.MutualAssistance, "VNM")
 	urgent.Urgency = casework.Urgent
 	tests := []struct {
 		name string

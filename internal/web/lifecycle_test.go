@@ -130,6 +130,15 @@ func TestPreservationLifecycle(t *testing.T) {
 				t.Errorf("extended until %v (asked %v), want %v, nothing asked any more", extended.Preservation.Until, extended.Preservation.ExtensionAsked, later)
 			}
 
+			// Art. 43(1): preserving reveals a provider in another State; the
+			// requested State discloses its traffic data on the preservation.
+			wantProblem(t, tn.move(t, fraCA, pres.ID, casework.Transition{Action: casework.DiscloseTraffic, Note: "x"}), http.StatusForbidden, "action", "art. 43")
+			tn.mustMove(t, vnmCA, pres.ID, casework.Transition{Action: casework.DiscloseTraffic, Note: "Provider ExampleNet (DEU); path 198.51.100.4 to 203.0.113.9"}, casework.InProgress)
+			if tl := tn.view(t, fraCA, pres.ID).Timeline; tl[len(tl)-1].Action != casework.DiscloseTraffic || !strings.Contains(tl[len(tl)-1].Note, "ExampleNet") {
+				t.Errorf("art 43(1): FRA's last event %+v, want the traffic data disclosed", tl[len(tl)-1])
+			}
+			wantProblem(t, tn.do(t, "POST", "/api/v1/requests", fraCA, casework.Contents{Kind: convention.TrafficDisclosure, RequestedState: "VNM"}), http.StatusUnprocessableEntity, "kind", "art. 43")
+
 			// A follow-up must be a preservation's follow-up between the
 			// same States.
 			mla := tn.create(t, fraCA, mlaContents("VNM"))
@@ -185,7 +194,7 @@ func TestPreservationLifecycle(t *testing.T) {
 			for _, id := range []string{pres.ID, sda.ID} {
 				sharedTimelinesAgree(t, tn.view(t, fraCA, id).Timeline, tn.view(t, vnmCA, id).Timeline)
 			}
-			wantActions := []casework.Action{casework.Create, casework.Send, casework.Deliver, casework.Acknowledge, casework.Start, casework.AskExtension, casework.Extend, casework.LinkFollowUp}
+			wantActions := []casework.Action{casework.Create, casework.Send, casework.Deliver, casework.Acknowledge, casework.Start, casework.AskExtension, casework.Extend, casework.DiscloseTraffic, casework.LinkFollowUp}
 			if got := actions(tn.view(t, fraCA, pres.ID).Timeline); !slices.Equal(got, wantActions) {
 				t.Errorf("timeline %v, want %v", got, wantActions)
 			}
