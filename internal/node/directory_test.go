@@ -217,7 +217,9 @@ func TestEntryIntoForce(t *testing.T) {
 		if st, _ := f.n.TreatyStatus(ctx); !st.InForce || st.Summary != "in force since 2026-05-30" {
 			t.Errorf("TreatyStatus on the day = %v, %q; want in force since 2026-05-30", st.InForce, st.Summary)
 		}
-		// A later party is bound 30 days after its deposit (art. 65(2)).
+		// A later party is bound 30 days after its deposit (art. 65(2)),
+		// a deposit that counts once its day has come.
+		f.clock.Set(day(2026, 6, 11))
 		if _, err := f.n.RecordTreaty(ctx, admin, node.TreatyAction{Code: "DEU", Deposited: "2026-06-10", Instrument: "accession"}); err != nil {
 			t.Fatalf("RecordTreaty(DEU accession) = %v", err)
 		}
