@@ -223,6 +223,11 @@ func TestEntryIntoForce(t *testing.T) {
 		if _, err := f.n.RecordTreaty(ctx, admin, node.TreatyAction{Code: "DEU", Deposited: "2026-06-10", Instrument: "accession"}); err != nil {
 			t.Fatalf("RecordTreaty(DEU accession) = %v", err)
 		}
+		// A deposit dated after today has not happened yet (art. 65).
+		if v, err := f.n.State(ctx, "DEU"); err != nil || v.Treaty.InForceFrom != nil || v.Treaty.Counts {
+			t.Errorf("State(DEU).Treaty before its deposit = %+v, %v; want not counted, no date in force", v.Treaty, err)
+		}
+		f.clock.Set(day(2026, 6, 10))
 		v, err := f.n.State(ctx, "DEU")
 		if err != nil || v.Treaty.InForceFrom == nil || !v.Treaty.InForceFrom.Equal(day(2026, 7, 10)) {
 			t.Errorf("State(DEU).Treaty = %+v, %v; want in force from 2026-07-10", v.Treaty, err)
