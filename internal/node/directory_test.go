@@ -219,7 +219,7 @@ func TestEntryIntoForce(t *testing.T) {
 		}
 		// A later party is bound 30 days after its deposit (art. 65(2)),
 		// a deposit that counts once its day has come.
-		f.clock.Set(day(2026, 6, 11))
+		f.clock.Set(day(2026, 6, 9))
 		if _, err := f.n.RecordTreaty(ctx, admin, node.TreatyAction{Code: "DEU", Deposited: "2026-06-10", Instrument: "accession"}); err != nil {
 			t.Fatalf("RecordTreaty(DEU accession) = %v", err)
 		}
