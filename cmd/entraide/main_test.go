@@ -923,6 +923,15 @@ func TestSandbox(t *testing.T) {
 	}
 	checkSandboxCLI(t, out, dir, base, token, vnmToken[1])
 
+	// art. 41: the demo States' rosters reach the sandbox's console, which
+	// prints each alert as its webhook arrives.
+	alertLine := regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d [A-Z]{3} ALERT to [a-z0-9-]+ \((on call|central authority)\): .+\n  acknowledge: entraide alert ack \S+$`)
+	for deadline := time.Now().Add(30 * time.Second); !alertLine.MatchString(stdout.String()); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("art 41: the sandbox's console shows no alert within 30s:\n%s", stdout.String())
+		}
+	}
+
 	cancel()
 	select {
 	case err := <-done:

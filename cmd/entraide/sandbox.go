@@ -57,6 +57,7 @@ type sandbox struct {
 	net       *localnet.Network
 	dataDir   string
 	officials []demoOfficial
+	console   *alertConsole
 }
 
 // startSandbox starts a node for each State, peered with the others over
@@ -65,19 +66,23 @@ type sandbox struct {
 //
 // With reopen, it starts again the nodes a sandbox kept in dataDir, on
 // their addresses, and gives their officials new tokens instead.
-func startSandbox(ctx context.Context, states []string, dataDir string, addr func(string) string, reopen bool) (*sandbox, error) {
-	// Officials try webhooks with receivers on this machine.
-	net, err := localnet.Start(ctx, states, localnet.Options{Dir: dataDir, Addr: addr, Alerts: node.AlertConfig{AllowPrivateWebhooks: true}, Reopen: reopen})
+func startSandbox(ctx context.Context, states []string, dataDir string, addr func(string) string, reopen bool, console io.Writer) (*sandbox, error) {
+	alerts := newAlertConsole(console)
+	// Officials try webhooks with receivers on this machine, the
+	// sandbox's console among them.
+	net, err := localnet.Start(ctx, states, localnet.Options{Dir: dataDir, Addr: addr, Alerts: node.AlertConfig{AllowPrivateWebhooks: true, Client: alerts.client()}, Reopen: reopen})
 	if err != nil {
+		alerts.close()
 		return nil, err
 	}
-	sb := &sandbox{net: net, dataDir: dataDir}
+	sb := &sandbox{net: net, dataDir: dataDir, console: alerts}
 	populate := sb.populate
 	if reopen {
 		populate = sb.newTokens
 	}
 	if err := populate(ctx, states); err != nil {
 		net.Close()
+		alerts.close()
 		return nil, err
 	}
 	return sb, nil
@@ -94,6 +99,9 @@ func (sb *sandbox) populate(ctx context.Context, states []string) error {
 			return fmt.Errorf("demo official %s: %w", o.id, err)
 		}
 		sb.officials = append(sb.officials, o)
+	}
+	if err := sb.fillRosters(ctx); err != nil {
+		return err
 	}
 	for _, nd := range sb.net.Nodes {
 		for _, p := range profiles {
@@ -134,7 +142,7 @@ func (sb *sandbox) newTokens(ctx context.Context, states []string) error {
 			sb.officials = append(sb.officials, o)
 		}
 	}
-	return nil
+	return sb.refillRosters(ctx, states)
 }
 
 // keptStates returns the States whose nodes a sandbox kept in dir, in

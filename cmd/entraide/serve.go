@@ -248,7 +248,7 @@ func cmdSandbox(ctx context.Context, e env, args []string) error {
 	if *port != 0 {
 		addr = func(state string) string { return fmt.Sprintf("127.0.0.1:%d", *port+slices.Index(states, state)) }
 	}
-	sb, err := startSandbox(ctx, states, dataDir, addr, false)
+	sb, err := startSandbox(ctx, states, dataDir, addr, false, e.stdout)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w (if a port is taken, choose others with --port, or --port 0)", err)
 	}
@@ -265,7 +265,7 @@ func restartSandbox(ctx context.Context, e env, fs *flag.FlagSet, dir string, ke
 		return fmt.Errorf("sandbox: --data-dir %s holds the nodes of a kept sandbox (%s), which start again as they were: leave out --states and --port, or give an empty directory for a new sandbox",
 			dir, strings.Join(kept, ","))
 	}
-	sb, err := startSandbox(ctx, kept, dir, nil, true)
+	sb, err := startSandbox(ctx, kept, dir, nil, true, e.stdout)
 	if err != nil {
 		return fmt.Errorf("sandbox: starting again the sandbox kept in %s: %w (its nodes listen where they did before: stop what holds those ports)", dir, err)
 	}
@@ -274,6 +274,7 @@ func restartSandbox(ctx context.Context, e env, fs *flag.FlagSet, dir string, ke
 }
 
 func serveSandbox(ctx context.Context, e env, sb *sandbox, dataDir string, states []string) error {
+	defer sb.console.close()
 	defer sb.net.Close()
 	caFile := filepath.Join(dataDir, "ca.pem")
 	if err := os.WriteFile(caFile, sb.net.CA.PEM, 0o644); err != nil {
