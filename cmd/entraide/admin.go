@@ -193,7 +193,7 @@ func cmdUserList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	for _, msg := range unreadable {
-		fmt.Fprintf(e.stderr, "%s; the official cannot act until it is repaired\n", msg)
+		fmt.Fprintf(e.stderr, "%s; the official is alerted no more until it is repaired\n", msg)
 	}
 	return nil
 }
