@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,15 +30,11 @@ type api struct {
 
 func (a api) do(method, path string, body, out any) int {
 	a.t.Helper()
-	var rd io.Reader
+	var rd []byte
 	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
+		rd, _ = json.Marshal(body)
 	}
-	req, _ := http.NewRequestWithContext(a.t.Context(), method, a.url+path, rd)
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.net.Client.Do(req)
+	resp, err := a.send(a.t.Context(), method, path, rd)
 	if err != nil && method == "GET" {
 		// A connection to a node that was stopped and restarted can fail
 		// once; the caller polls again.
@@ -58,6 +55,35 @@ func (a api) do(method, path string, body, out any) int {
 		a.t.Logf("%s %s: %d %s", method, path, resp.StatusCode, data)
 	}
 	return resp.StatusCode
+}
+
+// send makes one API call as a well-behaved client does: a 429 is tried
+// again after its Retry-After, since a test's officials call faster than
+// the per-token limit allows when the machine is idle.
+func (a api) send(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, a.url+path, rd)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+a.token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := a.net.Client.Do(req)
+		if err != nil || resp.StatusCode != http.StatusTooManyRequests || attempt == 30 {
+			return resp, err
+		}
+		wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		resp.Body.Close()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(max(wait, 1)) * time.Second):
+		}
+	}
 }
 
 type requestDoc struct {

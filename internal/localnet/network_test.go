@@ -80,21 +80,15 @@ func (a api) with(t *testing.T) api {
 // call is api.do for goroutines other than the test's: it reports
 // failures instead of ending the test.
 func (a api) call(ctx context.Context, method, path string, body, out any) (int, error) {
-	var rd io.Reader
+	var rd []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return 0, err
 		}
-		rd = bytes.NewReader(b)
+		rd = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, a.url+path, rd)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.net.Client.Do(req)
+	resp, err := a.send(ctx, method, path, rd)
 	if err != nil {
 		return 0, err
 	}
