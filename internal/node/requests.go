@@ -150,7 +150,16 @@ func (n *Node) TransitionAt(ctx context.Context, by casework.Actor, id string, v
 			counterpart = r.RequestingState
 		}
 		if t.Action == casework.Send {
+			draft := *r
 			out, err = n.send(ctx, tx, r, e, by)
+			var ce *casework.Error
+			if errors.As(err, &ce) && errors.Is(ce.Kind, ErrNoRoute) {
+				// The draft stays as it was: once the node knows a route,
+				// sending it again is the next step, or any other step
+				// the draft allows.
+				ce.Allowed = casework.Allowed(&draft, casework.Requesting, now)
+				ce.Problems[0].Message += "; then send the request again"
+			}
 			return err
 		}
 		if err := n.record(ctx, tx, by, r, e); err != nil {

@@ -125,9 +125,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		msg := "no such resource in your State's view"
 		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: msg, Errors: []FieldError{{Field: pathField(r), Message: msg}}})
 	case errors.Is(err, store.ErrExists):
-		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: err.Error(), Errors: []FieldError{{Field: "id", Message: err.Error()}}})
+		msg := err.Error() + ": choose another id, or GET the existing one and act on it"
+		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: msg, Errors: []FieldError{{Field: "id", Message: msg}}})
 	case errors.Is(err, casework.ErrConflict):
-		msg := "the request changed meanwhile; read it again and retry"
+		msg := "the request changed meanwhile: GET it again to see its state and the actions it now allows, then retry"
 		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: msg, Errors: []FieldError{{Field: "version", Message: msg}}})
 	case errors.Is(err, node.ErrUnauthenticated):
 		writeAuthError(w, err, "Authorization")
