@@ -51,11 +51,22 @@ const (
 	ReasonExecuted Reason = "executed"
 	// ReasonRefused: the requested State refused the request (art. 40(24)).
 	ReasonRefused Reason = "refused"
+	// ReasonPostponed: the requested State postponed the request
+	// (art. 40(26)).
+	ReasonPostponed Reason = "postponed"
+	// ReasonInfoProvided: the requesting State answered the requested
+	// State's request for more information (art. 40(16)).
+	ReasonInfoProvided Reason = "info_provided"
+	// ReasonExtensionAsked: the requesting State asks the requested State
+	// to keep the preserved data longer, which only the requested State
+	// grants (art. 42).
+	ReasonExtensionAsked Reason = "extension_asked"
 )
 
 // Reasons lists every reason.
 var Reasons = []Reason{ReasonPreservation, ReasonEmergencyDisclosure, ReasonNetworkAssistance, ReasonUrgent, ReasonDeliveryExpired,
-	ReasonInfoRequested, ReasonConsultation, ReasonConditionsAnswered, ReasonExecuted, ReasonRefused}
+	ReasonInfoRequested, ReasonConsultation, ReasonConditionsAnswered, ReasonExecuted, ReasonRefused,
+	ReasonPostponed, ReasonInfoProvided, ReasonExtensionAsked}
 
 // Answer reports whether the other State's action on a request, named as
 // the request's timeline names it, alerts this State's officials, and
@@ -73,6 +84,12 @@ func Answer(action string) (Reason, bool) {
 		return ReasonExecuted, true
 	case "refuse":
 		return ReasonRefused, true
+	case "postpone":
+		return ReasonPostponed, true
+	case "provide_info":
+		return ReasonInfoProvided, true
+	case "ask_extension":
+		return ReasonExtensionAsked, true
 	}
 	return "", false
 }
@@ -248,6 +265,12 @@ func Describe(r Reason, kind convention.Kind, from string) string {
 		return from + " executed your request: " + title
 	case ReasonRefused:
 		return from + " refused your request: " + title
+	case ReasonPostponed:
+		return from + " postponed your request: " + title
+	case ReasonInfoProvided:
+		return from + " sent the information you asked for: " + title
+	case ReasonExtensionAsked:
+		return from + " asks you to keep the preserved data longer: " + title
 	}
 	return "Incoming request from " + from + ": " + title
 }
