@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -546,7 +547,10 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 || *action == "" {
-		return errors.New("request transition: name one request id and an --action")
+		return fmt.Errorf("request transition: name one request id and an --action\nnext: entraide request transition ID --action ACTION, the ID from entraide request list; the actions: %s", strings.Join(actions, ", "))
+	}
+	if !slices.Contains(actions, *action) {
+		return fmt.Errorf("request transition: --action %q is not an action\nnext: run it again with one of %s; entraide request show %s gives the request's state", *action, strings.Join(actions, ", "), fs.Arg(0))
 	}
 	t := casework.Transition{Action: casework.Action(*action), Note: *note, Reasons: *reasons, Conditions: *conditions}
 	for _, g := range splitList(*grounds) {
@@ -555,7 +559,7 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	if *until != "" {
 		d, err := convention.ParseTime("--until", time.DateOnly, *until)
 		if err != nil {
-			return fmt.Errorf("request transition: %w", err)
+			return fmt.Errorf("request transition: %w\nnext: give --until as a date in UTC, YYYY-MM-DD", err)
 		}
 		t.PreserveUntil = &d
 	}
@@ -575,7 +579,7 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	if tag == "" {
 		got, err := c.call(ctx, "GET", path, nil, nil, nil)
 		if err != nil {
-			return fmt.Errorf("request transition: %w", err)
+			return transitionError(err, fs.Arg(0))
 		}
 		tag = got.Get("ETag")
 	} else if !strings.HasPrefix(tag, `"`) {
@@ -586,17 +590,41 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	}
 	var r casework.Request
 	if _, err := c.call(ctx, "POST", path+"/transitions", header, t, &r); err != nil {
-		if ae, ok := errors.AsType[*apiError](err); ok && len(ae.AllowedActions) > 0 {
-			return fmt.Errorf("request transition: %w\nnext: entraide request transition %s --action %s (allowed now: %s)",
-				err, fs.Arg(0), ae.AllowedActions[0], strings.Join(ae.AllowedActions, ", "))
-		}
-		return fmt.Errorf("request transition: %w", err)
+		return transitionError(err, fs.Arg(0))
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, r)
 	}
 	fmt.Fprintf(e.stdout, "%s is now %s.\n", r.ID, r.State.Words())
 	return nil
+}
+
+// transitionError is the error of request transition on request id,
+// with the step to take next: the node's own answer says what went wrong,
+// and this line what to run.
+func transitionError(err error, id string) error {
+	ae, ok := errors.AsType[*apiError](err)
+	if !ok {
+		return fmt.Errorf("request transition: %w", err)
+	}
+	var next string
+	switch {
+	case len(ae.AllowedActions) > 0:
+		next = fmt.Sprintf("entraide request transition %s --action %s (allowed now: %s)", id, ae.AllowedActions[0], strings.Join(ae.AllowedActions, ", "))
+	case ae.Status == http.StatusNotFound:
+		next = "entraide request list, for the ids of your State's requests"
+	case ae.Status == http.StatusPreconditionFailed:
+		next = fmt.Sprintf("entraide request show %s, to see what it is now; if your action still holds, run the command again without --if-match", id)
+	case ae.Status == http.StatusForbidden:
+		next = fmt.Sprintf("entraide request show %s: this step is for the other State, or for an official of the role named above", id)
+	case ae.Status == http.StatusConflict:
+		next = fmt.Sprintf("entraide request show %s, to follow the request until the step named above is yours", id)
+	case ae.Status == http.StatusUnprocessableEntity || ae.Status == http.StatusBadRequest:
+		next = "correct the flag named above and run the command again; entraide request transition --help lists them"
+	default:
+		return fmt.Errorf("request transition: %w", err)
+	}
+	return fmt.Errorf("request transition: %w\nnext: %s", err, next)
 }
 
 // groundWords gives a ground for refusal as the Convention words it, with

@@ -93,3 +93,41 @@ func TestRequestTransitionNamesNext(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestTransitionErrorsNameNext: every way request transition can
+// fail says what to run or give next.
+func TestRequestTransitionErrorsNameNext(t *testing.T) {
+	c := requestEnv(t)
+	out := c.must("request", "create", writeFile(t, "pres.json", preservationJSON))
+	id := regexp.MustCompile(`^Created (\S+):`).FindStringSubmatch(out)[1]
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"no --action", []string{id},
+			[]string{"name one request id and an --action", "next: entraide request transition ID --action ACTION", "entraide request list", "acknowledge"}},
+		{"an action that is none", []string{id, "--action", "approve"},
+			[]string{`--action "approve" is not an action`, "next: run it again with one of", "withdraw", "entraide request show " + id}},
+		{"art 42(7): --until not a date", []string{id, "--action", "ask_extension", "--until", "31/12/2026"},
+			[]string{"--until", "next: give --until as a date in UTC, YYYY-MM-DD"}},
+		{"a request the State does not hold", []string{"no-such-request", "--action", "send"},
+			[]string{"404", "next: entraide request list"}},
+		{"a version no longer current", []string{id, "--action", "send", "--if-match", "7"},
+			[]string{"412", "next: entraide request show " + id, "without --if-match"}},
+		{"art 40(25): a step of the other State", []string{id, "--action", "acknowledge"},
+			[]string{"403", "next: entraide request show " + id, "the other State"}},
+		{"art 40(25): a note that does not conform", []string{id, "--action", "withdraw", "--note", "a\x00b"},
+			[]string{"422", "note", "next: correct the flag named above and run the command again"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := c.run(append([]string{"request", "transition"}, tt.args...)...)
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("request transition %v = %v, want it to say %q", tt.args, err, w)
+				}
+			}
+		})
+	}
+}
