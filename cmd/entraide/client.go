@@ -200,6 +200,8 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	confidential := fs.Bool("confidential", false, "ask the requested State to keep the request confidential (art. 40(20))")
 	useLimitation := fs.String("use-limitation", "", "limits on the use of what is obtained (art. 40(19))")
 	offences := fs.String("offences", "", "the offences, comma-separated articles of the Convention (7 to 17), e.g. 10,7")
+	basis := fs.String("legal-basis", "", "what the request rests on: convention (in force for both States on the day of sending), treaty (with --treaty) or reciprocity")
+	treaty := fs.String("treaty", "", "the name of the treaty the request rests on, with --legal-basis treaty")
 	followUp := fs.String("follow-up-of", "", "the preservation request this one follows up (art. 42): its data stay preserved until this one is decided")
 	fields := map[string]*string{}
 	if known {
@@ -223,6 +225,12 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	case kind != "":
 		contents = casework.Contents{Kind: spec.Kind, RequestedState: strings.ToUpper(*to), Urgency: casework.Urgency(*urgency),
 			Confidential: *confidential, UseLimitation: *useLimitation, FollowUpOf: *followUp, Fields: map[string]string{}}
+		switch {
+		case *basis == "" && *treaty != "":
+			contents.LegalBasis = &casework.LegalBasis{Type: casework.BasisTreaty, Treaty: *treaty}
+		case *basis != "":
+			contents.LegalBasis = &casework.LegalBasis{Type: casework.BasisType(strings.ToLower(*basis)), Treaty: *treaty}
+		}
 		for name, v := range fields {
 			if *v != "" {
 				contents.Fields[name] = *v

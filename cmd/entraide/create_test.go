@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"entraide/internal/casework"
 	"entraide/internal/convention"
 )
 
@@ -37,7 +38,7 @@ func TestRequestCreateHelpPerKind(t *testing.T) {
 func TestRequestCreateFromFlags(t *testing.T) {
 	c := requestEnv(t)
 	created := regexp.MustCompile(`^Created (\S+): `)
-	out := c.must("request", "create", "--kind", "preservation", "--to", "vnm", "--urgency", "urgent", "--offences", "10,7",
+	out := c.must("request", "create", "--kind", "preservation", "--to", "vnm", "--urgency", "urgent", "--offences", "10,7", "--legal-basis", "reciprocity",
 		"--requesting-authority", "OFAC, 24/7 point of contact", "--facts-summary", "Ransomware on a hospital.",
 		"--stored-data", "Logs of the hosting account.", "--necessity", "Logs are kept 30 days.",
 		"--follow-up-intent", "A request for disclosure will follow.", "--case-number", "PARQUET-2026-001")
@@ -52,11 +53,13 @@ func TestRequestCreateFromFlags(t *testing.T) {
 	}
 	r := doc.Request
 	if r.Kind != convention.Preservation || r.RequestedState != "VNM" || r.Urgency != "urgent" || len(r.Offences) != 2 ||
-		r.Fields["stored_data"] != "Logs of the hosting account." || r.Fields["case_number"] != "PARQUET-2026-001" {
+		r.Fields["stored_data"] != "Logs of the hosting account." || r.Fields["case_number"] != "PARQUET-2026-001" ||
+		r.LegalBasis == nil || r.LegalBasis.Type != casework.BasisReciprocity {
 		t.Errorf("request from flags = %+v", r)
 	}
 
 	out = c.must("request", "create", "--kind", "stored_data_access", "--to", "VNM", "--follow-up-of", pres, "--offences", "10",
+		"--treaty", "Agreement on mutual legal assistance in criminal matters between France and Viet Nam",
 		"--requesting-authority", "Ministère de la Justice", "--subject-matter", "Ransomware investigation",
 		"--conducting-authority", "Investigating judge, Paris", "--facts-summary", "See the preservation.",
 		"--assistance-sought", "Disclosure of the preserved data.", "--purpose", "Identify the operators.",
@@ -67,6 +70,9 @@ func TestRequestCreateFromFlags(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(c.must("request", "show", m[1], "--json")), &doc); err != nil {
 		t.Fatal(err)
+	}
+	if b := doc.Request.LegalBasis; b == nil || b.Type != casework.BasisTreaty || !strings.Contains(b.Treaty, "France and Viet Nam") {
+		t.Errorf("--treaty alone: legal_basis = %+v, want the named treaty", b)
 	}
 	if doc.Request.FollowUpOf != pres {
 		t.Errorf("art 42(1): follow-up's follow_up_of = %q, want the preservation %s", doc.Request.FollowUpOf, pres)
@@ -80,6 +86,12 @@ func TestRequestCreateFromFlags(t *testing.T) {
 		{"an unknown kind lists the kinds", []string{"request", "create", "--kind", "espionage", "--to", "VNM"}, []string{`"espionage" is not a kind`, "preservation", "extradition"}},
 		{"art 42(2)(e): a missing field is named with its article", []string{"request", "create", "--kind", "preservation", "--to", "VNM", "--offences", "10",
 			"--requesting-authority", "OFAC", "--facts-summary", "F", "--stored-data", "S", "--follow-up-intent", "Yes"}, []string{"422", "fields.necessity", "art. 42(2)(e)"}},
+		{"art 35: a request names its legal basis", []string{"request", "create", "--kind", "preservation", "--to", "VNM", "--offences", "10",
+			"--requesting-authority", "OFAC", "--facts-summary", "F", "--stored-data", "S", "--necessity", "N", "--follow-up-intent", "Yes"},
+			[]string{"422", "legal_basis", "art. 35", "convention", "treaty", "reciprocity"}},
+		{"art 40(7): a treaty is named", []string{"request", "create", "--kind", "preservation", "--to", "VNM", "--offences", "10", "--legal-basis", "treaty",
+			"--requesting-authority", "OFAC", "--facts-summary", "F", "--stored-data", "S", "--necessity", "N", "--follow-up-intent", "Yes"},
+			[]string{"422", "legal_basis.treaty", "its name"}},
 		{"offences as numbers", []string{"request", "create", "--kind", "preservation", "--offences", "ransomware"}, []string{"--offences", "10,7"}},
 		{"flags or a file, not both", []string{"request", "create", "--kind", "preservation", "x.json"}, []string{"either as flags", "or as a JSON file"}},
 		{"neither flags nor a file names both ways", []string{"request", "create"}, []string{"JSON file", "--kind"}},

@@ -601,6 +601,7 @@ func TestTreatyDeclareReservation(t *testing.T) {
 const preservationJSON = `{
   "kind": "preservation",
   "requested_state": "VNM",
+  "legal_basis": {"type": "reciprocity"},
   "urgency": "urgent",
   "offences": [{"article": 10}],
   "fields": {

@@ -299,7 +299,7 @@ func (n *procNode) call(ctx context.Context, method, path string, body, out any)
 }
 
 func processRequest(to string) casework.Contents {
-	return casework.Contents{Kind: convention.Preservation, RequestedState: to, Urgency: casework.Urgent,
+	return casework.Contents{Kind: convention.Preservation, RequestedState: to, LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}, Urgency: casework.Urgent,
 		Offences: []convention.Charge{{Article: 7}},
 		Fields: map[string]string{
 			"requesting_authority": "24/7 point of contact", "facts_summary": "Intrusion into a ministry's mail server.",

@@ -232,7 +232,7 @@ func (sb *sandbox) genericRequests(ctx context.Context, states []string) error {
 	for i, to := range states {
 		from := states[(i+1)%len(states)]
 		by := actor(strings.ToLower(from)+"-247", from, identity.TwentyFourSeven)
-		r, err := sb.create(ctx, by, casework.Contents{Kind: convention.Preservation, RequestedState: to, Urgency: casework.Urgent,
+		r, err := sb.create(ctx, by, casework.Contents{Kind: convention.Preservation, RequestedState: to, LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}, Urgency: casework.Urgent,
 			Offences: []convention.Charge{{Article: 7}},
 			Fields: map[string]string{
 				"requesting_authority": "24/7 point of contact", "facts_summary": "Intrusion into a government mail server through a compromised VPN account.",
@@ -265,7 +265,7 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 	// 1. France's 24/7 asks Viet Nam to preserve a hosting account used in
 	// a ransomware attack on a hospital; Viet Nam preserves it.
 	pres, err := create(fra247, casework.Contents{
-		Kind: convention.Preservation, RequestedState: "VNM", Urgency: casework.Urgent, Confidential: true,
+		Kind: convention.Preservation, RequestedState: "VNM", LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}, Urgency: casework.Urgent, Confidential: true,
 		Offences: []convention.Charge{{Article: 10}, {Article: 7}},
 		Fields: map[string]string{
 			"requesting_authority":  "Office anti-cybercriminalité (OFAC), Nanterre; 24/7 point of contact",
@@ -296,7 +296,7 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 	// 2. France's central authority follows up with a request for the
 	// preserved data; the data stay preserved until it is decided.
 	access, err := create(fraCA, casework.Contents{
-		Kind: convention.StoredDataAccess, RequestedState: "VNM", FollowUpOf: pres.ID, Confidential: true,
+		Kind: convention.StoredDataAccess, RequestedState: "VNM", LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}, FollowUpOf: pres.ID, Confidential: true,
 		UseLimitation: "For the criminal investigation of the Lyon hospital attack only.",
 		Offences:      []convention.Charge{{Article: 10}},
 		Fields: map[string]string{
@@ -325,7 +325,7 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 	// 3. South Africa asks France for assistance in a fraud case; France
 	// asks for more information.
 	mla, err := create(zafCA, casework.Contents{
-		Kind: convention.MutualAssistance, RequestedState: "FRA",
+		Kind: convention.MutualAssistance, RequestedState: "FRA", LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity},
 		Offences: []convention.Charge{{Article: 13}, {Article: 17}},
 		Fields: map[string]string{
 			"requesting_authority": "Department of Justice and Constitutional Development, Pretoria",
@@ -356,7 +356,7 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 	// 4. Viet Nam's 24/7 asks South Africa for emergency disclosure: a
 	// child is at imminent risk.
 	emergency, err := create(vnm247, casework.Contents{
-		Kind: convention.EmergencyDisclosure, RequestedState: "ZAF", Urgency: casework.Urgent, Confidential: true,
+		Kind: convention.EmergencyDisclosure, RequestedState: "ZAF", LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}, Urgency: casework.Urgent, Confidential: true,
 		Fields: map[string]string{
 			"requesting_authority":  "Cybersecurity and High-Tech Crime Prevention Department, 24/7 desk, Ha Noi",
 			"emergency":             "A 14-year-old missing since last night is being groomed to meet an adult abroad; messages announce a meeting within 24 hours.",
@@ -376,7 +376,7 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 
 	// 5. Viet Nam drafts an extradition request, not yet sent.
 	_, err = create(vnmCA, casework.Contents{
-		Kind: convention.Extradition, RequestedState: "FRA",
+		Kind: convention.Extradition, RequestedState: "FRA", LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity},
 		// Art. 37(1): punishable in both States by at least a year.
 		Offences: []convention.Charge{{Article: 13, Description: "Fraud", MaxPenaltyYears: 20, RequestedStateMaxPenaltyYears: 5}},
 		Fields: map[string]string{
@@ -385,7 +385,6 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 			"facts_summary":        "Organised an investment-fraud platform that took VND 85 billion from 3,000 victims in 2025.",
 			"warrant_or_judgment":  "Arrest warrant of the People's Court of Ha Noi, 3 September 2026.",
 			"dual_criminality":     "Fraud (escroquerie) is punishable under article 313-1 of the French Penal Code and article 174 of the Vietnamese Penal Code.",
-			"legal_basis":          "Article 37 of the United Nations Convention against Cybercrime.",
 		},
 	})
 	if err != nil {

@@ -56,6 +56,7 @@ func contents(t *testing.T, k convention.Kind) casework.Contents {
 	return casework.Contents{
 		Kind:           k,
 		RequestedState: requested,
+		LegalBasis:     &casework.LegalBasis{Type: casework.BasisReciprocity},
 		Fields:         fieldsFor(t, k),
 		Offences:       []convention.Charge{{Article: 7, MaxPenaltyYears: 3, RequestedStateMaxPenaltyYears: 2}},
 	}

@@ -130,6 +130,7 @@ type Request struct {
 	Offences      []convention.Charge `json:"offences"`
 	Attachments   []Attachment        `json:"attachments"`
 	FollowUpOf    string              `json:"follow_up_of,omitempty"`
+	LegalBasis    *LegalBasis         `json:"legal_basis,omitempty"`
 	Preservation  *PreservationPeriod `json:"preservation,omitempty"`
 	Conditions    string              `json:"conditions,omitempty"` // accepted in consultation; they bind (art. 40(27))
 	// ProposedConditions are those the requested State proposed in its
@@ -193,6 +194,8 @@ type Contents struct {
 	Offences       []convention.Charge `json:"offences,omitempty"`
 	Attachments    []Attachment        `json:"attachments,omitempty"`
 	FollowUpOf     string              `json:"follow_up_of,omitempty"`
+	// LegalBasis is what the request rests on; required.
+	LegalBasis *LegalBasis `json:"legal_basis"`
 }
 
 // Limits on a draft's parts, so that one request cannot exhaust a node.
@@ -275,6 +278,7 @@ func (d Contents) Validate(requesting string) convention.Problems {
 			ps = append(ps, convention.Problem{Field: field + ".media_type", Ref: convention.Art(40).Para(14), Message: "too long"})
 		}
 	}
+	ps = append(ps, d.LegalBasis.validate(d.Kind)...)
 	if d.FollowUpOf != "" && known && !kindsFollowingPreservation[d.Kind] {
 		ps = append(ps, convention.Problem{Field: "follow_up_of", Ref: convention.Art(42), Message: spec.Title + " cannot follow up a preservation; use access to stored data, mutual legal assistance or disclosure of traffic data"})
 	}
@@ -311,6 +315,7 @@ func New(d Contents, id, requesting, createdBy string, now time.Time) Request {
 		Offences:        offences,
 		Attachments:     attachments,
 		FollowUpOf:      d.FollowUpOf,
+		LegalBasis:      d.LegalBasis,
 		CreatedBy:       createdBy,
 		CreatedAt:       now,
 		UpdatedAt:       now,
@@ -343,3 +348,65 @@ var (
 	// ErrNotFound: no such request in the actor's view.
 	ErrNotFound = errors.New("not found")
 )
+
+// BasisType is what a request rests on in international law.
+type BasisType string
+
+// The legal bases a request may name.
+const (
+	// BasisConvention rests the request on this Convention, which must be
+	// in force for both States on the day it is sent (arts. 35, 40(1), 65).
+	BasisConvention BasisType = "convention"
+	// BasisTreaty rests it on another treaty binding both States, named.
+	BasisTreaty BasisType = "treaty"
+	// BasisReciprocity rests it on the promise of reciprocity, without a
+	// treaty.
+	BasisReciprocity BasisType = "reciprocity"
+)
+
+// LegalBasis is what a request rests on: the Convention, another treaty
+// by name, or reciprocity.
+type LegalBasis struct {
+	Type   BasisType `json:"type"`
+	Treaty string    `json:"treaty,omitempty"`
+}
+
+// Refs where the legal basis is decided. Art. 40(6)-(7) on other treaties
+// is cited from memory: flagged until checked against the authentic text.
+var (
+	refBasisConvention = convention.Art(40).Para(1)
+	refBasisTreaty     = convention.Art(40).Para(7).Unchecked()
+)
+
+// ConventionBasisRef is the article a refusal of the Convention as legal
+// basis cites.
+var ConventionBasisRef = refBasisConvention
+
+// validate checks that the basis of a request of kind k is named and
+// complete. Extradition cites art. 37(5), where the Convention may serve
+// a State that extradites only under a treaty.
+func (b *LegalBasis) validate(k convention.Kind) convention.Problems {
+	required := convention.Art(35)
+	if k == convention.Extradition {
+		required = convention.ExtraditionLegalBasis
+	}
+	next := fmt.Sprintf("name the legal basis: %q (in force for both States on the day of sending), %q with the treaty's name, or %q", BasisConvention, BasisTreaty, BasisReciprocity)
+	switch {
+	case b == nil || b.Type == "":
+		return convention.Problems{{Field: "legal_basis", Ref: required, Message: "required: " + next}}
+	case b.Type == BasisConvention || b.Type == BasisReciprocity:
+		if b.Treaty != "" {
+			return convention.Problems{{Field: "legal_basis.treaty", Ref: refBasisTreaty, Message: fmt.Sprintf("a treaty is named only when the type is %q", BasisTreaty)}}
+		}
+	case b.Type == BasisTreaty:
+		if strings.TrimSpace(b.Treaty) == "" {
+			return convention.Problems{{Field: "legal_basis.treaty", Ref: refBasisTreaty, Message: "required when the legal basis is another treaty: its name, e.g. \"Treaty on mutual legal assistance in criminal matters between France and Viet Nam\""}}
+		}
+		if p, bad := convention.CheckText("legal_basis.treaty", refBasisTreaty, b.Treaty, 500); bad {
+			return convention.Problems{p}
+		}
+	default:
+		return convention.Problems{{Field: "legal_basis.type", Ref: required, Message: fmt.Sprintf("%q is not a legal basis: %s", b.Type, next)}}
+	}
+	return nil
+}

@@ -22,6 +22,29 @@ func TestContentsValidate(t *testing.T) {
 			d.Urgency = casework.Urgent
 			d.Attachments = []casework.Attachment{{Name: "log.txt", MediaType: "text/plain", Size: 0, SHA256: digest}}
 		}, nil},
+		{"art 35: the legal basis is required", func(d *casework.Contents) { d.LegalBasis = nil },
+			[]want{{"legal_basis", convention.Art(35), "required: name the legal basis"}}},
+		{"art 35: the legal basis has a type", func(d *casework.Contents) { d.LegalBasis = &casework.LegalBasis{} },
+			[]want{{"legal_basis", convention.Art(35), "reciprocity"}}},
+		{"art 35: an unknown legal basis lists the three", func(d *casework.Contents) { d.LegalBasis = &casework.LegalBasis{Type: "custom"} },
+			[]want{{"legal_basis.type", convention.Art(35), `"custom" is not a legal basis`}}},
+		{"art 37(5): an extradition names its legal basis", func(d *casework.Contents) {
+			*d = contents(t, convention.Extradition)
+			d.Offences = []convention.Charge{{Article: 7, MaxPenaltyYears: 3, RequestedStateMaxPenaltyYears: 2}}
+			d.LegalBasis = nil
+		}, []want{{"legal_basis", convention.ExtraditionLegalBasis, "required"}}},
+		{"art 40(1): the Convention is a legal basis at drafting", func(d *casework.Contents) {
+			d.LegalBasis = &casework.LegalBasis{Type: casework.BasisConvention}
+		}, nil},
+		{"art 40(7): another treaty, by name", func(d *casework.Contents) {
+			d.LegalBasis = &casework.LegalBasis{Type: casework.BasisTreaty, Treaty: "Treaty on mutual legal assistance in criminal matters"}
+		}, nil},
+		{"art 40(7): another treaty needs its name", func(d *casework.Contents) {
+			d.LegalBasis = &casework.LegalBasis{Type: casework.BasisTreaty, Treaty: " "}
+		}, []want{{"legal_basis.treaty", convention.Art(40).Para(7).Unchecked(), "its name"}}},
+		{"art 40(7): a treaty is named only with type treaty", func(d *casework.Contents) {
+			d.LegalBasis = &casework.LegalBasis{Type: casework.BasisReciprocity, Treaty: "Some treaty"}
+		}, []want{{"legal_basis.treaty", convention.Art(40).Para(7).Unchecked(), "only when"}}},
 		{"an alpha-2 code names the requested State", func(d *casework.Contents) { d.RequestedState = "vn" }, nil},
 		{"art 40: the requested State is required", func(d *casework.Contents) { d.RequestedState = " " },
 			[]want{{"requested_state", convention.Art(40), "required"}}},
@@ -125,7 +148,7 @@ func TestContentsValidateTrafficDisclosure(t *testing.T) {
 }
 
 func TestContentsValidateUnknownKind(t *testing.T) {
-	d := casework.Contents{Kind: "espionage", RequestedState: requested, FollowUpOf: "0193-p"}
+	d := casework.Contents{Kind: "espionage", RequestedState: requested, FollowUpOf: "0193-p", LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}}
 	assertProblems(t, "Validate", d.Validate(requesting), want{"kind", convention.Art(35), "unknown kind"})
 }
 

@@ -291,6 +291,7 @@ func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, 
 	switch t.Action {
 	case Send:
 		ps = append(ps, convention.Validate(r.Kind, r.Fields, r.Offences)...)
+		ps = append(ps, r.LegalBasis.validate(r.Kind)...)
 	case ProvideInfo:
 		e.To = r.ResumeState
 		if strings.TrimSpace(t.Note) == "" {

@@ -205,7 +205,6 @@ var specs = withCommon([]Spec{
 			{"facts_summary", "Summary of the facts of the offence", true, Art(37)},
 			{"warrant_or_judgment", "Arrest warrant or judgment on which the request rests", true, Art(37)},
 			{"dual_criminality", "How the conduct is a criminal offence under the law of both States", true, Art(37).Para(1)},
-			{"legal_basis", "Legal basis: this Convention or another treaty or law", true, ExtraditionLegalBasis},
 			{"provisional_arrest", "Whether provisional arrest is sought, and why it is urgent", false, ProvisionalArrest},
 		},
 		OffenceRequired: true,

@@ -64,7 +64,7 @@ var kindCases = []kindCase{
 		name: "art 37: extradition", kind: convention.Extradition,
 		main: convention.Art(37), articles: []int{37},
 		offenceRequired: true,
-		required:        []string{"requesting_authority", "person", "facts_summary", "warrant_or_judgment", "dual_criminality", "legal_basis"},
+		required:        []string{"requesting_authority", "person", "facts_summary", "warrant_or_judgment", "dual_criminality"},
 	},
 	{
 		name: "art 39: proceedings_transfer", kind: convention.ProceedingsTransfer,
@@ -295,7 +295,6 @@ func TestFieldRefs(t *testing.T) {
 		{"art 46(3)(e): interception justification", convention.Interception, "justification", convention.Art(46).Para(3).Sub("e").Unchecked(), true},
 		{"art 37(1): dual criminality for extradition", convention.Extradition, "dual_criminality", convention.Art(37).Para(1), true},
 		{"art 37(10): provisional arrest optional, in the numbering of art. 37(11) for nationals", convention.Extradition, "provisional_arrest", convention.Art(37).Para(10).Unchecked(), false},
-		{"art 37(5): legal basis, in the numbering of art. 37(11) for nationals", convention.Extradition, "legal_basis", convention.Art(37).Para(5).Unchecked(), true},
 		{"art 50(3)(b): foreign confiscation order optional", convention.Confiscation, "confiscation_order", convention.Art(50).Para(3).Sub("b").Unchecked(), false},
 		{"art 52(1): property to return", convention.AssetReturn, "property", convention.Art(52).Para(1), true},
 		{"art 40(4): spontaneous information", convention.Spontaneous, "information", convention.Art(40).Para(4), true},

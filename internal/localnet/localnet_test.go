@@ -134,7 +134,7 @@ func (a api) waitEvents(id string, action casework.Action, n int) requestDoc {
 }
 
 func preservation(to string) casework.Contents {
-	return casework.Contents{Kind: convention.Preservation, RequestedState: to, Urgency: casework.Urgent,
+	return casework.Contents{Kind: convention.Preservation, RequestedState: to, LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}, Urgency: casework.Urgent,
 		Offences: []convention.Charge{{Article: 7}},
 		Fields: map[string]string{
 			"requesting_authority": "24/7 point of contact", "facts_summary": "Intrusion into a ministry's mail server.",

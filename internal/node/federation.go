@@ -603,9 +603,12 @@ func (n *Node) receiveRequest(ctx context.Context, tx *store.Tx, sender string, 
 		return reject("a request.send carries the send event of its request")
 	}
 	c := casework.Contents{Kind: r.Kind, RequestedState: r.RequestedState, Urgency: r.Urgency, Confidential: r.Confidential,
-		UseLimitation: r.UseLimitation, Fields: r.Fields, Offences: r.Offences, Attachments: r.Attachments, FollowUpOf: r.FollowUpOf}
+		UseLimitation: r.UseLimitation, Fields: r.Fields, Offences: r.Offences, Attachments: r.Attachments, FollowUpOf: r.FollowUpOf, LegalBasis: r.LegalBasis}
 	if ps := c.Validate(sender); len(ps) > 0 {
 		return reject("the request does not conform: %v", ps)
+	}
+	if err := n.checkBasis(ctx, r); err != nil {
+		return reject("%v", err)
 	}
 	if _, err := n.storeReceived(ctx, tx, r, m.Event, casework.Actor{ID: "peer", State: sender}, now); err != nil {
 		if errors.Is(err, store.ErrExists) {

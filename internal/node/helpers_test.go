@@ -125,7 +125,7 @@ func fieldsFor(t *testing.T, k convention.Kind) map[string]string {
 
 func contents(t *testing.T, k convention.Kind, requested string) casework.Contents {
 	t.Helper()
-	return casework.Contents{Kind: k, RequestedState: requested, Fields: fieldsFor(t, k), Offences: []convention.Charge{{Article: 7, MaxPenaltyYears: 3, RequestedStateMaxPenaltyYears: 2}}}
+	return casework.Contents{Kind: k, RequestedState: requested, LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}, Fields: fieldsFor(t, k), Offences: []convention.Charge{{Article: 7, MaxPenaltyYears: 3, RequestedStateMaxPenaltyYears: 2}}}
 }
 
 // draft creates a request of kind k from FRA to requested.

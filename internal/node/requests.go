@@ -150,6 +150,9 @@ func (n *Node) TransitionAt(ctx context.Context, by casework.Actor, id string, v
 			counterpart = r.RequestingState
 		}
 		if t.Action == casework.Send {
+			if err := n.checkBasis(ctx, r); err != nil {
+				return err
+			}
 			draft := *r
 			out, err = n.send(ctx, tx, r, e, by)
 			var ce *casework.Error

@@ -276,6 +276,12 @@ func TestMissingRequiredFields(t *testing.T) {
 			if spec.OffenceRequired {
 				want["offences"] = "art. 35(1)"
 			}
+			// Every request names its legal basis (art. 35; art. 37(5) for
+			// extradition).
+			want["legal_basis"] = "art. 35"
+			if spec.Kind == convention.Extradition {
+				want["legal_basis"] = convention.ExtraditionLegalBasis.Cite()
+			}
 			got := map[string]string{}
 			for _, e := range p.Errors {
 				if _, dup := got[e.Field]; dup {
@@ -315,6 +321,9 @@ func TestMissingRequiredFields(t *testing.T) {
 		{"art 35(1): not an offence of the Convention", map[string]any{"kind": "preservation", "offences": []map[string]any{{"article": 99}}}, "offences[0].article", "art. 35(1)"},
 		{"art 2: not a serious crime", map[string]any{"kind": "preservation", "offences": []map[string]any{{"description": "Littering", "max_penalty_years": 1}}}, "offences[0].max_penalty_years", "art. 2"},
 		{"art 40(14): attachment without digest", map[string]any{"kind": "preservation", "attachments": []map[string]any{{"name": "a.pdf", "size": 1, "sha256": "x"}}}, "attachments[0].sha256", "art. 40(14)"},
+		{"art 35: no legal basis", map[string]any{"kind": "preservation", "requested_state": "VNM"}, "legal_basis", "art. 35"},
+		{"art 35: an unknown legal basis", map[string]any{"kind": "preservation", "legal_basis": map[string]any{"type": "custom"}}, "legal_basis.type", "art. 35"},
+		{"art 40(7): a treaty without its name", map[string]any{"kind": "preservation", "legal_basis": map[string]any{"type": "treaty"}}, "legal_basis.treaty", "art. 40(7) (unverified)"},
 		{"art 40(14): attachment with a path", map[string]any{"kind": "preservation", "attachments": []map[string]any{{"name": "../a.pdf", "size": 1, "sha256": strings.Repeat("a", 64)}}}, "attachments[0].name", "art. 40(14)"},
 	}
 	for _, tt := range tests {

@@ -93,7 +93,7 @@ func newBenchAPI(b *testing.B, backend string) *benchAPI {
 // preservation is a valid art. 42 request from France to Viet Nam.
 func preservation() casework.Contents {
 	return casework.Contents{
-		Kind: convention.Preservation, RequestedState: "VNM", Urgency: casework.Urgent,
+		Kind: convention.Preservation, RequestedState: "VNM", LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}, Urgency: casework.Urgent,
 		Offences: []convention.Charge{{Article: 10}, {Article: 7}},
 		Fields: map[string]string{
 			"requesting_authority":  "Office anti-cybercriminalité (OFAC), Nanterre; 24/7 point of contact",

@@ -304,7 +304,7 @@ func (tn *testNode) check(tb testing.TB, req *http.Request, r response) {
 
 func preservationContents(requested string) casework.Contents {
 	return casework.Contents{
-		Kind: convention.Preservation, RequestedState: requested, Urgency: casework.Urgent,
+		Kind: convention.Preservation, RequestedState: requested, LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}, Urgency: casework.Urgent,
 		Offences: []convention.Charge{{Article: 10}},
 		Fields: map[string]string{
 			"requesting_authority": "Office anti-cybercriminalité, point de contact 24/7",
@@ -328,7 +328,7 @@ func mlaFields() map[string]string {
 }
 
 func mlaContents(requested string) casework.Contents {
-	return casework.Contents{Kind: convention.MutualAssistance, RequestedState: requested,
+	return casework.Contents{Kind: convention.MutualAssistance, RequestedState: requested, LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity},
 		Offences: []convention.Charge{{Article: 10}}, Fields: mlaFields()}
 }
 
@@ -336,7 +336,7 @@ func storedDataAccessContents(requested, followUpOf string) casework.Contents {
 	f := mlaFields()
 	f["stored_data"] = "The data preserved under art. 42."
 	f["safeguards"] = "Ordered by an investigating judge; limited to the account and to 2026."
-	return casework.Contents{Kind: convention.StoredDataAccess, RequestedState: requested, FollowUpOf: followUpOf,
+	return casework.Contents{Kind: convention.StoredDataAccess, RequestedState: requested, LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}, FollowUpOf: followUpOf,
 		Offences: []convention.Charge{{Article: 10}}, Fields: f}
 }
 
