@@ -496,6 +496,7 @@ func printRequest(w io.Writer, doc requestDoc) {
 	r := doc.Request
 	fmt.Fprintf(w, "%s\n%s, from %s to %s\n", r.ID, title(r.Kind), r.RequestingState, r.RequestedState)
 	fmt.Fprintf(w, "State: %s   Urgency: %s   Confidential: %v   Version: %d\n", r.State, r.Urgency, r.Confidential, r.Version)
+	fmt.Fprintf(w, "Legal basis: %s\n", basisWords(r.LegalBasis))
 	if r.Preservation != nil {
 		switch p := r.Preservation; {
 		case p.FollowUp != "" && p.FollowUpDecided:
@@ -656,4 +657,19 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// basisWords says what a request rests on, as an official reads it.
+func basisWords(b *casework.LegalBasis) string {
+	switch {
+	case b == nil:
+		return "not named (drafted before every request named one: draft it again with --legal-basis)"
+	case b.Type == casework.BasisConvention:
+		return "this Convention"
+	case b.Type == casework.BasisTreaty:
+		return "the treaty " + strconv.Quote(b.Treaty)
+	case b.Type == casework.BasisReciprocity:
+		return "reciprocity"
+	}
+	return string(b.Type)
 }

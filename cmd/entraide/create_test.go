@@ -71,6 +71,9 @@ func TestRequestCreateFromFlags(t *testing.T) {
 	if err := json.Unmarshal([]byte(c.must("request", "show", m[1], "--json")), &doc); err != nil {
 		t.Fatal(err)
 	}
+	if show := c.must("request", "show", m[1]); !strings.Contains(show, "Legal basis: the treaty \"Agreement on mutual legal assistance in criminal matters between France and Viet Nam\"") {
+		t.Errorf("request show does not say the legal basis:\n%s", show)
+	}
 	if b := doc.Request.LegalBasis; b == nil || b.Type != casework.BasisTreaty || !strings.Contains(b.Treaty, "France and Viet Nam") {
 		t.Errorf("--treaty alone: legal_basis = %+v, want the named treaty", b)
 	}
