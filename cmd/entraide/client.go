@@ -202,6 +202,8 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	offences := fs.String("offences", "", "the offences, comma-separated articles of the Convention (7 to 17), e.g. 10,7")
 	basis := fs.String("legal-basis", "", "what the request rests on: convention (in force for both States on the day of sending), treaty (with --treaty) or reciprocity")
 	treaty := fs.String("treaty", "", "the name of the treaty the request rests on, with --legal-basis treaty")
+	penalty := fs.Int("max-penalty-years", 0, "the maximum penalty, in years (100 for life), the offences carry in your State; extradition needs at least 1 (art. 37(1))")
+	requestedPenalty := fs.Int("requested-state-max-penalty-years", 0, "the maximum penalty, in years (100 for life), the same conduct carries in the requested State; extradition needs at least 1 (art. 37(1))")
 	followUp := fs.String("follow-up-of", "", "the preservation request this one follows up (art. 42): its data stay preserved until this one is decided")
 	fields := map[string]*string{}
 	if known {
@@ -241,7 +243,8 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 			if err != nil {
 				return fmt.Errorf("request create: --offences %q: give articles of the Convention as numbers, e.g. 10,7", a)
 			}
-			contents.Offences = append(contents.Offences, convention.Charge{Article: n})
+			contents.Offences = append(contents.Offences, convention.Charge{Article: n,
+				MaxPenaltyYears: *penalty, RequestedStateMaxPenaltyYears: *requestedPenalty})
 		}
 	case fs.NArg() != 1:
 		return errors.New("request create: name one JSON file with the request's contents (- for stdin), or give them as flags with --kind (see entraide request create --help)")
@@ -346,6 +349,10 @@ func printKindFields(w io.Writer, s convention.Spec) {
 	fmt.Fprintf(w, "\n  %s: %s (%s)\n", s.Kind, s.Title, strings.Join(arts, ", "))
 	if s.OffenceRequired {
 		fmt.Fprintf(w, "    --%-28s %s\n", "offences", "the offences, articles 7 to 17 (required)")
+	}
+	if s.Scope == convention.ExtraditableOffences {
+		fmt.Fprintf(w, "    --%-28s %s\n", "max-penalty-years", "the offences' maximum penalty in your State, in years, 100 for life (art. 37(1), required)")
+		fmt.Fprintf(w, "    --%-28s %s\n", "requested-state-max-penalty-years", "the same conduct's maximum penalty in the requested State (art. 37(1), required)")
 	}
 	for _, f := range s.Fields {
 		need := "optional"

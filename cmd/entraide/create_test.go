@@ -109,3 +109,28 @@ func TestRequestCreateFromFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestCreateExtraditionFromFlagsArt37Para1: an extradition drafted
+// from flags gives both States' maximum penalties, which art. 37(1) needs;
+// without the flags the CLI could never draft one.
+func TestRequestCreateExtraditionFromFlagsArt37Para1(t *testing.T) {
+	c := requestEnv(t)
+	if help := c.must("request", "create", "--kind", "extradition", "--help"); !strings.Contains(help, "--requested-state-max-penalty-years") {
+		t.Errorf("request create --kind extradition --help does not list the penalty flags:\n%s", help)
+	}
+	out := c.must("request", "create", "--kind", "extradition", "--to", "VNM", "--offences", "7", "--legal-basis", "reciprocity",
+		"--requesting-authority", "Ministère de la Justice", "--person", "A. B., French, in Hanoi", "--facts-summary", "Intrusion.",
+		"--warrant-or-judgment", "Arrest warrant of 1 March 2026", "--dual-criminality", "Art. 323-1 code pénal; VNM penal code.",
+		"--max-penalty-years", "5", "--requested-state-max-penalty-years", "3")
+	m := regexp.MustCompile(`^Created (\S+): `).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("request create --kind extradition = %q, want Created", out)
+	}
+	var doc requestDoc
+	if err := json.Unmarshal([]byte(c.must("request", "show", m[1], "--json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if o := doc.Request.Offences; len(o) != 1 || o[0].MaxPenaltyYears != 5 || o[0].RequestedStateMaxPenaltyYears != 3 {
+		t.Errorf("offences = %+v, want article 7 punishable by 5 and 3 years", o)
+	}
+}
