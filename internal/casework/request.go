@@ -54,7 +54,10 @@ func States() []State {
 var stateWords = map[State]string{
 	Draft: "a draft", Sent: "sent", Received: "received", Acknowledged: "acknowledged",
 	InProgress: "in progress", MoreInfoRequested: "waiting for more information (art. 40(16))",
-	Consultation: "in consultation (art. 40(27))", Executed: "executed", PartiallyExecuted: "partially executed",
+	Consultation:       "in consultation (art. 40(27))",
+	ConditionsAccepted: "in consultation, its conditions accepted by the requesting State (art. 40(27))",
+	ConditionsDeclined: "in consultation, its conditions declined by the requesting State (art. 40(27))",
+	Executed:           "executed", PartiallyExecuted: "partially executed",
 	Refused: "refused", Postponed: "postponed (art. 40(26))", Withdrawn: "withdrawn", Closed: "closed",
 }
 

@@ -235,3 +235,17 @@ func TestPressing(t *testing.T) {
 		})
 	}
 }
+
+// TestStateWordsArt40Para27: the requesting State's answer to a
+// consultation reads as a phrase after "the request is now", not as
+// "conditions declined".
+func TestStateWordsArt40Para27(t *testing.T) {
+	for s, want := range map[casework.State]string{
+		casework.ConditionsAccepted: "conditions accepted by the requesting State",
+		casework.ConditionsDeclined: "conditions declined by the requesting State",
+	} {
+		if w := s.Words(); !strings.Contains(w, want) {
+			t.Errorf("%s.Words() = %q, want it to say %q", s, w, want)
+		}
+	}
+}
