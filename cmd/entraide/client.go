@@ -448,6 +448,9 @@ func preservedUntil(r *casework.Request) string {
 	switch p := r.Preservation; {
 	case p == nil:
 		return "-"
+	case p.FollowUp != "" && p.FollowUpDecided:
+		// The follow-up is decided: the data need no longer be kept.
+		return "follow-up decided, may end"
 	case p.FollowUp != "":
 		return "until follow-up decided"
 	case p.Until.IsZero():

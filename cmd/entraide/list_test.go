@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"entraide/internal/casework"
 )
 
 // TestRequestListDeadlines: request list shows when a preservation ends
@@ -111,5 +113,18 @@ func TestRequestListDeadlines(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPreservedUntilArt42Para7: once the follow-up request is decided, the
+// list no longer says the data are kept until it is.
+func TestPreservedUntilArt42Para7(t *testing.T) {
+	pending := &casework.Request{Preservation: &casework.PreservationPeriod{FollowUp: "f"}}
+	decided := &casework.Request{Preservation: &casework.PreservationPeriod{FollowUp: "f", FollowUpDecided: true}}
+	if got := preservedUntil(pending); got != "until follow-up decided" {
+		t.Errorf("pending follow-up: %q", got)
+	}
+	if got := preservedUntil(decided); got != "follow-up decided, may end" {
+		t.Errorf("decided follow-up: %q, want follow-up decided, may end", got)
 	}
 }
