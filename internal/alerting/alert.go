@@ -61,12 +61,16 @@ const (
 	// to keep the preserved data longer, which only the requested State
 	// grants (art. 42).
 	ReasonExtensionAsked Reason = "extension_asked"
+	// ReasonTrafficDisclosed: executing a preservation, the requested
+	// State disclosed traffic data that name another State's provider,
+	// which the requesting State needs to go on (art. 43).
+	ReasonTrafficDisclosed Reason = "traffic_disclosed"
 )
 
 // Reasons lists every reason.
 var Reasons = []Reason{ReasonPreservation, ReasonEmergencyDisclosure, ReasonNetworkAssistance, ReasonUrgent, ReasonDeliveryExpired,
 	ReasonInfoRequested, ReasonConsultation, ReasonConditionsAnswered, ReasonExecuted, ReasonRefused,
-	ReasonPostponed, ReasonInfoProvided, ReasonExtensionAsked}
+	ReasonPostponed, ReasonInfoProvided, ReasonExtensionAsked, ReasonTrafficDisclosed}
 
 // Answer reports whether the other State's action on a request, named as
 // the request's timeline names it, alerts this State's officials, and
@@ -90,6 +94,8 @@ func Answer(action string) (Reason, bool) {
 		return ReasonInfoProvided, true
 	case "ask_extension":
 		return ReasonExtensionAsked, true
+	case "disclose_traffic":
+		return ReasonTrafficDisclosed, true
 	}
 	return "", false
 }
@@ -271,6 +277,8 @@ func Describe(r Reason, kind convention.Kind, from string) string {
 		return from + " sent the information you asked for: " + title
 	case ReasonExtensionAsked:
 		return from + " asks you to keep the preserved data longer: " + title
+	case ReasonTrafficDisclosed:
+		return from + " disclosed traffic data on your preservation: " + title
 	}
 	return "Incoming request from " + from + ": " + title
 }

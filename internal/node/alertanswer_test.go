@@ -107,6 +107,9 @@ func TestStepsThatWaitAlertTheOtherState(t *testing.T) {
 			{"art 42(7): a request for a longer preservation alerts the requested State", convention.Preservation,
 				[]casework.Transition{{Action: casework.AskExtension, Note: "the judge needs a month more", PreserveUntil: &longer}},
 				true, vnmCA, alerting.ReasonExtensionAsked, "mla@vnm.example"},
+			{"art 43(1): traffic data disclosed on a preservation alert the requesting State", convention.Preservation,
+				[]casework.Transition{{Action: casework.DiscloseTraffic, Note: "The traffic passed through a provider in ZAF"}},
+				false, fraCA, alerting.ReasonTrafficDisclosed, "mla@fra.example"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
