@@ -433,6 +433,9 @@ func cmdRequestList(ctx context.Context, e env, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if page.Total == 0 && len(page.Requests) == 0 {
+		fmt.Fprintln(e.stdout, "\n0 of 0 shown: no request of your State matches. Widen the filters, or draft one with entraide request create.")
+	}
 	if page.Total > len(page.Requests) {
 		fmt.Fprintf(e.stdout, "\n%d of %d shown.", len(page.Requests), page.Total)
 		if page.NextCursor != "" {

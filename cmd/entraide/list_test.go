@@ -81,6 +81,12 @@ func TestRequestListDeadlines(t *testing.T) {
 			}
 			return ""
 		}},
+		{"an empty list says so and what to do", []string{"request", "list", "--counterpart", "ZAF"}, func(out string) string {
+			if !strings.Contains(out, "0 of 0 shown") || !strings.Contains(out, "entraide request create") {
+				return "no '0 of 0 shown' with the next step"
+			}
+			return ""
+		}},
 		{"a page says how many of how many", []string{"request", "list", "--limit", "1"}, func(out string) string {
 			if !strings.Contains(out, "1 of 2 shown. Next page: add --cursor ") {
 				return "no '1 of 2 shown' with the next cursor"
