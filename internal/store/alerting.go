@@ -95,20 +95,7 @@ func (db *DB) Roster(ctx context.Context, state string) ([]alerting.Entry, error
 		return nil, err
 	}
 	defer rows.Close()
-	out := []alerting.Entry{}
-	var unreadable Partial
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		var bad *RowError
-		switch {
-		case errors.As(err, &bad):
-			unreadable = append(unreadable, bad) // listed, marked Unreadable
-		case err != nil:
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, orPartial(unreadable, rows.Err())
+	return collect(rows, scanEntry, true) // unreadable lines are listed, marked
 }
 
 // RosterEntry returns one line of state's roster, secret included, or
@@ -268,21 +255,7 @@ func (db *DB) Alerts(ctx context.Context, state string, f AlertFilter) ([]*alert
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*alerting.Alert{}
-	var unreadable Partial
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		var bad *RowError
-		switch {
-		case errors.As(err, &bad):
-			unreadable = append(unreadable, bad)
-			continue
-		case err != nil:
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, orPartial(unreadable, rows.Err())
+	return collect(rows, scanAlert, false)
 }
 
 // TimesToAck returns, by reason, the time to acknowledge in milliseconds
@@ -467,21 +440,7 @@ func (db *DB) notifications(ctx context.Context, where string, args ...any) ([]N
 		return nil, err
 	}
 	defer rows.Close()
-	out := []Notification{}
-	var unreadable Partial
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		var bad *RowError
-		switch {
-		case errors.As(err, &bad):
-			unreadable = append(unreadable, bad)
-			continue
-		case err != nil:
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, orPartial(unreadable, rows.Err())
+	return collect(rows, scanNotification, false)
 }
 
 // DueNotifications returns up to limit notifications neither sent nor

@@ -128,20 +128,7 @@ func (db *DB) Tokens(ctx context.Context, state, userID string) ([]identity.Toke
 		return nil, err
 	}
 	defer rows.Close()
-	out := []identity.Token{}
-	var unreadable Partial
-	for rows.Next() {
-		t, err := scanToken(rows)
-		var bad *RowError
-		switch {
-		case errors.As(err, &bad):
-			unreadable = append(unreadable, bad)
-		case err != nil:
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, orPartial(unreadable, rows.Err())
+	return collect(rows, scanToken, true)
 }
 
 // RevokeToken revokes the token id of state's official userID at at, and

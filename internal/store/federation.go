@@ -213,21 +213,7 @@ func scanOutbox(row scanner) (OutboxEntry, error) {
 // read and naming them in a Partial error.
 func listOutbox(rows *sql.Rows) ([]OutboxEntry, error) {
 	defer rows.Close()
-	var out []OutboxEntry
-	var unreadable Partial
-	for rows.Next() {
-		e, err := scanOutbox(rows)
-		var bad *RowError
-		switch {
-		case errors.As(err, &bad):
-			unreadable = append(unreadable, bad)
-			continue
-		case err != nil:
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, orPartial(unreadable, rows.Err())
+	return collect(rows, scanOutbox, false)
 }
 
 // OutboxHeader returns who message id is for, what type it is and what

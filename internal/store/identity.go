@@ -81,20 +81,7 @@ func (db *DB) Users(ctx context.Context, state string) ([]identity.User, error) 
 		return nil, err
 	}
 	defer rows.Close()
-	users := []identity.User{}
-	var unreadable Partial
-	for rows.Next() {
-		u, err := scanUser(rows)
-		var bad *RowError
-		switch {
-		case errors.As(err, &bad):
-			unreadable = append(unreadable, bad)
-		case err != nil:
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return users, orPartial(unreadable, rows.Err())
+	return collect(rows, scanUser, true)
 }
 
 type scanner interface{ Scan(...any) error }

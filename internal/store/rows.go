@@ -1,6 +1,8 @@
 package store
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -48,6 +50,30 @@ func orPartial(bad Partial, err error) error {
 		return err
 	}
 	return bad
+}
+
+// collect reads every row of rows with scan. A row scan reports as a
+// *RowError is named in the Partial error beside the list, and kept in the
+// list (marked by scan) when keep is true, left out otherwise; any other
+// error ends the listing.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error), keep bool) ([]T, error) {
+	out := []T{}
+	var unreadable Partial
+	for rows.Next() {
+		v, err := scan(rows)
+		var bad *RowError
+		switch {
+		case errors.As(err, &bad):
+			unreadable = append(unreadable, bad)
+			if !keep {
+				continue
+			}
+		case err != nil:
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, orPartial(unreadable, rows.Err())
 }
 
 // MaxErrorText bounds, in bytes, the error texts the store keeps (an
