@@ -79,17 +79,23 @@ func (s *Server) issueEnrolment() http.Handler {
 	})
 }
 
+// officialInPath returns the official the path names, or "" for a route
+// about the caller's own credentials (/me/...).
+func officialInPath(r *http.Request) (string, error) {
+	if r.PathValue("id") == "" {
+		return "", nil
+	}
+	return pathID(r, "id")
+}
+
 // listTokens lists the caller's own tokens when the path names no
 // official, and an official's for their administrator.
 func (s *Server) listTokens() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var user string
-		if r.PathValue("id") != "" {
-			var err error
-			if user, err = pathID(r, "id"); err != nil {
-				writeError(w, r, s.log, err)
-				return
-			}
+		user, err := officialInPath(r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
 		}
 		tokens, err := s.node.Tokens(r.Context(), actorFrom(r.Context()), user)
 		if err != nil {
@@ -104,13 +110,10 @@ func (s *Server) listTokens() http.Handler {
 // no official, and an official's for their administrator.
 func (s *Server) revokeToken() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var user string
-		if r.PathValue("id") != "" {
-			var err error
-			if user, err = pathID(r, "id"); err != nil {
-				writeError(w, r, s.log, err)
-				return
-			}
+		user, err := officialInPath(r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
 		}
 		token, err := pathID(r, "token")
 		if err != nil {
