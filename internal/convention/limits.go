@@ -131,21 +131,23 @@ var (
 // CheckSignature checks the date and place of a signature against art.
 // 64(1): it returns what is wrong in an official's words, naming the
 // window, or "" when the signature could have been made then and there.
+// The message does not cite the article: the caller cites SignatureRef
+// once, where it shows the message.
 // place "Hanoi" holds it to the Hanoi ceremony, "New York" to the days
 // after it, and any other place to the whole window.
 func CheckSignature(signed time.Time, place string) string {
 	d := day(signed)
 	switch {
 	case d.Before(SignatureOpens):
-		return "is before the Convention opened for signature on " + SignatureOpens.Format(time.DateOnly) + " (art. 64(1))"
+		return "is before the Convention opened for signature on " + SignatureOpens.Format(time.DateOnly)
 	case d.After(SignatureCloses):
-		return "is after signature closed on " + SignatureCloses.Format(time.DateOnly) + " (art. 64(1)); a State that has not signed joins by accession"
+		return "is after signature closed on " + SignatureCloses.Format(time.DateOnly) + "; a State that has not signed joins by accession"
 	case place == "Hanoi" && d.After(HanoiCloses):
-		return "is not a date of the Hanoi ceremony (" + SignatureOpens.Format(time.DateOnly) + " to " + HanoiCloses.Format(time.DateOnly) + ", art. 64(1)); later signatures are made in New York"
+		return "is not a date of the Hanoi ceremony (" + SignatureOpens.Format(time.DateOnly) + " to " + HanoiCloses.Format(time.DateOnly) + "); later signatures are made in New York"
 	case place == "New York" && !d.After(HanoiCloses):
 		// Art. 64(1) opens New York only "thereafter": during the
 		// ceremony the Convention lay open for signature in Hanoi alone.
-		return "is a date of the Hanoi ceremony (" + SignatureOpens.Format(time.DateOnly) + " to " + HanoiCloses.Format(time.DateOnly) + ", art. 64(1)); signatures in New York run from " + HanoiCloses.AddDate(0, 0, 1).Format(time.DateOnly) + ": give the place as Hanoi"
+		return "is a date of the Hanoi ceremony (" + SignatureOpens.Format(time.DateOnly) + " to " + HanoiCloses.Format(time.DateOnly) + "); signatures in New York run from " + HanoiCloses.AddDate(0, 0, 1).Format(time.DateOnly) + ": give the place as Hanoi"
 	}
 	return ""
 }

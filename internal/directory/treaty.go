@@ -114,6 +114,9 @@ type ParseError struct {
 	Column string `json:"column,omitempty"`
 	Value  string `json:"value,omitempty"`
 	Msg    string `json:"message"`
+	// Ref is the provision the value answers to, where one does: it is
+	// cited once, after the message, wherever the problem is shown.
+	Ref *convention.Ref `json:"ref,omitempty"`
 }
 
 // Error renders e as `line 7, column "signed": "2025-13-01" is not a date
@@ -132,6 +135,9 @@ func (e ParseError) Error() string {
 		b.WriteString(" ")
 	}
 	b.WriteString(e.Msg)
+	if e.Ref != nil {
+		b.WriteString(" (" + e.Ref.Cite() + ")")
+	}
 	return b.String()
 }
 
@@ -392,6 +398,9 @@ func (c *checker) check(rec TreatyRecord, lines [numColumns]int, datesOK bool, s
 	col := func(i int, value, msg string) {
 		c.add(ParseError{Line: lines[i], Column: columns[i], Value: value, Msg: msg})
 	}
+	cite := func(i int, value, msg string, ref convention.Ref) {
+		c.add(ParseError{Line: lines[i], Column: columns[i], Value: value, Msg: msg, Ref: &ref})
+	}
 	switch _, known := participants().exact(rec.Code); {
 	case rec.Code == "":
 		col(colCode, "", "is empty; want an ISO 3166-1 alpha-3 code")
@@ -405,7 +414,7 @@ func (c *checker) check(rec TreatyRecord, lines [numColumns]int, datesOK bool, s
 		if p, ok := LookupParticipant(rec.Code); ok {
 			col(colCode, rec.Code, fmt.Sprintf("is not written as an ISO 3166-1 alpha-3 code; want %q (%s)", p.Code, p.Name()))
 		} else {
-			col(colCode, rec.Code, "is not the code of a State or organisation that may join the Convention (art. 64)")
+			cite(colCode, rec.Code, "is not the code of a State or organisation that may join the Convention", convention.Art(64))
 		}
 	}
 
@@ -426,7 +435,7 @@ func (c *checker) check(rec TreatyRecord, lines [numColumns]int, datesOK bool, s
 
 	if !rec.Signed.IsZero() && !dateOf(rec.Signed).Before(adopted) && !dateOf(rec.Signed).After(latest) {
 		if msg := convention.CheckSignature(rec.Signed, rec.SignedAt); msg != "" {
-			col(colSigned, formatDate(rec.Signed), msg)
+			cite(colSigned, formatDate(rec.Signed), msg, convention.SignatureRef)
 		}
 	}
 
@@ -446,7 +455,7 @@ func (c *checker) check(rec TreatyRecord, lines [numColumns]int, datesOK bool, s
 
 	inst := rec.Instrument
 	if inst != "" && !inst.Valid() {
-		col(colInstrument, string(inst), fmt.Sprintf("is not an instrument; want %s, %s, %s or %s (art. 65(1))", Ratification, Acceptance, Approval, Accession))
+		cite(colInstrument, string(inst), fmt.Sprintf("is not an instrument; want %s, %s, %s or %s", Ratification, Acceptance, Approval, Accession), convention.EntryIntoForceRef)
 	}
 	if !datesOK {
 		return

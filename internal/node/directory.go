@@ -143,9 +143,8 @@ func parseProblems(err error, single bool) error {
 	for i, pe := range pes {
 		field := fmt.Sprintf("line %d", pe.Line)
 		if pe.Column != "" {
-			field += ", " + pe.Column
+			field += fmt.Sprintf(", column %q", pe.Column)
 		}
-		msg := pe.Error()
 		if single {
 			field = map[string]string{"ratified": "deposited"}[pe.Column]
 			if field == "" {
@@ -154,12 +153,18 @@ func parseProblems(err error, single bool) error {
 			if field == "" {
 				field = "code"
 			}
-			msg = pe.Msg
-			if pe.Value != "" {
-				msg = fmt.Sprintf("%q %s", pe.Value, pe.Msg)
-			}
 		}
-		ps[i] = convention.Problem{Field: field, Ref: columnRef(pe.Column), Message: msg}
+		// The field names the line and column, and the problem cites the
+		// provision: the message is the rest, said once.
+		msg := pe.Msg
+		if pe.Value != "" {
+			msg = fmt.Sprintf("%q %s", pe.Value, pe.Msg)
+		}
+		ref := columnRef(pe.Column)
+		if pe.Ref != nil {
+			ref = *pe.Ref
+		}
+		ps[i] = convention.Problem{Field: field, Ref: ref, Message: msg}
 	}
 	return ps
 }

@@ -112,7 +112,7 @@ func TestImportTreaty(t *testing.T) {
 		var n int
 		log := f.auditSince(t, func() { n, err = f.n.ImportTreaty(ctx, f.n.Admin(), strings.NewReader(bad)) })
 		ps, ok := errors.AsType[convention.Problems](err)
-		if !ok || len(ps) != 1 || !containsAll(ps[0].Field, "line 4", "signed") || !containsAll(ps[0].Message, "line 4", `"signed"`, "2026-13-01") {
+		if !ok || len(ps) != 1 || !containsAll(ps[0].Field, "line 4", `column "signed"`) || !containsAll(ps[0].Message, "2026-13-01") || strings.Count(err.Error(), "line 4") != 1 {
 			t.Errorf("ImportTreaty(a bad date on line 4) = %d, %v; want one problem naming line 4 and column signed", n, err)
 		}
 		after, err := f.db.TreatyRecords(ctx)
@@ -126,7 +126,7 @@ func TestImportTreaty(t *testing.T) {
 			"FRA,France,state,2025-10-25,Hanoi,2026-02-10,treaty\n" +
 			"XXX,Nowhere,state,2025-10-25,,,\n"
 		_, err = f.n.ImportTreaty(ctx, f.n.Admin(), strings.NewReader(worse))
-		assertProblemFields(t, "ImportTreaty(two bad lines)", err, "line 3, instrument", "line 4, code")
+		assertProblemFields(t, "ImportTreaty(two bad lines)", err, `line 3, column "instrument"`, `line 4, column "code"`)
 
 		good := strings.Join(strings.Split(bad, "\n")[:3], "\n") + "\n"
 		log = f.auditSince(t, func() { n, err = f.n.ImportTreaty(ctx, f.n.Admin(), strings.NewReader(good)) })
@@ -423,6 +423,9 @@ func TestRecordTreatyCitations(t *testing.T) {
 		{"art 64: a signature date that is not one", node.TreatyAction{Code: "DEU", Signed: "2026-13-01"}, "signed", convention.Art(64)},
 		{"art 64: a place of signature without a date", node.TreatyAction{Code: "DEU", SignedAt: "New York"}, "signed_at", convention.Art(64)},
 		{"art 65(1): an instrument that is not one", node.TreatyAction{Code: "FRA", Deposited: "2026-03-01", Instrument: "signature"}, "instrument", convention.Art(65).Para(1)},
+		{"art 64(1): a signature after the window", node.TreatyAction{Code: "DEU", Signed: "2027-01-04", SignedAt: "New York"}, "signed", convention.Art(64).Para(1)},
+		{"art 64(1): a signature in Hanoi after the ceremony", node.TreatyAction{Code: "DEU", Signed: "2025-11-04", SignedAt: "Hanoi"}, "signed", convention.Art(64).Para(1)},
+		{"art 64: a code that may not join", node.TreatyAction{Code: "XXA", Signed: "2025-10-25", SignedAt: "Hanoi"}, "code", convention.Art(64)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -430,6 +433,13 @@ func TestRecordTreatyCitations(t *testing.T) {
 			var ps convention.Problems
 			if !errors.As(err, &ps) || len(ps) == 0 || ps[0].Field != tt.field || ps[0].Ref != tt.ref {
 				t.Errorf("RecordTreaty(%+v) = %v, want a problem on %s citing %s", tt.action, err, tt.field, tt.ref)
+			}
+			// The provision is cited once, by the problem, not again by
+			// its message.
+			for _, p := range ps {
+				if strings.Count(p.String(), "art. ") != 1 {
+					t.Errorf("RecordTreaty(%+v): problem %q; want its article cited once", tt.action, p)
+				}
 			}
 		})
 	}
