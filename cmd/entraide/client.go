@@ -475,9 +475,10 @@ func reportUnreadable(e env, unreadable []string) error {
 }
 
 type requestDoc struct {
-	Request    casework.Request `json:"request"`
-	Timeline   []casework.Event `json:"timeline"`
-	Unreadable []string         `json:"unreadable"`
+	Request        casework.Request  `json:"request"`
+	Timeline       []casework.Event  `json:"timeline"`
+	AllowedActions []casework.Action `json:"allowed_actions"`
+	Unreadable     []string          `json:"unreadable"`
 }
 
 func cmdRequestShow(ctx context.Context, e env, args []string) error {
@@ -529,6 +530,18 @@ func printRequest(w io.Writer, doc requestDoc) {
 			fmt.Fprintf(w, "  %s\n", groundWords(g))
 		}
 		fmt.Fprintf(w, "Reasons: %s\n", r.Refusal.Reasons)
+	}
+	if u := r.Undelivered; u != nil {
+		fmt.Fprintf(w, "NOT DELIVERED to %s (%s): %s\n", u.To, u.At.Format(time.DateTime), u.Why)
+	}
+	if len(doc.AllowedActions) > 0 {
+		names := make([]string, len(doc.AllowedActions))
+		for i, a := range doc.AllowedActions {
+			names[i] = string(a)
+		}
+		fmt.Fprintf(w, "You may now: %s (entraide request transition %s --action ACTION)\n", strings.Join(names, ", "), r.ID)
+	} else {
+		fmt.Fprintln(w, "You may now: nothing; the request waits on the other State, or your role does not act on it")
 	}
 	if spec, ok := convention.Lookup(r.Kind); ok {
 		fmt.Fprintln(w)

@@ -138,12 +138,16 @@ type Request struct {
 	Conditions    string              `json:"conditions,omitempty"` // accepted in consultation; they bind (art. 40(27))
 	// ProposedConditions are those the requested State proposed in its
 	// last consultation, for the requesting State to accept or decline.
-	ProposedConditions string    `json:"proposed_conditions,omitempty"`
-	Refusal            *Refusal  `json:"refusal,omitempty"`
-	CreatedBy          string    `json:"created_by"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
-	Version            int       `json:"version"`
+	ProposedConditions string   `json:"proposed_conditions,omitempty"`
+	Refusal            *Refusal `json:"refusal,omitempty"`
+	// Undelivered is set while the last message of the request that the
+	// node gave up on has not been followed by one that arrived: the
+	// other State's view may not show what this one does.
+	Undelivered *UndeliveredMessage `json:"undelivered,omitempty"`
+	CreatedBy   string              `json:"created_by"`
+	CreatedAt   time.Time           `json:"created_at"`
+	UpdatedAt   time.Time           `json:"updated_at"`
+	Version     int                 `json:"version"`
 }
 
 // PreservationPeriod is how long requested data stay preserved (art. 42).
@@ -159,6 +163,14 @@ type PreservationPeriod struct {
 	// ExtensionAsked is the end the requesting State last asked for; the
 	// requested State grants it, or another, by extending.
 	ExtensionAsked *time.Time `json:"extension_asked,omitempty"`
+}
+
+// UndeliveredMessage is a message of a request that will not reach the
+// other State's node, and why, with what to do next.
+type UndeliveredMessage struct {
+	At  time.Time `json:"at"`
+	To  string    `json:"to"`
+	Why string    `json:"why"`
 }
 
 // Refusal records the grounds and reasons given for a refusal.

@@ -43,6 +43,10 @@ const (
 	Crossed           Action = "crossed"           // the other State acted at the same time as this one; noted, not applied
 	LinkFollowUp      Action = "link_follow_up"    // a preservation is followed up; it stays preserved
 	FollowUpDecided   Action = "follow_up_decided" // the follow-up is decided; the preservation may end
+	// Undelivered: a message of this request will not reach the other
+	// State's node: its node refused it for good, or no receipt came
+	// before the delivery expiry. The node records it; nobody chooses it.
+	Undelivered Action = "undelivered"
 )
 
 // preserving lists the states in which a preservation that started keeps
@@ -105,6 +109,21 @@ func Allowed(r *Request, side Side, now time.Time) []Action {
 	for _, a := range Actions() {
 		ru := rules[a]
 		if (ru.by == "" || ru.by == side) && allows(r, a, ru, now) == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// AllowedFor lists the actions by may take on r at now: those its State's
+// side, its role and r's state all allow. It is what an official's view
+// of a request offers, so that nobody has to try an action to learn it is
+// refused.
+func AllowedFor(r *Request, by Actor, now time.Time) []Action {
+	out := []Action{}
+	for _, a := range Actions() {
+		ru := rules[a]
+		if mayAct(r, by, a, ru) == nil && allows(r, a, ru, now) == nil {
 			out = append(out, a)
 		}
 	}
@@ -178,7 +197,7 @@ func joinActions(as []Action) string {
 // AllActions lists every action a timeline event can record: those of
 // Actions, and those the node records itself.
 func AllActions() []Action {
-	return append([]Action{Create}, append(Actions(), Deliver, Receipt, Crossed, LinkFollowUp, FollowUpDecided)...)
+	return append([]Action{Create}, append(Actions(), Deliver, Receipt, Crossed, LinkFollowUp, FollowUpDecided, Undelivered)...)
 }
 
 // Transition is an official's request to move a request.
@@ -481,6 +500,12 @@ func ApplyEvent(r *Request, e Event) {
 			asked := *e.PreserveUntil
 			r.Preservation.ExtensionAsked = &asked
 		}
+	case Undelivered:
+		r.Undelivered = &UndeliveredMessage{At: e.At, To: e.ActorState, Why: e.Note}
+	case Deliver, Receipt:
+		// A later message reached the other node: the earlier failure
+		// stays on the timeline, not on the request.
+		r.Undelivered = nil
 	case FollowUpDecided:
 		if r.Preservation != nil {
 			r.Preservation.FollowUpDecided = true

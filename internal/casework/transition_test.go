@@ -956,3 +956,33 @@ func TestFollowUpDecided(t *testing.T) {
 		assertProblems(t, "Decide(follow_up_decided)", problemsOf(err), want{"action", convention.Art(40), "unknown action"})
 	})
 }
+
+// TestAllowedForAgreesWithDecide: the actions a view of a request offers
+// an official are exactly those Decide would let them take, for every
+// state, both sides and each role (art. 40(13), (20)); nobody has to try
+// an action to learn it is refused.
+func TestAllowedForAgreesWithDecide(t *testing.T) {
+	actors := []casework.Actor{fraCA, vnmCA,
+		{ID: "vnm-247", State: requested, Role: identity.TwentyFourSeven},
+		{ID: "fra-inv", State: requesting, Role: identity.Investigator},
+		{ID: "vnm-aud", State: requested, Role: identity.Auditor}}
+	offered := 0
+	for _, kind := range []convention.Kind{convention.Preservation, convention.MutualAssistance} {
+		for _, state := range casework.States() {
+			for _, by := range actors {
+				r := view(t, kind, state, by.State)
+				allowed := casework.AllowedFor(r, by, now)
+				offered += len(allowed)
+				for _, a := range casework.Actions() {
+					_, err := casework.Decide(view(t, kind, state, by.State), validTransition(a), by, now)
+					if got := slices.Contains(allowed, a); got != (err == nil) {
+						t.Errorf("%s %s, %s %s: AllowedFor offers %s: %v; Decide = %v", kind, state, by.State, by.Role, a, got, err)
+					}
+				}
+			}
+		}
+	}
+	if offered < 20 {
+		t.Errorf("AllowedFor offered %d actions in all; the test sees too few cases to mean anything", offered)
+	}
+}

@@ -74,6 +74,27 @@ func TestConventionBasisRefusedOnArrival(t *testing.T) {
 	if code := vnm.do("GET", "/api/v1/requests/"+r.ID, nil, nil); code != 404 {
 		t.Errorf("Viet Nam's view of the refused request: %d, want 404", code)
 	}
+	// France's official sees it on the request, and on its timeline, with
+	// what to do next; withdrawing it is allowed.
+	var doc struct {
+		requestDoc
+		Allowed []casework.Action `json:"allowed_actions"`
+	}
+	if code := fra.do("GET", "/api/v1/requests/"+r.ID, nil, &doc); code != 200 {
+		t.Fatalf("France's view of the refused request: %d", code)
+	}
+	if u := doc.Request.Undelivered; u == nil || u.To != "VNM" || !strings.Contains(u.Why, "VNM has not ratified") || !strings.Contains(u.Why, "withdraw this request") {
+		t.Errorf("France's view: undelivered = %+v; want VNM's refusal, naming the withdrawal as next step", u)
+	}
+	if last := doc.Timeline[len(doc.Timeline)-1]; last.Action != casework.Undelivered || last.ActorState != "VNM" {
+		t.Errorf("France's timeline ends with %s by %s; want undelivered, VNM", last.Action, last.ActorState)
+	}
+	if !slices.Contains(doc.Allowed, casework.Withdraw) {
+		t.Errorf("allowed actions %v; want withdraw among them", doc.Allowed)
+	}
+	if code := fra.do("POST", "/api/v1/requests/"+r.ID+"/transitions", casework.Transition{Action: casework.Withdraw, Reasons: "Refused on arrival: resent on reciprocity."}, nil); code != 200 {
+		t.Errorf("withdraw the refused request: %d, want 200", code)
+	}
 
 	var ok casework.Request
 	if code := fra.do("POST", "/api/v1/requests", preservation("VNM"), &ok); code != 201 {

@@ -337,6 +337,9 @@ func (n *Node) expire(ctx context.Context, m store.OutboxEntry, why string) erro
 				return err
 			}
 		}
+		if err := n.recordUndelivered(ctx, tx, m, why, now); err != nil {
+			return err
+		}
 		return audit(ctx, tx, n.home, n.home, casework.System(n.home), now, "federation.expired", "message/"+m.ID,
 			map[string]any{"recipient": m.Recipient, "type": m.Type, "request": m.RequestID, "why": why})
 	})
@@ -346,4 +349,33 @@ func (n *Node) expire(ctx context.Context, m store.OutboxEntry, why string) erro
 	}
 	n.fed.Log.ErrorContext(ctx, "message not delivered; administrators alerted", "message", m.ID, "to", m.Recipient, "why", why)
 	return nil
+}
+
+// recordUndelivered puts on the request's timeline, and on the request,
+// that one of its messages will not reach the other State's node, so that
+// the official who sent it sees it where they look, with what to do: the
+// other view does not have what this one shows.
+func (n *Node) recordUndelivered(ctx context.Context, tx *store.Tx, m store.OutboxEntry, why string, now time.Time) error {
+	if m.RequestID == "" {
+		return nil
+	}
+	r, err := tx.RequestForUpdate(ctx, n.home, m.RequestID)
+	if errors.Is(err, casework.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	next := "it will not be tried again; ask your administrators to check the peer (entraide peer list), then withdraw this request and send it again"
+	// A message refused as breaking the Convention's rules (the reason
+	// deliver passes on first) will be refused again, whoever checks.
+	if strings.HasPrefix(why, ReasonRejected+": ") {
+		next = "it will not be tried again; withdraw this request, and draft it again with what the refusal names (for a legal basis, one both States accept on the day it arrives)"
+	}
+	// The next step is said in full; the reason is clipped to what the
+	// note has room for.
+	head := fmt.Sprintf("%s message %s not delivered to %s; %s. Why: ", m.Type, m.ID, m.Recipient, next)
+	e := casework.Event{RequestID: r.ID, At: now, Actor: "system", ActorState: m.Recipient, Action: casework.Undelivered,
+		Note: head + store.ClipText(why, max(store.MaxErrorText-len(head), 80))}
+	return n.record(ctx, tx, casework.Actor{ID: "system", State: m.Recipient}, r, e)
 }

@@ -631,7 +631,7 @@ func (n *Node) storeReceived(ctx context.Context, tx *store.Tx, r *casework.Requ
 	view := casework.CounterpartView(*r)
 	// Only what the requesting State wrote travels; the requested State's
 	// own progress starts here.
-	view.State, view.Version, view.ResumeState, view.Preservation, view.Refusal, view.Conditions, view.ProposedConditions = casework.Sent, 1, "", nil, nil, "", ""
+	view.State, view.Version, view.ResumeState, view.Preservation, view.Refusal, view.Conditions, view.ProposedConditions, view.Undelivered = casework.Sent, 1, "", nil, nil, "", "", nil
 	delivered := casework.Event{RequestID: r.ID, At: at, Actor: "system", ActorState: r.RequestedState, Action: casework.Deliver, From: casework.Sent, To: casework.Received}
 	casework.ApplyEvent(&view, delivered)
 	if err := tx.InsertRequest(ctx, &view); err != nil {

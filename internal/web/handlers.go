@@ -318,6 +318,9 @@ func listFilters(q url.Values, f *store.Filter) error {
 type requestDoc struct {
 	Request  *casework.Request `json:"request"`
 	Timeline []casework.Event  `json:"timeline"`
+	// AllowedActions are the actions the caller may take on the request
+	// now, given their State's side, their role and its state.
+	AllowedActions []casework.Action `json:"allowed_actions"`
 	// Unreadable names the stored events of the timeline that could not
 	// be read, left out of Timeline.
 	Unreadable []string `json:"unreadable,omitempty"`
@@ -352,7 +355,7 @@ func (s *Server) getRequest() http.Handler {
 			writeError(w, r, s.log, err)
 			return
 		}
-		doc := requestDoc{Request: req, Timeline: events}
+		doc := requestDoc{Request: req, Timeline: events, AllowedActions: casework.AllowedFor(req, actorFrom(r.Context()), s.node.Now())}
 		for _, e := range bad {
 			doc.Unreadable = append(doc.Unreadable, e.Error())
 		}
