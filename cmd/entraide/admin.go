@@ -17,6 +17,7 @@ import (
 	"entraide/internal/identity"
 	"entraide/internal/keeper"
 	"entraide/internal/node"
+	"entraide/internal/store"
 )
 
 func cmdInit(ctx context.Context, e env, args []string) error {
@@ -36,15 +37,17 @@ func cmdInit(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
-	var missing []string
+	var missing, examples []string
 	if *state == "" {
 		missing = append(missing, "--state")
+		examples = append(examples, "--state FRA, your State's ISO 3166-1 alpha-3 code (entraide states lists them)")
 	}
 	if *adminName == "" {
 		missing = append(missing, "--admin-name")
+		examples = append(examples, "--admin-name \"Claire Dubois\", the first administrator's name")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("init: missing %s", strings.Join(missing, " and "))
+		return fmt.Errorf("init: missing %s\nnext: add %s", strings.Join(missing, " and "), strings.Join(examples, ", and "))
 	}
 	if *baseURL != "" {
 		if err := federation.CheckBaseURL(*baseURL); err != nil {
@@ -131,7 +134,7 @@ func cmdUserAdd(ctx context.Context, e env, args []string) error {
 	by := n.AdminOf(stateOrHome(n, *state))
 	u, err := n.AddUser(ctx, by, identity.User{ID: *id, Name: *name, Email: *email, State: by.State, Role: identity.Role(*role)})
 	if err != nil {
-		return fmt.Errorf("user add: %w", err)
+		return withNext("user add", err, "correct what is named and run it again, e.g. entraide user add --id fra-ca --name \"Jean Martin\" --role central_authority")
 	}
 	fmt.Fprintf(e.stdout, "Added %s (%s), %s of %s.\n", u.ID, u.Name, u.Role, u.State)
 	enr, err := n.IssueEnrolment(ctx, by, u.ID)
@@ -254,7 +257,7 @@ func cmdTreatyImport(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("treaty import: name one CSV file")
+		return errors.New("treaty import: name one CSV file\nnext: entraide treaty import status.csv, a file of the form of data/treaty-status.csv (entraide treaty import --help)")
 	}
 	in := e.stdin
 	if name := fs.Arg(0); name != "-" {
@@ -303,7 +306,7 @@ func cmdTreatyRecord(ctx context.Context, e env, args []string) error {
 	a.Code = strings.ToUpper(a.Code)
 	rec, err := n.RecordTreaty(ctx, n.Admin(), a)
 	if err != nil {
-		return fmt.Errorf("treaty record: %w", err)
+		return withNext("treaty record", err, "correct what is named and run it again, e.g. entraide treaty record --code FRA --deposited 2026-03-01 --instrument ratification (entraide states lists the codes)")
 	}
 	fmt.Fprintf(e.stdout, "Recorded %s: signed %s, %s deposited %s.\n", rec.Code, dateOrDash(&rec.Signed), orDash(string(rec.Instrument)), dateOrDash(&rec.Deposited))
 	status, err := n.TreatyStatus(ctx)
@@ -340,7 +343,7 @@ func cmdTreatyDeclare(ctx context.Context, e env, args []string) error {
 	defer db.Close()
 	d, err := n.RecordDeclaration(ctx, n.Admin(), strings.ToUpper(*code), in)
 	if err != nil {
-		return fmt.Errorf("treaty declare: %w", err)
+		return withNext("treaty declare", err, "correct what is named and run it again, e.g. entraide treaty declare --code FRA --article 42 --made-on 2026-03-01 --text \"...\" (entraide states lists the codes)")
 	}
 	fmt.Fprintf(e.stdout, "Recorded declaration %d of %s under art. %d, made on %s.\n", d.ID, d.Code, d.Article, d.MadeOn.Format("2006-01-02"))
 	if d.Reservation != "" {
@@ -353,4 +356,14 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// withNext prefixes err with the command's name and, when it is about the
+// input (a problem with what was given, or a State or record that does
+// not exist), adds the next step.
+func withNext(name string, err error, next string) error {
+	if _, ok := errors.AsType[convention.Problems](err); ok || errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s: %w\nnext: %s", name, err, next)
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }

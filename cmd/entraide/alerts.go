@@ -102,7 +102,7 @@ func cmdRosterAdd(ctx context.Context, e env, args []string) error {
 	case *webhook != "" && *email == "":
 		in.Channel, in.Address = alerting.Webhook, *webhook
 	default:
-		return errors.New("roster add: give --email or --webhook, one of them")
+		return errors.New("roster add: give --email or --webhook, one of them\nnext: entraide roster add --user vnm-247 --email duty@example.gov, or --webhook https://... --secret - for a signed webhook")
 	}
 	if in.Secret == "-" {
 		line, err := bufio.NewReader(io.LimitReader(e.stdin, alerting.MaxSecretLength+2)).ReadString('\n')

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"entraide/internal/auditlog"
+	"entraide/internal/directory"
 	"entraide/internal/store"
 )
 
@@ -151,4 +152,26 @@ func versionLine() string {
 		}
 	}
 	return line + ", built with " + runtime.Version()
+}
+
+func cmdStates(_ context.Context, e env, args []string) error {
+	fs := newFlags(e, "states", "[NAME OR CODE]")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	list := directory.Participants()
+	if fs.NArg() > 0 {
+		q := strings.Join(fs.Args(), " ")
+		if p, ok := directory.LookupParticipant(q); ok {
+			list = []directory.Participant{p}
+		} else if list = directory.SuggestParticipants(q, len(list)); len(list) == 0 {
+			return fmt.Errorf("states: no State or organisation matches %q\nnext: give part of its name in one of the six UN languages (entraide states viet), or run entraide states alone for the whole list", q)
+		}
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODE\tNAME\tNOM\tSTATUS")
+	for _, p := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Code, p.Name(), p.Names["fr"], p.Status)
+	}
+	return tw.Flush()
 }

@@ -489,7 +489,7 @@ func cmdRequestShow(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("request show: name one request id")
+		return errors.New("request show: name one request id\nnext: entraide request show ID, the ID from entraide request list")
 	}
 	c, err := clientFor(fs)
 	if err != nil {

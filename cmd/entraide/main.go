@@ -95,6 +95,7 @@ func commands() map[string]command {
 		"alert ack":          {"acknowledge an alert, which stops its escalation (API client)", cmdAlertAck},
 		"audit":              {"read your State's audit log in words: time, actor, action, subject, detail (API client; auditors, administrators)", cmdAudit},
 		"version":            {"print this build's version, commit and Go release", cmdVersion},
+		"states":             {"list the States and organisations that may be party to the Convention, with their codes; give a name to search", cmdStates},
 	}
 }
 
@@ -164,6 +165,11 @@ func newFlags(e env, name, synopsis string) *flag.FlagSet {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: entraide %s %s\n", name, synopsis)
+		// Say what the command is for before its flags: an official reads
+		// --help to learn that first.
+		if c, ok := commands()[name]; ok {
+			fmt.Fprintf(fs.Output(), "\n%s%s.\n\n", strings.ToUpper(c.summary[:1]), c.summary[1:])
+		}
 		fs.PrintDefaults()
 	}
 	return fs

@@ -41,7 +41,7 @@ func cmdPeerAdd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("peer add: name one descriptor file")
+		return errors.New("peer add: name one descriptor file\nnext: on the other State's node, entraide descriptor > peer.json prints it; then entraide peer add peer.json here")
 	}
 	in := e.stdin
 	if fs.Arg(0) != "-" {

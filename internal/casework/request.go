@@ -250,7 +250,7 @@ func (d Contents) Validate(requesting string) convention.Problems {
 		ps = append(ps, convention.Problem{Field: "requested_state", Ref: main, Message: "required: the State asked to cooperate (ISO 3166-1 alpha-3 code)"})
 	case !ok:
 		// Who may be party is art. 64's question, not the kind's.
-		ps = append(ps, convention.Problem{Field: "requested_state", Ref: convention.Art(64), Message: fmt.Sprintf("%q is not a State or organisation that may be party to the Convention; give its ISO 3166-1 alpha-3 code (FRA, VNM, ZAF...), or EUU", d.RequestedState)})
+		ps = append(ps, convention.Problem{Field: "requested_state", Ref: convention.Art(64), Message: UnknownStateMessage(d.RequestedState)})
 	case p.Code == requesting:
 		ps = append(ps, convention.Problem{Field: "requested_state", Ref: main, Message: "a State cannot request cooperation from itself"})
 	}
@@ -424,4 +424,21 @@ func (b *LegalBasis) validate(k convention.Kind) convention.Problems {
 		return convention.Problems{{Field: "legal_basis.type", Ref: required, Message: fmt.Sprintf("%q is not a legal basis: %s", b.Type, next)}}
 	}
 	return nil
+}
+
+// UnknownStateMessage says that code names no State or organisation that
+// may be party to the Convention, suggests the codes meant where it can,
+// and says where every code is listed.
+func UnknownStateMessage(code string) string {
+	msg := fmt.Sprintf("%q is not a State or organisation that may be party to the Convention; give its ISO 3166-1 alpha-3 code", code)
+	if sug := directory.SuggestParticipants(code, 5); len(sug) > 0 {
+		names := make([]string, len(sug))
+		for i, p := range sug {
+			names[i] = fmt.Sprintf("%s (%s)", p.Code, p.Name())
+		}
+		msg += ": did you mean " + strings.Join(names, ", ") + "?"
+	} else {
+		msg += " (FRA for France, VNM for Viet Nam, ZAF for South Africa), or EUU for the European Union"
+	}
+	return msg + " entraide states lists every code, and entraide states NAME finds one"
 }

@@ -208,3 +208,77 @@ const (
 	kindState        = "state"
 	kindOrganisation = "organisation"
 )
+
+// SuggestParticipants returns up to max participants an official who
+// wrote s may have meant: those whose name in one of the six languages
+// contains it, ignoring case, then those whose alpha-3 code differs from
+// it by one letter or by two neighbouring letters swapped. It helps an error name the code to give instead.
+func SuggestParticipants(s string, max int) []Participant {
+	s = strings.TrimSpace(s)
+	if s == "" || max <= 0 {
+		return nil
+	}
+	t := participants()
+	var out []Participant
+	seen := map[string]bool{}
+	add := func(p Participant) bool {
+		if !seen[p.Code] {
+			seen[p.Code] = true
+			out = append(out, p.clone())
+		}
+		return len(out) >= max
+	}
+	lower := strings.ToLower(s)
+	if len([]rune(lower)) >= 3 {
+		for _, p := range t.list {
+			for _, lang := range languages {
+				if strings.Contains(strings.ToLower(p.Names[lang]), lower) {
+					if add(p) {
+						return out
+					}
+					break
+				}
+			}
+		}
+	}
+	if upper := strings.ToUpper(s); len(upper) == 3 {
+		// Swapped letters first: the likelier slip.
+		for _, near := range []func(a, b string) bool{swapped, oneLetterApart} {
+			for _, p := range t.list {
+				if near(p.Code, upper) && add(p) {
+					return out
+				}
+			}
+		}
+	}
+	return out
+}
+
+// swapped reports whether b is a with two neighbouring letters swapped,
+// the commonest slip in typing a code (VMN for VNM).
+func swapped(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i+1 < len(a); i++ {
+		if a[i] != b[i] {
+			return a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+		}
+	}
+	return false
+}
+
+// oneLetterApart reports whether two codes of equal length differ in
+// exactly one position.
+func oneLetterApart(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	diff := 0
+	for i := range len(a) {
+		if a[i] != b[i] {
+			diff++
+		}
+	}
+	return diff == 1
+}

@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -124,5 +125,33 @@ func TestParseParticipantsRejects(t *testing.T) {
 				t.Errorf("parseParticipants() error = %v, want one mentioning %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestSuggestParticipants: an unknown code or a name gets the codes an
+// official may have meant (art. 64 says who may be party).
+func TestSuggestParticipants(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // a code among the suggestions, or "" for none
+	}{
+		{"viet", "VNM"},
+		{"Viêt", "VNM"},
+		{"allemagne", "DEU"},
+		{"FRN", "FRA"},
+		{"south africa", "ZAF"},
+		{"zzzz", ""},
+		{"", ""},
+		{"a", ""}, // too short to search names
+	}
+	for _, tt := range tests {
+		got := SuggestParticipants(tt.in, 5)
+		if len(got) > 5 {
+			t.Errorf("SuggestParticipants(%q) gave %d, want at most 5", tt.in, len(got))
+		}
+		found := slices.ContainsFunc(got, func(p Participant) bool { return p.Code == tt.want })
+		if (tt.want == "") != (len(got) == 0) || (tt.want != "" && !found) {
+			t.Errorf("SuggestParticipants(%q) = %v, want %q among them", tt.in, got, tt.want)
+		}
 	}
 }
