@@ -379,6 +379,9 @@ const (
 	BasisReciprocity BasisType = "reciprocity"
 )
 
+// BasisTypes lists the legal bases a request may name.
+func BasisTypes() []BasisType { return []BasisType{BasisConvention, BasisTreaty, BasisReciprocity} }
+
 // LegalBasis is what a request rests on: the Convention, another treaty
 // by name, or reciprocity.
 type LegalBasis struct {

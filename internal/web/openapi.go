@@ -283,13 +283,14 @@ var enums = map[reflect.Type]func() []string{
 		}
 		return out
 	},
-	reflect.TypeFor[casework.State]():    func() []string { return stringsOf(casework.States()) },
-	reflect.TypeFor[casework.Side]():     func() []string { return stringsOf(casework.Sides()) },
-	reflect.TypeFor[casework.Action]():   func() []string { return stringsOf(casework.AllActions()) },
-	reflect.TypeFor[identity.Role]():     func() []string { return stringsOf(identity.Roles) },
-	reflect.TypeFor[alerting.Channel]():  func() []string { return stringsOf(alerting.Channels) },
-	reflect.TypeFor[alerting.Reason]():   func() []string { return stringsOf(alerting.Reasons) },
-	reflect.TypeFor[convention.Ground](): func() []string { return stringsOf(convention.Grounds()) },
+	reflect.TypeFor[casework.State]():     func() []string { return stringsOf(casework.States()) },
+	reflect.TypeFor[casework.Side]():      func() []string { return stringsOf(casework.Sides()) },
+	reflect.TypeFor[casework.BasisType](): func() []string { return stringsOf(casework.BasisTypes()) },
+	reflect.TypeFor[casework.Action]():    func() []string { return stringsOf(casework.AllActions()) },
+	reflect.TypeFor[identity.Role]():      func() []string { return stringsOf(identity.Roles) },
+	reflect.TypeFor[alerting.Channel]():   func() []string { return stringsOf(alerting.Channels) },
+	reflect.TypeFor[alerting.Reason]():    func() []string { return stringsOf(alerting.Reasons) },
+	reflect.TypeFor[convention.Ground]():  func() []string { return stringsOf(convention.Grounds()) },
 }
 
 // mayBeEmpty names the fields of an enumerated type that are "" on
