@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
+	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/store"
 	"entraide/internal/store/storetest"
 )
@@ -98,6 +101,46 @@ func TestAuditStateOfOlderRecords(t *testing.T) {
 			// The log stays append-only.
 			if n, err := db.ExecRaw(ctx, `UPDATE audit SET state = 'ZAF'`); err == nil {
 				t.Errorf("UPDATE audit after the migration changed %d rows, want an error", n)
+			}
+		})
+	}
+}
+
+// TestDeadlinesOfOlderViews: a preservation stored before views had a
+// deadline column is found by its deadline as soon as the node is
+// upgraded, not after its next change (art. 42(7)).
+func TestDeadlinesOfOlderViews(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			dsn := storetest.DSN(t, backend)
+			old, err := store.OpenAt(ctx, dsn, 26)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+			until := at.AddDate(0, 0, 60)
+			r := &casework.Request{ID: "r1", Holder: "VNM", Kind: convention.Preservation, RequestingState: "FRA", RequestedState: "VNM",
+				State: casework.InProgress, Urgency: casework.Urgent, Fields: map[string]string{}, CreatedAt: at, UpdatedAt: at, Version: 3,
+				Preservation: &casework.PreservationPeriod{Started: at, Until: until}}
+			if err := old.Tx(ctx, func(tx *store.Tx) error { return tx.InsertRequest(ctx, r) }); err != nil {
+				t.Fatal(err)
+			}
+			// As a release before the deadline column left it.
+			if _, err := old.ExecRaw(ctx, `UPDATE requests SET due_at = ''`); err != nil {
+				t.Fatal(err)
+			}
+			old.Close()
+
+			db, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatalf("Open after the older release: %v", err)
+			}
+			defer db.Close()
+			page, err := db.Requests(ctx, "VNM", store.Filter{DueBefore: until.Add(time.Hour), Sort: store.SortDeadline, Limit: 10})
+			if err != nil || len(page.Requests) != 1 || page.Requests[0].ID != "r1" {
+				t.Errorf("VNM's views due before %s = %+v, %v; want r1, stored before its deadline was", until, page, err)
 			}
 		})
 	}

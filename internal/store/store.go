@@ -160,6 +160,11 @@ func (db *DB) migrate(ctx context.Context, upTo int) error {
 			if _, err := tx.tx.ExecContext(ctx, string(script)); err != nil {
 				return err
 			}
+			if step, ok := goMigrations[version]; ok {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.tx.ExecContext(ctx, tx.bind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), version, formatTime(time.Now()))
 			return err
 		})
