@@ -1,0 +1,76 @@
+package archive_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"entraide/internal/archive"
+)
+
+func TestVerifyBuiltPackage(t *testing.T) {
+	f := smallFixture(t)
+	rep, err := archive.Verify(bytes.NewReader(f.archive), []string{f.logKey, f.witness})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Fatalf("Verify of an untouched package: not OK:\n%s", text.String())
+	}
+	t.Log(text.String())
+	if len(rep.Files) != 2 || !rep.Files[0].Matched || !rep.Files[1].Matched {
+		t.Errorf("Files = %+v, want 2 matched", rep.Files)
+	}
+	if got := len(rep.Custody); got != 7 {
+		t.Errorf("custody events = %d, want 6 and the export", got)
+	}
+	if len(rep.Log.Checkpoints) != 1 || len(rep.Log.Checkpoints[0].Cosigned) != 1 {
+		t.Errorf("checkpoints = %+v, want one cosigned by the witness", rep.Log.Checkpoints)
+	}
+	if !rep.Seal.Verified || !rep.Package.ManifestLogged {
+		t.Errorf("seal verified %v, manifest logged %v, want both", rep.Seal.Verified, rep.Package.ManifestLogged)
+	}
+	for _, want := range []string{"RESULT: VERIFIED", "mailbox.mbox", "Hanoi, server room 2", "Cosigned by witness witness.test/FRA", "Mailbox of the suspect", "vnm-clerk (VNM)"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text report lacks %q", want)
+		}
+	}
+	if _, err := json.Marshal(rep); err != nil {
+		t.Errorf("report as JSON: %v", err)
+	}
+}
+
+func TestVerifyWithoutKeys(t *testing.T) {
+	f := smallFixture(t)
+	rep, err := archive.Verify(bytes.NewReader(f.archive), []string{f.witness})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || !hasPart(rep, "keys") {
+		t.Errorf("Verify without the log key: OK %v, problems %+v; want a problem naming the keys", rep.OK, rep.Problems)
+	}
+	rep, err = archive.Verify(bytes.NewReader(f.archive), []string{f.logKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || len(rep.Log.Checkpoints[0].Cosigned) != 0 || len(rep.Log.Checkpoints[0].UnknownSigners) != 1 {
+		t.Errorf("Verify without the witness key: OK %v, checkpoints %+v; want OK with one unknown signer", rep.OK, rep.Log.Checkpoints)
+	}
+	if _, err := archive.Verify(bytes.NewReader(f.archive), []string{"not a key"}); err == nil {
+		t.Error("Verify with a malformed key: no error")
+	}
+}
+
+func hasPart(rep *archive.Report, part string) bool {
+	for _, p := range rep.Problems {
+		if p.Part == part {
+			return true
+		}
+	}
+	return false
+}

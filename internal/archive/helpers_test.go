@@ -1,0 +1,212 @@
+package archive_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	tlog "github.com/transparency-dev/formats/log"
+	tnote "github.com/transparency-dev/formats/note"
+	"github.com/transparency-dev/merkle/rfc6962"
+	"github.com/transparency-dev/merkle/testonly"
+	"golang.org/x/mod/sumdb/note"
+
+	"entraide/internal/archive"
+	"entraide/internal/auditlog"
+)
+
+const origin = "entraide.test/log/VNM"
+
+// fixture is a package built in a test, with the keys to verify it.
+type fixture struct {
+	archive []byte
+	logKey  string // vkey of the log
+	witness string // vkey of the witness that cosigned
+	items   map[string][]byte
+}
+
+type memContents map[string][]byte
+
+func (m memContents) Open(_ context.Context, id string) (io.ReadCloser, error) {
+	b, ok := m[id]
+	if !ok {
+		return nil, fmt.Errorf("no item %s", id)
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+// keys generates a log key and a witness key, returning the log's signer
+// and both vkeys.
+func keys(t testing.TB) (note.Signer, note.Signer, string, string) {
+	t.Helper()
+	skey, vkey, err := note.GenerateKey(rand.Reader, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wskey, wvkey, err := note.GenerateKey(rand.Reader, "witness.test/FRA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosigner, err := tnote.NewSignerForCosignatureV1(wskey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signer, cosigner, vkey, wvkey
+}
+
+// build makes a package of the given items: each collected, ingested and
+// transferred, amid other records of the log, then exported.
+func build(t testing.TB, items map[string]io.Reader, sizes map[string]int64, sums map[string][32]byte, contents archive.Contents) (*bytes.Buffer, string, string) {
+	t.Helper()
+	signer, cosigner, vkey, wvkey := keys(t)
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	tree := testonly.New(rfc6962.DefaultHasher)
+	seq := int64(0)
+	type placed struct {
+		canonical []byte
+		index     uint64
+	}
+	var custody []placed
+	logRecord := func(r auditlog.Record) placed {
+		t.Helper()
+		seq++
+		r.Seq, r.At, r.Node, r.State = seq, at.Add(time.Duration(seq)*time.Minute), "VNM", "VNM"
+		c, err := r.Canonical()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree.AppendData(archive.Entry(c))
+		return placed{canonical: c, index: tree.Size() - 1}
+	}
+	noise := func(n int) {
+		for range n {
+			logRecord(auditlog.Record{ActorState: "VNM", Actor: "system", Action: "request.send", Subject: "request/other"})
+		}
+	}
+	p := archive.Package{
+		RequestID: "req-1", ExportingState: "VNM", LogOrigin: origin, LogKeyName: origin, Created: at.Add(48 * time.Hour),
+		Request: []byte(`{"id":"req-1","kind":"stored_data_access","requesting_state":"FRA","requested_state":"VNM","state":"executed","fields":{"description":"Mailbox of the suspect","data_sought":"e-mails of March 2026"}}`),
+		Answer:  []byte(`{"state":"executed","note":"Two files are given, collected on 20 November 2026."}`),
+	}
+	ids := make([]string, 0, len(items))
+	for id := range items {
+		ids = append(ids, id)
+	}
+	slicesSort(ids)
+	for i, id := range ids {
+		noise(3)
+		p.Items = append(p.Items, archive.Item{ID: id, Name: id, Size: sizes[id], SHA256: sums[id], MediaType: "application/octet-stream",
+			Collected: archive.Collection{By: "vnm-officer", ByState: "VNM", Where: "Hanoi, server room 2", At: at, Source: "mail server mx1", Tool: "imaging tool 4.7"}})
+		for _, action := range []string{"evidence.collected", "evidence.ingested", "evidence.transferred"} {
+			r := logRecord(auditlog.Record{ActorState: "VNM", Actor: "vnm-officer", Action: action, Subject: "evidence/" + id,
+				Detail: map[string]string{"sha256": fmt.Sprintf("%x", sums[id])}})
+			custody = append(custody, r)
+			p.Custody = append(p.Custody, archive.CustodyRecord{Canonical: r.canonical, Item: id})
+		}
+		_ = i
+	}
+	noise(2)
+	b, err := archive.NewBuilder(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	export := logRecord(auditlog.Record{ActorState: "VNM", Actor: "vnm-clerk", Action: "evidence.exported", Subject: "request/req-1", Detail: b.ExportDetail()})
+	noise(1)
+	size := tree.Size()
+	cp := tlog.Checkpoint{Origin: origin, Size: size, Hash: tree.Hash()}
+	signed, err := note.Sign(&note.Note{Text: string(cp.Marshal())}, signer, cosigner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg := archive.Log{Export: export.canonical, Checkpoints: [][]byte{signed}}
+	for _, r := range append(custody, export) {
+		hashes, err := tree.InclusionProof(r.index, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lg.Proofs = append(lg.Proofs, archive.Proof{LeafIndex: r.index, TreeSize: size, Hashes: hashes})
+	}
+	var out bytes.Buffer
+	if err := b.Write(context.Background(), &out, lg, contents, signer); err != nil {
+		t.Fatal(err)
+	}
+	return &out, vkey, wvkey
+}
+
+func slicesSort(s []string) {
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+}
+
+// smallFixture builds a package of two small files.
+func smallFixture(t testing.TB) fixture {
+	t.Helper()
+	items := map[string][]byte{
+		"mailbox.mbox":   bytes.Repeat([]byte("From suspect@example.org Tue Mar 3 2026\nSubject: plans\n\n"), 40),
+		"photo scan.jpg": bytes.Repeat([]byte{0xff, 0xd8, 0x00, 0x42}, 300),
+	}
+	readers, sizes, sums := map[string]io.Reader{}, map[string]int64{}, map[string][32]byte{}
+	for id, b := range items {
+		readers[id] = bytes.NewReader(b)
+		sizes[id] = int64(len(b))
+		sums[id] = sha256.Sum256(b)
+	}
+	out, vkey, wvkey := build(t, readers, sizes, sums, memContents(items))
+	return fixture{archive: out.Bytes(), logKey: vkey, witness: wvkey, items: items}
+}
+
+// member is where a member's header and content lie in an archive.
+type member struct {
+	name           string
+	header, offset int64 // where its header block and its content start
+	size           int64
+}
+
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func members(t testing.TB, b []byte) []member {
+	t.Helper()
+	c := &counter{r: bytes.NewReader(b)}
+	tr := tar.NewReader(c)
+	var out []member
+	end := int64(0)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The header block is the last one read before the content.
+		out = append(out, member{name: h.Name, header: c.n - 512, offset: c.n, size: h.Size})
+		n, _ := io.Copy(io.Discard, tr)
+		end = c.n
+		_ = n
+		_ = end
+	}
+}

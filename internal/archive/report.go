@@ -1,0 +1,308 @@
+package archive
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Report is what Verify found: what the package says, what checks out, and
+// every problem, each naming the part of the package it is in.
+type Report struct {
+	// OK is true only when every file, record, proof, checkpoint, the
+	// manifest and the seal check out against the keys given.
+	OK       bool            `json:"ok"`
+	Package  PackageSummary  `json:"package"`
+	Request  *RequestSummary `json:"request,omitempty"`
+	Answer   []Field         `json:"answer,omitempty"`
+	Files    []FileResult    `json:"files"`
+	Custody  []CustodyEvent  `json:"custody"`
+	Log      LogResult       `json:"log"`
+	Seal     SealResult      `json:"seal"`
+	Problems []Problem       `json:"problems"`
+}
+
+// PackageSummary is who made the package, when, and whether its manifest is
+// the one the exporting node logged.
+type PackageSummary struct {
+	RequestID      string    `json:"request_id,omitempty"`
+	ExportingState string    `json:"exporting_state,omitempty"`
+	Created        time.Time `json:"created,omitzero"`
+	ManifestSHA256 string    `json:"manifest_sha256,omitempty"`
+	// ManifestLogged is true when an export record in the log, proven by
+	// its inclusion proof, holds the manifest's SHA-256.
+	ManifestLogged bool  `json:"manifest_logged"`
+	ExportSeq      int64 `json:"export_seq,omitempty"`
+}
+
+// RequestSummary is what was asked, as the request's JSON says.
+type RequestSummary struct {
+	ID              string  `json:"id,omitempty"`
+	Kind            string  `json:"kind,omitempty"`
+	RequestingState string  `json:"requesting_state,omitempty"`
+	RequestedState  string  `json:"requested_state,omitempty"`
+	State           string  `json:"state,omitempty"`
+	Fields          []Field `json:"fields,omitempty"`
+}
+
+// Field is one named value of the request or the answer.
+type Field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// FileResult is one evidence file: what the manifest says of it, and
+// whether its bytes in the package match.
+type FileResult struct {
+	Path      string      `json:"path"`
+	Name      string      `json:"name"`
+	Size      int64       `json:"size"`
+	MediaType string      `json:"media_type,omitempty"`
+	SHA256    string      `json:"sha256"`
+	Computed  string      `json:"computed_sha256,omitempty"`
+	Matched   bool        `json:"matched"`
+	Collected *Collection `json:"collected,omitempty"`
+}
+
+// CustodyEvent is one step in the life of an item, or of the package.
+type CustodyEvent struct {
+	At         time.Time `json:"at"`
+	Item       string    `json:"item,omitempty"`
+	Action     string    `json:"action"`
+	Actor      string    `json:"actor,omitempty"`
+	ActorState string    `json:"actor_state,omitempty"`
+	Seq        int64     `json:"seq,omitempty"`
+	Record     string    `json:"record,omitempty"`
+	// InLog is true when the event's audit record is proven to be in the
+	// log under a checkpoint signed by the log's key.
+	InLog bool   `json:"in_log"`
+	Words string `json:"words"`
+}
+
+// LogResult is the exporting node's log as the package shows it.
+type LogResult struct {
+	Origin      string             `json:"origin,omitempty"`
+	KeyName     string             `json:"key_name,omitempty"`
+	KeyGiven    bool               `json:"key_given"`
+	Checkpoints []CheckpointResult `json:"checkpoints"`
+}
+
+// CheckpointResult is one signed checkpoint and who signed it.
+type CheckpointResult struct {
+	Path        string        `json:"path"`
+	Size        uint64        `json:"size"`
+	RootHash    string        `json:"root_hash,omitempty"`
+	SignedByLog bool          `json:"signed_by_log"`
+	Cosigned    []Cosignature `json:"cosigned,omitempty"`
+	// UnknownSigners are names of signatures whose keys were not given.
+	UnknownSigners []string `json:"unknown_signers,omitempty"`
+}
+
+// Cosignature is a witness's verified cosignature of a checkpoint.
+type Cosignature struct {
+	Witness string    `json:"witness"`
+	At      time.Time `json:"at,omitzero"`
+}
+
+// SealResult is whether the exporting node's seal covers the archive.
+type SealResult struct {
+	Verified bool   `json:"verified"`
+	Signer   string `json:"signer,omitempty"`
+}
+
+// Problem is one thing that does not check out, in Part: a member's path,
+// SealPath, "keys", or "archive" for the tar structure itself.
+type Problem struct {
+	Part    string `json:"part"`
+	Message string `json:"message"`
+}
+
+// WriteText writes the report in plain words, for a reader who is no
+// engineer: the verdict first, then what was asked and given, the files,
+// their custody, the log and witnesses, and every problem.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	p("EVIDENCE PACKAGE VERIFICATION")
+	p("")
+	if r.OK {
+		p("RESULT: VERIFIED. Every file, custody record, log proof and checkpoint checks out against the keys you gave,")
+		p("and the archive is exactly as the exporting node sealed it.")
+	} else {
+		p("RESULT: NOT VERIFIED. %d problem(s) found; each is listed under PROBLEMS at the end, naming the part of the", len(r.Problems))
+		p("package it is in. Do not rely on a part named there.")
+	}
+	p("")
+	s := r.Package
+	if s.RequestID != "" {
+		p("Package exported by the node of %s on %s, for request %s.", or(s.ExportingState, "an unnamed State"), when(s.Created), s.RequestID)
+	}
+	if s.ManifestLogged {
+		p("Its manifest (SHA-256 %s) is the one the exporting node recorded in its log (record %d).", s.ManifestSHA256, s.ExportSeq)
+	} else {
+		p("Its manifest could NOT be matched to a record in the exporting node's log.")
+	}
+	p("")
+	p("WHAT WAS ASKED")
+	if q := r.Request; q != nil {
+		p("  Request %s: %s, from %s to %s; its state when exported: %s.", or(q.ID, "(no id)"), or(q.Kind, "(kind not given)"),
+			or(q.RequestingState, "?"), or(q.RequestedState, "?"), or(q.State, "?"))
+		for _, f := range q.Fields {
+			p("    %s: %s", f.Name, f.Value)
+		}
+	} else {
+		p("  The package holds no readable request.")
+	}
+	p("")
+	p("WHAT WAS GIVEN")
+	if len(r.Answer) == 0 {
+		p("  The package holds no answer.")
+	}
+	for _, f := range r.Answer {
+		p("  %s: %s", f.Name, f.Value)
+	}
+	p("")
+	p("FILES (%d)", len(r.Files))
+	for i, f := range r.Files {
+		verdict := "MATCHES the hash recorded when it was collected"
+		if !f.Matched {
+			verdict = "DOES NOT MATCH: do not rely on this file"
+			if f.Computed == "" {
+				verdict = "MISSING from the package"
+			}
+		}
+		p("  %d. %s (%d bytes%s), in the package as %s", i+1, f.Name, f.Size, prefixed(", ", f.MediaType), f.Path)
+		p("     SHA-256 %s: %s", f.SHA256, verdict)
+		if c := f.Collected; c != nil {
+			p("     Collected%s%s%s%s%s.", prefixed(" by ", who(c.By, c.ByState)), prefixed(" at ", c.Where), prefixed(" on ", when(c.At)),
+				prefixed(", from ", c.Source), prefixed(", with ", c.Tool))
+		}
+	}
+	p("")
+	p("CUSTODY (who held the evidence, and when)")
+	if len(r.Custody) == 0 {
+		p("  No custody events.")
+	}
+	for _, e := range r.Custody {
+		proof := "recorded in the log, proven"
+		if !e.InLog {
+			proof = "NOT proven to be in the log"
+		}
+		if e.Seq == 0 {
+			proof = "as the manifest states it"
+		}
+		p("  %s  %s (%s)", when(e.At), e.Words, proof)
+	}
+	p("")
+	p("LOG AND WITNESSES")
+	l := r.Log
+	key := "you gave its public key"
+	if !l.KeyGiven {
+		key = "you did NOT give its public key, so nothing in the package could be checked against it"
+	}
+	p("  The exporting node's log %q, signed with key %q: %s.", l.Origin, l.KeyName, key)
+	for _, c := range l.Checkpoints {
+		signed := "signed by the log"
+		if !c.SignedByLog {
+			signed = "NOT signed by the log"
+		}
+		p("  Checkpoint %s: the log's first %d records, root hash %s, %s.", c.Path, c.Size, or(c.RootHash, "?"), signed)
+		for _, w := range c.Cosigned {
+			p("    Cosigned by witness %s on %s: the witness saw this state of the log and vouches that it only grew.", w.Witness, when(w.At))
+		}
+		if len(c.Cosigned) == 0 {
+			p("    No witness whose key you gave cosigned it.")
+		}
+		if len(c.UnknownSigners) > 0 {
+			p("    Also signed by %s, whose keys you did not give (not checked).", strings.Join(c.UnknownSigners, ", "))
+		}
+	}
+	p("")
+	p("SEAL")
+	if r.Seal.Verified {
+		p("  The exporting node sealed the whole archive with key %q; the seal matches every byte before it.", r.Seal.Signer)
+	} else {
+		p("  The seal does NOT match the archive.")
+	}
+	if len(r.Problems) > 0 {
+		p("")
+		p("PROBLEMS (%d)", len(r.Problems))
+		for _, pr := range r.Problems {
+			p("  - %s: %s", pr.Part, pr.Message)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func or(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+func prefixed(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
+}
+
+func who(id, state string) string {
+	if id == "" {
+		return ""
+	}
+	if state == "" {
+		return id
+	}
+	return id + " (" + state + ")"
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// sortedFields flattens a JSON object's values into lines, in name order,
+// for the plain-language report.
+func sortedFields(m map[string]any, prefix string, out *[]Field, depth int) {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		name := prefix + k
+		switch v := m[k].(type) {
+		case nil:
+		case map[string]any:
+			if depth < 2 {
+				sortedFields(v, name+".", out, depth+1)
+			}
+		case []any:
+			if len(v) > 0 {
+				*out = append(*out, Field{Name: name, Value: clip(fmt.Sprint(v))})
+			}
+		default:
+			if s := fmt.Sprint(v); s != "" {
+				*out = append(*out, Field{Name: name, Value: clip(s)})
+			}
+		}
+		if len(*out) >= 200 {
+			return
+		}
+	}
+}
+
+func clip(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 500 {
+		return s[:500] + "…"
+	}
+	return s
+}
