@@ -144,10 +144,10 @@ type node struct {
 }
 
 type facet struct {
-	Type     string `json:"@type"`
-	FileName string `json:"uco-observable:fileName,omitempty"`
-	Size     *int64 `json:"uco-observable:sizeInBytes,omitempty"`
-	MimeType string `json:"uco-observable:mimeType,omitempty"`
+	Type     string      `json:"@type"`
+	FileName string      `json:"uco-observable:fileName,omitempty"`
+	Size     *int64      `json:"uco-observable:sizeInBytes,omitempty"`
+	MimeType string      `json:"uco-observable:mimeType,omitempty"`
 	Hash     []hashValue `json:"uco-observable:hash,omitempty"`
 }
 

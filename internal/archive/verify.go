@@ -91,6 +91,7 @@ type verifier struct {
 	manifestSum [32]byte
 	created     time.Time
 
+	damaged   bool   // the tar structure broke: members after it are not there to check
 	sealed    []byte // the seal member
 	skeleton  []byte // the hash of what the seal covers, as read
 	sealBlock []byte // the seal's header block
@@ -110,10 +111,12 @@ func (v *verifier) read() {
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			v.problem("archive", "the archive ends after %s without a seal (%s): it was cut short or the seal was removed", last, SealPath)
+			v.damaged = true
 			return
 		}
 		if err != nil {
 			v.problem("archive", "the archive's structure is damaged after %s, at byte %d: %v; a tar header there was changed", last, v.sr.n, err)
+			v.damaged = true
 			return
 		}
 		if count >= maxMembers {
@@ -153,6 +156,7 @@ func (v *verifier) read() {
 		s.sum = v.sr.endContent()
 		if err != nil {
 			v.problem("archive", "the archive's structure is damaged in %s, at byte %d: %v", name, v.sr.n, err)
+			v.damaged = true
 			return
 		}
 		v.order = append(v.order, name)
@@ -413,7 +417,7 @@ func (v *verifier) classifyKeys() (logKeys, witnesses []key) {
 		}
 	}
 	v.rep.Log.KeyGiven = len(logKeys) > 0
-	if len(logKeys) == 0 {
+	if len(logKeys) == 0 && name != "" {
 		v.problem("keys", "none of the keys given is the exporting node's log key %q: ask the exporting State for it (a line of the form %s+hash+key) and give it with --key", name, name)
 	}
 	return logKeys, witnesses
@@ -542,6 +546,12 @@ func (v *verifier) checkProofs(cps map[string]checkpoint) map[string]proven {
 			v.problem(path, "the proof is not readable (%v): it was changed", err)
 			continue
 		}
+		// A proof is read only in the form a builder writes it, so that no
+		// byte of it can change unnoticed.
+		if canon, err := json.MarshalIndent(d, "", " "); err != nil || !bytes.Equal(append(canon, '\n'), raw) {
+			v.problem(path, "the proof is not in the form a package's proofs are written in: it was changed")
+			continue
+		}
 		seq := strings.TrimSuffix(strings.TrimPrefix(path, "proofs/"), ".json")
 		if d.Record != "records/"+seq+".json" {
 			v.problem(path, "the proof is for %q, not for records/%s.json: it was changed", d.Record, seq)
@@ -631,7 +641,7 @@ func (v *verifier) checkRecords(proofs map[string]proven) map[string]logged {
 		p, has := proofs[path]
 		switch {
 		case !has:
-			if _, there := v.members["proofs/"+strings.TrimPrefix(path, "records/")]; !there {
+			if _, there := v.members["proofs/"+strings.TrimPrefix(path, "records/")]; !there && !v.damaged {
 				v.problem(path, "the record has no proof that it is in the log")
 			}
 		case string(Entry(raw)) != p.entry:
@@ -651,7 +661,9 @@ func (v *verifier) checkRecords(proofs map[string]proven) map[string]logged {
 // hash.
 func (v *verifier) checkManifestLogged(records map[string]logged) {
 	if _, ok := v.members[ManifestPath]; !ok {
-		v.problem(ManifestPath, "the package has no manifest")
+		if !v.damaged {
+			v.problem(ManifestPath, "the package has no manifest")
+		}
 		return
 	}
 	want := hex.EncodeToString(v.manifestSum[:])
@@ -691,6 +703,9 @@ func (v *verifier) checkManifestLogged(records map[string]logged) {
 			}
 		}
 	}
+	if v.damaged {
+		return
+	}
 	v.problem(ManifestPath, "no record of the log in the package holds the manifest's SHA-256, so nothing ties the manifest to the log")
 }
 
@@ -709,6 +724,9 @@ func (v *verifier) checkMembers() {
 	for _, mem := range m.Members {
 		listed[mem.Path] = true
 		s, ok := v.members[mem.Path]
+		if !ok && v.damaged {
+			continue
+		}
 		if !ok {
 			v.problem(mem.Path, "the manifest lists it, but the package does not hold it: it was removed")
 			continue

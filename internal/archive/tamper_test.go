@@ -1,0 +1,94 @@
+package archive_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"entraide/internal/archive"
+)
+
+// TestVerifyNamesTheChangedPart changes one byte at a time, in every member
+// and its header and padding, and checks that verification fails naming
+// the member changed (or, for bytes outside every member's content, the
+// seal or the archive's structure), and nothing unrelated.
+func TestVerifyNamesTheChangedPart(t *testing.T) {
+	f := smallFixture(t)
+	keys := []string{f.logKey, f.witness}
+	type tamper struct {
+		name  string
+		at    int64
+		want  string
+		other map[string]bool // parts that may be named besides want
+	}
+	var cases []tamper
+	consequence := map[string]bool{archive.SealPath: true}
+	for _, m := range members(t, f.archive) {
+		want := m.name
+		for _, at := range []int64{m.offset, m.offset + m.size/3, m.offset + m.size/2, m.offset + m.size - 1} {
+			if m.size > 0 {
+				cases = append(cases, tamper{fmt.Sprintf("%s content byte %d", m.name, at-m.offset), at, want, consequence})
+			}
+		}
+		cases = append(cases, tamper{fmt.Sprintf("%s header name", m.name), m.header + 1, "archive", map[string]bool{archive.SealPath: true}})
+		if m.size%512 != 0 {
+			pad := m.offset + m.size
+			wantPad := archive.SealPath
+			if m.name == archive.SealPath {
+				wantPad = "archive"
+			}
+			cases = append(cases, tamper{fmt.Sprintf("%s padding", m.name), pad, wantPad, nil})
+		}
+	}
+	cases = append(cases, tamper{"end marker", int64(len(f.archive) - 1), "archive", nil})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := bytes.Clone(f.archive)
+			b[tc.at] ^= 0x01
+			rep, err := archive.Verify(bytes.NewReader(b), keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK {
+				t.Fatalf("Verify with byte %d changed: OK, want a problem naming %s", tc.at, tc.want)
+			}
+			if !hasPart(rep, tc.want) {
+				t.Errorf("Verify with byte %d changed: problems %+v, want one naming %s", tc.at, rep.Problems, tc.want)
+			}
+			for _, p := range rep.Problems {
+				if p.Part != tc.want && !tc.other[p.Part] {
+					t.Errorf("Verify with byte %d changed in %s: also names %s: %s", tc.at, tc.want, p.Part, p.Message)
+				}
+			}
+		})
+	}
+	if len(cases) < 100 {
+		t.Errorf("only %d positions changed", len(cases))
+	}
+}
+
+func TestVerifyRemovedAndAddedBytes(t *testing.T) {
+	f := smallFixture(t)
+	keys := []string{f.logKey, f.witness}
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"empty", nil, "archive"},
+		{"cut in the middle", f.archive[:len(f.archive)/2], "archive"},
+		{"cut before the end marker", f.archive[:len(f.archive)-1024], "archive"},
+		{"bytes appended", append(bytes.Clone(f.archive), 0), "archive"},
+		{"not a tar file", []byte("hello, court"), "archive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := archive.Verify(bytes.NewReader(tc.b), keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK || !hasPart(rep, tc.want) {
+				t.Errorf("Verify: OK %v, problems %+v, want one naming %s", rep.OK, rep.Problems, tc.want)
+			}
+		})
+	}
+}
