@@ -66,7 +66,7 @@ func keys(t testing.TB) (note.Signer, note.Signer, string, string) {
 
 // build makes a package of the given items: each collected, ingested and
 // transferred, amid other records of the log, then exported.
-func build(t testing.TB, items map[string]io.Reader, sizes map[string]int64, sums map[string][32]byte, contents archive.Contents) (*bytes.Buffer, string, string) {
+func build(t testing.TB, w io.Writer, sizes map[string]int64, sums map[string][32]byte, contents archive.Contents) (string, string) {
 	t.Helper()
 	signer, cosigner, vkey, wvkey := keys(t)
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
@@ -98,8 +98,8 @@ func build(t testing.TB, items map[string]io.Reader, sizes map[string]int64, sum
 		Request: []byte(`{"id":"req-1","kind":"stored_data_access","requesting_state":"FRA","requested_state":"VNM","state":"executed","fields":{"description":"Mailbox of the suspect","data_sought":"e-mails of March 2026"}}`),
 		Answer:  []byte(`{"state":"executed","note":"Two files are given, collected on 20 November 2026."}`),
 	}
-	ids := make([]string, 0, len(items))
-	for id := range items {
+	ids := make([]string, 0, len(sizes))
+	for id := range sizes {
 		ids = append(ids, id)
 	}
 	slicesSort(ids)
@@ -136,11 +136,10 @@ func build(t testing.TB, items map[string]io.Reader, sizes map[string]int64, sum
 		}
 		lg.Proofs = append(lg.Proofs, archive.Proof{LeafIndex: r.index, TreeSize: size, Hashes: hashes})
 	}
-	var out bytes.Buffer
-	if err := b.Write(context.Background(), &out, lg, contents, signer); err != nil {
+	if err := b.Write(context.Background(), w, lg, contents, signer); err != nil {
 		t.Fatal(err)
 	}
-	return &out, vkey, wvkey
+	return vkey, wvkey
 }
 
 func slicesSort(s []string) {
@@ -160,13 +159,13 @@ func smallFixture(t testing.TB) fixture {
 		"mailbox.mbox":   bytes.Repeat([]byte("From suspect@example.org Tue Mar 3 2026\nSubject: plans\n\n"), 40),
 		"photo scan.jpg": bytes.Repeat([]byte{0xff, 0xd8, 0x00, 0x42}, 300),
 	}
-	readers, sizes, sums := map[string]io.Reader{}, map[string]int64{}, map[string][32]byte{}
+	sizes, sums := map[string]int64{}, map[string][32]byte{}
 	for id, b := range items {
-		readers[id] = bytes.NewReader(b)
 		sizes[id] = int64(len(b))
 		sums[id] = sha256.Sum256(b)
 	}
-	out, vkey, wvkey := build(t, readers, sizes, sums, memContents(items))
+	var out bytes.Buffer
+	vkey, wvkey := build(t, &out, sizes, sums, memContents(items))
 	return fixture{archive: out.Bytes(), logKey: vkey, witness: wvkey, items: items}
 }
 
