@@ -96,6 +96,7 @@ func commands() map[string]command {
 		"audit":              {"read your State's audit log in words: time, actor, action, subject, detail (API client; auditors, administrators)", cmdAudit},
 		"version":            {"print this build's version, commit and Go release", cmdVersion},
 		"states":             {"list the States and organisations that may be party to the Convention, with their codes; give a name to search", cmdStates},
+		"verify":             {"check an evidence package offline against the exporting State's public keys, and say what it holds", cmdVerify},
 	}
 }
 

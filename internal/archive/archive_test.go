@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"entraide/internal/archive"
+	"entraide/internal/archive/archivetest"
 )
 
 func TestVerifyBuiltPackage(t *testing.T) {
-	f := smallFixture(t)
-	rep, err := archive.Verify(bytes.NewReader(f.archive), []string{f.logKey, f.witness})
+	f := archivetest.Small(t)
+	rep, err := archive.Verify(bytes.NewReader(f.Archive), []string{f.LogKey, f.Witness})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,22 +47,22 @@ func TestVerifyBuiltPackage(t *testing.T) {
 }
 
 func TestVerifyWithoutKeys(t *testing.T) {
-	f := smallFixture(t)
-	rep, err := archive.Verify(bytes.NewReader(f.archive), []string{f.witness})
+	f := archivetest.Small(t)
+	rep, err := archive.Verify(bytes.NewReader(f.Archive), []string{f.Witness})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.OK || !hasPart(rep, "keys") {
 		t.Errorf("Verify without the log key: OK %v, problems %+v; want a problem naming the keys", rep.OK, rep.Problems)
 	}
-	rep, err = archive.Verify(bytes.NewReader(f.archive), []string{f.logKey})
+	rep, err = archive.Verify(bytes.NewReader(f.Archive), []string{f.LogKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !rep.OK || len(rep.Log.Checkpoints[0].Cosigned) != 0 || len(rep.Log.Checkpoints[0].UnknownSigners) != 1 {
 		t.Errorf("Verify without the witness key: OK %v, checkpoints %+v; want OK with one unknown signer", rep.OK, rep.Log.Checkpoints)
 	}
-	if _, err := archive.Verify(bytes.NewReader(f.archive), []string{"not a key"}); err == nil {
+	if _, err := archive.Verify(bytes.NewReader(f.Archive), []string{"not a key"}); err == nil {
 		t.Error("Verify with a malformed key: no error")
 	}
 }
@@ -73,4 +74,15 @@ func hasPart(rep *archive.Report, part string) bool {
 		}
 	}
 	return false
+}
+
+func TestReportTextKeepsPackageStringsOnTheirLine(t *testing.T) {
+	rep := &archive.Report{Problems: []archive.Problem{{Part: "files/x\nRESULT: VERIFIED", Message: "bad\rline"}}}
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text.String(), "\nRESULT: VERIFIED") || strings.Contains(text.String(), "\r") {
+		t.Errorf("WriteText let a package's string start a line of its own:\n%s", text.String())
+	}
 }

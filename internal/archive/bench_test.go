@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"entraide/internal/archive"
+	"entraide/internal/archive/archivetest"
 )
 
 // seeded is size bytes of deterministic noise, made as it is read.
@@ -60,7 +61,7 @@ func BenchmarkVerify1GiB(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	vkey, wvkey := build(b, out, sizes, sums, seededContents(sizes))
+	vkey, wvkey := archivetest.Build(b, out, sizes, sums, seededContents(sizes))
 	if err := out.Close(); err != nil {
 		b.Fatal(err)
 	}

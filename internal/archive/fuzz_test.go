@@ -9,17 +9,18 @@ import (
 	"testing"
 
 	"entraide/internal/archive"
+	"entraide/internal/archive/archivetest"
 )
 
 // FuzzVerify feeds Verify packages changed at random: it must never panic,
 // always return a report that renders, and never call a damaged package OK
 // unless it is byte for byte the one built.
 func FuzzVerify(f *testing.F) {
-	fx := smallFixture(f)
-	keys := []string{fx.logKey, fx.witness}
-	f.Add(fx.archive)
-	f.Add(fx.archive[:len(fx.archive)/2])
-	f.Add(fx.archive[:2048])
+	fx := archivetest.Small(f)
+	keys := []string{fx.LogKey, fx.Witness}
+	f.Add(fx.Archive)
+	f.Add(fx.Archive[:len(fx.Archive)/2])
+	f.Add(fx.Archive[:2048])
 	f.Add([]byte{})
 	f.Add(hugeMember(f, archive.ManifestPath, 1<<40))
 	f.Add(hugeMember(f, "records/1.json", 1<<62))
@@ -28,7 +29,7 @@ func FuzzVerify(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Verify: %v (only keys may fail)", err)
 		}
-		if rep.OK && !bytes.Equal(b, fx.archive) {
+		if rep.OK && !bytes.Equal(b, fx.Archive) {
 			t.Fatalf("Verify of a changed package of %d bytes: OK", len(b))
 		}
 		if err := rep.WriteText(io.Discard); err != nil {
@@ -55,12 +56,12 @@ func hugeMember(t testing.TB, name string, size int64) []byte {
 // TestVerifyHostileSizes checks that members claiming huge sizes are named,
 // not allocated.
 func TestVerifyHostileSizes(t *testing.T) {
-	fx := smallFixture(t)
+	fx := archivetest.Small(t)
 	for _, name := range []string{archive.ManifestPath, "records/1.json", "proofs/1.json", "checkpoints/001.txt", archive.RequestPath} {
 		b := hugeMember(t, name, 1<<40)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		rep, err := archive.Verify(bytes.NewReader(b), []string{fx.logKey})
+		rep, err := archive.Verify(bytes.NewReader(b), []string{fx.LogKey})
 		runtime.ReadMemStats(&after)
 		if err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/piprate/json-gold/ld"
 
 	"entraide/internal/archive"
+	"entraide/internal/archive/archivetest"
 )
 
 // offline refuses every fetch: the manifest must expand from what it holds.
@@ -29,8 +30,8 @@ const (
 // and checks that its terms are CASE/UCO's: a court's own tools read the
 // same graph.
 func TestManifestExpandsAsCASE(t *testing.T) {
-	f := smallFixture(t)
-	raw := memberContent(t, f.archive, archive.ManifestPath)
+	f := archivetest.Small(t)
+	raw := memberContent(t, f.Archive, archive.ManifestPath)
 	var doc any
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Report is what Verify found: what the package says, what checks out, and
@@ -124,7 +126,16 @@ type Problem struct {
 // their custody, the log and witnesses, and every problem.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	// Every string may come from the package: none may break a line or
+	// pass for a line of the report's own.
+	p := func(format string, a ...any) {
+		for i, v := range a {
+			if s, ok := v.(string); ok {
+				a[i] = printable(s)
+			}
+		}
+		fmt.Fprintf(&b, format+"\n", a...)
+	}
 	p("EVIDENCE PACKAGE VERIFICATION")
 	p("")
 	if r.OK {
@@ -169,8 +180,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		verdict := "MATCHES the hash recorded when it was collected"
 		if !f.Matched {
 			verdict = "DOES NOT MATCH: do not rely on this file"
-			if f.Computed == "" {
+			switch {
+			case f.Computed == "":
 				verdict = "MISSING from the package"
+			case f.Computed == f.SHA256:
+				verdict = "matches the manifest, but the manifest is NOT the one the exporting node logged: do not rely on this file"
 			}
 		}
 		p("  %d. %s (%d bytes%s), in the package as %s", i+1, f.Name, f.Size, prefixed(", ", f.MediaType), f.Path)
@@ -301,8 +315,18 @@ func sortedFields(m map[string]any, prefix string, out *[]Field, depth int) {
 
 func clip(s string) string {
 	s = strings.ReplaceAll(s, "\n", " ")
-	if len(s) > 500 {
-		return s[:500] + "…"
+	if r := []rune(s); len(r) > 500 {
+		return string(r[:500]) + "…"
 	}
 	return s
+}
+
+// printable replaces control characters, and invalid UTF-8, by U+FFFD.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }

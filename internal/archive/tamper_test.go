@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"entraide/internal/archive"
+	"entraide/internal/archive/archivetest"
 )
 
 // TestVerifyNamesTheChangedPart changes one byte at a time, in every member
@@ -13,8 +14,8 @@ import (
 // the member changed (or, for bytes outside every member's content, the
 // seal or the archive's structure), and nothing unrelated.
 func TestVerifyNamesTheChangedPart(t *testing.T) {
-	f := smallFixture(t)
-	keys := []string{f.logKey, f.witness}
+	f := archivetest.Small(t)
+	keys := []string{f.LogKey, f.Witness}
 	type tamper struct {
 		name  string
 		at    int64
@@ -23,7 +24,7 @@ func TestVerifyNamesTheChangedPart(t *testing.T) {
 	}
 	var cases []tamper
 	consequence := map[string]bool{archive.SealPath: true}
-	for _, m := range members(t, f.archive) {
+	for _, m := range members(t, f.Archive) {
 		want := m.name
 		for _, at := range []int64{m.offset, m.offset + m.size/3, m.offset + m.size/2, m.offset + m.size - 1} {
 			if m.size > 0 {
@@ -40,10 +41,10 @@ func TestVerifyNamesTheChangedPart(t *testing.T) {
 			cases = append(cases, tamper{fmt.Sprintf("%s padding", m.name), pad, wantPad, nil})
 		}
 	}
-	cases = append(cases, tamper{"end marker", int64(len(f.archive) - 1), "archive", nil})
+	cases = append(cases, tamper{"end marker", int64(len(f.Archive) - 1), "archive", nil})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := bytes.Clone(f.archive)
+			b := bytes.Clone(f.Archive)
 			b[tc.at] ^= 0x01
 			rep, err := archive.Verify(bytes.NewReader(b), keys)
 			if err != nil {
@@ -68,17 +69,17 @@ func TestVerifyNamesTheChangedPart(t *testing.T) {
 }
 
 func TestVerifyRemovedAndAddedBytes(t *testing.T) {
-	f := smallFixture(t)
-	keys := []string{f.logKey, f.witness}
+	f := archivetest.Small(t)
+	keys := []string{f.LogKey, f.Witness}
 	for _, tc := range []struct {
 		name string
 		b    []byte
 		want string
 	}{
 		{"empty", nil, "archive"},
-		{"cut in the middle", f.archive[:len(f.archive)/2], "archive"},
-		{"cut before the end marker", f.archive[:len(f.archive)-1024], "archive"},
-		{"bytes appended", append(bytes.Clone(f.archive), 0), "archive"},
+		{"cut in the middle", f.Archive[:len(f.Archive)/2], "archive"},
+		{"cut before the end marker", f.Archive[:len(f.Archive)-1024], "archive"},
+		{"bytes appended", append(bytes.Clone(f.Archive), 0), "archive"},
 		{"not a tar file", []byte("hello, court"), "archive"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -485,11 +485,10 @@ func (v *verifier) checkCheckpoints(logKeys, witnesses []key) map[string]checkpo
 				break
 			}
 		}
-		if n, err := note.Open(raw, note.VerifierList()); err != nil {
+		if _, err := note.Open(raw, note.VerifierList()); err != nil {
 			var unverified *note.UnverifiedNoteError
 			if errors.As(err, &unverified) {
-				n = unverified.Note
-				for _, s := range n.UnverifiedSigs {
+				for _, s := range unverified.Note.UnverifiedSigs {
 					if !known[s.Name] {
 						res.UnknownSigners = append(res.UnknownSigners, s.Name)
 					}
