@@ -71,7 +71,7 @@ func (b *Builder) ExportDetail() map[string]string {
 	return map[string]string{ManifestDetailKey: hex.EncodeToString(b.sum[:]), "request": b.pkg.RequestID}
 }
 
-// proofDoc is the JSON of a proofs/SEQ.json member.
+// proofDoc is the JSON of a proofs/NNN.json member.
 type proofDoc struct {
 	Record     string   `json:"record"`
 	Entry      string   `json:"entry"`
@@ -126,12 +126,12 @@ func (b *Builder) Write(ctx context.Context, w io.Writer, log Log, contents Cont
 	}
 	records = append(records, log.Export)
 	for i, rec := range records {
-		r, err := auditlog.Parse(rec)
-		if err != nil {
-			return fmt.Errorf("custody record %d: %w", i+1, err)
+		rpath, ppath := recordPath(i), proofPath(i)
+		if i == len(records)-1 {
+			rpath, ppath = exportRecordPath, exportProofPath
 		}
 		p := log.Proofs[i]
-		doc := proofDoc{Record: recordPath(r.Seq), Entry: string(Entry(rec)), LeafIndex: p.LeafIndex, TreeSize: p.TreeSize,
+		doc := proofDoc{Record: rpath, Entry: string(Entry(rec)), LeafIndex: p.LeafIndex, TreeSize: p.TreeSize,
 			Checkpoint: checkpointPath(p.Checkpoint), Hashes: make([]string, len(p.Hashes))}
 		for j, h := range p.Hashes {
 			doc.Hashes[j] = hex.EncodeToString(h)
@@ -140,10 +140,10 @@ func (b *Builder) Write(ctx context.Context, w io.Writer, log Log, contents Cont
 		if err != nil {
 			return err
 		}
-		if err := put(recordPath(r.Seq), rec); err != nil {
+		if err := put(rpath, rec); err != nil {
 			return err
 		}
-		if err := put(proofPath(r.Seq), append(pj, '\n')); err != nil {
+		if err := put(ppath, append(pj, '\n')); err != nil {
 			return err
 		}
 	}
@@ -221,7 +221,7 @@ func (b *Builder) checkLog(log Log) error {
 	}
 	var detail map[string]any
 	if err := json.Unmarshal(r.Detail, &detail); err != nil || detail[ManifestDetailKey] != hex.EncodeToString(b.sum[:]) {
-		return fmt.Errorf("log: export record %d does not hold the manifest's SHA-256 under %q", r.Seq, ManifestDetailKey)
+		return fmt.Errorf("log: the export record (%s) does not hold the manifest's SHA-256 under %q", r.Action, ManifestDetailKey)
 	}
 	return nil
 }

@@ -9,8 +9,10 @@
 //	request.json             the formal request, as the node shows it
 //	answer.json              the answer given (absent while there is none)
 //	checkpoints/NNN.txt      signed checkpoints of the log (C2SP signed note, with cosignatures)
-//	records/SEQ.json         the canonical bytes of each custody audit record
-//	proofs/SEQ.json          its log entry, leaf index and RFC 6962 inclusion proof
+//	records/NNN.json         the canonical bytes of each custody audit record
+//	proofs/NNN.json          its log entry, leaf index and RFC 6962 inclusion proof
+//	records/export.json      the exporting node's export record, and its proof
+//	proofs/export.json
 //	files/NNN-NAME           the evidence, byte for byte
 //	seal.sig                 a signed note over everything before it
 //

@@ -56,8 +56,17 @@ const (
 	maxNameLength     = 200
 )
 
-func recordPath(seq int64) string { return fmt.Sprintf("records/%d.json", seq) }
-func proofPath(seq int64) string  { return fmt.Sprintf("proofs/%d.json", seq) }
+// Records and proofs are named by their place in the package, not by a
+// sequence number, which records written before the log places them do
+// not carry; the export record has names of its own.
+func recordPath(i int) string { return fmt.Sprintf("records/%03d.json", i+1) }
+func proofPath(i int) string  { return fmt.Sprintf("proofs/%03d.json", i+1) }
+
+const (
+	exportRecordPath = "records/export.json"
+	exportProofPath  = "proofs/export.json"
+)
+
 func checkpointPath(i int) string { return fmt.Sprintf("checkpoints/%03d.txt", i+1) }
 
 // filePath names the member holding item i (from 0) after the item's own

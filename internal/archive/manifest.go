@@ -137,7 +137,6 @@ type node struct {
 	Object     []ref  `json:"uco-action:object,omitempty"`
 	StartTime  *typed `json:"uco-action:startTime,omitempty"`
 	Record     string `json:"entraide:record,omitempty"`
-	Seq        int64  `json:"entraide:logSeq,omitempty"`
 	// case-investigation:ProvenanceRecord
 	Exhibit    string `json:"case-investigation:exhibitNumber,omitempty"`
 	CoreObject []ref  `json:"uco-core:object,omitempty"`
@@ -234,16 +233,16 @@ func manifest(p Package) ([]byte, error) {
 		doc.Objects = append(doc.Objects, act)
 	}
 	actions := map[string][]ref{}
-	for _, c := range p.Custody {
+	for i, c := range p.Custody {
 		r, err := auditlog.Parse(c.Canonical)
 		if err != nil {
-			return nil, fmt.Errorf("custody record: %w", err)
+			return nil, fmt.Errorf("custody record %d: %w", i+1, err)
 		}
-		path := recordPath(r.Seq)
+		path := recordPath(i)
 		add(path, roleRecord, c.Canonical)
-		kb := fmt.Sprintf("kb:custody-%d", r.Seq)
+		kb := fmt.Sprintf("kb:custody-%d", i+1)
 		act := node{ID: kb, Type: "case-investigation:InvestigativeAction", Name: r.Action, StartTime: dateTime(r.At),
-			Performer: person(r.Actor, r.ActorState), Record: path, Seq: r.Seq}
+			Performer: person(r.Actor, r.ActorState), Record: path}
 		if f, ok := fileRef[c.Item]; ok {
 			act.Object = []ref{f}
 			actions[c.Item] = append(actions[c.Item], ref{ID: kb})

@@ -35,8 +35,9 @@ type PackageSummary struct {
 	ManifestSHA256 string    `json:"manifest_sha256,omitempty"`
 	// ManifestLogged is true when an export record in the log, proven by
 	// its inclusion proof, holds the manifest's SHA-256.
-	ManifestLogged bool  `json:"manifest_logged"`
-	ExportSeq      int64 `json:"export_seq,omitempty"`
+	ManifestLogged bool `json:"manifest_logged"`
+	// ExportIndex is the export record's index in the log.
+	ExportIndex uint64 `json:"export_log_index,omitempty"`
 }
 
 // RequestSummary is what was asked, as the request's JSON says.
@@ -75,8 +76,10 @@ type CustodyEvent struct {
 	Action     string    `json:"action"`
 	Actor      string    `json:"actor,omitempty"`
 	ActorState string    `json:"actor_state,omitempty"`
-	Seq        int64     `json:"seq,omitempty"`
 	Record     string    `json:"record,omitempty"`
+	// LogIndex is the index of the event's audit record in the log, when
+	// its proof holds.
+	LogIndex uint64 `json:"log_index,omitempty"`
 	// InLog is true when the event's audit record is proven to be in the
 	// log under a checkpoint signed by the log's key.
 	InLog bool   `json:"in_log"`
@@ -151,7 +154,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		p("Package exported by the node of %s on %s, for request %s.", or(s.ExportingState, "an unnamed State"), when(s.Created), s.RequestID)
 	}
 	if s.ManifestLogged {
-		p("Its manifest (SHA-256 %s) is the one the exporting node recorded in its log (record %d).", s.ManifestSHA256, s.ExportSeq)
+		p("Its manifest (SHA-256 %s) is the one the exporting node recorded in its log (entry %d).", s.ManifestSHA256, s.ExportIndex)
 	} else {
 		p("Its manifest could NOT be matched to a record in the exporting node's log.")
 	}
@@ -204,7 +207,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		if !e.InLog {
 			proof = "NOT proven to be in the log"
 		}
-		if e.Seq == 0 {
+		if e.Record == "" {
 			proof = "as the manifest states it"
 		}
 		p("  %s  %s (%s)", when(e.At), e.Words, proof)

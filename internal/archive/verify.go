@@ -91,11 +91,13 @@ type verifier struct {
 	manifestSum [32]byte
 	created     time.Time
 
-	damaged   bool   // the tar structure broke: members after it are not there to check
-	sealed    []byte // the seal member
-	skeleton  []byte // the hash of what the seal covers, as read
-	sealBlock []byte // the seal's header block
-	sealHdr   *tar.Header
+	damaged bool // the tar structure broke: members after it are not there to check
+	// exportRecord is the member holding the record that logs the manifest.
+	exportRecord string
+	sealed       []byte // the seal member
+	skeleton     []byte // the hash of what the seal covers, as read
+	sealBlock    []byte // the seal's header block
+	sealHdr      *tar.Header
 }
 
 func (v *verifier) problem(part, format string, a ...any) {
@@ -372,6 +374,7 @@ type checkpoint struct {
 // proven is a record whose entry a proof places in the log.
 type proven struct {
 	entry string
+	index uint64
 	ok    bool
 }
 
@@ -551,9 +554,8 @@ func (v *verifier) checkProofs(cps map[string]checkpoint) map[string]proven {
 			v.problem(path, "the proof is not in the form a package's proofs are written in: it was changed")
 			continue
 		}
-		seq := strings.TrimSuffix(strings.TrimPrefix(path, "proofs/"), ".json")
-		if d.Record != "records/"+seq+".json" {
-			v.problem(path, "the proof is for %q, not for records/%s.json: it was changed", d.Record, seq)
+		if want := "records/" + strings.TrimPrefix(path, "proofs/"); d.Record != want {
+			v.problem(path, "the proof is for %q, not for %s: it was changed", d.Record, want)
 			continue
 		}
 		cp, ok := cps[d.Checkpoint]
@@ -594,7 +596,7 @@ func (v *verifier) checkProofs(cps map[string]checkpoint) map[string]proven {
 			v.problem(path, "the inclusion proof does not place entry %d (%s…) under %s (%v): the proof was changed", d.LeafIndex, d.Entry[len(EntryPrefix):len(EntryPrefix)+12], d.Checkpoint, err)
 			continue
 		}
-		out[d.Record] = proven{entry: d.Entry, ok: true}
+		out[d.Record] = proven{entry: d.Entry, index: d.LeafIndex, ok: true}
 	}
 	return out
 }
@@ -615,8 +617,9 @@ func validEntry(e string) bool {
 // logged is a record read from the package, and whether the log vouches
 // for its bytes.
 type logged struct {
-	rec auditlog.Parsed
-	ok  bool
+	rec   auditlog.Parsed
+	index uint64 // in the log
+	ok    bool
 }
 
 func (v *verifier) checkRecords(proofs map[string]proven) map[string]logged {
@@ -633,10 +636,6 @@ func (v *verifier) checkRecords(proofs map[string]proven) map[string]logged {
 		if err != nil {
 			v.problem(path, "the record is not readable (%v): it was changed", err)
 		}
-		if want := fmt.Sprintf("records/%d.json", rec.Seq); err == nil && want != path {
-			v.problem(path, "the record is number %d, not the one its name says: it was changed", rec.Seq)
-			err = errors.New("misnamed")
-		}
 		p, has := proofs[path]
 		switch {
 		case !has:
@@ -646,7 +645,7 @@ func (v *verifier) checkRecords(proofs map[string]proven) map[string]logged {
 		case string(Entry(raw)) != p.entry:
 			v.problem(path, "its bytes do not hash to the log entry its proof places in the log: the record was changed")
 		case err == nil:
-			out[path] = logged{rec: rec, ok: true}
+			out[path] = logged{rec: rec, index: p.index, ok: true}
 			continue
 		}
 		if err == nil {
@@ -686,10 +685,11 @@ func (v *verifier) checkManifestLogged(records map[string]logged) {
 				return
 			}
 			v.rep.Package.ManifestLogged = true
-			v.rep.Package.ExportSeq = l.rec.Seq
+			v.rep.Package.ExportIndex = l.index
+			v.exportRecord = path
 			return
 		}
-		other = append(other, fmt.Sprintf("%s in record %d", got, l.rec.Seq))
+		other = append(other, fmt.Sprintf("%s in %s (log entry %d)", got, path, l.index))
 	}
 	if len(other) > 0 {
 		v.problem(ManifestPath, "its SHA-256 is %s, but the exporting node logged %s: the manifest was changed", want, strings.Join(other, ", "))
@@ -742,7 +742,7 @@ func (v *verifier) checkMembers() {
 		if listed[path] || strings.HasPrefix(path, "checkpoints/") || strings.HasPrefix(path, "proofs/") {
 			continue
 		}
-		if strings.HasPrefix(path, "records/") && v.rep.Package.ExportSeq != 0 && path == recordPath(v.rep.Package.ExportSeq) {
+		if path == v.exportRecord && path != "" {
 			continue
 		}
 		if strings.HasPrefix(path, "records/") && !v.rep.Package.ManifestLogged {
@@ -903,18 +903,21 @@ func (v *verifier) describe(records map[string]logged) {
 			continue
 		}
 		l, ok := records[n.Record]
-		e := CustodyEvent{Item: item, Record: n.Record, Seq: n.Seq, Action: n.Name, InLog: ok && l.ok}
+		e := CustodyEvent{Item: item, Record: n.Record, Action: n.Name, InLog: ok && l.ok}
 		if ok {
 			e.At, e.Action, e.Actor, e.ActorState = l.rec.At, l.rec.Action, l.rec.Actor, l.rec.ActorState
+			if l.ok {
+				e.LogIndex = l.index
+			}
 		} else if n.StartTime != nil {
 			e.At, _ = time.Parse(time.RFC3339Nano, n.StartTime.Value)
 		}
 		e.Words = custodyWords(e)
 		v.rep.Custody = append(v.rep.Custody, e)
 	}
-	if seq := v.rep.Package.ExportSeq; seq != 0 {
-		l := records[recordPath(seq)]
-		e := CustodyEvent{At: l.rec.At, Action: l.rec.Action, Actor: l.rec.Actor, ActorState: l.rec.ActorState, Seq: seq, Record: recordPath(seq), InLog: true}
+	if path := v.exportRecord; path != "" {
+		l := records[path]
+		e := CustodyEvent{At: l.rec.At, Action: l.rec.Action, Actor: l.rec.Actor, ActorState: l.rec.ActorState, LogIndex: l.index, Record: path, InLog: true}
 		e.Words = fmt.Sprintf("the package was exported and sealed by %s (action %s)", who(e.Actor, e.ActorState), e.Action)
 		v.rep.Custody = append(v.rep.Custody, e)
 	}
@@ -942,5 +945,8 @@ func custodyWords(e CustodyEvent) string {
 	if e.Actor == "" {
 		return fmt.Sprintf("%s was %s", item, w)
 	}
-	return fmt.Sprintf("%s was %s by %s (record %d, action %s)", item, w, who(e.Actor, e.ActorState), e.Seq, e.Action)
+	if !e.InLog {
+		return fmt.Sprintf("%s was %s by %s (action %s)", item, w, who(e.Actor, e.ActorState), e.Action)
+	}
+	return fmt.Sprintf("%s was %s by %s (log entry %d, action %s)", item, w, who(e.Actor, e.ActorState), e.LogIndex, e.Action)
 }
