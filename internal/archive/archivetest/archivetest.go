@@ -84,7 +84,6 @@ func Build(t testing.TB, w io.Writer, sizes map[string]int64, sums map[string][3
 		canonical []byte
 		index     uint64
 	}
-	var custody []placed
 	logRecord := func(r auditlog.Record) placed {
 		t.Helper()
 		seq++
@@ -118,32 +117,20 @@ func Build(t testing.TB, w io.Writer, sizes map[string]int64, sums map[string][3
 		for _, action := range []string{"evidence.collected", "evidence.ingested", "evidence.transferred"} {
 			r := logRecord(auditlog.Record{ActorState: "VNM", Actor: "vnm-officer", Action: action, Subject: "evidence/" + id,
 				Detail: map[string]string{"sha256": fmt.Sprintf("%x", sums[id])}})
-			custody = append(custody, r)
 			p.Custody = append(p.Custody, archive.CustodyRecord{Canonical: r.canonical, Item: id})
 		}
 	}
 	noise(2)
-	b, err := archive.NewBuilder(p)
-	if err != nil {
-		t.Fatal(err)
+	src := &source{Contents: contents, tree: tree, index: map[string]uint64{}, signer: signer, cosigner: cosigner,
+		log: func(detail map[string]string) []byte {
+			export := logRecord(auditlog.Record{ActorState: "VNM", Actor: "vnm-clerk", Action: "evidence.exported", Subject: "request/req-1", Detail: detail})
+			noise(1)
+			return export.canonical
+		}}
+	for i := range tree.Size() {
+		src.index[string(tree.LeafHash(i))] = i
 	}
-	export := logRecord(auditlog.Record{ActorState: "VNM", Actor: "vnm-clerk", Action: "evidence.exported", Subject: "request/req-1", Detail: b.ExportDetail()})
-	noise(1)
-	size := tree.Size()
-	cp := tlog.Checkpoint{Origin: Origin, Size: size, Hash: tree.Hash()}
-	signed, err := note.Sign(&note.Note{Text: string(cp.Marshal())}, signer, cosigner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lg := archive.Log{Export: export.canonical, Checkpoints: [][]byte{signed}}
-	for _, r := range append(custody, export) {
-		hashes, err := tree.InclusionProof(r.index, size)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lg.Proofs = append(lg.Proofs, archive.Proof{LeafIndex: r.index, TreeSize: size, Hashes: hashes})
-	}
-	if err := b.Write(context.Background(), w, lg, contents, signer); err != nil {
+	if err := archive.Export(context.Background(), w, p, src, signer); err != nil {
 		t.Fatal(err)
 	}
 	return vkey, wvkey
@@ -164,4 +151,43 @@ func Small(t testing.TB) Fixture {
 	var out bytes.Buffer
 	vkey, wvkey := Build(t, &out, sizes, sums, Memory(items))
 	return Fixture{Archive: out.Bytes(), LogKey: vkey, Witness: wvkey, Items: items}
+}
+
+// source is a log in memory, and the items' contents, for Export.
+type source struct {
+	archive.Contents
+	tree             *testonly.Tree
+	index            map[string]uint64 // leaf hash to index
+	signer, cosigner note.Signer
+	log              func(detail map[string]string) []byte
+}
+
+func (s *source) LogExport(_ context.Context, detail map[string]string) ([]byte, error) {
+	c := s.log(detail)
+	for i := range s.tree.Size() {
+		s.index[string(s.tree.LeafHash(i))] = i
+	}
+	return c, nil
+}
+
+func (s *source) Prove(_ context.Context, records [][]byte) ([][]byte, []archive.Proof, error) {
+	size := s.tree.Size()
+	cp := tlog.Checkpoint{Origin: Origin, Size: size, Hash: s.tree.Hash()}
+	signed, err := note.Sign(&note.Note{Text: string(cp.Marshal())}, s.signer, s.cosigner)
+	if err != nil {
+		return nil, nil, err
+	}
+	var proofs []archive.Proof
+	for _, r := range records {
+		i, ok := s.index[string(archive.LeafHash(archive.Entry(r)))]
+		if !ok {
+			return nil, nil, fmt.Errorf("record not in the log")
+		}
+		hashes, err := s.tree.InclusionProof(i, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		proofs = append(proofs, archive.Proof{LeafIndex: i, TreeSize: size, Hashes: hashes})
+	}
+	return [][]byte{signed}, proofs, nil
 }
