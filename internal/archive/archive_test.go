@@ -30,13 +30,13 @@ func TestVerifyBuiltPackage(t *testing.T) {
 	if got := len(rep.Custody); got != 7 {
 		t.Errorf("custody events = %d, want 6 and the export", got)
 	}
-	if len(rep.Log.Checkpoints) != 1 || len(rep.Log.Checkpoints[0].Cosigned) != 1 {
-		t.Errorf("checkpoints = %+v, want one cosigned by the witness", rep.Log.Checkpoints)
+	if cps := rep.Log.Checkpoints; len(cps) != 2 || len(cps[0].Cosigned) != 1 || len(cps[1].Extends) != 1 {
+		t.Errorf("checkpoints = %+v, want one cosigned by the witness and a newer one that extends it", cps)
 	}
 	if !rep.Seal.Verified || !rep.Package.ManifestLogged {
 		t.Errorf("seal verified %v, manifest logged %v, want both", rep.Seal.Verified, rep.Package.ManifestLogged)
 	}
-	for _, want := range []string{"RESULT: VERIFIED", "mailbox.mbox", "Hanoi, server room 2", "Cosigned by witness witness.test/FRA", "Mailbox of the suspect", "vnm-clerk (VNM)"} {
+	for _, want := range []string{"RESULT: VERIFIED", "mailbox.mbox", "Hanoi, server room 2", "Cosigned by witness witness.test/FRA", "It extends checkpoint checkpoints/001.txt", "Mailbox of the suspect", "vnm-clerk (VNM)"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q", want)
 		}

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -32,14 +33,24 @@ type Proof struct {
 	Checkpoint int
 }
 
+// Consistency proves that the log of checkpoint To (an index into the
+// package's checkpoints) extends that of checkpoint From: the RFC 6962
+// consistency proof's hashes. It carries a witness's cosignature of an
+// older checkpoint over to the newer one the records are proven under.
+type Consistency struct {
+	From, To int
+	Hashes   [][]byte
+}
+
 // Log is what the log vouches for, gathered after the export record was
-// logged: that record's canonical bytes, the signed checkpoints, and one
-// proof for each custody record of the package, in order, then one for the
-// export record.
+// logged: that record's canonical bytes, the signed checkpoints, one proof
+// for each custody record of the package, in order, then one for the
+// export record, and any consistency proofs between the checkpoints.
 type Log struct {
 	Export      []byte
 	Checkpoints [][]byte
 	Proofs      []Proof
+	Consistency []Consistency
 }
 
 // Builder writes one evidence package. NewBuilder fixes the manifest; the
@@ -69,6 +80,15 @@ func (b *Builder) ManifestSHA256() [32]byte { return b.sum }
 // more), the manifest's hash under ManifestDetailKey.
 func (b *Builder) ExportDetail() map[string]string {
 	return map[string]string{ManifestDetailKey: hex.EncodeToString(b.sum[:]), "request": b.pkg.RequestID}
+}
+
+// consistencyDoc is the JSON of a proofs/consistency-NNN.json member.
+type consistencyDoc struct {
+	From     string   `json:"from"`
+	FromSize uint64   `json:"from_size"`
+	To       string   `json:"to"`
+	ToSize   uint64   `json:"to_size"`
+	Hashes   []string `json:"hashes"`
 }
 
 // proofDoc is the JSON of a proofs/NNN.json member.
@@ -147,6 +167,20 @@ func (b *Builder) Write(ctx context.Context, w io.Writer, log Log, contents Cont
 			return err
 		}
 	}
+	for i, c := range log.Consistency {
+		doc := consistencyDoc{From: checkpointPath(c.From), To: checkpointPath(c.To), Hashes: make([]string, len(c.Hashes))}
+		doc.FromSize, doc.ToSize = checkpointSize(log.Checkpoints[c.From]), checkpointSize(log.Checkpoints[c.To])
+		for j, h := range c.Hashes {
+			doc.Hashes[j] = hex.EncodeToString(h)
+		}
+		cj, err := json.MarshalIndent(doc, "", " ")
+		if err != nil {
+			return err
+		}
+		if err := put(consistencyPath(i), append(cj, '\n')); err != nil {
+			return err
+		}
+	}
 	for i, it := range b.pkg.Items {
 		if err := b.writeItem(ctx, tw, sw, i, it, contents); err != nil {
 			return err
@@ -215,6 +249,12 @@ func (b *Builder) checkLog(log Log) error {
 			return fmt.Errorf("log: proof %d has %d hashes", i+1, len(p.Hashes))
 		}
 	}
+	for i, c := range log.Consistency {
+		n := len(log.Checkpoints)
+		if c.From < 0 || c.From >= n || c.To < 0 || c.To >= n || c.From == c.To || len(c.Hashes) > maxProofHashes {
+			return fmt.Errorf("log: consistency proof %d joins checkpoints %d and %d of %d", i+1, c.From+1, c.To+1, n)
+		}
+	}
 	r, err := auditlog.Parse(log.Export)
 	if err != nil {
 		return fmt.Errorf("log: export record: %w", err)
@@ -258,4 +298,15 @@ func (s *sealWriter) startContent() { s.content = sha256.New() }
 func (s *sealWriter) endContent() {
 	s.skel.Write(s.content.Sum(nil))
 	s.content = nil
+}
+
+// checkpointSize is the size a signed checkpoint states, 0 if it states
+// none; the reader checks it against the signed checkpoint.
+func checkpointSize(signed []byte) uint64 {
+	text, _, _ := bytes.Cut(signed, []byte("\n\n"))
+	cp, err := parseCheckpoint(string(text) + "\n")
+	if err != nil {
+		return 0
+	}
+	return cp.size
 }

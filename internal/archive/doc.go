@@ -13,6 +13,7 @@
 //	proofs/NNN.json          its log entry, leaf index and RFC 6962 inclusion proof
 //	records/export.json      the exporting node's export record, and its proof
 //	proofs/export.json
+//	proofs/consistency-NNN.json  that a newer checkpoint extends an older, cosigned one
 //	files/NNN-NAME           the evidence, byte for byte
 //	seal.sig                 a signed note over everything before it
 //

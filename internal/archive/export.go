@@ -20,9 +20,10 @@ type Source interface {
 	// Builder.ExportDetail), and returns its canonical bytes.
 	LogExport(ctx context.Context, detail map[string]string) ([]byte, error)
 	// Prove returns, once the log holds every one of records (canonical
-	// bytes), signed checkpoints and, for each record in order, its proof
-	// under one of them.
-	Prove(ctx context.Context, records [][]byte) (checkpoints [][]byte, proofs []Proof, err error)
+	// bytes), signed checkpoints (the latest that witnesses cosigned among
+	// them, if any), for each record in order its proof under one of them,
+	// and consistency proofs between them. Export fills in Log.Export.
+	Prove(ctx context.Context, records [][]byte) (Log, error)
 }
 
 // Export writes the package of p to w: it fixes the manifest, has src log
@@ -44,11 +45,11 @@ func Export(ctx context.Context, w io.Writer, p Package, src Source, signer note
 		records = append(records, c.Canonical)
 	}
 	records = append(records, export)
-	cps, proofs, err := src.Prove(ctx, records)
+	lg, err := src.Prove(ctx, records)
 	if err != nil {
 		return fmt.Errorf("proving the custody records: %w", err)
 	}
-	lg := Log{Export: export, Checkpoints: cps, Proofs: proofs}
+	lg.Export = export
 	if err := b.checkLog(lg); err != nil {
 		return err
 	}
@@ -75,6 +76,12 @@ func checkProofs(records [][]byte, lg Log) error {
 		roots[i] = cp
 	}
 	var errs []error
+	for i, c := range lg.Consistency {
+		from, to := roots[c.From], roots[c.To]
+		if err := proof.VerifyConsistency(rfc6962.DefaultHasher, from.size, to.size, c.Hashes, from.root, to.root); err != nil {
+			errs = append(errs, fmt.Errorf("log: consistency proof %d does not join checkpoint %d to %d: %w", i+1, c.From+1, c.To+1, err))
+		}
+	}
 	for i, rec := range records {
 		p := lg.Proofs[i]
 		cp := roots[p.Checkpoint]

@@ -36,25 +36,25 @@ func (s *skewed) LogExport(_ context.Context, detail map[string]string) ([]byte,
 	return c, err
 }
 
-func (s *skewed) Prove(_ context.Context, records [][]byte) ([][]byte, []archive.Proof, error) {
+func (s *skewed) Prove(_ context.Context, records [][]byte) (archive.Log, error) {
 	if s.fail != nil {
-		return nil, nil, s.fail
+		return archive.Log{}, s.fail
 	}
 	size := s.tree.Size()
 	cp, err := note.Sign(&note.Note{Text: string(tlog.Checkpoint{Origin: archivetest.Origin, Size: size, Hash: s.tree.Hash()}.Marshal())}, s.signer)
 	if err != nil {
-		return nil, nil, err
+		return archive.Log{}, err
 	}
 	var proofs []archive.Proof
 	for i := range records {
 		leaf := uint64(i) // one off: leaf 0 is another record
 		h, err := s.tree.InclusionProof(leaf, size)
 		if err != nil {
-			return nil, nil, err
+			return archive.Log{}, err
 		}
 		proofs = append(proofs, archive.Proof{LeafIndex: leaf, TreeSize: size, Hashes: h})
 	}
-	return [][]byte{cp}, proofs, nil
+	return archive.Log{Checkpoints: [][]byte{cp}, Proofs: proofs}, nil
 }
 
 func TestExportRefusesProofsThatWouldFail(t *testing.T) {

@@ -62,6 +62,8 @@ const (
 func recordPath(i int) string { return fmt.Sprintf("records/%03d.json", i+1) }
 func proofPath(i int) string  { return fmt.Sprintf("proofs/%03d.json", i+1) }
 
+func consistencyPath(i int) string { return fmt.Sprintf("proofs/consistency-%03d.json", i+1) }
+
 const (
 	exportRecordPath = "records/export.json"
 	exportProofPath  = "proofs/export.json"

@@ -96,11 +96,14 @@ type LogResult struct {
 
 // CheckpointResult is one signed checkpoint and who signed it.
 type CheckpointResult struct {
-	Path        string        `json:"path"`
-	Size        uint64        `json:"size"`
-	RootHash    string        `json:"root_hash,omitempty"`
-	SignedByLog bool          `json:"signed_by_log"`
-	Cosigned    []Cosignature `json:"cosigned,omitempty"`
+	Path        string `json:"path"`
+	Size        uint64 `json:"size"`
+	RootHash    string `json:"root_hash,omitempty"`
+	SignedByLog bool   `json:"signed_by_log"`
+	// Extends are the checkpoints that a consistency proof in the package
+	// shows this one extends: the log only grew from them to it.
+	Extends  []string      `json:"extends,omitempty"`
+	Cosigned []Cosignature `json:"cosigned,omitempty"`
 	// UnknownSigners are names of signatures whose keys were not given.
 	UnknownSigners []string `json:"unknown_signers,omitempty"`
 }
@@ -226,6 +229,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			signed = "NOT signed by the log"
 		}
 		p("  Checkpoint %s: the log's first %d records, root hash %s, %s.", c.Path, c.Size, or(c.RootHash, "?"), signed)
+		for _, e := range c.Extends {
+			p("    It extends checkpoint %s, as its consistency proof shows: the log only grew between them, so what vouches for %s vouches for the records before it here too.", e, e)
+		}
 		for _, w := range c.Cosigned {
 			p("    Cosigned by witness %s on %s: the witness saw this state of the log and vouches that it only grew.", w.Witness, when(w.At))
 		}

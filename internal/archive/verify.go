@@ -386,6 +386,7 @@ func (v *verifier) evaluate() {
 	m := v.manifest
 	logKeys, witnesses := v.classifyKeys()
 	cps := v.checkCheckpoints(logKeys, witnesses)
+	v.checkConsistency(cps)
 	proofs := v.checkProofs(cps)
 	records := v.checkRecords(proofs)
 	v.checkManifestLogged(records)
@@ -534,7 +535,7 @@ func parseCheckpoint(text string) (cpText, error) {
 func (v *verifier) checkProofs(cps map[string]checkpoint) map[string]proven {
 	out := map[string]proven{}
 	for _, path := range v.order {
-		if !strings.HasPrefix(path, "proofs/") {
+		if !strings.HasPrefix(path, "proofs/") || strings.HasPrefix(path, consistencyPrefix) {
 			continue
 		}
 		raw, ok := v.small[path]
@@ -574,22 +575,9 @@ func (v *verifier) checkProofs(cps map[string]checkpoint) map[string]proven {
 			v.problem(path, "its log entry %q is not of the form %q followed by a SHA-256: the proof was changed", clip(d.Entry), EntryPrefix)
 			continue
 		}
-		if len(d.Hashes) > maxProofHashes {
-			v.problem(path, "the proof has %d hashes, more than any log needs", len(d.Hashes))
-			continue
-		}
-		hashes := make([][]byte, len(d.Hashes))
-		bad := false
-		for i, h := range d.Hashes {
-			b, err := hex.DecodeString(h)
-			if err != nil || len(b) != sha256.Size {
-				bad = true
-				break
-			}
-			hashes[i] = b
-		}
-		if bad {
-			v.problem(path, "a hash of the proof is not a SHA-256 in hex: the proof was changed")
+		hashes, err := decodeHashes(d.Hashes)
+		if err != nil {
+			v.problem(path, "%v: the proof was changed", err)
 			continue
 		}
 		if err := proof.VerifyInclusion(rfc6962.DefaultHasher, d.LeafIndex, d.TreeSize, LeafHash([]byte(d.Entry)), hashes, cp.root); err != nil {
@@ -949,4 +937,73 @@ func custodyWords(e CustodyEvent) string {
 		return fmt.Sprintf("%s was %s by %s (action %s)", item, w, who(e.Actor, e.ActorState), e.Action)
 	}
 	return fmt.Sprintf("%s was %s by %s (log entry %d, action %s)", item, w, who(e.Actor, e.ActorState), e.LogIndex, e.Action)
+}
+
+const consistencyPrefix = "proofs/consistency-"
+
+// checkConsistency checks each consistency proof between two checkpoints
+// the log signed, and notes on the newer one which older one it extends.
+func (v *verifier) checkConsistency(cps map[string]checkpoint) {
+	for _, path := range v.order {
+		if !strings.HasPrefix(path, consistencyPrefix) {
+			continue
+		}
+		raw, ok := v.small[path]
+		if !ok {
+			continue
+		}
+		var d consistencyDoc
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&d); err != nil {
+			v.problem(path, "the consistency proof is not readable (%v): it was changed", err)
+			continue
+		}
+		if canon, err := json.MarshalIndent(d, "", " "); err != nil || !bytes.Equal(append(canon, '\n'), raw) {
+			v.problem(path, "the consistency proof is not in the form a package's proofs are written in: it was changed")
+			continue
+		}
+		from, okFrom := cps[d.From]
+		to, okTo := cps[d.To]
+		if !okFrom || !okTo {
+			v.problem(path, "the consistency proof joins %q and %q, which the package does not both hold: it was changed", d.From, d.To)
+			continue
+		}
+		if !from.ok || !to.ok {
+			continue // the checkpoint's problem is named already
+		}
+		if d.FromSize != from.size || d.ToSize != to.size {
+			v.problem(path, "the consistency proof is for logs of %d and %d records, but the checkpoints are of %d and %d: it was changed", d.FromSize, d.ToSize, from.size, to.size)
+			continue
+		}
+		hashes, err := decodeHashes(d.Hashes)
+		if err != nil {
+			v.problem(path, "%v: the consistency proof was changed", err)
+			continue
+		}
+		if err := proof.VerifyConsistency(rfc6962.DefaultHasher, from.size, to.size, hashes, from.root, to.root); err != nil {
+			v.problem(path, "the consistency proof does not show that %s extends %s (%v): the proof was changed, or the log was rewritten", d.To, d.From, err)
+			continue
+		}
+		for i := range v.rep.Log.Checkpoints {
+			if v.rep.Log.Checkpoints[i].Path == d.To {
+				v.rep.Log.Checkpoints[i].Extends = append(v.rep.Log.Checkpoints[i].Extends, d.From)
+			}
+		}
+	}
+}
+
+func decodeHashes(hexes []string) ([][]byte, error) {
+	if len(hexes) > maxProofHashes {
+		return nil, fmt.Errorf("the proof has %d hashes, more than any log needs", len(hexes))
+	}
+	out := make([][]byte, len(hexes))
+	for i, h := range hexes {
+		b, err := hex.DecodeString(h)
+		if err != nil || len(b) != sha256.Size {
+			return nil, errors.New("a hash of the proof is not a SHA-256 in hex")
+		}
+		out[i] = b
+	}
+	return out, nil
 }

@@ -160,9 +160,13 @@ type source struct {
 	index            map[string]uint64 // leaf hash to index
 	signer, cosigner note.Signer
 	log              func(detail map[string]string) []byte
+	cosigned         uint64 // the size of the log the witness cosigned
 }
 
 func (s *source) LogExport(_ context.Context, detail map[string]string) ([]byte, error) {
+	// The witness cosigned the log as it was before the export; the
+	// export record is under a newer checkpoint only the log signed yet.
+	s.cosigned = s.tree.Size()
 	c := s.log(detail)
 	for i := range s.tree.Size() {
 		s.index[string(s.tree.LeafHash(i))] = i
@@ -170,24 +174,31 @@ func (s *source) LogExport(_ context.Context, detail map[string]string) ([]byte,
 	return c, nil
 }
 
-func (s *source) Prove(_ context.Context, records [][]byte) ([][]byte, []archive.Proof, error) {
-	size := s.tree.Size()
-	cp := tlog.Checkpoint{Origin: Origin, Size: size, Hash: s.tree.Hash()}
-	signed, err := note.Sign(&note.Note{Text: string(cp.Marshal())}, s.signer, s.cosigner)
+func (s *source) Prove(_ context.Context, records [][]byte) (archive.Log, error) {
+	old, size := s.cosigned, s.tree.Size()
+	older, err := note.Sign(&note.Note{Text: string(tlog.Checkpoint{Origin: Origin, Size: old, Hash: s.tree.HashAt(old)}.Marshal())}, s.signer, s.cosigner)
 	if err != nil {
-		return nil, nil, err
+		return archive.Log{}, err
 	}
-	var proofs []archive.Proof
+	latest, err := note.Sign(&note.Note{Text: string(tlog.Checkpoint{Origin: Origin, Size: size, Hash: s.tree.Hash()}.Marshal())}, s.signer)
+	if err != nil {
+		return archive.Log{}, err
+	}
+	consistency, err := s.tree.ConsistencyProof(old, size)
+	if err != nil {
+		return archive.Log{}, err
+	}
+	lg := archive.Log{Checkpoints: [][]byte{older, latest}, Consistency: []archive.Consistency{{From: 0, To: 1, Hashes: consistency}}}
 	for _, r := range records {
 		i, ok := s.index[string(archive.LeafHash(archive.Entry(r)))]
 		if !ok {
-			return nil, nil, fmt.Errorf("record not in the log")
+			return archive.Log{}, fmt.Errorf("record not in the log")
 		}
 		hashes, err := s.tree.InclusionProof(i, size)
 		if err != nil {
-			return nil, nil, err
+			return archive.Log{}, err
 		}
-		proofs = append(proofs, archive.Proof{LeafIndex: i, TreeSize: size, Hashes: hashes})
+		lg.Proofs = append(lg.Proofs, archive.Proof{LeafIndex: i, TreeSize: size, Hashes: hashes, Checkpoint: 1})
 	}
-	return [][]byte{signed}, proofs, nil
+	return lg, nil
 }
