@@ -110,9 +110,23 @@ func (c *cli) openNode() *node.Node {
 // request commands at it.
 func (c *cli) startAPI() {
 	c.t.Helper()
-	srv := httptest.NewServer(web.NewServer(c.openNode(), slog.New(slog.DiscardHandler), web.Config{}))
+	c.startAPIWith(func(h http.Handler) http.Handler { return h })
+}
+
+// startAPIWith is startAPI with the node's handler wrapped by wrap.
+func (c *cli) startAPIWith(wrap func(http.Handler) http.Handler) {
+	c.t.Helper()
+	n := c.openNode()
+	v, err := openVault(c.t.Context(), c.dataDir(), "")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { v.Close() })
+	n.SetVault(v)
+	srv := httptest.NewServer(wrap(web.NewServer(n, slog.New(slog.DiscardHandler), web.Config{})))
 	c.t.Cleanup(srv.Close)
 	c.env["ENTRAIDE_URL"] = srv.URL
+	c.env["ENTRAIDE_UPLOAD_STATE"] = filepath.Join(c.dataDir(), "upload-state")
 }
 
 // official adds an official with user add (args are its flags), and

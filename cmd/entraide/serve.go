@@ -34,6 +34,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	alertFlags := addAlertFlags(fs, e)
 	ttlFlag := addTokenTTLFlag(fs, e, "how long the API tokens officials get by enrolment work")
 	limits := addLimitFlags(fs)
+	blobURL := fs.String("blob", e.getenv("ENTRAIDE_BLOB"), "URL of the store that keeps evidence's bytes (encrypted), e.g. s3://bucket?region=eu-west-3; default: the directory evidence in the data directory (env ENTRAIDE_BLOB)")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -55,6 +56,12 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err := n.SetTokenTTL(ttl); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	vault, err := openVault(ctx, *st.dataDir, *blobURL)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer vault.Close()
+	n.SetVault(vault)
 	if *baseURL != "" {
 		if err := n.SetBaseURL(ctx, n.Admin(), *baseURL); err != nil {
 			return err
@@ -90,6 +97,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	h := web.NewServer(n, log, web.Config{Limits: limits.limits()})
 	go n.RunDelivery(ctx)
 	go n.RunAlerts(ctx)
+	go n.RunRetention(ctx)
 	return serve(ctx, ln, web.HTTPServer(h, tlsConfig, slog.NewLogLogger(log.Handler(), slog.LevelWarn)))
 }
 

@@ -50,21 +50,23 @@ type Permission string
 
 // The permissions a role may hold.
 const (
-	ReadRequests   Permission = "requests:read"
-	DraftRequests  Permission = "requests:draft" // create a draft
-	ActOnRequests  Permission = "requests:act"   // send, withdraw, acknowledge, execute, refuse...
-	ManageUsers    Permission = "users:manage"   // add officials, create tokens
-	RecordTreaty   Permission = "treaty:record"  // record signatures, instruments, declarations; import
-	ReadAuditLog   Permission = "audit:read"     // read the audit log
-	ManageProfiles Permission = "states:manage"  // authorities, 24/7 contact, languages
-	ManageRoster   Permission = "roster:manage"  // the on-call roster of the 24/7 network (art. 41)
+	ReadRequests    Permission = "requests:read"
+	DraftRequests   Permission = "requests:draft"   // create a draft
+	ActOnRequests   Permission = "requests:act"     // send, withdraw, acknowledge, execute, refuse...
+	ManageUsers     Permission = "users:manage"     // add officials, create tokens
+	RecordTreaty    Permission = "treaty:record"    // record signatures, instruments, declarations; import
+	ReadAuditLog    Permission = "audit:read"       // read the audit log
+	ManageProfiles  Permission = "states:manage"    // authorities, 24/7 contact, languages
+	ManageRoster    Permission = "roster:manage"    // the on-call roster of the 24/7 network (art. 41)
+	AddEvidence     Permission = "evidence:add"     // upload evidence to a request
+	DisposeEvidence Permission = "evidence:dispose" // set an item's retention, dispose of it (art. 36)
 )
 
 var grants = map[Role][]Permission{
 	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles, ManageRoster},
-	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests},
-	TwentyFourSeven:  {ReadRequests, DraftRequests, ActOnRequests},
-	Investigator:     {ReadRequests, DraftRequests},
+	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, DisposeEvidence},
+	TwentyFourSeven:  {ReadRequests, DraftRequests, ActOnRequests, AddEvidence},
+	Investigator:     {ReadRequests, DraftRequests, AddEvidence},
 	Auditor:          {ReadRequests, ReadAuditLog},
 }
 

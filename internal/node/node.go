@@ -20,6 +20,7 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/directory"
+	"entraide/internal/evidence"
 	"entraide/internal/federation"
 	"entraide/internal/identity"
 	"entraide/internal/store"
@@ -50,6 +51,10 @@ type Node struct {
 	obs      atomic.Pointer[observerBox]
 	// securityEventsKept caps the security_events table.
 	securityEventsKept int
+	// vault keeps the evidence's bytes; retentionCh wakes the loop that
+	// disposes of evidence whose retention ended.
+	vault       *evidence.Vault
+	retentionCh chan struct{}
 }
 
 // Clock returns the current time; tests pass their own.
@@ -70,7 +75,7 @@ func Open(ctx context.Context, db *store.DB, keeper Keeper, clock Clock) (*Node,
 	if clock == nil {
 		clock = time.Now
 	}
-	n := &Node{db: db, now: func() time.Time { return clock().UTC() }, home: home, hosted: hosted, wakeCh: make(chan struct{}, 1), alerts: newAlerter(), tokenTTL: identity.DefaultTokenTTL, keeper: keeper}
+	n := &Node{db: db, now: func() time.Time { return clock().UTC() }, home: home, hosted: hosted, wakeCh: make(chan struct{}, 1), retentionCh: make(chan struct{}, 1), alerts: newAlerter(), tokenTTL: identity.DefaultTokenTTL, keeper: keeper}
 	if err := n.wrapClearKeys(ctx); err != nil {
 		return nil, err
 	}

@@ -47,6 +47,7 @@ var suite = []struct {
 	{"tx/concurrent transitions of one request", testConcurrentTransitions},
 	{"requests/a corrupt row is an error, not a zero request", testCorruptRequest},
 	{"security/events are capped and cut to fit", testSecurityEventsCapped},
+	{"evidence/items by State, pieces at their offset, tombstones", testEvidence},
 }
 
 // TestReopen checks that a database keeps its data when opened again, and

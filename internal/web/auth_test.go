@@ -21,6 +21,7 @@ type routeCall struct {
 	path        string
 	body        any    // JSON unless a string
 	contentType string // of a string body
+	header      http.Header
 	// prepare, if set, makes the call afresh for each request, given its
 	// Authorization header: for a call that works once, such as redeeming
 	// an enrolment code or revoking a token.
@@ -144,6 +145,9 @@ func (tn *testNode) callWith(t *testing.T, method, authorization string, c route
 	ct := c.contentType
 	if ct == "" {
 		ct = "application/json"
+	}
+	if c.header != nil {
+		return tn.requestWithHeader(t, method, c.path, authorization, ct, c.body, c.header)
 	}
 	return tn.request(t, method, c.path, authorization, ct, c.body)
 }

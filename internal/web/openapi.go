@@ -52,15 +52,24 @@ func (s *Server) openAPIDoc() map[string]any {
 		default:
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(b))}}}
 		}
-		content := map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Response))}}
+		var content map[string]any
 		if mediaType, ok := rt.Response.(string); ok {
 			content = map[string]any{mediaType: map[string]any{"schema": map[string]any{"type": "string"}}}
+		} else if rt.Response != nil {
+			content = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Response))}}
 		}
 		success := map[string]any{"description": http.StatusText(rt.Status), "content": content}
+		if rt.Response == nil {
+			// The tus protocol's answers: headers only.
+			delete(success, "content")
+		}
 		if h := successHeaders(rt); len(h) > 0 {
 			success["headers"] = h
 		}
 		responses := map[string]any{strconv.Itoa(rt.Status): success}
+		if rt.Response == "application/octet-stream" {
+			responses[strconv.Itoa(http.StatusPartialContent)] = map[string]any{"description": "The range asked for (Range header)", "content": content}
+		}
 		for _, code := range problemStatuses(rt) {
 			resp := map[string]any{"description": http.StatusText(code),
 				"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
@@ -138,6 +147,14 @@ func problemStatuses(rt route) []int {
 		codes = append(codes, http.StatusServiceUnavailable)
 	}
 	switch rt.Path {
+	case "/api/v1/requests/{id}/uploads", "/api/v1/uploads/{upload}":
+		// tus: a version not spoken (412), bytes past the size (413), an
+		// offset not the upload's or an upload over (409), an upload
+		// another request holds (423).
+		codes = append(codes, http.StatusBadRequest, http.StatusConflict, http.StatusPreconditionFailed, http.StatusRequestEntityTooLarge,
+			http.StatusUnsupportedMediaType, http.StatusLocked, http.StatusUnprocessableEntity)
+	case "/api/v1/requests/{id}/evidence/{item}/content": // disposed, uploading, damaged; a range outside the item
+		codes = append(codes, http.StatusConflict, http.StatusRequestedRangeNotSatisfiable)
 	case "/api/v1/enrol": // an unknown, used or expired code
 		codes = append(codes, http.StatusUnauthorized)
 	case "/api/v1/users/{id}/disable", "/api/v1/users/{id}/enrolments": // an administrator disabling themselves; a code for a disabled official
@@ -195,6 +212,17 @@ func requestHeaders(rt route) []map[string]any {
 			"description": "The ETag of the request as you read it (GET /api/v1/requests/{id}): the move is made only if the request is still at that version, and is otherwise a 412; read it again and decide anew. * or no header: any version.",
 			"schema":      map[string]any{"type": "string"}})
 	}
+	switch rt.Method + " " + rt.Path {
+	case "POST /api/v1/requests/{id}/uploads":
+		out = append(out, tusHeader("Tus-Resumable", "1.0.0", true),
+			tusHeader("Upload-Length", "The file's size in bytes", true),
+			tusHeader("Upload-Metadata", "Comma-separated key base64(value) pairs: filename (required), filetype, collected_by, collected_where, collected_at (RFC 3339), source, tool, retain_until (YYYY-MM-DD)", false))
+	case "PATCH /api/v1/uploads/{upload}":
+		out = append(out, tusHeader("Tus-Resumable", "1.0.0", true),
+			tusHeader("Upload-Offset", "The offset the body's bytes start at: the upload's offset, as HEAD gives it", true))
+	case "HEAD /api/v1/uploads/{upload}":
+		out = append(out, tusHeader("Tus-Resumable", "1.0.0", false))
+	}
 	if rt.Path == "/api/v1/alerts/stream" {
 		out = append(out, map[string]any{"name": "Last-Event-ID", "in": "header", "required": false,
 			"description": "The id of the last event received: the stream resumes after it, missing nothing. Browsers' EventSource sends it on reconnecting.",
@@ -215,6 +243,14 @@ func successHeaders(rt route) map[string]any {
 		h["Location"] = map[string]any{"required": true, "description": "The new roster line's address", "schema": map[string]any{"type": "string"}}
 	case "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/transitions":
 		h["ETag"] = etagHeader
+	case "POST /api/v1/requests/{id}/uploads":
+		h["Location"] = map[string]any{"required": true, "description": "The upload's address: HEAD it for its offset, PATCH it with the bytes", "schema": map[string]any{"type": "string"}}
+		h["Tus-Resumable"] = tusResumable
+	case "HEAD /api/v1/uploads/{upload}", "PATCH /api/v1/uploads/{upload}":
+		h["Upload-Offset"] = map[string]any{"required": true, "description": "The number of bytes stored", "schema": map[string]any{"type": "integer", "minimum": 0}}
+		h["Tus-Resumable"] = tusResumable
+	case "GET /api/v1/requests/{id}/evidence/{item}/content":
+		h["Repr-Digest"] = map[string]any{"required": true, "description": "The item's SHA-256, as sha-256=:base64: (RFC 9530)", "schema": map[string]any{"type": "string"}}
 	}
 	if rt.Method == "POST" && idempotent(rt) {
 		h["Idempotent-Replayed"] = map[string]any{"description": "true when this is the first answer to a call with the same Idempotency-Key, given again",
@@ -222,6 +258,8 @@ func successHeaders(rt route) map[string]any {
 	}
 	return h
 }
+
+var tusResumable = map[string]any{"required": true, "description": "The tus protocol version: 1.0.0", "schema": map[string]any{"type": "string", "enum": []any{"1.0.0"}}}
 
 var etagHeader = map[string]any{"required": true, "description": "The version of the request's view, as a strong entity tag: send it back in If-Match to move the request only at that version",
 	"schema": map[string]any{"type": "string"}}
@@ -390,4 +428,8 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 			*required = append(*required, name)
 		}
 	}
+}
+
+func tusHeader(name, description string, required bool) map[string]any {
+	return map[string]any{"name": name, "in": "header", "required": required, "description": description, "schema": map[string]any{"type": "string"}}
 }

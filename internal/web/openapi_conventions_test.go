@@ -55,7 +55,7 @@ func TestOpenAPIConventions(t *testing.T) {
 			m := p.(map[string]any)
 			params[m["in"].(string)+" "+m["name"].(string)] = m
 		}
-		if rt.Method == "POST" && strings.HasPrefix(rt.Path, "/api/v1/") && params["header Idempotency-Key"] == nil {
+		if rt.Method == "POST" && idempotent(rt) && params["header Idempotency-Key"] == nil {
 			t.Errorf("%s: no Idempotency-Key header parameter", where)
 		}
 		if p := params["query limit"]; p != nil {

@@ -4,6 +4,7 @@ import (
 	"entraide/internal/alerting"
 	"entraide/internal/casework"
 	"entraide/internal/directory"
+	"entraide/internal/evidence"
 	"entraide/internal/federation"
 	"entraide/internal/identity"
 	"entraide/internal/node"
@@ -57,6 +58,25 @@ func (s *Server) routes() []route {
 			Permission: identity.ReadRequests, Response: requestDoc{}, Status: 200, Handler: s.getRequest()},
 		{Method: "POST", Path: "/api/v1/requests/{id}/transitions", Summary: "Move a request: send, acknowledge, start, refuse, execute, withdraw...",
 			Permission: identity.ActOnRequests, Body: casework.Transition{}, Response: casework.Request{}, Status: 200, Handler: s.transition()},
+
+		{Method: "POST", Path: "/api/v1/requests/{id}/uploads", Summary: "Begin the upload of an item of evidence to a request, by the tus 1.0.0 protocol: Upload-Length gives its size, Upload-Metadata its filename, filetype, collected_by, collected_where, collected_at, source, tool and retain_until (base64 values); the Location answered is the upload's",
+			Permission: identity.AddEvidence, Response: nil, Status: 201, Handler: s.createUpload()},
+		{Method: "HEAD", Path: "/api/v1/uploads/{upload}", Summary: "The offset of an upload (tus): Upload-Offset is the number of bytes stored, from which to send the rest",
+			Permission: identity.AddEvidence, Response: nil, Status: 200, Handler: s.uploadOffset()},
+		{Method: "PATCH", Path: "/api/v1/uploads/{upload}", Summary: "Send bytes of an upload from its offset (tus), as application/offset+octet-stream; each piece is hashed, encrypted and stored as it comes, and kept if the connection is cut; the last byte makes the item available, with its SHA-256",
+			Permission: identity.AddEvidence, Body: "application/offset+octet-stream", Response: nil, Status: 204, Handler: s.appendUpload()},
+		{Method: "GET", Path: "/api/v1/requests/{id}/evidence", Summary: "The items of evidence of a request in your State's view: name, size, SHA-256, media type, how each was collected, its retention",
+			Permission: identity.ReadRequests, Response: []evidence.Item{}, Status: 200, Handler: s.listEvidence()},
+		{Method: "GET", Path: "/api/v1/requests/{id}/evidence/{item}", Summary: "One item of evidence; its custody records that you viewed it",
+			Permission: identity.ReadRequests, Response: evidence.Item{}, Status: 200, Handler: s.getEvidence()},
+		{Method: "GET", Path: "/api/v1/requests/{id}/evidence/{item}/content", Summary: "The bytes of an item, decrypted as they are sent, with HTTP range requests (206); Repr-Digest gives its SHA-256; its custody records the download",
+			Permission: identity.ReadRequests, Response: "application/octet-stream", Status: 200, Handler: s.evidenceContent()},
+		{Method: "GET", Path: "/api/v1/requests/{id}/evidence/{item}/custody", Summary: "The custody of an item: the audit records of every event on it (upload, collection, ingestion, views, downloads, retention, disposal), with their RFC 6962 leaf hashes",
+			Permission: identity.ReadRequests, Response: []store.AuditEntry{}, Status: 200, Handler: s.evidenceCustody()},
+		{Method: "PUT", Path: "/api/v1/requests/{id}/evidence/{item}/retention", Summary: "Set the day an item is disposed of (art. 36), or clear it with an empty retain_until",
+			Permission: identity.DisposeEvidence, Body: retentionInput{}, Response: evidence.Item{}, Status: 200, Handler: s.setRetention()},
+		{Method: "POST", Path: "/api/v1/requests/{id}/evidence/{item}/dispose", Summary: "Dispose of an item (art. 36): its bytes are deleted and its key destroyed; its hash and custody remain",
+			Permission: identity.DisposeEvidence, Body: disposeInput{}, Response: evidence.Item{}, Status: 200, Handler: s.disposeEvidence()},
 
 		{Method: "GET", Path: "/api/v1/alerts", Summary: "Your State's 24/7 alerts, newest first, with the count, median and 99th percentile of times to acknowledge (art. 41)",
 			Permission: identity.ReadRequests, Response: node.AlertList{}, Status: 200, Query: []string{"open", "reason", "limit", "cursor"}, Handler: s.listAlerts()},

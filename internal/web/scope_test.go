@@ -51,12 +51,14 @@ type victimData struct {
 	official  string // an official of the State, a 24/7 officer
 	token     string // the id of a token of the official's
 	reasons   string // the reasons of the refusal, which only the two States know
+	item      string // an item of evidence of the sent request's
+	upload    string // an item of the sent request's still uploading
 	officials []string
 }
 
 // markers are strings that only the State's own views hold.
 func (v victimData) markers() []string {
-	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons}, v.officials...)
+	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons, v.item, v.upload}, v.officials...)
 }
 
 // missingID names nothing on the node.
@@ -237,6 +239,7 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victimData {
 		ID string `json:"id"`
 	}](t, line).ID
 	v.token = tn.extraToken(t, state, v.official).ID
+	v.item, v.upload = tn.victimEvidence(t, state, sent.ID)
 	return v
 }
 

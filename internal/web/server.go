@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	tusd "github.com/tus/tusd/v2/pkg/handler"
 	"golang.org/x/time/rate"
 
 	"entraide/internal/casework"
@@ -40,7 +41,9 @@ type Server struct {
 	inbox         *inboxLimits
 	streams       *keyCounter
 	// reads counts the bodies being read from each address.
-	reads   *keyCounter
+	reads *keyCounter
+	// tus speaks the tus protocol of evidence uploads.
+	tus     *tusd.UnroutedHandler
 	handler http.Handler
 }
 
@@ -68,6 +71,7 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 		peerAddresses: newRecentSet(peerAddressMemory),
 		streams:       newKeyCounter(l.StreamsPerOfficial),
 		reads:         newKeyCounter(l.InboxReadsPerAddress),
+		tus:           newTus(n),
 	}
 	s.inbox = newInboxLimits(l, s.metrics)
 	n.Observe(s.metrics)
@@ -193,7 +197,9 @@ func (s *Server) guard(rt route) http.Handler {
 // idempotent reports whether rt takes an Idempotency-Key: the API's
 // routes do. The federation inbox drops duplicates by message id instead.
 func idempotent(rt route) bool {
-	return strings.HasPrefix(rt.Path, "/api/v1/")
+	// An upload resumes by the tus protocol instead: it asks for the
+	// offset, and sends the rest.
+	return strings.HasPrefix(rt.Path, "/api/v1/") && rt.Path != "/api/v1/requests/{id}/uploads"
 }
 
 // knownQuery refuses query parameters the route does not take, naming

@@ -1,0 +1,251 @@
+package evidence
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"sync"
+
+	"filippo.io/age"
+	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
+)
+
+// ErrDamaged is matched by the error for stored bytes that fail their
+// integrity check: an object missing, cut, or changed since it was
+// written, which age's authentication finds.
+var ErrDamaged = errors.New("stored evidence fails its integrity check")
+
+// SegmentSize bounds one stored piece: an upload's bytes are committed at
+// least this often, so a node killed mid-upload loses at most this much
+// of what it was receiving.
+const SegmentSize int64 = 64 << 20
+
+// Vault keeps items' bytes, encrypted, in a bucket of gocloud.dev/blob:
+// a directory by default, S3 or another object store by URL.
+type Vault struct {
+	bucket *blob.Bucket
+}
+
+// NewVault returns the vault that keeps its objects in b.
+func NewVault(b *blob.Bucket) *Vault { return &Vault{bucket: b} }
+
+// Close closes the vault's bucket.
+func (v *Vault) Close() error { return v.bucket.Close() }
+
+// NewKey returns a new age X25519 identity for an item, and its
+// recipient. The identity is secret: keep only its wrapped form.
+func NewKey() (identity, recipient string, err error) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return "", "", err
+	}
+	return id.String(), id.Recipient().String(), nil
+}
+
+// NewHashState returns the SHA-256 state of no bytes.
+func NewHashState() []byte {
+	s, _ := sha256.New().(encoding.BinaryMarshaler).MarshalBinary()
+	return s
+}
+
+func restoreHash(state []byte) (hash.Hash, error) {
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
+		return nil, fmt.Errorf("the item's hash state cannot be read: %w", err)
+	}
+	return h, nil
+}
+
+// Sum returns the hex SHA-256 of the bytes whose state is state.
+func Sum(state []byte) (string, error) {
+	h, err := restoreHash(state)
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func segmentKey(item string, index int) string {
+	var r [6]byte
+	rand.Read(r[:])
+	// A random tail: two writers of the same piece (a client that
+	// retried while its first attempt still ran) never write one object.
+	return fmt.Sprintf("evidence/%s/%06d-%x", item, index, r)
+}
+
+// ingestBuffer is the size of the pieces an upload is read in; ingestDepth
+// how many are in flight, so memory stays at ingestBuffer×ingestDepth.
+const (
+	ingestBuffer = 1 << 20
+	ingestDepth  = 4
+)
+
+// WriteSegment stores the next piece of item: at most max bytes read
+// from src, encrypted to recipient as one age object, hashed into the
+// item's hash state. Hashing and encryption run on goroutines of their
+// own, so a piece costs the slower of the two, not their sum. It returns
+// the stored segment and the hash state after it; a segment of no bytes
+// is stored as nothing. When src fails, the bytes read before are still
+// stored and returned with src's error. When the store fails, nothing is
+// stored and the error says so.
+func (v *Vault) WriteSegment(ctx context.Context, item string, index int, offset int64, recipient string, hashState []byte, src io.Reader, max int64) (Segment, []byte, error) {
+	seg := Segment{Index: index, Offset: offset, Key: segmentKey(item, index)}
+	rcpt, err := age.ParseX25519Recipient(recipient)
+	if err != nil {
+		return seg, nil, fmt.Errorf("item %s: its recipient: %w", item, err)
+	}
+	h, err := restoreHash(hashState)
+	if err != nil {
+		return seg, nil, err
+	}
+	// Not the caller's context alone: a cut connection ends it, and the
+	// bytes received before must still be committed.
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	var bw *blob.Writer
+	var aw io.WriteCloser
+	counter := &countWriter{}
+	open := func() error {
+		var err error
+		bw, err = v.bucket.NewWriter(wctx, seg.Key, &blob.WriterOptions{ContentType: "application/age-encryption", BufferSize: ingestBuffer})
+		if err != nil {
+			return err
+		}
+		counter.w = bw
+		aw, err = age.Encrypt(counter, rcpt)
+		return err
+	}
+
+	free := make(chan []byte, ingestDepth)
+	for range ingestDepth {
+		free <- make([]byte, ingestBuffer)
+	}
+	type piece struct {
+		b    []byte
+		refs *sync.WaitGroup
+	}
+	toHash, toSeal := make(chan piece, ingestDepth), make(chan piece, ingestDepth)
+	var hashed sync.WaitGroup
+	hashed.Add(1)
+	go func() {
+		defer hashed.Done()
+		for p := range toHash {
+			h.Write(p.b)
+			p.refs.Done()
+		}
+	}()
+	var sealErr error
+	var sealed sync.WaitGroup
+	sealed.Add(1)
+	go func() {
+		defer sealed.Done()
+		for p := range toSeal {
+			if sealErr == nil {
+				if aw == nil {
+					sealErr = open()
+				}
+				if sealErr == nil {
+					_, sealErr = aw.Write(p.b)
+				}
+			}
+			p.refs.Done()
+		}
+	}()
+	var readErr error
+	var n int64
+	for n < max && readErr == nil {
+		buf := <-free
+		want := min(int64(len(buf)), max-n)
+		k, err := io.ReadFull(src, buf[:want])
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			err = io.EOF
+		}
+		readErr = err
+		if k == 0 {
+			free <- buf
+			continue
+		}
+		n += int64(k)
+		refs := &sync.WaitGroup{}
+		refs.Add(2)
+		go func(b []byte) { refs.Wait(); free <- b[:cap(b)] }(buf)
+		toHash <- piece{buf[:k], refs}
+		toSeal <- piece{buf[:k], refs}
+	}
+	close(toHash)
+	close(toSeal)
+	hashed.Wait()
+	sealed.Wait()
+	if errors.Is(readErr, io.EOF) {
+		readErr = nil
+	}
+	if n == 0 {
+		return Segment{Index: index, Offset: offset}, hashState, readErr
+	}
+	if sealErr == nil {
+		sealErr = aw.Close()
+	}
+	if sealErr == nil {
+		sealErr = bw.Close()
+	} else if bw != nil {
+		cancel() // aborts the object: nothing half-written is left
+		bw.Close()
+	}
+	if sealErr != nil {
+		return seg, nil, fmt.Errorf("store %d bytes of item %s in the evidence store: %w", n, item, sealErr)
+	}
+	state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return seg, nil, err
+	}
+	seg.Length, seg.StoredSize = n, counter.n
+	return seg, state, readErr
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// Delete deletes every object of item, those of its segments and any a
+// writer left behind. Deleting what is already gone is no error.
+func (v *Vault) Delete(ctx context.Context, item string) error {
+	it := v.bucket.List(&blob.ListOptions{Prefix: "evidence/" + item + "/"})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("list the objects of item %s: %w", item, err)
+		}
+		if err := v.bucket.Delete(ctx, obj.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			return fmt.Errorf("delete object of item %s: %w", item, err)
+		}
+	}
+}
+
+// DeleteSegment deletes one segment's object: one whose commit failed.
+func (v *Vault) DeleteSegment(ctx context.Context, seg Segment) error {
+	if seg.Key == "" {
+		return nil
+	}
+	err := v.bucket.Delete(ctx, seg.Key)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil
+	}
+	return err
+}

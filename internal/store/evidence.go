@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"entraide/internal/evidence"
+)
+
+// ErrEvidenceMoved is returned by AppendSegment when the item is no
+// longer where the writer read it: another writer stored a piece first,
+// or the upload ended.
+var ErrEvidenceMoved = errors.New("the item's upload moved on meanwhile")
+
+const evidenceColumns = `id, state, request_id, name, media_type, size, received, segments, hash_state, sha256, collection, status,
+	recipient, wrapped_identity, retain_until, created_at, created_by, available_at, disposed_at, disposed_by, damaged`
+
+// InsertEvidence adds an item whose upload begins.
+func (tx *Tx) InsertEvidence(ctx context.Context, it evidence.Item) error {
+	coll, err := json.Marshal(it.Collection)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `INSERT INTO evidence_items (`+evidenceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.ID, it.State, it.RequestID, it.Name, it.MediaType, it.Size, it.Received, it.Segments, it.HashState, it.SHA256, string(coll), string(it.Status),
+		it.Recipient, it.WrappedIdentity, optTimePtr(it.RetainUntil), formatTime(it.CreatedAt), it.CreatedBy, optTimePtr(it.AvailableAt), optTimePtr(it.DisposedAt), it.DisposedBy, it.Damaged)
+	if isUniqueViolation(err) {
+		return ErrExists
+	}
+	return err
+}
+
+func optTimePtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return formatTime(*t)
+}
+
+func parseOptTimePtr(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := parseTime(s)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func scanEvidence(row scanner) (evidence.Item, error) {
+	var it evidence.Item
+	var coll, status, retain, created, available, disposed string
+	if err := row.Scan(&it.ID, &it.State, &it.RequestID, &it.Name, &it.MediaType, &it.Size, &it.Received, &it.Segments, &it.HashState, &it.SHA256, &coll, &status,
+		&it.Recipient, &it.WrappedIdentity, &retain, &created, &it.CreatedBy, &available, &disposed, &it.DisposedBy, &it.Damaged); err != nil {
+		return it, err
+	}
+	it.Status = evidence.Status(status)
+	var errs []error
+	if err := json.Unmarshal([]byte(coll), &it.Collection); err != nil {
+		errs = append(errs, fmt.Errorf("collection: %w", err))
+	}
+	var err error
+	if it.CreatedAt, err = parseTime(created); err != nil {
+		errs = append(errs, fmt.Errorf("created_at: %w", err))
+	}
+	for _, f := range []struct {
+		name string
+		s    string
+		t    **time.Time
+	}{{"retain_until", retain, &it.RetainUntil}, {"available_at", available, &it.AvailableAt}, {"disposed_at", disposed, &it.DisposedAt}} {
+		if *f.t, err = parseOptTimePtr(f.s); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.name, err))
+		}
+	}
+	if len(errs) > 0 {
+		return it, &RowError{Table: "evidence_items", ID: it.ID, Err: errors.Join(errs...)}
+	}
+	return it, nil
+}
+
+func evidenceRow(row *sql.Row) (evidence.Item, error) {
+	it, err := scanEvidence(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return it, ErrNotFound
+	}
+	return it, err
+}
+
+// Evidence returns item id of state's view, or ErrNotFound.
+func (db *DB) Evidence(ctx context.Context, state, id string) (evidence.Item, error) {
+	return evidenceRow(db.read.QueryRowContext(ctx, db.bind(`SELECT `+evidenceColumns+` FROM evidence_items WHERE state = ? AND id = ?`), state, id))
+}
+
+// EvidenceForUpdate returns item id of state's view inside tx, locked
+// until tx ends.
+func (tx *Tx) EvidenceForUpdate(ctx context.Context, state, id string) (evidence.Item, error) {
+	return evidenceRow(tx.queryRow(ctx, `SELECT `+evidenceColumns+` FROM evidence_items WHERE state = ? AND id = ?`+tx.dialect.forUpdate, state, id))
+}
+
+// EvidenceItems lists the items of request in state's view, oldest
+// first. Items that cannot be read are named in a Partial error, and
+// listed as far as they could be read.
+func (db *DB) EvidenceItems(ctx context.Context, state, request string) ([]evidence.Item, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+evidenceColumns+` FROM evidence_items WHERE state = ? AND request_id = ? ORDER BY created_at, id`), state, request)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return collect(rows, func(s scanner) (evidence.Item, error) { return scanEvidence(s) }, true)
+}
+
+// AppendSegment records a stored piece of item id, with the hash state
+// after it, if the item still stands where the writer found it: at
+// received bytes in segments pieces, uploading. Otherwise it returns
+// ErrEvidenceMoved and records nothing.
+func (tx *Tx) AppendSegment(ctx context.Context, state, id string, received int64, segments int, seg evidence.Segment, hashState []byte) error {
+	res, err := tx.exec(ctx, `UPDATE evidence_items SET received = received + ?, segments = segments + 1, hash_state = ?
+		WHERE state = ? AND id = ? AND received = ? AND segments = ? AND status = 'uploading' AND received + ? <= size`,
+		seg.Length, hashState, state, id, received, segments, seg.Length)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errors.Join(ErrEvidenceMoved, err)
+	}
+	_, err = tx.exec(ctx, `INSERT INTO evidence_segments (item_id, idx, start_at, length, blob_key, stored_size) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, seg.Index, seg.Offset, seg.Length, seg.Key, seg.StoredSize)
+	return err
+}
+
+// Segments returns the stored pieces of item id, in order.
+func (db *DB) Segments(ctx context.Context, id string) ([]evidence.Segment, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT idx, start_at, length, blob_key, stored_size FROM evidence_segments WHERE item_id = ? ORDER BY idx`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []evidence.Segment
+	for rows.Next() {
+		var s evidence.Segment
+		if err := rows.Scan(&s.Index, &s.Offset, &s.Length, &s.Key, &s.StoredSize); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// CompleteEvidence marks item id available with its SHA-256.
+func (tx *Tx) CompleteEvidence(ctx context.Context, state, id, sha256 string, at time.Time) error {
+	res, err := tx.exec(ctx, `UPDATE evidence_items SET status = 'available', sha256 = ?, available_at = ? WHERE state = ? AND id = ? AND status = 'uploading' AND received = size`,
+		sha256, formatTime(at), state, id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errors.Join(ErrEvidenceMoved, err)
+	}
+	return nil
+}
+
+// SetRetention sets, or with nil clears, the day item id is disposed of.
+func (tx *Tx) SetRetention(ctx context.Context, state, id string, until *time.Time) error {
+	_, err := tx.exec(ctx, `UPDATE evidence_items SET retain_until = ? WHERE state = ? AND id = ?`, optTimePtr(until), state, id)
+	return err
+}
+
+// DisposeEvidence marks item id disposed, its pieces gone and its
+// wrapped key destroyed: the row stays,
+// with its hash, as the tombstone of what was held.
+func (tx *Tx) DisposeEvidence(ctx context.Context, state, id, by string, at time.Time) error {
+	if _, err := tx.exec(ctx, `UPDATE evidence_items SET status = 'disposed', disposed_at = ?, disposed_by = ?, hash_state = ?, wrapped_identity = ? WHERE state = ? AND id = ?`,
+		formatTime(at), by, []byte{}, []byte{}, state, id); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `DELETE FROM evidence_segments WHERE item_id = ?`, id)
+	return err
+}
+
+// MarkDamaged records that item id's stored bytes failed their check.
+func (tx *Tx) MarkDamaged(ctx context.Context, state, id, why string) error {
+	_, err := tx.exec(ctx, `UPDATE evidence_items SET damaged = ? WHERE state = ? AND id = ?`, ClipText(why, MaxErrorText), state, id)
+	return err
+}
+
+// DueDisposals returns up to limit items of every State whose retention
+// ended by now and that are not yet disposed of.
+func (db *DB) DueDisposals(ctx context.Context, now time.Time, limit int) ([]evidence.Item, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+evidenceColumns+` FROM evidence_items
+		WHERE retain_until <> '' AND status <> 'disposed' AND retain_until <= ? ORDER BY retain_until, id LIMIT ?`), formatTime(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return collect(rows, func(s scanner) (evidence.Item, error) { return scanEvidence(s) }, false)
+}
+
+// NextDisposal returns the earliest retention end of an item not yet
+// disposed of, if there is one.
+func (db *DB) NextDisposal(ctx context.Context) (time.Time, bool, error) {
+	var s sql.NullString
+	err := db.read.QueryRowContext(ctx, `SELECT MIN(retain_until) FROM evidence_items WHERE retain_until <> '' AND status <> 'disposed'`).Scan(&s)
+	if err != nil || !s.Valid || s.String == "" {
+		return time.Time{}, false, err
+	}
+	t, err := parseTime(s.String)
+	return t, err == nil, err
+}
+
+// Custody returns the audit records of state's view whose subject is
+// subject, in order: the custody of an item.
+func (db *DB) Custody(ctx context.Context, state, subject string) ([]AuditEntry, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT seq, record, leaf_hash FROM audit WHERE state = ? AND subject = ? ORDER BY seq`), state, subject)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []AuditEntry{}
+	var unreadable Partial
+	for rows.Next() {
+		var e AuditEntry
+		var record, leaf any
+		if err := rows.Scan(&e.Seq, &record, &leaf); err != nil {
+			return nil, err
+		}
+		if err := readAuditRow(&e, record, leaf); err != nil {
+			bad := &RowError{Table: "audit", ID: fmt.Sprint(e.Seq), Err: err}
+			unreadable = append(unreadable, bad)
+			e.Unreadable = bad.Error()
+		}
+		out = append(out, e)
+	}
+	return out, orPartial(unreadable, rows.Err())
+}

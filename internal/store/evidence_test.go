@@ -1,0 +1,79 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"entraide/internal/evidence"
+	"entraide/internal/store"
+)
+
+func testEvidence(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	retain := now.Add(48 * time.Hour)
+	it := evidence.Item{ID: "item-1", RequestID: "req-1", State: "FRA", Name: "a.bin", MediaType: "application/octet-stream", Size: 10,
+		Status: evidence.Uploading, CreatedAt: now, CreatedBy: "fra-ca", Recipient: "age1x", WrappedIdentity: []byte("wrapped"),
+		HashState: evidence.NewHashState(), RetainUntil: &retain, Collection: evidence.Collection{By: "Lt. Martin"}}
+	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertEvidence(ctx, it) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Evidence(ctx, "VNM", it.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another State reads the item: %v", err)
+	}
+	if items, err := db.EvidenceItems(ctx, "VNM", "req-1"); err != nil || len(items) != 0 {
+		t.Errorf("another State lists %d items, %v", len(items), err)
+	}
+	seg := evidence.Segment{Index: 0, Offset: 0, Length: 6, Key: "k0", StoredSize: 200}
+	appendSeg := func(received int64, segments int, s evidence.Segment) error {
+		return db.Tx(ctx, func(tx *store.Tx) error {
+			return tx.AppendSegment(ctx, "FRA", it.ID, received, segments, s, []byte("state"))
+		})
+	}
+	if err := appendSeg(0, 0, seg); err != nil {
+		t.Fatal(err)
+	}
+	if err := appendSeg(0, 0, evidence.Segment{Index: 0, Length: 6, Key: "k0b"}); !errors.Is(err, store.ErrEvidenceMoved) {
+		t.Errorf("a second writer at the same offset: %v, want ErrEvidenceMoved", err)
+	}
+	if err := appendSeg(6, 1, evidence.Segment{Index: 1, Offset: 6, Length: 5, Key: "k1"}); !errors.Is(err, store.ErrEvidenceMoved) {
+		t.Errorf("a piece past the size: %v, want ErrEvidenceMoved", err)
+	}
+	if err := appendSeg(6, 1, evidence.Segment{Index: 1, Offset: 6, Length: 4, Key: "k1", StoredSize: 100}); err != nil {
+		t.Fatal(err)
+	}
+	segs, err := db.Segments(ctx, it.ID)
+	if err != nil || len(segs) != 2 || segs[1].Offset != 6 || segs[1].Key != "k1" {
+		t.Fatalf("segments = %+v, %v", segs, err)
+	}
+	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.CompleteEvidence(ctx, "FRA", it.ID, "abc", now) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Evidence(ctx, "FRA", it.ID)
+	if err != nil || got.Status != evidence.Available || got.Received != 10 || got.SHA256 != "abc" || got.Collection.By != "Lt. Martin" || !got.RetainUntil.Equal(retain) {
+		t.Fatalf("item = %+v, %v", got, err)
+	}
+	if due, err := db.DueDisposals(ctx, now, 10); err != nil || len(due) != 0 {
+		t.Errorf("due before its day: %d, %v", len(due), err)
+	}
+	if next, ok, err := db.NextDisposal(ctx); err != nil || !ok || !next.Equal(retain) {
+		t.Errorf("NextDisposal = %v %v %v", next, ok, err)
+	}
+	if due, err := db.DueDisposals(ctx, retain, 10); err != nil || len(due) != 1 {
+		t.Errorf("due on its day: %d, %v", len(due), err)
+	}
+	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.DisposeEvidence(ctx, "FRA", it.ID, "system", retain) }); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.Evidence(ctx, "FRA", it.ID)
+	if got.Status != evidence.Disposed || got.SHA256 != "abc" || len(got.WrappedIdentity) != 0 {
+		t.Errorf("tombstone = %+v", got)
+	}
+	if segs, _ := db.Segments(ctx, it.ID); len(segs) != 0 {
+		t.Errorf("%d segments left", len(segs))
+	}
+	if due, _ := db.DueDisposals(ctx, retain, 10); len(due) != 0 {
+		t.Errorf("a disposed item is due again")
+	}
+}

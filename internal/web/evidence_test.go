@@ -1,0 +1,351 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"entraide/internal/auditlog"
+	"entraide/internal/evidence"
+	"entraide/internal/identity"
+	"entraide/internal/store"
+	"entraide/internal/store/storetest"
+)
+
+// cutReader gives n bytes of r, then fails: the client drops the
+// connection mid-body.
+type cutReader struct {
+	r io.Reader
+	n int64
+}
+
+var errCut = errors.New("connection dropped")
+
+func (c *cutReader) Read(p []byte) (int, error) {
+	if c.n <= 0 {
+		return 0, errCut
+	}
+	if int64(len(p)) > c.n {
+		p = p[:c.n]
+	}
+	n, err := c.r.Read(p)
+	c.n -= int64(n)
+	return n, err
+}
+
+// tusCall makes a raw tus call, as any tus client does.
+func (tn *testNode) tusCall(t *testing.T, method, url, token string, header http.Header, body io.Reader, length int64) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/offset+octet-stream")
+		req.ContentLength = length
+	}
+	res, err := tn.Client.Do(req)
+	if err == nil {
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	return res, err
+}
+
+// TestUploadCutAndResumed uploads a file through the tus handler over
+// real HTTP, dropping the connection at random points; each time the
+// client asks for the offset (HEAD) and sends the rest. The item ends
+// whole, with the file's SHA-256, and reads back the same, in ranges too.
+func TestUploadCutAndResumed(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			tn := newTestNode(t, backend)
+			token := tn.token(t, "FRA", identity.Investigator)
+			r := tn.draft(t, actor("FRA", identity.CentralAuthority), mlaContents("VNM"))
+			rng := rand.New(rand.NewPCG(1, uint64(len(backend))))
+			data := make([]byte, 3<<20+12345)
+			for i := range data {
+				data[i] = byte(rng.Uint32())
+			}
+			meta := tusMeta("filename", "capture.pcap", "filetype", "application/vnd.tcpdump.pcap", "collected_by", "Lt. Martin",
+				"collected_where", "Lyon", "collected_at", "2026-03-01T10:00:00Z", "source", "router of the hospital", "tool", "tcpdump 4.99")
+			res, err := tn.tusCall(t, "POST", tn.URL+"/api/v1/requests/"+r.ID+"/uploads", token, creationHeader(int64(len(data)), meta), nil, 0)
+			if err != nil || res.StatusCode != http.StatusCreated {
+				t.Fatalf("POST uploads: %v %v", res, err)
+			}
+			loc := res.Header.Get("Location")
+			if !strings.Contains(loc, "/api/v1/uploads/") {
+				t.Fatalf("Location %q", loc)
+			}
+			id := loc[strings.LastIndex(loc, "/")+1:]
+			cuts := 0
+			for offset := int64(0); offset < int64(len(data)); {
+				res, err := tn.tusCall(t, "HEAD", loc, token, http.Header{"Tus-Resumable": {"1.0.0"}}, nil, 0)
+				if err != nil || res.StatusCode != http.StatusOK {
+					t.Fatalf("HEAD: %v %v", res, err)
+				}
+				if offset, err = strconv.ParseInt(res.Header.Get("Upload-Offset"), 10, 64); err != nil {
+					t.Fatal(err)
+				}
+				if offset == int64(len(data)) {
+					break
+				}
+				rest := int64(len(data)) - offset
+				var body io.Reader = bytes.NewReader(data[offset:])
+				if cuts < 4 {
+					body = &cutReader{r: body, n: rng.Int64N(rest)}
+					cuts++
+				}
+				res, err = tn.tusCall(t, "PATCH", loc, token, patchHeader(offset), body, rest)
+				if err == nil && res.StatusCode != http.StatusNoContent {
+					t.Fatalf("PATCH at %d: %d", offset, res.StatusCode)
+				}
+			}
+			it, err := tn.Node.EvidenceItem(t.Context(), actor("FRA", identity.Auditor), r.ID, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(data)
+			if it.Status != evidence.Available || it.SHA256 != hex.EncodeToString(sum[:]) || it.Size != int64(len(data)) {
+				t.Fatalf("item = %s %s %d, want available %x %d", it.Status, it.SHA256, it.Size, sum, len(data))
+			}
+			if it.Collection.By != "Lt. Martin" || it.Collection.Tool != "tcpdump 4.99" || it.Collection.When == nil {
+				t.Errorf("collection = %+v", it.Collection)
+			}
+			auditor := tn.token(t, "FRA", identity.Auditor)
+			path := "/api/v1/requests/" + r.ID + "/evidence/" + id
+			got := tn.do(t, "GET", path+"/content", auditor, nil)
+			if got.Status != http.StatusOK || !bytes.Equal(got.Body, data) {
+				t.Fatalf("GET content: %d, %d bytes, equal %v", got.Status, len(got.Body), bytes.Equal(got.Body, data))
+			}
+			if d := got.Header.Get("Repr-Digest"); !strings.HasPrefix(d, "sha-256=:") {
+				t.Errorf("Repr-Digest = %q", d)
+			}
+			for _, rg := range [][2]int64{{0, 0}, {100, 199}, {1<<20 - 5, 2<<20 + 5}, {int64(len(data)) - 10, int64(len(data)) - 1}} {
+				req, _ := http.NewRequestWithContext(t.Context(), "GET", tn.URL+path+"/content", nil)
+				req.Header.Set("Authorization", "Bearer "+auditor)
+				req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", rg[0], rg[1]))
+				res := tn.send(t, req)
+				if res.Status != http.StatusPartialContent || !bytes.Equal(res.Body, data[rg[0]:rg[1]+1]) {
+					t.Errorf("Range %v: %d, %d bytes", rg, res.Status, len(res.Body))
+				}
+			}
+			custody := decodeBody[[]store.AuditEntry](t, tn.do(t, "GET", path+"/custody", auditor, nil))
+			var actions []string
+			for _, e := range custody {
+				p, err := auditlog.Parse(e.Record)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Action != evidence.ActionSegment {
+					actions = append(actions, p.Action)
+				}
+			}
+			want := []string{evidence.ActionUpload, evidence.ActionCollected, evidence.ActionIngested, evidence.ActionViewed, evidence.ActionDownloaded}
+			if got := strings.Join(actions[:min(len(actions), len(want))], " "); got != strings.Join(want, " ") {
+				t.Errorf("custody = %v, want %v then downloads", actions, want)
+			}
+		})
+	}
+}
+
+// TestTamperedBlobIsFound changes one byte of an item's object on disk:
+// its download is refused with a problem that says the stored evidence
+// is damaged, before or during the answer, and every later one at once.
+func TestTamperedBlobIsFound(t *testing.T) {
+	for _, at := range []string{"start", "middle"} {
+		t.Run(at, func(t *testing.T) {
+			tn := newTestNode(t, "sqlite")
+			v, dir := testVaultDir(t)
+			tn.Node.SetVault(v)
+			data := bytes.Repeat([]byte("evidence "), 200_000)
+			r, id := tn.addItem(t, "FRA", data)
+			var objects []string
+			filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					objects = append(objects, p)
+				}
+				return nil
+			})
+			if len(objects) != 1 {
+				t.Fatalf("objects %v, want one", objects)
+			}
+			b, err := os.ReadFile(objects[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			pos := 300 // in the first chunk, after age's header
+			if at == "middle" {
+				pos = len(b) / 2
+			}
+			b[pos] ^= 1
+			if err := os.WriteFile(objects[0], b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			token := tn.token(t, "FRA", identity.CentralAuthority)
+			path := "/api/v1/requests/" + r + "/evidence/" + id + "/content"
+			req, _ := http.NewRequestWithContext(t.Context(), "GET", tn.URL+path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := tn.Client.Do(req)
+			if err == nil {
+				body, readErr := io.ReadAll(res.Body)
+				res.Body.Close()
+				if at == "start" && (res.StatusCode != http.StatusConflict || !bytes.Contains(body, []byte("damaged"))) {
+					t.Errorf("tampered at the start: %d %s", res.StatusCode, body)
+				}
+				if at == "middle" && readErr == nil && bytes.Equal(body, data) {
+					t.Errorf("tampered in the middle: the whole item came back")
+				}
+			}
+			again := tn.do(t, "GET", path, token, nil)
+			if again.Status != http.StatusConflict || !bytes.Contains(again.Body, []byte("integrity")) {
+				t.Errorf("after the damage was found: %d %s", again.Status, again.Body)
+			}
+			custody := decodeBody[[]store.AuditEntry](t, tn.do(t, "GET", "/api/v1/requests/"+r+"/evidence/"+id+"/custody", token, nil))
+			if !bytes.Contains(custody[len(custody)-1].Record, []byte(evidence.ActionDamaged)) && !bytes.Contains(custody[len(custody)-2].Record, []byte(evidence.ActionDamaged)) {
+				t.Errorf("custody does not record the damage")
+			}
+		})
+	}
+}
+
+// TestDisposal: art. 36: an item disposed of keeps its row, hash and
+// custody; its bytes and key are gone; an item whose retention ends is
+// disposed of by the node.
+func TestDisposal(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			now := testEpoch
+			tn := newTestNodeWith(t, backend, func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			v, dir := testVaultDir(t)
+			tn.Node.SetVault(v)
+			ca := tn.token(t, "FRA", identity.CentralAuthority)
+			r, id := tn.addItem(t, "FRA", []byte("personal data"))
+			r2, id2 := tn.addItem(t, "FRA", []byte("kept until a day"))
+			path := "/api/v1/requests/" + r + "/evidence/" + id
+			if got := tn.do(t, "POST", path+"/dispose", tn.token(t, "FRA", identity.Investigator), disposeInput{}); got.Status != http.StatusForbidden {
+				t.Errorf("dispose by an investigator: %d", got.Status)
+			}
+			got := tn.do(t, "POST", path+"/dispose", ca, disposeInput{Reason: "purpose achieved"})
+			it := decodeBody[evidence.Item](t, got)
+			if it.Status != evidence.Disposed || it.SHA256 == "" {
+				t.Fatalf("disposed item = %+v", it)
+			}
+			if got := tn.do(t, "GET", path+"/content", ca, nil); got.Status != http.StatusConflict {
+				t.Errorf("content of a disposed item: %d", got.Status)
+			}
+			if n := countFiles(t, dir, id); n != 0 {
+				t.Errorf("%d objects of the disposed item left", n)
+			}
+			stored, err := tn.Node.DB().Evidence(t.Context(), "FRA", id)
+			if err != nil || len(stored.WrappedIdentity) != 0 {
+				t.Errorf("the disposed item's key is kept: %d bytes, %v", len(stored.WrappedIdentity), err)
+			}
+			path2 := "/api/v1/requests/" + r2 + "/evidence/" + id2
+			if got := tn.do(t, "PUT", path2+"/retention", ca, retentionInput{RetainUntil: "2026-03-10"}); got.Status != http.StatusOK {
+				t.Fatalf("PUT retention: %d %s", got.Status, got.Body)
+			}
+			if err := tn.Node.DisposeDue(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if it, _ := tn.Node.DB().Evidence(t.Context(), "FRA", id2); it.Status != evidence.Available {
+				t.Fatalf("before its day: %s", it.Status)
+			}
+			now = time.Date(2026, 3, 10, 0, 0, 1, 0, time.UTC)
+			if err := tn.Node.DisposeDue(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if it, _ := tn.Node.DB().Evidence(t.Context(), "FRA", id2); it.Status != evidence.Disposed || it.DisposedBy != "system" {
+				t.Fatalf("after its day: %s by %q", it.Status, it.DisposedBy)
+			}
+			custody := decodeBody[[]store.AuditEntry](t, tn.do(t, "GET", path2+"/custody", ca, nil))
+			last, _ := auditlog.Parse(custody[len(custody)-1].Record)
+			if last.Action != evidence.ActionDisposed || !bytes.Contains(last.Detail, []byte("sha256")) {
+				t.Errorf("last custody record = %s %s", last.Action, last.Detail)
+			}
+		})
+	}
+}
+
+func countFiles(t *testing.T, dir, id string) int {
+	t.Helper()
+	n := 0
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.Contains(p, id) {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// TestUploadBadHeaders: each bad header of an upload is a problem that
+// names it.
+func TestUploadBadHeaders(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	token := tn.token(t, "FRA", identity.CentralAuthority)
+	r := tn.draft(t, actor("FRA", identity.CentralAuthority), mlaContents("VNM"))
+	good := tusMeta("filename", "a.txt")
+	tests := []struct {
+		name   string
+		header http.Header
+		status int
+		field  string
+	}{
+		{"no version", http.Header{"Upload-Length": {"5"}, "Upload-Metadata": {good}}, 412, "Tus-Resumable"},
+		{"no length", http.Header{"Tus-Resumable": {"1.0.0"}, "Upload-Metadata": {good}}, 400, "Upload-Length"},
+		{"negative length", creationHeader(-1, good), 400, "Upload-Length"},
+		{"length past 1 TiB", creationHeader(1<<41, good), 400, "Upload-Length"},
+		{"no file name", creationHeader(5, tusMeta("filetype", "text/plain")), 400, "filename"},
+		{"unknown key", creationHeader(5, good+","+tusMeta("colour", "red")), 400, "Upload-Metadata"},
+		{"bad base64", creationHeader(5, "filename !!!"), 400, "filename"},
+		{"bad media type", creationHeader(5, tusMeta("filename", "a", "filetype", "not a type")), 400, "filetype"},
+		{"bad time", creationHeader(5, tusMeta("filename", "a", "collected_at", "yesterday")), 400, "collected_at"},
+		{"retention in the past", creationHeader(5, tusMeta("filename", "a", "retain_until", "2020-01-01")), 400, "retain_until"},
+		{"deferred length", http.Header{"Tus-Resumable": {"1.0.0"}, "Upload-Defer-Length": {"1"}, "Upload-Metadata": {good}}, 400, "Upload-Defer-Length"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tn.requestWithHeader(t, "POST", "/api/v1/requests/"+r.ID+"/uploads", "Bearer "+token, "", nil, tt.header)
+			wantProblem(t, got, tt.status, tt.field, "")
+		})
+	}
+	_, id := tn.startUpload(t, "FRA", 5)
+	patch := func(h http.Header, body string) response {
+		return tn.requestWithHeader(t, "PATCH", "/api/v1/uploads/"+id, "Bearer "+token, "application/offset+octet-stream", body, h)
+	}
+	wantProblem(t, patch(patchHeader(3), "hello"), 409, "Upload-Offset", "")
+	wantProblem(t, patch(http.Header{"Tus-Resumable": {"1.0.0"}, "Upload-Offset": {"x"}}, "hello"), 400, "Upload-Offset", "")
+	wantProblem(t, patch(patchHeader(0), "hello, and more"), 413, "Upload-Length", "")
+	if got := patch(patchHeader(0), "hel"); got.Status != 204 || got.Header.Get("Upload-Offset") != "3" {
+		t.Errorf("PATCH 3 bytes: %d offset %q", got.Status, got.Header.Get("Upload-Offset"))
+	}
+	wantProblem(t, patch(patchHeader(0), "hello"), 409, "Upload-Offset", "")
+	if got := patch(patchHeader(3), "lo"); got.Status != 204 || got.Header.Get("Upload-Offset") != "5" {
+		t.Errorf("PATCH the rest: %d offset %q", got.Status, got.Header.Get("Upload-Offset"))
+	}
+	var it evidence.Item
+	it, _ = tn.Node.DB().Evidence(t.Context(), "FRA", id)
+	if sum := sha256.Sum256([]byte("hello")); it.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("sha256 %s, want %x", it.SHA256, sum)
+	}
+	_ = json.Marshal
+}
