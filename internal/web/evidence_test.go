@@ -97,7 +97,10 @@ func TestUploadCutAndResumed(t *testing.T) {
 			}
 			id := loc[strings.LastIndex(loc, "/")+1:]
 			cuts := 0
-			for offset := int64(0); offset < int64(len(data)); {
+			for offset, tries := int64(0), 0; offset < int64(len(data)); tries++ {
+				if tries > 50 {
+					t.Fatalf("no progress after %d calls, at %d", tries, offset)
+				}
 				res, err := tn.tusCall(t, "HEAD", loc, token, http.Header{"Tus-Resumable": {"1.0.0"}}, nil, 0)
 				if err != nil || res.StatusCode != http.StatusOK {
 					t.Fatalf("HEAD: %v %v", res, err)
@@ -115,7 +118,9 @@ func TestUploadCutAndResumed(t *testing.T) {
 					cuts++
 				}
 				res, err = tn.tusCall(t, "PATCH", loc, token, patchHeader(offset), body, rest)
-				if err == nil && res.StatusCode != http.StatusNoContent {
+				// A 409: the cut PATCH was still storing what it had
+				// received when HEAD answered; ask again, as tus says.
+				if err == nil && res.StatusCode != http.StatusNoContent && res.StatusCode != http.StatusConflict {
 					t.Fatalf("PATCH at %d: %d", offset, res.StatusCode)
 				}
 			}
