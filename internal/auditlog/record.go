@@ -14,13 +14,18 @@ import (
 
 // Version is the version of the canonical encoding. A record keeps the
 // version it was written with; a new encoding gets a new number. Version 2
-// added the State whose view a record belongs to; records of version 1
-// keep their bytes, and so their leaf hashes.
-const Version = 2
+// added the State whose view a record belongs to; version 3 dropped the
+// sequence number, as a record's place in the log is now given when the
+// log integrates it, after its transaction commits. Records of versions 1
+// and 2 keep their bytes, and so their leaf hashes.
+const Version = 3
 
 // Record is one entry of the audit log.
 type Record struct {
-	Seq  int64     // position in the log, from 1, without gaps
+	// Seq is the record's row number in the node's database. Records of
+	// versions 1 and 2 carry it in their canonical bytes; from version 3
+	// a record's place is its leaf index in the Merkle log.
+	Seq  int64
 	At   time.Time // when the change was committed, UTC
 	Node string    // the State whose node wrote the record
 	// State is the State whose view the record belongs to, and whose
@@ -37,7 +42,8 @@ type Record struct {
 	Detail any
 }
 
-// canonical fixes the order and names of the encoded fields.
+// canonical fixes the order and names of the encoded fields of versions
+// 1 and 2, and is what Parse reads.
 type canonical struct {
 	V          int             `json:"v"`
 	Seq        int64           `json:"seq"`
@@ -60,10 +66,24 @@ func (r Record) Canonical() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit detail of %s: %w", r.Action, err)
 	}
-	return json.Marshal(canonical{
-		V: Version, Seq: r.Seq, At: r.At.UTC().Format(TimeFormat), Node: r.Node, State: r.State,
+	return json.Marshal(canonical3{
+		V: Version, At: r.At.UTC().Format(TimeFormat), Node: r.Node, State: r.State,
 		ActorState: r.ActorState, Actor: r.Actor, Action: r.Action, Subject: r.Subject, Detail: detail,
 	})
+}
+
+// canonical3 is canonical without the sequence number, which a record
+// written before the log integrates it cannot know.
+type canonical3 struct {
+	V          int             `json:"v"`
+	At         string          `json:"at"`
+	Node       string          `json:"node"`
+	State      string          `json:"state"`
+	ActorState string          `json:"actor_state"`
+	Actor      string          `json:"actor"`
+	Action     string          `json:"action"`
+	Subject    string          `json:"subject"`
+	Detail     json.RawMessage `json:"detail"`
 }
 
 // TimeFormat is how the log writes times: fixed width, so that they sort.
@@ -83,7 +103,7 @@ func LeafHash(data []byte) [32]byte {
 // detail stays the JSON it was written as.
 type Parsed struct {
 	Version    int
-	Seq        int64
+	Seq        int64 // 0 from version 3, whose bytes hold none
 	At         time.Time
 	Node       string
 	State      string
@@ -95,7 +115,7 @@ type Parsed struct {
 }
 
 // Parse reads a record's canonical bytes, of any version so far (version 1
-// has no State). It returns an error for bytes that are not a record.
+// has no State, version 3 no sequence number). It returns an error for bytes that are not a record.
 func Parse(data []byte) (Parsed, error) {
 	var c canonical
 	if err := json.Unmarshal(data, &c); err != nil {
@@ -106,7 +126,7 @@ func Parse(data []byte) (Parsed, error) {
 	}
 	at, err := time.Parse(TimeFormat, c.At)
 	if err != nil {
-		return Parsed{}, fmt.Errorf("audit record %d: time %q: %w", c.Seq, c.At, err)
+		return Parsed{}, fmt.Errorf("audit record of %s: time %q: %w", c.Action, c.At, err)
 	}
 	return Parsed{Version: c.V, Seq: c.Seq, At: at, Node: c.Node, State: c.State, ActorState: c.ActorState,
 		Actor: c.Actor, Action: c.Action, Subject: c.Subject, Detail: c.Detail}, nil

@@ -29,7 +29,7 @@ func TestCanonical(t *testing.T) {
 		t.Fatalf("Canonical() = %v", err)
 	}
 	// Fixed field order, UTC to the microsecond, sorted map keys, no space.
-	want := `{"v":2,"seq":7,"at":"2026-03-02T09:30:00.123456Z","node":"FRA","state":"VNM","actor_state":"VNM","actor":"vnm-ca",` +
+	want := `{"v":3,"at":"2026-03-02T09:30:00.123456Z","node":"FRA","state":"VNM","actor_state":"VNM","actor":"vnm-ca",` +
 		`"action":"request.acknowledge","subject":"request/0193@VNM","detail":{"a":"\u003cé\u003e","m":["x"],"z":1}}`
 	if string(got) != want {
 		t.Errorf("Canonical() =\n%s\nwant\n%s", got, want)
@@ -110,9 +110,13 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Parse(Canonical()) = %v", err)
 	}
-	if got.Seq != 7 || !got.At.Equal(r.At) || got.State != "VNM" || got.ActorState != "VNM" || got.Actor != "vnm-ca" ||
+	if got.Seq != 0 || !got.At.Equal(r.At) || got.State != "VNM" || got.ActorState != "VNM" || got.Actor != "vnm-ca" ||
 		got.Action != r.Action || got.Subject != r.Subject || string(got.Detail) != `{"note":"ok"}` || got.Version != auditlog.Version {
-		t.Errorf("Parse(Canonical()) = %+v, want the record back", got)
+		t.Errorf("Parse(Canonical()) = %+v, want the record back, without a sequence number", got)
+	}
+	v2 := `{"v":2,"seq":7,"at":"2026-03-02T09:30:00.000000Z","node":"FRA","state":"VNM","actor_state":"FRA","actor":"cli","action":"node.init","subject":"node","detail":null}`
+	if got, err := auditlog.Parse([]byte(v2)); err != nil || got.Seq != 7 || got.State != "VNM" || got.Version != 2 {
+		t.Errorf("Parse(version 2) = %+v, %v; want the record with its sequence number", got, err)
 	}
 	v1 := `{"v":1,"seq":1,"at":"2026-03-02T09:30:00.000000Z","node":"FRA","actor_state":"FRA","actor":"cli","action":"node.init","subject":"node","detail":null}`
 	if got, err := auditlog.Parse([]byte(v1)); err != nil || got.Action != "node.init" || got.State != "" {
