@@ -23,7 +23,7 @@ import (
 )
 
 func cmdAudit(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "audit", "[--after SEQ] [--limit N] [--json] [flags]   (auditors and administrators)")
+	fs := newFlags(e, "audit", "[--after SEQ] [--limit N] [--json] [flags]   (auditors and administrators; LEAF is the record's place in the node's Merkle log, \"-\" for the second before it is integrated)")
 	addClientFlags(fs, e)
 	after := fs.Int64("after", 0, "only records after this sequence number (the SEQ column; the command prints the next one to give)")
 	limit := fs.Int("limit", 100, "at most this many records, 1 to 1000")
@@ -57,22 +57,28 @@ func printAudit(w io.Writer, entries []store.AuditEntry, limit int) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tTIME (UTC)\tACTOR\tACTION\tSUBJECT\tDETAIL")
+	fmt.Fprintln(tw, "SEQ\tLEAF\tTIME (UTC)\tACTOR\tACTION\tSUBJECT\tDETAIL")
 	for _, en := range entries {
+		// The leaf index, once the log has integrated the record (within
+		// a second): where its inclusion proof starts.
+		leaf := "-"
+		if en.LeafIndex != nil {
+			leaf = fmt.Sprint(*en.LeafIndex)
+		}
 		if en.Unreadable != "" {
-			fmt.Fprintf(tw, "%d\t-\t-\t-\t-\tUNREADABLE: %s\n", en.Seq, en.Unreadable)
+			fmt.Fprintf(tw, "%d\t%s\t-\t-\t-\t-\tUNREADABLE: %s\n", en.Seq, leaf, en.Unreadable)
 			continue
 		}
 		r, err := auditlog.Parse(en.Record)
 		if err != nil {
-			fmt.Fprintf(tw, "%d\t-\t-\t-\t-\tunreadable: %v\n", en.Seq, err)
+			fmt.Fprintf(tw, "%d\t%s\t-\t-\t-\t-\tunreadable: %v\n", en.Seq, leaf, err)
 			continue
 		}
 		actor := r.Actor
 		if r.ActorState != "" {
 			actor = r.ActorState + "/" + r.Actor
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.At.Format(time.DateTime), actor, r.Action, orDash(r.Subject), detailWords(r.Detail))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", en.Seq, leaf, r.At.Format(time.DateTime), actor, r.Action, orDash(r.Subject), detailWords(r.Detail))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

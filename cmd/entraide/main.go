@@ -97,6 +97,8 @@ func commands() map[string]command {
 		"evidence list":      {"list a request's items of evidence: name, size, SHA-256, status (API client)", cmdEvidenceList},
 		"evidence get":       {"download an item of evidence, checking its SHA-256 (API client)", cmdEvidenceGet},
 		"audit":              {"read your State's audit log in words: time, actor, action, subject, detail (API client; auditors, administrators)", cmdAudit},
+		"log key":            {"print the key that checks this node's audit-log checkpoints, to give a court or a peer", cmdLogKey},
+		"log checkpoint":     {"print the audit log's latest signed checkpoint", cmdLogCheckpoint},
 		"version":            {"print this build's version, commit and Go release", cmdVersion},
 		"states":             {"list the States and organisations that may be party to the Convention, with their codes; give a name to search", cmdStates},
 		"verify":             {"check an evidence package offline against the exporting State's public keys, and say what it holds", cmdVerify},

@@ -98,6 +98,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	go n.RunDelivery(ctx)
 	go n.RunAlerts(ctx)
 	go n.RunRetention(ctx)
+	go n.RunLog(ctx)
 	return serve(ctx, ln, web.HTTPServer(h, tlsConfig, slog.NewLogLogger(log.Handler(), slog.LevelWarn)))
 }
 

@@ -299,8 +299,8 @@ const (
 // Event is one thing that happened to an alert, as the live feed shows
 // it: the alert as it was just after.
 type Event struct {
-	// Seq orders the events of a node; it is the sequence number of the
-	// event's audit record.
+	// Seq orders the events of a node in the order of their commit; the
+	// store gives it.
 	Seq   int64     `json:"seq"`
 	Type  EventType `json:"type"`
 	At    time.Time `json:"at"`

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"entraide/internal/convention"
 	"entraide/internal/directory"
 )
@@ -45,9 +47,37 @@ type Descriptor struct {
 	SigningKeys   []PublicKey       `json:"signing_keys"`
 	EncryptionKey EncryptionPublic  `json:"encryption_key"`
 	Contact247    directory.Contact `json:"contact_24_7"`
-	ValidFrom     time.Time         `json:"valid_from"`
-	ValidUntil    time.Time         `json:"valid_until"`
-	Signatures    []KeySignature    `json:"signatures"`
+	// Log names the node's audit log and the key its checkpoints are
+	// signed with, for the peers that witness it and the courts that
+	// check its proofs.
+	Log        *LogKey        `json:"log,omitempty"`
+	ValidFrom  time.Time      `json:"valid_from"`
+	ValidUntil time.Time      `json:"valid_until"`
+	Signatures []KeySignature `json:"signatures"`
+}
+
+// LogKey is a node's Merkle log: its origin, and the signed-note
+// verifier key of its checkpoints, whose key name is the origin.
+type LogKey struct {
+	Origin      string `json:"origin"`
+	VerifierKey string `json:"verifier_key"`
+}
+
+// check refuses a verifier key that is not an Ed25519 signed-note key
+// of the origin, or whose key is not the descriptor's current signing
+// key: the log's checkpoints are signed by the node's key.
+func (l LogKey) check(current ed25519.PublicKey) error {
+	v, err := note.NewVerifier(l.VerifierKey)
+	if err != nil {
+		return fmt.Errorf("log.verifier_key: %v", err)
+	}
+	if v.Name() != l.Origin {
+		return fmt.Errorf("log.verifier_key: it is the key of %q, not of the log's origin %q", v.Name(), l.Origin)
+	}
+	if want, err := note.NewEd25519VerifierKey(l.Origin, current); err != nil || want != l.VerifierKey {
+		return fmt.Errorf("log.verifier_key: it is not the descriptor's current signing key")
+	}
+	return nil
 }
 
 // EncryptionPublic is a node's public X25519 key.
@@ -156,12 +186,14 @@ func ParseDescriptor(r io.Reader, now time.Time) (*Descriptor, error) {
 		return nil, fmt.Errorf("encryption_key: %v", err)
 	}
 	current := 0
+	var currentKey ed25519.PublicKey
 	for i, k := range d.SigningKeys {
 		if len(k.Key) != ed25519.PublicKeySize || k.ID != KeyID(k.Key) {
 			return nil, fmt.Errorf("signing_keys[%d]: want a 32-byte Ed25519 key and its id", i)
 		}
 		if k.ValidUntil.IsZero() {
 			current++
+			currentKey = k.Key
 			if !d.SignedBy(k.ID, ed25519.PublicKey(k.Key)) {
 				return nil, fmt.Errorf("descriptor is not signed by its current key %s", k.ID)
 			}
@@ -169,6 +201,11 @@ func ParseDescriptor(r io.Reader, now time.Time) (*Descriptor, error) {
 	}
 	if current != 1 {
 		return nil, fmt.Errorf("signing_keys: want exactly one current key (without valid_until), got %d", current)
+	}
+	if d.Log != nil {
+		if err := d.Log.check(currentKey); err != nil {
+			return nil, err
+		}
 	}
 	return &d, nil
 }

@@ -258,9 +258,10 @@ func (nd *Node) start(ctx context.Context, network *Network) error {
 	go func() {
 		defer close(nd.done)
 		var wg sync.WaitGroup
-		wg.Add(2)
+		wg.Add(3)
 		go func() { defer wg.Done(); n.RunDelivery(runCtx) }()
 		go func() { defer wg.Done(); n.RunAlerts(runCtx) }()
+		go func() { defer wg.Done(); n.RunLog(runCtx) }()
 		srv.ServeTLS(nd.listener, "", "")
 		cancel()
 		wg.Wait()

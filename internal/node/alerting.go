@@ -252,7 +252,7 @@ func (n *Node) alertExpired(ctx context.Context, tx *store.Tx, m store.OutboxEnt
 // audit record and its event, and wakes the loop once tx commits.
 func (n *Node) raise(ctx context.Context, tx *store.Tx, a *alerting.Alert) error {
 	a.Steps, a.EscalatesAt = []alerting.Step{}, a.CreatedAt
-	seq, err := tx.Audit(ctx, auditlog.Record{At: a.CreatedAt, Node: n.home, State: a.State, ActorState: a.State, Actor: "system", Action: "alert.raise", Subject: "alert/" + a.ID,
+	_, err := tx.Audit(ctx, auditlog.Record{At: a.CreatedAt, Node: n.home, State: a.State, ActorState: a.State, Actor: "system", Action: "alert.raise", Subject: "alert/" + a.ID,
 		Detail: map[string]any{"state": a.State, "reason": a.Reason, "request": a.RequestID, "from": a.From}})
 	if err != nil {
 		return err
@@ -260,7 +260,7 @@ func (n *Node) raise(ctx context.Context, tx *store.Tx, a *alerting.Alert) error
 	if err := tx.InsertAlert(ctx, a); err != nil {
 		return err
 	}
-	if err := tx.AppendAlertEvent(ctx, alerting.Event{Seq: seq, Type: alerting.Raised, At: a.CreatedAt, Alert: *a}); err != nil {
+	if err := tx.AppendAlertEvent(ctx, alerting.Event{Type: alerting.Raised, At: a.CreatedAt, Alert: *a}); err != nil {
 		return err
 	}
 	tx.AfterCommit(n.alertsChanged)
@@ -471,14 +471,14 @@ func (n *Node) alertEvent(ctx context.Context, tx *store.Tx, a *alerting.Alert, 
 	if typ == alerting.Acknowledged {
 		by.ID = a.AckedBy
 	}
-	seq, err := tx.Audit(ctx, auditlog.Record{At: at, Node: n.home, State: a.State, ActorState: by.State, Actor: by.ID, Action: action, Subject: "alert/" + a.ID, Detail: detail})
+	_, err := tx.Audit(ctx, auditlog.Record{At: at, Node: n.home, State: a.State, ActorState: by.State, Actor: by.ID, Action: action, Subject: "alert/" + a.ID, Detail: detail})
 	if err != nil {
 		return err
 	}
 	if err := tx.UpdateAlert(ctx, a); err != nil {
 		return err
 	}
-	if err := tx.AppendAlertEvent(ctx, alerting.Event{Seq: seq, Type: typ, At: at, Alert: *a}); err != nil {
+	if err := tx.AppendAlertEvent(ctx, alerting.Event{Type: typ, At: at, Alert: *a}); err != nil {
 		return err
 	}
 	tx.AfterCommit(n.alertsChanged)

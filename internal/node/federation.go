@@ -223,7 +223,12 @@ func (n *Node) Descriptor(ctx context.Context) (*federation.Descriptor, error) {
 		}
 	}
 	now := n.now()
+	lk, err := n.LogKey(ctx)
+	if err != nil {
+		return nil, err
+	}
 	d := &federation.Descriptor{V: federation.Version, State: n.home, BaseURL: base, SigningKeys: public,
+		Log:           &federation.LogKey{Origin: lk.Origin, VerifierKey: lk.VerifierKey},
 		EncryptionKey: federation.EncryptionPublic{ID: kr.current.ID, Key: kr.current.Private.PublicKey().Bytes()},
 		Contact247:    contact, ValidFrom: now.Truncate(time.Second), ValidUntil: now.Add(DescriptorValidity).Truncate(time.Second)}
 	// Signed by the current key and by the one before it, so that a peer
@@ -514,7 +519,8 @@ func (n *Node) Receive(ctx context.Context, env *federation.Envelope) (*federati
 	if err := m.normalizeTimes(); err != nil {
 		return nil, n.refuseEnvelope(ctx, env, true, &federation.Error{Reason: federation.ReasonMalformed, Msg: "payload: " + err.Error()})
 	}
-	err = n.db.Tx(ctx, func(tx *store.Tx) error {
+	// The receipt promises the message is kept: on disk before it is signed.
+	err = n.db.DurableTx(ctx, func(tx *store.Tx) error {
 		if err := tx.RecordInbound(ctx, env.ID, env.Sender, env.Type, env.Digest(), now); err != nil {
 			return err
 		}

@@ -332,9 +332,15 @@ func (db *DB) NextAlertWork(ctx context.Context) (time.Time, bool, error) {
 	return t, err == nil, err
 }
 
-// AppendAlertEvent records an event of an alert inside tx. Its Seq must be
-// the sequence number of the audit record tx wrote for it.
+// AppendAlertEvent records an event of an alert inside tx, giving it the
+// next number of the live feed in e.Seq. The feed's counter is locked
+// until tx ends, by the transactions that change an alert only, so that
+// the feed's order is the order of commit and a reader that follows it
+// misses no event.
 func (tx *Tx) AppendAlertEvent(ctx context.Context, e alerting.Event) error {
+	if err := tx.queryRow(ctx, `UPDATE alert_feed_head SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&e.Seq); err != nil {
+		return fmt.Errorf("alert event: %w", err)
+	}
 	body, err := json.Marshal(e)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,24 +11,25 @@ import (
 	"entraide/internal/auditlog"
 )
 
-// Audit appends r to the audit log inside tx, giving it the next sequence
-// number. The row lock on audit_head, held until tx ends, makes the order
-// of sequence numbers the order of commit.
+// Audit appends r to the audit log inside tx and returns the record's
+// sequence number, its row in the database. No row every writer takes is
+// locked: the log's integrator (IntegrateLog) gives the record its leaf
+// index once tx has committed. On PostgreSQL, sequence numbers follow the
+// order in which writers began, not the order of commit; the log's order
+// is its leaf indexes'.
 func (tx *Tx) Audit(ctx context.Context, r auditlog.Record) (int64, error) {
-	if err := tx.queryRow(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&r.Seq); err != nil {
-		return 0, fmt.Errorf("audit: %w", err)
-	}
 	data, err := r.Canonical()
 	if err != nil {
 		return 0, err
 	}
 	leaf := auditlog.LeafHash(data)
-	_, err = tx.exec(ctx, `INSERT INTO audit (seq, at, state, action, subject, record, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.Seq, formatTime(r.At), r.State, r.Action, r.Subject, data, leaf[:])
+	var seq int64
+	err = tx.queryRow(ctx, `INSERT INTO audit (at, state, action, subject, record, leaf_hash) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`,
+		formatTime(r.At), r.State, r.Action, r.Subject, data, leaf[:]).Scan(&seq)
 	if err != nil {
 		return 0, fmt.Errorf("audit: %w", err)
 	}
-	return r.Seq, nil
+	return seq, nil
 }
 
 // AuditEntry is a stored audit record.
@@ -35,18 +37,23 @@ type AuditEntry struct {
 	Seq      int64  `json:"seq"`
 	Record   []byte `json:"record"`    // canonical bytes
 	LeafHash []byte `json:"leaf_hash"` // RFC 6962 leaf hash of Record
+	// LeafIndex is the record's place in the node's Merkle log, once the
+	// log has integrated it (within a second of its commit).
+	LeafIndex *int64 `json:"leaf_index,omitempty"`
 	// Unreadable says why the stored record could not be read, if it
 	// could not; Record and LeafHash are then what is stored, if bytes.
 	Unreadable string `json:"unreadable,omitempty"`
 }
 
 // AuditLog returns up to limit of state's records after seq after, in
-// order. Their sequence numbers are their places in the node's log, which
-// holds every State's records: a State's view skips the others'. Records
+// the order of their sequence numbers, with their leaf indexes once the
+// log has integrated them. The node's log holds every State's records: a
+// State's view skips the others'. Records
 // that cannot be read keep their place, marked Unreadable, and are named
 // in a Partial error beside the list.
 func (db *DB) AuditLog(ctx context.Context, state string, after int64, limit int) ([]AuditEntry, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT seq, record, leaf_hash FROM audit WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?`), state, after, limit)
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT a.seq, a.record, a.leaf_hash, l.idx FROM audit a LEFT JOIN tlog_leaves l ON l.seq = a.seq
+		WHERE a.state = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`), state, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -58,8 +65,12 @@ func (db *DB) AuditLog(ctx context.Context, state string, after int64, limit int
 		// is this record's problem, not the listing's.
 		var e AuditEntry
 		var record, leaf any
-		if err := rows.Scan(&e.Seq, &record, &leaf); err != nil {
+		var idx sql.NullInt64
+		if err := rows.Scan(&e.Seq, &record, &leaf, &idx); err != nil {
 			return nil, err
+		}
+		if idx.Valid {
+			e.LeafIndex = &idx.Int64
 		}
 		if err := readAuditRow(&e, record, leaf); err != nil {
 			bad := &RowError{Table: "audit", ID: strconv.FormatInt(e.Seq, 10), Err: err}

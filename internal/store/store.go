@@ -191,9 +191,71 @@ func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, f
 // Tx runs fn in one write transaction, committed if fn returns nil and
 // rolled back otherwise.
 func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	after, err := db.runTx(ctx, db.write, fn)
+	if err != nil {
+		return err
+	}
+	db.committed(ctx, after)
+	return nil
+}
+
+// committed runs a committed transaction's AfterCommit functions, and
+// prepares its new queries, once the writer connection is free again.
+func (db *DB) committed(ctx context.Context, after []func()) {
+	for _, f := range after {
+		f()
+	}
+	db.preparePending(ctx)
+}
+
+// DurableTx is Tx for a transaction whose outcome the node signs for (a
+// receipt, a checkpoint, a custody entry): its commit is on disk before
+// DurableTx returns. SQLite otherwise runs synchronous=NORMAL, which
+// keeps every commit through a crash of the process but may lose the
+// latest ones on a power cut; DurableTx commits with synchronous=FULL,
+// which puts the write-ahead log of every earlier transaction on disk
+// too. PostgreSQL commits to disk already (synchronous_commit on).
+func (db *DB) DurableTx(ctx context.Context, fn func(*Tx) error) error {
+	if db.dialect.name != "sqlite" {
+		return db.Tx(ctx, fn)
+	}
+	// SQLite changes the setting only outside a transaction, so on the
+	// one writer connection, held from before BEGIN to after the reset.
+	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous=FULL`); err != nil {
+		conn.Close()
+		return fmt.Errorf("durable commit: %w", err)
+	}
+	after, err := func() ([]func(), error) {
+		// Back to the node's setting whatever happens, a panic in fn
+		// included; a failed reset leaves the connection slower, not less
+		// safe, so its error is not fn's.
+		defer func() {
+			conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous=NORMAL`)
+			conn.Close()
+		}()
+		return db.runTx(ctx, conn, fn)
+	}()
+	if err == nil {
+		db.committed(ctx, after)
+	}
+	return err
+}
+
+// beginner is a *sql.DB or a *sql.Conn.
+type beginner interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}
+
+// runTx runs fn in a transaction begun on on, and returns the functions
+// to run after its commit.
+func (db *DB) runTx(ctx context.Context, on beginner, fn func(*Tx) error) ([]func(), error) {
+	sqlTx, err := on.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
 	}
 	committed := false
 	defer func() {
@@ -205,17 +267,13 @@ func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
 	}()
 	tx := &Tx{tx: sqlTx, db: db, dialect: db.dialect}
 	if err := fn(tx); err != nil {
-		return err
+		return nil, err
 	}
 	committed = true
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return nil, fmt.Errorf("commit: %w", err)
 	}
-	for _, f := range tx.afterCommit {
-		f()
-	}
-	db.preparePending(ctx)
-	return nil
+	return tx.afterCommit, nil
 }
 
 func (tx *Tx) bind(query string) string { return tx.dialect.bind(query) }

@@ -43,6 +43,9 @@ var suite = []struct {
 	{"directory/profiles", testProfiles},
 	{"audit/sequence, leaf hashes and canonical bytes", testAuditLog},
 	{"audit/the table is append-only", testAuditAppendOnly},
+	{"log/integrated in batches, with proofs and tiles", testLogIntegrate},
+	{"log/a changed record is found", testLogTampered},
+	{"log/concurrent writers and integrators", testLogConcurrent},
 	{"tx/a failed transaction writes nothing", testFailedTx},
 	{"tx/concurrent transitions of one request", testConcurrentTransitions},
 	{"requests/a corrupt row is an error, not a zero request", testCorruptRequest},
@@ -717,10 +720,12 @@ func testFailedTx(t *testing.T, db *store.DB) {
 	if entries, err := db.AuditLog(ctx, "FRA", 0, 10); err != nil || len(entries) != 0 {
 		t.Errorf("AuditLog after rolled-back transactions = %d entries, %v; want none", len(entries), err)
 	}
-	// The sequence numbers handed out in the failed transactions are
-	// handed out again: the log has no gap.
-	if seqs := appendAudit(t, db, auditRecord(3)); !slices.Equal(seqs, []int64{1}) {
-		t.Errorf("first committed audit record has seq %v, want 1", seqs)
+	// The records of the failed transactions leave no gap in the log:
+	// the first committed record is its first leaf.
+	seqs := appendAudit(t, db, auditRecord(3))
+	integrate(t, db)
+	if _, idx, err := db.AuditRecord(ctx, "FRA", seqs[0]); err != nil || idx != 0 {
+		t.Errorf("first committed audit record is at leaf %d, %v; want 0", idx, err)
 	}
 }
 
@@ -832,9 +837,13 @@ func testConcurrentTransitions(t *testing.T, db *store.DB) {
 	if len(entries) != len(want) {
 		t.Errorf("audit log has %d records, want %d: one per winning transition", len(entries), len(want))
 	}
+	integrate(t, db)
+	if entries, err = db.AuditLog(ctx, "VNM", 0, 100); err != nil {
+		t.Fatal(err)
+	}
 	for i, e := range entries {
-		if e.Seq != int64(i+1) {
-			t.Errorf("audit entry %d has seq %d, want %d", i, e.Seq, i+1)
+		if e.LeafIndex == nil || *e.LeafIndex != int64(i) {
+			t.Errorf("audit entry %d (seq %d) is at leaf %v, want %d: the log has no gap", i, e.Seq, e.LeafIndex, i)
 		}
 	}
 }

@@ -9,10 +9,13 @@ import (
 	"slices"
 	"testing"
 
+	"entraide/internal/auditlog"
 	"entraide/internal/casework"
 	"entraide/internal/identity"
+	"entraide/internal/node"
 	"entraide/internal/store"
 	"entraide/internal/store/storetest"
+	"entraide/internal/tlog"
 )
 
 // TestAuditLog checks FRA's view of the audit log after a request is
@@ -69,12 +72,13 @@ func TestAuditLog(t *testing.T) {
 					}
 				}
 				var rec struct {
-					Seq     int64  `json:"seq"`
+					V       int    `json:"v"`
+					Seq     *int64 `json:"seq"`
 					Action  string `json:"action"`
 					Subject string `json:"subject"`
 				}
-				if err := json.Unmarshal(e.Record, &rec); err != nil || rec.Seq != e.Seq {
-					t.Errorf("seq %d: record %s: %v, want canonical JSON with its own seq", e.Seq, e.Record, err)
+				if err := json.Unmarshal(e.Record, &rec); err != nil || rec.V != auditlog.Version || rec.Seq != nil {
+					t.Errorf("seq %d: record %s: %v, want canonical JSON of version %d, without a seq", e.Seq, e.Record, err, auditlog.Version)
 				}
 				seen = append(seen, rec.Action+" "+rec.Subject)
 			}
@@ -105,6 +109,29 @@ func TestAuditLog(t *testing.T) {
 			for i := range paged {
 				if paged[i].Seq != entries[i].Seq || !bytes.Equal(paged[i].Record, entries[i].Record) {
 					t.Errorf("page entry %d = seq %d, want seq %d", i, paged[i].Seq, entries[i].Seq)
+				}
+			}
+
+			// Once the log has integrated them, each record has its leaf,
+			// whose inclusion proof, from the public routes, verifies
+			// against the signed checkpoint with the published key.
+			if _, err := tn.Node.IntegrateLog(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			entries = decodeBody[[]store.AuditEntry](t, tn.do(t, "GET", "/api/v1/audit?limit=1000", auditor, nil))
+			key := decodeBody[node.LogKey](t, tn.do(t, "GET", "/api/v1/log/key", "", nil))
+			cpResp := tn.do(t, "GET", "/log/checkpoint", "", nil)
+			cp, _, err := tlog.ParseCheckpoint(cpResp.Body, key.VerifierKey)
+			if err != nil {
+				t.Fatalf("GET /log/checkpoint: %s; ParseCheckpoint = %v", cpResp.Body, err)
+			}
+			for i, e := range entries {
+				if e.LeafIndex == nil || (i > 0 && *e.LeafIndex <= *entries[i-1].LeafIndex) {
+					t.Fatalf("entry %d (seq %d) at leaf %v after leaf %v: want increasing leaves", i, e.Seq, e.LeafIndex, entries[max(i-1, 0)].LeafIndex)
+				}
+				p := decodeBody[node.Proof](t, tn.do(t, "GET", fmt.Sprintf("/api/v1/log/inclusion?index=%d&size=%d", *e.LeafIndex, cp.Size), "", nil))
+				if err := tlog.VerifyInclusion(p.Proof, cp.Size, cp.Root, *e.LeafIndex, tlog.LeafHash(tlog.Entry(e.Record))); err != nil {
+					t.Errorf("seq %d: %v", e.Seq, err)
 				}
 			}
 		})

@@ -44,7 +44,27 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 	"GET /api/v1/users":               func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/users"} },
 	"GET /api/v1/audit":               func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/audit?after=1&limit=5"} },
 	"GET /metrics":                    func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/metrics"} },
-	"GET /api/v1/states/{code}":       func(_ *testing.T, _ *testNode, s string) routeCall { return routeCall{path: "/api/v1/states/" + s} },
+	"GET /log/checkpoint": func(t *testing.T, tn *testNode, _ string) routeCall {
+		integrateLog(t, tn)
+		return routeCall{path: "/log/checkpoint"}
+	},
+	"GET /log/tile/{path...}": func(t *testing.T, tn *testNode, _ string) routeCall {
+		head := integrateLog(t, tn)
+		if head.Size >= 256 {
+			return routeCall{path: "/log/tile/entries/000"}
+		}
+		return routeCall{path: fmt.Sprintf("/log/tile/entries/000.p/%d", head.Size)}
+	},
+	"GET /api/v1/log/key": func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/log/key"} },
+	"GET /api/v1/log/inclusion": func(t *testing.T, tn *testNode, _ string) routeCall {
+		integrateLog(t, tn)
+		return routeCall{path: "/api/v1/log/inclusion?index=1"}
+	},
+	"GET /api/v1/log/consistency": func(t *testing.T, tn *testNode, _ string) routeCall {
+		integrateLog(t, tn)
+		return routeCall{path: "/api/v1/log/consistency?old=1"}
+	},
+	"GET /api/v1/states/{code}": func(_ *testing.T, _ *testNode, s string) routeCall { return routeCall{path: "/api/v1/states/" + s} },
 	"POST /api/v1/treaty/records": func(_ *testing.T, _ *testNode, s string) routeCall {
 		return routeCall{path: "/api/v1/treaty/records", body: node.TreatyAction{Code: s, Signed: "2025-10-25", SignedAt: "Hanoi"}}
 	},

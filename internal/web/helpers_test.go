@@ -18,6 +18,7 @@ import (
 	"entraide/internal/convention"
 	"entraide/internal/identity"
 	"entraide/internal/node"
+	"entraide/internal/store"
 	"entraide/internal/store/storetest"
 )
 
@@ -439,4 +440,15 @@ func wantProblem(tb testing.TB, r response, status int, field, article string) P
 		tb.Errorf("errors[%d] = %+v: want article %s", i, p.Errors[i], article)
 	}
 	return p
+}
+
+// integrateLog puts the node's committed audit records into its log and
+// signs a checkpoint, as RunLog does within a second.
+func integrateLog(tb testing.TB, tn *testNode) store.LogHead {
+	tb.Helper()
+	head, err := tn.Node.IntegrateLog(tb.Context())
+	if err != nil {
+		tb.Fatalf("IntegrateLog = %v", err)
+	}
+	return head
 }

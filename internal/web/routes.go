@@ -108,7 +108,20 @@ func (s *Server) routes() []route {
 
 		{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics of the node: requests, deliveries, alerts, refusals, limits; for the home State's administrators and auditors",
 			Home: true, Permission: identity.ReadAuditLog, Response: "text/plain", Status: 200, Handler: s.metricsHandler()},
-		{Method: "GET", Path: "/api/v1/audit", Summary: "Your State's view of the audit log, in order: canonical records and their RFC 6962 leaf hashes; seq is the record's place in the node's log, which holds every hosted State's records",
+		{Method: "GET", Path: "/api/v1/audit", Summary: "Your State's view of the audit log, in order: canonical records, their RFC 6962 leaf hashes, and their leaf_index in the node's Merkle log once integrated (within a second); seq is the record's row in the node's log, which holds every hosted State's records",
 			Permission: identity.ReadAuditLog, Response: []store.AuditEntry{}, Status: 200, Query: []string{"after", "limit"}, Handler: s.auditLog()},
+
+		// The Merkle log of the audit records: hashes and ids only, public
+		// (see log.go).
+		{Method: "GET", Path: "/log/checkpoint", Summary: "The audit log's latest checkpoint, a C2SP signed note (origin, size, root), signed by the node's key; at most a second behind the newest record",
+			Public: true, Response: "text/plain", Status: 200, Handler: s.logCheckpoint()},
+		{Method: "GET", Path: "/log/tile/{path...}", Summary: "A tile of the audit log, as C2SP tlog-tiles serves it: tile/<L>/<N>[.p/<W>] holds hashes, tile/entries/<N>[.p/<W>] entries (\"entraide/audit/v1 \" and a record's SHA-256)",
+			Public: true, Response: "application/octet-stream", Status: 200, Handler: s.logTile()},
+		{Method: "GET", Path: "/api/v1/log/key", Summary: "The audit log's origin and the signed-note verifier key of its checkpoints, to give a court or a witness",
+			Public: true, Response: node.LogKey{}, Status: 200, Handler: s.logKey()},
+		{Method: "GET", Path: "/api/v1/log/inclusion", Summary: "The RFC 6962 proof that the leaf at index is in the tree of size (default: the latest checkpoint's)",
+			Public: true, Response: node.Proof{}, Status: 200, Query: []string{"index", "size"}, Handler: s.logInclusion()},
+		{Method: "GET", Path: "/api/v1/log/consistency", Summary: "The RFC 6962 proof that the tree of size old is a prefix of the tree of size (default: the latest checkpoint's)",
+			Public: true, Response: node.Proof{}, Status: 200, Query: []string{"old", "size"}, Handler: s.logConsistency()},
 	}
 }

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"entraide/internal/node"
+	"entraide/internal/tlog"
+)
+
+// The log's routes are public: the log holds hashes and record ids, no
+// case contents (see internal/tlog), and peers, witnesses and courts read
+// it without an account on the node. The tiles follow C2SP tlog-tiles,
+// so that standard clients read them.
+
+func (s *Server) logCheckpoint() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cp, err := s.node.LogCheckpoint(r.Context())
+		if errors.Is(err, node.ErrNoCheckpoint) {
+			writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: err.Error(), Errors: []FieldError{{Field: "path", Message: err.Error()}}})
+			return
+		}
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(cp)
+	})
+}
+
+func (s *Server) logTile() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, err := tlog.ParseTilePath("tile/" + r.PathValue("path"))
+		if err != nil {
+			msg := err.Error() + "; see C2SP tlog-tiles for the form of a tile's path"
+			writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: msg, Errors: []FieldError{{Field: "path", Message: msg}}})
+			return
+		}
+		data, err := s.node.LogTile(r.Context(), t)
+		if errors.Is(err, tlog.ErrNoTile) {
+			msg := "the log does not hold this tile yet: read /log/checkpoint for the tree's size, and ask for the partial tile of that size (.p/<width>)"
+			writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: msg, Errors: []FieldError{{Field: "path", Message: msg}}})
+			return
+		}
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		if t.W == tlog.TileWidth {
+			// A full tile never changes.
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=60")
+		}
+		w.Write(data)
+	})
+}
+
+func (s *Server) logKey() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k, err := s.node.LogKey(r.Context())
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, k)
+	})
+}
+
+// int64Param reads the query parameter name, a whole number from min,
+// or def if absent.
+func int64Param(r *http.Request, name string, min, def int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < min {
+		return 0, badRequest(name, "%s is a whole number from %d", name, min)
+	}
+	return n, nil
+}
+
+func proofError(err error) error {
+	if pe := (*node.ProofError)(nil); errors.As(err, &pe) {
+		return badRequest(pe.Field, "%s", pe.Msg)
+	}
+	return err
+}
+
+func (s *Server) logInclusion() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("index") == "" {
+			writeError(w, r, s.log, badRequest("index", "index is required: the leaf index, which GET /api/v1/audit gives each record as leaf_index"))
+			return
+		}
+		index, err := int64Param(r, "index", 0, 0)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		size, err := int64Param(r, "size", 1, 0)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		p, err := s.node.InclusionProof(r.Context(), index, size)
+		if err != nil {
+			writeError(w, r, s.log, proofError(err))
+			return
+		}
+		encode(w, http.StatusOK, p)
+	})
+}
+
+func (s *Server) logConsistency() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("old") == "" {
+			writeError(w, r, s.log, badRequest("old", "old is required: the size of the checkpoint you hold"))
+			return
+		}
+		old, err := int64Param(r, "old", 1, 0)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		size, err := int64Param(r, "size", 1, 0)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		p, err := s.node.ConsistencyProof(r.Context(), old, size)
+		if err != nil {
+			writeError(w, r, s.log, proofError(err))
+			return
+		}
+		encode(w, http.StatusOK, p)
+	})
+}
