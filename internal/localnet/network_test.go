@@ -241,6 +241,7 @@ func (a api) audit(after int64) []auditRecord {
 			if err := json.Unmarshal(e.Record, &r); err != nil {
 				a.t.Fatalf("audit record %d: %v", e.Seq, err)
 			}
+			r.Seq = e.Seq // the record's bytes hold none since version 3
 			out = append(out, r)
 			after = e.Seq
 		}
