@@ -102,6 +102,35 @@ func TestAuditStateOfOlderRecords(t *testing.T) {
 			if n, err := db.ExecRaw(ctx, `UPDATE audit SET state = 'ZAF'`); err == nil {
 				t.Errorf("UPDATE audit after the migration changed %d rows, want an error", n)
 			}
+			// The records of version 1 go into the Merkle log in the order
+			// of their sequence numbers, before any new one, and prove
+			// their inclusion with their bytes as they were.
+			seqs := appendAudit(t, db, auditRecord(1))
+			if seqs[0] != int64(len(records)+1) {
+				t.Errorf("first new record after the migration has seq %d, want %d", seqs[0], len(records)+1)
+			}
+			integrate(t, db)
+			for seq, data := range stored {
+				state := "FRA"
+				if !slices.Contains(want["FRA"], seq) {
+					state = "VNM"
+				}
+				_, idx, err := db.AuditRecord(ctx, state, seq)
+				if err != nil || idx != seq-1 {
+					t.Errorf("record %d of version 1 at leaf %d, %v; want %d", seq, idx, err, seq-1)
+					continue
+				}
+				p, err := db.RecordProof(ctx, state, seq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := p.Verify(data, logVkey(t)); err != nil {
+					t.Errorf("record %d of version 1: %v", seq, err)
+				}
+			}
+			if _, idx, err := db.AuditRecord(ctx, "FRA", seqs[0]); err != nil || idx != int64(len(records)) {
+				t.Errorf("first new record at leaf %d, %v; want %d", idx, err, len(records))
+			}
 		})
 	}
 }
