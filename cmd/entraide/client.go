@@ -33,7 +33,7 @@ type apiClient struct {
 }
 
 func addClientFlags(fs *flag.FlagSet, e env) (*string, *string) {
-	return addNodeFlags(fs, e), fs.String("token", e.getenv("ENTRAIDE_TOKEN"), "your API token (env ENTRAIDE_TOKEN)")
+	return addNodeFlags(fs, e), secretFlag(fs, e, "token", "ENTRAIDE_TOKEN", "your API token")
 }
 
 // addNodeFlags adds the flags that say where the node is, for commands

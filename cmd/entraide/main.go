@@ -224,9 +224,9 @@ func addStorageFlags(fs *flag.FlagSet, e env) storageFlags {
 	}
 	return storageFlags{
 		dataDir:  fs.String("data-dir", dir, "data directory; the SQLite database is entraide.db in it (env ENTRAIDE_DATA_DIR)"),
-		database: fs.String("database", e.getenv("ENTRAIDE_DATABASE"), "postgres:// URL to use PostgreSQL instead of SQLite (env ENTRAIDE_DATABASE)"),
-		keeperURL: fs.String("key-keeper", e.getenv(keeper.Env), fmt.Sprintf("URL of the keeper that wraps the node's private keys, e.g. a KMS key (schemes: %s); default: the file %s in the data directory (env %s)",
-			strings.Join(keeper.Schemes(), ", "), keeper.FileName, keeper.Env)),
+		database: secretFlag(fs, e, "database", "ENTRAIDE_DATABASE", "postgres:// URL to use PostgreSQL instead of SQLite"),
+		keeperURL: secretFlag(fs, e, "key-keeper", keeper.Env, fmt.Sprintf("URL of the keeper that wraps the node's private keys, e.g. a KMS key (schemes: %s); without it and its variable, the file %s in the data directory",
+			strings.Join(keeper.Schemes(), ", "), keeper.FileName)),
 		stderr: e.stderr,
 	}
 }
@@ -294,4 +294,21 @@ func (s storageFlags) openNode(ctx context.Context) (*node.Node, *store.DB, erro
 		return nil, nil, err
 	}
 	return n, db, nil
+}
+
+// secretFlag adds a string flag whose default is the environment
+// variable envName without ever printing it: --help and the flag
+// package's messages show the default a flag was registered with, and a
+// token or a URL holding a password must not reach a screen, a
+// terminal's scrollback or a ticket a help text is pasted in.
+func secretFlag(fs *flag.FlagSet, e env, name, envName, usage string) *string {
+	v := e.getenv(envName)
+	if v != "" {
+		usage += " (default: from " + envName + ")"
+	} else {
+		usage += " (env " + envName + ")"
+	}
+	p := fs.String(name, "", usage)
+	*p = v
+	return p
 }

@@ -34,7 +34,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	alertFlags := addAlertFlags(fs, e)
 	ttlFlag := addTokenTTLFlag(fs, e, "how long the API tokens officials get by enrolment work")
 	limits := addLimitFlags(fs)
-	blobURL := fs.String("blob", e.getenv("ENTRAIDE_BLOB"), "URL of the store that keeps evidence's bytes (encrypted), e.g. s3://bucket?region=eu-west-3; default: the directory evidence in the data directory (env ENTRAIDE_BLOB)")
+	blobURL := secretFlag(fs, e, "blob", "ENTRAIDE_BLOB", "URL of the store that keeps evidence's bytes (encrypted), e.g. s3://bucket?region=eu-west-3; without it and its variable, the directory evidence in the data directory")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
