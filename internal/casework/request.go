@@ -157,6 +157,9 @@ type PreservationPeriod struct {
 	// is linked, for then the data stay preserved until it is decided.
 	Until    time.Time `json:"until,omitzero"`
 	FollowUp string    `json:"follow_up,omitempty"`
+	// HeldUntil keeps Until while a follow-up is linked: if the follow-up
+	// is withdrawn undecided, the data are held until then again.
+	HeldUntil time.Time `json:"held_until,omitzero"`
 	// FollowUpDecided is set once the follow-up request is decided: the
 	// requested State may then execute and close the preservation.
 	FollowUpDecided bool `json:"follow_up_decided,omitempty"`

@@ -43,6 +43,10 @@ const (
 	Crossed           Action = "crossed"           // the other State acted at the same time as this one; noted, not applied
 	LinkFollowUp      Action = "link_follow_up"    // a preservation is followed up; it stays preserved
 	FollowUpDecided   Action = "follow_up_decided" // the follow-up is decided; the preservation may end
+	// FollowUpWithdrawn: the requesting State withdrew the follow-up
+	// before it was decided; the preservation is held again for its
+	// period, and may be followed up anew.
+	FollowUpWithdrawn Action = "follow_up_withdrawn"
 	// Undelivered: a message of this request will not reach the other
 	// State's node: its node refused it for good, or no receipt came
 	// before the delivery expiry. The node records it; nobody chooses it.
@@ -85,10 +89,11 @@ var rules = map[Action]rule{
 	Close:            {from: []State{Executed, PartiallyExecuted, Refused, Postponed, Withdrawn}, to: Closed, ref: convention.Art(40).Para(25)},
 	// Only the requested State preserves, so only it sets how long; the
 	// requesting State asks (art. 42(7)).
-	Extend:          {from: preserving, by: Requested, ref: convention.PreservationRef},
-	AskExtension:    {from: preserving, by: Requesting, ref: convention.PreservationRef},
-	LinkFollowUp:    {from: preserving, by: Requesting, ref: convention.PreservationRef},
-	FollowUpDecided: {from: preserving, ref: convention.PreservationRef},
+	Extend:            {from: preserving, by: Requested, ref: convention.PreservationRef},
+	AskExtension:      {from: preserving, by: Requesting, ref: convention.PreservationRef},
+	LinkFollowUp:      {from: preserving, by: Requesting, ref: convention.PreservationRef},
+	FollowUpDecided:   {from: preserving, ref: convention.PreservationRef},
+	FollowUpWithdrawn: {from: preserving, by: Requesting, ref: convention.PreservationRef},
 	// Expedited disclosure of preserved traffic data is part of executing
 	// a preservation, not a request of its own: the requested State makes
 	// it as soon as preserving reveals a provider in another State.
@@ -197,7 +202,7 @@ func joinActions(as []Action) string {
 // AllActions lists every action a timeline event can record: those of
 // Actions, and those the node records itself.
 func AllActions() []Action {
-	return append([]Action{Create}, append(Actions(), Deliver, Receipt, Crossed, LinkFollowUp, FollowUpDecided, Undelivered)...)
+	return append([]Action{Create}, append(Actions(), Deliver, Receipt, Crossed, LinkFollowUp, FollowUpDecided, FollowUpWithdrawn, Undelivered)...)
 }
 
 // Transition is an official's request to move a request.
@@ -274,7 +279,7 @@ func refuse(kind error, field string, ref convention.Ref, format string, args ..
 // convention.Problems for contents that do not conform.
 func Decide(r *Request, t Transition, by Actor, now time.Time) (Event, error) {
 	ru, ok := rules[t.Action]
-	if !ok || t.Action == Deliver || t.Action == LinkFollowUp || t.Action == FollowUpDecided {
+	if !ok || t.Action == Deliver || t.Action == LinkFollowUp || t.Action == FollowUpDecided || t.Action == FollowUpWithdrawn {
 		return Event{}, convention.Problems{{Field: "action", Ref: convention.Art(40), Message: fmt.Sprintf("unknown action %q; one of %s", t.Action, actionList())}}
 	}
 	if err := mayAct(r, by, t.Action, ru); err != nil {
@@ -403,7 +408,7 @@ func CheckRemote(r *Request, e Event) error {
 		}
 		return nil
 	}
-	if e.Action == FollowUpDecided {
+	if e.Action == FollowUpDecided || e.Action == FollowUpWithdrawn {
 		// Either State decides the follow-up (the requested State executes
 		// or refuses it, the requesting State withdraws it); its own node
 		// reports the end of the hold on the preservation. Its messages
@@ -510,9 +515,14 @@ func ApplyEvent(r *Request, e Event) {
 		if r.Preservation != nil {
 			r.Preservation.FollowUpDecided = true
 		}
+	case FollowUpWithdrawn:
+		if p := r.Preservation; p != nil {
+			p.FollowUp, p.Until, p.HeldUntil = "", heldAgainUntil(p), time.Time{}
+		}
 	case LinkFollowUp:
 		if r.Preservation != nil {
 			r.Preservation.FollowUp = e.FollowUp
+			r.Preservation.HeldUntil = r.Preservation.Until
 			r.Preservation.Until = time.Time{}
 		}
 	}
@@ -573,8 +583,29 @@ func FollowUpDecidedEvent(p, followUp *Request, by Actor, now time.Time) (Event,
 		!slices.Contains(rules[FollowUpDecided].from, p.State) || !slices.Contains(decided, followUp.State) {
 		return Event{}, false
 	}
+	if followUp.State == Withdrawn {
+		// Withdrawing the follow-up decides nothing about the data: the
+		// requesting State may send another (art. 42(7)), so they stay
+		// preserved for the period set.
+		return Event{RequestID: p.ID, At: now, Actor: by.ID, ActorState: by.State, Action: FollowUpWithdrawn, From: p.State, FollowUp: followUp.ID,
+			Note: "follow-up request " + followUp.ID + " was withdrawn before it was decided; the data stay preserved until " + heldAgainUntil(pp).UTC().Format(time.DateOnly) + ", and another follow-up may be sent"}, true
+	}
 	return Event{RequestID: p.ID, At: now, Actor: by.ID, ActorState: by.State, Action: FollowUpDecided, From: p.State, FollowUp: followUp.ID,
 		Note: "follow-up request " + followUp.ID + " is " + strings.ReplaceAll(string(followUp.State), "_", " ") + "; the data need no longer be preserved"}, true
+}
+
+// heldAgainUntil is the end of a preservation whose follow-up was
+// withdrawn: the end set before the follow-up came, and never less than
+// the minimum period from the start (art. 42(7)).
+func heldAgainUntil(p *PreservationPeriod) time.Time {
+	return maxTime(p.HeldUntil, p.Started.AddDate(0, 0, convention.PreservationMinimumDays))
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // CanRead reports whether by may see r: an official of the State holding

@@ -911,7 +911,10 @@ func TestFollowUpDecided(t *testing.T) {
 		return r
 	}
 	for _, s := range allStates {
-		want := slices.Contains([]casework.State{casework.Executed, casework.PartiallyExecuted, casework.Refused, casework.Withdrawn, casework.Closed}, s)
+		if s == casework.Withdrawn {
+			continue // below: withdrawing the follow-up decides nothing
+		}
+		want := slices.Contains([]casework.State{casework.Executed, casework.PartiallyExecuted, casework.Refused, casework.Closed}, s)
 		t.Run("art 42(7): follow-up "+string(s), func(t *testing.T) {
 			p := linked(t)
 			e, ok := casework.FollowUpDecidedEvent(p, followUp(s), vnmCA, now)
@@ -938,6 +941,45 @@ func TestFollowUpDecided(t *testing.T) {
 			}
 		})
 	}
+	t.Run("art 42(7): a follow-up withdrawn undecided leaves the data preserved, and another may follow", func(t *testing.T) {
+		p := preserving(t, casework.InProgress, requested)
+		p.Preservation.Started = now.AddDate(0, 0, -1)
+		p.Preservation.Until = now.AddDate(0, 0, 90)
+		casework.ApplyEvent(p, casework.Event{Action: casework.LinkFollowUp, At: now, FollowUp: "0193-follow"})
+		e, ok := casework.FollowUpDecidedEvent(p, followUp(casework.Withdrawn), fraCA, now)
+		if !ok || e.Action != casework.FollowUpWithdrawn || e.To != "" {
+			t.Fatalf("FollowUpDecidedEvent(follow-up withdrawn) = %+v, %v; want follow_up_withdrawn, state unchanged", e, ok)
+		}
+		theirs := linked(t)
+		theirs.Holder = requested
+		theirs.Preservation.HeldUntil = now.AddDate(0, 0, 90)
+		if err := casework.CheckRemote(theirs, e); err != nil {
+			t.Errorf("CheckRemote(follow_up_withdrawn) by the requesting State = %v, want nil", err)
+		}
+		casework.ApplyEvent(p, e)
+		if got := p.Preservation.Until; !got.Equal(now.AddDate(0, 0, 90)) || p.Preservation.FollowUp != "" {
+			t.Errorf("after the withdrawal: until %s, follow-up %q; want the end set before, %s, and no follow-up", got, p.Preservation.FollowUp, now.AddDate(0, 0, 90))
+		}
+		if _, err := casework.Decide(p, casework.Transition{Action: casework.Execute}, vnmCA, now); !errors.Is(err, casework.ErrConflict) {
+			t.Errorf("Decide(execute) on the day the follow-up is withdrawn = %v, want a conflict: the data stay preserved", err)
+		}
+		next := view(t, convention.StoredDataAccess, casework.Draft, requesting)
+		next.ID = "0193-next"
+		if _, err := casework.FollowUpEvent(p, next, fraCA, now); err != nil {
+			t.Errorf("FollowUpEvent(a second follow-up) = %v, want it linked", err)
+		}
+	})
+	t.Run("art 42(7): a follow-up withdrawn late holds the data at least the minimum period", func(t *testing.T) {
+		p := preserving(t, casework.InProgress, requested)
+		p.Preservation.Started = now.AddDate(0, 0, -10)
+		p.Preservation.Until = time.Time{}
+		p.Preservation.FollowUp = "0193-follow"
+		e, _ := casework.FollowUpDecidedEvent(p, followUp(casework.Withdrawn), fraCA, now)
+		casework.ApplyEvent(p, e)
+		if want := now.AddDate(0, 0, 50); !p.Preservation.Until.Equal(want) {
+			t.Errorf("until = %s, want %s: 60 days from the start", p.Preservation.Until, want)
+		}
+	})
 	t.Run("art 42(7): a follow-up decided for another preservation is refused", func(t *testing.T) {
 		e := casework.Event{RequestID: "0193-req", At: now, Actor: "vnm-ca", ActorState: requested, Action: casework.FollowUpDecided, From: casework.InProgress, FollowUp: "0193-other"}
 		theirs := linked(t)

@@ -342,6 +342,51 @@ func TestFollowUpKeepsPreservation(t *testing.T) {
 	})
 }
 
+// TestFollowUpWithdrawnKeepsPreservation: withdrawing a follow-up before
+// it is decided decides nothing about the data (art. 42(7)): they stay
+// preserved for the period set, on both States' views, and the requesting
+// State may send another follow-up.
+func TestFollowUpWithdrawnKeepsPreservation(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		ctx := t.Context()
+		p := f.draft(t, convention.Preservation, "VNM")
+		f.move(t, fraCA, p.ID, casework.Transition{Action: casework.Send})
+		f.move(t, vnmCA, p.ID, casework.Transition{Action: casework.Acknowledge})
+		started := f.clock.Now()
+		f.move(t, vnmCA, p.ID, casework.Transition{Action: casework.Start})
+		d := contents(t, convention.StoredDataAccess, "VNM")
+		d.FollowUpOf = p.ID
+		fu, err := f.n.CreateRequest(ctx, fraCA, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.move(t, fraCA, fu.ID, casework.Transition{Action: casework.Send})
+		f.move(t, fraCA, fu.ID, casework.Transition{Action: casework.Withdraw, Reasons: "Sent with a mistake; a corrected request follows."})
+
+		fra, vnm, fraTL, vnmTL := f.views(t, p.ID)
+		for _, v := range []*casework.Request{fra, vnm} {
+			if v.Preservation == nil || v.Preservation.FollowUp != "" || v.Preservation.FollowUpDecided || !v.Preservation.Until.Equal(started.AddDate(0, 0, 60)) {
+				t.Errorf("%s's view after the follow-up is withdrawn: %+v; want no follow-up, preserved until %s", v.Holder, v.Preservation, started.AddDate(0, 0, 60))
+			}
+		}
+		if !sameEvents(t, fraTL[1:], vnmTL) || vnmTL[len(vnmTL)-1].Action != casework.FollowUpWithdrawn {
+			t.Errorf("preservation timelines: FRA %v, VNM %v; want equal, ending with follow_up_withdrawn", actionsOf(fraTL), actionsOf(vnmTL))
+		}
+		if _, err := f.n.Transition(ctx, vnmCA, p.ID, casework.Transition{Action: casework.Execute}); !errors.Is(err, casework.ErrConflict) {
+			t.Errorf("execute the preservation the day its follow-up is withdrawn = %v, want ErrConflict", err)
+		}
+		fu2, err := f.n.CreateRequest(ctx, fraCA, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.move(t, fraCA, fu2.ID, casework.Transition{Action: casework.Send})
+		if _, vnm, _, _ := f.views(t, p.ID); vnm.Preservation.FollowUp != fu2.ID {
+			t.Errorf("VNM's view after a second follow-up: %+v, want followed up by %s", vnm.Preservation, fu2.ID)
+		}
+	})
+}
+
 func TestSendNoRoute(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		f := newFixture(t, backend)
