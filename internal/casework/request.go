@@ -426,6 +426,12 @@ func (b *LegalBasis) validate(k convention.Kind) convention.Problems {
 		if p, bad := convention.CheckText("legal_basis.treaty", refBasisTreaty, b.Treaty, 500); bad {
 			return convention.Problems{p}
 		}
+		if convention.NamesThisConvention(b.Treaty) {
+			// Otherwise a request could rest on the Convention while it
+			// binds neither State, under another name.
+			return convention.Problems{{Field: "legal_basis.treaty", Ref: refBasisConvention, Message: fmt.Sprintf(
+				"%q is this Convention, not another treaty: give the legal basis as type %q (the CLI's --legal-basis convention), which is allowed only where the Convention is in force for both States on the day of sending; otherwise name another treaty binding both, or rest the request on %q", b.Treaty, BasisConvention, BasisReciprocity)}}
+		}
 	default:
 		return convention.Problems{{Field: "legal_basis.type", Ref: required, Message: fmt.Sprintf("%q is not a legal basis: %s", b.Type, next)}}
 	}

@@ -42,6 +42,12 @@ func TestContentsValidate(t *testing.T) {
 		{"art 40(7): another treaty needs its name", func(d *casework.Contents) {
 			d.LegalBasis = &casework.LegalBasis{Type: casework.BasisTreaty, Treaty: " "}
 		}, []want{{"legal_basis.treaty", convention.Art(40).Para(7).Unchecked(), "its name"}}},
+		{"art 40(1), art 65: this Convention named as another treaty is refused", func(d *casework.Contents) {
+			d.LegalBasis = &casework.LegalBasis{Type: casework.BasisTreaty, Treaty: "UN Convention against Cybercrime"}
+		}, []want{{"legal_basis.treaty", convention.Art(40).Para(1), "is this Convention, not another treaty"}}},
+		{"art 40(1), art 65: the Hanoi Convention named as another treaty is refused", func(d *casework.Contents) {
+			d.LegalBasis = &casework.LegalBasis{Type: casework.BasisTreaty, Treaty: "Hanoi Convention"}
+		}, []want{{"legal_basis.treaty", convention.Art(40).Para(1), `type "convention"`}}},
 		{"art 40(7): a treaty is named only with type treaty", func(d *casework.Contents) {
 			d.LegalBasis = &casework.LegalBasis{Type: casework.BasisReciprocity, Treaty: "Some treaty"}
 		}, []want{{"legal_basis.treaty", convention.Art(40).Para(7).Unchecked(), "only when"}}},
