@@ -142,9 +142,12 @@ func allows(r *Request, action Action, ru rule, now time.Time) *Error {
 		return refuse(ErrConflict, "action", ru.ref, "cannot %s a request that is %s", strings.ReplaceAll(string(action), "_", " "), strings.ReplaceAll(string(r.State), "_", " "))
 	}
 	switch action {
-	case Refuse:
+	case Refuse, Postpone:
+		// Proposing conditions and then refusing or postponing before
+		// the requesting State answers them would empty the consultation
+		// of its purpose.
 		if r.State == Consultation && r.ProposedConditions != "" {
-			return refuse(ErrConflict, "action", convention.Art(40).Para(27), "the requesting State has not yet accepted or declined the conditions proposed in consultation")
+			return refuse(ErrConflict, "action", convention.Art(40).Para(27), "the requesting State has not yet accepted or declined the conditions proposed in consultation; wait for its answer")
 		}
 	case AcceptConditions, DeclineConditions:
 		if r.ProposedConditions == "" {
@@ -481,7 +484,9 @@ func ApplyEvent(r *Request, e Event) {
 		r.ResumeState = r.State
 		r.ProposedConditions = e.Conditions
 	case AcceptConditions:
-		r.Conditions = e.Conditions
+		r.Conditions, r.ProposedConditions = e.Conditions, ""
+	case DeclineConditions:
+		r.ProposedConditions = "" // declined: the timeline keeps them
 	case ProvideInfo:
 		r.ResumeState = ""
 	case Refuse:

@@ -194,7 +194,11 @@ func (n *Node) alertIncoming(ctx context.Context, tx *store.Tx, view *casework.R
 func (n *Node) resolveAlerts(ctx context.Context, tx *store.Tx, r *casework.Request, e casework.Event) error {
 	own := e.ActorState == r.Holder && e.Actor != "system" && e.Action != casework.Crossed
 	ended := e.To == casework.Withdrawn || e.To == casework.Closed
-	if !own && !ended {
+	// An alert asking the holder to answer a request for information or
+	// a consultation is moot once the other State has moved the request
+	// out of the state it asked about: the holder can no longer answer.
+	moved := !own && e.To != "" && e.To != e.From && (e.From == casework.MoreInfoRequested || e.From == casework.Consultation)
+	if !own && !ended && !moved {
 		return nil
 	}
 	open, err := tx.OpenAlertsFor(ctx, r.Holder, r.ID)
@@ -203,6 +207,9 @@ func (n *Node) resolveAlerts(ctx context.Context, tx *store.Tx, r *casework.Requ
 	}
 	why := fmt.Sprintf("%s's %s of request %s", e.ActorState, strings.ReplaceAll(string(e.Action), "_", " "), r.ID)
 	for _, a := range open {
+		if !own && !ended && a.Reason != alerting.ReasonInfoRequested && a.Reason != alerting.ReasonConsultation {
+			continue
+		}
 		if err := a.Resolve(e.Actor, own, why, e.At); err != nil {
 			continue // acknowledged meanwhile: nothing to end
 		}

@@ -86,3 +86,34 @@ func TestRequestActionsResolveAlerts(t *testing.T) {
 		}
 	})
 }
+
+// TestAnswerAlertEndsWhenTheOtherStateMovesOn: the requesting State's
+// alert asking it to answer a consultation (art. 40(27)) ends when the
+// requested State moves the request out of consultation, for it can no
+// longer be answered.
+func TestAnswerAlertEndsWhenTheOtherStateMovesOn(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		r := newAlertRig(t, newFixture(t, backend), nil)
+		for _, tt := range []struct {
+			name string
+			ask  casework.Transition
+			then casework.Transition
+		}{
+			{"art 40(27): consultation, then the requested State resumes", casework.Transition{Action: casework.Consult, Conditions: "Use only in the proceedings named."}, casework.Transition{Action: casework.Resume, Note: "executing without conditions"}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				req := r.send(t, contents(t, convention.MutualAssistance, "VNM"))
+				r.move(t, vnmCA, req.ID, casework.Transition{Action: casework.Acknowledge})
+				r.move(t, vnmCA, req.ID, tt.ask)
+				asked := r.alertOf(t, fraCA, req.ID)
+				if asked == nil || asked.Acked() {
+					t.Fatalf("FRA's alert after VNM's %s = %+v; want one open", tt.ask.Action, asked)
+				}
+				r.move(t, vnmCA, req.ID, tt.then)
+				if got := r.alert(t, asked.ID); !got.Acked() || got.Resolution == "" || !got.EscalatesAt.IsZero() {
+					t.Errorf("FRA's %s alert after VNM's %s = %+v; want resolved, escalating no more", asked.Reason, tt.then.Action, got)
+				}
+			})
+		}
+	})
+}
