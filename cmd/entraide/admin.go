@@ -281,7 +281,7 @@ func cmdTreatyImport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Imported %d records.\n", count)
+	fmt.Fprintf(e.stdout, "Imported %s.\n", plural(count, "record", "records"))
 	printTreatyStatus(e.stdout, status, false)
 	return nil
 }
@@ -308,7 +308,7 @@ func cmdTreatyRecord(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return withNext("treaty record", err, "correct what is named and run it again, e.g. entraide treaty record --code FRA --deposited 2026-03-01 --instrument ratification (entraide states lists the codes)")
 	}
-	fmt.Fprintf(e.stdout, "Recorded %s: signed %s, %s deposited %s.\n", rec.Code, dateOrDash(&rec.Signed), orDash(string(rec.Instrument)), dateOrDash(&rec.Deposited))
+	fmt.Fprintf(e.stdout, "Recorded %s: %s.\n", rec.Code, treatyRecordWords(rec.Signed, string(rec.Instrument), rec.Deposited))
 	status, err := n.TreatyStatus(ctx)
 	if err != nil {
 		return err
@@ -366,4 +366,29 @@ func withNext(name string, err error, next string) error {
 		return fmt.Errorf("%s: %w\nnext: %s", name, err, next)
 	}
 	return fmt.Errorf("%s: %w", name, err)
+}
+
+// treatyRecordWords says what is recorded of a participant: "signed
+// 2025-10-25, ratification deposited 2026-03-02", "signed 2025-10-27, no
+// instrument deposited yet", rather than dashes.
+func treatyRecordWords(signed time.Time, instrument string, deposited time.Time) string {
+	sig := "not signed"
+	if !signed.IsZero() {
+		sig = "signed " + signed.Format(time.DateOnly)
+	}
+	switch {
+	case instrument != "" && !deposited.IsZero():
+		return sig + ", " + instrument + " deposited " + deposited.Format(time.DateOnly)
+	case !deposited.IsZero():
+		return sig + ", instrument deposited " + deposited.Format(time.DateOnly)
+	}
+	return sig + ", no instrument deposited yet"
+}
+
+// plural says n things, in the singular for one.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -184,6 +184,9 @@ func (c *apiClient) unreachable(err error) error {
 func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	kind := kindArg(args)
 	spec, known := convention.Lookup(convention.Kind(kind))
+	// A kind kept for old records only is not offered, even by its name.
+	retired := known && !spec.Draftable()
+	known = known && !retired
 	fs := newFlags(e, "request create", "FILE.json [flags]   or   --kind KIND --to STATE --FIELD TEXT ... [flags]\n"+
 		"  (- reads the JSON from stdin; --kind KIND --help lists that kind's fields and their articles)")
 	if kind == "" || !known {
@@ -220,6 +223,9 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	}
 	var contents casework.Contents
 	switch {
+	case retired && spec.OnPreservation:
+		return fmt.Errorf("request create: --kind %s is no longer drafted: expedited disclosure of preserved traffic data is a step of executing a preservation (art. 43(1))\n"+
+			"next: draft a preservation (--kind preservation); the requested State then discloses the traffic data with entraide request transition ID --action disclose_traffic", kind)
 	case kind != "" && !known:
 		return fmt.Errorf("request create: --kind %q is not a kind of request; give one of %s", kind, kindNames())
 	case kind != "" && fs.NArg() > 0:
@@ -309,7 +315,7 @@ func kindArg(args []string) string {
 
 func kindNames() string {
 	var names []string
-	for _, s := range convention.Kinds() {
+	for _, s := range convention.DraftableKinds() {
 		names = append(names, string(s.Kind))
 	}
 	return strings.Join(names, ", ")
@@ -323,7 +329,7 @@ func createUsage(fs *flag.FlagSet) func() {
 		fmt.Fprintf(w, "Usage: entraide request create FILE.json [flags]\n   or: entraide request create --kind KIND --to STATE --FIELD TEXT ... [flags]\n")
 		fs.PrintDefaults()
 		fmt.Fprintln(w, "\nKinds of request (entraide request create --kind KIND --help gives a kind's fields as flags):")
-		for _, s := range convention.Kinds() {
+		for _, s := range convention.DraftableKinds() {
 			printKindFields(w, s)
 		}
 	}
@@ -630,7 +636,15 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	if *asJSON {
 		return writeJSON(e.stdout, r)
 	}
-	fmt.Fprintf(e.stdout, "%s is now %s.\n", r.ID, r.State.Words())
+	switch p := r.Preservation; {
+	case t.Action == casework.AskExtension && p != nil && p.ExtensionAsked != nil:
+		fmt.Fprintf(e.stdout, "%s: extension of the preservation until %s asked of %s; the request stays %s, its data preserved until %s unless %s extends it.\n",
+			r.ID, p.ExtensionAsked.Format(time.DateOnly), r.RequestedState, r.State.Words(), p.Until.Format(time.DateOnly), r.RequestedState)
+	case t.Action == casework.Extend && p != nil && !p.Until.IsZero():
+		fmt.Fprintf(e.stdout, "%s: preservation extended until %s; the request is %s.\n", r.ID, p.Until.Format(time.DateOnly), r.State.Words())
+	default:
+		fmt.Fprintf(e.stdout, "%s is now %s.\n", r.ID, r.State.Words())
+	}
 	return nil
 }
 

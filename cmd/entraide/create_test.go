@@ -14,7 +14,7 @@ import (
 // field of the kind with its label and article, from internal/convention.
 func TestRequestCreateHelpPerKind(t *testing.T) {
 	c := newCLI(t)
-	for _, s := range convention.Kinds() {
+	for _, s := range convention.DraftableKinds() {
 		t.Run(s.MainArticle().String()+": "+string(s.Kind), func(t *testing.T) {
 			out := c.must("request", "create", "--kind", string(s.Kind), "--help")
 			for _, f := range s.Fields {
@@ -26,10 +26,49 @@ func TestRequestCreateHelpPerKind(t *testing.T) {
 		})
 	}
 	out := c.must("request", "create", "--help")
-	for _, s := range convention.Kinds() {
+	for _, s := range convention.DraftableKinds() {
 		if !strings.Contains(out, string(s.Kind)+": "+s.Title) {
 			t.Errorf("request create --help does not list %s", s.Kind)
 		}
+	}
+}
+
+// TestRequestCreateOffersNoTrafficDisclosureKind: art 43(1): disclosure of
+// preserved traffic data is the disclose_traffic action on a preservation;
+// no help, list of kinds or error offers it as a kind to draft.
+func TestRequestCreateOffersNoTrafficDisclosureKind(t *testing.T) {
+	c := requestEnv(t)
+	kind := string(convention.TrafficDisclosure)
+	for _, args := range [][]string{
+		{"request", "create", "--help"},
+		{"request", "create", "--kind", kind, "--help"},
+	} {
+		if out := c.must(args...); strings.Contains(out, kind) {
+			t.Errorf("entraide %s offers %s:\n%s", strings.Join(args, " "), kind, out)
+		}
+	}
+	_, _, err := c.run("request", "create", "--kind", "bogus", "--to", "VNM")
+	if err == nil || strings.Contains(err.Error(), kind) || !strings.Contains(err.Error(), "preservation") {
+		t.Errorf("request create --kind bogus = %v, want the kinds to draft, without %s", err, kind)
+	}
+	_, _, err = c.run("request", "create", "--kind", kind, "--to", "VNM")
+	if err == nil || !strings.Contains(err.Error(), "--action disclose_traffic") || !strings.Contains(err.Error(), "art. 43(1)") {
+		t.Errorf("request create --kind %s = %v, want it to name the disclose_traffic action (art. 43(1))", kind, err)
+	}
+	c.env["ENTRAIDE_TOKEN"] = c.official("--id", "fra-247", "--name", "Jean Veille", "--role", "24_7")
+	_, _, err = c.run("request", "create", "--kind", "extradition", "--to", "VNM", "--legal-basis", "reciprocity")
+	if err == nil || !strings.Contains(err.Error(), "403") || strings.Contains(err.Error(), "traffic-data disclosure") || !strings.Contains(err.Error(), "disclose_traffic") {
+		t.Errorf("request create --kind extradition by the 24/7 point of contact = %v, want a 403 naming disclose_traffic, not a kind of traffic-data disclosure", err)
+	}
+}
+
+// TestRequestListUnknownKindListsKinds: request list --kind bogus names
+// the kinds it takes, rather than an API address.
+func TestRequestListUnknownKindListsKinds(t *testing.T) {
+	c := requestEnv(t)
+	_, _, err := c.run("request", "list", "--kind", "bogus")
+	if err == nil || strings.Contains(err.Error(), "/api/v1") || !strings.Contains(err.Error(), "stored_data_access") {
+		t.Errorf("request list --kind bogus = %v, want the kinds listed", err)
 	}
 }
 

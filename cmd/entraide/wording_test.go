@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWording: what the commands print reads as words for an official,
@@ -48,5 +49,65 @@ func TestWording(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWordingReadsAsSentences: states, records and counts read as an
+// official writes them, not as codes or dashes.
+func TestWordingReadsAsSentences(t *testing.T) {
+	c := requestEnv(t)
+	fra := c.env["ENTRAIDE_TOKEN"]
+	vnm := c.official("--id", "vnm-ca", "--name", "Nguyễn Thị Lan", "--state", "VNM", "--role", "central_authority")
+	as := func(token string) { c.env["ENTRAIDE_TOKEN"] = token }
+	created := regexp.MustCompile(`Created (\S+):`)
+	draft := func() string {
+		as(fra)
+		id := created.FindStringSubmatch(c.must("request", "create", writeFile(t, "pres.json", preservationJSON)))[1]
+		c.must("request", "transition", id, "--action", "send")
+		as(vnm)
+		c.must("request", "transition", id, "--action", "acknowledge")
+		return id
+	}
+
+	accepted := draft()
+	c.must("request", "transition", accepted, "--action", "consult", "--conditions", "Used only in the Lyon case.")
+	as(fra)
+	c.must("request", "transition", accepted, "--action", "accept_conditions")
+	as(vnm)
+	_, _, err := c.run("request", "transition", accepted, "--action", "refuse", "--grounds", "domestic_law", "--reasons", "No.")
+	if err == nil || !strings.Contains(err.Error(), "cannot refuse a request whose conditions were accepted") {
+		t.Errorf("art 40(27): refuse after conditions accepted = %v, want it worded as a sentence", err)
+	}
+
+	declined := draft()
+	c.must("request", "transition", declined, "--action", "consult", "--conditions", "Used only in the Lyon case.")
+	as(fra)
+	c.must("request", "transition", declined, "--action", "decline_conditions")
+	_, _, err = c.run("request", "transition", declined, "--action", "decline_conditions")
+	if err == nil || !strings.Contains(err.Error(), "cannot decline the conditions of a request whose conditions were declined") {
+		t.Errorf("art 40(27): decline_conditions twice = %v, want it worded as a sentence", err)
+	}
+
+	started := draft()
+	c.must("request", "transition", started, "--action", "start")
+	as(fra)
+	later := time.Now().UTC().AddDate(0, 0, 120).Format(time.DateOnly)
+	out := c.must("request", "transition", started, "--action", "ask_extension", "--until", later, "--note", "The case needs more time.")
+	if want := "extension of the preservation until " + later + " asked of VNM"; !strings.Contains(out, want) {
+		t.Errorf("art 42(7): ask_extension = %q, want %q", out, want)
+	}
+
+	_, _, err = c.run("request", "create", "--kind", "preservation", "--to", "QQQQQ", "--legal-basis", "reciprocity")
+	if err == nil || !strings.Contains(err.Error(), "European Union. entraide states lists every code") {
+		t.Errorf("request create --to QQQQQ = %v, want a sentence ending before entraide states", err)
+	}
+
+	out = c.must("treaty", "record", "--code", "DEU", "--signed", "2025-10-27", "--signed-at", "New York")
+	if want := "Recorded DEU: signed 2025-10-27, no instrument deposited yet."; !strings.Contains(out, want) {
+		t.Errorf("treaty record = %q, want %q", out, want)
+	}
+	csv := writeFile(t, "status.csv", treatyHeader+"FRA,France,state,2025-10-25,Hanoi,2026-03-02,ratification\n")
+	if out = c.must("treaty", "import", csv); !strings.Contains(out, "Imported 1 record.") {
+		t.Errorf("treaty import of one record = %q, want Imported 1 record.", out)
 	}
 }

@@ -298,7 +298,7 @@ func (d Contents) Validate(requesting string) convention.Problems {
 	}
 	ps = append(ps, d.LegalBasis.validate(d.Kind)...)
 	if d.FollowUpOf != "" && known && !kindsFollowingPreservation[d.Kind] {
-		ps = append(ps, convention.Problem{Field: "follow_up_of", Ref: convention.Art(42), Message: spec.Title + " cannot follow up a preservation; use access to stored data, mutual legal assistance or disclosure of traffic data"})
+		ps = append(ps, convention.Problem{Field: "follow_up_of", Ref: convention.Art(42), Message: spec.Title + " cannot follow up a preservation; use access to stored data or mutual legal assistance (the requested State discloses preserved traffic data with the disclose_traffic action on the preservation itself, art. 43)"})
 	}
 	return ps
 }
@@ -450,7 +450,7 @@ func UnknownStateMessage(code string) string {
 		}
 		msg += ": did you mean " + strings.Join(names, ", ") + "?"
 	} else {
-		msg += " (FRA for France, VNM for Viet Nam, ZAF for South Africa), or EUU for the European Union"
+		msg += " (FRA for France, VNM for Viet Nam, ZAF for South Africa), or EUU for the European Union."
 	}
 	return msg + " entraide states lists every code, and entraide states NAME finds one"
 }

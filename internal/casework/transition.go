@@ -139,7 +139,7 @@ func AllowedFor(r *Request, by Actor, now time.Time) []Action {
 // it: the states of the rule, and what else of r decides it.
 func allows(r *Request, action Action, ru rule, now time.Time) *Error {
 	if !slices.Contains(ru.from, r.State) {
-		return refuse(ErrConflict, "action", ru.ref, "cannot %s a request that is %s", strings.ReplaceAll(string(action), "_", " "), strings.ReplaceAll(string(r.State), "_", " "))
+		return refuse(ErrConflict, "action", ru.ref, "cannot %s %s", actionPhrase(action), requestThatIs(r.State))
 	}
 	switch action {
 	case Refuse, Postpone:
@@ -168,6 +168,45 @@ func allows(r *Request, action Action, ru rule, now time.Time) *Error {
 		return held(r, action, now)
 	}
 	return nil
+}
+
+// actionPhrase is action as a verb an official reads before "a request".
+func actionPhrase(a Action) string {
+	switch a {
+	case AcceptConditions:
+		return "accept the conditions of"
+	case DeclineConditions:
+		return "decline the conditions of"
+	case AskExtension:
+		return "ask the extension of"
+	case DiscloseTraffic:
+		return "disclose the traffic data of"
+	case RequestInfo:
+		return "ask more information on"
+	case ProvideInfo:
+		return "provide information on"
+	case ExecutePartially:
+		return "partially execute"
+	}
+	return strings.ReplaceAll(string(a), "_", " ")
+}
+
+// requestThatIs names a request in state s: "a request whose conditions
+// were accepted", not "a request that is conditions accepted".
+func requestThatIs(s State) string {
+	switch s {
+	case ConditionsAccepted:
+		return "a request whose conditions were accepted"
+	case ConditionsDeclined:
+		return "a request whose conditions were declined"
+	case MoreInfoRequested:
+		return "a request waiting for more information"
+	case Consultation:
+		return "a request in consultation"
+	case Draft:
+		return "a draft"
+	}
+	return "a request that is " + strings.ReplaceAll(string(s), "_", " ")
 }
 
 // withNext adds to a refusal of an action for r's state what the State
@@ -626,7 +665,7 @@ func CanDraft(k convention.Kind, by Actor) error {
 	}
 	if by.Role == identity.TwentyFourSeven {
 		if spec, ok := convention.Lookup(k); ok && !spec.TwentyFourSeven {
-			return refuse(ErrForbidden, "kind", convention.Art(41), "the 24/7 point of contact drafts the 24/7 network's requests (art. 41(3)): preservation, traffic-data disclosure, emergency disclosure, technical advice, legal information, locating suspects; %s goes through the central authority", spec.Title)
+			return refuse(ErrForbidden, "kind", convention.Art(41), "the 24/7 point of contact drafts the 24/7 network's requests (art. 41(3)): preservation (whose traffic data the requested State discloses with the disclose_traffic action, art. 43), emergency disclosure, technical advice, legal information, locating suspects; %s goes through the central authority", spec.Title)
 		}
 	}
 	return nil

@@ -398,6 +398,24 @@ var specs = withCommon([]Spec{
 // chapter V as DESIGN.md lists them. The caller may not modify them.
 func Kinds() []Spec { return specs }
 
+// Draftable reports whether an official may draft a request of s's kind.
+// A kind kept only so that requests drafted before still read (expedited
+// disclosure of traffic data, now a step of executing a preservation,
+// art. 43(1)) is not: lists offered to an official leave it out.
+func (s Spec) Draftable() bool { return !s.OnPreservation }
+
+// DraftableKinds returns the specs of the kinds an official may draft, in
+// the order of Kinds.
+func DraftableKinds() []Spec {
+	var out []Spec
+	for _, s := range specs {
+		if s.Draftable() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Lookup returns the spec of kind k, or false when k is no kind of
 // request under the Convention.
 func Lookup(k Kind) (Spec, bool) {

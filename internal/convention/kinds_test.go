@@ -320,3 +320,25 @@ func TestFieldRefs(t *testing.T) {
 		})
 	}
 }
+
+// TestDraftableKinds: art 43(1): expedited disclosure of preserved traffic
+// data is a step of executing a preservation, never a kind to draft; every
+// other kind is offered, in the order of Kinds.
+func TestDraftableKinds(t *testing.T) {
+	var want []convention.Kind
+	for _, s := range convention.Kinds() {
+		if s.Kind != convention.TrafficDisclosure {
+			want = append(want, s.Kind)
+		}
+	}
+	var got []convention.Kind
+	for _, s := range convention.DraftableKinds() {
+		got = append(got, s.Kind)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("DraftableKinds() = %v, want %v", got, want)
+	}
+	if s, _ := convention.Lookup(convention.TrafficDisclosure); s.Draftable() {
+		t.Errorf("art 43(1): %s is Draftable", s.Kind)
+	}
+}

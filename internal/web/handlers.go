@@ -221,6 +221,12 @@ func (s *Server) listRequests() http.Handler {
 		names = append(names, string(st))
 	}
 	stateList := strings.Join(names, ", ")
+	// Every kind, the retired included: old requests of it are still listed.
+	var kinds []string
+	for _, k := range convention.Kinds() {
+		kinds = append(kinds, string(k.Kind))
+	}
+	kindList := strings.Join(kinds, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		f := store.Filter{State: casework.State(q.Get("state")), Kind: q.Get("kind"), Side: casework.Side(q.Get("side")), Cursor: q.Get("cursor")}
@@ -229,7 +235,7 @@ func (s *Server) listRequests() http.Handler {
 			return
 		}
 		if _, ok := convention.Lookup(convention.Kind(f.Kind)); f.Kind != "" && !ok {
-			writeError(w, r, s.log, badRequest("kind", "unknown kind %q; see /api/v1/convention/kinds", f.Kind))
+			writeError(w, r, s.log, badRequest("kind", "unknown kind %q; give one of %s", f.Kind, kindList))
 			return
 		}
 		if f.Side != "" && f.Side != casework.Requesting && f.Side != casework.Requested {
