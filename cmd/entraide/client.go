@@ -93,6 +93,10 @@ type apiError struct {
 		Article string `json:"article"`
 	} `json:"errors"`
 	AllowedActions []string `json:"allowed_actions"`
+	// flagOf names the command's flag that gives an API field, when the
+	// command gave it from a flag: the official typed --until, not
+	// preserve_until.
+	flagOf func(field string) string
 }
 
 func (e *apiError) Error() string {
@@ -102,7 +106,13 @@ func (e *apiError) Error() string {
 		b.WriteString(": " + e.Detail)
 	}
 	for _, fe := range e.Errors {
-		fmt.Fprintf(&b, "\n  %s: %s", fe.Field, fe.Message)
+		name := fe.Field
+		if e.flagOf != nil {
+			if f := e.flagOf(fe.Field); f != "" {
+				name += " (" + f + ")"
+			}
+		}
+		fmt.Fprintf(&b, "\n  %s: %s", name, fe.Message)
 		if fe.Article != "" {
 			fmt.Fprintf(&b, " (%s)", fe.Article)
 		}
@@ -165,6 +175,40 @@ func (c *apiClient) call(ctx context.Context, method, path string, header http.H
 	return resp.Header, json.Unmarshal(data, out)
 }
 
+// fieldFlags are the flags of request create and request transition
+// that give an API field, by the field's name without its index.
+var fieldFlags = map[string]string{
+	"kind": "--kind", "requested_state": "--to", "urgency": "--urgency", "confidential": "--confidential",
+	"use_limitation": "--use-limitation", "follow_up_of": "--follow-up-of",
+	"legal_basis": "--legal-basis", "legal_basis.type": "--legal-basis", "legal_basis.treaty": "--treaty",
+	"offences": "--offences", "offences.article": "--offences", "offences.description": "--offence-description",
+	"offences.max_penalty_years": "--max-penalty-years", "offences.requested_state_max_penalty_years": "--requested-state-max-penalty-years",
+	"preserve_until": "--until", "note": "--note", "grounds": "--grounds", "reasons": "--reasons", "conditions": "--conditions", "action": "--action",
+}
+
+// flagOfField names the flag that gives an API field: offences[0].max_penalty_years
+// is --max-penalty-years, fields.stored_data --stored-data.
+func flagOfField(field string) string {
+	if name, ok := strings.CutPrefix(field, "fields."); ok && name != "" {
+		return "--" + strings.ReplaceAll(name, "_", "-")
+	}
+	if i := strings.IndexByte(field, '['); i >= 0 {
+		if j := strings.IndexByte(field[i:], ']'); j >= 0 {
+			field = field[:i] + field[i+j+1:]
+		}
+	}
+	return fieldFlags[field]
+}
+
+// fromFlags marks err, if the node gave it, as the answer to fields the
+// command gave as flags, so that it names them.
+func fromFlags(err error) error {
+	if ae, ok := errors.AsType[*apiError](err); ok {
+		ae.flagOf = flagOfField
+	}
+	return err
+}
+
 // unreachable says why the node could not be reached, and what to do
 // when the cause is the official's own setting: an unknown certificate
 // authority is most often a missing --ca.
@@ -207,6 +251,7 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	treaty := fs.String("treaty", "", "the name of the treaty the request rests on, with --legal-basis treaty")
 	penalty := fs.Int("max-penalty-years", 0, "the maximum penalty, in years (100 for life), the offences carry in your State; extradition needs at least 1 (art. 37(1))")
 	requestedPenalty := fs.Int("requested-state-max-penalty-years", 0, "the maximum penalty, in years (100 for life), the same conduct carries in the requested State; extradition needs at least 1 (art. 37(1))")
+	offenceDescription := fs.String("offence-description", "", "a serious crime outside arts. 7-17, described (art. 2): with 0 among --offences, or alone, and --max-penalty-years of at least 4, e.g. --offence-description \"Fraud by a criminal group\" --max-penalty-years 10")
 	followUp := fs.String("follow-up-of", "", "the preservation request this one follows up (art. 42): its data stay preserved until this one is decided")
 	fields := map[string]*string{}
 	if known {
@@ -249,8 +294,18 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 			if err != nil {
 				return fmt.Errorf("request create: --offences %q: give articles of the Convention as numbers, e.g. 10,7", a)
 			}
-			contents.Offences = append(contents.Offences, convention.Charge{Article: n,
-				MaxPenaltyYears: *penalty, RequestedStateMaxPenaltyYears: *requestedPenalty})
+			c := convention.Charge{Article: n, MaxPenaltyYears: *penalty, RequestedStateMaxPenaltyYears: *requestedPenalty}
+			if n == 0 {
+				c.Description = *offenceDescription
+			}
+			contents.Offences = append(contents.Offences, c)
+		}
+		if *offenceDescription != "" {
+			if len(contents.Offences) == 0 {
+				contents.Offences = []convention.Charge{{Description: *offenceDescription, MaxPenaltyYears: *penalty, RequestedStateMaxPenaltyYears: *requestedPenalty}}
+			} else if !slices.ContainsFunc(contents.Offences, func(c convention.Charge) bool { return c.Article == 0 }) {
+				return errors.New("request create: --offence-description describes a serious crime outside arts. 7-17, and --offences names none\nnext: add 0 to --offences for it (e.g. --offences 10,0), or leave --offence-description out")
+			}
 		}
 	case fs.NArg() != 1:
 		return errors.New("request create: name one JSON file with the request's contents (- for stdin), or give them as flags with --kind (see entraide request create --help)")
@@ -285,6 +340,9 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	}
 	var r casework.Request
 	if _, err := c.call(ctx, "POST", "/api/v1/requests", header, contents, &r); err != nil {
+		if kind != "" {
+			err = fromFlags(err)
+		}
 		return fmt.Errorf("request create: %w", err)
 	}
 	if *asJSON {
@@ -355,6 +413,10 @@ func printKindFields(w io.Writer, s convention.Spec) {
 	fmt.Fprintf(w, "\n  %s: %s (%s)\n", s.Kind, s.Title, strings.Join(arts, ", "))
 	if s.OffenceRequired {
 		fmt.Fprintf(w, "    --%-28s %s\n", "offences", "the offences, articles 7 to 17 (required)")
+	}
+	if s.OffenceRequired && (s.Scope == "" || s.Scope == convention.OffencesAndSeriousCrimes) {
+		fmt.Fprintf(w, "    --%-28s %s\n", "offence-description", fmt.Sprintf("a serious crime outside arts. 7-17, described, with 0 among --offences (or alone) and --max-penalty-years of at least %d (art. 2)", convention.SeriousCrimeMinimumYears))
+		fmt.Fprintf(w, "    --%-28s %s\n", "max-penalty-years", "that serious crime's maximum penalty in your State, in years, 100 for life (art. 2)")
 	}
 	if s.Scope == convention.ExtraditableOffences {
 		fmt.Fprintf(w, "    --%-28s %s\n", "max-penalty-years", "the offences' maximum penalty in your State, in years, 100 for life (art. 37(1), required)")
@@ -652,7 +714,7 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 // with the step to take next: the node's own answer says what went wrong,
 // and this line what to run.
 func transitionError(err error, id string) error {
-	ae, ok := errors.AsType[*apiError](err)
+	ae, ok := errors.AsType[*apiError](fromFlags(err))
 	if !ok {
 		return fmt.Errorf("request transition: %w", err)
 	}

@@ -173,3 +173,56 @@ func TestRequestCreateExtraditionFromFlagsArt37Para1(t *testing.T) {
 		t.Errorf("offences = %+v, want article 7 punishable by 5 and 3 years", o)
 	}
 }
+
+// TestRequestCreateSeriousCrimeFromFlags: art 2: a serious crime outside
+// arts. 7-17 is drafted from flags with --offence-description, which
+// --help documents; errors on fields given as flags name the flag.
+func TestRequestCreateSeriousCrimeFromFlags(t *testing.T) {
+	c := requestEnv(t)
+	help := c.must("request", "create", "--kind", "preservation", "--help")
+	if !strings.Contains(help, "--offence-description") {
+		t.Errorf("request create --kind preservation --help has no --offence-description:\n%s", help)
+	}
+	base := []string{"request", "create", "--kind", "preservation", "--to", "VNM", "--legal-basis", "reciprocity",
+		"--requesting-authority", "OFAC", "--facts-summary", "Fraud", "--stored-data", "Logs", "--necessity", "Logs expire", "--follow-up-intent", "A request follows."}
+
+	_, _, err := c.run(append(base, "--offences", "0", "--max-penalty-years", "10")...)
+	if err == nil || !strings.Contains(err.Error(), "offences[0].description (--offence-description)") {
+		t.Errorf("art 2: a serious crime without a description = %v, want it to name --offence-description", err)
+	}
+	_, _, err = c.run(append(base, "--offence-description", "Fraud by an organised group", "--max-penalty-years", "2")...)
+	if err == nil || !strings.Contains(err.Error(), "offences[0].max_penalty_years (--max-penalty-years)") {
+		t.Errorf("art 2: a serious crime of 2 years = %v, want it to name --max-penalty-years", err)
+	}
+	_, _, err = c.run(append(base, "--offences", "10", "--offence-description", "Fraud")...)
+	if err == nil || !strings.Contains(err.Error(), "add 0 to --offences") {
+		t.Errorf("--offence-description without 0 among --offences = %v, want it to say to add 0", err)
+	}
+	var r casework.Request
+	out := c.must(append(base, "--offences", "10,0", "--offence-description", "Fraud by an organised group", "--max-penalty-years", "10", "--json")...)
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Offences) != 2 || r.Offences[1].Description != "Fraud by an organised group" || r.Offences[1].MaxPenaltyYears != 10 {
+		t.Errorf("art 2: offences drafted = %+v, want art. 10 and the serious crime described", r.Offences)
+	}
+	out = c.must(append(base, "--offence-description", "Fraud by an organised group", "--max-penalty-years", "10")...)
+	if !strings.HasPrefix(out, "Created ") {
+		t.Errorf("art 2: a serious crime alone = %q, want it drafted", out)
+	}
+}
+
+// TestRequestTransitionNamesTheUntilFlag: art 42(7): a preserve_until the
+// node refuses is named by the flag that gave it, --until.
+func TestRequestTransitionNamesTheUntilFlag(t *testing.T) {
+	c := requestEnv(t)
+	vnm := c.official("--id", "vnm-ca", "--name", "Nguyễn Thị Lan", "--state", "VNM", "--role", "central_authority")
+	id := regexp.MustCompile(`Created (\S+):`).FindStringSubmatch(c.must("request", "create", writeFile(t, "pres.json", preservationJSON)))[1]
+	c.must("request", "transition", id, "--action", "send")
+	c.env["ENTRAIDE_TOKEN"] = vnm
+	c.must("request", "transition", id, "--action", "acknowledge")
+	_, _, err := c.run("request", "transition", id, "--action", "start", "--until", "9999-01-01")
+	if err == nil || !strings.Contains(err.Error(), "preserve_until (--until)") {
+		t.Errorf("art 42(7): start --until 9999-01-01 = %v, want it to name --until", err)
+	}
+}
