@@ -519,6 +519,8 @@ func preservedUntil(r *casework.Request) string {
 	switch p := r.Preservation; {
 	case p == nil:
 		return "-"
+	case preservationEnded(r):
+		return "ended"
 	case p.FollowUp != "" && p.FollowUpDecided:
 		// The follow-up is decided: the data need no longer be kept.
 		return "follow-up decided, may end"
@@ -528,6 +530,18 @@ func preservedUntil(r *casework.Request) string {
 		return "-"
 	}
 	return r.Preservation.Until.Format(time.DateOnly)
+}
+
+// preservationEnded reports whether r's preservation no longer keeps
+// data: r left the states in which a started preservation holds them
+// (it was executed, refused, withdrawn or closed).
+func preservationEnded(r *casework.Request) bool {
+	switch r.State {
+	case casework.InProgress, casework.MoreInfoRequested, casework.Consultation,
+		casework.ConditionsAccepted, casework.ConditionsDeclined, casework.Postponed:
+		return false
+	}
+	return true
 }
 
 // reportUnreadable tells, on stderr, of the stored rows a list left out
@@ -579,8 +593,36 @@ func printRequest(w io.Writer, doc requestDoc) {
 	fmt.Fprintf(w, "%s\n%s, from %s to %s\n", r.ID, title(r.Kind), r.RequestingState, r.RequestedState)
 	fmt.Fprintf(w, "State: %s   Urgency: %s   Confidential: %v   Version: %d\n", r.State, r.Urgency, r.Confidential, r.Version)
 	fmt.Fprintf(w, "Legal basis: %s\n", basisWords(r.LegalBasis))
+	if len(r.Offences) > 0 {
+		fmt.Fprintln(w, "Offences:")
+		for _, c := range r.Offences {
+			fmt.Fprintf(w, "  %s\n", chargeWords(c, r.RequestingState, r.RequestedState))
+		}
+	}
+	if r.Confidential {
+		fmt.Fprintf(w, "Confidentiality: %s asks that the request and its substance be kept confidential (art. 40(20))\n", r.RequestingState)
+	} else {
+		fmt.Fprintln(w, "Confidentiality: not asked")
+	}
+	if r.UseLimitation != "" {
+		fmt.Fprintf(w, "Use limitation (art. 40(19)): %s\n", r.UseLimitation)
+	}
+	if r.ProposedConditions != "" {
+		fmt.Fprintf(w, "Conditions proposed by %s, for %s to accept or decline (art. 40(27)): %s\n", r.RequestedState, r.RequestingState, r.ProposedConditions)
+	}
+	if r.Conditions != "" {
+		fmt.Fprintf(w, "Conditions accepted by %s, binding the execution (art. 40(27)): %s\n", r.RequestingState, r.Conditions)
+	}
+	if r.FollowUpOf != "" {
+		fmt.Fprintf(w, "Follows up the preservation %s (art. 42): its data stay preserved until this request is decided\n", r.FollowUpOf)
+	}
 	if r.Preservation != nil {
 		switch p := r.Preservation; {
+		case preservationEnded(&r):
+			fmt.Fprintf(w, "Preserved from %s; the preservation has ended (the request is %s)\n", p.Started.Format(time.DateOnly), r.State.Words())
+			if p.FollowUp != "" {
+				fmt.Fprintf(w, "Followed up by %s\n", p.FollowUp)
+			}
 		case p.FollowUp != "" && p.FollowUpDecided:
 			fmt.Fprintf(w, "Preserved since %s; follow-up %s is decided, the preservation may be executed and closed\n", p.Started.Format(time.DateOnly), p.FollowUp)
 		case p.FollowUp != "":
@@ -598,6 +640,19 @@ func printRequest(w io.Writer, doc requestDoc) {
 			fmt.Fprintf(w, "  %s\n", groundWords(g))
 		}
 		fmt.Fprintf(w, "Reasons: %s\n", r.Refusal.Reasons)
+		for _, ev := range doc.Timeline {
+			if ev.Action != casework.Refuse || len(ev.Reservations) == 0 {
+				continue
+			}
+			fmt.Fprintf(w, "The refusal relies on %s's reservations:\n", ev.ActorState)
+			for _, res := range ev.Reservations {
+				if spec, ok := convention.LookupReservation(res); ok {
+					fmt.Fprintf(w, "  %s (%s)\n", spec.Description, spec.Ref)
+				} else {
+					fmt.Fprintf(w, "  %s\n", res)
+				}
+			}
+		}
 	}
 	if u := r.Undelivered; u != nil {
 		fmt.Fprintf(w, "NOT DELIVERED to %s (%s): %s\n", u.To, u.At.Format(time.DateTime), u.Why)
@@ -621,8 +676,12 @@ func printRequest(w io.Writer, doc requestDoc) {
 	}
 	fmt.Fprintln(w, "\nTimeline:")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	proposed := ""
 	for _, ev := range doc.Timeline {
-		fmt.Fprintf(tw, "  %s\t%s\t%s/%s\t%s\t%s\n", ev.At.Format(time.DateTime), ev.Action, ev.ActorState, ev.Actor, ev.To, ev.Note+ev.Reasons)
+		fmt.Fprintf(tw, "  %s\t%s\t%s/%s\t%s\t%s\n", ev.At.Format(time.DateTime), ev.Action, ev.ActorState, ev.Actor, ev.To, eventWords(ev, proposed))
+		if ev.Action == casework.Consult {
+			proposed = ev.Conditions
+		}
 	}
 	tw.Flush()
 	for _, msg := range doc.Unreadable {
@@ -736,6 +795,79 @@ func transitionError(err error, id string) error {
 		return fmt.Errorf("request transition: %w", err)
 	}
 	return fmt.Errorf("request transition: %w\nnext: %s", err, next)
+}
+
+// eventWords is what a timeline line says of an event beyond its action:
+// its note, reasons and the conditions proposed, accepted or declined
+// (proposed is the last consultation's, which a decline answers).
+func eventWords(ev casework.Event, proposed string) string {
+	var parts []string
+	for _, p := range []string{ev.Note, ev.Reasons} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	conditions := ev.Conditions
+	if conditions == "" && ev.Action == casework.DeclineConditions {
+		conditions = proposed
+	}
+	if conditions != "" {
+		switch ev.Action {
+		case casework.Consult:
+			parts = append(parts, "conditions proposed: "+conditions)
+		case casework.AcceptConditions:
+			parts = append(parts, "conditions accepted: "+conditions)
+		case casework.DeclineConditions:
+			parts = append(parts, "conditions declined: "+conditions)
+		default:
+			parts = append(parts, "conditions: "+conditions)
+		}
+	}
+	if len(ev.Grounds) > 0 {
+		gs := make([]string, len(ev.Grounds))
+		for i, g := range ev.Grounds {
+			gs[i] = string(g)
+		}
+		parts = append(parts, "grounds: "+strings.Join(gs, ", "))
+	}
+	if ev.PreserveUntil != nil {
+		parts = append(parts, "preserved until "+ev.PreserveUntil.Format(time.DateOnly))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// chargeWords says what an offence is and the penalty it carries.
+func chargeWords(c convention.Charge, requesting, requested string) string {
+	var what string
+	switch o, ok := convention.LookupOffence(c.Article); {
+	case c.Article == 0:
+		what = "a serious crime (art. 2)"
+	case ok:
+		what = fmt.Sprintf("art. %d, %s", c.Article, o.Name)
+	default:
+		what = fmt.Sprintf("art. %d", c.Article)
+	}
+	if c.Description != "" {
+		what += ": " + c.Description
+	}
+	var pens []string
+	if c.MaxPenaltyYears > 0 {
+		pens = append(pens, penaltyWords(c.MaxPenaltyYears)+" in "+requesting)
+	}
+	if c.RequestedStateMaxPenaltyYears > 0 {
+		pens = append(pens, penaltyWords(c.RequestedStateMaxPenaltyYears)+" in "+requested)
+	}
+	if len(pens) > 0 {
+		what += " (maximum penalty " + strings.Join(pens, ", ") + ")"
+	}
+	return what
+}
+
+func penaltyWords(years int) string {
+	if years >= convention.LifeImprisonmentYears {
+		return "life imprisonment"
+	}
+	return plural(years, "year", "years")
 }
 
 // groundWords gives a ground for refusal as the Convention words it, with

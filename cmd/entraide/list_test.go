@@ -125,8 +125,12 @@ func TestRequestListDeadlines(t *testing.T) {
 // TestPreservedUntilArt42Para7: once the follow-up request is decided, the
 // list no longer says the data are kept until it is.
 func TestPreservedUntilArt42Para7(t *testing.T) {
-	pending := &casework.Request{Preservation: &casework.PreservationPeriod{FollowUp: "f"}}
-	decided := &casework.Request{Preservation: &casework.PreservationPeriod{FollowUp: "f", FollowUpDecided: true}}
+	pending := &casework.Request{State: casework.InProgress, Preservation: &casework.PreservationPeriod{FollowUp: "f"}}
+	decided := &casework.Request{State: casework.InProgress, Preservation: &casework.PreservationPeriod{FollowUp: "f", FollowUpDecided: true}}
+	closed := &casework.Request{State: casework.Closed, Preservation: &casework.PreservationPeriod{FollowUp: "f", FollowUpDecided: true}}
+	if got := preservedUntil(closed); got != "ended" {
+		t.Errorf("closed preservation: %q, want ended", got)
+	}
 	if got := preservedUntil(pending); got != "until follow-up decided" {
 		t.Errorf("pending follow-up: %q", got)
 	}
