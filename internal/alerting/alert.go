@@ -72,6 +72,13 @@ var Reasons = []Reason{ReasonPreservation, ReasonEmergencyDisclosure, ReasonNetw
 	ReasonInfoRequested, ReasonConsultation, ReasonConditionsAnswered, ReasonExecuted, ReasonRefused,
 	ReasonPostponed, ReasonInfoProvided, ReasonExtensionAsked, ReasonTrafficDisclosed}
 
+// ForAdministrators reports whether alerts of reason r are about the node
+// itself rather than a case, so that its administrators, who do not read
+// cases, read and acknowledge them.
+func (r Reason) ForAdministrators() bool {
+	return r == ReasonDeliveryExpired
+}
+
 // Answer reports whether the other State's action on a request, named as
 // the request's timeline names it, alerts this State's officials, and
 // why: each is a step that waits on this State, or an outcome it must

@@ -60,14 +60,18 @@ const (
 	ManageRoster    Permission = "roster:manage"    // the on-call roster of the 24/7 network (art. 41)
 	AddEvidence     Permission = "evidence:add"     // upload evidence to a request
 	DisposeEvidence Permission = "evidence:dispose" // set an item's retention, dispose of it (art. 36)
+	// ReadAlerts and AckAlerts: an administrator holds them for the
+	// alerts about the node itself only; the node decides which.
+	ReadAlerts Permission = "alerts:read"
+	AckAlerts  Permission = "alerts:ack"
 )
 
 var grants = map[Role][]Permission{
-	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles, ManageRoster},
-	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, DisposeEvidence},
-	TwentyFourSeven:  {ReadRequests, DraftRequests, ActOnRequests, AddEvidence},
-	Investigator:     {ReadRequests, DraftRequests, AddEvidence},
-	Auditor:          {ReadRequests, ReadAuditLog},
+	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles, ManageRoster, ReadAlerts, AckAlerts},
+	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, DisposeEvidence, ReadAlerts, AckAlerts},
+	TwentyFourSeven:  {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, ReadAlerts, AckAlerts},
+	Investigator:     {ReadRequests, DraftRequests, AddEvidence, ReadAlerts},
+	Auditor:          {ReadRequests, ReadAuditLog, ReadAlerts},
 }
 
 // Can reports whether role r holds permission p. An unknown role holds

@@ -792,8 +792,11 @@ type AlertList struct {
 // Alerts lists by's State's alerts, newest first, with the measure of
 // their times to acknowledge.
 func (n *Node) Alerts(ctx context.Context, by casework.Actor, f store.AlertFilter) (AlertList, error) {
-	if !by.Role.Can(identity.ReadRequests) {
+	if !by.Role.Can(identity.ReadAlerts) {
 		return AlertList{}, forbidden("role", "the %s role may not read alerts", by.Role)
+	}
+	if !by.Role.Can(identity.ReadRequests) {
+		return n.nodeAlerts(ctx, by, f)
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -835,10 +838,52 @@ func (n *Node) Alerts(ctx context.Context, by casework.Actor, f store.AlertFilte
 
 // Alert returns one of by's State's alerts.
 func (n *Node) Alert(ctx context.Context, by casework.Actor, id string) (*alerting.Alert, error) {
-	if !by.Role.Can(identity.ReadRequests) {
+	if !by.Role.Can(identity.ReadAlerts) {
 		return nil, forbidden("role", "the %s role may not read alerts", by.Role)
 	}
-	return n.db.Alert(ctx, by.State, id)
+	a, err := n.db.Alert(ctx, by.State, id)
+	if err == nil && !by.Role.Can(identity.ReadRequests) && !a.Reason.ForAdministrators() {
+		return nil, store.ErrNotFound // about a case, which an administrator does not read
+	}
+	return a, err
+}
+
+// nodeAlerts lists, for an official who reads alerts but not cases (an
+// administrator), their State's alerts about the node itself (undelivered messages, and the like), newest first.
+func (n *Node) nodeAlerts(ctx context.Context, by casework.Actor, f store.AlertFilter) (AlertList, error) {
+	if f.Reason == "" {
+		f.Reason = alerting.ReasonDeliveryExpired
+	}
+	if !f.Reason.ForAdministrators() {
+		return AlertList{}, forbidden("reason", "the %s role reads only the alerts about the node itself (reason %s); alerts of reason %s are about cases, for the officials who handle them", by.Role, alerting.ReasonDeliveryExpired, f.Reason)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	f.Limit = limit + 1
+	alerts, err := n.db.Alerts(ctx, by.State, f)
+	bad, _ := store.IsPartial(err)
+	if err != nil && bad == nil {
+		return AlertList{}, err
+	}
+	list := AlertList{ByReason: map[alerting.Reason]alerting.Stats{}}
+	if len(alerts) > limit {
+		alerts = alerts[:limit]
+		list.NextCursor = store.AlertCursor(alerts[limit-1])
+	}
+	list.Alerts = alerts
+	for _, e := range bad {
+		list.Unreadable = append(list.Unreadable, e.Error())
+	}
+	open, err := n.db.Alerts(ctx, by.State, store.AlertFilter{Open: true, Reason: f.Reason, Limit: 1000})
+	if err != nil {
+		if bad, _ := store.IsPartial(err); bad == nil {
+			return AlertList{}, err
+		}
+	}
+	list.Open = len(open)
+	return list, nil
 }
 
 // AckAlert records that by acknowledges one of their State's alerts: its
@@ -846,7 +891,7 @@ func (n *Node) Alert(ctx context.Context, by casework.Actor, id string) (*alerti
 // time to acknowledge is measured. Acknowledging it again changes nothing
 // and returns it as it is.
 func (n *Node) AckAlert(ctx context.Context, by casework.Actor, id string) (*alerting.Alert, error) {
-	if !by.Role.Can(identity.ActOnRequests) {
+	if !by.Role.Can(identity.AckAlerts) {
 		return nil, forbidden("role", "the %s role may not acknowledge alerts (art. 41)", by.Role)
 	}
 	var out *alerting.Alert
@@ -854,6 +899,9 @@ func (n *Node) AckAlert(ctx context.Context, by casework.Actor, id string) (*ale
 		a, err := tx.AlertForUpdate(ctx, by.State, id)
 		if err != nil {
 			return err
+		}
+		if !by.Role.Can(identity.ActOnRequests) && !a.Reason.ForAdministrators() {
+			return store.ErrNotFound // about a case, which an administrator does not read
 		}
 		out = a
 		now := n.now()

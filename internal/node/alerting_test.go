@@ -538,6 +538,23 @@ func TestDeliveryExpiredAlertsAdministrators(t *testing.T) {
 		if ms := r.smtp.Pending(); len(ms) != 0 {
 			t.Errorf("mail to %v: the 24/7 officer is not told of the node's failures", recipients(ms))
 		}
+		// The administrators, told of it, read it and acknowledge it, but
+		// no alert about a case.
+		admin := casework.Actor{ID: "admin", State: "FRA", Role: identity.Administrator}
+		caseAlert := r.alertOf(t, vnm247, r.send(t, contents(t, convention.Preservation, "VNM")).ID)
+		if list, err := r.n.Alerts(ctx, admin, store.AlertFilter{}); err != nil || len(list.Alerts) != 1 || list.Alerts[0].ID != a.ID || list.Open != 1 {
+			t.Errorf("Alerts as FRA's administrator = %+v, %v; want the delivery_expired alert only, 1 open", list, err)
+		}
+		if _, err := r.n.Alerts(ctx, admin, store.AlertFilter{Reason: alerting.ReasonConsultation}); !errors.Is(err, casework.ErrForbidden) {
+			t.Errorf("Alerts(consultation) as an administrator = %v, want forbidden: alerts about cases are not theirs", err)
+		}
+		vnmAdmin := casework.Actor{ID: "vnm-admin", State: "VNM", Role: identity.Administrator}
+		if _, err := r.n.AckAlert(ctx, vnmAdmin, caseAlert.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("AckAlert(an alert about a case) by an administrator = %v, want not found", err)
+		}
+		if got, err := r.n.AckAlert(ctx, admin, a.ID); err != nil || !got.Acked() {
+			t.Errorf("AckAlert by FRA's administrator = %+v, %v; want acknowledged", got, err)
+		}
 		if _, err := r.n.AckAlert(ctx, fraCA, a.ID); err != nil {
 			t.Errorf("AckAlert by FRA's central authority = %v", err)
 		}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"entraide/internal/alerting"
 	"entraide/internal/auditlog"
 	"entraide/internal/casework"
@@ -332,4 +334,17 @@ func TestRosterAPI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// raiseNodeAlert stores, as the outbox does when it gives up on a
+// message, an alert about the node itself for state's officials: the kind
+// its administrators read and acknowledge too.
+func (tn *testNode) raiseNodeAlert(tb testing.TB, state string) *alerting.Alert {
+	tb.Helper()
+	a := &alerting.Alert{ID: uuid.NewString(), State: state, Reason: alerting.ReasonDeliveryExpired, From: otherState(state),
+		Summary: "a message to " + otherState(state) + " was not delivered", CreatedAt: time.Now().UTC(), EscalatesAt: time.Now().UTC(), Steps: []alerting.Step{}}
+	if err := tn.Node.DB().Tx(tb.Context(), func(tx *store.Tx) error { return tx.InsertAlert(tb.Context(), a) }); err != nil {
+		tb.Fatal(err)
+	}
+	return a
 }

@@ -139,7 +139,9 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 		return routeCall{path: "/api/v1/alerts/stream?after=0&follow=false"}
 	},
 	"POST /api/v1/alerts/{id}/ack": func(t *testing.T, tn *testNode, s string) routeCall {
-		return routeCall{path: "/api/v1/alerts/" + tn.raiseAlert(t, s).ID + "/ack"}
+		// An alert about the node: every role that acknowledges alerts,
+		// administrators included, may acknowledge it.
+		return routeCall{path: "/api/v1/alerts/" + tn.raiseNodeAlert(t, s).ID + "/ack"}
 	},
 	"GET /api/v1/roster": func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/roster"} },
 	"POST /api/v1/roster": func(_ *testing.T, _ *testNode, s string) routeCall {

@@ -78,10 +78,10 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/api/v1/requests/{id}/evidence/{item}/dispose", Summary: "Dispose of an item (art. 36): its bytes are deleted and its key destroyed; its hash and custody remain",
 			Permission: identity.DisposeEvidence, Body: disposeInput{}, Response: evidence.Item{}, Status: 200, Handler: s.disposeEvidence()},
 
-		{Method: "GET", Path: "/api/v1/alerts", Summary: "Your State's 24/7 alerts, newest first, with the count, median and 99th percentile of times to acknowledge (art. 41)",
-			Permission: identity.ReadRequests, Response: node.AlertList{}, Status: 200, Query: []string{"open", "reason", "limit", "cursor"}, Handler: s.listAlerts()},
+		{Method: "GET", Path: "/api/v1/alerts", Summary: "Your State's 24/7 alerts, newest first, with the count, median and 99th percentile of times to acknowledge (art. 41); administrators see only the alerts about the node itself (undelivered messages)",
+			Permission: identity.ReadAlerts, Response: node.AlertList{}, Status: 200, Query: []string{"open", "reason", "limit", "cursor"}, Handler: s.listAlerts()},
 		{Method: "POST", Path: "/api/v1/alerts/{id}/ack", Summary: "Acknowledge an alert: its escalation stops and its time to acknowledge is recorded",
-			Permission: identity.ActOnRequests, Response: alerting.Alert{}, Status: 200, Handler: s.ackAlert()},
+			Permission: identity.AckAlerts, Response: alerting.Alert{}, Status: 200, Handler: s.ackAlert()},
 		{Method: "GET", Path: "/api/v1/alerts/stream", Summary: "Live feed of your State's alerts as Server-Sent Events (event alert.raised, alert.notified, alert.escalated, alert.acknowledged, alert.unanswered, alert.resolved; data an alerting.Event); resumes after Last-Event-ID or after",
 			Permission: identity.ReadRequests, Response: "text/event-stream", Status: 200, Query: []string{"after", "follow"}, Handler: s.alertStream()},
 		{Method: "GET", Path: "/api/v1/roster", Summary: "The on-call roster: who is alerted, when, and how (secrets are never shown)",
