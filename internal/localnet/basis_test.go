@@ -83,7 +83,7 @@ func TestConventionBasisRefusedOnArrival(t *testing.T) {
 	if code := fra.do("GET", "/api/v1/requests/"+r.ID, nil, &doc); code != 200 {
 		t.Fatalf("France's view of the refused request: %d", code)
 	}
-	if u := doc.Request.Undelivered; u == nil || u.To != "VNM" || !strings.Contains(u.Why, "VNM has not ratified") || !strings.Contains(u.Why, "withdraw this request") {
+	if u := doc.Request.Undelivered; u == nil || u.To != "VNM" || !strings.Contains(u.Why, "VNM has not ratified") || !strings.Contains(u.Why, "withdraw this request") || !strings.Contains(u.Why, `"reciprocity"`) {
 		t.Errorf("France's view: undelivered = %+v; want VNM's refusal, naming the withdrawal as next step", u)
 	}
 	if last := doc.Timeline[len(doc.Timeline)-1]; last.Action != casework.Undelivered || last.ActorState != "VNM" {

@@ -372,10 +372,10 @@ func (n *Node) recordUndelivered(ctx context.Context, tx *store.Tx, m store.Outb
 	if strings.HasPrefix(why, ReasonRejected+": ") {
 		next = "it will not be tried again; withdraw this request, and draft it again with what the refusal names (for a legal basis, one both States accept on the day it arrives)"
 	}
-	// The next step is said in full; the reason is clipped to what the
-	// note has room for.
+	// The next step is said in full, and the other node's reason, which
+	// names what to change, at up to three times an error's usual length.
 	head := fmt.Sprintf("%s message %s not delivered to %s; %s. Why: ", m.Type, m.ID, m.Recipient, next)
 	e := casework.Event{RequestID: r.ID, At: now, Actor: "system", ActorState: m.Recipient, Action: casework.Undelivered,
-		Note: head + store.ClipText(why, max(store.MaxErrorText-len(head), 80))}
+		Note: head + store.ClipText(why, 3*store.MaxErrorText)}
 	return n.record(ctx, tx, casework.Actor{ID: "system", State: m.Recipient}, r, e)
 }
