@@ -82,8 +82,8 @@ func TestWordingReadsAsSentences(t *testing.T) {
 	declined := draft()
 	c.must("request", "transition", declined, "--action", "consult", "--conditions", "Used only in the Lyon case.")
 	as(fra)
-	c.must("request", "transition", declined, "--action", "decline_conditions")
-	_, _, err = c.run("request", "transition", declined, "--action", "decline_conditions")
+	c.must("request", "transition", declined, "--action", "decline_conditions", "--note", "Our courts cannot accept it.")
+	_, _, err = c.run("request", "transition", declined, "--action", "decline_conditions", "--note", "Again.")
 	if err == nil || !strings.Contains(err.Error(), "cannot decline the conditions of a request whose conditions were declined") {
 		t.Errorf("art 40(27): decline_conditions twice = %v, want it worded as a sentence", err)
 	}

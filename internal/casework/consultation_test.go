@@ -96,7 +96,7 @@ func TestConsultationExchange(t *testing.T) {
 		}, ""},
 		{"art 40(27): declined conditions may be followed by others", []step{
 			{vnmCA, consult, casework.Consultation},
-			{fraCA, casework.Transition{Action: casework.DeclineConditions}, casework.ConditionsDeclined},
+			{fraCA, casework.Transition{Action: casework.DeclineConditions, Note: "too narrow for our case"}, casework.ConditionsDeclined},
 			{vnmCA, casework.Transition{Action: casework.Consult, Conditions: "Use in any criminal proceeding."}, casework.Consultation},
 			{fraCA, casework.Transition{Action: casework.AcceptConditions, Conditions: "Use anywhere."}, ""},
 			{fraCA, casework.Transition{Action: casework.AcceptConditions}, casework.ConditionsAccepted},
@@ -141,4 +141,29 @@ func TestConsultationExchange(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAnswersNeedTheirContent: art. 40(27): declining conditions says
+// why; art. 41(3): executing a request for advice, information or a
+// suspect's location gives it.
+func TestAnswersNeedTheirContent(t *testing.T) {
+	consulting := view(t, convention.MutualAssistance, casework.Consultation, requesting)
+	consulting.ProposedConditions = "Use only in the proceedings named."
+	if _, err := casework.Decide(consulting, casework.Transition{Action: casework.DeclineConditions}, fraCA, now); !hasProblem(err, "note") {
+		t.Errorf("decline_conditions without a note = %v, want a problem on note", err)
+	}
+	for _, k := range []convention.Kind{convention.TechnicalAdvice, convention.LegalInformation, convention.LocatingSuspects} {
+		r := view(t, k, casework.InProgress, requested)
+		if _, err := casework.Decide(r, casework.Transition{Action: casework.Execute}, vnmCA, now); !hasProblem(err, "note") {
+			t.Errorf("execute %s without a note = %v, want a problem on note (art. 41(3))", k, err)
+		}
+		if _, err := casework.Decide(r, casework.Transition{Action: casework.Execute, Note: "The server is at 10.0.0.1, hosted by X."}, vnmCA, now); err != nil {
+			t.Errorf("execute %s with the answer = %v, want success", k, err)
+		}
+	}
+}
+
+func hasProblem(err error, field string) bool {
+	ps, ok := errors.AsType[convention.Problems](err)
+	return ok && slices.ContainsFunc(ps, func(p convention.Problem) bool { return p.Field == field })
 }

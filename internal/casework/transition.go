@@ -413,6 +413,16 @@ func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, 
 		if t.Action == AskExtension && strings.TrimSpace(t.Note) == "" {
 			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "say why the data must be kept longer"})
 		}
+	case DeclineConditions:
+		if strings.TrimSpace(t.Note) == "" {
+			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "say why the conditions are declined, so that the requested State can weigh it before deciding"})
+		}
+	case Execute, ExecutePartially:
+		// The 24/7 network's advice, information and whereabouts are the
+		// answer itself: executing them without it gives nothing.
+		if (r.Kind == convention.TechnicalAdvice || r.Kind == convention.LegalInformation || r.Kind == convention.LocatingSuspects) && strings.TrimSpace(t.Note) == "" {
+			ps = append(ps, convention.Problem{Field: "note", Ref: convention.Art(41).Para(3), Message: "give the advice, information or location asked for: it is the answer to this request"})
+		}
 	case DiscloseTraffic:
 		if strings.TrimSpace(t.Note) == "" {
 			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "give the traffic data that identify the service provider in another State and the path of the communication"})

@@ -37,7 +37,7 @@ func TestAnswersAlertTheOtherState(t *testing.T) {
 				map[int]bool{1: true}, vnmCA, alerting.ReasonConditionsAnswered, "mla@vnm.example"},
 			{"art 40(25): execution alerts the requesting State", []casework.Transition{{Action: casework.Execute}},
 				nil, fraCA, alerting.ReasonExecuted, "mla@fra.example"},
-			{"art 40(24): a refusal alerts the requesting State", []casework.Transition{consult, {Action: casework.DeclineConditions}, refuse},
+			{"art 40(24): a refusal alerts the requesting State", []casework.Transition{consult, {Action: casework.DeclineConditions, Note: "too narrow"}, refuse},
 				map[int]bool{1: true}, fraCA, alerting.ReasonRefused, "mla@fra.example"},
 		}
 		for _, tt := range tests {
