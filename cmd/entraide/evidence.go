@@ -374,3 +374,28 @@ func cmdEvidenceGet(ctx context.Context, e env, args []string) error {
 	fmt.Fprintf(e.stderr, "Wrote %s: %d bytes, SHA-256 %s (checked)\n", target, n, it.SHA256)
 	return nil
 }
+
+func cmdEvidenceSend(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "evidence send", "REQUEST ITEM   (sends an item with your answer to the State that asked: the requested State's central authority or 24/7 point of contact)\n\n"+
+		"The item travels to the requesting State's node in pieces, encrypted to that node, and resumes by\n"+
+		"itself if the network or that node is down. That node checks its size and SHA-256 and says whether\n"+
+		"it kept it: entraide evidence list shows the transfer in the item's custody.")
+	addClientFlags(fs, e)
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return errors.New("evidence send: give the request's id and the item's, e.g. entraide evidence send REQUEST ITEM (entraide evidence list REQUEST shows them)")
+	}
+	c, err := clientFor(fs)
+	if err != nil {
+		return err
+	}
+	var it evidence.Item
+	if err := c.do(ctx, "POST", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/evidence/"+url.PathEscape(fs.Arg(1))+"/send", nil, &it); err != nil {
+		return fmt.Errorf("evidence send: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Sending item %s (%s, %d bytes, SHA-256 %s) to the requesting State; its custody will say when it arrived: entraide evidence list %s --json\n",
+		it.ID, it.Name, it.Size, it.SHA256, fs.Arg(0))
+	return nil
+}

@@ -96,6 +96,7 @@ func commands() map[string]command {
 		"evidence add":       {"upload files as evidence of a request, resuming after a dropped connection (API client)", cmdEvidenceAdd},
 		"evidence list":      {"list a request's items of evidence: name, size, SHA-256, status (API client)", cmdEvidenceList},
 		"evidence get":       {"download an item of evidence, checking its SHA-256 (API client)", cmdEvidenceGet},
+		"evidence send":      {"send an item with your answer to the State that asked (API client)", cmdEvidenceSend},
 		"audit":              {"read your State's audit log in words: time, actor, action, subject, detail (API client; auditors, administrators)", cmdAudit},
 		"log key":            {"print the key that checks this node's audit-log checkpoints, to give a court or a peer", cmdLogKey},
 		"log checkpoint":     {"print the audit log's latest signed checkpoint", cmdLogCheckpoint},

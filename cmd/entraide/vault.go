@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"gocloud.dev/blob"
-	"gocloud.dev/blob/fileblob"
 	_ "gocloud.dev/blob/s3blob" // s3:// buckets for --blob
 
 	"entraide/internal/evidence"
@@ -27,16 +25,7 @@ func openVault(ctx context.Context, dataDir, url string) (*evidence.Vault, error
 		if err != nil {
 			return nil, err
 		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("create the evidence store %s: %w", dir, err)
-		}
-		// Temporary files beside the objects: a rename across mounts
-		// would fail, and the objects are renamed into place whole.
-		b, err := fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, DirFileMode: 0o700, Metadata: fileblob.MetadataDontWrite})
-		if err != nil {
-			return nil, fmt.Errorf("open the evidence store %s: %w", dir, err)
-		}
-		return evidence.NewVault(b), nil
+		return evidence.OpenDir(dir)
 	}
 	b, err := blob.OpenBucket(ctx, url)
 	if err != nil {

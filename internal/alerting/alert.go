@@ -65,12 +65,16 @@ const (
 	// State disclosed traffic data that name another State's provider,
 	// which the requesting State needs to go on (art. 43).
 	ReasonTrafficDisclosed Reason = "traffic_disclosed"
+	// ReasonEvidenceMismatch: an item of evidence sent between the two
+	// States of a request arrived with another size or SHA-256 than the
+	// sender announced, and was refused; both States are alerted.
+	ReasonEvidenceMismatch Reason = "evidence_mismatch"
 )
 
 // Reasons lists every reason.
 var Reasons = []Reason{ReasonPreservation, ReasonEmergencyDisclosure, ReasonNetworkAssistance, ReasonUrgent, ReasonDeliveryExpired,
 	ReasonInfoRequested, ReasonConsultation, ReasonConditionsAnswered, ReasonExecuted, ReasonRefused,
-	ReasonPostponed, ReasonInfoProvided, ReasonExtensionAsked, ReasonTrafficDisclosed}
+	ReasonPostponed, ReasonInfoProvided, ReasonExtensionAsked, ReasonTrafficDisclosed, ReasonEvidenceMismatch}
 
 // ForAdministrators reports whether alerts of reason r are about the node
 // itself rather than a case, so that its administrators, who do not read
@@ -286,6 +290,8 @@ func Describe(r Reason, kind convention.Kind, from string) string {
 		return from + " asks you to keep the preserved data longer: " + title
 	case ReasonTrafficDisclosed:
 		return from + " disclosed traffic data on your preservation: " + title
+	case ReasonEvidenceMismatch:
+		return "Evidence between " + from + " and your State did not arrive as sent, and was refused: " + title
 	}
 	return "Incoming request from " + from + ": " + title
 }

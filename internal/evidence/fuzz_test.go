@@ -57,3 +57,37 @@ func trimZeros(s string) string {
 	}
 	return s
 }
+
+// FuzzTransferMessages: whatever a peer's payload, the parsers of the
+// evidence messages answer a message within their limits or an error.
+func FuzzTransferMessages(f *testing.F) {
+	id := "01a22cf5-ae6f-7dba-8d5a-83ec7939b16a"
+	sum := "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	for _, s := range []string{
+		`{"request":"` + id + `","item":"` + id + `","name":"a.txt","media_type":"text/plain","size":5,"sha256":"` + sum + `","collection":{}}`,
+		`{"request":"` + id + `","item":"` + id + `","offset":0,"data":"aGVsbG8="}`,
+		`{"request":"` + id + `","item":"` + id + `","ok":true,"size":5,"sha256":"` + sum + `"}`,
+		`{"request":"` + id + `","item":"` + id + `","offset":0,"length":5}`,
+		`{}`, `[]`, `{"request":1}`, `{"request":"x","item":"y","size":-1}`, `{"data":"!!"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if o, err := ParseOffer(data); err == nil {
+			if o.Size < 0 || o.Size > MaxSize || len(o.SHA256) != 64 || o.Name == "" {
+				t.Fatalf("ParseOffer accepted %+v", o)
+			}
+		}
+		if c, err := ParseChunk(data); err == nil {
+			if c.Offset < 0 || len(c.Data) == 0 || len(c.Data) > ChunkSize {
+				t.Fatalf("ParseChunk accepted offset %d, %d bytes", c.Offset, len(c.Data))
+			}
+		}
+		if r, err := ParseChunkRef(data); err == nil && (r.Length <= 0 || r.Length > ChunkSize || r.Offset < 0) {
+			t.Fatalf("ParseChunkRef accepted %+v", r)
+		}
+		if r, err := ParseResult(data); err == nil && r.Size < 0 {
+			t.Fatalf("ParseResult accepted %+v", r)
+		}
+	})
+}

@@ -81,7 +81,14 @@ type Item struct {
 	DisposedBy  string     `json:"disposed_by,omitempty"`
 	// Damaged says why the stored bytes failed their integrity check,
 	// if they did: the item cannot be read until restored from a backup.
+	// For an item refused on arrival, it says why.
 	Damaged string `json:"damaged,omitempty"`
+	// Origin is, for an item received from the other State of the
+	// request, that State and the item's id on its node.
+	Origin *Origin `json:"origin,omitempty"`
+	// ExpectedSHA256 is, for an item arriving from the other State, the
+	// SHA-256 it announced, which the bytes must have.
+	ExpectedSHA256 string `json:"-"`
 
 	// Recipient is the age X25519 recipient the item's bytes are
 	// encrypted to; WrappedIdentity its private key, wrapped by the

@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
 	"sync"
 
 	"filippo.io/age"
 	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/gcerrors"
 )
 
@@ -31,6 +33,20 @@ const SegmentSize int64 = 64 << 20
 // a directory by default, S3 or another object store by URL.
 type Vault struct {
 	bucket *blob.Bucket
+}
+
+// OpenDir returns the vault that keeps its objects as files under dir,
+// created if missing. Each object is written to a temporary file beside
+// it and renamed into place whole.
+func OpenDir(dir string) (*Vault, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create the evidence store %s: %w", dir, err)
+	}
+	b, err := fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, DirFileMode: 0o700, Metadata: fileblob.MetadataDontWrite})
+	if err != nil {
+		return nil, fmt.Errorf("open the evidence store %s: %w", dir, err)
+	}
+	return NewVault(b), nil
 }
 
 // NewVault returns the vault that keeps its objects in b.

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"entraide/internal/evidence"
 	"entraide/internal/federation"
 	"entraide/internal/identity"
 	"entraide/internal/keeper"
@@ -243,6 +244,11 @@ func (nd *Node) start(ctx context.Context, network *Network) error {
 	if err := n.ConfigureAlerts(alerts); err != nil {
 		return err
 	}
+	vault, err := evidence.OpenDir(filepath.Join(nd.DataDir, "evidence"))
+	if err != nil {
+		return err
+	}
+	n.SetVault(vault)
 	nd.Node = n
 	handler := web.NewServer(n, network.opts.Log.With("node", nd.State), web.Config{Limits: network.opts.Limits})
 	cert, err := network.CA.Issue(nd.State)
@@ -258,13 +264,15 @@ func (nd *Node) start(ctx context.Context, network *Network) error {
 	go func() {
 		defer close(nd.done)
 		var wg sync.WaitGroup
-		wg.Add(3)
+		wg.Add(4)
 		go func() { defer wg.Done(); n.RunDelivery(runCtx) }()
 		go func() { defer wg.Done(); n.RunAlerts(runCtx) }()
 		go func() { defer wg.Done(); n.RunLog(runCtx) }()
+		go func() { defer wg.Done(); n.RunRetention(runCtx) }()
 		srv.ServeTLS(nd.listener, "", "")
 		cancel()
 		wg.Wait()
+		vault.Close()
 	}()
 	return nil
 }

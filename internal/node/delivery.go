@@ -214,7 +214,11 @@ func (n *Node) attempt(ctx context.Context, m store.OutboxEntry) (*federation.Re
 	if err != nil {
 		return nil, err
 	}
-	env, err := federation.Seal(kr.signing, n.home, m.Recipient, encKey, m.ID, m.Type, n.now(), m.Envelope)
+	payload, err := n.outboundPayload(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	env, err := federation.Seal(kr.signing, n.home, m.Recipient, encKey, m.ID, m.Type, n.now(), payload)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +293,9 @@ func (n *Node) delivered(ctx context.Context, m store.OutboxEntry, rc *federatio
 			return err
 		}
 		peerActor := casework.Actor{ID: "system", State: m.Recipient}
-		if m.RequestID != "" {
+		// Evidence travels in many messages: its custody records the
+		// transfer, not the request's timeline each piece.
+		if m.RequestID != "" && !isEvidenceMessage(m.Type) {
 			r, err := tx.RequestForUpdate(ctx, n.home, m.RequestID)
 			if err != nil {
 				return err

@@ -255,6 +255,8 @@ func (n *Node) OpenEvidence(ctx context.Context, by casework.Actor, requestID, i
 	switch {
 	case it.Status == evidence.Disposed:
 		return nil, it, evidenceErr(casework.ErrConflict, "item", "item %s was disposed of on %s: its bytes are gone; its hash and custody remain (GET its custody)", id, it.DisposedAt.Format(time.DateOnly))
+	case it.Status == evidence.Refused:
+		return nil, it, evidenceErr(casework.ErrConflict, "item", "item %s was refused on arrival and its bytes deleted: %s; ask %s to check it and send it again", id, it.Damaged, it.Origin.State)
 	case it.Status != evidence.Available:
 		return nil, it, evidenceErr(casework.ErrConflict, "item", "item %s is still uploading (%d of %d bytes): finish the upload first", id, it.Received, it.Size)
 	case it.Damaged != "":

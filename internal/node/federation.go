@@ -510,6 +510,9 @@ func (n *Node) Receive(ctx context.Context, env *federation.Envelope) (*federati
 	if err != nil {
 		return nil, n.refuseEnvelope(ctx, env, federation.SignatureVerified(err), err)
 	}
+	if isEvidenceMessage(env.Type) {
+		return n.answerEnvelope(ctx, env, kr, now, n.receiveEvidence(ctx, env, payload, now))
+	}
 	var m message
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
@@ -535,6 +538,12 @@ func (n *Node) Receive(ctx context.Context, env *federation.Envelope) (*federati
 		}
 		return &federation.Error{Reason: federation.ReasonMalformed, Msg: "unknown message type " + env.Type}
 	})
+	return n.answerEnvelope(ctx, env, kr, now, err)
+}
+
+// answerEnvelope answers env, verified, once what it carries was applied
+// with err: a receipt, or a refusal audited as the sender's.
+func (n *Node) answerEnvelope(ctx context.Context, env *federation.Envelope, kr *keyring, now time.Time, err error) (*federation.Receipt, error) {
 	if errors.Is(err, store.ErrExists) {
 		// Received meanwhile by another delivery of the same message.
 		return federation.NewReceipt(kr.signing, env, now, true), nil

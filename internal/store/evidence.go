@@ -17,7 +17,8 @@ import (
 var ErrEvidenceMoved = errors.New("the item's upload moved on meanwhile")
 
 const evidenceColumns = `id, state, request_id, name, media_type, size, received, segments, hash_state, sha256, collection, status,
-	recipient, wrapped_identity, retain_until, created_at, created_by, available_at, disposed_at, disposed_by, damaged`
+	recipient, wrapped_identity, retain_until, created_at, created_by, available_at, disposed_at, disposed_by, damaged,
+	origin_state, origin_item, expected_sha256`
 
 // InsertEvidence adds an item whose upload begins.
 func (tx *Tx) InsertEvidence(ctx context.Context, it evidence.Item) error {
@@ -25,9 +26,14 @@ func (tx *Tx) InsertEvidence(ctx context.Context, it evidence.Item) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, `INSERT INTO evidence_items (`+evidenceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	var origin evidence.Origin
+	if it.Origin != nil {
+		origin = *it.Origin
+	}
+	_, err = tx.exec(ctx, `INSERT INTO evidence_items (`+evidenceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		it.ID, it.State, it.RequestID, it.Name, it.MediaType, it.Size, it.Received, it.Segments, it.HashState, it.SHA256, string(coll), string(it.Status),
-		it.Recipient, it.WrappedIdentity, optTimePtr(it.RetainUntil), formatTime(it.CreatedAt), it.CreatedBy, optTimePtr(it.AvailableAt), optTimePtr(it.DisposedAt), it.DisposedBy, it.Damaged)
+		it.Recipient, it.WrappedIdentity, optTimePtr(it.RetainUntil), formatTime(it.CreatedAt), it.CreatedBy, optTimePtr(it.AvailableAt), optTimePtr(it.DisposedAt), it.DisposedBy, it.Damaged,
+		origin.State, origin.Item, it.ExpectedSHA256)
 	if isUniqueViolation(err) {
 		return ErrExists
 	}
@@ -55,9 +61,14 @@ func parseOptTimePtr(s string) (*time.Time, error) {
 func scanEvidence(row scanner) (evidence.Item, error) {
 	var it evidence.Item
 	var coll, status, retain, created, available, disposed string
+	var origin evidence.Origin
 	if err := row.Scan(&it.ID, &it.State, &it.RequestID, &it.Name, &it.MediaType, &it.Size, &it.Received, &it.Segments, &it.HashState, &it.SHA256, &coll, &status,
-		&it.Recipient, &it.WrappedIdentity, &retain, &created, &it.CreatedBy, &available, &disposed, &it.DisposedBy, &it.Damaged); err != nil {
+		&it.Recipient, &it.WrappedIdentity, &retain, &created, &it.CreatedBy, &available, &disposed, &it.DisposedBy, &it.Damaged,
+		&origin.State, &origin.Item, &it.ExpectedSHA256); err != nil {
 		return it, err
+	}
+	if origin.Item != "" {
+		it.Origin = &origin
 	}
 	it.Status = evidence.Status(status)
 	var errs []error
@@ -236,4 +247,30 @@ func (db *DB) Custody(ctx context.Context, state, subject string) ([]AuditEntry,
 		out = append(out, e)
 	}
 	return out, orPartial(unreadable, rows.Err())
+}
+
+// EvidenceFrom returns the item of state's view that the other State
+// origin sent as its item originItem, or ErrNotFound; one refused on
+// arrival does not count, so that a sending again starts afresh.
+func (tx *Tx) EvidenceFrom(ctx context.Context, state, originState, originItem string) (evidence.Item, error) {
+	return evidenceRow(tx.queryRow(ctx, `SELECT `+evidenceColumns+` FROM evidence_items WHERE state = ? AND origin_state = ? AND origin_item = ? AND status <> 'refused'`+tx.dialect.forUpdate,
+		state, originState, originItem))
+}
+
+// RefuseEvidence marks an item received from the other State refused,
+// for why: its pieces are gone and its key destroyed; its row says what
+// arrived.
+func (tx *Tx) RefuseEvidence(ctx context.Context, state, id, sha256, why string) error {
+	if _, err := tx.exec(ctx, `UPDATE evidence_items SET status = 'refused', sha256 = ?, damaged = ?, hash_state = ?, wrapped_identity = ? WHERE state = ? AND id = ?`,
+		sha256, ClipText(why, MaxErrorText), []byte{}, []byte{}, state, id); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `DELETE FROM evidence_segments WHERE item_id = ?`, id)
+	return err
+}
+
+// EvidenceFromRead is EvidenceFrom outside a transaction.
+func (db *DB) EvidenceFromRead(ctx context.Context, state, originState, originItem string) (evidence.Item, error) {
+	return evidenceRow(db.read.QueryRowContext(ctx, db.bind(`SELECT `+evidenceColumns+` FROM evidence_items WHERE state = ? AND origin_state = ? AND origin_item = ? AND status <> 'refused'`),
+		state, originState, originItem))
 }

@@ -520,3 +520,14 @@ func hexToBase64(h string) (string, error) {
 	}
 	return base64.StdEncoding.EncodeToString(b), nil
 }
+
+func (s *Server) sendEvidence() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		it, err := s.node.SendEvidence(r.Context(), actorFrom(r.Context()), r.PathValue("id"), r.PathValue("item"))
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusAccepted, it)
+	})
+}

@@ -9,6 +9,7 @@ import (
 
 	"gocloud.dev/blob/fileblob"
 
+	"entraide/internal/casework"
 	"entraide/internal/evidence"
 	"entraide/internal/identity"
 )
@@ -109,6 +110,10 @@ func init() {
 	routeCases["GET /api/v1/requests/{id}/evidence/{item}/custody"] = itemCase("/custody", nil)
 	routeCases["PUT /api/v1/requests/{id}/evidence/{item}/retention"] = itemCase("/retention", retentionInput{RetainUntil: "2099-01-01"})
 	routeCases["POST /api/v1/requests/{id}/evidence/{item}/dispose"] = itemCase("/dispose", disposeInput{Reason: "no longer needed"})
+	routeCases["POST /api/v1/requests/{id}/evidence/{item}/send"] = func(t *testing.T, tn *testNode, s string) routeCall {
+		r, it := tn.answerItem(t, s, []byte("gathered by "+s))
+		return routeCall{path: "/api/v1/requests/" + r + "/evidence/" + it + "/send"}
+	}
 
 	victimItem := func(suffix string, body any) crossCall {
 		return crossCall{reach: byPath,
@@ -148,6 +153,7 @@ func init() {
 	crossCalls["GET /api/v1/requests/{id}/evidence/{item}/custody"] = victimItem("/custody", nil)
 	crossCalls["PUT /api/v1/requests/{id}/evidence/{item}/retention"] = victimItem("/retention", retentionInput{RetainUntil: "2099-01-01"})
 	crossCalls["POST /api/v1/requests/{id}/evidence/{item}/dispose"] = victimItem("/dispose", disposeInput{Reason: "intrusion"})
+	crossCalls["POST /api/v1/requests/{id}/evidence/{item}/send"] = victimItem("/send", nil)
 }
 
 // victimEvidence gives state's view of request an item, and an upload
@@ -171,4 +177,28 @@ func (tn *testNode) victimEvidence(t testing.TB, state, request string) (item, u
 		t.Fatalf("StartEvidence: %v", err)
 	}
 	return it.ID, up.ID
+}
+
+// answerItem gives state an item of a request another hosted State sent
+// it, received: one state may send back with its answer.
+func (tn *testNode) answerItem(t testing.TB, state string, data []byte) (request, item string) {
+	t.Helper()
+	from := otherState(state)
+	by := actor(from, identity.CentralAuthority)
+	r := tn.draft(t, by, mlaContents(state))
+	if _, err := tn.Node.Transition(t.Context(), by, r.ID, casework.Transition{Action: casework.Send}); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	ca := actor(state, identity.CentralAuthority)
+	it, err := tn.Node.StartEvidence(t.Context(), ca, r.ID, evidence.Spec{Name: "answer.txt", MediaType: "text/plain"}, int64(len(data)))
+	if err != nil {
+		t.Fatalf("StartEvidence: %v", err)
+	}
+	if _, err := tn.Node.AppendEvidence(t.Context(), ca, it.ID, 0, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.Node.CompleteEvidence(t.Context(), ca, it.ID); err != nil {
+		t.Fatal(err)
+	}
+	return r.ID, it.ID
 }

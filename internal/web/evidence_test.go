@@ -354,3 +354,47 @@ func TestUploadBadHeaders(t *testing.T) {
 	}
 	_ = json.Marshal
 }
+
+// TestEvidenceSentToAHostedState: on a node hosting both States of a
+// request, the requested State's item is copied to the requesting
+// State's view, under a key of its own, checked and recorded as a
+// transfer between nodes is.
+func TestEvidenceSentToAHostedState(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			tn := newTestNode(t, backend)
+			data := bytes.Repeat([]byte("answer "), 50_000)
+			r, id := tn.answerItem(t, "FRA", data) // VNM asked FRA
+			fra, vnm := tn.token(t, "FRA", identity.CentralAuthority), tn.token(t, "VNM", identity.CentralAuthority)
+			if got := tn.do(t, "POST", "/api/v1/requests/"+r+"/evidence/"+id+"/send", tn.token(t, "FRA", identity.Investigator), nil); got.Status != http.StatusForbidden {
+				t.Errorf("send by an investigator: %d", got.Status)
+			}
+			if got := tn.do(t, "POST", "/api/v1/requests/"+r+"/evidence/"+id+"/send", fra, nil); got.Status != http.StatusAccepted {
+				t.Fatalf("send: %d %s", got.Status, got.Body)
+			}
+			items := decodeBody[[]evidence.Item](t, tn.do(t, "GET", "/api/v1/requests/"+r+"/evidence", vnm, nil))
+			sum := sha256.Sum256(data)
+			if len(items) != 1 || items[0].Status != evidence.Available || items[0].SHA256 != hex.EncodeToString(sum[:]) || items[0].Origin == nil || items[0].Origin.Item != id {
+				t.Fatalf("VNM's items = %+v", items)
+			}
+			got := tn.do(t, "GET", "/api/v1/requests/"+r+"/evidence/"+items[0].ID+"/content", vnm, nil)
+			if !bytes.Equal(got.Body, data) {
+				t.Errorf("VNM reads %d bytes, not FRA's", len(got.Body))
+			}
+			var actions []string
+			for _, e := range decodeBody[[]store.AuditEntry](t, tn.do(t, "GET", "/api/v1/requests/"+r+"/evidence/"+id+"/custody", fra, nil)) {
+				p, _ := auditlog.Parse(e.Record)
+				actions = append(actions, p.Action)
+			}
+			if !strings.Contains(strings.Join(actions, " "), evidence.ActionTransfer+" "+evidence.ActionTransferred) {
+				t.Errorf("FRA's custody = %v", actions)
+			}
+			if got := tn.do(t, "POST", "/api/v1/requests/"+r+"/evidence/"+items[0].ID+"/send", vnm, nil); got.Status != http.StatusConflict {
+				t.Errorf("the requesting State sends its copy back: %d", got.Status)
+			}
+			if got := tn.do(t, "GET", "/api/v1/requests/"+r+"/evidence", tn.token(t, "ZAF", identity.CentralAuthority), nil); got.Status != http.StatusNotFound {
+				t.Errorf("ZAF lists the evidence: %d", got.Status)
+			}
+		})
+	}
+}

@@ -75,6 +75,8 @@ func (s *Server) routes() []route {
 			Permission: identity.ReadRequests, Response: []store.AuditEntry{}, Status: 200, Handler: s.evidenceCustody()},
 		{Method: "PUT", Path: "/api/v1/requests/{id}/evidence/{item}/retention", Summary: "Set the day an item is disposed of (art. 36), or clear it with an empty retain_until",
 			Permission: identity.DisposeEvidence, Body: retentionInput{}, Response: evidence.Item{}, Status: 200, Handler: s.setRetention()},
+		{Method: "POST", Path: "/api/v1/requests/{id}/evidence/{item}/send", Summary: "Send an item with the answer to the requesting State (the requested State's officials): it travels in chunks through the outbox, encrypted to that State's node, which checks its size and SHA-256 and says whether it kept it (custody: transferred, or transfer_refused with an alert)",
+			Permission: identity.ActOnRequests, Response: evidence.Item{}, Status: 202, Handler: s.sendEvidence()},
 		{Method: "POST", Path: "/api/v1/requests/{id}/evidence/{item}/dispose", Summary: "Dispose of an item (art. 36): its bytes are deleted and its key destroyed; its hash and custody remain",
 			Permission: identity.DisposeEvidence, Body: disposeInput{}, Response: evidence.Item{}, Status: 200, Handler: s.disposeEvidence()},
 
