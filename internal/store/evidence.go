@@ -224,9 +224,11 @@ func (db *DB) NextDisposal(ctx context.Context) (time.Time, bool, error) {
 }
 
 // Custody returns the audit records of state's view whose subject is
-// subject, in order: the custody of an item.
+// subject, in order, with their leaf indexes once the log has integrated
+// them: the custody of an item.
 func (db *DB) Custody(ctx context.Context, state, subject string) ([]AuditEntry, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT seq, record, leaf_hash FROM audit WHERE state = ? AND subject = ? ORDER BY seq`), state, subject)
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT a.seq, a.record, a.leaf_hash, l.idx FROM audit a LEFT JOIN tlog_leaves l ON l.seq = a.seq
+		WHERE a.state = ? AND a.subject = ? ORDER BY a.seq`), state, subject)
 	if err != nil {
 		return nil, err
 	}
@@ -236,8 +238,12 @@ func (db *DB) Custody(ctx context.Context, state, subject string) ([]AuditEntry,
 	for rows.Next() {
 		var e AuditEntry
 		var record, leaf any
-		if err := rows.Scan(&e.Seq, &record, &leaf); err != nil {
+		var idx sql.NullInt64
+		if err := rows.Scan(&e.Seq, &record, &leaf, &idx); err != nil {
 			return nil, err
+		}
+		if idx.Valid {
+			e.LeafIndex = &idx.Int64
 		}
 		if err := readAuditRow(&e, record, leaf); err != nil {
 			bad := &RowError{Table: "audit", ID: fmt.Sprint(e.Seq), Err: err}
