@@ -10,17 +10,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"entraide/internal/casework"
 	"entraide/internal/convention"
+	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/store"
 )
@@ -75,24 +78,38 @@ func clientFor(fs *flag.FlagSet) (*apiClient, error) {
 }
 
 func newClient(base, token string) (*apiClient, error) {
+	if !strings.Contains(base, "://") && base != "" {
+		// 127.0.0.1:41055, as a sandbox's address is copied without its
+		// scheme: the sandbox and most nodes speak HTTPS.
+		return nil, fmt.Errorf("--url %q (or ENTRAIDE_URL) has no scheme: set it to https://%s (or http://%s for a node serving without TLS)", base, base, base)
+	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--url %q: give the node's address, e.g. http://127.0.0.1:8080", base)
+		return nil, fmt.Errorf("--url %q (or ENTRAIDE_URL): give the node's address, e.g. https://127.0.0.1:8443 or http://127.0.0.1:8080", base)
+	}
+	if p := strings.TrimSuffix(u.Path, "/"); strings.HasSuffix(p, "/api/v1") {
+		// The commands add the API's path themselves.
+		u.Path = strings.TrimSuffix(p, "/api/v1")
+		return nil, fmt.Errorf("--url %q (or ENTRAIDE_URL) ends in the API's path: give the node's address alone, %s", base, u.String())
 	}
 	return &apiClient{base: strings.TrimSuffix(base, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}, nil
 }
 
+// fieldError is one problem of a problem document, with the field it is
+// about.
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+	Article string `json:"article"`
+}
+
 // apiError is a problem document returned by the node.
 type apiError struct {
-	Status int    `json:"status"`
-	Title  string `json:"title"`
-	Detail string `json:"detail"`
-	Errors []struct {
-		Field   string `json:"field"`
-		Message string `json:"message"`
-		Article string `json:"article"`
-	} `json:"errors"`
-	AllowedActions []string `json:"allowed_actions"`
+	Status         int          `json:"status"`
+	Title          string       `json:"title"`
+	Detail         string       `json:"detail"`
+	Errors         []fieldError `json:"errors"`
+	AllowedActions []string     `json:"allowed_actions"`
 	// flagOf names the command's flag that gives an API field, when the
 	// command gave it from a flag: the official typed --until, not
 	// preserve_until.
@@ -222,7 +239,13 @@ func (c *apiClient) unreachable(err error) error {
 	if errors.As(err, &notTLS) && strings.HasPrefix(c.base, "https://") {
 		return fmt.Errorf("cannot reach the node at %s: it does not speak HTTPS: set ENTRAIDE_URL (or --url) to %s", c.base, "http://"+strings.TrimPrefix(c.base, "https://"))
 	}
-	return fmt.Errorf("cannot reach the node at %s: %w", c.base, err)
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("cannot reach the node at %s: no node is answering at that address: check that it runs (entraide serve, or entraide sandbox) and that --url or ENTRAIDE_URL is its address", c.base)
+	}
+	if dns, ok := errors.AsType[*net.DNSError](err); ok {
+		return fmt.Errorf("cannot reach the node at %s: the name %s is not known: check --url or ENTRAIDE_URL", c.base, dns.Name)
+	}
+	return fmt.Errorf("cannot reach the node at %s: %w; check that it runs and that --url or ENTRAIDE_URL is its address", c.base, err)
 }
 
 func cmdRequestCreate(ctx context.Context, e env, args []string) error {
@@ -340,8 +363,12 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	}
 	var r casework.Request
 	if _, err := c.call(ctx, "POST", "/api/v1/requests", header, contents, &r); err != nil {
-		if kind != "" {
-			err = fromFlags(err)
+		ae, ok := errors.AsType[*apiError](err)
+		switch {
+		case ok && kind != "" && (ae.Status == http.StatusUnprocessableEntity || ae.Status == http.StatusBadRequest):
+			return fmt.Errorf("request create: %w\nnext: correct the flags named above and run the command again; entraide request create --kind %s --help lists them", fromFlags(err), kind)
+		case ok && (ae.Status == http.StatusUnprocessableEntity || ae.Status == http.StatusBadRequest):
+			return fmt.Errorf("request create: %w\nnext: correct the fields named above in %s and run the command again; entraide request create --help lists each kind's fields", err, fs.Arg(0))
 		}
 		return fmt.Errorf("request create: %w", err)
 	}
@@ -579,6 +606,9 @@ func cmdRequestShow(ctx context.Context, e env, args []string) error {
 	}
 	var doc requestDoc
 	if err := c.do(ctx, "GET", "/api/v1/requests/"+url.PathEscape(fs.Arg(0)), nil, &doc); err != nil {
+		if ae, ok := errors.AsType[*apiError](err); ok && ae.Status == http.StatusNotFound {
+			return fmt.Errorf("request show: %w\nnext: entraide request list gives the ids of your State's requests", err)
+		}
 		return fmt.Errorf("request show: %w", err)
 	}
 	if *asJSON {
@@ -698,10 +728,15 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	}
 	action := fs.String("action", "", "one of "+strings.Join(actions, ", ")+" (required)")
 	note := fs.String("note", "", "a note for the timeline; the information asked for or given")
-	grounds := fs.String("grounds", "", "grounds for refusal, comma-separated (see GET /api/v1/convention/kinds)")
+	grounds := fs.String("grounds", "", "grounds for refusal, comma-separated: the codes listed below, e.g. domestic_law,essential_interests")
 	reasons := fs.String("reasons", "", "reasons for a refusal or postponement (art. 40(24), (26))")
 	until := fs.String("until", "", "end of preservation, YYYY-MM-DD: on start or extend (the requested State), or the end asked for on ask_extension (the requesting State) (art. 42(7))")
 	conditions := fs.String("conditions", "", "on consult, the conditions under which assistance could be given, for the requesting State to accept or decline (art. 40(27))")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		printGrounds(fs.Output())
+	}
 	asJSON := fs.Bool("json", false, "print the request as JSON")
 	ifMatch := fs.String("if-match", "", "move the request only if it is still at this version (its ETag, or the Version of request show); by default, the version read just before")
 	key := fs.String("idempotency-key", "", "a key of your choice: running the command again with it does not move the request twice")
@@ -741,7 +776,7 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	if tag == "" {
 		got, err := c.call(ctx, "GET", path, nil, nil, nil)
 		if err != nil {
-			return transitionError(err, fs.Arg(0))
+			return transitionError(err, fs.Arg(0), t.Action)
 		}
 		tag = got.Get("ETag")
 	} else if !strings.HasPrefix(tag, `"`) {
@@ -752,7 +787,7 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	}
 	var r casework.Request
 	if _, err := c.call(ctx, "POST", path+"/transitions", header, t, &r); err != nil {
-		return transitionError(err, fs.Arg(0))
+		return transitionError(err, fs.Arg(0), t.Action)
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, r)
@@ -771,30 +806,93 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 
 // transitionError is the error of request transition on request id,
 // with the step to take next: the node's own answer says what went wrong,
-// and this line what to run.
-func transitionError(err error, id string) error {
+// and this line what to run. Each step it names can be taken: a draft's
+// contents are not edited, so a draft the node refuses to send is
+// withdrawn and drafted again.
+func transitionError(err error, id string, action casework.Action) error {
 	ae, ok := errors.AsType[*apiError](fromFlags(err))
 	if !ok {
 		return fmt.Errorf("request transition: %w", err)
 	}
+	// What the node says, without the list of allowed actions it ends
+	// with: an action it names in its words is the one it advises.
+	said := ""
+	for _, m := range append([]string{ae.Detail}, messages(ae)...) {
+		m, _, _ = strings.Cut(strings.ToLower(m), "allowed now")
+		said += " " + m
+	}
 	var next string
 	switch {
 	case len(ae.AllowedActions) > 0:
-		next = fmt.Sprintf("entraide request transition %s --action %s (allowed now: %s)", id, ae.AllowedActions[0], strings.Join(ae.AllowedActions, ", "))
+		// The action the node's message names first (consult, when a
+		// refusal must follow a consultation), else the first allowed.
+		first := ae.AllowedActions[0]
+		for _, a := range ae.AllowedActions {
+			if strings.Contains(said, a) || strings.Contains(said, strings.ReplaceAll(a, "_", " ")) {
+				first = a
+				break
+			}
+		}
+		next = fmt.Sprintf("entraide request transition %s --action %s (allowed now: %s)", id, first, strings.Join(ae.AllowedActions, ", "))
 	case ae.Status == http.StatusNotFound:
 		next = "entraide request list, for the ids of your State's requests"
 	case ae.Status == http.StatusPreconditionFailed:
-		next = fmt.Sprintf("entraide request show %s, to see what it is now; if your action still holds, run the command again without --if-match", id)
+		next = fmt.Sprintf("entraide request show %s gives its Version; if your action still holds, run the command again with that --if-match, or without --if-match", id)
+	case ae.Status == http.StatusForbidden && strings.Contains(said, "role may not"):
+		next = fmt.Sprintf("ask an official whose role acts on requests (%s) to run entraide request transition %s --action %s", rolesThatAct(), id, action)
+	case ae.Status == http.StatusForbidden && strings.Contains(said, "central authority"):
+		next = fmt.Sprintf("ask your central authority (role central_authority) to run entraide request transition %s --action %s", id, action)
 	case ae.Status == http.StatusForbidden:
-		next = fmt.Sprintf("entraide request show %s: this step is for the other State, or for an official of the role named above", id)
+		next = fmt.Sprintf("entraide request show %s: this step is for the other State; it lists what you may do now", id)
 	case ae.Status == http.StatusConflict:
 		next = fmt.Sprintf("entraide request show %s, to follow the request until the step named above is yours", id)
+	case (ae.Status == http.StatusUnprocessableEntity || ae.Status == http.StatusBadRequest) && contentsRefused(ae):
+		// The draft's contents, not this command's flags, are at fault:
+		// a draft is not edited.
+		next = fmt.Sprintf("a draft cannot be edited: withdraw it (entraide request transition %s --action withdraw) and draft it again with entraide request create, the contents corrected", id)
+		if slices.ContainsFunc(ae.Errors, func(fe fieldError) bool { return strings.HasPrefix(fe.Field, "legal_basis") }) {
+			next += " (for the legal basis: --legal-basis reciprocity, or --treaty NAME)"
+		}
 	case ae.Status == http.StatusUnprocessableEntity || ae.Status == http.StatusBadRequest:
-		next = "correct the flag named above and run the command again; entraide request transition --help lists them"
+		next = "correct the flag named above and run the command again; entraide request transition --help says what each flag takes"
 	default:
 		return fmt.Errorf("request transition: %w", err)
 	}
 	return fmt.Errorf("request transition: %w\nnext: %s", err, next)
+}
+
+func messages(ae *apiError) []string {
+	out := make([]string, len(ae.Errors))
+	for i, fe := range ae.Errors {
+		out[i] = fe.Message
+	}
+	return out
+}
+
+// transitionFields are the fields a transition carries: a problem with
+// any other is a problem with the request's contents.
+var transitionFields = []string{"action", "note", "grounds", "reasons", "conditions", "preserve_until", "If-Match", ""}
+
+// contentsRefused reports whether the node refused the request's own
+// contents rather than the transition's flags.
+func contentsRefused(ae *apiError) bool {
+	for _, fe := range ae.Errors {
+		if !slices.Contains(transitionFields, fe.Field) {
+			return true
+		}
+	}
+	return false
+}
+
+// rolesThatAct lists the roles that act on requests.
+func rolesThatAct() string {
+	var names []string
+	for _, r := range identity.Roles {
+		if r.Can(identity.ActOnRequests) {
+			names = append(names, string(r))
+		}
+	}
+	return strings.Join(names, " or ")
 }
 
 // eventWords is what a timeline line says of an event beyond its action:
@@ -868,6 +966,25 @@ func penaltyWords(years int) string {
 		return "life imprisonment"
 	}
 	return plural(years, "year", "years")
+}
+
+// printGrounds lists the grounds for refusal --grounds takes, with the
+// Convention's words and provisions, and which kinds allow each.
+func printGrounds(w io.Writer) {
+	fmt.Fprintln(w, "\nGrounds for refusal (--grounds), with the kinds of request each may refuse:")
+	for _, g := range convention.Grounds() {
+		spec, ok := convention.LookupGround(g)
+		if !ok {
+			continue
+		}
+		var kinds []string
+		for _, k := range convention.DraftableKinds() {
+			if slices.Contains(k.RefusalGrounds, g) {
+				kinds = append(kinds, string(k.Kind))
+			}
+		}
+		fmt.Fprintf(w, "  %-24s %s (%s)\n  %-24s for: %s\n", g, spec.Description, spec.Ref, "", strings.Join(kinds, ", "))
+	}
 }
 
 // groundWords gives a ground for refusal as the Convention words it, with

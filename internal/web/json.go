@@ -101,6 +101,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	switch {
 	case errors.As(err, &stale):
 		msg := fmt.Sprintf("the request changed since you read it: it is now at version %d (ETag %s); GET it again, check that your action still holds, and retry with its new ETag in If-Match", stale.Current, etag(stale.Current))
+		if stale.Read > stale.Current {
+			// A version the request has not reached was never read: it
+			// was mistyped, or read from another request.
+			msg = fmt.Sprintf("the version given in If-Match, %d, is not one this request has had: it is at version %d (ETag %s); GET it, check that your action holds, and retry with that ETag in If-Match", stale.Read, stale.Current, etag(stale.Current))
+		}
 		writeProblem(w, Problem{Type: typeStale, Status: http.StatusPreconditionFailed, Title: "The request changed", Detail: msg, Errors: []FieldError{{Field: "If-Match", Message: msg}}})
 	case errors.As(err, &bad):
 		writeProblem(w, Problem{Type: typeInvalidBody, Status: bad.status, Detail: bad.msg, Errors: bad.fields})
