@@ -451,6 +451,8 @@ func (c *checker) check(rec TreatyRecord, lines [numColumns]int, datesOK bool, s
 		col(colSignedAt, place, "has leading or trailing spaces")
 	case len(place) > MaxPlaceBytes:
 		col(colSignedAt, place, fmt.Sprintf("is longer than %d bytes", MaxPlaceBytes))
+	case place != "Hanoi" && place != "New York":
+		cite(colSignedAt, place, "is not where the Convention lay open for signature: give Hanoi (25 and 26 October 2025) or New York (United Nations Headquarters, until 31 December 2026)", convention.SignatureRef)
 	}
 
 	inst := rec.Instrument
@@ -469,7 +471,10 @@ func (c *checker) check(rec TreatyRecord, lines [numColumns]int, datesOK bool, s
 		c.add(ParseError{Line: lines[colCode], Msg: "has neither a signature nor an instrument"})
 	}
 	if inst.Valid() && inst != Accession && rec.Signed.IsZero() {
-		col(colInstrument, string(inst), "needs a signature; a participant that has not signed joins by accession")
+		cite(colInstrument, string(inst), "needs a signature; a participant that has not signed joins by accession", convention.Art(64))
+	}
+	if inst == Accession && !rec.Signed.IsZero() {
+		cite(colInstrument, string(inst), "is for a participant that has not signed; a signatory ratifies, accepts or approves", convention.Art(64))
 	}
 	if !rec.Signed.IsZero() && !rec.Deposited.IsZero() && dateOf(rec.Deposited).Before(dateOf(rec.Signed)) {
 		col(colRatified, formatDate(rec.Deposited), "is before the signature on "+formatDate(rec.Signed))

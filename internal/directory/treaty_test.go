@@ -75,7 +75,7 @@ func TestTreatyStatusRoundTrip(t *testing.T) {
 			{Code: "EUU", Signed: date("2025-10-25"), SignedAt: "Hanoi", Deposited: date("2026-05-01"), Instrument: Approval},
 			{Code: "JPN", Signed: date("2025-11-03"), Deposited: date("2025-11-03"), Instrument: Acceptance},
 			{Code: "VAT", Deposited: date("2027-02-01"), Instrument: Accession},
-			{Code: "PSE", Signed: date("2025-10-25"), SignedAt: `"Hà Nội", Việt Nam`},
+			{Code: "PSE", Signed: date("2025-10-25"), SignedAt: "Hanoi"},
 		}},
 	}
 	for _, tt := range tests {
@@ -237,6 +237,8 @@ func TestParseTreatyStatusRejects(t *testing.T) {
 		{"art 64(1): a signature before the Hanoi ceremony", hdr + "FRA,France,state,2025-10-24,,,\n", []at{{2, "signed"}}, "is before the Convention opened for signature on 2025-10-25 (art. 64(1))"},
 		{"art 64(1): a signature after 31 December 2026", hdr + "FRA,France,state,2027-01-01,New York,,\n", []at{{2, "signed"}}, "is after signature closed on 2026-12-31; a State that has not signed joins by accession (art. 64(1))"},
 		{"art 64(1): a signature in Hanoi after the ceremony", hdr + "FRA,France,state,2025-10-27,Hanoi,,\n", []at{{2, "signed"}}, "is not a date of the Hanoi ceremony (2025-10-25 to 2025-10-26); later signatures are made in New York (art. 64(1))"},
+		{"art 64(1): a signature elsewhere than Hanoi or New York", hdr + "FRA,France,state,2025-10-25,Paris,,\n", []at{{2, "signed_at"}}, "is not where the Convention lay open for signature: give Hanoi (25 and 26 October 2025) or New York (United Nations Headquarters, until 31 December 2026) (art. 64(1))"},
+		{"art 64: a signatory does not accede", hdr + "FRA,France,state,2025-10-25,Hanoi,2026-02-01,accession\n", []at{{2, "instrument"}}, "is for a participant that has not signed; a signatory ratifies, accepts or approves (art. 64)"},
 		{"art 64(1): a signature in New York during the Hanoi ceremony", hdr + "FRA,France,state,2025-10-26,New York,,\n", []at{{2, "signed"}}, "is a date of the Hanoi ceremony (2025-10-25 to 2025-10-26); signatures in New York run from 2025-10-27: give the place as Hanoi (art. 64(1))"},
 		{"month 13", hdr + "FRA,France,state,2025-13-01,,,\n", []at{{2, "signed"}}, "is not a date (YYYY-MM-DD)"},
 		{"30 February", hdr + "FRA,France,state,2026-02-30,,,\n", []at{{2, "signed"}}, "is not a date"},
@@ -293,7 +295,7 @@ func TestParseTreatyStatusRejects(t *testing.T) {
 func TestParseTreatyStatusReportsEveryProblem(t *testing.T) {
 	input := "# source\n" + hdr +
 		"FRA,France,state,2025-13-01,,,\n" +
-		"DEU,Germany,state,2025-10-25,Berlin,2025-10-01,ratification\n" +
+		"DEU,Germany,state,2025-10-25,Hanoi,2025-10-01,ratification\n" +
 		"EUU,European Union,state,2025-10-25,,,\n" +
 		"VNM,Viet Nam,state,2025-10-25,Hanoi,,\n" +
 		"XXX,Atlantis,state,2025-10-25,,,\n"

@@ -307,6 +307,13 @@ func (n *Node) RecordDeclaration(ctx context.Context, by casework.Actor, code st
 	} else {
 		ps = directory.ValidateDeclaration(d)
 	}
+	if len(ps) == 0 && d.Article == directory.DenunciationArticle {
+		p, err := n.checkDenunciation(ctx, d)
+		if err != nil {
+			return d, err
+		}
+		ps = p
+	}
 	if len(ps) > 0 {
 		return d, ps
 	}
@@ -320,6 +327,38 @@ func (n *Node) RecordDeclaration(ctx context.Context, by casework.Actor, code st
 		return audit(ctx, tx, n.home, n.home, by, now, "state.declaration", "state/"+d.Code, d)
 	})
 	return d, err
+}
+
+// checkDenunciation refuses a denunciation the treaty records make
+// impossible: only a party denounces, after its instrument, and once
+// (art. 67).
+func (n *Node) checkDenunciation(ctx context.Context, d directory.Declaration) (convention.Problems, error) {
+	records, err := n.db.TreatyRecords(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var deposited time.Time
+	for _, r := range records {
+		if r.Code == d.Code {
+			deposited = r.Deposited
+		}
+	}
+	switch {
+	case deposited.IsZero():
+		return convention.Problems{{Field: "code", Ref: convention.DenunciationRef, Message: fmt.Sprintf("%s has deposited no instrument on this node's records: only a party denounces; record its instrument first (entraide treaty record --code %s --deposited DATE --instrument KIND)", d.Code, d.Code)}}, nil
+	case !d.MadeOn.IsZero() && d.MadeOn.Before(deposited):
+		return convention.Problems{{Field: "made_on", Ref: convention.DenunciationRef, Message: fmt.Sprintf("%s is before %s deposited its instrument on %s: a denunciation is received after it", d.MadeOn.Format(time.DateOnly), d.Code, deposited.Format(time.DateOnly))}}, nil
+	}
+	earlier, err := n.db.DeclarationsUnder(ctx, directory.DenunciationArticle)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range earlier {
+		if e.Code == d.Code {
+			return convention.Problems{{Field: "article", Ref: convention.DenunciationRef, Message: fmt.Sprintf("%s's denunciation received on %s is already recorded (declaration %d): a State denounces once", d.Code, e.MadeOn.Format(time.DateOnly), e.ID)}}, nil
+		}
+	}
+	return nil, nil
 }
 
 func filterField(ps convention.Problems, field string) convention.Problems {

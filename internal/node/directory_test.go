@@ -454,12 +454,28 @@ func TestDenunciationRecorded(t *testing.T) {
 	if _, err := f.n.RecordTreaty(ctx, admin, node.TreatyAction{Code: "FRA", Deposited: "2026-02-10", Instrument: "ratification"}); err != nil {
 		t.Fatalf("RecordTreaty: %v", err)
 	}
+	f.clock.Advance(time.Hour) // the denunciation is recorded later than the instrument
+	for _, bad := range []struct {
+		code, on, field string
+	}{{"DEU", "2026-03-01", "code"}, {"FRA", "2026-02-01", "made_on"}} {
+		_, err := f.n.RecordDeclaration(ctx, admin, bad.code, node.DeclarationInput{Article: 67, MadeOn: bad.on, Text: "Denounced."})
+		if ps, ok := errors.AsType[convention.Problems](err); !ok || ps[0].Field != bad.field {
+			t.Errorf("art 67: denunciation by %s on %s = %v; want a problem on %s (no party, or before its instrument)", bad.code, bad.on, err, bad.field)
+		}
+	}
 	if _, err := f.n.RecordDeclaration(ctx, admin, "FRA", node.DeclarationInput{Article: 67, MadeOn: "2026-03-01", Text: "France denounces the Convention."}); err != nil {
 		t.Fatalf("RecordDeclaration(art 67): %v", err)
 	}
+	if _, err := f.n.RecordDeclaration(ctx, admin, "FRA", node.DeclarationInput{Article: 67, MadeOn: "2026-04-01", Text: "Again."}); err == nil {
+		t.Errorf("art 67: a second denunciation by FRA was recorded; want it refused")
+	}
+	before := f.clock.Now()
 	st, err := f.n.TreatyStatus(ctx)
 	if err != nil {
 		t.Fatalf("TreatyStatus: %v", err)
+	}
+	if st.DataUpdated == nil || st.DataUpdated.Before(before) {
+		t.Errorf("status data updated %v; want the time the denunciation was recorded, %v", st.DataUpdated, before)
 	}
 	for _, p := range st.Parties {
 		if p.Code == "FRA" && (p.Denounced == nil || p.Denounced.Format(time.DateOnly) != "2026-03-01" || p.InForceUntil == nil || p.InForceUntil.Format(time.DateOnly) != "2027-03-01") {

@@ -107,14 +107,27 @@ func (db *DB) DeclarationsUnder(ctx context.Context, article int) ([]directory.D
 	return out, rows.Err()
 }
 
-// TreatyUpdated returns when a treaty record last changed, or the zero
-// time when there are none.
+// TreatyUpdated returns when a treaty record, or a denunciation, which
+// the status counts too, last changed; the zero time when there are none.
 func (db *DB) TreatyUpdated(ctx context.Context) (time.Time, error) {
-	var last sql.NullString
-	if err := db.read.QueryRowContext(ctx, `SELECT MAX(updated_at) FROM treaty_records`).Scan(&last); err != nil || !last.Valid {
-		return time.Time{}, err
+	var latest time.Time
+	for _, q := range []string{`SELECT MAX(updated_at) FROM treaty_records`, `SELECT MAX(recorded_at) FROM declarations WHERE article = 67`} {
+		var last sql.NullString
+		if err := db.read.QueryRowContext(ctx, q).Scan(&last); err != nil {
+			return time.Time{}, err
+		}
+		if !last.Valid {
+			continue
+		}
+		t, err := parseTime(last.String)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if t.After(latest) {
+			latest = t
+		}
 	}
-	return parseTime(last.String)
+	return latest, nil
 }
 
 // InsertDeclaration records a declaration and returns its id.
