@@ -169,7 +169,7 @@ func ValidateRefusal(f Refusal) Problems {
 			continue
 		}
 		if _, known := groundSpecs[g]; !known {
-			ps = append(ps, Problem{Field: "grounds", Ref: Art(40).Para(21), Message: "unknown ground " + quote(string(g)) + "; for " + spec.Title + " give one of " + groundList(spec.RefusalGrounds)})
+			ps = append(ps, Problem{Field: "grounds", Ref: Art(40).Para(21), Message: "unknown ground " + quote(string(g)) + "; for " + spec.Title + " give one of " + groundList(spec.RefusalGrounds) + reservedHint(k)})
 			continue
 		}
 		if allowed(spec.RefusalGrounds, g) {
@@ -221,4 +221,16 @@ func allowed(gs []Ground, g Ground) bool {
 		}
 	}
 	return false
+}
+
+// reservedHint names the grounds a reservation opens for kind k, for an
+// official who looks for them among the grounds allowed, or "".
+func reservedHint(k Kind) string {
+	var hint string
+	for _, g := range Grounds() {
+		if rs, ok := reservationFor(k, g); ok {
+			hint += "; or " + quote(string(g)) + " where the requested State has declared the reservation " + quote(string(rs.Reservation)) + " (" + rs.Ref.Cite() + ")"
+		}
+	}
+	return hint
 }

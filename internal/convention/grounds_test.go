@@ -3,6 +3,7 @@ package convention_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"entraide/internal/convention"
@@ -435,5 +436,15 @@ func TestValidateRefusalWithReservations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnknownGroundNamesReservedOnes: art. 42(4): an official who looks
+// for the dual-criminality ground of a preservation is told its name and
+// the reservation it needs.
+func TestUnknownGroundNamesReservedOnes(t *testing.T) {
+	ps := convention.ValidateRefusal(convention.Refusal{Kind: convention.Preservation, Grounds: []convention.Ground{"dual_criminality"}, Reasons: "not an offence here"})
+	if len(ps) != 1 || !strings.Contains(ps[0].Message, `or "no_dual_criminality" where the requested State has declared the reservation "preservation_dual_criminality" (art. 42(4)`) {
+		t.Errorf("ValidateRefusal(preservation, dual_criminality) = %v; want the reserved ground and its reservation named", ps)
 	}
 }
