@@ -238,7 +238,11 @@ func cmdAlertList(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "alert list", "[--open] [--reason R] [--limit N] [--cursor C] [--json] [flags]")
 	addClientFlags(fs, e)
 	open := fs.Bool("open", false, "only alerts not acknowledged")
-	reason := fs.String("reason", "", "only alerts for this reason: preservation, emergency_disclosure, urgent or delivery_expired")
+	reasons := make([]string, len(alerting.Reasons))
+	for i, r := range alerting.Reasons {
+		reasons[i] = string(r)
+	}
+	reason := fs.String("reason", "", "only alerts for this reason: "+strings.Join(reasons, ", "))
 	limit := fs.Int("limit", 50, "at most this many")
 	cursor := fs.String("cursor", "", "the next page, as the previous one printed it")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -277,7 +281,13 @@ func cmdAlertList(ctx context.Context, e env, args []string) error {
 	if list.NextCursor != "" {
 		fmt.Fprintf(e.stdout, "\nMore alerts: add --cursor %s\n", list.NextCursor)
 	}
-	fmt.Fprintf(e.stdout, "\n%d open. %s\n", list.Open, timeToAck(list.TimeToAck))
+	// list.Open counts every open alert of the State, whatever the
+	// filters: say so when they select fewer.
+	if *reason != "" || *open || *cursor != "" {
+		fmt.Fprintf(e.stdout, "\n%s shown here; %d open in all, of every reason. %s\n", plural(len(list.Alerts), "alert", "alerts"), list.Open, timeToAck(list.TimeToAck))
+	} else {
+		fmt.Fprintf(e.stdout, "\n%d open. %s\n", list.Open, timeToAck(list.TimeToAck))
+	}
 	return reportUnreadable(e, list.Unreadable)
 }
 
@@ -287,8 +297,10 @@ func timeToAck(st alerting.Stats) string {
 	if st.Count == 0 {
 		return "None acknowledged yet, so no time to acknowledge to report."
 	}
-	return fmt.Sprintf("Time to acknowledge, over %d acknowledged: median %s, 99th percentile %s.",
-		st.Count, time.Duration(st.P50MS)*time.Millisecond, time.Duration(st.P99MS)*time.Millisecond)
+	// The node measures an alert acknowledged, and one an official of
+	// the State ended by acting on its request; not one ended otherwise.
+	return fmt.Sprintf("Time to acknowledge or act, over %s your officials acknowledged or ended by acting on the request: median %s, 99th percentile %s.",
+		plural(st.Count, "alert", "alerts"), time.Duration(st.P50MS)*time.Millisecond, time.Duration(st.P99MS)*time.Millisecond)
 }
 
 func alertStatus(a *alerting.Alert) string {

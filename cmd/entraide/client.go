@@ -466,7 +466,7 @@ func title(k convention.Kind) string {
 }
 
 func cmdRequestList(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "request list", "[--state S] [--kind K] [--side requesting|requested] [--counterpart STATE] [--urgency U] [--due-before DATE] [--from DATE] [--to DATE] [--updated-since TIME] [--text T] [--sort arrival|deadline] [flags]")
+	fs := newFlags(e, "request list", "[--state S] [--kind K] [--side requesting|requested] [--counterpart STATE] [--urgency U] [--due-before DATE] [--arrived-from DATE] [--arrived-before DATE] [--updated-since TIME] [--text T] [--sort arrival|deadline] [flags]")
 	addClientFlags(fs, e)
 	filters := map[string]*string{
 		"state":         fs.String("state", "", "only requests in this state: draft, sent, received, acknowledged, in_progress, consultation, refused..."),
@@ -475,13 +475,17 @@ func cmdRequestList(ctx context.Context, e env, args []string) error {
 		"counterpart":   fs.String("counterpart", "", "only requests to or from this State, e.g. VNM"),
 		"urgency":       fs.String("urgency", "", "normal or urgent"),
 		"due_before":    fs.String("due-before", "", "only requests with a deadline (the end of a preservation) before this date, YYYY-MM-DD"),
-		"from":          fs.String("from", "", "only requests that arrived on this node on or after this date, YYYY-MM-DD"),
-		"to":            fs.String("to", "", "only requests that arrived on this node on or before this date, YYYY-MM-DD"),
+		"from":          fs.String("arrived-from", "", "only requests that arrived on this node on or after this date, YYYY-MM-DD"),
 		"updated_since": fs.String("updated-since", "", "only requests changed since this date or RFC 3339 time"),
 		"q":             fs.String("text", "", "only requests whose contents hold this text, whatever its case"),
 		"sort":          fs.String("sort", "", "arrival (new arrivals first, the default) or deadline (nearest deadline first)"),
 		"cursor":        fs.String("cursor", "", "the next page, as the previous one printed it"),
 	}
+	before := fs.String("arrived-before", "", "only requests that arrived on this node before this date (not on it), YYYY-MM-DD")
+	// --from and --to were the names of the arrival dates; --to is also
+	// request create's requested State, so the list's dates were renamed.
+	oldFrom := fs.String("from", "", "old name of --arrived-from, still taken")
+	oldTo := fs.String("to", "", "old name of the arrival date's upper bound, on or before this date, still taken: use --arrived-before the day after")
 	limit := fs.Int("limit", 50, "at most this many")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if help, err := parse(e, fs, args); help || err != nil {
@@ -496,6 +500,23 @@ func cmdRequestList(ctx context.Context, e env, args []string) error {
 		if *v != "" {
 			q.Set(k, *v)
 		}
+	}
+	if *oldFrom != "" && q.Get("from") == "" {
+		q.Set("from", *oldFrom)
+	}
+	switch {
+	case *before != "" && *oldTo != "":
+		return errors.New("request list: give --arrived-before or its old form --to, not both\nnext: keep --arrived-before")
+	case *before != "":
+		d, err := convention.ParseTime("--arrived-before", time.DateOnly, *before)
+		if err != nil {
+			return fmt.Errorf("request list: %w\nnext: give --arrived-before as a date, YYYY-MM-DD", err)
+		}
+		// The node's bound is inclusive: before a day is on or before the
+		// day before it.
+		q.Set("to", d.AddDate(0, 0, -1).Format(time.DateOnly))
+	case *oldTo != "":
+		q.Set("to", *oldTo)
 	}
 	q.Set("limit", fmt.Sprint(*limit))
 	var page store.Page
@@ -531,8 +552,8 @@ func cmdRequestList(ctx context.Context, e env, args []string) error {
 	if page.Total == 0 && len(page.Requests) == 0 {
 		fmt.Fprintln(e.stdout, "\n0 of 0 shown: no request of your State matches. Widen the filters, or draft one with entraide request create.")
 	}
-	if page.Total > len(page.Requests) {
-		fmt.Fprintf(e.stdout, "\n%d of %d shown.", len(page.Requests), page.Total)
+	if page.Total > 0 || len(page.Requests) > 0 {
+		fmt.Fprintf(e.stdout, "\n%d of %d shown.", len(page.Requests), max(page.Total, len(page.Requests)))
 		if page.NextCursor != "" {
 			fmt.Fprintf(e.stdout, " Next page: add --cursor %s", page.NextCursor)
 		}

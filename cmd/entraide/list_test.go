@@ -138,3 +138,59 @@ func TestPreservedUntilArt42Para7(t *testing.T) {
 		t.Errorf("decided follow-up: %q, want follow-up decided, may end", got)
 	}
 }
+
+// TestListsSayWhatTheyCount: request list says "N of N shown" when one
+// page holds all, its arrival dates are not named like request create's
+// requested State, and alert list's footer says what its count counts.
+func TestListsSayWhatTheyCount(t *testing.T) {
+	c := requestEnv(t)
+	vnm := c.official("--id", "vnm-ca", "--name", "Nguyễn Thị Lan", "--state", "VNM", "--role", "central_authority")
+	id := regexp.MustCompile(`Created (\S+):`).FindStringSubmatch(c.must("request", "create", writeFile(t, "pres.json", preservationJSON)))[1]
+	c.must("request", "transition", id, "--action", "send")
+
+	if out := c.must("request", "list"); !strings.Contains(out, "1 of 1 shown.") {
+		t.Errorf("request list of one request =\n%s\nwant 1 of 1 shown.", out)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	for _, tt := range []struct {
+		name string
+		args []string
+		rows int
+	}{
+		{"arrived from today", []string{"--arrived-from", today}, 1},
+		{"arrived before today", []string{"--arrived-before", today}, 0},
+		{"arrived before tomorrow", []string{"--arrived-before", tomorrow}, 1},
+		{"old --from still taken", []string{"--from", today}, 1},
+		{"old --to still taken, on or before", []string{"--to", today}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out := c.must(append([]string{"request", "list"}, tt.args...)...)
+			if got := len(tableRows(out)) - 1; got != tt.rows {
+				t.Errorf("request list %v = %d rows, want %d:\n%s", tt.args, got, tt.rows, out)
+			}
+		})
+	}
+	help := c.must("request", "list", "--help")
+	for _, w := range []string{"--arrived-from", "--arrived-before", "old name of --arrived-from"} {
+		if !strings.Contains(help, w) {
+			t.Errorf("request list --help does not say %q:\n%s", w, help)
+		}
+	}
+
+	c.env["ENTRAIDE_TOKEN"] = vnm
+	help = c.must("alert", "list", "--help")
+	for _, r := range []string{"preservation", "network_assistance", "delivery_expired", "conditions_answered", "extension_asked", "traffic_disclosed"} {
+		if !strings.Contains(help, r) {
+			t.Errorf("alert list --help does not list the reason %s:\n%s", r, help)
+		}
+	}
+	out := c.must("alert", "list", "--reason", "delivery_expired")
+	if !strings.Contains(out, "0 alerts shown here; 1 open in all, of every reason.") {
+		t.Errorf("alert list --reason delivery_expired =\n%s\nwant its footer to say what it counts", out)
+	}
+	c.must("request", "transition", id, "--action", "acknowledge")
+	if out := c.must("alert", "list"); !strings.Contains(out, "over 1 alert your officials acknowledged or ended by acting on the request") {
+		t.Errorf("alert list after an alert ended by acknowledging its request =\n%s\nwant the time to acknowledge worded for what it counts", out)
+	}
+}

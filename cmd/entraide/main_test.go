@@ -142,6 +142,13 @@ func (c *cli) official(args ...string) string {
 	return token
 }
 
+// tableRows returns the lines of the table a list command prints, its
+// header first, without the counts that follow it.
+func tableRows(out string) []string {
+	table, _, _ := strings.Cut(out, "\n\n")
+	return strings.Split(strings.TrimSpace(table), "\n")
+}
+
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
@@ -661,7 +668,7 @@ func TestRequestCommands(t *testing.T) {
 	}
 
 	out = c.must("request", "list")
-	lines := strings.Split(strings.TrimSpace(out), "\n")
+	lines := tableRows(out)
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID") {
 		t.Fatalf("request list = %q, want a header and 2 requests", out)
 	}
@@ -985,7 +992,7 @@ func TestSandbox(t *testing.T) {
 		t.Fatalf("kept sandbox's output has no token for fra-ca:\n%s", out)
 	}
 	c := &cli{t: t, env: map[string]string{"ENTRAIDE_URL": base, "ENTRAIDE_TOKEN": m[1], "ENTRAIDE_CA": filepath.Join(dir, "ca.pem")}}
-	if lines := strings.Split(strings.TrimSpace(c.must("request", "list")), "\n"); len(lines) != 4 {
+	if lines := tableRows(c.must("request", "list")); len(lines) != 4 {
 		t.Errorf("request list on the kept sandbox = %d lines, want a header and France's 3 requests", len(lines))
 	}
 	c.env["ENTRAIDE_TOKEN"] = token
@@ -1019,7 +1026,7 @@ func checkSandboxCLI(t *testing.T, out, dir, base, token, otherNodeToken string)
 		t.Errorf("peer list on France's sandbox node =\n%s\nwant Viet Nam's 24/7 contact", got)
 	}
 	ok := &cli{t: t, env: map[string]string{"ENTRAIDE_URL": base, "ENTRAIDE_TOKEN": token, "ENTRAIDE_CA": ca}}
-	if got := ok.must("request", "list"); strings.Count(got, "\n") != 4 {
+	if got := ok.must("request", "list"); len(tableRows(got)) != 4 {
 		t.Errorf("request list with the printed NODE as ENTRAIDE_URL =\n%s\nwant a header and 3 requests", got)
 	}
 	tests := []struct {

@@ -60,7 +60,7 @@ func TestRequestCreateIdempotencyKey(t *testing.T) {
 	if first != again {
 		t.Errorf("request create run twice with one key:\n%s\n%s\nwant the same draft", first, again)
 	}
-	if lines := strings.Split(strings.TrimSpace(c.must("request", "list")), "\n"); len(lines) != 2 {
+	if lines := tableRows(c.must("request", "list")); len(lines) != 2 {
 		t.Errorf("request list = %d lines, want a header and 1 request", len(lines))
 	}
 }
