@@ -37,6 +37,8 @@ const (
 	ActionRetention  = "evidence.retention"  // its retention date was set or changed
 	ActionDisposed   = "evidence.disposed"   // its bytes were deleted
 	ActionDamaged    = "evidence.damaged"    // its stored bytes failed their integrity check
+	ActionExported   = "evidence.exported"   // it was read into an evidence package, whose manifest's SHA-256 the detail holds
+	ActionSealed     = "evidence.sealed"     // an evidence package was written whole and sealed (subject: the request)
 )
 
 // Subject is the audit subject of item id: its custody is the audit

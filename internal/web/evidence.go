@@ -531,3 +531,32 @@ func (s *Server) sendEvidence() http.Handler {
 		encode(w, http.StatusAccepted, it)
 	})
 }
+
+// evidencePackage streams the request's evidence package as it is built:
+// memory stays bounded whatever the items' sizes. An error before the
+// first byte is answered as a problem; after it, only cutting the answer
+// tells the client, whose copy is then no package.
+func (s *Server) evidencePackage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := actorFrom(r.Context())
+		id := r.PathValue("id")
+		h := w.Header()
+		h.Set("Content-Type", "application/x-tar")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Disposition", contentDisposition("evidence-"+id+".tar"))
+		lw := &lazyWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
+		_, err := s.node.ExportEvidence(r.Context(), by, id, lw)
+		if err == nil {
+			return
+		}
+		if !lw.started {
+			for _, name := range []string{"Content-Type", "Content-Disposition"} {
+				h.Del(name)
+			}
+			s.writeEvidenceError(w, r, err)
+			return
+		}
+		s.log.ErrorContext(r.Context(), "evidence package cut short", "request", id, "err", err)
+		panic(http.ErrAbortHandler)
+	})
+}

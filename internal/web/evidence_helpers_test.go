@@ -114,6 +114,10 @@ func init() {
 		r, it := tn.answerItem(t, s, []byte("gathered by "+s))
 		return routeCall{path: "/api/v1/requests/" + r + "/evidence/" + it + "/send"}
 	}
+	routeCases["GET /api/v1/requests/{id}/evidence-package"] = func(t *testing.T, tn *testNode, s string) routeCall {
+		r, _ := tn.addItem(t, s, []byte("evidence of "+s))
+		return routeCall{path: "/api/v1/requests/" + r + "/evidence-package"}
+	}
 
 	victimItem := func(suffix string, body any) crossCall {
 		return crossCall{reach: byPath,
@@ -154,6 +158,8 @@ func init() {
 	crossCalls["PUT /api/v1/requests/{id}/evidence/{item}/retention"] = victimItem("/retention", retentionInput{RetainUntil: "2099-01-01"})
 	crossCalls["POST /api/v1/requests/{id}/evidence/{item}/dispose"] = victimItem("/dispose", disposeInput{Reason: "intrusion"})
 	crossCalls["POST /api/v1/requests/{id}/evidence/{item}/send"] = victimItem("/send", nil)
+	crossCalls["GET /api/v1/requests/{id}/evidence-package"] = pathCall(func(id string) string { return "/api/v1/requests/" + id + "/evidence-package" }, nil,
+		func(v victimData) string { return v.sent })
 }
 
 // victimEvidence gives state's view of request an item, and an upload

@@ -79,6 +79,8 @@ func (s *Server) routes() []route {
 			Permission: identity.ActOnRequests, Response: evidence.Item{}, Status: 202, Handler: s.sendEvidence()},
 		{Method: "POST", Path: "/api/v1/requests/{id}/evidence/{item}/dispose", Summary: "Dispose of an item (art. 36): its bytes are deleted and its key destroyed; its hash and custody remain",
 			Permission: identity.DisposeEvidence, Body: disposeInput{}, Response: evidence.Item{}, Status: 200, Handler: s.disposeEvidence()},
+		{Method: "GET", Path: "/api/v1/requests/{id}/evidence-package", Summary: "The request's evidence package, streamed as a tar file that a court verifies offline with entraide verify: the request and its answer, the items available, their custody records with inclusion proofs in the node's log, its latest checkpoint, and the seal of the log's key; the items' custody records the export",
+			Permission: identity.ReadRequests, Response: "application/x-tar", Status: 200, Handler: s.evidencePackage()},
 
 		{Method: "GET", Path: "/api/v1/alerts", Summary: "Your State's 24/7 alerts, newest first, with the count, median and 99th percentile of times to acknowledge (art. 41); administrators see only the alerts about the node itself (undelivered messages)",
 			Permission: identity.ReadAlerts, Response: node.AlertList{}, Status: 200, Query: []string{"open", "reason", "limit", "cursor"}, Handler: s.listAlerts()},

@@ -1,0 +1,222 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"time"
+
+	"entraide/internal/archive"
+	"entraide/internal/auditlog"
+	"entraide/internal/casework"
+	"entraide/internal/evidence"
+	"entraide/internal/store"
+	"entraide/internal/tlog"
+)
+
+// Export is what ExportEvidence wrote: the package's size and SHA-256,
+// its manifest's SHA-256, and how many items it holds.
+type Export struct {
+	Size           int64  `json:"size"`
+	SHA256         string `json:"sha256"`
+	ManifestSHA256 string `json:"manifest_sha256"`
+	Items          int    `json:"items"`
+}
+
+// answerDoc is the answer a package shows: what the requested State did
+// with the request, in its own steps.
+type answerDoc struct {
+	RequestID  string           `json:"request_id"`
+	State      casework.State   `json:"state"`
+	AnsweredBy string           `json:"answered_by"`
+	Events     []casework.Event `json:"events"`
+}
+
+// ExportEvidence writes to w the evidence package of request requestID in
+// by's view (see internal/archive): the request and its answer, its items
+// that are available, their custody records with inclusion proofs under
+// the log's latest checkpoint, and the seal of the node's log key. Its
+// custody records the export: one record for the package, holding the
+// manifest's SHA-256, one for each item as it is read, and once the last
+// byte is written, one that the package was sealed. On an error, what was
+// written to w is no package and must be discarded.
+func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID string, w io.Writer) (Export, error) {
+	if err := n.needVault(); err != nil {
+		return Export{}, err
+	}
+	r, events, err := n.Request(ctx, by, requestID)
+	if err != nil {
+		return Export{}, err
+	}
+	items, err := n.EvidenceItems(ctx, by, requestID)
+	if err != nil {
+		return Export{}, err
+	}
+	head, err := n.logHead(ctx)
+	if err != nil {
+		return Export{}, err
+	}
+	kr, err := n.keys(ctx)
+	if err != nil {
+		return Export{}, err
+	}
+	signer, err := tlog.NewSigner(head.Origin, kr.signing.Private)
+	if err != nil {
+		return Export{}, err
+	}
+	request, err := json.Marshal(r)
+	if err != nil {
+		return Export{}, err
+	}
+	ans := answerDoc{RequestID: r.ID, State: r.State, AnsweredBy: r.RequestedState, Events: []casework.Event{}}
+	for _, e := range events {
+		if e.ActorState == r.RequestedState {
+			ans.Events = append(ans.Events, e)
+		}
+	}
+	answer, err := json.Marshal(ans)
+	if err != nil {
+		return Export{}, err
+	}
+	p := archive.Package{RequestID: r.ID, Request: request, Answer: answer, ExportingState: n.home,
+		LogOrigin: head.Origin, LogKeyName: head.Origin, Created: n.now()}
+	src := &exportSource{n: n, by: by, request: r.ID}
+	for _, it := range items {
+		if it.Status != evidence.Available || it.Damaged != "" {
+			continue // its custody says why: uploading, disposed of or damaged
+		}
+		sum, err := hex.DecodeString(it.SHA256)
+		if err != nil || len(sum) != sha256.Size {
+			return Export{}, fmt.Errorf("item %s: stored SHA-256 %q is not one", it.ID, it.SHA256)
+		}
+		c := archive.Collection{By: it.Collection.By, Where: it.Collection.Where, Source: it.Collection.Source, Tool: it.Collection.Tool}
+		if it.Collection.When != nil {
+			c.At = *it.Collection.When
+		}
+		p.Items = append(p.Items, archive.Item{ID: it.ID, Name: it.Name, Size: it.Size, SHA256: [32]byte(sum), MediaType: it.MediaType, Collected: c})
+		custody, err := n.db.Custody(ctx, by.State, evidence.Subject(it.ID))
+		if err != nil {
+			return Export{}, fmt.Errorf("the custody of item %s: %w", it.ID, err)
+		}
+		for _, e := range custody {
+			p.Custody = append(p.Custody, archive.CustodyRecord{Canonical: e.Record, Item: it.ID})
+			src.seqs = append(src.seqs, e.Seq)
+		}
+	}
+	out := &countingHash{w: w, h: sha256.New()}
+	if err := archive.Export(ctx, out, p, src, signer); err != nil {
+		return Export{}, err
+	}
+	res := Export{Size: out.n, SHA256: hex.EncodeToString(out.h.Sum(nil)), ManifestSHA256: src.manifest, Items: len(p.Items)}
+	err = n.db.Tx(ctx, func(tx *store.Tx) error {
+		return audit(ctx, tx, n.home, by.State, by, n.now(), evidence.ActionSealed, "request/"+r.ID,
+			map[string]any{archive.ManifestDetailKey: res.ManifestSHA256, "package_sha256": res.SHA256, "size": res.Size, "items": res.Items})
+	})
+	return res, err
+}
+
+// logHead returns the log's head, integrating it first when it has no
+// checkpoint yet.
+func (n *Node) logHead(ctx context.Context) (store.LogHead, error) {
+	head, err := n.db.LogHead(ctx)
+	if err == nil && len(head.Checkpoint) == 0 {
+		head, err = n.IntegrateLog(ctx)
+	}
+	if err == nil && len(head.Checkpoint) == 0 {
+		err = ErrNoCheckpoint
+	}
+	return head, err
+}
+
+// exportSource is the node as archive.Export reads it.
+type exportSource struct {
+	n        *Node
+	by       casework.Actor
+	request  string
+	seqs     []int64 // of the custody records, then of the export record
+	manifest string
+}
+
+func (s *exportSource) Open(ctx context.Context, itemID string) (io.ReadCloser, error) {
+	rd, _, err := s.n.OpenEvidence(ctx, s.by, s.request, itemID, evidence.ActionExported, map[string]any{"package_manifest_sha256": s.manifest})
+	if err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+func (s *exportSource) LogExport(ctx context.Context, detail map[string]string) ([]byte, error) {
+	s.manifest = detail[archive.ManifestDetailKey]
+	var seq int64
+	err := s.n.db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		seq, err = tx.Audit(ctx, auditlog.Record{At: s.n.now(), Node: s.n.home, State: s.by.State, ActorState: s.by.State, Actor: s.by.ID,
+			Action: evidence.ActionExported, Subject: "request/" + s.request, Detail: detail})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.seqs = append(s.seqs, seq)
+	record, _, err := s.n.db.AuditRecord(ctx, s.by.State, seq)
+	if err != nil && !errors.Is(err, store.ErrNotInLog) {
+		return nil, err
+	}
+	return record, nil
+}
+
+// proveWait bounds how long Prove waits for the log to hold the export
+// record: one integration, which the node runs every LogInterval anyway.
+const proveWait = 10 * time.Second
+
+func (s *exportSource) Prove(ctx context.Context, records [][]byte) (archive.Log, error) {
+	if len(records) != len(s.seqs) {
+		return archive.Log{}, fmt.Errorf("%d records to prove, %d known", len(records), len(s.seqs))
+	}
+	ctx, cancel := context.WithTimeout(ctx, proveWait)
+	defer cancel()
+	head, err := s.n.IntegrateLog(ctx)
+	if err != nil {
+		return archive.Log{}, fmt.Errorf("integrating the log: %w", err)
+	}
+	hashes := s.n.db.LogHashes(ctx)
+	lg := archive.Log{Checkpoints: [][]byte{head.Checkpoint}}
+	for _, seq := range s.seqs {
+		_, idx, err := s.n.db.AuditRecord(ctx, s.by.State, seq)
+		if err == nil && idx >= head.Size {
+			err = store.ErrNotInLog
+		}
+		if err != nil {
+			return archive.Log{}, fmt.Errorf("record %d: %w", seq, err)
+		}
+		proof, err := tlog.InclusionProof(idx, head.Size, hashes)
+		if err != nil {
+			return archive.Log{}, fmt.Errorf("record %d: %w", seq, err)
+		}
+		p := archive.Proof{LeafIndex: uint64(idx), TreeSize: uint64(head.Size), Hashes: make([][]byte, len(proof))}
+		for j := range proof {
+			p.Hashes[j] = proof[j][:]
+		}
+		lg.Proofs = append(lg.Proofs, p)
+	}
+	return lg, nil
+}
+
+// countingHash counts and hashes what passes to w.
+type countingHash struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func (c *countingHash) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	return n, err
+}
