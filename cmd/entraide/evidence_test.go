@@ -120,6 +120,21 @@ func TestEvidenceCommands(t *testing.T) {
 	if got, _ := os.ReadFile(target); !bytes.Equal(got, data) {
 		t.Errorf("evidence get wrote %d bytes, not the file", len(got))
 	}
+	pkg := filepath.Join(t.TempDir(), "evidence.tar")
+	out = c.must("evidence", "export", request, "-o", pkg)
+	key := regexp.MustCompile(`--key (\S+)\n$`).FindStringSubmatch(out)
+	if key == nil || !strings.Contains(out, "2 item(s) of evidence; it verifies with this node's log key") {
+		t.Fatalf("evidence export = %q, want the file, its items and the key", out)
+	}
+	verified := c.must("verify", pkg, "--key", key[1])
+	for _, want := range []string{"RESULT: VERIFIED", "disk image.bin", "Collected by Lt. Martin", "with dd 9.4", "exported"} {
+		if !strings.Contains(verified, want) {
+			t.Errorf("entraide verify of the exported package lacks %q:\n%s", want, verified)
+		}
+	}
+	if _, _, err := c.run("evidence", "export", "0190a1b2-0000-7000-8000-00000000dead", "-o", pkg+"2"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("evidence export of no request: %v", err)
+	}
 	if _, _, err := c.run("evidence", "add", request); err == nil || !strings.Contains(err.Error(), "at least one file") {
 		t.Errorf("evidence add without a file: %v", err)
 	}

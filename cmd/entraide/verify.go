@@ -73,7 +73,7 @@ the file, record, proof or checkpoint it is in.
 The exit status is 0 only when everything verified, 1 when anything did not.
 
 Example:
-  entraide verify evidence-REQUEST.tar --key "entraide.vnm.example/log+1a2b3c4d+AbC..." --key witness-keys.txt
+  entraide verify evidence-REQUEST.tar --key "entraide/audit/VNM/9563c3b98b4db564+700309e2+AQgL..." --key witness-keys.txt
 
 Flags:
 `)

@@ -36,7 +36,8 @@ func TestVerifyBuiltPackage(t *testing.T) {
 	if !rep.Seal.Verified || !rep.Package.ManifestLogged {
 		t.Errorf("seal verified %v, manifest logged %v, want both", rep.Seal.Verified, rep.Package.ManifestLogged)
 	}
-	for _, want := range []string{"RESULT: VERIFIED", "mailbox.mbox", "Hanoi, server room 2", "Cosigned by witness witness.test/FRA", "It extends checkpoint checkpoints/001.txt", "Mailbox of the suspect", "vnm-clerk (VNM)"} {
+	for _, want := range []string{"RESULT: VERIFIED", "mailbox.mbox", "Hanoi, server room 2", "Cosigned by witness witness.test/FRA", "It extends checkpoint checkpoints/001.txt", "Mailbox of the suspect", "vnm-clerk (VNM)",
+		"2026-11-21T10:00:00Z: execute by vnm-ca (VNM), the request then executed; note: Two files are given"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q", want)
 		}

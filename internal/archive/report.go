@@ -195,7 +195,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		p("  %d. %s (%d bytes%s), in the package as %s", i+1, f.Name, f.Size, prefixed(", ", f.MediaType), f.Path)
 		p("     SHA-256 %s: %s", f.SHA256, verdict)
-		if c := f.Collected; c != nil {
+		if c := f.Collected; c != nil && *c != (Collection{}) {
 			p("     Collected%s%s%s%s%s.", prefixed(" by ", who(c.By, c.ByState)), prefixed(" at ", c.Where), prefixed(" on ", when(c.At)),
 				prefixed(", from ", c.Source), prefixed(", with ", c.Tool))
 		}

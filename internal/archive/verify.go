@@ -817,7 +817,14 @@ func (v *verifier) describeRequest() {
 	if raw, ok := v.small[AnswerPath]; ok {
 		var m map[string]any
 		if json.Unmarshal(raw, &m) == nil {
+			events, _ := m["events"].([]any)
+			delete(m, "events")
 			sortedFields(m, "", &v.rep.Answer, 0)
+			for _, e := range events {
+				if em, ok := e.(map[string]any); ok && len(v.rep.Answer) < 400 {
+					v.rep.Answer = append(v.rep.Answer, eventField(em))
+				}
+			}
 		}
 	}
 }
@@ -924,6 +931,8 @@ func custodyWords(e CustodyEvent) string {
 		"transfer": "sent to the other State", "transferred": "sent to the other State", "receive": "received", "received": "received",
 		"export": "exported in a package", "exported": "exported in a package", "seal": "sealed in a package", "sealed": "sealed in a package",
 		"dispose": "disposed of", "disposed": "disposed of",
+		"upload": "begun to be uploaded", "segment": "partly stored (a piece of its bytes)", "retention": "given a retention date",
+		"damaged": "found damaged in storage",
 	}
 	w, ok := words[verb]
 	if !ok {
@@ -1006,4 +1015,23 @@ func decodeHashes(hexes []string) ([][]byte, error) {
 		out[i] = b
 	}
 	return out, nil
+}
+
+// eventField says one step of the answer in words: when, what, by whom,
+// and what it said.
+func eventField(e map[string]any) Field {
+	str := func(k string) string { s, _ := e[k].(string); return s }
+	words := fmt.Sprintf("%s by %s", or(str("action"), "a step"), who(str("actor"), str("actor_state")))
+	if to := str("to"); to != "" {
+		words += ", the request then " + to
+	}
+	for _, k := range []string{"note", "reasons", "conditions"} {
+		if s := str(k); s != "" {
+			words += "; " + k + ": " + s
+		}
+	}
+	if g, ok := e["grounds"].([]any); ok && len(g) > 0 {
+		words += fmt.Sprintf("; grounds: %v", g)
+	}
+	return Field{Name: or(str("at"), "step"), Value: clip(words)}
 }

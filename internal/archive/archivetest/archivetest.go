@@ -103,7 +103,7 @@ func Build(t testing.TB, w io.Writer, sizes map[string]int64, sums map[string][3
 	p := archive.Package{
 		RequestID: "req-1", ExportingState: "VNM", LogOrigin: Origin, LogKeyName: Origin, Created: at.Add(48 * time.Hour),
 		Request: []byte(`{"id":"req-1","kind":"stored_data_access","requesting_state":"FRA","requested_state":"VNM","state":"executed","fields":{"description":"Mailbox of the suspect","data_sought":"e-mails of March 2026"}}`),
-		Answer:  []byte(`{"state":"executed","note":"Two files are given, collected on 20 November 2026."}`),
+		Answer:  []byte(`{"request_id":"req-1","state":"executed","answered_by":"VNM","events":[{"at":"2026-11-21T10:00:00Z","actor":"vnm-ca","actor_state":"VNM","action":"execute","to":"executed","note":"Two files are given, collected on 20 November 2026."}]}`),
 	}
 	ids := make([]string, 0, len(sizes))
 	for id := range sizes {

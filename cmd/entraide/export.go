@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+
+	"entraide/internal/archive"
+	"entraide/internal/node"
+)
+
+func cmdEvidenceExport(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "evidence export", "REQUEST [-o FILE]   (writes the request's evidence package, for a court, and checks it)")
+	addClientFlags(fs, e)
+	out := fs.String("o", "", "the file to write (default: evidence-REQUEST.tar in this directory)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: entraide evidence export REQUEST [-o FILE]
+
+Writes the evidence package of a request: one file for a court, holding the
+request and the answer given, every item of evidence available with the hash
+recorded when it was collected, who held each item and when, and the proofs
+that all of it is in this node's tamper-evident log, sealed with the log's key.
+The export is recorded in each item's custody.
+
+The command then checks the package as a court would, with the node's log
+key, and prints that key: give the court the file and the key, and it checks
+the package offline with entraide verify FILE --key KEY.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("evidence export: give the request's id, e.g. entraide evidence export REQUEST (entraide request list shows them)")
+	}
+	request := fs.Arg(0)
+	target := *out
+	if target == "" {
+		target = "evidence-" + request + ".tar"
+	}
+	c, err := clientFor(fs)
+	if err != nil {
+		return err
+	}
+	var key node.LogKey
+	if err := c.do(ctx, "GET", "/api/v1/log/key", nil, &key); err != nil {
+		return fmt.Errorf("evidence export: the node's log key: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/api/v1/requests/"+url.PathEscape(request)+"/evidence-package", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	long := *c.http
+	long.Timeout = 0
+	res, err := long.Do(req)
+	if err != nil {
+		return fmt.Errorf("evidence export: %w", c.unreachable(err))
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+		var p apiError
+		if json.Unmarshal(data, &p) == nil && p.Status != 0 {
+			return fmt.Errorf("evidence export: %w", &p)
+		}
+		return fmt.Errorf("evidence export: %s", res.Status)
+	}
+	file, err := os.OpenFile(target+".part", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("evidence export: %w", err)
+	}
+	defer os.Remove(target + ".part")
+	defer file.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(file, h), res.Body)
+	if err != nil {
+		return fmt.Errorf("evidence export: the package stopped after %d bytes (%v): nothing was kept; run the command again", n, err)
+	}
+	if err := errors.Join(file.Sync(), file.Close()); err != nil {
+		return fmt.Errorf("evidence export: %w", err)
+	}
+	check, err := os.Open(target + ".part")
+	if err != nil {
+		return fmt.Errorf("evidence export: %w", err)
+	}
+	rep, err := archive.Verify(check, []string{key.VerifierKey})
+	check.Close()
+	if err != nil {
+		return fmt.Errorf("evidence export: the node's log key %q: %w", key.VerifierKey, err)
+	}
+	if !rep.OK {
+		first := rep.Problems[0]
+		return fmt.Errorf("evidence export: the package received does not verify (%s: %s): nothing was kept; run the command again, and tell the node's administrators if it fails again", first.Part, first.Message)
+	}
+	if err := os.Rename(target+".part", target); err != nil {
+		return fmt.Errorf("evidence export: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Wrote %s: %d bytes, SHA-256 %s, %d item(s) of evidence; it verifies with this node's log key.\n", target, n, hex.EncodeToString(h.Sum(nil)), len(rep.Files))
+	fmt.Fprintf(e.stdout, "Give the court the file and this key; it checks the package offline with:\n  entraide verify %s --key %s\n", target, key.VerifierKey)
+	return nil
+}
