@@ -369,6 +369,10 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 			return fmt.Errorf("request create: %w\nnext: correct the flags named above and run the command again; entraide request create --kind %s --help lists them", fromFlags(err), kind)
 		case ok && (ae.Status == http.StatusUnprocessableEntity || ae.Status == http.StatusBadRequest):
 			return fmt.Errorf("request create: %w\nnext: correct the fields named above in %s and run the command again; entraide request create --help lists each kind's fields", err, fs.Arg(0))
+		case ok && ae.Status == http.StatusForbidden && strings.Contains(strings.Join(messages(ae), " "), "central authority"):
+			return fmt.Errorf("request create: %w\nnext: ask your central authority (role central_authority) to draft it with the same entraide request create", err)
+		case ok && ae.Status == http.StatusForbidden:
+			return fmt.Errorf("request create: %w\nnext: ask an official whose role drafts requests (%s) to draft it with the same entraide request create", err, rolesThat(identity.DraftRequests))
 		}
 		return fmt.Errorf("request create: %w", err)
 	}
@@ -906,10 +910,13 @@ func contentsRefused(ae *apiError) bool {
 }
 
 // rolesThatAct lists the roles that act on requests.
-func rolesThatAct() string {
+func rolesThatAct() string { return rolesThat(identity.ActOnRequests) }
+
+// rolesThat lists the roles that hold p.
+func rolesThat(p identity.Permission) string {
 	var names []string
 	for _, r := range identity.Roles {
-		if r.Can(identity.ActOnRequests) {
+		if r.Can(p) {
 			names = append(names, string(r))
 		}
 	}

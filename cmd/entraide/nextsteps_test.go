@@ -14,6 +14,7 @@ func TestErrorsNameAStepThatCanBeTaken(t *testing.T) {
 	fra := c.env["ENTRAIDE_TOKEN"]
 	vnm := c.official("--id", "vnm-ca", "--name", "Nguyễn Thị Lan", "--state", "VNM", "--role", "central_authority")
 	investigator := c.official("--id", "fra-inv", "--name", "Paul Enquêteur", "--role", "investigator")
+	contact247 := c.official("--id", "fra-247", "--name", "Jean Veille", "--role", "24_7")
 	as := func(token string) { c.env["ENTRAIDE_TOKEN"] = token }
 	created := regexp.MustCompile(`Created (\S+):`)
 	draft := func(flags ...string) string {
@@ -57,6 +58,9 @@ func TestErrorsNameAStepThatCanBeTaken(t *testing.T) {
 		{"a version the request never had is said so", fra, nil,
 			[]string{"request", "transition", onConvention, "--action", "withdraw", "--if-match", "99"},
 			[]string{"412", "99, is not one this request has had", "it is at version 1"}},
+		{"art 41(3): the 24/7 point of contact drafting another kind names the central authority", contact247, nil,
+			[]string{"request", "create", "--kind", "extradition", "--to", "VNM", "--legal-basis", "reciprocity"},
+			[]string{"403", "next: ask your central authority (role central_authority)"}},
 		{"an unknown request names the list", fra, nil,
 			[]string{"request", "show", "nonexist"}, []string{"404", "next: entraide request list"}},
 		{"an unknown alert names the list", fra, nil,
