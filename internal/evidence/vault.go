@@ -127,6 +127,7 @@ func (v *Vault) WriteSegment(ctx context.Context, item string, index int, offset
 	defer cancel()
 	var bw *blob.Writer
 	var aw io.WriteCloser
+	var fl *flusher
 	counter := &countWriter{}
 	open := func() error {
 		var err error
@@ -134,7 +135,8 @@ func (v *Vault) WriteSegment(ctx context.Context, item string, index int, offset
 		if err != nil {
 			return err
 		}
-		counter.w = bw
+		fl = newFlusher(bw, ingestBuffer, 2)
+		counter.w = fl
 		aw, err = age.Encrypt(counter, rcpt)
 		return err
 	}
@@ -208,6 +210,11 @@ func (v *Vault) WriteSegment(ctx context.Context, item string, index int, offset
 	if sealErr == nil {
 		sealErr = aw.Close()
 	}
+	if fl != nil {
+		if err := fl.Close(); sealErr == nil {
+			sealErr = err
+		}
+	}
 	if sealErr == nil {
 		sealErr = bw.Close()
 	} else if bw != nil {
@@ -223,6 +230,59 @@ func (v *Vault) WriteSegment(ctx context.Context, item string, index int, offset
 	}
 	seg.Length, seg.StoredSize = n, counter.n
 	return seg, state, readErr
+}
+
+// flusher writes to w on a goroutine of its own, in pieces of size
+// bytes, so that encryption goes on while the store takes the piece
+// before: at most depth+1 pieces are held. A write error is returned by
+// Close.
+type flusher struct {
+	w          io.Writer
+	buf        []byte
+	full, free chan []byte
+	done       chan struct{}
+	err        error // the writer goroutine's, read after done
+}
+
+func newFlusher(w io.Writer, size, depth int) *flusher {
+	f := &flusher{w: w, full: make(chan []byte, depth), free: make(chan []byte, depth+1), done: make(chan struct{})}
+	for range depth {
+		f.free <- make([]byte, 0, size)
+	}
+	f.buf = make([]byte, 0, size)
+	go func() {
+		defer close(f.done)
+		for b := range f.full {
+			if f.err == nil {
+				_, f.err = f.w.Write(b)
+			}
+			f.free <- b[:0]
+		}
+	}()
+	return f
+}
+
+func (f *flusher) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := copy(f.buf[len(f.buf):cap(f.buf)], p)
+		f.buf, p = f.buf[:len(f.buf)+k], p[k:]
+		if len(f.buf) == cap(f.buf) {
+			f.full <- f.buf
+			f.buf = <-f.free
+		}
+	}
+	return n, nil
+}
+
+// Close writes what is left and waits for the writer goroutine.
+func (f *flusher) Close() error {
+	if len(f.buf) > 0 {
+		f.full <- f.buf
+	}
+	close(f.full)
+	<-f.done
+	return f.err
 }
 
 type countWriter struct {
