@@ -37,7 +37,7 @@ func TestVerifyBuiltPackage(t *testing.T) {
 		t.Errorf("seal verified %v, manifest logged %v, want both", rep.Seal.Verified, rep.Package.ManifestLogged)
 	}
 	for _, want := range []string{"RESULT: VERIFIED", "mailbox.mbox", "Hanoi, server room 2", "Cosigned by witness witness.test/FRA", "It extends checkpoint checkpoints/001.txt", "Mailbox of the suspect", "vnm-clerk (VNM)",
-		"2026-11-21T10:00:00Z: execute by vnm-ca (VNM), the request then executed; note: Two files are given"} {
+		"2026-11-21 10:00:00 UTC: execute by vnm-ca (VNM), the request then executed; note: Two files are given"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q", want)
 		}

@@ -931,21 +931,21 @@ func custodyWords(e CustodyEvent) string {
 		"transfer": "sent to the other State", "transferred": "sent to the other State", "receive": "received", "received": "received",
 		"export": "exported in a package", "exported": "exported in a package", "seal": "sealed in a package", "sealed": "sealed in a package",
 		"dispose": "disposed of", "disposed": "disposed of",
-		"upload": "begun to be uploaded", "segment": "partly stored (a piece of its bytes)", "retention": "given a retention date",
+		"upload": "upload begun", "segment": "a piece of its bytes stored", "retention": "retention date set",
 		"damaged": "found damaged in storage",
 	}
 	w, ok := words[verb]
 	if !ok {
-		w = "the subject of " + e.Action
+		w = e.Action
 	}
 	item := or(e.Item, "the evidence")
 	if e.Actor == "" {
-		return fmt.Sprintf("%s was %s", item, w)
+		return fmt.Sprintf("%s: %s", item, w)
 	}
 	if !e.InLog {
-		return fmt.Sprintf("%s was %s by %s (action %s)", item, w, who(e.Actor, e.ActorState), e.Action)
+		return fmt.Sprintf("%s: %s by %s (action %s)", item, w, who(e.Actor, e.ActorState), e.Action)
 	}
-	return fmt.Sprintf("%s was %s by %s (log entry %d, action %s)", item, w, who(e.Actor, e.ActorState), e.LogIndex, e.Action)
+	return fmt.Sprintf("%s: %s by %s (log entry %d, action %s)", item, w, who(e.Actor, e.ActorState), e.LogIndex, e.Action)
 }
 
 const consistencyPrefix = "proofs/consistency-"
@@ -1033,5 +1033,9 @@ func eventField(e map[string]any) Field {
 	if g, ok := e["grounds"].([]any); ok && len(g) > 0 {
 		words += fmt.Sprintf("; grounds: %v", g)
 	}
-	return Field{Name: or(str("at"), "step"), Value: clip(words)}
+	at := str("at")
+	if t, err := time.Parse(time.RFC3339Nano, at); err == nil {
+		at = when(t)
+	}
+	return Field{Name: or(at, "step"), Value: clip(words)}
 }
