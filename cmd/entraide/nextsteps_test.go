@@ -2,6 +2,7 @@ package main
 
 import (
 	"net"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -101,4 +102,25 @@ func TestTransitionHelpListsTheGrounds(t *testing.T) {
 			t.Errorf("request transition --help does not say %q:\n%s", w, out)
 		}
 	}
+}
+
+// FuzzNewClient: whatever address an official sets, the client is made or
+// the error names --url and an address to give; it never panics.
+func FuzzNewClient(f *testing.F) {
+	for _, s := range []string{"https://127.0.0.1:41055", "127.0.0.1:41055", "https://node.example/api/v1", "https://node.example/api/v1/",
+		"ftp://x", "", "http://", "localhost:8080", "://", "https://[::1]:8443/api/v1", "http://a/b/c", "%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, base string) {
+		c, err := newClient(base, "")
+		if err != nil {
+			if !strings.Contains(err.Error(), "--url") || !strings.Contains(err.Error(), "://") {
+				t.Errorf("newClient(%q) = %v, want an error naming --url and an address", base, err)
+			}
+			return
+		}
+		if u, err := url.Parse(c.base); err != nil || strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/api/v1") {
+			t.Errorf("newClient(%q) kept the API's path: %s", base, c.base)
+		}
+	})
 }
