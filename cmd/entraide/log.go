@@ -25,10 +25,11 @@ func cmdLogKey(ctx context.Context, e env, args []string) error {
 	if *asJSON {
 		return writeJSON(e.stdout, k)
 	}
-	fmt.Fprintf(e.stdout, "Origin:        %s\nVerifier key:  %s\n\n", k.Origin, k.VerifierKey)
+	fmt.Fprintf(e.stdout, "Origin:        %s\nVerifier key:  %s\nWitness:       %s\nWitness key:   %s\n\n", k.Origin, k.VerifierKey, k.Witness, k.WitnessKey)
 	fmt.Fprintln(e.stdout, "Give the verifier key to whoever checks this node's audit log: a court checking an")
 	fmt.Fprintln(e.stdout, "evidence package, a peer witnessing the log. It checks the signed checkpoints the node")
-	fmt.Fprintln(e.stdout, "serves at /log/checkpoint. After entraide keys rotate, give the new one.")
+	fmt.Fprintln(e.stdout, "serves at /log/checkpoint. The witness key checks this node's cosignatures of its")
+	fmt.Fprintln(e.stdout, "peers' checkpoints. After entraide keys rotate, give the new ones.")
 	return nil
 }
 

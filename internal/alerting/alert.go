@@ -71,10 +71,16 @@ const (
 	ReasonEvidenceMismatch Reason = "evidence_mismatch"
 )
 
+// ReasonLogFork: a node's audit log and what a witness saw of it
+// differ (a fork, a rewritten history, a shrunk tree): the witness refused
+// the checkpoint, and both nodes' administrators are told, as a log that
+// forks can no longer prove what it holds.
+const ReasonLogFork Reason = "log_fork"
+
 // Reasons lists every reason.
 var Reasons = []Reason{ReasonPreservation, ReasonEmergencyDisclosure, ReasonNetworkAssistance, ReasonUrgent, ReasonDeliveryExpired,
 	ReasonInfoRequested, ReasonConsultation, ReasonConditionsAnswered, ReasonExecuted, ReasonRefused,
-	ReasonPostponed, ReasonInfoProvided, ReasonExtensionAsked, ReasonTrafficDisclosed, ReasonEvidenceMismatch}
+	ReasonPostponed, ReasonInfoProvided, ReasonExtensionAsked, ReasonTrafficDisclosed, ReasonEvidenceMismatch, ReasonLogFork}
 
 // ForAdministrators reports whether alerts of reason r are about the node
 // itself rather than a case, so that its administrators, who do not read
@@ -270,6 +276,8 @@ func Describe(r Reason, kind convention.Kind, from string) string {
 	switch r {
 	case ReasonDeliveryExpired:
 		return "A message to " + from + "'s node could not be delivered"
+	case ReasonLogFork:
+		return "The audit log of " + from + "'s node and what its witness saw of it differ: a fork"
 	case ReasonUrgent:
 		return "Urgent request from " + from + ": " + title
 	case ReasonInfoRequested:

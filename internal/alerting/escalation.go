@@ -110,7 +110,7 @@ func Next(reason Reason, taken []Step, c Contacts, at time.Time) (Step, bool) {
 		}
 		return out
 	}
-	if reason == ReasonDeliveryExpired {
+	if reason == ReasonDeliveryExpired || reason == ReasonLogFork {
 		if !tiers[Administrators] {
 			var targets []Target
 			covered := map[string]bool{}

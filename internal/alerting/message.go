@@ -43,7 +43,7 @@ func (n Notice) Text() string {
 	line("State alerted", a.State)
 	line("Reason", string(a.Reason))
 	line("Request", a.RequestID)
-	if a.Reason == ReasonDeliveryExpired {
+	if a.Reason == ReasonDeliveryExpired || a.Reason == ReasonLogFork {
 		line("Peer", a.From)
 	} else {
 		line("From", a.From)

@@ -14,6 +14,7 @@ import (
 
 	"entraide/internal/convention"
 	"entraide/internal/directory"
+	"entraide/internal/tlog"
 )
 
 // MaxDescriptorBytes bounds a node descriptor.
@@ -50,7 +51,11 @@ type Descriptor struct {
 	// Log names the node's audit log and the key its checkpoints are
 	// signed with, for the peers that witness it and the courts that
 	// check its proofs.
-	Log        *LogKey        `json:"log,omitempty"`
+	Log *LogKey `json:"log,omitempty"`
+	// Witness names the node's witness, which cosigns its peers'
+	// checkpoints (C2SP tlog-witness at base_url + /witness/add-checkpoint),
+	// and its cosignature/v1 verifier key.
+	Witness    *WitnessKey    `json:"witness,omitempty"`
 	ValidFrom  time.Time      `json:"valid_from"`
 	ValidUntil time.Time      `json:"valid_until"`
 	Signatures []KeySignature `json:"signatures"`
@@ -76,6 +81,24 @@ func (l LogKey) check(current ed25519.PublicKey) error {
 	}
 	if want, err := note.NewEd25519VerifierKey(l.Origin, current); err != nil || want != l.VerifierKey {
 		return fmt.Errorf("log.verifier_key: it is not the descriptor's current signing key")
+	}
+	return nil
+}
+
+// WitnessKey is a node's witness: its name and its cosignature/v1
+// verifier key.
+type WitnessKey struct {
+	Name        string `json:"name"`
+	VerifierKey string `json:"verifier_key"`
+}
+
+func (w WitnessKey) check() error {
+	v, err := tlog.CosignatureVerifier(w.VerifierKey)
+	if err != nil {
+		return fmt.Errorf("witness.verifier_key: %v", err)
+	}
+	if v.Name() != w.Name {
+		return fmt.Errorf("witness.verifier_key: it is the key of %q, not of the witness %q", v.Name(), w.Name)
 	}
 	return nil
 }
@@ -204,6 +227,11 @@ func ParseDescriptor(r io.Reader, now time.Time) (*Descriptor, error) {
 	}
 	if d.Log != nil {
 		if err := d.Log.check(currentKey); err != nil {
+			return nil, err
+		}
+	}
+	if d.Witness != nil {
+		if err := d.Witness.check(); err != nil {
 			return nil, err
 		}
 	}

@@ -229,6 +229,7 @@ func (n *Node) Descriptor(ctx context.Context) (*federation.Descriptor, error) {
 	}
 	d := &federation.Descriptor{V: federation.Version, State: n.home, BaseURL: base, SigningKeys: public,
 		Log:           &federation.LogKey{Origin: lk.Origin, VerifierKey: lk.VerifierKey},
+		Witness:       &federation.WitnessKey{Name: lk.Witness, VerifierKey: lk.WitnessKey},
 		EncryptionKey: federation.EncryptionPublic{ID: kr.current.ID, Key: kr.current.Private.PublicKey().Bytes()},
 		Contact247:    contact, ValidFrom: now.Truncate(time.Second), ValidUntil: now.Add(DescriptorValidity).Truncate(time.Second)}
 	// Signed by the current key and by the one before it, so that a peer

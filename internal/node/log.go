@@ -17,6 +17,10 @@ import (
 // record.
 const LogInterval = 250 * time.Millisecond
 
+// witnessRetry is how often the node submits its checkpoint to witnesses
+// that have not cosigned it, when the log does not grow.
+const witnessRetry = 30 * time.Second
+
 // logBatch bounds the records one transaction integrates.
 const logBatch = 10000
 
@@ -26,12 +30,37 @@ const logBatch = 10000
 func (n *Node) RunLog(ctx context.Context) error {
 	t := time.NewTicker(LogInterval)
 	defer t.Stop()
+	var submitted tlog.Hash
+	var lastTry int64
+	submitting := make(chan struct{}, 1)
 	for {
-		if _, err := n.IntegrateLog(ctx); err != nil && ctx.Err() == nil && n.fed.Log != nil {
+		head, err := n.IntegrateLog(ctx)
+		if err != nil && ctx.Err() == nil && n.fed.Log != nil {
 			n.fed.Log.ErrorContext(ctx, "integrating the audit log; tried again", "err", err)
+		}
+		// The new checkpoint goes to the peers' witnesses, one round at a
+		// time, beside the integration, which a slow peer must not hold up;
+		// a round that failed is tried again with the next checkpoint, or
+		// after witnessRetry.
+		now := time.Now().Unix()
+		if err == nil && (head.Root != submitted || now-lastTry >= int64(witnessRetry/time.Second)) {
+			select {
+			case submitting <- struct{}{}:
+				root := head.Root
+				lastTry = now
+				go func() {
+					defer func() { <-submitting }()
+					if err := n.SubmitCheckpoint(ctx); err != nil && ctx.Err() == nil && n.fed.Log != nil {
+						n.fed.Log.WarnContext(ctx, "a witness did not cosign the log's checkpoint; tried again", "err", err)
+					}
+				}()
+				submitted = root
+			default:
+			}
 		}
 		select {
 		case <-ctx.Done():
+			submitting <- struct{}{} // the round under way ends first
 			return ctx.Err()
 		case <-t.C:
 		}
@@ -69,6 +98,10 @@ func (n *Node) IntegrateLog(ctx context.Context) (store.LogHead, error) {
 type LogKey struct {
 	Origin      string `json:"origin"`
 	VerifierKey string `json:"verifier_key"`
+	// Witness and WitnessKey name the node's witness, which cosigns its
+	// peers' checkpoints, and its cosignature/v1 verifier key.
+	Witness    string `json:"witness"`
+	WitnessKey string `json:"witness_key"`
 }
 
 // LogKey returns the log's origin and verifier key. Before the log's
@@ -91,7 +124,11 @@ func (n *Node) LogKey(ctx context.Context) (LogKey, error) {
 	if err != nil {
 		return LogKey{}, err
 	}
-	return LogKey{Origin: origin, VerifierKey: vkey}, nil
+	w, err := tlog.NewWitness(tlog.WitnessName(n.home, pub), kr.signing.Private)
+	if err != nil {
+		return LogKey{}, err
+	}
+	return LogKey{Origin: origin, VerifierKey: vkey, Witness: tlog.WitnessName(n.home, pub), WitnessKey: w.VerifierKey()}, nil
 }
 
 // ErrNoCheckpoint is returned before the log's first checkpoint.

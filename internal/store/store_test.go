@@ -46,6 +46,7 @@ var suite = []struct {
 	{"log/integrated in batches, with proofs and tiles", testLogIntegrate},
 	{"log/a changed record is found", testLogTampered},
 	{"log/concurrent writers and integrators", testLogConcurrent},
+	{"log/what the witness saw, and the cosignatures", testWitnessState},
 	{"tx/a failed transaction writes nothing", testFailedTx},
 	{"tx/concurrent transitions of one request", testConcurrentTransitions},
 	{"requests/a corrupt row is an error, not a zero request", testCorruptRequest},

@@ -248,3 +248,47 @@ func (m memHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	}
 	return out, nil
 }
+
+func testWitnessState(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	cp := tlog.Checkpoint{Origin: "entraide/audit/VNM/00", Size: 7, Root: tlog.LeafHash([]byte("x"))}
+	err := db.DurableTx(ctx, func(tx *store.Tx) error {
+		if w, err := tx.WitnessedLog(ctx, cp.Origin); err != nil || w != nil {
+			t.Errorf("WitnessedLog of a log never seen = %+v, %v; want none", w, err)
+		}
+		return tx.PutWitnessedLog(ctx, store.Witnessed{Origin: cp.Origin, State: "VNM", Checkpoint: cp, Signed: []byte("signed"), UpdatedAt: base})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp.Size, cp.Root = 9, tlog.LeafHash([]byte("y"))
+	err = db.Tx(ctx, func(tx *store.Tx) error {
+		return tx.PutWitnessedLog(ctx, store.Witnessed{Origin: cp.Origin, State: "VNM", Checkpoint: cp, Signed: []byte("signed 9"), UpdatedAt: base})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Tx(ctx, func(tx *store.Tx) error {
+		w, err := tx.WitnessedLog(ctx, cp.Origin)
+		if err != nil || w == nil || w.Checkpoint != cp || string(w.Signed) != "signed 9" || w.State != "VNM" {
+			t.Errorf("WitnessedLog = %+v, %v; want size 9", w, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []store.Cosignature{
+		{Witness: "VNM", Size: 3, Checkpoint: []byte("cp3\n"), Lines: []byte("— v 3\n"), At: base},
+		{Witness: "ZAF", Size: 5, Checkpoint: []byte("cp5\n"), Lines: []byte("— z 5\n"), At: base},
+		{Witness: "VNM", Size: 5, Checkpoint: []byte("cp5\n"), Lines: []byte("— v 5\n"), At: base},
+	} {
+		if err := db.PutCosignature(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.Cosignatures(ctx)
+	if err != nil || len(got) != 2 || got[0].Witness != "VNM" || got[0].Size != 5 || string(got[0].Lines) != "— v 5\n" || got[1].Witness != "ZAF" {
+		t.Errorf("Cosignatures = %+v, %v; want the latest of VNM and ZAF, at 5", got, err)
+	}
+}

@@ -178,6 +178,7 @@ func (tn *testNode) callWith(t *testing.T, method, authorization string, c route
 // its credential, and their tests are about that signature.
 var signedRoutes = map[string]string{
 	"POST /federation/v1/messages": "federation_test.go: envelopes from unknown, forged, replayed and misaddressed senders are refused",
+	"POST /witness/add-checkpoint": "localnet's witness_test.go: checkpoints of logs of no peer, with a forged signature, a stale size or a fork are refused",
 }
 
 func TestRouteCasesMatchRouteTable(t *testing.T) {

@@ -2,6 +2,8 @@ package web
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -140,4 +142,46 @@ func (s *Server) logConsistency() http.Handler {
 		}
 		encode(w, http.StatusOK, p)
 	})
+}
+
+// addCheckpoint is the node's witness, in the C2SP tlog-witness protocol:
+// the answer is the witness's cosignature lines, or a status the
+// protocol gives meaning to (409 with the witness's size in
+// text/x.tlog.size, 422 for a checkpoint that does not extend the last
+// one it cosigned).
+func (s *Server) addCheckpoint() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, tlog.MaxAddCheckpointSize+1))
+		if err != nil {
+			writeError(w, r, s.log, badRequest("body", "the body could not be read: %v", err))
+			return
+		}
+		lines, err := s.node.AddCheckpoint(r.Context(), body)
+		var we *tlog.WitnessError
+		switch {
+		case errors.As(err, &we) && we.Status == http.StatusConflict:
+			w.Header().Set("Content-Type", "text/x.tlog.size")
+			w.WriteHeader(http.StatusConflict)
+			fmt.Fprintf(w, "%d\n", we.Size)
+		case errors.As(err, &we):
+			writeProblem(w, Problem{Type: witnessProblem(we.Status), Status: we.Status, Detail: we.Msg, Errors: []FieldError{{Field: "body", Message: we.Msg}}})
+		case err != nil:
+			writeError(w, r, s.log, err)
+		default:
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Write(lines)
+		}
+	})
+}
+
+func witnessProblem(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return typeNotFound
+	case http.StatusForbidden:
+		return typeForbidden
+	case http.StatusUnprocessableEntity:
+		return typeConflict
+	}
+	return typeInvalidBody
 }

@@ -121,6 +121,8 @@ func (s *Server) routes() []route {
 			Public: true, Response: "text/plain", Status: 200, Handler: s.logCheckpoint()},
 		{Method: "GET", Path: "/log/tile/{path...}", Summary: "A tile of the audit log, as C2SP tlog-tiles serves it: tile/<L>/<N>[.p/<W>] holds hashes, tile/entries/<N>[.p/<W>] entries (\"entraide/audit/v1 \" and a record's SHA-256)",
 			Public: true, Response: "application/octet-stream", Status: 200, Handler: s.logTile()},
+		{Method: "POST", Path: "/witness/add-checkpoint", Summary: "The node's witness (C2SP tlog-witness): a peer's log submits its checkpoint with a consistency proof from the last one cosigned; the answer is C2SP tlog-cosignature/v1 lines, 409 with the witness's size, or 422 for a fork, which alerts both States' administrators",
+			Public: true, Body: "text/plain", Response: "text/plain", Status: 200, Handler: s.addCheckpoint()},
 		{Method: "GET", Path: "/api/v1/log/key", Summary: "The audit log's origin and the signed-note verifier key of its checkpoints, to give a court or a witness",
 			Public: true, Response: node.LogKey{}, Status: 200, Handler: s.logKey()},
 		{Method: "GET", Path: "/api/v1/log/inclusion", Summary: "The RFC 6962 proof that the leaf at index is in the tree of size (default: the latest checkpoint's)",
