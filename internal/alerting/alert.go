@@ -86,7 +86,7 @@ var Reasons = []Reason{ReasonPreservation, ReasonEmergencyDisclosure, ReasonNetw
 // itself rather than a case, so that its administrators, who do not read
 // cases, read and acknowledge them.
 func (r Reason) ForAdministrators() bool {
-	return r == ReasonDeliveryExpired
+	return r == ReasonDeliveryExpired || r == ReasonLogFork
 }
 
 // Answer reports whether the other State's action on a request, named as

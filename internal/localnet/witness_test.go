@@ -180,7 +180,7 @@ func TestForkedLogIsRefusedAndAlerted(t *testing.T) {
 	}
 	// Both States' administrators are alerted.
 	for _, nd := range []*localnet.Node{fra, vnm} {
-		admin, err := net.Official(ctx, nd.State, "ca-"+strings.ToLower(nd.State), "Central authority of "+nd.State, identity.CentralAuthority)
+		admin, err := net.Official(ctx, nd.State, "admin-"+strings.ToLower(nd.State), "Administrator of "+nd.State, identity.Administrator)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -855,7 +855,7 @@ func (n *Node) nodeAlerts(ctx context.Context, by casework.Actor, f store.AlertF
 		f.Reason = alerting.ReasonDeliveryExpired
 	}
 	if !f.Reason.ForAdministrators() {
-		return AlertList{}, forbidden("reason", "the %s role reads only the alerts about the node itself (reason %s); alerts of reason %s are about cases, for the officials who handle them", by.Role, alerting.ReasonDeliveryExpired, f.Reason)
+		return AlertList{}, forbidden("reason", "the %s role reads only the alerts about the node itself (reasons %s and %s); alerts of reason %s are about cases, for the officials who handle them", by.Role, alerting.ReasonDeliveryExpired, alerting.ReasonLogFork, f.Reason)
 	}
 	limit := f.Limit
 	if limit <= 0 {
