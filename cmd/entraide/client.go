@@ -200,7 +200,7 @@ var fieldFlags = map[string]string{
 	"legal_basis": "--legal-basis", "legal_basis.type": "--legal-basis", "legal_basis.treaty": "--treaty",
 	"offences": "--offences", "offences.article": "--offences", "offences.description": "--offence-description",
 	"offences.max_penalty_years": "--max-penalty-years", "offences.requested_state_max_penalty_years": "--requested-state-max-penalty-years",
-	"preserve_until": "--until", "note": "--note", "grounds": "--grounds", "reasons": "--reasons", "conditions": "--conditions", "action": "--action",
+	"preserve_until": "--until", "note": "--note", "grounds": "--grounds", "reasons": "--reasons", "conditions": "--conditions",
 }
 
 // flagOfField names the flag that gives an API field: offences[0].max_penalty_years
@@ -646,7 +646,7 @@ func cmdRequestShow(ctx context.Context, e env, args []string) error {
 func printRequest(w io.Writer, doc requestDoc) {
 	r := doc.Request
 	fmt.Fprintf(w, "%s\n%s, from %s to %s\n", r.ID, title(r.Kind), r.RequestingState, r.RequestedState)
-	fmt.Fprintf(w, "State: %s   Urgency: %s   Confidential: %v   Version: %d\n", r.State, r.Urgency, r.Confidential, r.Version)
+	fmt.Fprintf(w, "State: %s   Urgency: %s   Version: %d\n", r.State, r.Urgency, r.Version)
 	fmt.Fprintf(w, "Legal basis: %s\n", basisWords(r.LegalBasis))
 	if len(r.Offences) > 0 {
 		fmt.Fprintln(w, "Offences:")
