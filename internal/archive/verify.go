@@ -928,8 +928,11 @@ func custodyWords(e CustodyEvent) string {
 	words := map[string]string{
 		"collect": "collected", "collected": "collected", "ingest": "taken into the vault", "ingested": "taken into the vault",
 		"view": "viewed", "viewed": "viewed", "download": "downloaded", "downloaded": "downloaded",
-		"transfer": "sent to the other State", "transferred": "sent to the other State", "receive": "received", "received": "received",
-		"export": "exported in a package", "exported": "exported in a package", "seal": "sealed in a package", "sealed": "sealed in a package",
+		"transfer": "queued to be sent to the other State", "transferred": "received whole by the other State",
+		"transfer_refused": "refused by the other State, as what arrived did not match", "incoming": "beginning to arrive from the other State",
+		"receive": "received", "received": "received whole from the other State, with the size and SHA-256 announced",
+		"refused": "refused on arrival, as what arrived did not match",
+		"export":  "exported in a package", "exported": "exported in a package", "seal": "sealed in a package", "sealed": "sealed in a package",
 		"dispose": "disposed of", "disposed": "disposed of",
 		"upload": "upload begun", "segment": "a piece of its bytes stored", "retention": "retention date set",
 		"damaged": "found damaged in storage",

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,8 @@ import (
 	"hash"
 	"io"
 	"time"
+
+	tlogformat "github.com/transparency-dev/formats/log"
 
 	"entraide/internal/archive"
 	"entraide/internal/auditlog"
@@ -185,7 +188,11 @@ func (s *exportSource) Prove(ctx context.Context, records [][]byte) (archive.Log
 		return archive.Log{}, fmt.Errorf("integrating the log: %w", err)
 	}
 	hashes := s.n.db.LogHashes(ctx)
-	lg := archive.Log{Checkpoints: [][]byte{head.Checkpoint}}
+	lg, err := s.checkpoints(ctx, head, hashes)
+	if err != nil {
+		return archive.Log{}, err
+	}
+	latest := len(lg.Checkpoints) - 1
 	for _, seq := range s.seqs {
 		_, idx, err := s.n.db.AuditRecord(ctx, s.by.State, seq)
 		if err == nil && idx >= head.Size {
@@ -198,7 +205,7 @@ func (s *exportSource) Prove(ctx context.Context, records [][]byte) (archive.Log
 		if err != nil {
 			return archive.Log{}, fmt.Errorf("record %d: %w", seq, err)
 		}
-		p := archive.Proof{LeafIndex: uint64(idx), TreeSize: uint64(head.Size), Hashes: make([][]byte, len(proof))}
+		p := archive.Proof{LeafIndex: uint64(idx), TreeSize: uint64(head.Size), Hashes: make([][]byte, len(proof)), Checkpoint: latest}
 		for j := range proof {
 			p.Hashes[j] = proof[j][:]
 		}
@@ -219,4 +226,38 @@ func (c *countingHash) Write(p []byte) (int, error) {
 	c.h.Write(p[:n])
 	c.n += int64(n)
 	return n, err
+}
+
+// checkpoints returns the checkpoints a package carries: the log's latest,
+// head, under which every record is proven, and before it the latest one
+// that peers' witnesses cosigned, with the proof that head extends it, so
+// that their cosignatures vouch for the records it covers. A log no
+// witness cosigned yet, or whose cosigned checkpoint is head itself, gives
+// one checkpoint.
+func (s *exportSource) checkpoints(ctx context.Context, head store.LogHead, hashes tlog.HashReader) (archive.Log, error) {
+	only := archive.Log{Checkpoints: [][]byte{head.Checkpoint}}
+	cosigned, err := s.n.CosignedCheckpoint(ctx)
+	if err != nil {
+		return only, nil // no witness yet: the log's own signature stands alone
+	}
+	body, _, _ := bytes.Cut(cosigned, []byte("\n\n"))
+	var cp tlogformat.Checkpoint
+	if _, err := cp.Unmarshal(append(body, '\n')); err != nil || cp.Origin != head.Origin || int64(cp.Size) > head.Size || cp.Size == 0 {
+		return only, nil
+	}
+	if int64(cp.Size) == head.Size {
+		if bytes.Equal(cp.Hash, head.Root[:]) {
+			return archive.Log{Checkpoints: [][]byte{cosigned}}, nil
+		}
+		return archive.Log{}, fmt.Errorf("the cosigned checkpoint of size %d has another root than the log's: the log forked; its administrators are alerted", cp.Size)
+	}
+	proof, err := tlog.ConsistencyProof(int64(cp.Size), head.Size, hashes)
+	if err != nil {
+		return archive.Log{}, fmt.Errorf("the proof that the log extends its cosigned checkpoint: %w", err)
+	}
+	c := archive.Consistency{From: 0, To: 1, Hashes: make([][]byte, len(proof))}
+	for i := range proof {
+		c.Hashes[i] = proof[i][:]
+	}
+	return archive.Log{Checkpoints: [][]byte{cosigned, head.Checkpoint}, Consistency: []archive.Consistency{c}}, nil
 }
