@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 
 	"entraide/internal/archive"
 	"entraide/internal/node"
@@ -108,5 +109,19 @@ Flags:
 	}
 	fmt.Fprintf(e.stdout, "Wrote %s: %d bytes, SHA-256 %s, %d item(s) of evidence; it verifies with this node's log key.\n", target, n, hex.EncodeToString(h.Sum(nil)), len(rep.Files))
 	fmt.Fprintf(e.stdout, "Give the court the file and this key; it checks the package offline with:\n  entraide verify %s --key %s\n", target, key.VerifierKey)
+	seen := map[string]bool{}
+	var witnesses []string
+	for _, cp := range rep.Log.Checkpoints {
+		for _, w := range cp.UnknownSigners {
+			if !seen[w] {
+				seen[w] = true
+				witnesses = append(witnesses, w)
+			}
+		}
+	}
+	if len(witnesses) > 0 {
+		fmt.Fprintf(e.stdout, "Witnesses cosigned the log: %s. The court checks their cosignatures with their keys\n", strings.Join(witnesses, ", "))
+		fmt.Fprintln(e.stdout, "(another --key each), which it gets from their States: entraide log key on their nodes prints it as the witness key.")
+	}
 	return nil
 }
