@@ -327,7 +327,7 @@ func cmdTreatyDeclare(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&in.Text, "text", "", "the text of the declaration (required)")
 	var reserved []string
 	for _, r := range convention.Reservations() {
-		reserved = append(reserved, fmt.Sprintf("%s (%s)", r.Reservation, r.Ref))
+		reserved = append(reserved, fmt.Sprintf("%s (%s)", r.Reservation, r.Ref.Cite()))
 	}
 	fs.Func("reservation", "what the declaration reserves, when the node acts on it: "+strings.Join(reserved, ", ")+"; omit for a declaration kept only to be read", func(v string) error {
 		in.Reservation = convention.Reservation(v)

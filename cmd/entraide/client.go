@@ -283,7 +283,7 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 			if f.Required {
 				need = "required"
 			}
-			fields[f.Name] = fs.String(strings.ReplaceAll(f.Name, "_", "-"), "", fmt.Sprintf("%s (%s, %s)", f.Label, f.Ref, need))
+			fields[f.Name] = fs.String(strings.ReplaceAll(f.Name, "_", "-"), "", fmt.Sprintf("%s (%s, %s)", f.Label, f.Ref.Cite(), need))
 		}
 	}
 	if help, err := parse(e, fs, args); help || err != nil {
@@ -458,7 +458,7 @@ func printKindFields(w io.Writer, s convention.Spec) {
 		if f.Required {
 			need = "required"
 		}
-		fmt.Fprintf(w, "    --%-28s %s (%s, %s)\n", strings.ReplaceAll(f.Name, "_", "-"), f.Label, f.Ref, need)
+		fmt.Fprintf(w, "    --%-28s %s (%s, %s)\n", strings.ReplaceAll(f.Name, "_", "-"), f.Label, f.Ref.Cite(), need)
 	}
 }
 
@@ -547,7 +547,12 @@ func cmdRequestList(ctx context.Context, e env, args []string) error {
 		if t, ok := sla[r.ID]; ok {
 			due = t.Format(time.DateTime)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.RequestingState, r.RequestedState, r.State, r.Urgency,
+		state := string(r.State)
+		if r.Undelivered != nil {
+			// The other State's view does not show what this one does.
+			state += " (NOT DELIVERED)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.RequestingState, r.RequestedState, state, r.Urgency,
 			r.UpdatedAt.Format(time.DateTime), preservedUntil(r), due)
 	}
 	if err := tw.Flush(); err != nil {
@@ -702,7 +707,7 @@ func printRequest(w io.Writer, doc requestDoc) {
 			fmt.Fprintf(w, "The refusal relies on %s's reservations:\n", ev.ActorState)
 			for _, res := range ev.Reservations {
 				if spec, ok := convention.LookupReservation(res); ok {
-					fmt.Fprintf(w, "  %s (%s)\n", spec.Description, spec.Ref)
+					fmt.Fprintf(w, "  %s (%s)\n", spec.Description, spec.Ref.Cite())
 				} else {
 					fmt.Fprintf(w, "  %s\n", res)
 				}
@@ -725,7 +730,7 @@ func printRequest(w io.Writer, doc requestDoc) {
 		fmt.Fprintln(w)
 		for _, f := range spec.Fields {
 			if v := r.Fields[f.Name]; v != "" {
-				fmt.Fprintf(w, "%s (%s):\n  %s\n", f.Label, f.Ref, v)
+				fmt.Fprintf(w, "%s (%s):\n  %s\n", f.Label, f.Ref.Cite(), v)
 			}
 		}
 	}
@@ -1011,7 +1016,7 @@ func printGrounds(w io.Writer) {
 				kinds = append(kinds, string(k.Kind))
 			}
 		}
-		fmt.Fprintf(w, "  %-24s %s (%s)\n  %-24s for: %s\n", g, spec.Description, spec.Ref, "", strings.Join(kinds, ", "))
+		fmt.Fprintf(w, "  %-24s %s (%s)\n  %-24s for: %s\n", g, spec.Description, spec.Ref.Cite(), "", strings.Join(kinds, ", "))
 	}
 }
 
@@ -1019,7 +1024,7 @@ func printGrounds(w io.Writer) {
 // its provision, rather than as its code.
 func groundWords(g convention.Ground) string {
 	if spec, ok := convention.LookupGround(g); ok {
-		return fmt.Sprintf("%s (%s)", spec.Description, spec.Ref)
+		return fmt.Sprintf("%s (%s)", spec.Description, spec.Ref.Cite())
 	}
 	return string(g)
 }

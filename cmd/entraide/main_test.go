@@ -613,7 +613,7 @@ func TestTreatyDeclareReservation(t *testing.T) {
 		t.Errorf("treaty declare --reservation stdout does not contain %q:\n%s", want, out)
 	}
 	help, _, _ := c.run("treaty", "declare", "--help")
-	if !strings.Contains(help, "preservation_dual_criminality (art. 42(4))") {
+	if !strings.Contains(help, "preservation_dual_criminality (art. 42(4) (unverified))") {
 		t.Errorf("treaty declare --help does not list the reservations:\n%s", help)
 	}
 }

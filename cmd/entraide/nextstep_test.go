@@ -56,3 +56,16 @@ func TestEveryCommandErrorNamesNextStep(t *testing.T) {
 		t.Errorf("only %d of the commands failed; the test should see most of them fail bare", failures)
 	}
 }
+
+// TestHelpShowsUnverifiedCitations: a citation not yet read against the
+// authentic text is shown as unverified in --help too, as in errors.
+func TestHelpShowsUnverifiedCitations(t *testing.T) {
+	c := newCLI(t)
+	out, _, err := c.run("request", "create", "--kind", "mla", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "art. 40(15)(f) (unverified)") {
+		t.Errorf("request create --kind mla --help does not flag art. 40(15)(f) as unverified:\n%s", out)
+	}
+}
