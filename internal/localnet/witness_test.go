@@ -86,6 +86,22 @@ func TestWitnessesCosignOverHTTPS(t *testing.T) {
 		t.Fatalf("later cosigned checkpoint of size %d, not after %d", later.Size, first.Size)
 	}
 
+	// FRA's node forgets what VNM's witness cosigned: its next submission
+	// starts from 0, the witness answers 409 with its size, and the node
+	// proves the extension from there.
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(fra.DataDir, "entraide.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.ExecContext(ctx, `DELETE FROM tlog_cosignatures`); err != nil {
+		t.Fatal(err)
+	}
+	if code := officials["FRA"].do("POST", "/api/v1/requests", preservation("VNM"), &r); code != http.StatusCreated {
+		t.Fatalf("create: %d", code)
+	}
+	later = check(cosigned(t, fra, later.Size+1), fraKey.VerifierKey, vnmKey.WitnessKey)
+
 	// The witness endpoint refuses what it cannot vouch for, as the
 	// protocol says: an unknown log, a forged signature, a stale size.
 	post := func(body []byte) (int, string) {
@@ -174,6 +190,11 @@ func TestForkedLogIsRefusedAndAlerted(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Errorf("SubmitCheckpoint of the forked log = %v, want the witness's refusal", err)
 	}
+	// Each later checkpoint of the forked log is refused too, without a
+	// new alert while the first is open.
+	if err := fra.Node.SubmitCheckpoint(ctx); err == nil {
+		t.Errorf("SubmitCheckpoint of the forked log again = nil, want the refusal")
+	}
 	// What the witness cosigned before stays the latest cosigned.
 	if after, err := fra.Node.CosignedCheckpoint(ctx); err != nil || len(after) < len(before) {
 		t.Errorf("cosigned checkpoint after the fork = %s, %v", after, err)
@@ -189,8 +210,8 @@ func TestForkedLogIsRefusedAndAlerted(t *testing.T) {
 		if code := a.do("GET", "/api/v1/alerts?reason="+string(alerting.ReasonLogFork), nil, &list); code != http.StatusOK {
 			t.Fatalf("alerts of %s: %d", nd.State, code)
 		}
-		if len(list.Alerts) == 0 {
-			t.Errorf("%s's node raised no log_fork alert", nd.State)
+		if len(list.Alerts) != 1 {
+			t.Errorf("%s's node raised %d log_fork alerts, want 1", nd.State, len(list.Alerts))
 			continue
 		}
 		if got := list.Alerts[0]; got.From == "" || !strings.Contains(got.Detail, "size") {

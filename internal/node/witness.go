@@ -112,6 +112,19 @@ func clipText(s string, n int) string {
 // peer's log or, when the peer's witness refused this node's checkpoint,
 // about the node's own.
 func (n *Node) alertFork(ctx context.Context, tx *store.Tx, peer, detail string) error {
+	// One open alert per peer: a forked log is refused at each of its
+	// checkpoints, and one alert that nobody acknowledged says it all.
+	open, err := n.db.Alerts(ctx, n.home, store.AlertFilter{Open: true, Reason: alerting.ReasonLogFork, Limit: 500})
+	if err != nil {
+		if bad, _ := store.IsPartial(err); bad == nil {
+			return err
+		}
+	}
+	for _, a := range open {
+		if a.From == peer {
+			return nil
+		}
+	}
 	a := &alerting.Alert{ID: newID(), State: n.home, Reason: alerting.ReasonLogFork, From: peer,
 		Summary: alerting.Describe(alerting.ReasonLogFork, "", peer), Detail: store.ClipText(detail, store.MaxErrorText), CreatedAt: n.now()}
 	return n.raise(ctx, tx, a)
