@@ -143,6 +143,11 @@ func allows(r *Request, action Action, ru rule, now time.Time) *Error {
 	}
 	switch action {
 	case Refuse, Postpone:
+		if action == Postpone && r.Kind == convention.Preservation {
+			// Preservation is expeditious by nature, and art. 42 names
+			// only grounds for refusal: data held back later may be gone.
+			return refuse(ErrConflict, "action", convention.Art(42).Para(3).Unchecked(), "a preservation is not postponed: the data are preserved expeditiously; refuse it on the grounds art. 42 allows, after consultation, or preserve them")
+		}
 		// Proposing conditions and then refusing or postponing before
 		// the requesting State answers them would empty the consultation
 		// of its purpose.

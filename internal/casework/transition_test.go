@@ -113,6 +113,11 @@ func TestDecideStates(t *testing.T) {
 				name := m.name + "/" + string(side) + "/from " + string(from)
 				t.Run(name, func(t *testing.T) {
 					r := ended(t, from, holderFor(side))
+					if m.action == casework.Postpone {
+						// A preservation is never postponed: see
+						// TestPreservationNotPostponed.
+						r = view(t, convention.MutualAssistance, from, holderFor(side))
+					}
 					r.ResumeState = casework.InProgress
 					if m.action == casework.AcceptConditions || m.action == casework.DeclineConditions {
 						r.ProposedConditions = "use only in the proceedings named"
@@ -1026,5 +1031,21 @@ func TestAllowedForAgreesWithDecide(t *testing.T) {
 	}
 	if offered < 20 {
 		t.Errorf("AllowedFor offered %d actions in all; the test sees too few cases to mean anything", offered)
+	}
+}
+
+// TestPreservationNotPostponed: art. 42(3): the requested State preserves
+// expeditiously; art. 42 gives grounds for refusal only, so a preservation
+// is never postponed, whatever its state.
+func TestPreservationNotPostponed(t *testing.T) {
+	for _, from := range []casework.State{casework.Consultation, casework.ConditionsDeclined} {
+		r := preserving(t, from, requested)
+		_, err := casework.Decide(r, validTransition(casework.Postpone), vnmCA, now)
+		if !errors.Is(err, casework.ErrConflict) || !strings.Contains(err.Error(), "a preservation is not postponed") {
+			t.Errorf("postpone a preservation %s = %v, want a conflict saying it is not postponed", from, err)
+		}
+		if slices.Contains(casework.AllowedFor(r, vnmCA, now), casework.Postpone) {
+			t.Errorf("AllowedFor(preservation %s) offers postpone", from)
+		}
 	}
 }
