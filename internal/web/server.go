@@ -21,6 +21,7 @@ import (
 	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/store"
+	"entraide/internal/ui"
 )
 
 // Server serves one node.
@@ -85,6 +86,14 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.metrics.instrument(rt.Path, s.guard(rt)))
 		methods[rt.Path] = append(methods[rt.Path], rt.Method)
 	}
+	// The UI's pages, under /ui/, have a route table and guard of their
+	// own: sessions in cookies, not tokens. Failed sign-ins count against
+	// the same budget as failed tokens.
+	pages, err := ui.New(n, ui.Config{Log: log, Limiter: uiLimiter{s}, ClientAddress: clientAddress})
+	if err != nil {
+		panic(fmt.Sprintf("web: the UI's embedded templates do not parse: %v", err))
+	}
+	s.mux.Handle(ui.Prefix, s.metrics.instrument("/ui/", pages.Handler()))
 	paths := http.NewServeMux()
 	for p := range methods {
 		paths.Handle(p, http.NotFoundHandler())
@@ -290,4 +299,17 @@ type route struct {
 	Status   int      // the success status
 	Query    []string // query parameters
 	Handler  http.Handler
+}
+
+// uiLimiter lets the UI count failed sign-ins in the server's budget of
+// failed authentications by address.
+type uiLimiter struct{ s *Server }
+
+func (l uiLimiter) Blocked(addr string, now time.Time) (bool, time.Duration) {
+	return l.s.authFailures.blocked(addr, now)
+}
+
+func (l uiLimiter) Failed(addr string, now time.Time) {
+	l.s.metrics.Refused("signin", "failed", false)
+	l.s.authFailures.allow(addr, now)
 }

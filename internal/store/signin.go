@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"entraide/internal/identity"
+	"entraide/internal/signin"
+)
+
+// Sign-in records of the web UI. An official signs in by their id, before
+// any State is known: the credential is found by the official's id, and
+// every write after names the State the official belongs to.
+
+// Enrolment returns the enrolment code whose digest is digest, and its
+// official, without redeeming it; or ErrNotFound.
+func (db *DB) Enrolment(ctx context.Context, digest string) (identity.Enrolment, identity.User, error) {
+	var e identity.Enrolment
+	var created, expires, used string
+	err := db.read.QueryRowContext(ctx, db.bind(`SELECT e.id, e.user_id, u.state, e.created_by, e.created_at, e.expires_at, e.used_at
+		FROM enrolments e JOIN users u ON u.id = e.user_id WHERE e.digest = ?`), digest).
+		Scan(&e.ID, &e.User, &e.State, &e.IssuedBy, &created, &expires, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, identity.User{}, ErrNotFound
+	}
+	if err != nil {
+		return e, identity.User{}, err
+	}
+	var errs [3]error
+	e.CreatedAt, errs[0] = parseTime(created)
+	e.ExpiresAt, errs[1] = parseTime(expires)
+	e.UsedAt, errs[2] = parseTimePtr(used)
+	if err := errors.Join(errs[:]...); err != nil {
+		return e, identity.User{}, &RowError{Table: "enrolments", ID: e.ID, Err: err}
+	}
+	u, err := scanUser(db.read.QueryRowContext(ctx, db.bind(`SELECT `+userColumns+` FROM users WHERE state = ? AND id = ?`), e.State, e.User))
+	return e, u, err
+}
+
+// PutSigninCredential stores c for state's official c.User, replacing the
+// one they had: an official who enrols again chooses a new password and
+// a new TOTP secret. It fails with ErrNotFound if state has no such
+// official.
+func (tx *Tx) PutSigninCredential(ctx context.Context, state string, c signin.Credential) error {
+	res, err := tx.exec(ctx, `INSERT INTO signin_credentials (user_id, state, password, totp_secret, totp_last_step, failures, locked_until, created_at, updated_at)
+		SELECT id, state, ?, ?, ?, 0, '', ?, ? FROM users WHERE state = ? AND id = ?
+		ON CONFLICT (user_id) DO UPDATE SET password = excluded.password, totp_secret = excluded.totp_secret,
+			totp_last_step = excluded.totp_last_step, failures = 0, locked_until = '', updated_at = excluded.updated_at`,
+		c.PasswordHash, c.TOTPSecret, c.TOTPLastStep, formatTime(c.CreatedAt), formatTime(c.UpdatedAt), state, c.User)
+	if err != nil {
+		return err
+	}
+	return oneRow(res, "official %q of %s", c.User, state)
+}
+
+// SigninCredential returns the credential of the official with id userID,
+// and the official; or ErrNotFound when they have none.
+func (tx *Tx) SigninCredential(ctx context.Context, userID string) (signin.Credential, identity.User, error) {
+	var c signin.Credential
+	var locked, created, updated string
+	err := tx.queryRow(ctx, `SELECT user_id, state, password, totp_secret, totp_last_step, failures, locked_until, created_at, updated_at
+		FROM signin_credentials WHERE user_id = ?`, userID).
+		Scan(&c.User, &c.State, &c.PasswordHash, &c.TOTPSecret, &c.TOTPLastStep, &c.Failures, &locked, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, identity.User{}, ErrNotFound
+	}
+	if err != nil {
+		return c, identity.User{}, err
+	}
+	var errs [3]error
+	if locked != "" {
+		c.LockedUntil, errs[0] = parseTime(locked)
+	}
+	c.CreatedAt, errs[1] = parseTime(created)
+	c.UpdatedAt, errs[2] = parseTime(updated)
+	if err := errors.Join(errs[:]...); err != nil {
+		return c, identity.User{}, &RowError{Table: "signin_credentials", ID: c.User, Err: err}
+	}
+	u, err := tx.User(ctx, c.State, c.User)
+	return c, u, err
+}
+
+// NoteSignin stores the outcome of a sign-in for state's official
+// c.User: their failures, lockout and last accepted TOTP step.
+func (tx *Tx) NoteSignin(ctx context.Context, state string, c signin.Credential) error {
+	locked := ""
+	if !c.LockedUntil.IsZero() {
+		locked = formatTime(c.LockedUntil)
+	}
+	res, err := tx.exec(ctx, `UPDATE signin_credentials SET failures = ?, locked_until = ?, totp_last_step = ?, updated_at = ?
+		WHERE state = ? AND user_id = ?`, c.Failures, locked, c.TOTPLastStep, formatTime(c.UpdatedAt), state, c.User)
+	if err != nil {
+		return err
+	}
+	return oneRow(res, "sign-in credential of %q of %s", c.User, state)
+}
+
+// InsertSession stores the digest of a new session of state's official
+// s.User.
+func (tx *Tx) InsertSession(ctx context.Context, state, digest string, s signin.Session) error {
+	res, err := tx.exec(ctx, `INSERT INTO signin_sessions (digest, id, user_id, state, created_at, expires_at)
+		SELECT ?, ?, id, state, ?, ? FROM users WHERE state = ? AND id = ?`,
+		digest, s.ID, formatTime(s.CreatedAt), formatTime(s.ExpiresAt), state, s.User)
+	if err != nil {
+		return err
+	}
+	return oneRow(res, "official %q of %s", s.User, state)
+}
+
+// Session returns the session whose digest is digest, ended or not, and
+// its official; or ErrNotFound.
+func (db *DB) Session(ctx context.Context, digest string) (signin.Session, identity.User, error) {
+	var s signin.Session
+	var created, expires, ended string
+	err := db.read.QueryRowContext(ctx, db.bind(`SELECT id, user_id, state, created_at, expires_at, ended_at FROM signin_sessions WHERE digest = ?`), digest).
+		Scan(&s.ID, &s.User, &s.State, &created, &expires, &ended)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, identity.User{}, ErrNotFound
+	}
+	if err != nil {
+		return s, identity.User{}, err
+	}
+	var errs [3]error
+	s.CreatedAt, errs[0] = parseTime(created)
+	s.ExpiresAt, errs[1] = parseTime(expires)
+	s.EndedAt, errs[2] = parseTimePtr(ended)
+	if err := errors.Join(errs[:]...); err != nil {
+		return s, identity.User{}, &RowError{Table: "signin_sessions", ID: s.ID, Err: err}
+	}
+	u, err := scanUser(db.read.QueryRowContext(ctx, db.bind(`SELECT `+userColumns+` FROM users WHERE state = ? AND id = ?`), s.State, s.User))
+	return s, u, err
+}
+
+// EndSession ends state's session whose digest is digest at at, and
+// reports whether it was active.
+func (tx *Tx) EndSession(ctx context.Context, state, digest string, at time.Time) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE signin_sessions SET ended_at = ? WHERE state = ? AND digest = ? AND ended_at = ''`, formatTime(at), state, digest)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

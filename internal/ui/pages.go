@@ -1,0 +1,467 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+	"entraide/internal/directory"
+	"entraide/internal/identity"
+	"entraide/internal/node"
+	"entraide/internal/store"
+)
+
+// pageSize is how many requests a listing page shows.
+const pageSize = 50
+
+// list renders the inbox (requests to the viewer's State) or the outbox
+// (requests from it), new arrivals first, with the filters of the API.
+func (u *UI) list(inbox bool) http.Handler {
+	side, title := casework.Requesting, "list.outbox"
+	if inbox {
+		side, title = casework.Requested, "list.inbox"
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		f := store.Filter{Side: side, Limit: pageSize, Cursor: q.Get("cursor")}
+		var problems convention.Problems
+		if v := casework.State(q.Get("state")); v != "" {
+			if slices.Contains(casework.States(), v) {
+				f.State = v
+			} else {
+				problems = append(problems, convention.Problem{Field: "state", Message: "unknown status " + strconv.Quote(string(v))})
+			}
+		}
+		if v := q.Get("kind"); v != "" {
+			if _, ok := convention.Lookup(convention.Kind(v)); ok {
+				f.Kind = v
+			} else {
+				problems = append(problems, convention.Problem{Field: "kind", Message: "unknown kind " + strconv.Quote(v)})
+			}
+		}
+		if v := q.Get("counterpart"); v != "" {
+			if p, ok := directory.LookupParticipant(v); ok {
+				f.Counterpart = p.Code
+			} else {
+				problems = append(problems, convention.Problem{Field: "counterpart", Message: casework.UnknownStateMessage(v)})
+			}
+		}
+		if v := casework.Urgency(q.Get("urgency")); v == casework.Normal || v == casework.Urgent {
+			f.Urgency = v
+		}
+		now := u.node.Now()
+		overdue := q.Get("overdue") == "on"
+		if overdue {
+			f.DueBefore = now
+		}
+		var page store.Page
+		if len(problems) == 0 {
+			var err error
+			page, err = u.node.Requests(r.Context(), actorFrom(r.Context()), f)
+			if errors.Is(err, store.ErrBadCursor) {
+				page, err = u.node.Requests(r.Context(), actorFrom(r.Context()), store.Filter{Side: side, Limit: pageSize})
+			}
+			if _, partial := store.IsPartial(err); err != nil && !partial {
+				u.failErr(w, r, err)
+				return
+			}
+		}
+		next := ""
+		if page.NextCursor != "" {
+			nq := url.Values{}
+			for k, v := range q {
+				nq[k] = v
+			}
+			nq.Set("cursor", page.NextCursor)
+			next = r.URL.Path + "?" + nq.Encode()
+		}
+		u.render(w, r, http.StatusOK, "list", map[string]any{
+			"Title": t(title), "Inbox": inbox, "Page": page, "Now": now, "Next": next, "Problems": problems,
+			"Kinds": convention.Kinds(), "States": casework.States(),
+			"F":       map[string]string{"kind": f.Kind, "state": string(f.State), "counterpart": q.Get("counterpart"), "urgency": string(f.Urgency)},
+			"Overdue": overdue,
+		})
+	})
+}
+
+// fieldView is a field of a request as its page shows it: with its label
+// and the article it comes from.
+type fieldView struct {
+	Name, Label, Value string
+	Ref                convention.Ref
+	Required           bool
+	Problem            string
+}
+
+// actionView is an action the viewer may take, with what its form asks.
+type actionView struct {
+	Action                              casework.Action
+	Conditions, Grounds, Reasons, Until bool
+	NoteRequired                        bool
+}
+
+func actionOf(a casework.Action, req *casework.Request) actionView {
+	v := actionView{Action: a}
+	switch a {
+	case casework.Consult:
+		v.Conditions = true
+	case casework.Resume:
+		v.Conditions = req.State == casework.ConditionsAccepted
+	case casework.Refuse:
+		v.Grounds, v.Reasons = true, true
+	case casework.Postpone:
+		v.Reasons = true
+	case casework.Start, casework.Extend, casework.AskExtension:
+		v.Until = req.Preservation != nil || a == casework.Start && isPreserving(req.Kind)
+	case casework.RequestInfo, casework.DiscloseTraffic:
+		v.NoteRequired = true
+	}
+	if a == casework.AskExtension {
+		v.NoteRequired = true
+	}
+	return v
+}
+
+func isPreserving(k convention.Kind) bool {
+	spec, ok := convention.Lookup(k)
+	return ok && spec.Preserves
+}
+
+// requestData is what the request page shows of req to by.
+func (u *UI) requestData(r *http.Request, id string) (map[string]any, error) {
+	by := actorFrom(r.Context())
+	req, events, err := u.node.Request(r.Context(), by, id)
+	bad, partial := store.IsPartial(err)
+	if err != nil && !partial {
+		return nil, err
+	}
+	spec, _ := convention.Lookup(req.Kind)
+	var fields []fieldView
+	seen := map[string]bool{}
+	for _, f := range spec.Fields {
+		seen[f.Name] = true
+		if v := req.Fields[f.Name]; v != "" || f.Required {
+			fields = append(fields, fieldView{Name: f.Name, Label: f.Label, Value: v, Ref: f.Ref, Required: f.Required})
+		}
+	}
+	for name, v := range req.Fields {
+		if !seen[name] {
+			fields = append(fields, fieldView{Name: name, Label: name, Value: v})
+		}
+	}
+	var actions []actionView
+	for _, a := range casework.AllowedFor(req, by, u.node.Now()) {
+		actions = append(actions, actionOf(a, req))
+	}
+	var unreadable []string
+	for _, e := range bad {
+		unreadable = append(unreadable, e.Error())
+	}
+	offences := []string{}
+	for _, c := range req.Offences {
+		if o, ok := convention.LookupOffence(c.Article); ok {
+			offences = append(offences, "art. "+strconv.Itoa(o.Article)+": "+o.Name)
+		} else if c.Description != "" {
+			offences = append(offences, c.Description)
+		}
+	}
+	return map[string]any{
+		"Title": tf("req.title", shortID(req.ID)), "Req": req, "Spec": spec, "Fields": fields, "Timeline": events,
+		"Actions": actions, "Grounds": convention.GroundsFor(req.Kind), "Offences": offences, "Unreadable": unreadable,
+		"Side": req.SideOf(by.State),
+	}, nil
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[len(id)-8:]
+	}
+	return id
+}
+
+func (u *UI) requestPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, err := u.requestData(r, r.PathValue("id"))
+		if err != nil {
+			u.failErr(w, r, err)
+			return
+		}
+		switch r.URL.Query().Get("m") {
+		case "saved":
+			data["Notice"] = t("draft.saved")
+		case "sent":
+			data["Notice"] = t("draft.sent")
+		case "done":
+			data["Notice"] = tf("act.done", strings.ReplaceAll(string(data["Req"].(*casework.Request).State), "_", " "))
+		}
+		u.render(w, r, http.StatusOK, "request", data)
+	})
+}
+
+// act takes the action of the request page's form. A refusal shows the
+// page again, with the problems beside the form, each citing its article.
+func (u *UI) act() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err != nil {
+			u.fail(w, r, http.StatusBadRequest, t("err.badform"))
+			return
+		}
+		f, id := r.PostForm, r.PathValue("id")
+		tr := casework.Transition{Action: casework.Action(f.Get("action")), Note: f.Get("note"), Reasons: f.Get("reasons"), Conditions: f.Get("conditions")}
+		for _, g := range f["grounds"] {
+			tr.Grounds = append(tr.Grounds, convention.Ground(g))
+		}
+		var problems convention.Problems
+		if v := strings.TrimSpace(f.Get("preserve_until")); v != "" {
+			d, err := convention.ParseTime("preserve_until", time.DateOnly, v)
+			if err != nil {
+				problems = append(problems, convention.Problem{Field: "preserve_until", Ref: convention.Art(42), Message: err.Error()})
+			} else {
+				tr.PreserveUntil = &d
+			}
+		}
+		version, _ := strconv.Atoi(f.Get("version"))
+		var err error
+		if len(problems) == 0 {
+			_, err = u.node.TransitionAt(r.Context(), actorFrom(r.Context()), id, version, tr)
+		}
+		if err == nil && len(problems) == 0 {
+			http.Redirect(w, r, Prefix+"requests/"+url.PathEscape(id)+"?m=done", http.StatusSeeOther)
+			return
+		}
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) || errors.Is(err, casework.ErrNotFound) {
+				u.failErr(w, r, err)
+				return
+			}
+			problems = problemsOf(err)
+			if problems == nil {
+				if se := (*node.StaleError)(nil); errors.As(err, &se) || errors.Is(err, casework.ErrConflict) {
+					problems = convention.Problems{{Field: "version", Message: t("act.stale")}}
+				} else {
+					u.failErr(w, r, err)
+					return
+				}
+			}
+		}
+		data, derr := u.requestData(r, id)
+		if derr != nil {
+			u.failErr(w, r, derr)
+			return
+		}
+		data["Problems"], data["Failed"], data["Form"] = problems, tr.Action, f
+		u.render(w, r, http.StatusUnprocessableEntity, "request", data)
+	})
+}
+
+// draftData is what the drafting form shows for kind.
+func (u *UI) draftData(r *http.Request, kind convention.Kind) map[string]any {
+	by := actorFrom(r.Context())
+	var kinds []convention.Spec
+	for _, s := range convention.Kinds() {
+		if s.OnPreservation || casework.CanDraft(s.Kind, by) != nil {
+			continue
+		}
+		kinds = append(kinds, s)
+	}
+	data := map[string]any{"Title": t("draft.title"), "Kinds": kinds, "Offences": convention.Offences(),
+		"Bases": casework.BasisTypes(), "Urgencies": []casework.Urgency{casework.Normal, casework.Urgent},
+		"FieldProblems": map[string]string{}}
+	if spec, ok := convention.Lookup(kind); ok {
+		data["Spec"] = spec
+		data["Urgency"] = casework.DefaultUrgency(kind)
+	}
+	return data
+}
+
+func (u *UI) draftPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data := u.draftData(r, convention.Kind(r.URL.Query().Get("kind")))
+		data["Form"] = url.Values{}
+		u.render(w, r, http.StatusOK, "draft", data)
+	})
+}
+
+// createRequest saves a draft from the form, and sends it when the
+// official pressed "Save and send". Problems show on the form again, each
+// beside its field and citing its article.
+func (u *UI) createRequest() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err != nil {
+			u.fail(w, r, http.StatusBadRequest, t("err.badform"))
+			return
+		}
+		f := r.PostForm
+		kind := convention.Kind(f.Get("kind"))
+		c := casework.Contents{Kind: kind, RequestedState: strings.TrimSpace(f.Get("requested_state")), Urgency: casework.Urgency(f.Get("urgency")),
+			Confidential: f.Get("confidential") == "on", UseLimitation: f.Get("use_limitation"), FollowUpOf: strings.TrimSpace(f.Get("follow_up_of")),
+			Fields: map[string]string{}}
+		if b := casework.BasisType(f.Get("basis")); b != "" {
+			c.LegalBasis = &casework.LegalBasis{Type: b, Treaty: f.Get("treaty")}
+		}
+		for _, a := range f["offence"] {
+			n, err := strconv.Atoi(a)
+			if err == nil {
+				c.Offences = append(c.Offences, convention.Charge{Article: n})
+			}
+		}
+		if spec, ok := convention.Lookup(kind); ok {
+			for _, fl := range spec.Fields {
+				if v := strings.TrimSpace(f.Get("field." + fl.Name)); v != "" {
+					c.Fields[fl.Name] = v
+				}
+			}
+		}
+		by := actorFrom(r.Context())
+		req, err := u.node.CreateRequest(r.Context(), by, c)
+		if err != nil {
+			ps := problemsOf(err)
+			if ps == nil || errors.Is(err, casework.ErrForbidden) {
+				u.failErr(w, r, err)
+				return
+			}
+			data := u.draftData(r, kind)
+			data["Form"], data["Problems"] = f, ps
+			byField := map[string]string{}
+			for _, p := range ps {
+				byField[strings.TrimPrefix(p.Field, "fields.")] += p.Message + " (" + p.Ref.Cite() + ") "
+			}
+			data["FieldProblems"] = byField
+			u.render(w, r, http.StatusUnprocessableEntity, "draft", data)
+			return
+		}
+		m := "saved"
+		if f.Get("send") != "" {
+			if _, err := u.node.TransitionAt(r.Context(), by, req.ID, req.Version, casework.Transition{Action: casework.Send}); err != nil {
+				// The draft is kept: its page says why it was not sent.
+				u.log.InfoContext(r.Context(), "draft not sent", "request", req.ID, "err", err)
+			} else {
+				m = "sent"
+			}
+		}
+		http.Redirect(w, r, Prefix+"requests/"+url.PathEscape(req.ID)+"?m="+m, http.StatusSeeOther)
+	})
+}
+
+func (u *UI) console() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		by := actorFrom(r.Context())
+		// The feed starts after the last event before the page is read,
+		// so that an alert raised meanwhile is in one or the other.
+		after, err := u.node.DB().LastAlertEvent(r.Context(), by.State)
+		if err != nil {
+			u.failErr(w, r, err)
+			return
+		}
+		open, err := u.node.Alerts(r.Context(), by, store.AlertFilter{Open: true, Limit: 100})
+		if _, partial := store.IsPartial(err); err != nil && !partial {
+			u.failErr(w, r, err)
+			return
+		}
+		recent, err := u.node.Alerts(r.Context(), by, store.AlertFilter{Limit: 20})
+		if _, partial := store.IsPartial(err); err != nil && !partial {
+			u.failErr(w, r, err)
+			return
+		}
+		data := map[string]any{"Title": t("console.title"), "Open": open, "Recent": recent.Alerts,
+			"CanAck": by.Role.Can(identity.ActOnRequests), "Now": u.node.Now(), "After": after}
+		if by.Role.Can(identity.ManageRoster) {
+			roster, err := u.node.Roster(r.Context(), by)
+			if err != nil {
+				u.failErr(w, r, err)
+				return
+			}
+			data["Roster"], data["RosterShown"] = roster, true
+		}
+		u.render(w, r, http.StatusOK, "console", data)
+	})
+}
+
+func (u *UI) ackAlert() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := u.node.AckAlert(r.Context(), actorFrom(r.Context()), r.PathValue("id")); err != nil {
+			u.failErr(w, r, err)
+			return
+		}
+		http.Redirect(w, r, Prefix+"console", http.StatusSeeOther)
+	})
+}
+
+// known returns the States this node knows: those it hosts and its peers.
+func (u *UI) known(r *http.Request) ([]node.StateView, error) {
+	codes := u.node.Hosted()
+	peers, err := u.node.Peers(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range peers {
+		if !slices.Contains(codes, p.State) {
+			codes = append(codes, p.State)
+		}
+	}
+	slices.Sort(codes)
+	var out []node.StateView
+	for _, c := range codes {
+		v, err := u.node.State(r.Context(), c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (u *UI) directoryPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		states, err := u.known(r)
+		if err != nil {
+			u.failErr(w, r, err)
+			return
+		}
+		u.render(w, r, http.StatusOK, "directory", map[string]any{"Title": t("dir.title"), "States": states})
+	})
+}
+
+func (u *UI) statePage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := u.node.State(r.Context(), r.PathValue("code"))
+		if err != nil {
+			u.failErr(w, r, err)
+			return
+		}
+		u.render(w, r, http.StatusOK, "directory", map[string]any{"Title": v.Name(), "States": []node.StateView{v}, "One": true})
+	})
+}
+
+func (u *UI) treatyPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, err := u.node.TreatyStatus(r.Context())
+		if err != nil {
+			u.failErr(w, r, err)
+			return
+		}
+		// The chart is an SVG bar of 400 units: each instrument 10, up to
+		// the 40 the Convention needs (art. 65(1)).
+		required := max(st.Required, 1)
+		filled := min(st.Instruments, required) * 400 / required
+		u.render(w, r, http.StatusOK, "treaty", map[string]any{"Title": t("treaty.title"), "S": st, "Filled": filled, "AsOf": &st.AsOf,
+			"Missing": max(st.Required-st.Instruments, 0), "Ticks": ticks(required)})
+	})
+}
+
+// ticks are the x positions of the chart's marks every 10 instruments.
+func ticks(required int) []int {
+	var out []int
+	for i := 10; i < required; i += 10 {
+		out = append(out, i*400/required)
+	}
+	return out
+}

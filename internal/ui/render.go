@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"entraide/internal/alerting"
+	"entraide/internal/convention"
+	"entraide/internal/directory"
+)
+
+var funcs = template.FuncMap{
+	"t":  t,
+	"tf": tf,
+	"cite": func(r convention.Ref) string {
+		if r.Article == 0 {
+			return ""
+		}
+		return r.Cite()
+	},
+	// words shows a code (an action, a state, a kind) as words.
+	"words": func(v any) string { return strings.ReplaceAll(fmt.Sprint(v), "_", " ") },
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04")
+	},
+	"day": func(t *time.Time) string {
+		if t == nil || t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.DateOnly)
+	},
+	"stateName": func(code string) string {
+		if p, ok := directory.LookupParticipant(code); ok {
+			return p.Name() + " (" + code + ")"
+		}
+		return code
+	},
+	"has": func(list []string, s string) bool { return slices.Contains(list, s) },
+	"dur": func(ms int64) string {
+		return (time.Duration(ms) * time.Millisecond).Round(time.Second).String()
+	},
+	"add": func(a, b int) int { return a + b },
+	// dict_alert is what the alert template takes.
+	"dict_alert": func(a *alerting.Alert, canAck bool) map[string]any { return map[string]any{"A": a, "CanAck": canAck} },
+}
+
+// parse reads every page with the layout around it.
+func (u *UI) parse() error {
+	layout, err := fs.ReadFile(assets, "templates/layout.html")
+	if err != nil {
+		return err
+	}
+	names, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	u.pages = map[string]*template.Template{}
+	for _, name := range names {
+		base := strings.TrimSuffix(path.Base(name), ".html")
+		if base == "layout" {
+			continue
+		}
+		body, err := fs.ReadFile(assets, name)
+		if err != nil {
+			return err
+		}
+		tmpl, err := template.New("layout").Funcs(funcs).Parse(string(layout))
+		if err != nil {
+			return err
+		}
+		if _, err := tmpl.Parse(string(body)); err != nil {
+			return err
+		}
+		u.pages[base] = tmpl
+	}
+	return nil
+}
+
+// render writes page with data and status. The page is rendered into a
+// buffer first, so that a template error is a clean 500, not half a page.
+func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, page string, data map[string]any) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	if v, ok := viewerFrom(r.Context()); ok {
+		data["Viewer"] = v.User
+	}
+	data["Path"] = r.URL.Path
+	var buf bytes.Buffer
+	tmpl := u.pages[page]
+	if tmpl == nil {
+		u.log.ErrorContext(r.Context(), "no such page", "page", page)
+		http.Error(w, t("err.internal"), http.StatusInternalServerError)
+		return
+	}
+	if err := tmpl.Execute(&buf, data); err != nil {
+		u.log.ErrorContext(r.Context(), "render", "page", page, "err", err)
+		http.Error(w, t("err.internal"), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}

@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"net/http"
+
+	"entraide/internal/identity"
+)
+
+// route is one page or form of the UI.
+type route struct {
+	Method, Path string
+	// Public pages need no session: signing in, enrolling, assets.
+	Public bool
+	// Permission is what the official's role must hold; "" for any
+	// signed-in official.
+	Permission identity.Permission
+	Handler    http.Handler
+}
+
+// routes lists every page and form of the UI. A test tries each one as
+// every role of another State, and without a session.
+func (u *UI) routes() []route {
+	return []route{
+		{Method: "GET", Path: Prefix + "static/", Public: true, Handler: static()},
+		{Method: "GET", Path: Prefix + "signin", Public: true, Handler: u.signinPage()},
+		{Method: "POST", Path: Prefix + "signin", Public: true, Handler: u.signin()},
+		{Method: "GET", Path: Prefix + "enrol", Public: true, Handler: u.enrolPage()},
+		{Method: "POST", Path: Prefix + "enrol", Public: true, Handler: u.enrolStart()},
+		{Method: "POST", Path: Prefix + "enrol/finish", Public: true, Handler: u.enrolFinish()},
+
+		{Method: "POST", Path: Prefix + "signout", Handler: u.signout()},
+		{Method: "GET", Path: Prefix + "{$}", Handler: u.home()},
+		{Method: "GET", Path: Prefix + "inbox", Permission: identity.ReadRequests, Handler: u.list(true)},
+		{Method: "GET", Path: Prefix + "outbox", Permission: identity.ReadRequests, Handler: u.list(false)},
+		{Method: "GET", Path: Prefix + "requests/new", Permission: identity.DraftRequests, Handler: u.draftPage()},
+		{Method: "POST", Path: Prefix + "requests", Permission: identity.DraftRequests, Handler: u.createRequest()},
+		{Method: "GET", Path: Prefix + "requests/{id}", Permission: identity.ReadRequests, Handler: u.requestPage()},
+		{Method: "POST", Path: Prefix + "requests/{id}/actions", Permission: identity.ActOnRequests, Handler: u.act()},
+		{Method: "GET", Path: Prefix + "console", Permission: identity.ReadRequests, Handler: u.console()},
+		{Method: "GET", Path: Prefix + "console/stream", Permission: identity.ReadRequests, Handler: u.consoleStream()},
+		{Method: "POST", Path: Prefix + "alerts/{id}/ack", Permission: identity.ActOnRequests, Handler: u.ackAlert()},
+		{Method: "GET", Path: Prefix + "directory", Handler: u.directoryPage()},
+		{Method: "GET", Path: Prefix + "directory/{code}", Handler: u.statePage()},
+		{Method: "GET", Path: Prefix + "treaty", Handler: u.treatyPage()},
+	}
+}

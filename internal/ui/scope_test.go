@@ -1,0 +1,291 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"entraide/internal/casework"
+	"entraide/internal/identity"
+	"entraide/internal/store"
+	"entraide/internal/store/storetest"
+)
+
+// How another State's officials may reach a page.
+type reach int
+
+const (
+	// public pages need no session.
+	public reach = iota
+	// shared pages hold no State's data, or only the viewer's own.
+	shared
+	// listing pages list the viewer's State's data: nothing of another's.
+	listing
+	// byPath pages name a State's data in their path: another State's
+	// officials get the same 404 as for data that does not exist.
+	byPath
+	// byBody forms name a State's data in their body: refused as if the
+	// data did not exist.
+	byBody
+)
+
+// victim is what a State holds that no other State's official may see.
+type victim struct {
+	state, sent, draft, incoming, alert string
+}
+
+func (v victim) markers() []string { return []string{v.sent, v.draft, v.incoming, v.alert} }
+
+const missingID = "0190a1b2-0000-7000-8000-00000000dead"
+
+// uiCall is one call of a page: its path and, for a form, its fields.
+type uiCall struct {
+	path string
+	form url.Values
+}
+
+type uiCase struct {
+	reach           reach
+	status          int // the status of an allowed call, for public and shared pages
+	victims, absent func(v victim) uiCall
+}
+
+func same(path string, form url.Values, r reach, status int) uiCase {
+	c := func(victim) uiCall { return uiCall{path: path, form: form} }
+	return uiCase{reach: r, status: status, victims: c, absent: c}
+}
+
+func byID(path func(id string) string, form url.Values, id func(v victim) string) uiCase {
+	return uiCase{reach: byPath,
+		victims: func(v victim) uiCall { return uiCall{path: path(id(v)), form: form} },
+		absent:  func(victim) uiCall { return uiCall{path: path(missingID), form: form} }}
+}
+
+// uiCases says, for every route of the UI, how another State's officials
+// may try to reach a State's data through it. A route without a case
+// fails TestOtherStatesReachNothingInTheUI: whoever adds a page says how
+// it is scoped.
+var uiCases = map[string]uiCase{
+	"GET /ui/static/":       same("/ui/static/app.css", nil, public, 200),
+	"GET /ui/signin":        same("/ui/signin", nil, public, 200),
+	"POST /ui/signin":       same("/ui/signin", url.Values{"login": {"nobody"}, "password": {"x"}, "code": {"000000"}}, public, 401),
+	"GET /ui/enrol":         same("/ui/enrol", nil, public, 200),
+	"POST /ui/enrol":        same("/ui/enrol", url.Values{"code": {"enr_nothing"}}, public, 401),
+	"POST /ui/enrol/finish": same("/ui/enrol/finish", url.Values{"code": {"enr_nothing"}}, public, 401),
+
+	"POST /ui/signout":     same("/ui/signout", url.Values{}, shared, 303),
+	"GET /ui/{$}":          same("/ui/", nil, shared, 303),
+	"GET /ui/inbox":        same("/ui/inbox", nil, listing, 200),
+	"GET /ui/outbox":       same("/ui/outbox", nil, listing, 200),
+	"GET /ui/requests/new": same("/ui/requests/new?kind=stored_data_access", nil, shared, 200),
+	"POST /ui/requests": {reach: byBody,
+		victims: func(v victim) uiCall { return uiCall{path: "/ui/requests", form: followUpForm(v.sent)} },
+		absent:  func(victim) uiCall { return uiCall{path: "/ui/requests", form: followUpForm(missingID)} }},
+	"GET /ui/requests/{id}": byID(func(id string) string { return "/ui/requests/" + id }, nil, func(v victim) string { return v.sent }),
+	"POST /ui/requests/{id}/actions": byID(func(id string) string { return "/ui/requests/" + id + "/actions" },
+		url.Values{"action": {string(casework.Withdraw)}}, func(v victim) string { return v.sent }),
+	"GET /ui/console":        same("/ui/console", nil, listing, 200),
+	"GET /ui/console/stream": same("/ui/console/stream?after=0", nil, listing, 200),
+	"POST /ui/alerts/{id}/ack": byID(func(id string) string { return "/ui/alerts/" + id + "/ack" }, url.Values{},
+		func(v victim) string { return v.alert }),
+	"GET /ui/directory": same("/ui/directory", nil, shared, 200),
+	"GET /ui/directory/{code}": {reach: shared, status: 200,
+		victims: func(v victim) uiCall { return uiCall{path: "/ui/directory/" + v.state} },
+		absent:  func(v victim) uiCall { return uiCall{path: "/ui/directory/" + v.state} }},
+	"GET /ui/treaty": same("/ui/treaty", nil, shared, 200),
+}
+
+// followUpForm drafts an art. 42 follow-up of preservation id, to ZAF.
+func followUpForm(id string) url.Values {
+	return url.Values{"kind": {"stored_data_access"}, "requested_state": {"ZAF"}, "basis": {"reciprocity"}, "offence": {"10"}, "follow_up_of": {id},
+		"field.requesting_authority": {"x"}, "field.subject_matter": {"x"}, "field.conducting_authority": {"x"}, "field.facts_summary": {"x"},
+		"field.assistance_sought": {"x"}, "field.purpose": {"x"}, "field.stored_data": {"x"}, "field.safeguards": {"x"}}
+}
+
+func setUpVictim(t *testing.T, tn *testNode, state string) victim {
+	t.Helper()
+	ctx, n := t.Context(), tn.Node
+	ca := actor(state, identity.CentralAuthority)
+	v := victim{state: state}
+	sent, err := n.CreateRequest(ctx, ca, preservationContents("ZAF"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Transition(ctx, ca, sent.ID, casework.Transition{Action: casework.Send}); err != nil {
+		t.Fatal(err)
+	}
+	v.sent = sent.ID
+	d, err := n.CreateRequest(ctx, ca, preservationContents("ZAF"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.draft = d.ID
+	zaf := actor("ZAF", identity.CentralAuthority)
+	in, err := n.CreateRequest(ctx, zaf, preservationContents(state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Transition(ctx, zaf, in.ID, casework.Transition{Action: casework.Send}); err != nil {
+		t.Fatal(err)
+	}
+	v.incoming = in.ID
+	alerts, err := n.Alerts(ctx, actor(state, identity.Auditor), store.AlertFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range alerts.Alerts {
+		if a.RequestID == in.ID {
+			v.alert = a.ID
+		}
+	}
+	if v.alert == "" {
+		t.Fatalf("no alert of %s about %s", state, in.ID)
+	}
+	return v
+}
+
+// TestOtherStatesReachNothingInTheUI tries every route of the UI without
+// a session, and as every role of another State hosted on the same node
+// against a State's data: VNM's officials against FRA's, and FRA's
+// against VNM's. Without a session every page but the public ones sends
+// to the sign-in; a role without the page's permission gets 403; a page
+// naming another State's data gets the 404 of data that does not exist;
+// a listing shows nothing of the other State's.
+func TestOtherStatesReachNothingInTheUI(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			tn := newTestNode(t, backend)
+			victims := map[string]victim{"FRA": setUpVictim(t, tn, "FRA"), "VNM": setUpVictim(t, tn, "VNM")}
+			anon := tn.browser()
+			for _, rt := range tn.UI.routes() {
+				pattern := rt.Method + " " + rt.Path
+				c, ok := uiCases[pattern]
+				if !ok {
+					t.Errorf("route %s has no entry in uiCases: say how another State's officials may reach it", pattern)
+					continue
+				}
+				if (c.reach == public) != rt.Public {
+					t.Errorf("route %s: uiCases says public %v, the route table %v", pattern, c.reach == public, rt.Public)
+				}
+				if rt.Public {
+					if got := call(t, anon, rt.Method, c.victims(victims["FRA"])); got.Status != c.status {
+						t.Errorf("%s without a session: %d, want %d", pattern, got.Status, c.status)
+					}
+					continue
+				}
+				if got := call(t, anon, rt.Method, c.victims(victims["FRA"])); got.Status != http.StatusSeeOther || !strings.HasPrefix(got.Location, "/ui/signin") {
+					t.Errorf("%s without a session: %d to %q, want 303 to the sign-in", pattern, got.Status, got.Location)
+				}
+			}
+			for _, d := range []struct{ attacker, victim string }{{"VNM", "FRA"}, {"FRA", "VNM"}} {
+				for _, role := range identity.Roles {
+					b := tn.signedIn(t, d.attacker, role)
+					v := victims[d.victim]
+					// Signing out ends the session the other pages are
+					// tried with: it goes last.
+					routes := tn.UI.routes()
+					slices.SortStableFunc(routes, func(a, b route) int {
+						return cmpBool(a.Path == Prefix+"signout", b.Path == Prefix+"signout")
+					})
+					for _, rt := range routes {
+						c, ok := uiCases[rt.Method+" "+rt.Path]
+						if !ok || rt.Public {
+							continue
+						}
+						t.Run(d.attacker+"→"+d.victim+"/"+rt.Method+" "+rt.Path+"/"+string(role), func(t *testing.T) {
+							tryReach(t, b, rt, c, v, role)
+						})
+					}
+				}
+			}
+			// The data tried was there, and still is.
+			for _, v := range victims {
+				r, _, err := tn.Node.Request(t.Context(), actor(v.state, identity.Auditor), v.sent)
+				if err != nil || r.State == casework.Withdrawn {
+					t.Errorf("%s's request %s after the others tried: %v, %v", v.state, v.sent, r, err)
+				}
+				a, err := tn.Node.Alert(t.Context(), actor(v.state, identity.Auditor), v.alert)
+				if err != nil || !a.AckedAt.IsZero() {
+					t.Errorf("%s's alert %s after the others tried: acked %v, %v", v.state, v.alert, a, err)
+				}
+			}
+		})
+	}
+}
+
+func tryReach(t *testing.T, b *browser, rt route, c uiCase, v victim, role identity.Role) {
+	t.Helper()
+	got := call(t, b, rt.Method, c.victims(v))
+	for _, m := range v.markers() {
+		if strings.Contains(got.Body, m) && !strings.Contains(c.victims(v).path, m) && !slices.Contains(c.victims(v).form["follow_up_of"], m) {
+			t.Errorf("the page holds %s's %q: %d\n%s", v.state, m, got.Status, got.Body)
+		}
+	}
+	if rt.Permission != "" && !role.Can(rt.Permission) {
+		if got.Status != http.StatusForbidden {
+			t.Errorf("role %s without %s: %d, want 403", role, rt.Permission, got.Status)
+		}
+		return
+	}
+	switch c.reach {
+	case shared, listing:
+		want := c.status
+		if want == 0 {
+			want = 200
+		}
+		if got.Status != want {
+			t.Errorf("status %d, want %d\n%s", got.Status, want, got.Body)
+		}
+		return
+	}
+	absent := call(t, b, rt.Method, c.absent(v))
+	wants := []int{http.StatusNotFound}
+	if c.reach == byBody {
+		wants = []int{http.StatusForbidden, http.StatusUnprocessableEntity}
+	}
+	if !slices.Contains(wants, got.Status) {
+		t.Errorf("on %s's data: %d, want one of %v\n%s", v.state, got.Status, wants, got.Body)
+	}
+	norm := func(s string) string {
+		for _, m := range append(v.markers(), missingID) {
+			s = strings.ReplaceAll(s, m, "ID")
+		}
+		return s
+	}
+	if got.Status != absent.Status || norm(got.Body) != norm(absent.Body) {
+		t.Errorf("the page tells %s's data from none:\n%d %s\n%d %s", v.state, got.Status, got.Body, absent.Status, absent.Body)
+	}
+}
+
+// call makes c with method; a live feed is read for a moment, then cut.
+func call(t *testing.T, b *browser, method string, c uiCall) page {
+	t.Helper()
+	if !strings.Contains(c.path, "/stream") {
+		return b.do(t, method, c.path, c.form)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, method, b.tn.URL+c.path, nil)
+	res, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	return page{Status: res.StatusCode, Location: res.Header.Get("Location"), Body: string(data)}
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
