@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -863,11 +864,14 @@ func TestSandbox(t *testing.T) {
 		}
 	}
 	out := stdout.String()
-	m := regexp.MustCompile(`(?m)^fra-ca\s+FRA\s+central_authority\s+.*(ent_[a-z2-7]{32})$`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`(?m)^fra-ca\s+FRA\s+central_authority\s+.*(ent_[a-z2-7]{32})\s+(enr_[a-z2-7]{32})$`).FindStringSubmatch(out)
 	if m == nil {
-		t.Fatalf("sandbox output has no token for fra-ca:\n%s", out)
+		t.Fatalf("sandbox output has no token and web UI enrolment code for fra-ca:\n%s", out)
 	}
-	token := m[1]
+	token, uiCode := m[1], m[2]
+	if !strings.Contains(out, base+"/ui/") {
+		t.Errorf("sandbox output does not give FRA's web UI, %s/ui/:\n%s", base, out)
+	}
 	// One node per State, each with its own database.
 	for _, state := range []string{"vnm", "fra", "zaf"} {
 		if _, err := os.Stat(filepath.Join(dir, state, "entraide.db")); err != nil {
@@ -895,6 +899,16 @@ func TestSandbox(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /healthz = %s, want 200", resp.Status)
 	}
+	// The printed enrolment code opens the web UI's enrolment.
+	resp, err = client.PostForm(base+"/ui/enrol", url.Values{"code": {uiCode}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enrolPage, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(enrolPage), `id="totp-secret"`) {
+		t.Errorf("POST /ui/enrol with fra-ca's code = %s, want the page that sets a password and an authenticator:\n%s", resp.Status, enrolPage)
+	}
 
 	// France holds three of the demo requests: its preservation and its
 	// follow-up to Viet Nam, and South Africa's request to it. Viet Nam's
@@ -920,7 +934,7 @@ func TestSandbox(t *testing.T) {
 	}
 
 	// The sandbox lets officials try a webhook receiver on this machine.
-	admin := regexp.MustCompile(`(?m)^FRA France\s+https://\S+\s+\S+\s+(ent_[a-z2-7]{32})$`).FindStringSubmatch(out)
+	admin := regexp.MustCompile(`(?m)^FRA France\s+https://\S+\s+https://\S+/ui/\s+\S+\s+(ent_[a-z2-7]{32})$`).FindStringSubmatch(out)
 	if admin == nil {
 		t.Fatalf("sandbox output has no administrator token for FRA:\n%s", out)
 	}
@@ -939,7 +953,7 @@ func TestSandbox(t *testing.T) {
 	}
 	client.CloseIdleConnections()
 
-	vnmToken := regexp.MustCompile(`(?m)^vnm-ca\s+VNM\s+central_authority\s+.*(ent_[a-z2-7]{32})$`).FindStringSubmatch(out)
+	vnmToken := regexp.MustCompile(`(?m)^vnm-ca\s+VNM\s+central_authority\s+.*(ent_[a-z2-7]{32})\s+enr_[a-z2-7]{32}$`).FindStringSubmatch(out)
 	if vnmToken == nil {
 		t.Fatalf("sandbox output has no token for vnm-ca:\n%s", out)
 	}
@@ -987,7 +1001,7 @@ func TestSandbox(t *testing.T) {
 	if m := apiLine.FindStringSubmatch(out); m == nil || m[1] != base {
 		t.Errorf("kept sandbox's France node = %v, want %s again\n%s", m, base, out)
 	}
-	m = regexp.MustCompile(`(?m)^fra-ca\s+FRA\s+central_authority\s+.*(ent_[a-z2-7]{32})$`).FindStringSubmatch(out)
+	m = regexp.MustCompile(`(?m)^fra-ca\s+FRA\s+central_authority\s+.*(ent_[a-z2-7]{32})\s+enr_[a-z2-7]{32}$`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("kept sandbox's output has no token for fra-ca:\n%s", out)
 	}

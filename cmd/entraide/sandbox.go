@@ -28,6 +28,9 @@ type demoOfficial struct {
 	id, name, state string
 	role            identity.Role
 	token           string
+	// uiCode is a one-time enrolment code for the web UI: the official
+	// redeems it there, choosing a password and an authenticator.
+	uiCode string
 }
 
 var demoOfficials = []demoOfficial{
@@ -81,6 +84,11 @@ func startSandbox(ctx context.Context, states []string, dataDir string, addr fun
 		populate = sb.newTokens
 	}
 	if err := populate(ctx, states); err != nil {
+		net.Close()
+		alerts.close()
+		return nil, err
+	}
+	if err := sb.uiCodes(ctx); err != nil {
 		net.Close()
 		alerts.close()
 		return nil, err
@@ -143,6 +151,21 @@ func (sb *sandbox) newTokens(ctx context.Context, states []string) error {
 		}
 	}
 	return sb.refillRosters(ctx, states)
+}
+
+// uiCodes issues each demo official a one-time enrolment code for the web
+// UI, as their administrator would: no password or TOTP secret is made up
+// for them, so none is printed; a code works once, for a day.
+func (sb *sandbox) uiCodes(ctx context.Context) error {
+	for i, o := range sb.officials {
+		n := sb.net.Nodes[o.state].Node
+		e, err := n.IssueEnrolment(ctx, n.AdminOf(o.state), o.id)
+		if err != nil {
+			return fmt.Errorf("enrolment code for %s: %w", o.id, err)
+		}
+		sb.officials[i].uiCode = e.Code
+	}
+	return nil
 }
 
 // keptStates returns the States whose nodes a sandbox kept in dir, in
@@ -400,20 +423,23 @@ func (sb *sandbox) print(w io.Writer, caFile string, states []string) {
 	// NODE is what ENTRAIDE_URL takes, and DATA DIR what --data-dir
 	// (ENTRAIDE_DATA_DIR) takes for the commands that act on a node's
 	// database.
-	fmt.Fprintln(tw, "STATE\tNODE (ENTRAIDE_URL)\tDATA DIR (ENTRAIDE_DATA_DIR)\tADMIN TOKEN")
+	fmt.Fprintln(tw, "STATE\tNODE (ENTRAIDE_URL)\tWEB UI\tDATA DIR (ENTRAIDE_DATA_DIR)\tADMIN TOKEN")
 	for _, s := range states {
 		nd := sb.net.Nodes[s]
 		p, _ := directory.LookupParticipant(s)
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\n", s, p.Name(), nd.URL, nd.DataDir, nd.AdminToken)
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", s, p.Name(), nd.URL, nd.URL+"/ui/", nd.DataDir, nd.AdminToken)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LOGIN\tSTATE\tROLE\tNAME\tAPI TOKEN")
+	fmt.Fprintln(tw, "LOGIN\tSTATE\tROLE\tNAME\tAPI TOKEN\tWEB UI ENROLMENT CODE")
 	for _, o := range sb.officials {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.id, o.state, o.role, o.name, o.token)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.id, o.state, o.role, o.name, o.token, o.uiCode)
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "\nIn a browser (trust ca.pem first, or accept the warning): open a node's WEB UI, choose \"Enrol\", give the")
+	fmt.Fprintln(w, "official's enrolment code, choose a password and add the account to an authenticator app; then sign in")
+	fmt.Fprintln(w, "with the LOGIN, the password and the app's six-digit code. A code works once, within 24 hours.")
 	first := sb.officials[0]
 	for _, o := range sb.officials {
 		if o.role == identity.CentralAuthority {

@@ -21,6 +21,8 @@
       if (old) { old.replaceWith(item); } else { list.prepend(item); }
       var none = document.getElementById("no-open");
       if (none) { none.remove(); }
+      var count = document.getElementById("open-count");
+      if (count) { count.textContent = list.querySelectorAll("li.alert:not(.acked)").length; }
     });
   }
   if (document.readyState === "loading") {

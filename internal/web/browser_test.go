@@ -1,0 +1,237 @@
+package web
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"entraide/internal/identity"
+	"entraide/internal/signin"
+)
+
+// One Chromium serves every browser test of the binary: starting it is
+// the slow part. Each test gets its own browser contexts (profiles), so
+// that two officials signed in at once do not share cookies.
+var chromium struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel func()
+	err    error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if chromium.cancel != nil {
+		chromium.cancel()
+	}
+	os.Exit(code)
+}
+
+// chromiumPath finds a Chromium: ENTRAIDE_CHROMIUM, else the Debian
+// package's, else one on the PATH.
+func chromiumPath() string {
+	if p := os.Getenv("ENTRAIDE_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// browserTab returns a tab in a fresh profile of the shared Chromium.
+// Without a Chromium the test is skipped, saying why, unless CI is set:
+// then it fails, for CI installs one and must run these tests.
+func browserTab(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("no Chromium found and CI is set: the browser tests must run in CI (.ci/run installs the Debian package chromium)")
+		}
+		t.Skip("no Chromium found: install the Debian package chromium (apt-get install -y chromium) or set ENTRAIDE_CHROMIUM to run the browser tests")
+	}
+	chromium.once.Do(func() {
+		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+			chromedp.Flag("ignore-certificate-errors", true), chromedp.WindowSize(1280, 1000))
+		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(alloc)
+		chromium.ctx, chromium.cancel = ctx, func() { cancel(); cancelAlloc() }
+		chromium.err = chromedp.Do(ctx)
+	})
+	if chromium.err != nil {
+		t.Fatalf("starting %s: %v", path, chromium.err)
+	}
+	tab, cancel := chromedp.NewContext(chromium.ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	// The first run makes the tab, which lives as long as the context of
+	// that run: the tab's own, not one of the shorter ones the steps use.
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	return tab
+}
+
+// do runs steps in tab, failing the test with what it was doing.
+func do(t *testing.T, tab context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func text(t *testing.T, tab context.Context, sel string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(`+strconv.Quote(sel)+`).innerText`))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// front brings a tab to the front: a hidden tab gets no frames, and an
+// action that waits for one (a screenshot, a poll) waits for ever.
+var front chromedp.Action[chromedp.Void] = func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+	_, err := cdp.Call(ctx, tg, page.BringToFront, cdp.Empty{})
+	return chromedp.Void{}, err
+}
+
+// screenshot keeps what tab shows in $ENTRAIDE_SCREENSHOTS, when set, to
+// look at.
+func screenshot(t *testing.T, tab context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("ENTRAIDE_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, front); err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
+// enrolAndSignIn enrols state's official id in tab with a code their
+// administrator issued, choosing a password and reading the TOTP secret
+// off the page as an authenticator app would, then signs in.
+func enrolAndSignIn(t *testing.T, tn *testNode, tab context.Context, base, state, id string) {
+	t.Helper()
+	e, err := tn.Node.IssueEnrolment(t.Context(), tn.Node.AdminOf(state), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const password = "correct horse battery staple"
+	do(t, tab, "enter the enrolment code",
+		chromedp.Navigate(base+"/ui/enrol"),
+		chromedp.SendKeys(chromedp.CSS("#enrol-code"), e.Code),
+		chromedp.Click(chromedp.CSS(`form[action="/ui/enrol"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#totp-secret")))
+	screenshot(t, tab, "enrol-"+id)
+	secret := text(t, tab, "#totp-secret")
+	code, err := signin.TOTPCode(secret, tn.Node.Now())
+	if err != nil {
+		t.Fatalf("the page's secret %q: %v", secret, err)
+	}
+	do(t, tab, "choose a password and confirm the authenticator",
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.SendKeys(chromedp.CSS("#confirm"), password),
+		chromedp.SendKeys(chromedp.CSS("#totp"), code),
+		chromedp.Click(chromedp.CSS(`form[action="/ui/enrol/finish"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#login")))
+	// The code that enrolled is used: the sign-in takes the next one.
+	code, _ = signin.TOTPCode(secret, tn.Node.Now().Add(30*time.Second))
+	do(t, tab, "sign in",
+		chromedp.SetValue(chromedp.CSS("#login"), id),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.SendKeys(chromedp.CSS("#code"), code),
+		chromedp.Click(chromedp.CSS(`form[action="/ui/signin"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.signout`)))
+}
+
+// TestBrowserRequestAcrossStates runs the main path in a real Chromium,
+// over HTTPS: FRA's central authority and VNM's 24/7 officer enrol and
+// sign in; VNM keeps its 24/7 console open; FRA drafts a preservation and
+// sends it to VNM; the alert appears live on VNM's console; VNM finds the
+// request in its inbox and acknowledges it.
+func TestBrowserRequestAcrossStates(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	srv := httptest.NewTLSServer(tn.Handler)
+	t.Cleanup(srv.Close)
+	fra, vnm := browserTab(t), browserTab(t)
+
+	enrolAndSignIn(t, tn, vnm, srv.URL, "VNM", officialID("VNM", identity.TwentyFourSeven))
+	enrolAndSignIn(t, tn, fra, srv.URL, "FRA", officialID("FRA", identity.CentralAuthority))
+
+	do(t, vnm, "open the 24/7 console", chromedp.Navigate(srv.URL+"/ui/console"),
+		chromedp.WaitVisible(chromedp.CSS("#open-alerts")))
+	// The live feed is open once the script says so.
+	do(t, vnm, "bring the console to the front", front)
+	if _, err := chromedp.Run(vnm, chromedp.Poll[bool](`document.getElementById("live-status").textContent.startsWith("Live")`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatalf("the console's live feed did not open: %v", err)
+	}
+
+	c := preservationContents("VNM")
+	steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(srv.URL + "/ui/requests/new?kind=preservation"),
+		chromedp.WaitVisible(chromedp.CSS("#draft")),
+		chromedp.SendKeys(chromedp.CSS("#requested_state"), "VNM"),
+		chromedp.Click(chromedp.CSS(`input[name=basis][value=reciprocity]`)),
+		chromedp.Click(chromedp.CSS("#offence-10"))}
+	for name, v := range c.Fields {
+		steps = append(steps, chromedp.SetValue(chromedp.CSS("#field-"+name), v))
+	}
+	do(t, fra, "draft a preservation", steps...)
+	screenshot(t, fra, "draft")
+	do(t, fra, "save and send", chromedp.Click(chromedp.CSS("#save-send")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := text(t, fra, ".notice"); !strings.Contains(got, "Sent") {
+		t.Fatalf("after sending, the page says %q", got)
+	}
+	if got := text(t, fra, "#status"); got != "received" {
+		t.Errorf("FRA's request page: status %q, want received", got)
+	}
+	screenshot(t, fra, "request-sent")
+
+	do(t, vnm, "see the alert appear live", chromedp.WaitVisible(chromedp.CSS("#open-alerts li.alert")))
+	if got := text(t, vnm, "#open-alerts li.alert"); !strings.Contains(got, "France") {
+		t.Errorf("the live alert says %q, want it to name France", got)
+	}
+	screenshot(t, vnm, "console")
+
+	do(t, vnm, "open the request from the inbox", chromedp.Navigate(srv.URL+"/ui/inbox"),
+		chromedp.Click(chromedp.CSS("#results tbody a")),
+		chromedp.WaitVisible(chromedp.CSS("#act-acknowledge")))
+	screenshot(t, vnm, "request-received")
+	if got := text(t, vnm, ".actions"); strings.Contains(got, "withdraw") {
+		t.Errorf("VNM, the requested State, is offered to withdraw: %q", got)
+	}
+	do(t, vnm, "acknowledge", chromedp.Click(chromedp.CSS("#act-acknowledge button")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := text(t, vnm, "#status"); got != "acknowledged" {
+		t.Errorf("after acknowledging: status %q, want acknowledged", got)
+	}
+	screenshot(t, vnm, "request-acknowledged")
+}
