@@ -200,7 +200,14 @@ func (s *Server) serveTus(w http.ResponseWriter, r *http.Request, h http.Handler
 		writeProblem(w, Problem{Type: typeInternal, Status: tw.failed, Detail: "the node could not complete the upload; it has been logged: ask for the offset with HEAD and go on"})
 		return
 	}
-	writeProblem(w, Problem{Type: typeInvalidBody, Status: tw.failed, Detail: detail, Errors: []FieldError{{Field: field, Message: detail}}})
+	status := tw.failed
+	if string(code) == "ERR_UPLOAD_INTERRUPTED" {
+		// tusd answers 400, but nothing in the request was wrong: another
+		// one holds the upload for now. A 409 is what tus clients, and
+		// entraide evidence add, retry after asking the offset again.
+		status = http.StatusConflict
+	}
+	writeProblem(w, Problem{Type: typeInvalidBody, Status: status, Detail: detail, Errors: []FieldError{{Field: field, Message: detail}}})
 }
 
 // stripUploads gives the tus handler, which reads the upload's id as the
