@@ -398,3 +398,20 @@ func TestEvidenceSentToAHostedState(t *testing.T) {
 		})
 	}
 }
+
+// TestUploadWithCreation: a tus client that sends the bytes with the
+// creation (the creation-with-upload extension, as tus-js-client's
+// uploadDataDuringCreation does) gets the item in one call.
+func TestUploadWithCreation(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	r := tn.draft(t, actor("FRA", identity.CentralAuthority), mlaContents("VNM"))
+	got := tn.requestWithHeader(t, "POST", "/api/v1/requests/"+r.ID+"/uploads", "Bearer "+tn.token(t, "FRA", identity.TwentyFourSeven),
+		"application/offset+octet-stream", "hello", creationHeader(5, tusMeta("filename", "hello.txt", "filetype", "text/plain")))
+	if got.Status != http.StatusCreated || got.Header.Get("Upload-Offset") != "5" {
+		t.Fatalf("POST with the bytes: %d, offset %q; %s", got.Status, got.Header.Get("Upload-Offset"), got.Body)
+	}
+	items, err := tn.Node.EvidenceItems(t.Context(), actor("FRA", identity.Auditor), r.ID)
+	if sum := sha256.Sum256([]byte("hello")); err != nil || len(items) != 1 || items[0].SHA256 != hex.EncodeToString(sum[:]) || items[0].MediaType != "text/plain" {
+		t.Fatalf("items = %+v, %v", items, err)
+	}
+}
