@@ -134,7 +134,8 @@ func (u *UI) signinPage() http.Handler {
 // localNext returns next if it is a page of the UI, or the inbox: a
 // sign-in never sends the browser elsewhere.
 func localNext(next string) string {
-	if !strings.HasPrefix(next, Prefix) || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(next, Prefix) || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		return Prefix + "inbox"
 	}
 	return next

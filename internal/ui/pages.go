@@ -342,10 +342,21 @@ func (u *UI) createRequest() http.Handler {
 		if f.Get("send") != "" {
 			if _, err := u.node.TransitionAt(r.Context(), by, req.ID, req.Version, casework.Transition{Action: casework.Send}); err != nil {
 				// The draft is kept: its page says why it was not sent.
-				u.log.InfoContext(r.Context(), "draft not sent", "request", req.ID, "err", err)
-			} else {
-				m = "sent"
+				ps := problemsOf(err)
+				if ps == nil {
+					u.failErr(w, r, err)
+					return
+				}
+				data, derr := u.requestData(r, req.ID)
+				if derr != nil {
+					u.failErr(w, r, derr)
+					return
+				}
+				data["Notice"], data["Problems"] = t("draft.notsent"), ps
+				u.render(w, r, http.StatusUnprocessableEntity, "request", data)
+				return
 			}
+			m = "sent"
 		}
 		http.Redirect(w, r, Prefix+"requests/"+url.PathEscape(req.ID)+"?m="+m, http.StatusSeeOther)
 	})

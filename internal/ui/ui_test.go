@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"entraide/internal/casework"
 	"entraide/internal/identity"
@@ -132,6 +133,9 @@ func TestHeadersAndCrossOrigin(t *testing.T) {
 func TestDraftErrorsCiteArticles(t *testing.T) {
 	tn := newTestNode(t, "sqlite")
 	b := tn.signedIn(t, "FRA", identity.CentralAuthority)
+	if p := b.do(t, "GET", "/ui/requests/new?kind=preservation", nil); strings.Count(p.Body, " selected>") != 2 || !strings.Contains(p.Body, `<option value="preservation" selected>`) {
+		t.Errorf("the form of a preservation does not have the preservation, and its urgency alone, selected:\n%s", p.Body)
+	}
 	p := b.do(t, "POST", "/ui/requests", url.Values{"kind": {"preservation"}, "requested_state": {"VNM"}, "basis": {"reciprocity"}})
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "art. 42") || !strings.Contains(p.Body, `id="draft-errors"`) {
 		t.Fatalf("an empty preservation: %d, want 422 citing art. 42\n%s", p.Status, p.Body)
@@ -167,4 +171,42 @@ func TestDraftErrorsCiteArticles(t *testing.T) {
 	if page := vnm.do(t, "GET", "/ui/requests/"+id, nil); !strings.Contains(page.Body, `<dd id="status">acknowledged</dd>`) {
 		t.Errorf("after acknowledging, the page says\n%s", page.Body)
 	}
+}
+
+// FuzzLocalNext: the page a sign-in goes back to comes from the URL, which
+// anyone can write; it is always a page of the UI, never another site.
+func FuzzLocalNext(f *testing.F) {
+	for _, s := range []string{"/ui/inbox", "//evil.example/ui/", "/ui/\\\\evil", "https://evil.example/ui/", "/ui/requests/x?m=1", "/ui/%0d%0aSet-Cookie:x", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, next string) {
+		got := localNext(next)
+		u, err := url.Parse(got)
+		if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(got, Prefix) || strings.HasPrefix(got, "//") || strings.ContainsAny(got, "\\\r\n") {
+			t.Fatalf("localNext(%q) = %q: not a page of the UI", next, got)
+		}
+	})
+}
+
+// FuzzMatchTOTP: the code of the sign-in form is typed by anyone; only the
+// code of the secret at the time matches, and nothing crashes.
+func FuzzMatchTOTP(f *testing.F) {
+	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	f.Add("123456", int64(1_700_000_000))
+	f.Add(" 12 34 56 ", int64(0))
+	f.Add("１２３４５６", int64(59))
+	f.Fuzz(func(t *testing.T, code string, unix int64) {
+		if unix < 0 || unix > 1<<40 {
+			return
+		}
+		now := time.Unix(unix, 0)
+		step, ok := signin.MatchTOTP(secret, code, now, 0)
+		if !ok {
+			return
+		}
+		want, _ := signin.TOTPCode(secret, time.Unix(step*30, 0))
+		if strings.ReplaceAll(strings.TrimSpace(code), " ", "") != want || step < unix/30-1 || step > unix/30+1 {
+			t.Fatalf("MatchTOTP(%q at %d) matched step %d, whose code is %s", code, unix, step, want)
+		}
+	})
 }
