@@ -88,6 +88,11 @@ func (n *Node) Home() string { return n.home }
 // Hosted lists the States whose views this node holds.
 func (n *Node) Hosted() []string { return slices.Clone(n.hosted) }
 
+// Keeper returns the keeper that wraps the node's secrets at rest, for
+// the packages beside node that keep secrets of their own (the UI's TOTP
+// secrets).
+func (n *Node) Keeper() Keeper { return n.keeper }
+
 // DB is the node's database.
 func (n *Node) DB() *store.DB { return n.db }
 

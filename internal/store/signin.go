@@ -58,16 +58,37 @@ func (tx *Tx) PutSigninCredential(ctx context.Context, state string, c signin.Cr
 // SigninCredential returns the credential of the official with id userID,
 // and the official; or ErrNotFound when they have none.
 func (tx *Tx) SigninCredential(ctx context.Context, userID string) (signin.Credential, identity.User, error) {
-	var c signin.Credential
-	var locked, created, updated string
-	err := tx.queryRow(ctx, `SELECT user_id, state, password, totp_secret, totp_last_step, failures, locked_until, created_at, updated_at
-		FROM signin_credentials WHERE user_id = ?`, userID).
-		Scan(&c.User, &c.State, &c.PasswordHash, &c.TOTPSecret, &c.TOTPLastStep, &c.Failures, &locked, &created, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, identity.User{}, ErrNotFound
-	}
+	c, err := scanCredential(tx.queryRow(ctx, `SELECT `+credentialColumns+` FROM signin_credentials WHERE user_id = ?`, userID))
 	if err != nil {
 		return c, identity.User{}, err
+	}
+	u, err := tx.User(ctx, c.State, c.User)
+	return c, u, err
+}
+
+// SigninCredential is Tx.SigninCredential outside a transaction: a
+// sign-in checks the password, which takes tens of milliseconds, before it
+// writes anything.
+func (db *DB) SigninCredential(ctx context.Context, userID string) (signin.Credential, identity.User, error) {
+	c, err := scanCredential(db.read.QueryRowContext(ctx, db.bind(`SELECT `+credentialColumns+` FROM signin_credentials WHERE user_id = ?`), userID))
+	if err != nil {
+		return c, identity.User{}, err
+	}
+	u, err := scanUser(db.read.QueryRowContext(ctx, db.bind(`SELECT `+userColumns+` FROM users WHERE state = ? AND id = ?`), c.State, c.User))
+	return c, u, err
+}
+
+const credentialColumns = `user_id, state, password, totp_secret, totp_last_step, failures, locked_until, created_at, updated_at`
+
+func scanCredential(row scanner) (signin.Credential, error) {
+	var c signin.Credential
+	var locked, created, updated string
+	err := row.Scan(&c.User, &c.State, &c.PasswordHash, &c.TOTPSecret, &c.TOTPLastStep, &c.Failures, &locked, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, err
 	}
 	var errs [3]error
 	if locked != "" {
@@ -76,10 +97,9 @@ func (tx *Tx) SigninCredential(ctx context.Context, userID string) (signin.Crede
 	c.CreatedAt, errs[1] = parseTime(created)
 	c.UpdatedAt, errs[2] = parseTime(updated)
 	if err := errors.Join(errs[:]...); err != nil {
-		return c, identity.User{}, &RowError{Table: "signin_credentials", ID: c.User, Err: err}
+		return c, &RowError{Table: "signin_credentials", ID: c.User, Err: err}
 	}
-	u, err := tx.User(ctx, c.State, c.User)
-	return c, u, err
+	return c, nil
 }
 
 // NoteSignin stores the outcome of a sign-in for state's official

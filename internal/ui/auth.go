@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"html/template"
 	"image/png"
 	"net/http"
@@ -161,53 +162,66 @@ func (u *UI) signin() http.Handler {
 		ctx, now := r.Context(), u.node.Now()
 		var secret, outcome string
 		var lockedUntil time.Time
-		err := u.node.DB().Tx(ctx, func(tx *store.Tx) error {
-			secret, outcome = "", ""
-			c, usr, err := tx.SigninCredential(ctx, login)
-			if errors.Is(err, store.ErrNotFound) || login == "" {
-				signin.VerifyPassword(dummyHash, password)
-				outcome = "unknown_login"
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			switch {
-			case usr.DisabledAt != nil:
-				outcome = "official_disabled"
-				return nil
-			case c.Locked(now):
-				outcome, lockedUntil = "locked", c.LockedUntil
-				return nil
-			}
-			okPassword, err := signin.VerifyPassword(c.PasswordHash, password)
-			if err != nil {
-				return err
-			}
-			step, okCode := signin.MatchTOTP(c.TOTPSecret, code, now, c.TOTPLastStep)
-			if !okPassword || !okCode {
-				c = c.Failed(now)
-				outcome = "bad_password"
-				if okPassword {
-					outcome = "bad_code"
+		// The password and the code are checked before any write: the
+		// password's hash takes tens of milliseconds, which no write
+		// transaction should wait for.
+		c, usr, err := u.node.DB().SigninCredential(ctx, login)
+		okPassword, okCode, step := false, false, int64(0)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || login == "":
+			signin.VerifyPassword(dummyHash, password)
+			outcome, err = "unknown_login", nil
+		case err != nil:
+		case usr.DisabledAt != nil:
+			outcome = "official_disabled"
+		case c.Locked(now):
+			outcome, lockedUntil = "locked", c.LockedUntil
+		default:
+			okPassword, err = signin.VerifyPassword(c.PasswordHash, password)
+			if err == nil && okPassword {
+				var totpSecret string
+				if totpSecret, err = u.openSecret(ctx, c.TOTPSecret); err == nil {
+					step, okCode = signin.MatchTOTP(totpSecret, code, now, c.TOTPLastStep)
 				}
+			}
+		}
+		if err == nil && outcome == "" {
+			err = u.node.DB().Tx(ctx, func(tx *store.Tx) error {
+				secret, outcome = "", ""
+				// Read again: another sign-in may have failed, locked the
+				// account or used the code meanwhile.
+				c, usr, err := tx.SigninCredential(ctx, login)
+				if err != nil {
+					return err
+				}
+				if c.Locked(now) {
+					outcome, lockedUntil = "locked", c.LockedUntil
+					return nil
+				}
+				if !okPassword || !okCode || step <= c.TOTPLastStep {
+					c = c.Failed(now)
+					outcome = "bad_password"
+					if okPassword {
+						outcome = "bad_code"
+					}
+					if err := tx.NoteSignin(ctx, usr.State, c); err != nil {
+						return err
+					}
+					return u.audit(ctx, tx, usr, now, "signin.fail", map[string]any{"reason": outcome, "locked": c.Locked(now)})
+				}
+				c.Failures, c.LockedUntil, c.TOTPLastStep, c.UpdatedAt = 0, time.Time{}, step, now
 				if err := tx.NoteSignin(ctx, usr.State, c); err != nil {
 					return err
 				}
-				return u.audit(ctx, tx, usr, now, "signin.fail", map[string]any{"reason": outcome, "locked": c.Locked(now)})
-			}
-			c.Failures, c.LockedUntil, c.TOTPLastStep, c.UpdatedAt = 0, time.Time{}, step, now
-			if err := tx.NoteSignin(ctx, usr.State, c); err != nil {
-				return err
-			}
-			var digest string
-			secret, digest = signin.NewSessionSecret()
-			s := signin.Session{ID: identity.ShortID(digest), User: usr.ID, State: usr.State, CreatedAt: now, ExpiresAt: now.Add(signin.SessionTTL)}
-			if err := tx.InsertSession(ctx, usr.State, digest, s); err != nil {
-				return err
-			}
-			return u.audit(ctx, tx, usr, now, "signin", map[string]any{"session": s.ID, "expires_at": s.ExpiresAt})
-		})
+				var digest string
+				secret, digest = signin.NewSessionSecret()
+				s := signin.Session{ID: identity.ShortID(digest), User: usr.ID, State: usr.State, CreatedAt: now, ExpiresAt: now.Add(signin.SessionTTL)}
+				if err := tx.InsertSession(ctx, usr.State, digest, s); err != nil {
+					return err
+				}
+				return u.audit(ctx, tx, usr, now, "signin", map[string]any{"session": s.ID, "expires_at": s.ExpiresAt})
+			})
+		}
 		if err != nil {
 			u.failErr(w, r, err)
 			return
@@ -387,6 +401,11 @@ func (u *UI) enrolFinish() http.Handler {
 		}
 		hash := signin.HashPassword(password)
 		ctx := r.Context()
+		sealed, err := u.sealSecret(ctx, secret)
+		if err != nil {
+			u.failErr(w, r, err)
+			return
+		}
 		err = u.node.DB().Tx(ctx, func(tx *store.Tx) error {
 			e, usr, err := tx.RedeemEnrolment(ctx, identity.Digest(code), now)
 			switch {
@@ -401,7 +420,7 @@ func (u *UI) enrolFinish() http.Handler {
 			case usr.DisabledAt != nil:
 				return node.ErrUserDisabled
 			}
-			c := signin.Credential{User: usr.ID, State: usr.State, PasswordHash: hash, TOTPSecret: secret, TOTPLastStep: step, CreatedAt: now, UpdatedAt: now}
+			c := signin.Credential{User: usr.ID, State: usr.State, PasswordHash: hash, TOTPSecret: sealed, TOTPLastStep: step, CreatedAt: now, UpdatedAt: now}
 			if err := tx.PutSigninCredential(ctx, usr.State, c); err != nil {
 				return err
 			}
@@ -418,3 +437,34 @@ func (u *UI) enrolFinish() http.Handler {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// sealedPrefix marks a TOTP secret the node's keeper encrypted: the
+// secret lets anyone who reads it make codes, so a copy of the database
+// alone must not give it.
+const sealedPrefix = "kw1:"
+
+// sealSecret encrypts a TOTP secret with the node's keeper, for storing.
+func (u *UI) sealSecret(ctx context.Context, secret string) (string, error) {
+	ct, err := u.node.Keeper().Encrypt(ctx, []byte(secret))
+	if err != nil {
+		return "", fmt.Errorf("encrypt the TOTP secret with the key keeper: %w", err)
+	}
+	return sealedPrefix + base64.StdEncoding.EncodeToString(ct), nil
+}
+
+// openSecret returns the TOTP secret stored as stored.
+func (u *UI) openSecret(ctx context.Context, stored string) (string, error) {
+	b64, ok := strings.CutPrefix(stored, sealedPrefix)
+	if !ok {
+		return "", errors.New("the stored TOTP secret is not sealed by the key keeper: enrol the official again")
+	}
+	ct, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return "", fmt.Errorf("the stored TOTP secret: %w", err)
+	}
+	pt, err := u.node.Keeper().Decrypt(ctx, ct)
+	if err != nil {
+		return "", fmt.Errorf("decrypt the TOTP secret with the key keeper: %w", err)
+	}
+	return string(pt), nil
+}

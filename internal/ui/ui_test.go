@@ -21,7 +21,16 @@ func TestSignInAndOut(t *testing.T) {
 			if p := b.do(t, "GET", "/ui/inbox", nil); p.Status != http.StatusSeeOther || p.Location != "/ui/signin?next=%2Fui%2Finbox" {
 				t.Fatalf("GET /ui/inbox without a session: %d to %q, want 303 to the sign-in", p.Status, p.Location)
 			}
-			b.signIn(t, "fra-central_authority", b.enrol(t, "FRA", "fra-central_authority"))
+			secret := b.enrol(t, "FRA", "fra-central_authority")
+			// The database holds neither the password nor the TOTP secret.
+			c, _, err := tn.Node.DB().SigninCredential(t.Context(), "fra-central_authority")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(c.PasswordHash, "$argon2id$") || !strings.HasPrefix(c.TOTPSecret, sealedPrefix) || strings.Contains(c.TOTPSecret, secret) {
+				t.Errorf("stored credential: password %q, TOTP secret %q; want an argon2id hash and a sealed secret", c.PasswordHash, c.TOTPSecret)
+			}
+			b.signIn(t, "fra-central_authority", secret)
 			p := b.do(t, "GET", "/ui/inbox", nil)
 			if p.Status != 200 || !strings.Contains(p.Body, "Inbox") || !strings.Contains(p.Body, "fra-central_authority") {
 				t.Fatalf("GET /ui/inbox signed in: %d\n%s", p.Status, p.Body)
