@@ -899,6 +899,16 @@ func TestSandbox(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /healthz = %s, want 200", resp.Status)
 	}
+	// The sandbox's sign-in page lists its made-up officials.
+	resp, err = client.Get(base + "/ui/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signinPage, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(signinPage), "<code>fra-ca</code>") {
+		t.Errorf("the sandbox's sign-in page does not list fra-ca:\n%s", signinPage)
+	}
 	// The printed enrolment code opens the web UI's enrolment.
 	resp, err = client.PostForm(base+"/ui/enrol", url.Values{"code": {uiCode}})
 	if err != nil {

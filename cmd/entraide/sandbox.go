@@ -73,7 +73,7 @@ func startSandbox(ctx context.Context, states []string, dataDir string, addr fun
 	alerts := newAlertConsole(console)
 	// Officials try webhooks with receivers on this machine, the
 	// sandbox's console among them.
-	net, err := localnet.Start(ctx, states, localnet.Options{Dir: dataDir, Addr: addr, Alerts: node.AlertConfig{AllowPrivateWebhooks: true, Client: alerts.client()}, Reopen: reopen})
+	net, err := localnet.Start(ctx, states, localnet.Options{Dir: dataDir, Addr: addr, Alerts: node.AlertConfig{AllowPrivateWebhooks: true, Client: alerts.client()}, Reopen: reopen, Demo: true})
 	if err != nil {
 		alerts.close()
 		return nil, err

@@ -83,6 +83,9 @@ type Options struct {
 	Addr func(state string) string
 	// Limits bound what callers may cost each node; the defaults if zero.
 	Limits web.Limits
+	// Demo makes each node's sign-in page list its officials, for a
+	// sandbox whose officials are made up: never on a real node.
+	Demo bool
 	// Reopen opens the nodes an earlier Start made in Dir, on the
 	// addresses their peers know them by, instead of making new ones;
 	// they are peered already. Each node's administrator gets a new
@@ -250,7 +253,7 @@ func (nd *Node) start(ctx context.Context, network *Network) error {
 	}
 	n.SetVault(vault)
 	nd.Node = n
-	handler := web.NewServer(n, network.opts.Log.With("node", nd.State), web.Config{Limits: network.opts.Limits})
+	handler := web.NewServer(n, network.opts.Log.With("node", nd.State), web.Config{Limits: network.opts.Limits, Demo: network.opts.Demo})
 	cert, err := network.CA.Issue(nd.State)
 	if err != nil {
 		return err

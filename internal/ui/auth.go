@@ -122,6 +122,18 @@ func (u *UI) failed(r *http.Request, reason string) {
 func (u *UI) signinPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		data := map[string]any{"Next": localNext(r.URL.Query().Get("next"))}
+		if u.cfg.Demo {
+			var demo []identity.User
+			for _, st := range u.node.Hosted() {
+				users, err := u.node.Users(r.Context(), u.node.AdminOf(st))
+				if err != nil {
+					u.failErr(w, r, err)
+					return
+				}
+				demo = append(demo, users...)
+			}
+			data["Demo"] = demo
+		}
 		switch r.URL.Query().Get("m") {
 		case "out":
 			data["Notice"] = t("signin.signedout")

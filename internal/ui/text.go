@@ -25,6 +25,8 @@ var messages = map[string]string{
 	"signin.code":          "Code from your authenticator app",
 	"signin.submit":        "Sign in",
 	"signin.first":         "First time here? Enrol with the code your administrator gave you.",
+	"signin.demo":          "Demo officials (sandbox only)",
+	"signin.demo.intro":    "This node is part of a sandbox: these are its made-up officials. Enrol each with the enrolment code the sandbox printed for them, then sign in with their login.",
 	"signin.failed":        "Login, password or code is wrong. Check them and try again (a code works once: if you just used one, wait for the next). After %d failures in a row the account is locked for %d minutes.",
 	"signin.locked":        "This account is locked after too many failed sign-ins. Try again after %s UTC, or ask an administrator of your State.",
 	"signin.disabled":      "This official is disabled: ask an administrator of your State to enable you again.",

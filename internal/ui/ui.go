@@ -48,6 +48,10 @@ type Config struct {
 	// ClientAddress names the client of r for the limiter: an address, or
 	// a /64 for IPv6.
 	ClientAddress func(r *http.Request) string
+	// Demo lists the node's officials on the sign-in page, so that a
+	// newcomer to the sandbox knows which logins to try. Never on a real
+	// node: it tells anyone who may sign in.
+	Demo bool
 }
 
 // UI serves the pages of one node.

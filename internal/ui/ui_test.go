@@ -18,6 +18,9 @@ func TestSignInAndOut(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			tn := newTestNode(t, backend)
 			b := tn.browser()
+			if p := b.do(t, "GET", "/ui/signin", nil); p.Status != 200 || strings.Contains(p.Body, "fra-central_authority") {
+				t.Errorf("a real node's sign-in page lists its officials, or fails: %d\n%s", p.Status, p.Body)
+			}
 			if p := b.do(t, "GET", "/ui/inbox", nil); p.Status != http.StatusSeeOther || p.Location != "/ui/signin?next=%2Fui%2Finbox" {
 				t.Fatalf("GET /ui/inbox without a session: %d to %q, want 303 to the sign-in", p.Status, p.Location)
 			}

@@ -51,6 +51,9 @@ type Server struct {
 // Config is what a server needs besides its node.
 type Config struct {
 	Limits Limits
+	// Demo makes the UI's sign-in page list the node's officials: for
+	// the sandbox only, whose officials are made up.
+	Demo bool
 }
 
 // NewServer returns the HTTP handler of n, with the limits of cfg. It logs
@@ -89,7 +92,7 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 	// The UI's pages, under /ui/, have a route table and guard of their
 	// own: sessions in cookies, not tokens. Failed sign-ins count against
 	// the same budget as failed tokens.
-	pages, err := ui.New(n, ui.Config{Log: log, Limiter: uiLimiter{s}, ClientAddress: clientAddress})
+	pages, err := ui.New(n, ui.Config{Log: log, Limiter: uiLimiter{s}, ClientAddress: clientAddress, Demo: cfg.Demo})
 	if err != nil {
 		panic(fmt.Sprintf("web: the UI's embedded templates do not parse: %v", err))
 	}
