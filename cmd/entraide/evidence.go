@@ -158,6 +158,8 @@ func uploadFile(ctx context.Context, e env, c *apiClient, request, path string, 
 			return it, fmt.Errorf("the connection kept dropping: run the same command again to resume from byte %d", max(offset, 0))
 		}
 		if attempt > 0 {
+			// A new connection: the dropped one's may be in any state.
+			long.CloseIdleConnections()
 			wait := min(time.Duration(attempt)*time.Second, 15*time.Second)
 			fmt.Fprintf(e.stderr, "connection lost; resuming in %s\n", wait)
 			select {
@@ -198,6 +200,9 @@ func uploadFile(ctx context.Context, e env, c *apiClient, request, path string, 
 			os.Remove(state) // the node no longer knows it: begin again
 			location = ""
 			continue
+		}
+		if res.StatusCode == http.StatusConflict || res.StatusCode == http.StatusLocked || res.StatusCode == http.StatusServiceUnavailable {
+			continue // the cut request still holds the upload: ask again
 		}
 		if res.StatusCode != http.StatusOK {
 			return it, fmt.Errorf("ask the upload's offset: %s", res.Status)

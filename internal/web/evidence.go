@@ -182,6 +182,14 @@ func (s *Server) serveTus(w http.ResponseWriter, r *http.Request, h http.Handler
 		w.Header().Del(name)
 	}
 	if failure != nil {
+		if errors.Is(failure, context.Canceled) && r.Context().Err() == nil {
+			// The tus handler cancelled this request's work to hand the
+			// upload to another request (a cut one still finishing, or a
+			// newer one): nothing failed, the upload is busy.
+			writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: "another request holds this upload for now: ask for the offset with HEAD again, and go on",
+				Errors: []FieldError{{Field: "upload", Message: "another request holds this upload for now"}}})
+			return
+		}
 		writeError(w, r, s.log, failure)
 		return
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -137,6 +138,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Detail: msg, Errors: []FieldError{{Field: "version", Message: msg}}})
 	case errors.Is(err, node.ErrUnauthenticated):
 		writeAuthError(w, err, "Authorization")
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The caller went away, or cancelled the call: nothing failed
+		// here, and whoever reads the answer may make the call again.
+		log.InfoContext(r.Context(), "call cancelled before it was answered", "method", r.Method, "path", r.URL.Path)
+		writeProblem(w, Problem{Type: typeInternal, Status: http.StatusServiceUnavailable, Detail: "the call was cancelled before it was answered: make it again"})
 	default:
 		log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeProblem(w, Problem{Type: typeInternal, Status: http.StatusInternalServerError, Detail: "the node could not complete the request; it has been logged"})
