@@ -101,7 +101,7 @@ func (u *UI) limited(w http.ResponseWriter, r *http.Request, page string, data m
 	}
 	secs := int(retry.Seconds()) + 1
 	w.Header().Set("Retry-After", itoa(secs))
-	data["Error"] = tf("signin.limited", secs)
+	data["Error"] = tn(r, "signin.limited", secs)
 	u.render(w, r, http.StatusTooManyRequests, page, data)
 	return true
 }
@@ -136,9 +136,9 @@ func (u *UI) signinPage() http.Handler {
 		}
 		switch r.URL.Query().Get("m") {
 		case "out":
-			data["Notice"] = t("signin.signedout")
+			data["Notice"] = t(r, "signin.signedout")
 		case "enrolled":
-			data["Notice"] = tf("enrol.done", r.URL.Query().Get("login"))
+			data["Notice"] = tf(r, "enrol.done", r.URL.Query().Get("login"))
 		}
 		u.render(w, r, http.StatusOK, "signin", data)
 	})
@@ -162,7 +162,7 @@ func (u *UI) signin() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t("err.badform"))
+			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
 			return
 		}
 		login, password, code := strings.TrimSpace(r.PostForm.Get("login")), r.PostForm.Get("password"), r.PostForm.Get("code")
@@ -244,11 +244,11 @@ func (u *UI) signin() http.Handler {
 			http.Redirect(w, r, next, http.StatusSeeOther)
 			return
 		case "official_disabled":
-			data["Error"] = t("signin.disabled")
+			data["Error"] = t(r, "signin.disabled")
 		case "locked":
-			data["Error"] = tf("signin.locked", lockedUntil.UTC().Format("2006-01-02 15:04"))
+			data["Error"] = tf(r, "signin.locked", lockedUntil.UTC().Format("2006-01-02 15:04"))
 		default:
-			data["Error"] = tf("signin.failed", signin.MaxFailures, int(signin.LockoutPeriod.Minutes()))
+			data["Error"] = tf(r, "signin.failed", signin.MaxFailures, int(signin.LockoutPeriod.Minutes()))
 		}
 		u.failed(r, outcome)
 		u.render(w, r, http.StatusUnauthorized, "signin", data)
@@ -322,7 +322,7 @@ func (u *UI) enrolStart() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t("err.badform"))
+			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
 			return
 		}
 		code := strings.TrimSpace(r.PostForm.Get("code"))
@@ -379,7 +379,7 @@ func (u *UI) enrolFinish() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t("err.badform"))
+			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
 			return
 		}
 		f := r.PostForm
@@ -393,12 +393,12 @@ func (u *UI) enrolFinish() http.Handler {
 			return
 		}
 		if !signin.CheckTOTPSecret(secret) {
-			u.render(w, r, http.StatusBadRequest, "enrol", map[string]any{"Error": t("enrol.badsecret")})
+			u.render(w, r, http.StatusBadRequest, "enrol", map[string]any{"Error": t(r, "enrol.badsecret")})
 			return
 		}
 		password := f.Get("password")
 		if password != f.Get("confirm") {
-			u.enrolForm(w, r, http.StatusUnprocessableEntity, usr, code, secret, t("enrol.mismatch"))
+			u.enrolForm(w, r, http.StatusUnprocessableEntity, usr, code, secret, t(r, "enrol.mismatch"))
 			return
 		}
 		if msg := signin.CheckPassword(password); msg != "" {
@@ -408,7 +408,7 @@ func (u *UI) enrolFinish() http.Handler {
 		now := u.node.Now()
 		step, ok := signin.MatchTOTP(secret, f.Get("totp"), now, 0)
 		if !ok {
-			u.enrolForm(w, r, http.StatusUnprocessableEntity, usr, code, secret, t("enrol.badcode"))
+			u.enrolForm(w, r, http.StatusUnprocessableEntity, usr, code, secret, t(r, "enrol.badcode"))
 			return
 		}
 		hash := signin.HashPassword(password)

@@ -83,7 +83,7 @@ func (u *UI) list(inbox bool) http.Handler {
 			next = r.URL.Path + "?" + nq.Encode()
 		}
 		u.render(w, r, http.StatusOK, "list", map[string]any{
-			"Title": t(title), "Inbox": inbox, "Page": page, "Now": now, "Next": next, "Problems": problems,
+			"Title": t(r, title), "Inbox": inbox, "Page": page, "Now": now, "Next": next, "Problems": problems,
 			"Kinds": convention.Kinds(), "States": casework.States(),
 			"F":       map[string]string{"kind": f.Kind, "state": string(f.State), "counterpart": q.Get("counterpart"), "urgency": string(f.Urgency)},
 			"Overdue": overdue,
@@ -178,14 +178,14 @@ func (u *UI) requestData(r *http.Request, id string) (map[string]any, error) {
 	items, ierr := u.node.EvidenceItems(r.Context(), by, req.ID)
 	var evidence []itemView
 	for _, it := range items {
-		evidence = append(evidence, itemOf(it))
+		evidence = append(evidence, itemOf(r, it))
 	}
 	itemsProblem := ""
 	if ierr != nil {
-		itemsProblem = tf("ev.unreadable", ierr.Error())
+		itemsProblem = tf(r, "ev.unreadable", ierr.Error())
 	}
 	return map[string]any{
-		"Title": tf("req.title", shortID(req.ID)), "Req": req, "Spec": spec, "Fields": fields, "Timeline": events,
+		"Title": tf(r, "req.title", shortID(req.ID)), "Req": req, "Spec": spec, "Fields": fields, "Timeline": events,
 		"Actions": actions, "Grounds": convention.GroundsFor(req.Kind), "Offences": offences, "Unreadable": unreadable,
 		"Side": req.SideOf(by.State), "Items": evidence, "ItemsProblem": itemsProblem,
 	}, nil
@@ -198,26 +198,26 @@ type itemView struct {
 	Size                                                int64
 }
 
-func itemOf(it evidence.Item) itemView {
+func itemOf(r *http.Request, it evidence.Item) itemView {
 	v := itemView{Name: it.Name, MediaType: it.MediaType, SHA256: it.SHA256, Size: it.Size}
 	switch {
 	case it.Damaged != "":
-		v.Status = tf("ev.damaged", it.Damaged)
+		v.Status = tf(r, "ev.damaged", it.Damaged)
 	case it.Status == evidence.Uploading:
-		v.Status = tf("ev.uploading", it.Received, it.Size)
+		v.Status = tf(r, "ev.uploading", it.Received, it.Size)
 	case it.Status == evidence.Disposed:
-		v.Status = t("ev.disposed")
+		v.Status = t(r, "ev.disposed")
 	case it.Status == evidence.Available:
-		v.Status = t("ev.available")
+		v.Status = t(r, "ev.available")
 	default:
 		v.Status = string(it.Status)
 	}
 	switch {
 	case it.Status != evidence.Available || it.Damaged != "":
 	case it.Origin != nil:
-		v.Checked = tf("ev.received", it.Origin.State)
+		v.Checked = tf(r, "ev.received", it.Origin.State)
 	default:
-		v.Checked = t("ev.ingested")
+		v.Checked = t(r, "ev.ingested")
 	}
 	c := it.Collection
 	var parts []string
@@ -249,11 +249,11 @@ func (u *UI) requestPage() http.Handler {
 		}
 		switch r.URL.Query().Get("m") {
 		case "saved":
-			data["Notice"] = t("draft.saved")
+			data["Notice"] = t(r, "draft.saved")
 		case "sent":
-			data["Notice"] = t("draft.sent")
+			data["Notice"] = t(r, "draft.sent")
 		case "done":
-			data["Notice"] = tf("act.done", strings.ReplaceAll(string(data["Req"].(*casework.Request).State), "_", " "))
+			data["Notice"] = tf(r, "act.done", strings.ReplaceAll(string(data["Req"].(*casework.Request).State), "_", " "))
 		}
 		u.render(w, r, http.StatusOK, "request", data)
 	})
@@ -265,7 +265,7 @@ func (u *UI) act() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t("err.badform"))
+			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
 			return
 		}
 		f, id := r.PostForm, r.PathValue("id")
@@ -299,7 +299,7 @@ func (u *UI) act() http.Handler {
 			problems = problemsOf(err)
 			if problems == nil {
 				if se := (*node.StaleError)(nil); errors.As(err, &se) || errors.Is(err, casework.ErrConflict) {
-					problems = convention.Problems{{Field: "version", Message: t("act.stale")}}
+					problems = convention.Problems{{Field: "version", Message: t(r, "act.stale")}}
 				} else {
 					u.failErr(w, r, err)
 					return
@@ -326,7 +326,7 @@ func (u *UI) draftData(r *http.Request, kind convention.Kind) map[string]any {
 		}
 		kinds = append(kinds, s)
 	}
-	data := map[string]any{"Title": t("draft.title"), "Kinds": kinds, "Offences": convention.Offences(),
+	data := map[string]any{"Title": t(r, "draft.title"), "Kinds": kinds, "Offences": convention.Offences(),
 		"Bases": casework.BasisTypes(), "Urgencies": []casework.Urgency{casework.Normal, casework.Urgent},
 		"FieldProblems": map[string]string{}}
 	if spec, ok := convention.Lookup(kind); ok {
@@ -351,7 +351,7 @@ func (u *UI) createRequest() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t("err.badform"))
+			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
 			return
 		}
 		f := r.PostForm
@@ -407,7 +407,7 @@ func (u *UI) createRequest() http.Handler {
 					u.failErr(w, r, derr)
 					return
 				}
-				data["Notice"], data["Problems"] = t("draft.notsent"), ps
+				data["Notice"], data["Problems"] = t(r, "draft.notsent"), ps
 				u.render(w, r, http.StatusUnprocessableEntity, "request", data)
 				return
 			}
@@ -437,7 +437,7 @@ func (u *UI) console() http.Handler {
 			u.failErr(w, r, err)
 			return
 		}
-		data := map[string]any{"Title": t("console.title"), "Open": open, "Recent": recent.Alerts,
+		data := map[string]any{"Title": t(r, "console.title"), "Open": open, "Recent": recent.Alerts,
 			"CanAck": by.Role.Can(identity.ActOnRequests), "Now": u.node.Now(), "After": after}
 		if by.Role.Can(identity.ManageRoster) {
 			roster, err := u.node.Roster(r.Context(), by)
@@ -492,7 +492,7 @@ func (u *UI) directoryPage() http.Handler {
 			u.failErr(w, r, err)
 			return
 		}
-		u.render(w, r, http.StatusOK, "directory", map[string]any{"Title": t("dir.title"), "States": states})
+		u.render(w, r, http.StatusOK, "directory", map[string]any{"Title": t(r, "dir.title"), "States": states})
 	})
 }
 
@@ -518,7 +518,7 @@ func (u *UI) treatyPage() http.Handler {
 		// the 40 the Convention needs (art. 65(1)).
 		required := max(st.Required, 1)
 		filled := min(st.Instruments, required) * 400 / required
-		u.render(w, r, http.StatusOK, "treaty", map[string]any{"Title": t("treaty.title"), "S": st, "Filled": filled, "AsOf": &st.AsOf,
+		u.render(w, r, http.StatusOK, "treaty", map[string]any{"Title": t(r, "treaty.title"), "S": st, "Filled": filled, "AsOf": &st.AsOf,
 			"Missing": max(st.Required-st.Instruments, 0), "Ticks": ticks(required)})
 	})
 }

@@ -17,8 +17,10 @@ import (
 )
 
 var funcs = template.FuncMap{
-	"t":  t,
-	"tf": tf,
+	// t, tf and tn are bound to each language in parse.
+	"t":  (*locale)(nil).t,
+	"tf": (*locale)(nil).tf,
+	"tn": (*locale)(nil).tn,
 	"cite": func(r convention.Ref) string {
 		if r.Article == 0 {
 			return ""
@@ -54,8 +56,14 @@ var funcs = template.FuncMap{
 	"dict_alert": func(a *alerting.Alert, canAck bool) map[string]any { return map[string]any{"A": a, "CanAck": canAck} },
 }
 
-// parse reads every page with the layout around it.
+// parse reads every page with the layout around it, once for each
+// language: a page's strings are then looked up in the language it is
+// rendered in.
 func (u *UI) parse() error {
+	c, err := loadCatalogue()
+	if err != nil {
+		return err
+	}
 	layout, err := fs.ReadFile(assets, "templates/layout.html")
 	if err != nil {
 		return err
@@ -64,7 +72,10 @@ func (u *UI) parse() error {
 	if err != nil {
 		return err
 	}
-	u.pages = map[string]*template.Template{}
+	u.pages = map[string]map[string]*template.Template{}
+	for _, l := range c.locales {
+		u.pages[l.Code] = map[string]*template.Template{}
+	}
 	for _, name := range names {
 		base := strings.TrimSuffix(path.Base(name), ".html")
 		if base == "layout" {
@@ -81,7 +92,13 @@ func (u *UI) parse() error {
 		if _, err := tmpl.Parse(string(body)); err != nil {
 			return err
 		}
-		u.pages[base] = tmpl
+		for _, l := range c.locales {
+			lt, err := tmpl.Clone()
+			if err != nil {
+				return err
+			}
+			u.pages[l.Code][base] = lt.Funcs(template.FuncMap{"t": l.t, "tf": l.tf, "tn": l.tn})
+		}
 	}
 	return nil
 }
@@ -95,17 +112,21 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, page str
 	if v, ok := viewerFrom(r.Context()); ok {
 		data["Viewer"] = v.User
 	}
+	l := localeOf(r.Context())
 	data["Path"] = r.URL.Path
+	data["Here"] = r.URL.RequestURI()
+	data["Lang"] = l
+	data["Langs"] = mustCatalogue().locales
 	var buf bytes.Buffer
-	tmpl := u.pages[page]
+	tmpl := u.pages[l.Code][page]
 	if tmpl == nil {
 		u.log.ErrorContext(r.Context(), "no such page", "page", page)
-		http.Error(w, t("err.internal"), http.StatusInternalServerError)
+		http.Error(w, t(r, "err.internal"), http.StatusInternalServerError)
 		return
 	}
 	if err := tmpl.Execute(&buf, data); err != nil {
 		u.log.ErrorContext(r.Context(), "render", "page", page, "err", err)
-		http.Error(w, t("err.internal"), http.StatusInternalServerError)
+		http.Error(w, t(r, "err.internal"), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

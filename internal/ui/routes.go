@@ -27,6 +27,7 @@ func (u *UI) routes() []route {
 		{Method: "GET", Path: Prefix + "enrol", Public: true, Handler: u.enrolPage()},
 		{Method: "POST", Path: Prefix + "enrol", Public: true, Handler: u.enrolStart()},
 		{Method: "POST", Path: Prefix + "enrol/finish", Public: true, Handler: u.enrolFinish()},
+		{Method: "POST", Path: Prefix + "lang", Public: true, Handler: u.setLanguage()},
 
 		{Method: "POST", Path: Prefix + "signout", Handler: u.signout()},
 		{Method: "GET", Path: Prefix + "{$}", Handler: u.home()},

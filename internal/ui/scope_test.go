@@ -76,6 +76,7 @@ var uiCases = map[string]uiCase{
 	"POST /ui/signin":       same("/ui/signin", url.Values{"login": {"nobody"}, "password": {"x"}, "code": {"000000"}}, public, 401),
 	"GET /ui/enrol":         same("/ui/enrol", nil, public, 200),
 	"POST /ui/enrol":        same("/ui/enrol", url.Values{"code": {"enr_nothing"}}, public, 401),
+	"POST /ui/lang":         same("/ui/lang", url.Values{"lang": {"fr"}, "next": {"/ui/inbox"}}, public, 303),
 	"POST /ui/enrol/finish": same("/ui/enrol/finish", url.Values{"code": {"enr_nothing"}}, public, 401),
 
 	"POST /ui/signout":     same("/ui/signout", url.Values{}, shared, 303),

@@ -52,7 +52,7 @@ func (u *UI) consoleStream() http.Handler {
 		if !write("retry: 5000\n\n") {
 			return
 		}
-		tmpl := u.pages["console"]
+		tmpl := u.pages[localeOf(r.Context()).Code]["console"]
 		canAck := by.Role.Can(identity.ActOnRequests)
 		tick := time.NewTicker(keepAlive)
 		defer tick.Stop()

@@ -1,194 +1,221 @@
 package ui
 
-import "fmt"
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
 
-// messages holds every string the UI shows, by key, so that a translation
-// is one more map beside this one. Templates print them with {{t "key"}}
-// or {{tf "key" args...}}; handlers with t(key).
-var messages = map[string]string{
-	"app.name":             "Entraide",
-	"app.tagline":          "Cooperation under the United Nations Convention against Cybercrime",
-	"nav.label":            "Main",
-	"nav.inbox":            "Inbox",
-	"nav.outbox":           "Outbox",
-	"nav.new":              "New request",
-	"nav.console":          "24/7 console",
-	"nav.directory":        "Directory",
-	"nav.treaty":           "Treaty status",
-	"nav.signout":          "Sign out",
-	"nav.signedin":         "Signed in as %s (%s, %s)",
-	"skip":                 "Skip to content",
-	"signin.title":         "Sign in",
-	"signin.intro":         "Sign in with your login, your password and the six-digit code of your authenticator app.",
-	"signin.login":         "Login (your official id)",
-	"signin.password":      "Password",
-	"signin.code":          "Code from your authenticator app",
-	"signin.submit":        "Sign in",
-	"signin.first":         "First time here? Enrol with the code your administrator gave you.",
-	"signin.demo":          "Demo officials (sandbox only)",
-	"signin.demo.intro":    "This node is part of a sandbox: these are its made-up officials. Enrol each with the enrolment code the sandbox printed for them, then sign in with their login.",
-	"signin.failed":        "Login, password or code is wrong. Check them and try again (a code works once: if you just used one, wait for the next). After %d failures in a row the account is locked for %d minutes.",
-	"signin.locked":        "This account is locked after too many failed sign-ins. Try again after %s UTC, or ask an administrator of your State.",
-	"signin.disabled":      "This official is disabled: ask an administrator of your State to enable you again.",
-	"signin.limited":       "Too many failed sign-ins from your address. Wait %d seconds, then try again.",
-	"signin.signedout":     "You are signed out.",
-	"signin.expired":       "Your session ended. Sign in again to go on.",
-	"enrol.title":          "Enrol",
-	"enrol.intro":          "Your administrator gave you a one-time enrolment code (it starts with enr_ and works for 24 hours). Enter it to choose your password and set up your authenticator app.",
-	"enrol.code":           "Enrolment code",
-	"enrol.next":           "Next",
-	"enrol.step2":          "Choose your password and set up your authenticator app",
-	"enrol.for":            "Enrolling %s (%s, %s).",
-	"enrol.h.password":     "Your password",
-	"enrol.h.app":          "Your authenticator app",
-	"enrol.password":       "New password (at least 12 characters)",
-	"enrol.confirm":        "The same password again",
-	"enrol.totp.intro":     "Add this account to an authenticator app (FreeOTP, Aegis, Google Authenticator, Microsoft Authenticator...): scan the QR code, or type the secret key.",
-	"enrol.totp.secret":    "Secret key",
-	"enrol.totp.uri":       "Or open this link on the phone",
-	"enrol.totp.qr":        "QR code of the account for your authenticator app",
-	"enrol.totp.code":      "The six-digit code your app now shows",
-	"enrol.finish":         "Finish enrolment",
-	"enrol.done":           "You are enrolled. Sign in with your login %s, your password and a code from your app.",
-	"enrol.mismatch":       "The two passwords differ: type the same password twice.",
-	"enrol.badcode":        "That code is not the one your app shows now: check that the app holds the secret key above, and that the phone's clock is right.",
-	"enrol.badsecret":      "The secret key of the form was changed: start again from the enrolment code.",
-	"list.inbox":           "Inbox: requests to your State",
-	"list.outbox":          "Outbox: requests from your State",
-	"list.filters":         "Filters",
-	"list.kind":            "Kind",
-	"list.state":           "Status",
-	"list.counterpart":     "Other State (code)",
-	"list.urgency":         "Urgency",
-	"list.overdue":         "Overdue only",
-	"list.any":             "Any",
-	"list.apply":           "Apply filters",
-	"list.total":           "%d request(s) match, new arrivals first.",
-	"list.none":            "No request matches. Widen the filters, or draft a request.",
-	"list.col.arrived":     "Arrived",
-	"list.col.kind":        "Kind",
-	"list.col.from":        "From",
-	"list.col.to":          "To",
-	"list.col.status":      "Status",
-	"list.col.urgency":     "Urgency",
-	"list.col.deadline":    "Deadline",
-	"list.overdue.mark":    "overdue",
-	"list.more":            "Next page",
-	"req.title":            "Request %s",
-	"req.summary":          "%s from %s to %s",
-	"req.status":           "Status",
-	"req.urgency":          "Urgency",
-	"req.basis":            "Legal basis",
-	"req.basis.treaty":     "treaty: %s",
-	"req.offences":         "Offences",
-	"req.fields":           "Contents",
-	"req.field.ref":        "from %s",
-	"req.deadline":         "Preserved until",
-	"req.timeline":         "Timeline",
-	"req.actions":          "What you may do now",
-	"req.noactions":        "Your State has nothing to do on this request now.",
-	"req.undelivered":      "A message of this request did not reach %s (%s UTC): %s",
-	"req.conditions":       "Conditions accepted",
-	"req.proposed":         "Conditions proposed in consultation",
-	"req.refusal":          "Refused on grounds",
-	"req.evidence":         "Evidence",
-	"req.evidence.none":    "No evidence item is attached yet.",
-	"ev.name":              "File",
-	"ev.type":              "Type",
-	"ev.bytes":             "Bytes",
-	"ev.sha256":            "SHA-256",
-	"ev.status":            "Status",
-	"ev.checked":           "Checked",
-	"ev.collected":         "Collected (by, where, source, tool, when)",
-	"ev.available":         "available",
-	"ev.disposed":          "disposed of (art. 36): its bytes are deleted, its hash and custody kept",
-	"ev.uploading":         "uploading: %d of %d bytes stored",
-	"ev.damaged":           "damaged: %s",
-	"ev.received":          "received from %s; size and SHA-256 checked on arrival",
-	"ev.ingested":          "SHA-256 computed here as the bytes were stored",
-	"ev.unreadable":        "The evidence items could not be read: %s",
-	"ev.cli":               "Add or download items with entraide evidence add and entraide evidence get; a court checks a package with entraide verify.",
-	"req.confidential":     "Confidential (art. 40(20))",
-	"req.uselimit":         "Use limited to",
-	"req.followupof":       "Follow-up of",
-	"req.unreadable":       "Some events could not be read and are left out: %s",
-	"act.note":             "Note",
-	"act.conditions":       "Conditions",
-	"act.reasons":          "Reasons",
-	"act.grounds":          "Grounds of refusal",
-	"act.until":            "Preserve until (YYYY-MM-DD)",
-	"act.done":             "Done: the request is now %s.",
-	"act.errors":           "The action was not taken:",
-	"act.stale":            "Someone changed this request while you were reading it: here it is as it is now. Check it, then act again.",
-	"draft.title":          "Draft a request",
-	"draft.kind":           "Kind of request",
-	"draft.kind.choose":    "Choose the kind",
-	"draft.kind.help":      "The form then asks for what the Convention requires of that kind.",
-	"draft.requested":      "Requested State (ISO code, e.g. VNM)",
-	"draft.urgency":        "Urgency (art. 40(14))",
-	"draft.confidential":   "Ask the requested State to keep the request confidential (art. 40(20))",
-	"draft.uselimit":       "Limit on the use of what is obtained (art. 40(19)), if any",
-	"draft.basis":          "Legal basis",
-	"draft.basis.treaty":   "Treaty, when the basis is a treaty",
-	"draft.offences":       "Offences (arts. 7-17)",
-	"draft.followup":       "Id of the preservation this request follows up (art. 42), if any",
-	"draft.required":       "required",
-	"draft.save":           "Save as draft",
-	"draft.send":           "Save and send",
-	"draft.errors":         "The request was not saved. Correct what is marked, then save again:",
-	"draft.saved":          "Saved as a draft. Send it from this page when it is ready.",
-	"draft.notsent":        "Saved as a draft, but not sent: see why below, correct it, then send it from this page.",
-	"draft.sent":           "Sent. The requested State's node receives it and alerts its officials.",
-	"console.title":        "24/7 console",
-	"console.open":         "Open alerts: %d",
-	"console.live":         "Live: new alerts appear here without reloading.",
-	"console.nolive":       "Reload the page to see new alerts (live updates need JavaScript).",
-	"console.none":         "No open alert.",
-	"console.ack":          "Acknowledge",
-	"console.acked":        "Acknowledged at %s UTC by %s",
-	"console.level":        "Escalation: step %d of %d",
-	"console.next":         "next step at %s UTC unless acknowledged",
-	"console.tta":          "Time to acknowledge: median %s, 99th percentile %s, over %d alert(s).",
-	"console.roster":       "On-call roster",
-	"console.roster.no":    "The roster is kept by your State's administrators.",
-	"console.roster.empty": "Nobody is on the roster yet: ask an administrator to add the on-call officials.",
-	"console.recent":       "Recent alerts",
-	"dir.title":            "Directory",
-	"dir.intro":            "The States this node knows, with what they recorded about how to reach them.",
-	"dir.authority":        "Central authority (art. 40(13))",
-	"dir.contact":          "24/7 point of contact (art. 41)",
-	"dir.languages":        "Languages accepted (art. 40(14))",
-	"dir.declarations":     "Declarations and notifications",
-	"dir.none":             "Not recorded on this node.",
-	"dir.treaty":           "Treaty",
-	"treaty.title":         "Treaty status",
-	"treaty.chart":         "Instruments toward entry into force: %d of %d",
-	"treaty.asof":          "As of %s.",
-	"treaty.partial":       "These are the records this node was given, not the depositary's list: the UN Treaty Collection is authoritative.",
-	"treaty.missing":       "%d more instrument(s) of ratification, acceptance, approval or accession are needed; the Convention enters into force 90 days after the 40th (art. 65(1)).",
-	"treaty.eif":           "Entry into force: %s.",
-	"treaty.parties":       "Participants",
-	"treaty.col.state":     "State",
-	"treaty.col.signed":    "Signed",
-	"treaty.col.deposit":   "Instrument deposited",
-	"treaty.col.inforce":   "In force for it from",
-	"err.title":            "Something went wrong",
-	"err.forbidden":        "Your role may not do this (art. 40(13): each State designates who acts for it).",
-	"err.notfound":         "Nothing here: the page does not exist, or belongs to another State. Go back to your inbox.",
-	"err.internal":         "The node could not complete this; it has been logged. Try again, and tell your administrator if it happens again.",
-	"err.badform":          "The form could not be read: reload the page and try again.",
-	"yes":                  "yes",
-	"no":                   "no",
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/nicksnyder/go-i18n/v2/i18n/template"
+	"golang.org/x/text/language"
+)
+
+// The UI's strings live in one message file per language, locales/<tag>.toml.
+// English is the reference: every key the templates and the Go code use is
+// there, and a key missing from another file is shown in English.
+//
+//go:embed locales/*.toml
+var localeFiles embed.FS
+
+// locale is one language the UI speaks.
+type locale struct {
+	Tag  language.Tag
+	Code string // the BCP 47 tag, for lang= and the cookie
+	Name string // the language's name in itself, for the selector
+	Dir  string // "rtl" or "ltr", for dir=
+	// Partial languages translate navigation, sign-in and the forms; the
+	// rest of their pages falls back to English until translated.
+	Partial bool
+	loc     *i18n.Localizer
 }
 
-// t returns the string of key; a missing key shows as itself, marked, so
-// that it is seen and added rather than silently blank.
-func t(key string) string {
-	if s, ok := messages[key]; ok {
-		return s
+// The six official languages of the United Nations, English first: it is
+// the default when the browser asks for none of them.
+var localeSpecs = []locale{
+	{Tag: language.English, Name: "English", Dir: "ltr"},
+	{Tag: language.French, Name: "Français", Dir: "ltr"},
+	// Fallback to English beyond navigation, sign-in and the forms.
+	{Tag: language.Spanish, Name: "Español", Dir: "ltr", Partial: true},
+	{Tag: language.Russian, Name: "Русский", Dir: "ltr", Partial: true},
+	{Tag: language.Chinese, Name: "中文", Dir: "ltr", Partial: true},
+	{Tag: language.Arabic, Name: "العربية", Dir: "rtl", Partial: true},
+}
+
+// catalogue is every language's messages, loaded once from the embedded
+// files; a broken file is a fault of the build, caught by the tests.
+type catalogue struct {
+	bundle  *i18n.Bundle
+	locales []*locale
+	byCode  map[string]*locale
+	matcher language.Matcher
+}
+
+var loadCatalogue = sync.OnceValues(func() (*catalogue, error) {
+	b := i18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	names, err := fs.Glob(localeFiles, "locales/*.toml")
+	if err != nil {
+		return nil, err
 	}
-	return "[" + key + "]"
+	for _, name := range names {
+		if _, err := b.LoadMessageFileFS(localeFiles, name); err != nil {
+			return nil, fmt.Errorf("message file %s: %w", path.Base(name), err)
+		}
+	}
+	c := &catalogue{bundle: b, byCode: map[string]*locale{}}
+	var tags []language.Tag
+	for _, spec := range localeSpecs {
+		l := spec
+		l.Code = l.Tag.String()
+		l.loc = i18n.NewLocalizer(b, l.Code)
+		c.locales = append(c.locales, &l)
+		c.byCode[l.Code] = &l
+		tags = append(tags, l.Tag)
+	}
+	c.matcher = language.NewMatcher(tags)
+	return c, nil
+})
+
+func mustCatalogue() *catalogue {
+	c, err := loadCatalogue()
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
+
+// langCookie remembers the language an official picked, on this browser.
+const langCookie = "entraide_lang"
+
+// pick returns the language of r: the one picked with the selector, else
+// the best match of the browser's Accept-Language, else English.
+func (c *catalogue) pick(r *http.Request) *locale {
+	if ck, err := r.Cookie(langCookie); err == nil {
+		if l, ok := c.byCode[ck.Value]; ok {
+			return l
+		}
+	}
+	_, i, conf := c.matcher.Match(parseAccept(r.Header.Get("Accept-Language"))...)
+	if conf == language.No {
+		return c.locales[0]
+	}
+	return c.locales[i]
+}
+
+// parseAccept reads an Accept-Language header; a malformed one counts as
+// none, so that the page shows in English rather than failing.
+func parseAccept(h string) []language.Tag {
+	if len(h) > 1024 {
+		h = h[:1024]
+	}
+	tags, _, err := language.ParseAcceptLanguage(h)
+	if err != nil {
+		return nil
+	}
+	return tags
+}
+
+type langKey struct{}
+
+// withLocale puts the request's language in its context, for t and the
+// templates.
+func withLocale(next http.Handler) http.Handler {
+	c := mustCatalogue()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := c.pick(r)
+		w.Header().Set("Content-Language", l.Code)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), langKey{}, l)))
+	})
+}
+
+func localeOf(ctx context.Context) *locale {
+	if l, ok := ctx.Value(langKey{}).(*locale); ok {
+		return l
+	}
+	return mustCatalogue().locales[0]
+}
+
+// text returns the string of key in l, counted by n when n is not nil;
+// a key missing from English too shows as itself, marked, so that it is
+// seen and added rather than silently blank.
+func (l *locale) text(key string, n any) string {
+	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: key, PluralCount: n, TemplateParser: template.IdentityParser{}})
+	if s == "" && err != nil {
+		return "[" + key + "]"
+	}
+	return s
+}
+
+// t returns the string of key.
+func (l *locale) t(key string) string { return l.text(key, nil) }
 
 // tf formats the string of key with args.
-func tf(key string, args ...any) string { return fmt.Sprintf(t(key), args...) }
+func (l *locale) tf(key string, args ...any) string { return format(l.text(key, nil), args) }
+
+// format is Sprintf, but for a string that takes no argument: a plural
+// form may say the number in words ("two seconds") where the others
+// print it.
+func format(s string, args []any) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	return fmt.Sprintf(s, args...)
+}
+
+// tn formats the string of key in the plural form n calls for, with args,
+// or with n alone when there are none.
+func (l *locale) tn(key string, n int, args ...any) string {
+	if len(args) == 0 {
+		args = []any{n}
+	}
+	return format(l.text(key, n), args)
+}
+
+// t returns the string of key in the language of r.
+func t(r *http.Request, key string) string { return localeOf(r.Context()).t(key) }
+
+// tf formats the string of key in the language of r.
+func tf(r *http.Request, key string, args ...any) string {
+	return localeOf(r.Context()).tf(key, args...)
+}
+
+// tn formats the string of key in the language of r, counted by n.
+func tn(r *http.Request, key string, n int, args ...any) string {
+	return localeOf(r.Context()).tn(key, n, args...)
+}
+
+// safeNext is where to go back to after picking a language: a page of the
+// UI, never another site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, Prefix) || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return Prefix
+	}
+	return next
+}
+
+// setLanguage remembers the language picked with the selector, for a year,
+// and goes back to the page it was picked on.
+func (u *UI) setLanguage() http.Handler {
+	c := mustCatalogue()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+		if err := r.ParseForm(); err != nil {
+			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
+			return
+		}
+		l, ok := c.byCode[r.PostForm.Get("lang")]
+		if !ok {
+			u.fail(w, r, http.StatusBadRequest, t(r, "lang.unknown"))
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l.Code, Path: Prefix, HttpOnly: true, Secure: r.TLS != nil,
+			SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
+		http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
+	})
+}

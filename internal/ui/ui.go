@@ -59,7 +59,7 @@ type UI struct {
 	node    *node.Node
 	log     *slog.Logger
 	cfg     Config
-	pages   map[string]*template.Template
+	pages   map[string]map[string]*template.Template // by language, then page
 	handler http.Handler
 }
 
@@ -80,15 +80,15 @@ func New(n *node.Node, cfg Config) (*UI, error) {
 		mux.Handle(rt.Method+" "+rt.Path, u.guard(rt))
 	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u.fail(w, r, http.StatusNotFound, t("err.notfound"))
+		u.fail(w, r, http.StatusNotFound, t(r, "err.notfound"))
 	}))
 	// Cross-origin form posts are refused by the browser's own Fetch
 	// metadata (Sec-Fetch-Site) or Origin: no token to forget in a form.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u.fail(w, r, http.StatusForbidden, t("err.badform"))
+		u.fail(w, r, http.StatusForbidden, t(r, "err.badform"))
 	}))
-	u.handler = securityHeaders(cop.Handler(mux))
+	u.handler = securityHeaders(withLocale(cop.Handler(mux)))
 	return u, nil
 }
 
@@ -159,7 +159,7 @@ func (u *UI) guard(rt route) http.Handler {
 			return
 		}
 		if rt.Permission != "" && !v.User.Role.Can(rt.Permission) {
-			u.fail(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, v)), http.StatusForbidden, t("err.forbidden"))
+			u.fail(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, v)), http.StatusForbidden, t(r, "err.forbidden"))
 			return
 		}
 		rt.Handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, v)))
@@ -176,16 +176,16 @@ func (u *UI) fail(w http.ResponseWriter, r *http.Request, status int, msg string
 func (u *UI) failErr(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, casework.ErrNotFound):
-		u.fail(w, r, http.StatusNotFound, t("err.notfound"))
+		u.fail(w, r, http.StatusNotFound, t(r, "err.notfound"))
 	case errors.Is(err, casework.ErrForbidden):
-		u.render(w, r, http.StatusForbidden, "error", map[string]any{"Message": t("err.forbidden"), "Problems": problemsOf(err)})
+		u.render(w, r, http.StatusForbidden, "error", map[string]any{"Message": t(r, "err.forbidden"), "Problems": problemsOf(err)})
 	default:
 		if ps := problemsOf(err); len(ps) > 0 {
-			u.render(w, r, http.StatusUnprocessableEntity, "error", map[string]any{"Message": t("act.errors"), "Problems": ps})
+			u.render(w, r, http.StatusUnprocessableEntity, "error", map[string]any{"Message": t(r, "act.errors"), "Problems": ps})
 			return
 		}
 		u.log.ErrorContext(r.Context(), "ui", "method", r.Method, "path", r.URL.Path, "err", err)
-		u.fail(w, r, http.StatusInternalServerError, t("err.internal"))
+		u.fail(w, r, http.StatusInternalServerError, t(r, "err.internal"))
 	}
 }
 
