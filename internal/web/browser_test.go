@@ -127,7 +127,9 @@ func screenshot(t *testing.T, tab context.Context, name string) {
 		t.Errorf("screenshot %s: %v", name, err)
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	// The whole page by the box of its root: a full-page capture of a
+	// right-to-left page comes out shifted off its right edge.
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("html")))
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return
@@ -174,16 +176,60 @@ func enrolAndSignIn(t *testing.T, tn *testNode, tab context.Context, base, state
 		chromedp.WaitVisible(chromedp.CSS(`form.signout`)))
 }
 
+// pickLanguage picks the language code with the selector of the page tab
+// shows, and checks the page comes back in it, right to left for Arabic
+// in its layout too, not only in its markup.
+func pickLanguage(t *testing.T, tab context.Context, code string) {
+	t.Helper()
+	do(t, tab, "pick the language "+code,
+		chromedp.SetValue(chromedp.CSS("#lang-select"), code),
+		chromedp.Click(chromedp.CSS("#lang-submit")),
+		chromedp.WaitReady(chromedp.CSS(`html[lang="`+code+`"]`)))
+	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
+	defer cancel()
+	dir, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).direction`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[bool]string{true: "rtl", false: "ltr"}[code == "ar"]; dir != want {
+		t.Errorf("in %s the page's direction is %q, want %q", code, dir, want)
+	}
+	// The brand starts on the right in Arabic: its left edge is past the
+	// middle of the label of the selector, which comes after it.
+	rtl, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(".brand").getBoundingClientRect().left > document.querySelector(".lang").getBoundingClientRect().left`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rtl != (code == "ar") {
+		t.Errorf("in %s the header's brand is right of the language selector: %v", code, rtl)
+	}
+}
+
 // TestBrowserRequestAcrossStates runs the main path in a real Chromium,
-// over HTTPS: FRA's central authority and VNM's 24/7 officer enrol and
-// sign in; VNM keeps its 24/7 console open; FRA drafts a preservation and
-// sends it to VNM; the alert appears live on VNM's console; VNM finds the
-// request in its inbox and acknowledges it.
+// over HTTPS, in English and again in Arabic, right to left: FRA's central
+// authority and VNM's 24/7 officer pick their language, enrol and sign in;
+// VNM keeps its 24/7 console open; FRA drafts a preservation and sends it
+// to VNM; the alert appears live on VNM's console; VNM finds the request
+// in its inbox and acknowledges it; FRA switches to French.
 func TestBrowserRequestAcrossStates(t *testing.T) {
+	for _, lang := range []string{"en", "ar"} {
+		t.Run(lang, func(t *testing.T) { requestAcrossStates(t, lang) })
+	}
+}
+
+func requestAcrossStates(t *testing.T, lang string) {
 	tn := newTestNode(t, "sqlite")
 	srv := httptest.NewTLSServer(tn.Handler)
 	t.Cleanup(srv.Close)
 	fra, vnm := browserTab(t), browserTab(t)
+	shot := func(tab context.Context, name string) { screenshot(t, tab, lang+"-"+name) }
+	for _, tab := range []context.Context{fra, vnm} {
+		do(t, tab, "open the sign-in", chromedp.Navigate(srv.URL+"/ui/signin"), chromedp.WaitVisible(chromedp.CSS("#login")))
+		if lang != "en" {
+			pickLanguage(t, tab, lang)
+		}
+	}
+	shot(fra, "signin")
 
 	enrolAndSignIn(t, tn, vnm, srv.URL, "VNM", officialID("VNM", identity.TwentyFourSeven))
 	enrolAndSignIn(t, tn, fra, srv.URL, "FRA", officialID("FRA", identity.CentralAuthority))
@@ -206,7 +252,7 @@ func TestBrowserRequestAcrossStates(t *testing.T) {
 		steps = append(steps, chromedp.SetValue(chromedp.CSS("#field-"+name), v))
 	}
 	do(t, fra, "draft a preservation", steps...)
-	screenshot(t, fra, "draft")
+	shot(fra, "draft")
 	do(t, fra, "save and send", chromedp.Click(chromedp.CSS("#save-send")), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	if got := text(t, fra, ".notice"); !strings.Contains(got, "Sent") {
 		t.Fatalf("after sending, the page says %q", got)
@@ -214,18 +260,18 @@ func TestBrowserRequestAcrossStates(t *testing.T) {
 	if got := text(t, fra, "#status"); got != "received" {
 		t.Errorf("FRA's request page: status %q, want received", got)
 	}
-	screenshot(t, fra, "request-sent")
+	shot(fra, "request-sent")
 
 	do(t, vnm, "see the alert appear live", chromedp.WaitVisible(chromedp.CSS("#open-alerts li.alert")))
 	if got := text(t, vnm, "#open-alerts li.alert"); !strings.Contains(got, "France") {
 		t.Errorf("the live alert says %q, want it to name France", got)
 	}
-	screenshot(t, vnm, "console")
+	shot(vnm, "console")
 
 	do(t, vnm, "open the request from the inbox", chromedp.Navigate(srv.URL+"/ui/inbox"),
 		chromedp.Click(chromedp.CSS("#results tbody a")),
 		chromedp.WaitVisible(chromedp.CSS("#act-acknowledge")))
-	screenshot(t, vnm, "request-received")
+	shot(vnm, "request-received")
 	if got := text(t, vnm, ".actions"); strings.Contains(got, "withdraw") {
 		t.Errorf("VNM, the requested State, is offered to withdraw: %q", got)
 	}
@@ -233,5 +279,12 @@ func TestBrowserRequestAcrossStates(t *testing.T) {
 	if got := text(t, vnm, "#status"); got != "acknowledged" {
 		t.Errorf("after acknowledging: status %q, want acknowledged", got)
 	}
-	screenshot(t, vnm, "request-acknowledged")
+	shot(vnm, "request-acknowledged")
+
+	do(t, fra, "open the inbox", chromedp.Navigate(srv.URL+"/ui/inbox"), chromedp.WaitVisible(chromedp.CSS("#lang-select")))
+	pickLanguage(t, fra, "fr")
+	if got := text(t, fra, "nav"); !strings.Contains(got, "Demandes reçues") {
+		t.Errorf("FRA's inbox after picking French: nav says %q", got)
+	}
+	shot(fra, "inbox-fr")
 }
