@@ -145,9 +145,14 @@ func localeOf(ctx context.Context) *locale {
 // a key missing from English too shows as itself, marked, so that it is
 // seen and added rather than silently blank.
 func (l *locale) text(key string, n any) string {
-	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: key, PluralCount: n, TemplateParser: template.IdentityParser{}})
+	s, tag, err := l.loc.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: key, PluralCount: n, TemplateParser: template.IdentityParser{}})
 	if s == "" && err != nil {
 		return "[" + key + "]"
+	}
+	if tag != l.Tag && l.Dir == "rtl" {
+		// An English fallback on a right-to-left page is isolated, so that
+		// it reads left to right with its full stop at its end.
+		return "\u2068" + s + "\u2069"
 	}
 	return s
 }

@@ -353,8 +353,10 @@ func TestPluralForms(t *testing.T) {
 		{"ar", "signin.limited", 2, "ثانيتين"},
 		{"ar", "signin.limited", 5, "5 ثوانٍ"},
 		{"zh", "signin.limited", 5, "5 秒"},
-		// Not translated yet: English, counted by English's rules.
+		// Not translated yet: English, counted by English's rules, and
+		// isolated left to right in a right-to-left page.
 		{"es", "list.total", 1, "1 request matches"},
+		{"ar", "list.total", 1, "\u20681 request matches, new arrivals first.\u2069"},
 	} {
 		if got := c.byCode[tc.code].tn(tc.key, tc.n); !strings.Contains(got, tc.want) {
 			t.Errorf("%s %s %d: %q, want it to hold %q", tc.code, tc.key, tc.n, got, tc.want)

@@ -238,7 +238,7 @@ func requestAcrossStates(t *testing.T, lang string) {
 		chromedp.WaitVisible(chromedp.CSS("#open-alerts")))
 	// The live feed is open once the script says so.
 	do(t, vnm, "bring the console to the front", front)
-	if _, err := chromedp.Run(vnm, chromedp.Poll[bool](`document.getElementById("live-status").textContent.startsWith("Live")`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+	if _, err := chromedp.Run(vnm, chromedp.Poll[bool](`document.getElementById("live-status").textContent.includes("Live")`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 		t.Fatalf("the console's live feed did not open: %v", err)
 	}
 
