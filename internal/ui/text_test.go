@@ -26,7 +26,7 @@ import (
 
 // messageFile reads locales/<code>.toml as key → message; a plural
 // message is its forms.
-func messageFile(t *testing.T, code string) map[string]any {
+func messageFile(t testing.TB, code string) map[string]any {
 	t.Helper()
 	data, err := fs.ReadFile(localeFiles, "locales/"+code+".toml")
 	if err != nil {
@@ -439,4 +439,35 @@ func FuzzAcceptLanguage(f *testing.F) {
 			t.Fatalf("%q matched %d", h, i)
 		}
 	})
+}
+
+// BenchmarkText looks up a page's worth of strings, against a plain map
+// lookup (the UI's strings before message files) as the baseline.
+func BenchmarkText(b *testing.B) {
+	c := mustCatalogue()
+	en := messageFile(b, "en")
+	keys := sortedKeys(en)
+	plain := map[string]string{}
+	for _, k := range keys {
+		if s, ok := en[k].(string); ok {
+			plain[k] = s
+		}
+	}
+	b.Run("map", func(b *testing.B) {
+		for b.Loop() {
+			for _, k := range keys[:50] {
+				_ = plain[k]
+			}
+		}
+	})
+	for _, code := range []string{"en", "fr", "ar"} {
+		l := c.byCode[code]
+		b.Run(code, func(b *testing.B) {
+			for b.Loop() {
+				for _, k := range keys[:50] {
+					_ = l.t(k)
+				}
+			}
+		})
+	}
 }
