@@ -253,7 +253,7 @@ func (u *UI) requestPage() http.Handler {
 		case "sent":
 			data["Notice"] = t(r, "draft.sent")
 		case "done":
-			data["Notice"] = tf(r, "act.done", strings.ReplaceAll(string(data["Req"].(*casework.Request).State), "_", " "))
+			data["Notice"] = tf(r, "act.done", localeOf(r.Context()).word("state", data["Req"].(*casework.Request).State))
 		}
 		u.render(w, r, http.StatusOK, "request", data)
 	})

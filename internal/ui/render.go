@@ -18,9 +18,10 @@ import (
 
 var funcs = template.FuncMap{
 	// t, tf and tn are bound to each language in parse.
-	"t":  (*locale)(nil).t,
-	"tf": (*locale)(nil).tf,
-	"tn": (*locale)(nil).tn,
+	"t":    (*locale)(nil).t,
+	"tf":   (*locale)(nil).tf,
+	"tn":   (*locale)(nil).tn,
+	"word": (*locale)(nil).word,
 	"cite": func(r convention.Ref) string {
 		if r.Article == 0 {
 			return ""
@@ -97,7 +98,7 @@ func (u *UI) parse() error {
 			if err != nil {
 				return err
 			}
-			u.pages[l.Code][base] = lt.Funcs(template.FuncMap{"t": l.t, "tf": l.tf, "tn": l.tn})
+			u.pages[l.Code][base] = lt.Funcs(template.FuncMap{"t": l.t, "tf": l.tf, "tn": l.tn, "word": l.word})
 		}
 	}
 	return nil

@@ -182,6 +182,17 @@ func (l *locale) tn(key string, n int, args ...any) string {
 	return format(l.text(key, n), args)
 }
 
+// word names a code (a request's status, an action, a role, a legal
+// basis) in l: the message group.code, else the code as words.
+func (l *locale) word(group string, code any) string {
+	c := fmt.Sprint(code)
+	key := group + "." + c
+	if s := l.text(key, nil); s != "["+key+"]" {
+		return s
+	}
+	return strings.ReplaceAll(c, "_", " ")
+}
+
 // t returns the string of key in the language of r.
 func t(r *http.Request, key string) string { return localeOf(r.Context()).t(key) }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"golang.org/x/net/html"
 
+	"entraide/internal/casework"
 	"entraide/internal/identity"
 	"entraide/internal/store/storetest"
 )
@@ -58,7 +59,7 @@ func partialKeys(en map[string]any) []string {
 		"draft.saved", "draft.notsent", "draft.sent", "lang.unknown"}
 	var keys []string
 	for _, k := range sortedKeys(en) {
-		for _, p := range []string{"nav.", "lang.", "signin.", "enrol.", "list.", "act.", "draft.", "urgency.", "skip"} {
+		for _, p := range []string{"nav.", "lang.", "signin.", "enrol.", "list.", "act.", "draft.", "urgency.", "skip", "state.", "action.", "role.", "basis."} {
 			if strings.HasPrefix(k, p) && !slices.Contains(later, k) {
 				keys = append(keys, k)
 			}
@@ -109,7 +110,7 @@ func TestMessageFilesAreComplete(t *testing.T) {
 }
 
 // keysRE finds a message key in a template action or Go call.
-var keyCall = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9]+)*$`)
+var keyCall = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)*$`)
 
 // usedKeys returns the keys the templates and the package's Go code look
 // up, with where.
@@ -173,6 +174,19 @@ func usedKeys(t *testing.T) map[string]string {
 func TestKeysUsedAreInEnglish(t *testing.T) {
 	en := messageFile(t, "en")
 	used := usedKeys(t)
+	// The codes the pages name with word.
+	for _, s := range casework.States() {
+		used["state."+string(s)] = "casework.States"
+	}
+	for _, a := range casework.Actions() {
+		used["action."+string(a)] = "casework.Actions"
+	}
+	for _, r := range identity.Roles {
+		used["role."+string(r)] = "identity.Roles"
+	}
+	for _, b := range casework.BasisTypes() {
+		used["basis."+string(b)] = "casework.BasisTypes"
+	}
 	if len(used) < 100 {
 		t.Fatalf("found only %d keys in use: the scan is broken", len(used))
 	}
@@ -364,7 +378,7 @@ func TestPluralForms(t *testing.T) {
 	}
 }
 
-var missingKey = regexp.MustCompile(`\[[a-z0-9]+(\.[a-z0-9]+)+\]`)
+var missingKey = regexp.MustCompile(`\[[a-z0-9_]+(\.[a-z0-9_]+)+\]`)
 
 // TestPagesSpeakTheBrowsersLanguage renders the sign-in page for each
 // Accept-Language, then every page in each language picked with the

@@ -181,7 +181,7 @@ func TestDraftErrorsCiteArticles(t *testing.T) {
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("acknowledge: %d\n%s", p.Status, p.Body)
 	}
-	if page := vnm.do(t, "GET", "/ui/requests/"+id, nil); !strings.Contains(page.Body, `<dd id="status">acknowledged</dd>`) {
+	if page := vnm.do(t, "GET", "/ui/requests/"+id, nil); !strings.Contains(page.Body, `<dd id="status" data-state="acknowledged">acknowledged</dd>`) {
 		t.Errorf("after acknowledging, the page says\n%s", page.Body)
 	}
 }
