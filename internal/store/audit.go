@@ -52,8 +52,15 @@ type AuditEntry struct {
 // that cannot be read keep their place, marked Unreadable, and are named
 // in a Partial error beside the list.
 func (db *DB) AuditLog(ctx context.Context, state string, after int64, limit int) ([]AuditEntry, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT a.seq, a.record, a.leaf_hash, l.idx FROM audit a LEFT JOIN tlog_leaves l ON l.seq = a.seq
-		WHERE a.state = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`), state, after, limit)
+	return db.auditEntries(ctx, `WHERE a.state = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`, state, after, limit)
+}
+
+// auditEntries reads the audit records that where (a WHERE clause and
+// order over the audit table as a) selects, with their leaf indexes.
+// Records that cannot be read keep their place, marked Unreadable, and
+// are named in a Partial error beside the list.
+func (db *DB) auditEntries(ctx context.Context, where string, args ...any) ([]AuditEntry, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT a.seq, a.record, a.leaf_hash, l.idx FROM audit a LEFT JOIN tlog_leaves l ON l.seq = a.seq `+where), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -227,32 +227,7 @@ func (db *DB) NextDisposal(ctx context.Context) (time.Time, bool, error) {
 // subject, in order, with their leaf indexes once the log has integrated
 // them: the custody of an item.
 func (db *DB) Custody(ctx context.Context, state, subject string) ([]AuditEntry, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT a.seq, a.record, a.leaf_hash, l.idx FROM audit a LEFT JOIN tlog_leaves l ON l.seq = a.seq
-		WHERE a.state = ? AND a.subject = ? ORDER BY a.seq`), state, subject)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []AuditEntry{}
-	var unreadable Partial
-	for rows.Next() {
-		var e AuditEntry
-		var record, leaf any
-		var idx sql.NullInt64
-		if err := rows.Scan(&e.Seq, &record, &leaf, &idx); err != nil {
-			return nil, err
-		}
-		if idx.Valid {
-			e.LeafIndex = &idx.Int64
-		}
-		if err := readAuditRow(&e, record, leaf); err != nil {
-			bad := &RowError{Table: "audit", ID: fmt.Sprint(e.Seq), Err: err}
-			unreadable = append(unreadable, bad)
-			e.Unreadable = bad.Error()
-		}
-		out = append(out, e)
-	}
-	return out, orPartial(unreadable, rows.Err())
+	return db.auditEntries(ctx, `WHERE a.state = ? AND a.subject = ? ORDER BY a.seq`, state, subject)
 }
 
 // EvidenceFrom returns the item of state's view that the other State
