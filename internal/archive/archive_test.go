@@ -47,6 +47,19 @@ func TestVerifyBuiltPackage(t *testing.T) {
 	}
 }
 
+// TestVerifyKeyGivenTwice: a court that gives the same key twice (on the
+// command line and in a file) still finds an untouched package verified.
+func TestVerifyKeyGivenTwice(t *testing.T) {
+	f := archivetest.Small(t)
+	rep, err := archive.Verify(bytes.NewReader(f.Archive), []string{f.LogKey, f.Witness, " " + f.LogKey, f.Witness})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Errorf("Verify with each key given twice: not OK: %+v", rep.Problems)
+	}
+}
+
 func TestVerifyWithoutKeys(t *testing.T) {
 	f := archivetest.Small(t)
 	rep, err := archive.Verify(bytes.NewReader(f.Archive), []string{f.Witness})

@@ -56,8 +56,16 @@ type key struct {
 
 func parseKeys(vkeys []string) ([]key, error) {
 	var keys []key
+	given := map[string]bool{}
 	for _, vk := range vkeys {
 		vk = strings.TrimSpace(vk)
+		// The same key given twice (on the command line and in a file,
+		// say) is one key: a verifier list holding it twice would find
+		// every signature by it ambiguous.
+		if given[vk] {
+			continue
+		}
+		given[vk] = true
 		plain, err := tnote.NewVerifier(vk)
 		if err != nil {
 			return nil, fmt.Errorf("key %q is not a note verifier key (name+hash+base64): %v", clip(vk), err)
