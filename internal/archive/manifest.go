@@ -289,7 +289,7 @@ func (p Package) check() error {
 	if p.Created.IsZero() {
 		bad("package: creation time is zero")
 	}
-	if len(p.Items)+2*len(p.Custody)+16 > maxMembers {
+	if !Fits(len(p.Items), len(p.Custody)) {
 		bad("package: %d items and %d custody records are more than a package holds (%d members)", len(p.Items), len(p.Custody), maxMembers)
 	}
 	ids := map[string]bool{}
@@ -312,3 +312,7 @@ func (p Package) check() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Fits reports whether items and custody records of that number fit in
+// one package.
+func Fits(items, custody int) bool { return items+2*custody+16 <= maxMembers }

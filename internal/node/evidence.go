@@ -232,11 +232,25 @@ func (n *Node) EvidenceItem(ctx context.Context, by casework.Actor, requestID, i
 	if err != nil {
 		return it, err
 	}
+	// One view an hour per official and item is recorded: repeated
+	// looks would otherwise grow the custody without bound, to the point
+	// where no package could hold it.
+	now, key := n.now(), by.State+"/"+by.ID+"/"+id
+	if last, ok := n.viewed.Load(key); ok && now.Sub(last.(time.Time)) < ViewRecordInterval && !now.Before(last.(time.Time)) {
+		return it, nil
+	}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
-		return audit(ctx, tx, n.home, it.State, by, n.now(), evidence.ActionViewed, evidence.Subject(id), evidenceDetail(it, nil))
+		return audit(ctx, tx, n.home, it.State, by, now, evidence.ActionViewed, evidence.Subject(id), evidenceDetail(it, nil))
 	})
+	if err == nil {
+		n.viewed.Store(key, now)
+	}
 	return it, err
 }
+
+// ViewRecordInterval is how often a view of the same item by the same
+// official is recorded in its custody: downloads are recorded each time.
+const ViewRecordInterval = time.Hour
 
 // OpenEvidence returns a reader of item id's bytes in clear, and records
 // in its custody that by read them, as action (evidence.ActionDownloaded,

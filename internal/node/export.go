@@ -17,6 +17,7 @@ import (
 	"entraide/internal/archive"
 	"entraide/internal/auditlog"
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/evidence"
 	"entraide/internal/store"
 	"entraide/internal/tlog"
@@ -110,6 +111,10 @@ func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID 
 			p.Custody = append(p.Custody, archive.CustodyRecord{Canonical: e.Record, Item: it.ID})
 			src.seqs = append(src.seqs, e.Seq)
 		}
+	}
+	if !archive.Fits(len(p.Items), len(p.Custody)) {
+		return Export{}, &casework.Error{Kind: casework.ErrConflict, Problems: convention.Problems{{Field: "id", Ref: convention.Art(40).Para(25),
+			Message: fmt.Sprintf("the request's %d items have %d custody records, more than one package holds: tell the node's administrators, who can export its items' custody from the audit log", len(p.Items), len(p.Custody))}}}
 	}
 	out := &countingHash{w: w, h: sha256.New()}
 	if err := archive.Export(ctx, out, p, src, signer); err != nil {

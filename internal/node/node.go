@@ -55,6 +55,9 @@ type Node struct {
 	// disposes of evidence whose retention ended.
 	vault       *evidence.Vault
 	retentionCh chan struct{}
+	// viewed holds when each official last viewed each item, so that an
+	// item's custody says who looked at it, and when, not how often.
+	viewed sync.Map
 }
 
 // Clock returns the current time; tests pass their own.

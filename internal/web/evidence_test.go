@@ -424,3 +424,35 @@ func TestUploadWithCreation(t *testing.T) {
 		t.Fatalf("items = %+v, %v", items, err)
 	}
 }
+
+// TestViewsRecordedOnceAnHour: art. 36, custody: an item's custody says
+// who looked at it and when, once an hour per official, so that looking
+// at it again and again does not grow its custody without bound (nor
+// beyond what one evidence package holds); downloads are each recorded.
+func TestViewsRecordedOnceAnHour(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	r, it := tn.addItem(t, "FRA", []byte("evidence of FRA"))
+	auditor := tn.token(t, "FRA", identity.Auditor)
+	path := "/api/v1/requests/" + r + "/evidence/" + it
+	views := func() int {
+		n := 0
+		for _, e := range decodeBody[[]store.AuditEntry](t, tn.do(t, "GET", path+"/custody", auditor, nil)) {
+			if p, err := auditlog.Parse(e.Record); err == nil && p.Action == evidence.ActionViewed {
+				n++
+			}
+		}
+		return n
+	}
+	for range 5 {
+		if got := tn.do(t, "GET", path, auditor, nil); got.Status != http.StatusOK {
+			t.Fatalf("GET item: %d", got.Status)
+		}
+	}
+	if n := views(); n != 1 {
+		t.Errorf("after 5 views within the hour: %d viewed records, want 1", n)
+	}
+	tn.do(t, "GET", path, tn.token(t, "FRA", identity.CentralAuthority), nil)
+	if n := views(); n != 2 {
+		t.Errorf("after another official's view: %d viewed records, want 2", n)
+	}
+}
