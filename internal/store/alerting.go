@@ -38,7 +38,7 @@ func (tx *Tx) InsertRosterEntry(ctx context.Context, state string, e alerting.En
 // DeleteRosterEntry removes a line of state's roster and returns it. It
 // fails with ErrNotFound for an unknown id or another State's line.
 func (tx *Tx) DeleteRosterEntry(ctx context.Context, state, id string) (alerting.Entry, error) {
-	e, err := scanEntry(tx.tx.QueryRowContext(ctx, tx.bind(rosterQuery+` WHERE u.state = ? AND r.id = ?`+tx.dialect.forUpdate), state, id))
+	e, err := scanEntry(tx.tx.QueryRowContext(tx.context(ctx), tx.bind(rosterQuery+` WHERE u.state = ? AND r.id = ?`+tx.dialect.forUpdate), state, id))
 	var bad *RowError
 	if err != nil && !errors.As(err, &bad) {
 		return e, err // an unreadable line can still be removed

@@ -58,6 +58,9 @@ type DB struct {
 	dialect dialect
 	stmts   sync.Map // query → *sql.Stmt on write
 	pending sync.Map // queries to prepare after the current transaction
+	// group commits SQLite's concurrent write transactions together, once
+	// the schema is up to date; nil on PostgreSQL, which does it itself.
+	group *groupCommit
 }
 
 // Backend names the database in use: "sqlite" or "postgres".
@@ -116,6 +119,9 @@ func open(ctx context.Context, dsn string, upTo int) (*DB, error) {
 	if err := db.migrate(ctx, upTo); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if db.dialect.name == "sqlite" {
+		db.group = &groupCommit{db: db}
 	}
 	return db, nil
 }
@@ -181,6 +187,10 @@ type Tx struct {
 	db          *DB
 	dialect     dialect
 	afterCommit []func()
+	// detached: the transaction is shared by a group of callers, whose
+	// statements run without their caller's cancellation, which would
+	// interrupt SQLite and roll back the whole group.
+	detached bool
 }
 
 // AfterCommit runs fn once tx has committed, and never if it rolls back:
@@ -191,7 +201,13 @@ func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, f
 // Tx runs fn in one write transaction, committed if fn returns nil and
 // rolled back otherwise.
 func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
-	after, err := db.runTx(ctx, db.write, fn)
+	var after []func()
+	var err error
+	if db.group != nil {
+		after, err = db.group.do(ctx, fn)
+	} else {
+		after, err = db.runTx(ctx, db.write, fn)
+	}
 	if err != nil {
 		return err
 	}
@@ -276,6 +292,15 @@ func (db *DB) runTx(ctx context.Context, on beginner, fn func(*Tx) error) ([]fun
 	return tx.afterCommit, nil
 }
 
+// context is the context tx's statements run in: ctx, without its
+// cancellation if tx is shared by a group.
+func (tx *Tx) context(ctx context.Context) context.Context {
+	if tx.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 func (tx *Tx) bind(query string) string { return tx.dialect.bind(query) }
 
 func (db *DB) bind(query string) string { return db.dialect.bind(query) }
@@ -317,6 +342,7 @@ func isUniqueViolation(err error) bool {
 // would otherwise parse every statement on every call, which costs more
 // than running it.
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = tx.context(ctx)
 	if stmt := tx.db.prepared(query); stmt != nil {
 		return tx.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
 	}
@@ -325,6 +351,7 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // queryRow runs a query returning one row inside tx, prepared once.
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = tx.context(ctx)
 	if stmt := tx.db.prepared(query); stmt != nil {
 		return tx.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
 	}
@@ -333,6 +360,7 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 
 // query runs a query returning rows inside tx, prepared once.
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = tx.context(ctx)
 	if stmt := tx.db.prepared(query); stmt != nil {
 		return tx.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
 	}
