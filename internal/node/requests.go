@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"entraide/internal/auditlog"
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/directory"
@@ -42,15 +43,10 @@ func (n *Node) CreateRequest(ctx context.Context, by casework.Actor, d casework.
 				return convention.Problems{{Field: "follow_up_of", Ref: convention.Art(42), Message: "request " + p.ID + " is not a preservation asked of " + r.RequestedState}}
 			}
 		}
-		if err := tx.InsertRequest(ctx, &r); err != nil {
-			return err
-		}
 		e := casework.Event{RequestID: r.ID, At: now, Actor: by.ID, ActorState: by.State, Action: casework.Create, To: casework.Draft}
-		if err := tx.AppendEvent(ctx, r.Holder, e); err != nil {
-			return err
-		}
-		return audit(ctx, tx, n.home, r.Holder, by, now, "request.create", "request/"+r.ID, map[string]any{
-			"kind": r.Kind, "requesting_state": r.RequestingState, "requested_state": r.RequestedState, "urgency": r.Urgency})
+		return tx.CreateRequest(ctx, &r, e, auditlog.Record{At: now, Node: n.home, State: r.Holder, ActorState: by.State, Actor: by.ID,
+			Action: "request.create", Subject: "request/" + r.ID, Detail: map[string]any{
+				"kind": r.Kind, "requesting_state": r.RequestingState, "requested_state": r.RequestedState, "urgency": r.Urgency}})
 	})
 	if err != nil {
 		return nil, err

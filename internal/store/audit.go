@@ -18,18 +18,28 @@ import (
 // order in which writers began, not the order of commit; the log's order
 // is its leaf indexes'.
 func (tx *Tx) Audit(ctx context.Context, r auditlog.Record) (int64, error) {
-	data, err := r.Canonical()
+	args, err := auditArgs(r)
 	if err != nil {
 		return 0, err
 	}
-	leaf := auditlog.LeafHash(data)
 	var seq int64
-	err = tx.queryRow(ctx, `INSERT INTO audit (at, state, action, subject, record, leaf_hash) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`,
-		formatTime(r.At), r.State, r.Action, r.Subject, data, leaf[:]).Scan(&seq)
+	err = tx.queryRow(ctx, insertAudit+` RETURNING seq`, args...).Scan(&seq)
 	if err != nil {
 		return 0, fmt.Errorf("audit: %w", err)
 	}
 	return seq, nil
+}
+
+const insertAudit = `INSERT INTO audit (at, state, action, subject, record, leaf_hash) VALUES (?, ?, ?, ?, ?, ?)`
+
+// auditArgs are insertAudit's arguments for r.
+func auditArgs(r auditlog.Record) ([]any, error) {
+	data, err := r.Canonical()
+	if err != nil {
+		return nil, err
+	}
+	leaf := auditlog.LeafHash(data)
+	return []any{formatTime(r.At), r.State, r.Action, r.Subject, data, leaf[:]}, nil
 }
 
 // AuditEntry is a stored audit record.

@@ -10,25 +10,73 @@ import (
 	"strings"
 	"time"
 
+	"entraide/internal/auditlog"
 	"entraide/internal/casework"
 )
 
 // InsertRequest stores a new view of a request.
 func (tx *Tx) InsertRequest(ctx context.Context, r *casework.Request) error {
-	body, err := json.Marshal(r)
+	args, err := requestArgs(r)
 	if err != nil {
 		return err
 	}
-	// A new view arrives when it is last updated: drafted, or delivered.
-	_, err = tx.exec(ctx, `INSERT INTO requests
+	_, err = tx.exec(ctx, insertRequest, args...)
+	return requestExists(r, err)
+}
+
+// insertRequest stores a new view of a request. A new view arrives when
+// it is last updated: drafted, or delivered.
+const insertRequest = `INSERT INTO requests
 		(holder, id, kind, requesting_state, requested_state, state, urgency, created_at, updated_at, version, body, arrived_at, due_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Holder, r.ID, string(r.Kind), r.RequestingState, r.RequestedState, string(r.State), string(r.Urgency),
-		formatTime(r.CreatedAt), formatTime(r.UpdatedAt), r.Version, string(body), formatTime(r.UpdatedAt), dueAt(r))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// requestArgs are insertRequest's arguments for r.
+func requestArgs(r *casework.Request) ([]any, error) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	return []any{r.Holder, r.ID, string(r.Kind), r.RequestingState, r.RequestedState, string(r.State), string(r.Urgency),
+		formatTime(r.CreatedAt), formatTime(r.UpdatedAt), r.Version, string(body), formatTime(r.UpdatedAt), dueAt(r)}, nil
+}
+
+func requestExists(r *casework.Request, err error) error {
 	if isUniqueViolation(err) {
 		return fmt.Errorf("request %s held by %s: %w", r.ID, r.Holder, ErrExists)
 	}
 	return err
+}
+
+// CreateRequest stores a new view of a request, its first event and the
+// audit record of its creation, in tx. On PostgreSQL the three rows go in
+// one statement, a round trip to the server instead of three.
+func (tx *Tx) CreateRequest(ctx context.Context, r *casework.Request, e casework.Event, rec auditlog.Record) error {
+	if tx.dialect.name != "postgres" {
+		if err := tx.InsertRequest(ctx, r); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, r.Holder, e); err != nil {
+			return err
+		}
+		_, err := tx.Audit(ctx, rec)
+		return err
+	}
+	args, err := requestArgs(r)
+	if err != nil {
+		return err
+	}
+	event, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	record, err := auditArgs(rec)
+	if err != nil {
+		return err
+	}
+	args = append(args, r.Holder, e.RequestID, r.Holder, e.RequestID, formatTime(e.At), string(event))
+	args = append(args, record...)
+	_, err = tx.exec(ctx, `WITH r AS (`+insertRequest+`), e AS (`+appendEvent+`) `+insertAudit, args...)
+	return requestExists(r, err)
 }
 
 // UpdateRequest stores r over the version it was read at. It fails with
@@ -243,11 +291,12 @@ func (tx *Tx) AppendEvent(ctx context.Context, holder string, e casework.Event) 
 	if err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, `INSERT INTO events (holder, request_id, seq, at, body)
-		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE holder = ? AND request_id = ?), ?, ?)`,
-		holder, e.RequestID, holder, e.RequestID, formatTime(e.At), string(body))
+	_, err = tx.exec(ctx, appendEvent, holder, e.RequestID, holder, e.RequestID, formatTime(e.At), string(body))
 	return err
 }
+
+const appendEvent = `INSERT INTO events (holder, request_id, seq, at, body)
+		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE holder = ? AND request_id = ?), ?, ?)`
 
 // Timeline returns the events of holder's view of request id, oldest
 // first. Events that cannot be read are left out, and named in a Partial
