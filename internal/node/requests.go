@@ -30,7 +30,14 @@ func (n *Node) CreateRequest(ctx context.Context, by casework.Actor, d casework.
 	}
 	now := n.now()
 	r := casework.New(d, newID(), by.State, by.ID, now)
-	err := n.db.Tx(ctx, func(tx *store.Tx) error {
+	e := casework.Event{RequestID: r.ID, At: now, Actor: by.ID, ActorState: by.State, Action: casework.Create, To: casework.Draft}
+	rows, err := store.NewRequestCreation(&r, e, auditlog.Record{At: now, Node: n.home, State: r.Holder, ActorState: by.State, Actor: by.ID,
+		Action: "request.create", Subject: "request/" + r.ID, Detail: map[string]any{
+			"kind": r.Kind, "requesting_state": r.RequestingState, "requested_state": r.RequestedState, "urgency": r.Urgency}})
+	if err != nil {
+		return nil, err
+	}
+	err = n.db.Tx(ctx, func(tx *store.Tx) error {
 		if r.FollowUpOf != "" {
 			p, err := tx.RequestForUpdate(ctx, by.State, r.FollowUpOf)
 			if errors.Is(err, casework.ErrNotFound) {
@@ -43,10 +50,7 @@ func (n *Node) CreateRequest(ctx context.Context, by casework.Actor, d casework.
 				return convention.Problems{{Field: "follow_up_of", Ref: convention.Art(42), Message: "request " + p.ID + " is not a preservation asked of " + r.RequestedState}}
 			}
 		}
-		e := casework.Event{RequestID: r.ID, At: now, Actor: by.ID, ActorState: by.State, Action: casework.Create, To: casework.Draft}
-		return tx.CreateRequest(ctx, &r, e, auditlog.Record{At: now, Node: n.home, State: r.Holder, ActorState: by.State, Actor: by.ID,
-			Action: "request.create", Subject: "request/" + r.ID, Detail: map[string]any{
-				"kind": r.Kind, "requesting_state": r.RequestingState, "requested_state": r.RequestedState, "urgency": r.Urgency}})
+		return tx.CreateRequest(ctx, rows)
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,36 +48,54 @@ func requestExists(r *casework.Request, err error) error {
 	return err
 }
 
-// CreateRequest stores a new view of a request, its first event and the
-// audit record of its creation, in tx. On PostgreSQL the three rows go in
-// one statement, a round trip to the server instead of three.
-func (tx *Tx) CreateRequest(ctx context.Context, r *casework.Request, e casework.Event, rec auditlog.Record) error {
-	if tx.dialect.name != "postgres" {
-		if err := tx.InsertRequest(ctx, r); err != nil {
-			return err
-		}
-		if err := tx.AppendEvent(ctx, r.Holder, e); err != nil {
-			return err
-		}
-		_, err := tx.Audit(ctx, rec)
-		return err
-	}
+// RequestCreation holds the rows of a new request, its first event and
+// the audit record of its creation, encoded before the transaction that
+// writes them: on SQLite, whose writers take turns, the time a writer
+// spends inside its transaction bounds the node's throughput.
+type RequestCreation struct {
+	r      *casework.Request
+	events []any
+	args   []any // the request's, the event's, the audit record's
+}
+
+// NewRequestCreation encodes the rows that creating r writes.
+func NewRequestCreation(r *casework.Request, e casework.Event, rec auditlog.Record) (*RequestCreation, error) {
 	args, err := requestArgs(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	event, err := json.Marshal(e)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	record, err := auditArgs(rec)
 	if err != nil {
+		return nil, err
+	}
+	c := &RequestCreation{r: r, events: []any{r.Holder, e.RequestID, r.Holder, e.RequestID, formatTime(e.At), string(event)}}
+	c.args = slices.Concat(args, c.events, record)
+	return c, nil
+}
+
+// CreateRequest stores a new view of a request, its first event and the
+// audit record of its creation, in tx. On PostgreSQL the three rows go in
+// one statement, a round trip to the server instead of three.
+func (tx *Tx) CreateRequest(ctx context.Context, c *RequestCreation) error {
+	if tx.dialect.name == "postgres" {
+		_, err := tx.exec(ctx, `WITH r AS (`+insertRequest+`), e AS (`+appendEvent+`) `+insertAudit, c.args...)
+		return requestExists(c.r, err)
+	}
+	n, m := len(c.args)-len(c.events)-6, len(c.args)-6
+	if _, err := tx.exec(ctx, insertRequest, c.args[:n]...); err != nil {
+		return requestExists(c.r, err)
+	}
+	if _, err := tx.exec(ctx, appendEvent, c.args[n:m]...); err != nil {
 		return err
 	}
-	args = append(args, r.Holder, e.RequestID, r.Holder, e.RequestID, formatTime(e.At), string(event))
-	args = append(args, record...)
-	_, err = tx.exec(ctx, `WITH r AS (`+insertRequest+`), e AS (`+appendEvent+`) `+insertAudit, args...)
-	return requestExists(r, err)
+	if _, err := tx.exec(ctx, insertAudit, c.args[m:]...); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
 }
 
 // UpdateRequest stores r over the version it was read at. It fails with

@@ -99,7 +99,11 @@ func open(ctx context.Context, dsn string, upTo int) (*DB, error) {
 		// synchronous=NORMAL in WAL mode loses no committed transaction on
 		// a process crash, only on power loss, at four times the speed.
 		pragmas := "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
-		w, err := sql.Open("sqlite", "file:"+dsn+pragmas+"&_txlock=immediate")
+		// The writer keeps its temporary files in memory: the savepoint of
+		// each transaction of a group commit (groupCommit) copies there the
+		// pages it changes, which would otherwise be written to a file and
+		// thrown away.
+		w, err := sql.Open("sqlite", "file:"+dsn+pragmas+"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 		}
