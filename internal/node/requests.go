@@ -37,25 +37,33 @@ func (n *Node) CreateRequest(ctx context.Context, by casework.Actor, d casework.
 	if err != nil {
 		return nil, err
 	}
-	err = n.db.Tx(ctx, func(tx *store.Tx) error {
-		if r.FollowUpOf != "" {
-			p, err := tx.RequestForUpdate(ctx, by.State, r.FollowUpOf)
-			if errors.Is(err, casework.ErrNotFound) {
-				return convention.Problems{{Field: "follow_up_of", Ref: convention.Art(42), Message: "no preservation " + r.FollowUpOf + " among your State's requests"}}
-			}
-			if err != nil {
-				return err
-			}
-			if p.Kind != convention.Preservation || p.RequestedState != r.RequestedState {
-				return convention.Problems{{Field: "follow_up_of", Ref: convention.Art(42), Message: "request " + p.ID + " is not a preservation asked of " + r.RequestedState}}
-			}
-		}
-		return tx.CreateRequest(ctx, rows)
-	})
+	if r.FollowUpOf == "" {
+		err = n.db.CreateRequest(ctx, rows)
+	} else {
+		err = n.createFollowUp(ctx, by, &r, rows)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// createFollowUp stores a follow-up r of a preservation of by's State,
+// which must be one asked of the same State.
+func (n *Node) createFollowUp(ctx context.Context, by casework.Actor, r *casework.Request, rows *store.RequestCreation) error {
+	return n.db.Tx(ctx, func(tx *store.Tx) error {
+		p, err := tx.RequestForUpdate(ctx, by.State, r.FollowUpOf)
+		if errors.Is(err, casework.ErrNotFound) {
+			return convention.Problems{{Field: "follow_up_of", Ref: convention.Art(42), Message: "no preservation " + r.FollowUpOf + " among your State's requests"}}
+		}
+		if err != nil {
+			return err
+		}
+		if p.Kind != convention.Preservation || p.RequestedState != r.RequestedState {
+			return convention.Problems{{Field: "follow_up_of", Ref: convention.Art(42), Message: "request " + p.ID + " is not a preservation asked of " + r.RequestedState}}
+		}
+		return tx.CreateRequest(ctx, rows)
+	})
 }
 
 // Request returns by's State's view of request id and its timeline. The

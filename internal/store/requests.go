@@ -77,12 +77,32 @@ func NewRequestCreation(r *casework.Request, e casework.Event, rec auditlog.Reco
 	return c, nil
 }
 
+// createRequest writes a RequestCreation's three rows in one statement,
+// on PostgreSQL.
+const createRequest = `WITH r AS (` + insertRequest + `), e AS (` + appendEvent + `) ` + insertAudit
+
+// createRequestPostgres is createRequest with PostgreSQL's placeholders.
+var createRequestPostgres = postgresDialect.bind(createRequest)
+
+// CreateRequest stores a RequestCreation in a transaction of its own. On
+// PostgreSQL a statement is a transaction: the three rows, and the row
+// the audit record's trigger queues for the log, are committed together
+// or not at all, in one round trip to the server where BEGIN and COMMIT
+// would take two more, during which the rows' locks are held.
+func (db *DB) CreateRequest(ctx context.Context, c *RequestCreation) error {
+	if db.dialect.name == "postgres" {
+		_, err := db.write.ExecContext(ctx, createRequestPostgres, c.args...)
+		return requestExists(c.r, err)
+	}
+	return db.Tx(ctx, func(tx *Tx) error { return tx.CreateRequest(ctx, c) })
+}
+
 // CreateRequest stores a new view of a request, its first event and the
 // audit record of its creation, in tx. On PostgreSQL the three rows go in
 // one statement, a round trip to the server instead of three.
 func (tx *Tx) CreateRequest(ctx context.Context, c *RequestCreation) error {
 	if tx.dialect.name == "postgres" {
-		_, err := tx.exec(ctx, `WITH r AS (`+insertRequest+`), e AS (`+appendEvent+`) `+insertAudit, c.args...)
+		_, err := tx.exec(ctx, createRequest, c.args...)
 		return requestExists(c.r, err)
 	}
 	n, m := len(c.args)-len(c.events)-6, len(c.args)-6
