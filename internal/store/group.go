@@ -124,7 +124,7 @@ func (g *groupCommit) run(group []*groupJob) {
 			return
 		}
 		tx := &Tx{tx: sqlTx, db: db, dialect: db.dialect, detached: true}
-		j.err, j.panic = runJob(j.fn, tx)
+		j.panic, j.err = runJob(j.fn, tx)
 		if j.err != nil || j.panic != nil {
 			// A statement error that ended the whole transaction (a full
 			// disk, an I/O error) leaves no savepoint to go back to: the
@@ -154,11 +154,11 @@ func (g *groupCommit) run(group []*groupJob) {
 }
 
 // runJob runs fn, catching its panic for its caller to raise again.
-func runJob(fn func(*Tx) error, tx *Tx) (err error, p any) {
+func runJob(fn func(*Tx) error, tx *Tx) (p any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p = r
 		}
 	}()
-	return fn(tx), nil
+	return nil, fn(tx)
 }
