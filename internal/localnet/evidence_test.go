@@ -20,8 +20,8 @@ import (
 	"entraide/internal/store"
 )
 
-// answeredRequest is a preservation FRA sent VNM, received there, with
-// an item of size random bytes in VNM's view.
+// answeredRequest is a preservation FRA sent VNM, whose execution VNM
+// started, with an item of size random bytes in VNM's view.
 func answeredRequest(t *testing.T, net *localnet.Network, fra, vnm api, size int) (request, item string, data []byte) {
 	t.Helper()
 	var r casework.Request
@@ -30,6 +30,12 @@ func answeredRequest(t *testing.T, net *localnet.Network, fra, vnm api, size int
 		t.Fatalf("send: %d", code)
 	}
 	vnm.waitFor(r.ID, casework.Received)
+	// Evidence is what executing the request gives: VNM starts it.
+	for _, a := range []casework.Action{casework.Acknowledge, casework.Start} {
+		if code := vnm.do("POST", "/api/v1/requests/"+r.ID+"/transitions", casework.Transition{Action: a}, nil); code != 200 {
+			t.Fatalf("%s: %d", a, code)
+		}
+	}
 	data = make([]byte, size)
 	rng := rand.New(rand.NewPCG(uint64(size), 3))
 	for i := range data {

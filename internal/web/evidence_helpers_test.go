@@ -196,6 +196,12 @@ func (tn *testNode) answerItem(t testing.TB, state string, data []byte) (request
 		t.Fatalf("send: %v", err)
 	}
 	ca := actor(state, identity.CentralAuthority)
+	// Evidence is what executing the request gives: start it.
+	for _, a := range []casework.Action{casework.Acknowledge, casework.Start} {
+		if _, err := tn.Node.Transition(t.Context(), ca, r.ID, casework.Transition{Action: a}); err != nil {
+			t.Fatalf("%s: %v", a, err)
+		}
+	}
 	it, err := tn.Node.StartEvidence(t.Context(), ca, r.ID, evidence.Spec{Name: "answer.txt", MediaType: "text/plain"}, int64(len(data)))
 	if err != nil {
 		t.Fatalf("StartEvidence: %v", err)

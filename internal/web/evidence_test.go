@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"entraide/internal/auditlog"
+	"entraide/internal/casework"
 	"entraide/internal/evidence"
 	"entraide/internal/identity"
 	"entraide/internal/store"
@@ -454,5 +455,32 @@ func TestViewsRecordedOnceAnHour(t *testing.T) {
 	tn.do(t, "GET", path, tn.token(t, "FRA", identity.CentralAuthority), nil)
 	if n := views(); n != 2 {
 		t.Errorf("after another official's view: %d viewed records, want 2", n)
+	}
+}
+
+// TestEvidenceSentOnlyInExecution: art. 40(25): evidence is what
+// executing a request gives; an item cannot be sent while the request is
+// only received, and the refusal says to start its execution.
+func TestEvidenceSentOnlyInExecution(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	vnmCA, fraCA := actor("VNM", identity.CentralAuthority), actor("FRA", identity.CentralAuthority)
+	r := tn.draft(t, vnmCA, mlaContents("FRA"))
+	if _, err := tn.Node.Transition(t.Context(), vnmCA, r.ID, casework.Transition{Action: casework.Send}); err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("too early")
+	it, err := tn.Node.StartEvidence(t.Context(), fraCA, r.ID, evidence.Spec{Name: "early.txt", MediaType: "text/plain"}, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.Node.AppendEvidence(t.Context(), fraCA, it.ID, 0, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.Node.CompleteEvidence(t.Context(), fraCA, it.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := tn.do(t, "POST", "/api/v1/requests/"+r.ID+"/evidence/"+it.ID+"/send", tn.token(t, "FRA", identity.CentralAuthority), nil)
+	if got.Status != http.StatusConflict || !strings.Contains(string(got.Body), "start its execution") {
+		t.Errorf("send while the request is received: %d %s; want 409 naming the start of execution", got.Status, got.Body)
 	}
 }
