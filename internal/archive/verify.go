@@ -934,7 +934,7 @@ func custodyWords(e CustodyEvent) string {
 		verb = verb[i+1:]
 	}
 	words := map[string]string{
-		"collect": "collected", "collected": "collected", "ingest": "taken into the vault", "ingested": "taken into the vault",
+		"collect": "collection recorded", "collected": "collection recorded", "ingest": "taken into the vault", "ingested": "taken into the vault",
 		"view": "viewed", "viewed": "viewed", "download": "downloaded", "downloaded": "downloaded",
 		"transfer": "queued to be sent to the other State", "transferred": "received whole by the other State",
 		"transfer_refused": "refused by the other State, as what arrived did not match", "incoming": "beginning to arrive from the other State",
