@@ -128,6 +128,11 @@ func TestWitnessesCosignOverHTTPS(t *testing.T) {
 	if code, body := post(tlog.AddCheckpoint{Old: 1, Checkpoint: head.Checkpoint}.Marshal()); code != http.StatusConflict || !strings.HasSuffix(body, "\n") {
 		t.Errorf("add-checkpoint from a stale size = %d %q, want 409 with the witness's size", code, body)
 	}
+	// A checkpoint whose last line lost its newline is not a signed
+	// note: 400, not a refused signature.
+	if code, body := post(tlog.AddCheckpoint{Old: later.Size, Checkpoint: bytes.TrimSuffix(head.Checkpoint, []byte("\n"))}.Marshal()); code != http.StatusBadRequest || !strings.Contains(body, "not a signed note") {
+		t.Errorf("add-checkpoint of a malformed note = %d %s, want 400 saying it is not a signed note", code, body)
+	}
 	if code, body := post([]byte("not a request")); code != http.StatusBadRequest {
 		t.Errorf("add-checkpoint of a malformed body = %d %s, want 400", code, body)
 	}

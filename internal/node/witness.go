@@ -50,6 +50,11 @@ func (n *Node) AddCheckpoint(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, err
 	}
 	cp, signed, err := tlog.ParseCheckpoint(a.Checkpoint, peer.Log.VerifierKey)
+	// x/mod's note package does not export its malformed-note error: its
+	// text is what tells a note that is not one from one not signed.
+	if err != nil && strings.Contains(err.Error(), "malformed note") {
+		return nil, &tlog.WitnessError{Status: http.StatusBadRequest, Msg: err.Error() + ": the checkpoint is not a signed note (C2SP signed-note: its text, a blank line, then signature lines, each line ending in a newline)"}
+	}
 	if err != nil {
 		return nil, &tlog.WitnessError{Status: http.StatusForbidden, Msg: err.Error() + ": the checkpoint is not signed by the key in " + peer.State + "'s descriptor; if it rotated its keys, add its new descriptor"}
 	}

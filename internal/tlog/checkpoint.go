@@ -98,7 +98,9 @@ func OpenCheckpoint(signed []byte, v note.Verifier, others ...note.Verifier) (Ch
 	}
 	cp, extra, n, err := log.ParseCheckpoint(signed, v.Name(), v, others...)
 	if err != nil {
-		return Checkpoint{}, nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
+		// Both wrapped: a caller tells the note's own errors (an
+		// unverified note, an invalid signature) apart.
+		return Checkpoint{}, nil, fmt.Errorf("%w: %w", ErrCheckpoint, err)
 	}
 	if len(extra) > 0 {
 		return Checkpoint{}, nil, fmt.Errorf("%w: extension lines after the root are not read by this log", ErrCheckpoint)
