@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"mime"
@@ -402,5 +403,55 @@ func cmdEvidenceSend(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Sending item %s (%s, %d bytes, SHA-256 %s) to the requesting State; its custody will say when it arrived: entraide evidence list %s --json\n",
 		it.ID, it.Name, it.Size, it.SHA256, fs.Arg(0))
+	return nil
+}
+
+func cmdEvidenceRetain(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "evidence retain", "REQUEST ITEM --until DATE   (sets the day an item of evidence is disposed of, art. 36; --until \"\" clears it)")
+	addClientFlags(fs, e)
+	until := fs.String("until", "", "the day from which the item is disposed of, YYYY-MM-DD (required; \"\" clears it)")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "until" })
+	if fs.NArg() != 2 || !set {
+		return errors.New("evidence retain: give the request's id, the item's and --until\nnext: entraide evidence retain REQUEST ITEM --until 2031-01-01 (entraide evidence list REQUEST shows the items)")
+	}
+	c, err := clientFor(fs)
+	if err != nil {
+		return err
+	}
+	var it evidence.Item
+	if err := c.do(ctx, "PUT", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/evidence/"+url.PathEscape(fs.Arg(1))+"/retention", map[string]string{"retain_until": *until}, &it); err != nil {
+		return fmt.Errorf("evidence retain: %w", err)
+	}
+	if it.RetainUntil == nil {
+		fmt.Fprintf(e.stdout, "Item %s (%s) has no retention date now: it is kept until someone disposes of it.\n", it.ID, it.Name)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "Item %s (%s) is disposed of from %s (art. 36).\n", it.ID, it.Name, it.RetainUntil.Format(time.DateOnly))
+	return nil
+}
+
+func cmdEvidenceDispose(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "evidence dispose", "REQUEST ITEM --reason TEXT   (deletes an item's bytes for good, art. 36; its hash and custody stay, so that what was held can still be proved)")
+	addClientFlags(fs, e)
+	reason := fs.String("reason", "", "why the item is disposed of, for its custody (required)")
+	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 2 || strings.TrimSpace(*reason) == "" {
+		return errors.New("evidence dispose: give the request's id, the item's and --reason\nnext: entraide evidence dispose REQUEST ITEM --reason \"retention period ended\" (entraide evidence list REQUEST shows the items)")
+	}
+	c, err := clientFor(fs)
+	if err != nil {
+		return err
+	}
+	var it evidence.Item
+	if err := c.do(ctx, "POST", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/evidence/"+url.PathEscape(fs.Arg(1))+"/dispose", map[string]string{"reason": *reason}, &it); err != nil {
+		return fmt.Errorf("evidence dispose: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Item %s (%s) is disposed of: its bytes are deleted; its SHA-256 %s and its custody stay.\n", it.ID, it.Name, it.SHA256)
 	return nil
 }

@@ -138,6 +138,23 @@ func TestEvidenceCommands(t *testing.T) {
 	if _, _, err := c.run("evidence", "add", request); err == nil || !strings.Contains(err.Error(), "at least one file") {
 		t.Errorf("evidence add without a file: %v", err)
 	}
+
+	// Art. 36: a retention date set and cleared, then disposal.
+	if out := c.must("evidence", "retain", request, item, "--until", "2031-01-01"); !strings.Contains(out, "disposed of from 2031-01-01") {
+		t.Errorf("evidence retain = %q", out)
+	}
+	if out := c.must("evidence", "retain", request, item, "--until", ""); !strings.Contains(out, "no retention date now") {
+		t.Errorf("evidence retain --until \"\" = %q", out)
+	}
+	if _, _, err := c.run("evidence", "dispose", request, item); err == nil || !strings.Contains(err.Error(), "--reason") {
+		t.Errorf("evidence dispose without a reason: %v", err)
+	}
+	if out := c.must("evidence", "dispose", request, item, "--reason", "copy made for the court; original no longer needed"); !strings.Contains(out, "is disposed of") || !strings.Contains(out, hex.EncodeToString(sum[:])) {
+		t.Errorf("evidence dispose = %q", out)
+	}
+	if list := c.must("evidence", "list", request); !strings.Contains(list, "disposed") {
+		t.Errorf("evidence list after disposal =\n%s\nwant the item disposed", list)
+	}
 	if _, _, err := c.run("evidence", "get", request, "0190a1b2-0000-7000-8000-00000000dead"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("evidence get of no item: %v", err)
 	}

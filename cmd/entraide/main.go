@@ -97,6 +97,8 @@ func commands() map[string]command {
 		"evidence list":      {"list a request's items of evidence: name, size, SHA-256, status (API client)", cmdEvidenceList},
 		"evidence get":       {"download an item of evidence, checking its SHA-256 (API client)", cmdEvidenceGet},
 		"evidence send":      {"send an item with your answer to the State that asked (API client)", cmdEvidenceSend},
+		"evidence retain":    {"set the day an item of evidence is disposed of (art. 36; API client)", cmdEvidenceRetain},
+		"evidence dispose":   {"dispose of an item of evidence now: its bytes go, its hash and custody stay (art. 36; API client)", cmdEvidenceDispose},
 		"evidence export":    {"write a request's evidence package for a court, and check it (API client)", cmdEvidenceExport},
 		"audit":              {"read your State's audit log in words: time, actor, action, subject, detail (API client; auditors, administrators)", cmdAudit},
 		"log key":            {"print the key that checks this node's audit-log checkpoints, to give a court or a peer", cmdLogKey},
