@@ -158,6 +158,9 @@ func uploadFile(ctx context.Context, e env, c *apiClient, request, path string, 
 		if attempt > maxUploadRetries {
 			return it, fmt.Errorf("the connection kept dropping: run the same command again to resume from byte %d", max(offset, 0))
 		}
+		if ctx.Err() != nil {
+			return it, fmt.Errorf("stopped: run the same command again to resume from byte %d", max(offset, 0))
+		}
 		if attempt > 0 {
 			// A new connection: the dropped one's may be in any state.
 			long.CloseIdleConnections()
@@ -311,6 +314,7 @@ func cmdEvidenceGet(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "evidence get", "REQUEST ITEM [-o FILE]   (downloads an item, checking its SHA-256 as it writes; the download is recorded in its custody)")
 	addClientFlags(fs, e)
 	out := fs.String("o", "", "the file to write (default: the item's name, in this directory; - writes to the standard output)")
+	force := fs.Bool("force", false, "replace the file if it exists")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -329,6 +333,12 @@ func cmdEvidenceGet(ctx context.Context, e env, args []string) error {
 	target := *out
 	if target == "" {
 		target = filepath.Base(it.Name)
+	}
+	if target != "-" && !*force {
+		// Evidence is not written over a file that may be other evidence.
+		if _, err := os.Lstat(target); err == nil {
+			return fmt.Errorf("evidence get: %s exists\nnext: give another file with -o FILE, or add --force to replace it", target)
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, "GET", c.base+base+"/content", nil)
 	if err != nil {

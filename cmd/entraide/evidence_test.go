@@ -120,6 +120,12 @@ func TestEvidenceCommands(t *testing.T) {
 	if got, _ := os.ReadFile(target); !bytes.Equal(got, data) {
 		t.Errorf("evidence get wrote %d bytes, not the file", len(got))
 	}
+	if _, _, err := c.run("evidence", "get", request, item, "-o", target); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("evidence get over an existing file: %v, want a refusal naming --force", err)
+	}
+	if _, errOut, err := c.run("evidence", "get", request, item, "-o", target, "--force"); err != nil {
+		t.Errorf("evidence get --force: %v %s", err, errOut)
+	}
 	pkg := filepath.Join(t.TempDir(), "evidence.tar")
 	out = c.must("evidence", "export", request, "-o", pkg)
 	key := regexp.MustCompile(`--key (\S+)\n$`).FindStringSubmatch(out)
