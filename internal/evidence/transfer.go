@@ -46,6 +46,10 @@ type Offer struct {
 	Size       int64      `json:"size"`
 	SHA256     string     `json:"sha256"`
 	Collection Collection `json:"collection"`
+	// RetainUntil is the sender's retention date of the item, which the
+	// receiver's copy keeps (art. 36): what is given is kept no longer
+	// than the giving State keeps it, unless the receiver sets another.
+	RetainUntil *time.Time `json:"retain_until,omitempty"`
 }
 
 // Chunk carries bytes of an offered item, from Offset.

@@ -78,7 +78,7 @@ func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, i
 	if by.State != n.home {
 		return it, forbidden("state", "%s is hosted on %s's node for trials and cannot reach other States' nodes", by.State, n.home)
 	}
-	offer, err := json.Marshal(evidence.Offer{Request: r.ID, Item: it.ID, Name: it.Name, MediaType: it.MediaType, Size: it.Size, SHA256: it.SHA256, Collection: it.Collection})
+	offer, err := json.Marshal(evidence.Offer{Request: r.ID, Item: it.ID, Name: it.Name, MediaType: it.MediaType, Size: it.Size, SHA256: it.SHA256, Collection: it.Collection, RetainUntil: it.RetainUntil})
 	if err != nil {
 		return it, err
 	}
@@ -242,7 +242,7 @@ func (n *Node) receiveOffer(ctx context.Context, sender string, o evidence.Offer
 			return err
 		}
 		it := evidence.Item{ID: newID(), RequestID: r.ID, State: n.home, Name: o.Name, MediaType: o.MediaType, Size: o.Size,
-			Collection: o.Collection, Status: evidence.Uploading, CreatedAt: now, CreatedBy: "peer", Recipient: recipient,
+			Collection: o.Collection, RetainUntil: o.RetainUntil, Status: evidence.Uploading, CreatedAt: now, CreatedBy: "peer", Recipient: recipient,
 			WrappedIdentity: wrapped, HashState: evidence.NewHashState(), Origin: &evidence.Origin{State: sender, Item: o.Item}, ExpectedSHA256: o.SHA256}
 		if err := tx.InsertEvidence(ctx, it); err != nil {
 			return err
@@ -444,7 +444,7 @@ func (n *Node) copyLocal(ctx context.Context, by casework.Actor, it evidence.Ite
 	}
 	now := n.now()
 	dst := evidence.Item{ID: newID(), RequestID: it.RequestID, State: to, Name: it.Name, MediaType: it.MediaType, Size: it.Size,
-		Collection: it.Collection, Status: evidence.Uploading, CreatedAt: now, CreatedBy: "system", Recipient: recipient,
+		Collection: it.Collection, RetainUntil: it.RetainUntil, Status: evidence.Uploading, CreatedAt: now, CreatedBy: "system", Recipient: recipient,
 		WrappedIdentity: wrapped, HashState: evidence.NewHashState(), Origin: &evidence.Origin{State: by.State, Item: it.ID}, ExpectedSHA256: it.SHA256}
 	from := casework.Actor{ID: by.ID, State: by.State}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {

@@ -379,6 +379,9 @@ func TestEvidenceSentToAHostedState(t *testing.T) {
 			if got := tn.do(t, "POST", "/api/v1/requests/"+r+"/evidence/"+id+"/send", tn.token(t, "FRA", identity.Investigator), nil); got.Status != http.StatusForbidden {
 				t.Errorf("send by an investigator: %d", got.Status)
 			}
+			if got := tn.do(t, "PUT", "/api/v1/requests/"+r+"/evidence/"+id+"/retention", fra, retentionInput{RetainUntil: "2031-01-01"}); got.Status != http.StatusOK {
+				t.Fatalf("retention: %d %s", got.Status, got.Body)
+			}
 			if got := tn.do(t, "POST", "/api/v1/requests/"+r+"/evidence/"+id+"/send", fra, nil); got.Status != http.StatusAccepted {
 				t.Fatalf("send: %d %s", got.Status, got.Body)
 			}
@@ -386,6 +389,10 @@ func TestEvidenceSentToAHostedState(t *testing.T) {
 			sum := sha256.Sum256(data)
 			if len(items) != 1 || items[0].Status != evidence.Available || items[0].SHA256 != hex.EncodeToString(sum[:]) || items[0].Origin == nil || items[0].Origin.Item != id {
 				t.Fatalf("VNM's items = %+v", items)
+			}
+			// Art. 36: the giver's retention date travels with the item.
+			if rt := items[0].RetainUntil; rt == nil || rt.Format("2006-01-02") != "2031-01-01" {
+				t.Errorf("VNM's copy is retained until %v, want FRA's 2031-01-01", rt)
 			}
 			got := tn.do(t, "GET", "/api/v1/requests/"+r+"/evidence/"+items[0].ID+"/content", vnm, nil)
 			if !bytes.Equal(got.Body, data) {
