@@ -55,7 +55,7 @@ func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, i
 	case r.State != casework.InProgress && r.State != casework.Executed && r.State != casework.PartiallyExecuted:
 		// Evidence is what executing the request gives (art. 40(25)):
 		// before execution starts it answers nothing.
-		return it, evidenceErr(casework.ErrConflict, "item", "request %s is %s: evidence is sent as the request is executed; acknowledge it and start its execution (the start action) first", r.ID, strings.ReplaceAll(string(r.State), "_", " "))
+		return it, evidenceErr(casework.ErrConflict, "id", "request %s is %s: evidence is sent as the request is executed; acknowledge it and start its execution (the start action) first", r.ID, strings.ReplaceAll(string(r.State), "_", " "))
 	case it.Status != evidence.Available || it.Damaged != "":
 		return it, evidenceErr(casework.ErrConflict, "item", "item %s is %s%s: only an available item, whole and undamaged, is sent", id, it.Status, map[bool]string{true: ", damaged", false: ""}[it.Damaged != ""])
 	case it.Origin != nil:

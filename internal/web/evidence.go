@@ -15,6 +15,7 @@ import (
 	"github.com/tus/tusd/v2/pkg/memorylocker"
 	expslog "golang.org/x/exp/slog"
 
+	"entraide/internal/casework"
 	"entraide/internal/evidence"
 	"entraide/internal/node"
 	"entraide/internal/store"
@@ -448,6 +449,12 @@ func (s *Server) writeEvidenceError(w http.ResponseWriter, r *http.Request, err 
 	if errors.Is(err, evidence.ErrDamaged) {
 		msg := err.Error() + ": the node's administrators are told; they restore the item's objects from a backup of the evidence store"
 		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Title: "The stored evidence is damaged", Detail: msg, Errors: []FieldError{{Field: "item", Message: msg}}})
+		return
+	}
+	// A conflict about the item (disposed of, still uploading, sent
+	// already) is the item's state, not the request's.
+	if ce, ok := errors.AsType[*casework.Error](err); ok && errors.Is(ce.Kind, casework.ErrConflict) && len(ce.Problems) > 0 && ce.Problems[0].Field == "item" {
+		writeProblem(w, Problem{Type: typeConflict, Status: http.StatusConflict, Title: "The item's state does not allow this", Detail: ce.Problems.Error(), Errors: fieldErrors(ce.Problems)})
 		return
 	}
 	writeError(w, r, s.log, err)
