@@ -22,11 +22,19 @@ var ErrNoRoute = errors.New("no route to the requested State")
 // conform to the Convention; every problem is returned at once as
 // convention.Problems.
 func (n *Node) CreateRequest(ctx context.Context, by casework.Actor, d casework.Contents) (*casework.Request, error) {
+	r, _, err := n.CreateRequestJSON(ctx, by, d)
+	return r, err
+}
+
+// CreateRequestJSON is CreateRequest that also returns the request's
+// JSON, as json.Marshal writes it and as it is stored: an answer that
+// carries it need not encode it again.
+func (n *Node) CreateRequestJSON(ctx context.Context, by casework.Actor, d casework.Contents) (*casework.Request, []byte, error) {
 	if err := casework.CanDraft(d.Kind, by); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if ps := d.Validate(by.State); len(ps) > 0 {
-		return nil, ps
+		return nil, nil, ps
 	}
 	now := n.now()
 	r := casework.New(d, newID(), by.State, by.ID, now)
@@ -35,7 +43,7 @@ func (n *Node) CreateRequest(ctx context.Context, by casework.Actor, d casework.
 		Action: "request.create", Subject: "request/" + r.ID, Detail: map[string]any{
 			"kind": r.Kind, "requesting_state": r.RequestingState, "requested_state": r.RequestedState, "urgency": r.Urgency}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.FollowUpOf == "" {
 		err = n.db.CreateRequest(ctx, rows)
@@ -43,9 +51,9 @@ func (n *Node) CreateRequest(ctx context.Context, by casework.Actor, d casework.
 		err = n.createFollowUp(ctx, by, &r, rows)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &r, nil
+	return &r, rows.Body(), nil
 }
 
 // createFollowUp stores a follow-up r of a preservation of by's State,

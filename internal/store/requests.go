@@ -37,8 +37,13 @@ func requestArgs(r *casework.Request) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return requestRow(r, body), nil
+}
+
+// requestRow is insertRequest's arguments for r, whose JSON is body.
+func requestRow(r *casework.Request, body []byte) []any {
 	return []any{r.Holder, r.ID, string(r.Kind), r.RequestingState, r.RequestedState, string(r.State), string(r.Urgency),
-		formatTime(r.CreatedAt), formatTime(r.UpdatedAt), r.Version, string(body), formatTime(r.UpdatedAt), dueAt(r)}, nil
+		formatTime(r.CreatedAt), formatTime(r.UpdatedAt), r.Version, string(body), formatTime(r.UpdatedAt), dueAt(r)}
 }
 
 func requestExists(r *casework.Request, err error) error {
@@ -54,13 +59,14 @@ func requestExists(r *casework.Request, err error) error {
 // spends inside its transaction bounds the node's throughput.
 type RequestCreation struct {
 	r      *casework.Request
+	body   []byte // the request's JSON
 	events []any
 	args   []any // the request's, the event's, the audit record's
 }
 
 // NewRequestCreation encodes the rows that creating r writes.
 func NewRequestCreation(r *casework.Request, e casework.Event, rec auditlog.Record) (*RequestCreation, error) {
-	args, err := requestArgs(r)
+	body, err := json.Marshal(r)
 	if err != nil {
 		return nil, err
 	}
@@ -72,8 +78,8 @@ func NewRequestCreation(r *casework.Request, e casework.Event, rec auditlog.Reco
 	if err != nil {
 		return nil, err
 	}
-	c := &RequestCreation{r: r, events: []any{r.Holder, e.RequestID, r.Holder, e.RequestID, formatTime(e.At), string(event)}}
-	c.args = slices.Concat(args, c.events, record)
+	c := &RequestCreation{r: r, body: body, events: []any{r.Holder, e.RequestID, r.Holder, e.RequestID, formatTime(e.At), string(event)}}
+	c.args = slices.Concat(requestRow(r, body), c.events, record)
 	return c, nil
 }
 
@@ -83,6 +89,9 @@ const createRequest = `WITH r AS (` + insertRequest + `), e AS (` + appendEvent 
 
 // createRequestPostgres is createRequest with PostgreSQL's placeholders.
 var createRequestPostgres = postgresDialect.bind(createRequest)
+
+// Body returns the request's JSON, as stored.
+func (c *RequestCreation) Body() []byte { return c.body }
 
 // CreateRequest stores a RequestCreation in a transaction of its own. On
 // PostgreSQL a statement is a transaction: the three rows, and the row

@@ -195,14 +195,14 @@ func (s *Server) createRequest() http.Handler {
 			writeError(w, r, s.log, err)
 			return
 		}
-		req, err := s.node.CreateRequest(r.Context(), actorFrom(r.Context()), c)
+		req, body, err := s.node.CreateRequestJSON(r.Context(), actorFrom(r.Context()), c)
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}
 		w.Header().Set("Location", "/api/v1/requests/"+req.ID)
 		w.Header().Set("ETag", etag(req.Version))
-		encode(w, http.StatusCreated, req)
+		encodedJSON(w, http.StatusCreated, body)
 	})
 }
 

@@ -293,6 +293,15 @@ func memberInError[T any](data []byte) string {
 	return ""
 }
 
+// encodedJSON writes data, a value json.Marshal encoded, as encode would
+// write the value.
+func encodedJSON(w http.ResponseWriter, status int, data []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(data, '\n'))
+}
+
 // encode writes v as JSON with status.
 func encode[T any](w http.ResponseWriter, status int, v T) {
 	w.Header().Set("Content-Type", "application/json")
