@@ -3,6 +3,7 @@ package archive_test
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 
 	"entraide/internal/archive"
@@ -91,5 +92,32 @@ func TestVerifyRemovedAndAddedBytes(t *testing.T) {
 				t.Errorf("Verify: OK %v, problems %+v, want one naming %s", rep.OK, rep.Problems, tc.want)
 			}
 		})
+	}
+}
+
+// TestVerifyNamesEachProblemOnce: a checkpoint whose last byte is
+// changed is no longer a signed note; that is said once, not once per
+// witness key and kind of signature.
+func TestVerifyNamesEachProblemOnce(t *testing.T) {
+	f := archivetest.Small(t)
+	for _, m := range members(t, f.Archive) {
+		if !strings.HasPrefix(m.name, "checkpoints/") || m.size == 0 {
+			continue
+		}
+		b := bytes.Clone(f.Archive)
+		b[m.offset+m.size-1] ^= 0x01 // the final newline
+		rep, err := archive.Verify(bytes.NewReader(b), []string{f.LogKey, f.Witness})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, p := range rep.Problems {
+			if p.Part == m.name {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s with its last byte changed: %d problems name it, want 1: %+v", m.name, n, rep.Problems)
+		}
 	}
 }

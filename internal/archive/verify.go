@@ -473,7 +473,18 @@ func (v *verifier) checkCheckpoints(logKeys, witnesses []key) map[string]checkpo
 		for _, k := range v.keys {
 			known[k.name] = true
 		}
-		for _, w := range witnesses {
+		// A note that is not one is said once, not once per witness: its
+		// signature lines cannot be read, whoever's they are.
+		_, openErr := note.Open(raw, note.VerifierList())
+		var unverifiedAll *note.UnverifiedNoteError
+		checkWitnesses := witnesses
+		if openErr != nil && !errors.As(openErr, &unverifiedAll) {
+			if res.SignedByLog || len(logVerifiers) == 0 {
+				v.problem(path, "the checkpoint is not a signed note (%v): it was changed", openErr)
+			}
+			checkWitnesses = nil
+		}
+		for _, w := range checkWitnesses {
 			for _, wv := range []note.Verifier{w.cosig, w.plain} {
 				if wv == nil {
 					continue
@@ -484,8 +495,12 @@ func (v *verifier) checkCheckpoints(logKeys, witnesses []key) map[string]checkpo
 				case errors.As(err, &unverified):
 					continue
 				case err != nil:
-					v.problem(path, "witness %s's cosignature does not verify (%v): the checkpoint or its cosignature was changed", w.name, err)
-					continue
+					// One problem a witness, whichever kind of its
+					// signature was tried.
+					v.problem(path, "witness %s's cosignature does not verify (%v): the checkpoint or its cosignature line was changed", w.name, err)
+				}
+				if err != nil {
+					break
 				}
 				at := time.Time{}
 				if wv == w.cosig && len(n.Sigs) > 0 {
@@ -786,7 +801,7 @@ func (v *verifier) checkSeal(logKeys []key) {
 		if len(v.rep.Problems) > 0 {
 			v.problem(SealPath, "the archive's bytes are not those the exporting node sealed, as the problems above explain")
 		} else {
-			v.problem(SealPath, "the archive's bytes are not those the exporting node sealed, though every member's content is: a tar header or the padding between members was changed")
+			v.problem(SealPath, "the archive's bytes are not those the exporting node sealed, and no check above names the part: a tar header, the padding between members, or a signature line whose key was not given (a witness's, in a checkpoint) was changed")
 		}
 		return
 	}
