@@ -72,6 +72,18 @@ func cmdEvidenceAdd(ctx context.Context, e env, args []string) error {
 			return fmt.Errorf("evidence add %s: %w", path, err)
 		}
 		fmt.Fprintf(e.stdout, "Added %s as item %s: %d bytes, SHA-256 %s\n", path, it.ID, it.Size, it.SHA256)
+		// The same bytes added twice are two items: say so, for the
+		// official who ran the command again by mistake.
+		var items []evidence.Item
+		if c.do(ctx, "GET", "/api/v1/requests/"+url.PathEscape(request)+"/evidence", nil, &items) == nil {
+			for _, other := range items {
+				if other.ID != it.ID && other.SHA256 == it.SHA256 && other.Status == evidence.Available {
+					fmt.Fprintf(e.stderr, "note: item %s (%s) of this request holds the same bytes; if this one was added by mistake, dispose of it: entraide evidence dispose %s %s --reason \"added twice\"\n",
+						other.ID, other.Name, request, it.ID)
+					break
+				}
+			}
+		}
 	}
 	return nil
 }

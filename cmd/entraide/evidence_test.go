@@ -109,6 +109,15 @@ func TestEvidenceCommands(t *testing.T) {
 	if !strings.Contains(out, "700000 bytes") {
 		t.Fatalf("evidence add, again: %q", out)
 	}
+	// The same file added again is a second item, and the command says so.
+	dupOut, dupErr, err := c.run("evidence", "add", request, second)
+	if err != nil || !strings.Contains(dupErr, "holds the same bytes") {
+		t.Errorf("evidence add of the same file again: %v %q %q, want a note that another item holds the same bytes", err, dupOut, dupErr)
+	}
+	dup := regexp.MustCompile(`as item (\S+):`).FindStringSubmatch(dupOut)
+	if dup != nil {
+		c.must("evidence", "dispose", request, dup[1], "--reason", "added twice")
+	}
 	list := c.must("evidence", "list", request)
 	if strings.Count(list, "available") != 2 || !strings.Contains(list, "disk image.bin") || !strings.Contains(list, "2036-01-01") || strings.Contains(list, "uploading") {
 		t.Errorf("evidence list =\n%s\nwant the two items, available, and no other", list)
