@@ -3,6 +3,7 @@ package archive_test
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -118,6 +119,21 @@ func TestVerifyNamesEachProblemOnce(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("%s with its last byte changed: %d problems name it, want 1: %+v", m.name, n, rep.Problems)
+		}
+	}
+}
+
+// TestVerifyCutShort: an archive cut in the middle of a member is said to
+// be cut short, not to have a changed header.
+func TestVerifyCutShort(t *testing.T) {
+	f := archivetest.Small(t)
+	for _, at := range []int{100, len(f.Archive) / 2} {
+		rep, err := archive.Verify(bytes.NewReader(f.Archive[:at]), []string{f.LogKey, f.Witness})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OK || !slices.ContainsFunc(rep.Problems, func(p archive.Problem) bool { return strings.Contains(p.Message, "cut short") }) {
+			t.Errorf("archive cut at byte %d: problems %+v, want one saying it was cut short", at, rep.Problems)
 		}
 	}
 }

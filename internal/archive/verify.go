@@ -124,6 +124,11 @@ func (v *verifier) read() {
 			v.damaged = true
 			return
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			v.problem("archive", "the archive ends in the middle of a member, after %s, at byte %d: it was cut short; ask for the whole file", last, v.sr.n)
+			v.damaged = true
+			return
+		}
 		if err != nil {
 			v.problem("archive", "the archive's structure is damaged after %s, at byte %d: %v; a tar header there was changed", last, v.sr.n, err)
 			v.damaged = true
