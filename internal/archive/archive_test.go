@@ -69,6 +69,10 @@ func TestVerifyWithoutKeys(t *testing.T) {
 	if rep.OK || !hasPart(rep, "keys") {
 		t.Errorf("Verify without the log key: OK %v, problems %+v; want a problem naming the keys", rep.OK, rep.Problems)
 	}
+	// What the checkpoints claim is still shown, as not signed by the log.
+	if cps := rep.Log.Checkpoints; len(cps) == 0 || cps[0].SignedByLog || cps[0].Size == 0 || cps[0].RootHash == "" {
+		t.Errorf("Verify without the log key: checkpoints %+v; want their size and root shown, not signed by the log", cps)
+	}
 	rep, err = archive.Verify(bytes.NewReader(f.Archive), []string{f.LogKey})
 	if err != nil {
 		t.Fatal(err)

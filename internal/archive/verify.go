@@ -461,6 +461,7 @@ func (v *verifier) checkCheckpoints(logKeys, witnesses []key) map[string]checkpo
 			switch {
 			case err != nil:
 				v.problem(path, "the checkpoint's signature by the log does not verify (%v): the checkpoint was changed", err)
+
 			default:
 				c, err := parseCheckpoint(n.Text)
 				if err != nil {
@@ -472,6 +473,16 @@ func (v *verifier) checkCheckpoints(logKeys, witnesses []key) map[string]checkpo
 				}
 				cp = checkpoint{size: c.size, root: c.root, ok: true}
 				res.SignedByLog, res.Size, res.RootHash = true, c.size, hex.EncodeToString(c.root)
+			}
+		}
+		if !res.SignedByLog {
+			// What it says is shown, marked as not signed by the log, so
+			// that a reader sees which state of the log it claims.
+			var unverified *note.UnverifiedNoteError
+			if _, err := note.Open(raw, note.VerifierList()); errors.As(err, &unverified) {
+				if c, perr := parseCheckpoint(unverified.Note.Text); perr == nil {
+					res.Size, res.RootHash = c.size, hex.EncodeToString(c.root)
+				}
 			}
 		}
 		known := map[string]bool{}
