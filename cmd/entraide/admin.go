@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -359,10 +360,12 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // withNext prefixes err with the command's name and, when it is about the
-// input (a problem with what was given, or a State or record that does
-// not exist), adds the next step.
+// input (a problem with what was given, or a State, record or id that does
+// not exist, here or on the node the command called), adds the next step.
 func withNext(name string, err error, next string) error {
-	if _, ok := errors.AsType[convention.Problems](err); ok || errors.Is(err, store.ErrNotFound) {
+	_, problems := errors.AsType[convention.Problems](err)
+	ae, api := errors.AsType[*apiError](err)
+	if problems || errors.Is(err, store.ErrNotFound) || api && ae.Status == http.StatusNotFound {
 		return fmt.Errorf("%s: %w\nnext: %s", name, err, next)
 	}
 	return fmt.Errorf("%s: %w", name, err)

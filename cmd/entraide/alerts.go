@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -331,10 +330,7 @@ func cmdAlertAck(ctx context.Context, e env, args []string) error {
 	}
 	var a alerting.Alert
 	if err := c.do(ctx, "POST", "/api/v1/alerts/"+url.PathEscape(fs.Arg(0))+"/ack", nil, &a); err != nil {
-		if ae, ok := errors.AsType[*apiError](err); ok && ae.Status == http.StatusNotFound {
-			return fmt.Errorf("alert ack: %w\nnext: entraide alert list --open gives the ids of your State's open alerts", err)
-		}
-		return fmt.Errorf("alert ack: %w", err)
+		return withNext("alert ack", err, "entraide alert list --open gives the ids of your State's open alerts")
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, a)

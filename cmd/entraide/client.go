@@ -636,10 +636,7 @@ func cmdRequestShow(ctx context.Context, e env, args []string) error {
 	}
 	var doc requestDoc
 	if err := c.do(ctx, "GET", "/api/v1/requests/"+url.PathEscape(fs.Arg(0)), nil, &doc); err != nil {
-		if ae, ok := errors.AsType[*apiError](err); ok && ae.Status == http.StatusNotFound {
-			return fmt.Errorf("request show: %w\nnext: entraide request list gives the ids of your State's requests", err)
-		}
-		return fmt.Errorf("request show: %w", err)
+		return withNext("request show", err, "entraide request list gives the ids of your State's requests")
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, doc)

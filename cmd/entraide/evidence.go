@@ -287,7 +287,7 @@ func cmdEvidenceList(ctx context.Context, e env, args []string) error {
 	}
 	var items []evidence.Item
 	if err := c.do(ctx, "GET", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/evidence", nil, &items); err != nil {
-		return fmt.Errorf("evidence list: %w", err)
+		return withNext("evidence list", err, "entraide request list gives the ids of your State's requests")
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, items)
@@ -340,7 +340,7 @@ func cmdEvidenceGet(ctx context.Context, e env, args []string) error {
 	base := "/api/v1/requests/" + url.PathEscape(fs.Arg(0)) + "/evidence/" + url.PathEscape(fs.Arg(1))
 	var it evidence.Item
 	if err := c.do(ctx, "GET", base, nil, &it); err != nil {
-		return fmt.Errorf("evidence get: %w", err)
+		return withNext("evidence get", err, "entraide evidence list REQUEST gives the ids of a request's items; entraide request list, those of your State's requests")
 	}
 	target := *out
 	if target == "" {
@@ -376,7 +376,7 @@ func cmdEvidenceGet(ctx context.Context, e env, args []string) error {
 	var file *os.File
 	if target != "-" {
 		if file, err = os.OpenFile(target+".part", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
-			return fmt.Errorf("evidence get: %w", err)
+			return withNext("evidence get", err, "entraide evidence list REQUEST gives the ids of a request's items; entraide request list, those of your State's requests")
 		}
 		defer os.Remove(target + ".part")
 		defer file.Close()
@@ -394,10 +394,10 @@ func cmdEvidenceGet(ctx context.Context, e env, args []string) error {
 		return nil
 	}
 	if err := errors.Join(file.Sync(), file.Close()); err != nil {
-		return fmt.Errorf("evidence get: %w", err)
+		return withNext("evidence get", err, "entraide evidence list REQUEST gives the ids of a request's items; entraide request list, those of your State's requests")
 	}
 	if err := os.Rename(target+".part", target); err != nil {
-		return fmt.Errorf("evidence get: %w", err)
+		return withNext("evidence get", err, "entraide evidence list REQUEST gives the ids of a request's items; entraide request list, those of your State's requests")
 	}
 	fmt.Fprintf(e.stderr, "Wrote %s: %d bytes, SHA-256 %s (checked)\n", target, n, it.SHA256)
 	return nil
@@ -421,7 +421,7 @@ func cmdEvidenceSend(ctx context.Context, e env, args []string) error {
 	}
 	var it evidence.Item
 	if err := c.do(ctx, "POST", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/evidence/"+url.PathEscape(fs.Arg(1))+"/send", nil, &it); err != nil {
-		return fmt.Errorf("evidence send: %w", err)
+		return withNext("evidence send", err, "entraide evidence list REQUEST gives the ids of a request's items; entraide request list, those of your State's requests")
 	}
 	fmt.Fprintf(e.stdout, "Sending item %s (%s, %d bytes, SHA-256 %s) to the requesting State; its custody will say when it arrived: entraide evidence list %s --json\n",
 		it.ID, it.Name, it.Size, it.SHA256, fs.Arg(0))
@@ -446,7 +446,7 @@ func cmdEvidenceRetain(ctx context.Context, e env, args []string) error {
 	}
 	var it evidence.Item
 	if err := c.do(ctx, "PUT", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/evidence/"+url.PathEscape(fs.Arg(1))+"/retention", map[string]string{"retain_until": *until}, &it); err != nil {
-		return fmt.Errorf("evidence retain: %w", err)
+		return withNext("evidence retain", err, "entraide evidence list REQUEST gives the ids of a request's items; entraide request list, those of your State's requests")
 	}
 	if it.RetainUntil == nil {
 		fmt.Fprintf(e.stdout, "Item %s (%s) has no retention date now: it is kept until someone disposes of it.\n", it.ID, it.Name)
@@ -472,7 +472,7 @@ func cmdEvidenceDispose(ctx context.Context, e env, args []string) error {
 	}
 	var it evidence.Item
 	if err := c.do(ctx, "POST", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/evidence/"+url.PathEscape(fs.Arg(1))+"/dispose", map[string]string{"reason": *reason}, &it); err != nil {
-		return fmt.Errorf("evidence dispose: %w", err)
+		return withNext("evidence dispose", err, "entraide evidence list REQUEST gives the ids of a request's items; entraide request list, those of your State's requests")
 	}
 	fmt.Fprintf(e.stdout, "Item %s (%s) is disposed of: its bytes are deleted; its SHA-256 %s and its custody stay.\n", it.ID, it.Name, it.SHA256)
 	return nil

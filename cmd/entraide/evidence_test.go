@@ -154,6 +154,13 @@ func TestEvidenceCommands(t *testing.T) {
 		t.Errorf("evidence add without a file: %v", err)
 	}
 
+	// An id the node does not know names where the ids are listed.
+	for _, args := range [][]string{{"evidence", "get", request, "no-such-item"}, {"evidence", "list", "no-such-request"}, {"evidence", "export", "no-such-request"}} {
+		if _, _, err := c.run(args...); err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "next: entraide") {
+			t.Errorf("entraide %s = %v, want a 404 with the next step", strings.Join(args, " "), err)
+		}
+	}
+
 	// Art. 36: a retention date set and cleared, then disposal.
 	if out := c.must("evidence", "retain", request, item, "--until", "2031-01-01"); !strings.Contains(out, "disposed of from 2031-01-01") {
 		t.Errorf("evidence retain = %q", out)

@@ -79,7 +79,7 @@ Flags:
 	}
 	file, err := os.OpenFile(target+".part", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fmt.Errorf("evidence export: %w", err)
+		return withNext("evidence export", err, "entraide request list gives the ids of your State's requests")
 	}
 	defer os.Remove(target + ".part")
 	defer file.Close()
@@ -89,11 +89,11 @@ Flags:
 		return fmt.Errorf("evidence export: the package stopped after %d bytes (%v): nothing was kept; run the command again", n, err)
 	}
 	if err := errors.Join(file.Sync(), file.Close()); err != nil {
-		return fmt.Errorf("evidence export: %w", err)
+		return withNext("evidence export", err, "entraide request list gives the ids of your State's requests")
 	}
 	check, err := os.Open(target + ".part")
 	if err != nil {
-		return fmt.Errorf("evidence export: %w", err)
+		return withNext("evidence export", err, "entraide request list gives the ids of your State's requests")
 	}
 	rep, err := archive.Verify(check, []string{key.VerifierKey})
 	check.Close()
@@ -105,7 +105,7 @@ Flags:
 		return fmt.Errorf("evidence export: the package received does not verify (%s: %s): nothing was kept; run the command again, and tell the node's administrators if it fails again", first.Part, first.Message)
 	}
 	if err := os.Rename(target+".part", target); err != nil {
-		return fmt.Errorf("evidence export: %w", err)
+		return withNext("evidence export", err, "entraide request list gives the ids of your State's requests")
 	}
 	fmt.Fprintf(e.stdout, "Wrote %s: %d bytes, SHA-256 %s, %d item(s) of evidence; it verifies with this node's log key.\n", target, n, hex.EncodeToString(h.Sum(nil)), len(rep.Files))
 	fmt.Fprintf(e.stdout, "Give the court the file and this key; it checks the package offline with:\n  entraide verify %s --key %s\n", target, key.VerifierKey)
