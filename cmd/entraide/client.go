@@ -1054,3 +1054,37 @@ func basisWords(b *casework.LegalBasis) string {
 	}
 	return string(b.Type)
 }
+
+// stream GETs path and returns the response, its body not yet read, for
+// an answer too large to hold (an item's bytes, an evidence package): it
+// has no time limit, and an answer other than 200 is returned as the
+// node's problem.
+func (c *apiClient) stream(ctx context.Context, path string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	long := *c.http
+	long.Timeout = 0
+	res, err := long.Do(req)
+	if err != nil {
+		return nil, c.unreachable(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, responseProblem(res)
+	}
+	return res, nil
+}
+
+// responseProblem reads, and closes, the body of an answer that is not a
+// success: the node's problem document, or its status.
+func responseProblem(res *http.Response) error {
+	defer res.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	var p apiError
+	if json.Unmarshal(data, &p) != nil || p.Status == 0 {
+		return fmt.Errorf("%s", res.Status)
+	}
+	return &p
+}

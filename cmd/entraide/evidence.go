@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -146,15 +145,6 @@ func uploadFile(ctx context.Context, e env, c *apiClient, request, path string, 
 		}
 		return res, nil
 	}
-	problem := func(res *http.Response) error {
-		defer res.Body.Close()
-		data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-		var p apiError
-		if json.Unmarshal(data, &p) != nil || p.Status == 0 {
-			return fmt.Errorf("%s", res.Status)
-		}
-		return &p
-	}
 	location := ""
 	if b, err := os.ReadFile(state); err == nil {
 		location = strings.TrimSpace(string(b))
@@ -195,7 +185,7 @@ func uploadFile(ctx context.Context, e env, c *apiClient, request, path string, 
 				continue
 			}
 			if res.StatusCode != http.StatusCreated {
-				return it, problem(res)
+				return it, responseProblem(res)
 			}
 			res.Body.Close()
 			loc, err := res.Request.URL.Parse(res.Header.Get("Location"))
@@ -243,7 +233,7 @@ func uploadFile(ctx context.Context, e env, c *apiClient, request, path string, 
 					res.Body.Close()
 					continue // ask the offset again
 				}
-				return it, problem(res)
+				return it, responseProblem(res)
 			}
 			res.Body.Close()
 			if o, _ := strconv.ParseInt(res.Header.Get("Upload-Offset"), 10, 64); o < info.Size() {
@@ -352,26 +342,11 @@ func cmdEvidenceGet(ctx context.Context, e env, args []string) error {
 			return fmt.Errorf("evidence get: %s exists\nnext: give another file with -o FILE, or add --force to replace it", target)
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, "GET", c.base+base+"/content", nil)
+	res, err := c.stream(ctx, base+"/content")
 	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	long := *c.http
-	long.Timeout = 0
-	res, err := long.Do(req)
-	if err != nil {
-		return fmt.Errorf("evidence get: %w", c.unreachable(err))
+		return withNext("evidence get", err, "entraide evidence list REQUEST gives the ids of a request's items; entraide request list, those of your State's requests")
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-		var p apiError
-		if json.Unmarshal(data, &p) == nil && p.Status != 0 {
-			return fmt.Errorf("evidence get: %w", &p)
-		}
-		return fmt.Errorf("evidence get: %s", res.Status)
-	}
 	var w io.Writer = e.stdout
 	var file *os.File
 	if target != "-" {

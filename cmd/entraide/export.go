@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -57,26 +55,11 @@ Flags:
 	if err := c.do(ctx, "GET", "/api/v1/log/key", nil, &key); err != nil {
 		return fmt.Errorf("evidence export: the node's log key: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/api/v1/requests/"+url.PathEscape(request)+"/evidence-package", nil)
+	res, err := c.stream(ctx, "/api/v1/requests/"+url.PathEscape(request)+"/evidence-package")
 	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	long := *c.http
-	long.Timeout = 0
-	res, err := long.Do(req)
-	if err != nil {
-		return fmt.Errorf("evidence export: %w", c.unreachable(err))
+		return withNext("evidence export", err, "entraide request list gives the ids of your State's requests")
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-		var p apiError
-		if json.Unmarshal(data, &p) == nil && p.Status != 0 {
-			return fmt.Errorf("evidence export: %w", &p)
-		}
-		return fmt.Errorf("evidence export: %s", res.Status)
-	}
 	file, err := os.OpenFile(target+".part", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return withNext("evidence export", err, "entraide request list gives the ids of your State's requests")
