@@ -87,6 +87,15 @@ func int64Param(r *http.Request, name string, min, def int64) (int64, error) {
 	return n, nil
 }
 
+// requiredInt64 is int64Param for a parameter that must be given; hint
+// says what it is.
+func requiredInt64(r *http.Request, name string, min int64, hint string) (int64, error) {
+	if r.URL.Query().Get(name) == "" {
+		return 0, badRequest(name, "%s is required: %s", name, hint)
+	}
+	return int64Param(r, name, min, 0)
+}
+
 func proofError(err error) error {
 	if pe := (*node.ProofError)(nil); errors.As(err, &pe) {
 		return badRequest(pe.Field, "%s", pe.Msg)
@@ -96,11 +105,7 @@ func proofError(err error) error {
 
 func (s *Server) logInclusion() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("index") == "" {
-			writeError(w, r, s.log, badRequest("index", "index is required: the leaf index, which GET /api/v1/audit gives each record as leaf_index"))
-			return
-		}
-		index, err := int64Param(r, "index", 0, 0)
+		index, err := requiredInt64(r, "index", 0, "the leaf index, which GET /api/v1/audit gives each record as leaf_index")
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
@@ -121,11 +126,7 @@ func (s *Server) logInclusion() http.Handler {
 
 func (s *Server) logConsistency() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("old") == "" {
-			writeError(w, r, s.log, badRequest("old", "old is required: the size of the checkpoint you hold"))
-			return
-		}
-		old, err := int64Param(r, "old", 1, 0)
+		old, err := requiredInt64(r, "old", 1, "the size of the checkpoint you hold")
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
