@@ -87,24 +87,25 @@ func (db *DB) TreatyRecord(ctx context.Context, code string) (directory.TreatyRe
 // DeclarationsUnder returns every participant's declarations under
 // article, oldest first.
 func (db *DB) DeclarationsUnder(ctx context.Context, article int) ([]directory.Declaration, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT id, code, article, made_on, text, reservation FROM declarations WHERE article = ? ORDER BY id`), article)
+	return db.declarations(ctx, `article = ?`, article)
+}
+
+// declarations reads the declarations that where selects, oldest first.
+func (db *DB) declarations(ctx context.Context, where string, arg any) ([]directory.Declaration, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT id, code, article, made_on, text, reservation FROM declarations WHERE `+where+` ORDER BY id`), arg)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []directory.Declaration{}
-	for rows.Next() {
+	return collect(rows, func(sc scanner) (directory.Declaration, error) {
 		var d directory.Declaration
 		var made string
-		if err := rows.Scan(&d.ID, &d.Code, &d.Article, &made, &d.Text, &d.Reservation); err != nil {
-			return nil, err
+		if err := sc.Scan(&d.ID, &d.Code, &d.Article, &made, &d.Text, &d.Reservation); err != nil {
+			return d, err
 		}
-		if d.MadeOn, err = parseDate(made); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		d.MadeOn, err = parseDate(made)
+		return d, err
+	}, false)
 }
 
 // TreatyUpdated returns when a treaty record, or a denunciation, which
@@ -140,24 +141,7 @@ func (tx *Tx) InsertDeclaration(ctx context.Context, d directory.Declaration, at
 
 // Declarations returns the declarations of one participant, oldest first.
 func (db *DB) Declarations(ctx context.Context, code string) ([]directory.Declaration, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT id, code, article, made_on, text, reservation FROM declarations WHERE code = ? ORDER BY id`), code)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []directory.Declaration{}
-	for rows.Next() {
-		var d directory.Declaration
-		var made string
-		if err := rows.Scan(&d.ID, &d.Code, &d.Article, &made, &d.Text, &d.Reservation); err != nil {
-			return nil, err
-		}
-		if d.MadeOn, err = parseDate(made); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return db.declarations(ctx, `code = ?`, code)
 }
 
 // PutProfile stores what a State has notified, replacing the old profile.
