@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,11 +32,26 @@ import (
 // memory alone.
 const benchServeEnv = "ENTRAIDE_BENCH_SERVE"
 
+// benchProfileEnv names a file for the server's CPU profile, to see
+// where an ingest's time goes.
+const benchProfileEnv = "ENTRAIDE_BENCH_CPUPROFILE"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(benchServeEnv) != "" {
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() { io.Copy(io.Discard, os.Stdin); cancel() }() // the parent closes stdin to stop it
-		if err := run(ctx, []string{"entraide", "serve"}, os.Getenv, os.Stdin, os.Stdout, io.Discard); err != nil {
+		if path := os.Getenv(benchProfileEnv); path != "" {
+			f, err := os.Create(path)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+		err := run(ctx, []string{"entraide", "serve"}, os.Getenv, os.Stdin, os.Stdout, io.Discard)
+		pprof.StopCPUProfile()
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

@@ -129,13 +129,14 @@ func (v *Vault) WriteSegment(ctx context.Context, item string, index int, offset
 	var aw io.WriteCloser
 	var fl *flusher
 	counter := &countWriter{}
+	var disk durableFile
 	open := func() error {
 		var err error
-		bw, err = v.bucket.NewWriter(wctx, seg.Key, &blob.WriterOptions{ContentType: "application/age-encryption", BufferSize: ingestBuffer})
+		bw, err = v.bucket.NewWriter(wctx, seg.Key, &blob.WriterOptions{ContentType: "application/age-encryption", BufferSize: ingestBuffer, BeforeWrite: disk.capture})
 		if err != nil {
 			return err
 		}
-		fl = newFlusher(bw, ingestBuffer, 2)
+		fl = newFlusher(bw, ingestBuffer, 2, disk.wrote)
 		counter.w = fl
 		aw, err = age.Encrypt(counter, rcpt)
 		return err
@@ -216,7 +217,14 @@ func (v *Vault) WriteSegment(ctx context.Context, item string, index int, offset
 		}
 	}
 	if sealErr == nil {
-		sealErr = bw.Close()
+		sealErr = disk.sync()
+	}
+	if sealErr == nil {
+		if sealErr = bw.Close(); sealErr == nil {
+			if sealErr = disk.syncDirs(); sealErr != nil {
+				v.bucket.Delete(wctx, seg.Key) // not named on disk for sure: not stored
+			}
+		}
 	} else if bw != nil {
 		cancel() // aborts the object: nothing half-written is left
 		bw.Close()
@@ -238,14 +246,15 @@ func (v *Vault) WriteSegment(ctx context.Context, item string, index int, offset
 // Close.
 type flusher struct {
 	w          io.Writer
+	wrote      func(n int) // told of each write that succeeded, on the writer goroutine
 	buf        []byte
 	full, free chan []byte
 	done       chan struct{}
 	err        error // the writer goroutine's, read after done
 }
 
-func newFlusher(w io.Writer, size, depth int) *flusher {
-	f := &flusher{w: w, full: make(chan []byte, depth), free: make(chan []byte, depth+1), done: make(chan struct{})}
+func newFlusher(w io.Writer, size, depth int, wrote func(int)) *flusher {
+	f := &flusher{w: w, wrote: wrote, full: make(chan []byte, depth), free: make(chan []byte, depth+1), done: make(chan struct{})}
 	for range depth {
 		f.free <- make([]byte, 0, size)
 	}
@@ -254,7 +263,9 @@ func newFlusher(w io.Writer, size, depth int) *flusher {
 		defer close(f.done)
 		for b := range f.full {
 			if f.err == nil {
-				_, f.err = f.w.Write(b)
+				var n int
+				n, f.err = f.w.Write(b)
+				f.wrote(n)
 			}
 			f.free <- b[:0]
 		}

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gocloud.dev/blob"
 	"gocloud.dev/blob/memblob"
 )
 
@@ -108,3 +109,38 @@ func TestSegmentKeepsWhatCameBeforeAFailure(t *testing.T) {
 type iotestErr struct{ err error }
 
 func (e iotestErr) Read([]byte) (int, error) { return 0, e.err }
+
+// A segment in the default store is synced to disk before it is
+// committed: the store must hand its file over for that, and an object
+// store, which syncs of itself, hands nothing.
+func TestSegmentFileIsSyncedInTheFileStore(t *testing.T) {
+	var d durableFile
+	v, err := OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	w, err := v.bucket.NewWriter(t.Context(), "evidence/x/000000-00", &blob.WriterOptions{BeforeWrite: d.capture})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte{7}, writebackPiece+1)
+	n, err := w.Write(big)
+	d.wrote(n)
+	if err != nil || d.f == nil || d.flushed != int64(len(big)) {
+		t.Fatalf("file store: file %v, writeback started for %d of %d bytes (%v)", d.f != nil, d.flushed, len(big), err)
+	}
+	if err := errors.Join(d.sync(), w.Close(), d.syncDirs()); err != nil {
+		t.Fatal(err)
+	}
+
+	var m durableFile
+	w, err = NewVault(memblob.OpenBucket(nil)).bucket.NewWriter(t.Context(), "k", &blob.WriterOptions{BeforeWrite: m.capture})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("x"))
+	if err := errors.Join(w.Close(), m.sync(), m.syncDirs()); err != nil || m.f != nil {
+		t.Fatalf("object store: file %v, %v", m.f != nil, err)
+	}
+}
