@@ -18,7 +18,10 @@ import (
 	"unicode"
 
 	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/nicksnyder/go-i18n/v2/i18n/template"
 	"golang.org/x/net/html"
+	"golang.org/x/text/language"
 
 	"entraide/internal/casework"
 	"entraide/internal/identity"
@@ -101,7 +104,7 @@ func TestMessageFilesAreComplete(t *testing.T) {
 					if _, ok := forms["other"]; !ok {
 						t.Errorf("%s.toml: %q has no other form", code, k)
 					}
-				} else if code != "zh" {
+				} else {
 					t.Errorf("%s.toml: %q is counted in English: give its plural forms", code, k)
 				}
 			}
@@ -367,14 +370,132 @@ func TestPluralForms(t *testing.T) {
 		{"ar", "signin.limited", 2, "ثانيتين"},
 		{"ar", "signin.limited", 5, "5 ثوانٍ"},
 		{"zh", "signin.limited", 5, "5 秒"},
-		// Not translated yet: English, counted by English's rules, and
-		// isolated left to right in a right-to-left page.
-		{"es", "list.total", 1, "1 request matches"},
-		{"ar", "list.total", 1, "\u20681 request matches, new arrivals first.\u2069"},
+		{"fr", "list.total", 1000000, "1000000 de demandes"},
+		{"es", "list.total", 1, "1 solicitud coincide"},
+		{"es", "list.total", 0, "0 solicitudes coinciden"},
+		{"es", "list.total", 1000000, "1000000 de solicitudes"},
+		{"ru", "list.total", 21, "Найден 21 запрос;"},
+		{"ru", "list.total", 22, "Найдено 22 запроса;"},
+		{"ru", "list.total", 11, "Найдено 11 запросов;"},
+		{"ar", "list.total", 1, "طلب واحد مطابق"},
+		{"ar", "list.total", 2, "طلبان مطابقان"},
+		{"ar", "list.total", 7, "7 طلبات"},
+		{"ar", "list.total", 11, "11 طلبًا"},
+		{"ar", "list.total", 100, "100 طلب مطابق"},
+		{"zh", "list.total", 3, "共有 3 项请求"},
 	} {
 		if got := c.byCode[tc.code].tn(tc.key, tc.n); !strings.Contains(got, tc.want) {
 			t.Errorf("%s %s %d: %q, want it to hold %q", tc.code, tc.key, tc.n, got, tc.want)
 		}
+	}
+}
+
+// TestEveryCountRenders formats each counted message of each language
+// with counts that fall in each CLDR plural form: a form the language's
+// rules ask for and its file lacks would show the key instead, and a
+// form that drops an argument without reordering would print %!(EXTRA).
+func TestEveryCountRenders(t *testing.T) {
+	c := mustCatalogue()
+	en := messageFile(t, "en")
+	for _, l := range c.locales {
+		m := messageFile(t, l.Code)
+		for _, k := range sortedKeys(en) {
+			forms, plural := en[k].(map[string]any)
+			if _, ok := m[k]; !plural || !ok {
+				continue
+			}
+			args := sampleArgs(forms["other"].(string))
+			for _, n := range []int{0, 1, 2, 3, 5, 11, 21, 22, 25, 100, 101, 1000000} {
+				s, tag, err := l.loc.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: k, PluralCount: n, TemplateParser: template.IdentityParser{}})
+				if err != nil || tag != l.Tag {
+					t.Errorf("%s %s %d: %v (in %s): give the plural form its rules ask for", l.Code, k, n, err, tag)
+					continue
+				}
+				if got := format(s, countIn(args, n)); strings.Contains(got, "%!") {
+					t.Errorf("%s %s %d: %q", l.Code, k, n, got)
+				}
+			}
+		}
+	}
+}
+
+// verb finds a formatting verb, with its argument index if any.
+var verb = regexp.MustCompile(`%(\[(\d+)\])?([a-z])`)
+
+// sampleArgs returns arguments for the verbs of s: "x" for each %s, 0 for
+// each number.
+func sampleArgs(s string) []any {
+	var args []any
+	for _, v := range verb.FindAllStringSubmatch(s, -1) {
+		if v[3] == "s" {
+			args = append(args, "x")
+		} else {
+			args = append(args, 0)
+		}
+	}
+	return args
+}
+
+// countIn puts n in place of the numbers of args.
+func countIn(args []any, n int) []any {
+	out := slices.Clone(args)
+	for i, a := range out {
+		if _, ok := a.(int); ok {
+			out[i] = n
+		}
+	}
+	return out
+}
+
+// verbs returns the kinds of the verbs of s, sorted: %[2]s counts as %s.
+func verbs(s string) []string {
+	var out []string
+	for _, v := range verb.FindAllStringSubmatch(s, -1) {
+		out = append(out, v[3])
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestPlaceholdersAreKept fails when a translation drops, adds or changes
+// a %s or %d of English: the page would lose a value or print %!(EXTRA).
+// Only a plural form may drop the count, where it says it in words.
+func TestPlaceholdersAreKept(t *testing.T) {
+	en := messageFile(t, "en")
+	for _, spec := range localeSpecs {
+		code := spec.Tag.String()
+		for k, v := range messageFile(t, code) {
+			switch v := v.(type) {
+			case string:
+				want, ok := en[k].(string)
+				if ok && !slices.Equal(verbs(v), verbs(want)) {
+					t.Errorf("%s.toml: %q has %v, English %v", code, k, verbs(v), verbs(want))
+				}
+			case map[string]any:
+				forms, ok := en[k].(map[string]any)
+				if !ok {
+					continue
+				}
+				want := verbs(forms["other"].(string))
+				for form, s := range v {
+					got := verbs(s.(string))
+					if form == "other" && !slices.Equal(got, want) || form != "other" && !slices.Equal(slices.DeleteFunc(slices.Clone(want), func(s string) bool { return s == "d" }), slices.DeleteFunc(slices.Clone(got), func(s string) bool { return s == "d" })) {
+						t.Errorf("%s.toml: %q %s has %v, English %v", code, k, form, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// An English fallback in a right-to-left page is isolated, so that it
+// reads left to right with its full stop at its end.
+func TestFallbackIsIsolatedRightToLeft(t *testing.T) {
+	b := i18n.NewBundle(language.English)
+	b.MustAddMessages(language.English, &i18n.Message{ID: "only.english", Other: "Not translated yet."})
+	l := &locale{Tag: language.Arabic, Dir: "rtl", loc: i18n.NewLocalizer(b, "ar")}
+	if got := l.t("only.english"); got != "\u2068Not translated yet.\u2069" {
+		t.Errorf("got %q", got)
 	}
 }
 
