@@ -250,7 +250,7 @@ func requestAcrossStates(t *testing.T, lang string) {
 		chromedp.WaitVisible(chromedp.CSS("#open-alerts")))
 	// The live feed is open once the script says so.
 	do(t, vnm, "bring the console to the front", front)
-	if _, err := chromedp.Run(vnm, chromedp.Poll[bool](`document.getElementById("live-status").textContent.includes("Live")`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+	if _, err := chromedp.Run(vnm, chromedp.Poll[bool](`document.getElementById("live-status").textContent === document.getElementById("open-alerts").dataset.live`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 		t.Fatalf("the console's live feed did not open: %v", err)
 	}
 
@@ -266,7 +266,7 @@ func requestAcrossStates(t *testing.T, lang string) {
 	do(t, fra, "draft a preservation", steps...)
 	shot(fra, "draft")
 	do(t, fra, "save and send", chromedp.Click(chromedp.CSS("#save-send")), chromedp.WaitVisible(chromedp.CSS(".notice")))
-	if got := text(t, fra, ".notice"); !strings.Contains(got, "Sent") {
+	if got, want := text(t, fra, ".notice"), map[string]string{"en": "Sent", "ar": "أُرسل"}[lang]; !strings.Contains(got, want) {
 		t.Fatalf("after sending, the page says %q", got)
 	}
 	if got := eval(t, fra, `document.querySelector("#status").dataset.state`); got != "received" {
