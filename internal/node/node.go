@@ -7,6 +7,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -315,8 +316,10 @@ func (n *Node) Me(ctx context.Context, by casework.Actor) (identity.User, error)
 	return n.db.User(ctx, by.State, by.ID)
 }
 
-// AuditLog returns the audit records of by's State's view after seq
-// after, for its auditors and administrators.
+// AuditLog returns the audit records of by's State's view that follow
+// record after in the node's log, for its auditors and administrators.
+// It integrates what is committed first, so that a record is listed as
+// soon as its change is visible, in its final place in the log.
 func (n *Node) AuditLog(ctx context.Context, by casework.Actor, after int64, limit int) ([]store.AuditEntry, error) {
 	if !by.Role.Can(identity.ReadAuditLog) {
 		return nil, forbidden("role", "the %s role may not read the audit log", by.Role)
@@ -324,9 +327,19 @@ func (n *Node) AuditLog(ctx context.Context, by casework.Actor, after int64, lim
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
+	if _, err := n.IntegrateLog(ctx); err != nil {
+		return nil, err
+	}
 	entries, err := n.db.AuditLog(ctx, by.State, after, limit)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrNotInLog) {
+		return nil, fmt.Errorf("%w: %s has no audit record %d in the log", ErrNoSuchRecord, by.State, after)
+	}
 	return entries, n.readable(ctx, err)
 }
+
+// ErrNoSuchRecord is matched by AuditLog's error for a record after that
+// is not in the State's log: a reader's cursor from elsewhere.
+var ErrNoSuchRecord = errors.New("no such audit record")
 
 // runsNode refuses by unless they act for the node's home State: the
 // node's keys, peers and address, the treaty records and the States'

@@ -55,14 +55,27 @@ type AuditEntry struct {
 	Unreadable string `json:"unreadable,omitempty"`
 }
 
-// AuditLog returns up to limit of state's records after seq after, in
-// the order of their sequence numbers, with their leaf indexes once the
-// log has integrated them. The node's log holds every State's records: a
-// State's view skips the others'. Records
-// that cannot be read keep their place, marked Unreadable, and are named
-// in a Partial error beside the list.
+// AuditLog returns up to limit of state's records that follow record
+// after (0: from the first) in the node's Merkle log, in the log's order.
+// Only records the log has integrated are listed: that order is final,
+// so a reader paging by the last seq it got misses nothing, whereas seq
+// order is not commit order where transactions run side by side
+// (PostgreSQL), and a record committed late behind a higher seq would be
+// skipped. The node's log holds every State's records: a State's view
+// skips the others'. Records that cannot be read keep their place,
+// marked Unreadable, and are named in a Partial error beside the list.
+// A record after that is not state's, or not yet in the log, is
+// ErrNotFound or ErrNotInLog.
 func (db *DB) AuditLog(ctx context.Context, state string, after int64, limit int) ([]AuditEntry, error) {
-	return db.auditEntries(ctx, `WHERE a.state = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`, state, after, limit)
+	from := int64(-1)
+	if after > 0 {
+		_, idx, err := db.AuditRecord(ctx, state, after)
+		if err != nil {
+			return nil, err
+		}
+		from = idx
+	}
+	return db.auditEntries(ctx, `WHERE a.state = ? AND l.idx > ? ORDER BY l.idx LIMIT ?`, state, from, limit)
 }
 
 // auditEntries reads the audit records that where (a WHERE clause and

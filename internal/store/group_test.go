@@ -74,6 +74,7 @@ func TestConcurrentTx(t *testing.T) {
 					want[fmt.Sprintf("w/%d", i)] = true
 				}
 			}
+			integrate(t, db)
 			entries, err := db.AuditLog(ctx, "FRA", 0, 1000)
 			if err != nil {
 				t.Fatal(err)

@@ -82,6 +82,7 @@ func TestAuditStateOfOlderRecords(t *testing.T) {
 				t.Fatalf("Open after the older release: %v", err)
 			}
 			defer db.Close()
+			integrate(t, db)
 			for _, state := range []string{"FRA", "VNM", "ZAF"} {
 				entries, err := db.AuditLog(ctx, state, 0, 100)
 				if err != nil {

@@ -42,7 +42,7 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 	"GET /api/v1/treaty":              func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/treaty"} },
 	"GET /api/v1/requests":            func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/requests"} },
 	"GET /api/v1/users":               func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/users"} },
-	"GET /api/v1/audit":               func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/audit?after=1&limit=5"} },
+	"GET /api/v1/audit":               func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/audit?after=0&limit=5"} },
 	"GET /metrics":                    func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/metrics"} },
 	"GET /log/checkpoint": func(t *testing.T, tn *testNode, _ string) routeCall {
 		integrateLog(t, tn)

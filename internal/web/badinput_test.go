@@ -131,6 +131,8 @@ func TestBadQueries(t *testing.T) {
 		{"cursor without separator", "/api/v1/requests?cursor=" + b64([]byte("abc")), fra, "cursor"},
 		{"cursor with a bad time", "/api/v1/requests?cursor=" + b64([]byte("yesterday|x")), fra, "cursor"},
 		{"audit after negative", "/api/v1/audit?after=-1", auditor, "after"},
+		{"audit after a record not in the view", "/api/v1/audit?after=999999", auditor, "after"},
+		{"audit after a record not in the view", "/api/v1/audit?after=999999", auditor, "after"},
 		{"audit after not a number", "/api/v1/audit?after=x", auditor, "after"},
 		{"audit limit zero", "/api/v1/audit?limit=0", auditor, "limit"},
 		{"audit limit over 1000", "/api/v1/audit?limit=1001", auditor, "limit"},

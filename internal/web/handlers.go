@@ -483,6 +483,10 @@ func (s *Server) auditLog() http.Handler {
 			limit = n
 		}
 		entries, err := s.node.AuditLog(r.Context(), actorFrom(r.Context()), after, limit)
+		if errors.Is(err, node.ErrNoSuchRecord) {
+			writeError(w, r, s.log, badRequest("after", "%s: give the seq of the last record a page returned, or 0 to start from the first", err))
+			return
+		}
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
