@@ -139,6 +139,8 @@ func (u *UI) signinPage() http.Handler {
 			data["Notice"] = t(r, "signin.signedout")
 		case "enrolled":
 			data["Notice"] = tf(r, "enrol.done", r.URL.Query().Get("login"))
+		case "enrolled-passkey":
+			data["Notice"] = tf(r, "passkey.enrolled", r.URL.Query().Get("login"))
 		}
 		u.render(w, r, http.StatusOK, "signin", data)
 	})
@@ -166,6 +168,9 @@ func (u *UI) signin() http.Handler {
 			return
 		}
 		login, password, code := strings.TrimSpace(r.PostForm.Get("login")), r.PostForm.Get("password"), r.PostForm.Get("code")
+		// With a passkey's answer the passkey is the second factor, and
+		// the code is not read.
+		viaPasskey := r.PostForm.Get("passkey") != ""
 		next := localNext(r.PostForm.Get("next"))
 		data := map[string]any{"Login": login, "Next": next}
 		if u.limited(w, r, "signin", data) {
@@ -174,11 +179,12 @@ func (u *UI) signin() http.Handler {
 		ctx, now := r.Context(), u.node.Now()
 		var secret, outcome string
 		var lockedUntil time.Time
-		// The password and the code are checked before any write: the
-		// password's hash takes tens of milliseconds, which no write
-		// transaction should wait for.
+		// The password and the code or passkey are checked before any
+		// write: the password's hash takes tens of milliseconds, which no
+		// write transaction should wait for.
 		c, usr, err := u.node.DB().SigninCredential(ctx, login)
 		okPassword, okCode, step := false, false, int64(0)
+		var passkey signin.Passkey
 		switch {
 		case errors.Is(err, store.ErrNotFound) || login == "":
 			signin.VerifyPassword(dummyHash, password)
@@ -190,7 +196,11 @@ func (u *UI) signin() http.Handler {
 			outcome, lockedUntil = "locked", c.LockedUntil
 		default:
 			okPassword, err = signin.VerifyPassword(c.PasswordHash, password)
-			if err == nil && okPassword {
+			switch {
+			case err != nil || !okPassword:
+			case viaPasskey:
+				passkey, okCode, err = u.checkPasskey(r, login)
+			case c.TOTPSecret != "": // else the official has passkeys only
 				var totpSecret string
 				if totpSecret, err = u.openSecret(ctx, c.TOTPSecret); err == nil {
 					step, okCode = signin.MatchTOTP(totpSecret, code, now, c.TOTPLastStep)
@@ -210,10 +220,14 @@ func (u *UI) signin() http.Handler {
 					outcome, lockedUntil = "locked", c.LockedUntil
 					return nil
 				}
-				if !okPassword || !okCode || step <= c.TOTPLastStep {
+				if !okPassword || !okCode || (!viaPasskey && step <= c.TOTPLastStep) {
 					c = c.Failed(now)
-					outcome = "bad_password"
-					if okPassword {
+					switch {
+					case !okPassword:
+						outcome = "bad_password"
+					case viaPasskey:
+						outcome = "bad_passkey"
+					default:
 						outcome = "bad_code"
 					}
 					if err := tx.NoteSignin(ctx, usr.State, c); err != nil {
@@ -221,7 +235,16 @@ func (u *UI) signin() http.Handler {
 					}
 					return u.audit(ctx, tx, usr, now, "signin.fail", map[string]any{"reason": outcome, "locked": c.Locked(now)})
 				}
-				c.Failures, c.LockedUntil, c.TOTPLastStep, c.UpdatedAt = 0, time.Time{}, step, now
+				factor := "totp"
+				c.Failures, c.LockedUntil, c.UpdatedAt = 0, time.Time{}, now
+				if viaPasskey {
+					factor = "passkey"
+					if err := tx.NotePasskeyUse(ctx, usr.State, passkey); err != nil {
+						return err
+					}
+				} else {
+					c.TOTPLastStep = step
+				}
 				if err := tx.NoteSignin(ctx, usr.State, c); err != nil {
 					return err
 				}
@@ -231,7 +254,11 @@ func (u *UI) signin() http.Handler {
 				if err := tx.InsertSession(ctx, usr.State, digest, s); err != nil {
 					return err
 				}
-				return u.audit(ctx, tx, usr, now, "signin", map[string]any{"session": s.ID, "expires_at": s.ExpiresAt})
+				detail := map[string]any{"session": s.ID, "expires_at": s.ExpiresAt, "factor": factor}
+				if viaPasskey {
+					detail["passkey"] = passkey.ID
+				}
+				return u.audit(ctx, tx, usr, now, "signin", detail)
 			})
 		}
 		if err != nil {
@@ -248,6 +275,10 @@ func (u *UI) signin() http.Handler {
 		case "locked":
 			data["Error"] = tf(r, "signin.locked", lockedUntil.UTC().Format("2006-01-02 15:04"))
 		default:
+			if viaPasskey {
+				data["Error"] = tf(r, "passkey.failed", signin.MaxFailures, int(signin.LockoutPeriod.Minutes()))
+				break
+			}
 			data["Error"] = tf(r, "signin.failed", signin.MaxFailures, int(signin.LockoutPeriod.Minutes()))
 		}
 		u.failed(r, outcome)
@@ -392,7 +423,8 @@ func (u *UI) enrolFinish() http.Handler {
 			u.enrolRefused(w, r, err, map[string]any{})
 			return
 		}
-		if !signin.CheckTOTPSecret(secret) {
+		withPasskey := f.Get("passkey") != ""
+		if !withPasskey && !signin.CheckTOTPSecret(secret) {
 			u.render(w, r, http.StatusBadRequest, "enrol", map[string]any{"Error": t(r, "enrol.badsecret")})
 			return
 		}
@@ -405,19 +437,33 @@ func (u *UI) enrolFinish() http.Handler {
 			u.enrolForm(w, r, http.StatusUnprocessableEntity, usr, code, secret, msg)
 			return
 		}
-		now := u.node.Now()
-		step, ok := signin.MatchTOTP(secret, f.Get("totp"), now, 0)
-		if !ok {
-			u.enrolForm(w, r, http.StatusUnprocessableEntity, usr, code, secret, t(r, "enrol.badcode"))
-			return
+		now, ctx := u.node.Now(), r.Context()
+		var step int64
+		var sealed string
+		var passkey signin.Passkey
+		if withPasskey {
+			var problem string
+			passkey, problem, err = u.finishRegistration(r, usr)
+			if err != nil {
+				u.failErr(w, r, err)
+				return
+			}
+			if problem != "" {
+				u.enrolForm(w, r, http.StatusUnprocessableEntity, usr, code, secret, problem)
+				return
+			}
+		} else {
+			var ok bool
+			if step, ok = signin.MatchTOTP(secret, f.Get("totp"), now, 0); !ok {
+				u.enrolForm(w, r, http.StatusUnprocessableEntity, usr, code, secret, t(r, "enrol.badcode"))
+				return
+			}
+			if sealed, err = u.sealSecret(ctx, secret); err != nil {
+				u.failErr(w, r, err)
+				return
+			}
 		}
 		hash := signin.HashPassword(password)
-		ctx := r.Context()
-		sealed, err := u.sealSecret(ctx, secret)
-		if err != nil {
-			u.failErr(w, r, err)
-			return
-		}
 		err = u.node.DB().Tx(ctx, func(tx *store.Tx) error {
 			e, usr, err := tx.RedeemEnrolment(ctx, identity.Digest(code), now)
 			switch {
@@ -436,15 +482,33 @@ func (u *UI) enrolFinish() http.Handler {
 			if err := tx.PutSigninCredential(ctx, usr.State, c); err != nil {
 				return err
 			}
+			// An official enrols again when a factor is lost: the
+			// passkeys they had go with it.
+			dropped, err := tx.DeletePasskeys(ctx, usr.State, usr.ID)
+			if err != nil {
+				return err
+			}
+			detail := map[string]any{"enrolment": e.ID, "issued_by": e.IssuedBy, "factor": "totp", "passkeys_removed": dropped}
+			if withPasskey {
+				passkey.CreatedAt = now
+				if err := tx.AddPasskey(ctx, usr.State, passkey); err != nil {
+					return err
+				}
+				detail["factor"], detail["passkey"] = "passkey", passkey.ID
+			}
 			// The code's short id, never the code, nor anything of the
 			// password or the secret.
-			return u.audit(ctx, tx, usr, now, "signin.enrol", map[string]any{"enrolment": e.ID, "issued_by": e.IssuedBy})
+			return u.audit(ctx, tx, usr, now, "signin.enrol", detail)
 		})
 		if err != nil {
 			u.enrolRefused(w, r, err, map[string]any{})
 			return
 		}
-		http.Redirect(w, r, Prefix+"signin?m=enrolled&login="+url.QueryEscape(usr.ID), http.StatusSeeOther)
+		m := "enrolled"
+		if withPasskey {
+			m = "enrolled-passkey"
+		}
+		http.Redirect(w, r, Prefix+"signin?m="+m+"&login="+url.QueryEscape(usr.ID), http.StatusSeeOther)
 	})
 }
 

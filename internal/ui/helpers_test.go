@@ -22,6 +22,10 @@ import (
 	"entraide/internal/store/storetest"
 )
 
+// testBaseURL is the test node's public address: the relying party of
+// its passkeys.
+const testBaseURL = "https://entraide.test"
+
 // testStates: FRA is the test node's home, VNM and ZAF are hosted.
 var testStates = []string{"FRA", "VNM", "ZAF"}
 
@@ -85,6 +89,10 @@ func newTestNode(t *testing.T, backend string) *testNode {
 				t.Fatal(err)
 			}
 		}
+	}
+	// Passkeys are offered at the node's public address.
+	if err := n.SetBaseURL(ctx, n.Admin(), testBaseURL); err != nil {
+		t.Fatal(err)
 	}
 	u, err := New(n, Config{Log: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {

@@ -28,6 +28,8 @@ func (u *UI) routes() []route {
 		{Method: "POST", Path: Prefix + "enrol", Public: true, Handler: u.enrolStart()},
 		{Method: "POST", Path: Prefix + "enrol/finish", Public: true, Handler: u.enrolFinish()},
 		{Method: "POST", Path: Prefix + "lang", Public: true, Handler: u.setLanguage()},
+		{Method: "POST", Path: Prefix + "signin/passkey", Public: true, Handler: u.signinPasskeyBegin()},
+		{Method: "POST", Path: Prefix + "enrol/passkey", Public: true, Handler: u.enrolPasskeyBegin()},
 
 		{Method: "POST", Path: Prefix + "signout", Handler: u.signout()},
 		{Method: "GET", Path: Prefix + "{$}", Handler: u.home()},
@@ -43,5 +45,9 @@ func (u *UI) routes() []route {
 		{Method: "GET", Path: Prefix + "directory", Handler: u.directoryPage()},
 		{Method: "GET", Path: Prefix + "directory/{code}", Handler: u.statePage()},
 		{Method: "GET", Path: Prefix + "treaty", Handler: u.treatyPage()},
+		{Method: "GET", Path: Prefix + "passkeys", Handler: u.passkeysPage()},
+		{Method: "POST", Path: Prefix + "passkeys/begin", Handler: u.passkeyBegin()},
+		{Method: "POST", Path: Prefix + "passkeys", Handler: u.addPasskey()},
+		{Method: "POST", Path: Prefix + "passkeys/{id}/remove", Handler: u.removePasskey()},
 	}
 }

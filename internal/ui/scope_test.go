@@ -12,6 +12,7 @@ import (
 
 	"entraide/internal/casework"
 	"entraide/internal/identity"
+	"entraide/internal/signin"
 	"entraide/internal/store"
 	"entraide/internal/store/storetest"
 )
@@ -36,10 +37,10 @@ const (
 
 // victim is what a State holds that no other State's official may see.
 type victim struct {
-	state, sent, draft, incoming, alert string
+	state, sent, draft, incoming, alert, passkey string
 }
 
-func (v victim) markers() []string { return []string{v.sent, v.draft, v.incoming, v.alert} }
+func (v victim) markers() []string { return []string{v.sent, v.draft, v.incoming, v.alert, v.passkey} }
 
 const missingID = "0190a1b2-0000-7000-8000-00000000dead"
 
@@ -71,13 +72,15 @@ func byID(path func(id string) string, form url.Values, id func(v victim) string
 // fails TestOtherStatesReachNothingInTheUI: whoever adds a page says how
 // it is scoped.
 var uiCases = map[string]uiCase{
-	"GET /ui/static/":       same("/ui/static/app.css", nil, public, 200),
-	"GET /ui/signin":        same("/ui/signin", nil, public, 200),
-	"POST /ui/signin":       same("/ui/signin", url.Values{"login": {"nobody"}, "password": {"x"}, "code": {"000000"}}, public, 401),
-	"GET /ui/enrol":         same("/ui/enrol", nil, public, 200),
-	"POST /ui/enrol":        same("/ui/enrol", url.Values{"code": {"enr_nothing"}}, public, 401),
-	"POST /ui/lang":         same("/ui/lang", url.Values{"lang": {"fr"}, "next": {"/ui/inbox"}}, public, 303),
-	"POST /ui/enrol/finish": same("/ui/enrol/finish", url.Values{"code": {"enr_nothing"}}, public, 401),
+	"GET /ui/static/":         same("/ui/static/app.css", nil, public, 200),
+	"GET /ui/signin":          same("/ui/signin", nil, public, 200),
+	"POST /ui/signin":         same("/ui/signin", url.Values{"login": {"nobody"}, "password": {"x"}, "code": {"000000"}}, public, 401),
+	"GET /ui/enrol":           same("/ui/enrol", nil, public, 200),
+	"POST /ui/enrol":          same("/ui/enrol", url.Values{"code": {"enr_nothing"}}, public, 401),
+	"POST /ui/lang":           same("/ui/lang", url.Values{"lang": {"fr"}, "next": {"/ui/inbox"}}, public, 303),
+	"POST /ui/enrol/finish":   same("/ui/enrol/finish", url.Values{"code": {"enr_nothing"}}, public, 401),
+	"POST /ui/signin/passkey": same("/ui/signin/passkey", url.Values{}, public, 200),
+	"POST /ui/enrol/passkey":  same("/ui/enrol/passkey", url.Values{"code": {"enr_nothing"}}, public, 401),
 
 	"POST /ui/signout":     same("/ui/signout", url.Values{}, shared, 303),
 	"GET /ui/{$}":          same("/ui/", nil, shared, 303),
@@ -99,6 +102,13 @@ var uiCases = map[string]uiCase{
 		victims: func(v victim) uiCall { return uiCall{path: "/ui/directory/" + v.state} },
 		absent:  func(v victim) uiCall { return uiCall{path: "/ui/directory/" + v.state} }},
 	"GET /ui/treaty": same("/ui/treaty", nil, shared, 200),
+	// An official's passkeys are their own: the page and the forms name
+	// no other official, and removing another's is removing none.
+	"GET /ui/passkeys":        same("/ui/passkeys", nil, shared, 200),
+	"POST /ui/passkeys/begin": same("/ui/passkeys/begin", url.Values{}, shared, 200),
+	"POST /ui/passkeys":       same("/ui/passkeys", url.Values{"ceremony": {"none"}, "passkey": {"{}"}}, shared, 422),
+	"POST /ui/passkeys/{id}/remove": byID(func(id string) string { return "/ui/passkeys/" + id + "/remove" }, url.Values{},
+		func(v victim) string { return v.passkey }),
 }
 
 // followUpForm drafts an art. 42 follow-up of preservation id, to ZAF.
@@ -146,6 +156,19 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victim {
 	}
 	if v.alert == "" {
 		t.Fatalf("no alert of %s about %s", state, in.ID)
+	}
+	// A passkey of an official of state's, who is no role's the test
+	// signs in as: enrolling them would remove it.
+	holder := strings.ToLower(state) + "-keyholder"
+	if _, err := n.AddUser(ctx, n.AdminOf(state), identity.User{ID: holder, Name: "Keyholder", State: state, Role: identity.Auditor}); err != nil {
+		t.Fatal(err)
+	}
+	v.passkey = "pk-" + strings.ToLower(state) + "-0190a1b2"
+	err = n.DB().Tx(ctx, func(tx *store.Tx) error {
+		return tx.AddPasskey(ctx, state, signin.Passkey{ID: v.passkey, User: holder, Handle: []byte("h"), CreatedAt: tn.Clock.Now()})
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return v
 }

@@ -21,6 +21,7 @@ import (
 	"entraide/internal/convention"
 	"entraide/internal/identity"
 	"entraide/internal/node"
+	"entraide/internal/signin"
 	"entraide/internal/store"
 )
 
@@ -61,6 +62,8 @@ type UI struct {
 	cfg     Config
 	pages   map[string]map[string]*template.Template // by language, then page
 	handler http.Handler
+	// ceremonies are the passkey challenges waiting for an answer.
+	ceremonies signin.Ceremonies
 }
 
 // New returns the UI of n.
