@@ -103,6 +103,15 @@ const (
 	ingestDepth  = 4
 )
 
+// An object store takes a segment of more than 16 MiB in parts: S3
+// refuses every part but the last under 5 MiB, so ingestBuffer cannot be
+// the part size. Each upload holds objectParallel+1 parts, and the 16 MiB
+// its client reads before choosing to send in parts.
+const (
+	objectPart     = 8 << 20
+	objectParallel = 2
+)
+
 // WriteSegment stores the next piece of item: at most max bytes read
 // from src, encrypted to recipient as one age object, hashed into the
 // item's hash state. Hashing and encryption run on goroutines of their
@@ -132,7 +141,7 @@ func (v *Vault) WriteSegment(ctx context.Context, item string, index int, offset
 	var disk durableFile
 	open := func() error {
 		var err error
-		bw, err = v.bucket.NewWriter(wctx, seg.Key, &blob.WriterOptions{ContentType: "application/age-encryption", BufferSize: ingestBuffer, BeforeWrite: disk.capture})
+		bw, err = v.bucket.NewWriter(wctx, seg.Key, &blob.WriterOptions{ContentType: "application/age-encryption", BufferSize: objectPart, MaxConcurrency: objectParallel, BeforeWrite: disk.capture})
 		if err != nil {
 			return err
 		}
