@@ -143,12 +143,13 @@ func (u *UI) requestData(r *http.Request, id string) (map[string]any, error) {
 		return nil, err
 	}
 	spec, _ := convention.Lookup(req.Kind)
+	l := localeOf(r.Context())
 	var fields []fieldView
 	seen := map[string]bool{}
 	for _, f := range spec.Fields {
 		seen[f.Name] = true
 		if v := req.Fields[f.Name]; v != "" || f.Required {
-			fields = append(fields, fieldView{Name: f.Name, Label: f.Label, Value: v, Ref: f.Ref, Required: f.Required})
+			fields = append(fields, fieldView{Name: f.Name, Label: l.fieldLabel(req.Kind, f), Value: v, Ref: f.Ref, Required: f.Required})
 		}
 	}
 	for name, v := range req.Fields {
@@ -167,7 +168,7 @@ func (u *UI) requestData(r *http.Request, id string) (map[string]any, error) {
 	offences := []string{}
 	for _, c := range req.Offences {
 		if o, ok := convention.LookupOffence(c.Article); ok {
-			offences = append(offences, "art. "+strconv.Itoa(o.Article)+": "+o.Name)
+			offences = append(offences, l.tf("draft.offence", o.Article, l.offenceName(o.Article)))
 		} else if c.Description != "" {
 			offences = append(offences, c.Description)
 		}

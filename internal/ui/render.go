@@ -22,6 +22,12 @@ var funcs = template.FuncMap{
 	"tf":   (*locale)(nil).tf,
 	"tn":   (*locale)(nil).tn,
 	"word": (*locale)(nil).word,
+	// kindName, fieldLabel, offenceName and groundName are bound to each
+	// language in parse too.
+	"kindName":    (*locale)(nil).kindName,
+	"fieldLabel":  (*locale)(nil).fieldLabel,
+	"offenceName": (*locale)(nil).offenceName,
+	"groundName":  (*locale)(nil).groundName,
 	"cite": func(r convention.Ref) string {
 		if r.Article == 0 {
 			return ""
@@ -98,7 +104,8 @@ func (u *UI) parse() error {
 			if err != nil {
 				return err
 			}
-			u.pages[l.Code][base] = lt.Funcs(template.FuncMap{"t": l.t, "tf": l.tf, "tn": l.tn, "word": l.word})
+			u.pages[l.Code][base] = lt.Funcs(template.FuncMap{"t": l.t, "tf": l.tf, "tn": l.tn, "word": l.word,
+				"kindName": l.kindName, "fieldLabel": l.fieldLabel, "offenceName": l.offenceName, "groundName": l.groundName})
 		}
 	}
 	return nil

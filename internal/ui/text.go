@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/nicksnyder/go-i18n/v2/i18n/template"
 	"golang.org/x/text/language"
+
+	"entraide/internal/convention"
 )
 
 // The UI's strings live in one message file per language, locales/<tag>.toml.
@@ -191,6 +194,54 @@ func (l *locale) word(group string, code any) string {
 		return s
 	}
 	return strings.ReplaceAll(c, "_", " ")
+}
+
+// textOr returns the string of key in l, or fallback when no message file
+// has the key.
+func (l *locale) textOr(key, fallback string) string {
+	if s := l.text(key, nil); s != "["+key+"]" {
+		return s
+	}
+	return fallback
+}
+
+// The Convention's own words (the kinds of request, the contents each asks
+// for, the offences and the grounds for refusal) are in English in
+// internal/convention, which the API and the CLI speak; the message files
+// give them in each language, and a code they lack shows in English.
+
+// kindName names a kind of request in l.
+func (l *locale) kindName(k convention.Kind) string {
+	fallback := strings.ReplaceAll(string(k), "_", " ")
+	if spec, ok := convention.Lookup(k); ok {
+		fallback = spec.Title
+	}
+	return l.textOr("kind."+string(k), fallback)
+}
+
+// fieldLabel names an item of content of kind k in l: in the kind's own
+// words where it has them (field.<kind>.<name>), else the item's usual
+// words (field.<name>).
+func (l *locale) fieldLabel(k convention.Kind, f convention.Field) string {
+	if s := l.textOr("field."+string(k)+"."+f.Name, ""); s != "" {
+		return s
+	}
+	return l.textOr("field."+f.Name, f.Label)
+}
+
+// offenceName names the offence of article in l.
+func (l *locale) offenceName(article int) string {
+	o, _ := convention.LookupOffence(article)
+	return l.textOr("offence."+strconv.Itoa(article), o.Name)
+}
+
+// groundName describes a ground for refusal in l.
+func (l *locale) groundName(g convention.Ground) string {
+	fallback := strings.ReplaceAll(string(g), "_", " ")
+	if spec, ok := convention.LookupGround(g); ok {
+		fallback = spec.Description
+	}
+	return l.textOr("ground."+string(g), fallback)
 }
 
 // t returns the string of key in the language of r.

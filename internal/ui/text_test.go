@@ -24,6 +24,7 @@ import (
 	"golang.org/x/text/language"
 
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/identity"
 	"entraide/internal/store/storetest"
 )
@@ -190,6 +191,15 @@ func TestKeysUsedAreInEnglish(t *testing.T) {
 	for _, b := range casework.BasisTypes() {
 		used["basis."+string(b)] = "casework.BasisTypes"
 	}
+	for _, k := range convention.Kinds() {
+		used["kind."+string(k.Kind)] = "convention.Kinds"
+	}
+	for _, o := range convention.Offences() {
+		used["offence."+strconv.Itoa(o.Article)] = "convention.Offences"
+	}
+	for _, g := range convention.Grounds() {
+		used["ground."+string(g)] = "convention.Grounds"
+	}
 	if len(used) < 100 {
 		t.Fatalf("found only %d keys in use: the scan is broken", len(used))
 	}
@@ -199,6 +209,43 @@ func TestKeysUsedAreInEnglish(t *testing.T) {
 		}
 		if _, ok := en[k]; !ok {
 			t.Errorf("%s uses %q, which en.toml lacks", used[k], k)
+		}
+	}
+}
+
+// TestConventionWordsMatchEnglish fails when en.toml words a kind, an
+// item of content, an offence or a ground otherwise than
+// internal/convention, or lacks it: the pages would show other words than
+// the API and the CLI.
+func TestConventionWordsMatchEnglish(t *testing.T) {
+	en := mustCatalogue().byCode["en"]
+	m := messageFile(t, "en")
+	fix := "change en.toml to the words of internal/convention, then each language's translation"
+	check := func(key, got, want string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: en.toml says %q, internal/convention %q: %s", key, got, want, fix)
+		}
+	}
+	used := map[string]bool{}
+	for _, spec := range convention.Kinds() {
+		check("kind."+string(spec.Kind), en.kindName(spec.Kind), spec.Title)
+		for _, f := range spec.Fields {
+			check("field "+f.Name+" of "+string(spec.Kind), en.fieldLabel(spec.Kind, f), f.Label)
+			used["field."+f.Name] = true
+			used["field."+string(spec.Kind)+"."+f.Name] = true
+		}
+	}
+	for _, o := range convention.Offences() {
+		check("offence."+strconv.Itoa(o.Article), en.offenceName(o.Article), o.Name)
+	}
+	for _, g := range convention.Grounds() {
+		spec, _ := convention.LookupGround(g)
+		check("ground."+string(g), en.groundName(g), spec.Description)
+	}
+	for k := range m {
+		if strings.HasPrefix(k, "field.") && !used[k] {
+			t.Errorf("en.toml has %q, which no kind of internal/convention asks for: remove it from every message file", k)
 		}
 	}
 }
