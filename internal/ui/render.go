@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"entraide/internal/alerting"
-	"entraide/internal/convention"
 	"entraide/internal/directory"
 )
 
@@ -28,12 +27,7 @@ var funcs = template.FuncMap{
 	"fieldLabel":  (*locale)(nil).fieldLabel,
 	"offenceName": (*locale)(nil).offenceName,
 	"groundName":  (*locale)(nil).groundName,
-	"cite": func(r convention.Ref) string {
-		if r.Article == 0 {
-			return ""
-		}
-		return r.Cite()
-	},
+	"cite":        (*locale)(nil).cite,
 	// words shows a code (an action, a state, a kind) as words.
 	"words": func(v any) string { return strings.ReplaceAll(fmt.Sprint(v), "_", " ") },
 	"when": func(t time.Time) string {
@@ -105,7 +99,7 @@ func (u *UI) parse() error {
 				return err
 			}
 			u.pages[l.Code][base] = lt.Funcs(template.FuncMap{"t": l.t, "tf": l.tf, "tn": l.tn, "word": l.word,
-				"kindName": l.kindName, "fieldLabel": l.fieldLabel, "offenceName": l.offenceName, "groundName": l.groundName})
+				"kindName": l.kindName, "fieldLabel": l.fieldLabel, "offenceName": l.offenceName, "groundName": l.groundName, "cite": l.cite})
 		}
 	}
 	return nil

@@ -244,6 +244,32 @@ func (l *locale) groundName(g convention.Ground) string {
 	return l.textOr("ground."+string(g), fallback)
 }
 
+// cite renders a provision of the Convention the way l's lawyers cite it,
+// saying so when it is not yet checked against the authentic text; ""
+// for none.
+func (l *locale) cite(r convention.Ref) string {
+	var s string
+	// Subparagraphs are lettered a, b, c in English, أ, ب, ج in Arabic,
+	// 一, 二, 三 in Chinese.
+	letter := l.textOr("ref.letter."+r.Letter, r.Letter)
+	switch {
+	case r.Article == 0:
+		return ""
+	case r.Paragraph > 0 && r.Letter != "":
+		s = l.tf("ref.sub", r.Article, r.Paragraph, letter)
+	case r.Paragraph > 0:
+		s = l.tf("ref.para", r.Article, r.Paragraph)
+	case r.Letter != "":
+		s = l.tf("ref.letter", r.Article, letter)
+	default:
+		s = l.tf("ref.art", r.Article)
+	}
+	if r.Check {
+		s = l.tf("ref.unverified", s)
+	}
+	return s
+}
+
 // t returns the string of key in the language of r.
 func t(r *http.Request, key string) string { return localeOf(r.Context()).t(key) }
 

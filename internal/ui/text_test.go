@@ -214,7 +214,7 @@ func TestKeysUsedAreInEnglish(t *testing.T) {
 }
 
 // TestConventionWordsMatchEnglish fails when en.toml words a kind, an
-// item of content, an offence or a ground otherwise than
+// item of content, an offence, a ground or a citation otherwise than
 // internal/convention, or lacks it: the pages would show other words than
 // the API and the CLI.
 func TestConventionWordsMatchEnglish(t *testing.T) {
@@ -230,7 +230,11 @@ func TestConventionWordsMatchEnglish(t *testing.T) {
 	used := map[string]bool{}
 	for _, spec := range convention.Kinds() {
 		check("kind."+string(spec.Kind), en.kindName(spec.Kind), spec.Title)
+		for _, a := range spec.Articles {
+			check("ref.* citing "+a.String(), en.cite(a), a.Cite())
+		}
 		for _, f := range spec.Fields {
+			check("ref.* citing "+f.Ref.String(), en.cite(f.Ref), f.Ref.Cite())
 			check("field "+f.Name+" of "+string(spec.Kind), en.fieldLabel(spec.Kind, f), f.Label)
 			used["field."+f.Name] = true
 			used["field."+string(spec.Kind)+"."+f.Name] = true
@@ -242,6 +246,7 @@ func TestConventionWordsMatchEnglish(t *testing.T) {
 	for _, g := range convention.Grounds() {
 		spec, _ := convention.LookupGround(g)
 		check("ground."+string(g), en.groundName(g), spec.Description)
+		check("ref.* citing "+spec.Ref.String(), en.cite(spec.Ref), spec.Ref.Cite())
 	}
 	for k := range m {
 		if strings.HasPrefix(k, "field.") && !used[k] {
