@@ -85,6 +85,16 @@ const invalidUnexplained = `[...document.querySelectorAll("[aria-invalid=true]")
 	!(el.getAttribute("aria-describedby") || "").split(/\s+/).some(id => document.getElementById(id)?.classList.contains("field-error"))
 ).map(el => el.id || el.name).join(", ")`
 
+// overflowing names the outermost elements that stick out of the page's
+// width, and is empty when the page does not scroll sideways.
+const overflowing = `(() => {
+	const root = document.documentElement, w = root.clientWidth;
+	if (root.scrollWidth <= w) return "";
+	const out = el => { const r = el.getBoundingClientRect(); return r.right > w + 1 || r.left < -1; };
+	return [...document.body.querySelectorAll("*")].filter(el => out(el) && !out(el.parentElement))
+		.map(el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")).join(", ") || "the page (" + root.scrollWidth + " px)";
+})()`
+
 // focusShown is true when the focused element matches :focus-visible and
 // that draws an outline or a shadow around it.
 const focusShown = `(() => {
@@ -157,7 +167,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		name, path, ready string
 		then              []chromedp.Action[chromedp.Void]
 	}
-	check := func(tab context.Context, lang string, s screen) {
+	// Each screen is checked as it opens and, when narrow is set, again
+	// at 320 CSS pixels wide, as a screen of 1280 at 400% zoom shows it.
+	check := func(tab context.Context, lang string, s screen, narrow bool) {
 		t.Helper()
 		name := lang + "-" + s.name
 		steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(srv.URL + s.path), chromedp.WaitReady(chromedp.CSS(s.ready))}
@@ -166,6 +178,20 @@ func TestBrowserAccessibility(t *testing.T) {
 		if bad := eval(t, tab, invalidUnexplained); bad != "" {
 			t.Errorf("%s: fields marked invalid without their error in aria-describedby: %s", name, bad)
 		}
+		screenshot(t, tab, "a11y-"+name)
+		if !narrow {
+			return
+		}
+		width, height := eval(t, tab, `String(innerWidth)`), eval(t, tab, `String(innerHeight)`)
+		w, _ := strconv.ParseInt(width, 10, 64)
+		h, _ := strconv.ParseInt(height, 10, 64)
+		do(t, tab, "narrow "+name, chromedp.EmulateViewport(320, 800))
+		defer do(t, tab, "widen "+name, chromedp.EmulateViewport(w, h))
+		name += "-320px"
+		if over := eval(t, tab, overflowing); over != "" {
+			t.Errorf("%s: the page scrolls sideways, past %s", name, over)
+		}
+		checkAxe(t, tab, axe, name)
 		screenshot(t, tab, "a11y-"+name)
 	}
 
@@ -204,7 +230,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			pickLanguage(t, public, lang)
 		}
 		for _, s := range signedOut {
-			check(public, lang, s)
+			check(public, lang, s, lang == "en")
 		}
 	}
 	do(t, public, "open the sign-in", chromedp.Navigate(srv.URL+"/ui/signin"), chromedp.WaitVisible(chromedp.CSS("#login")))
@@ -289,12 +315,15 @@ func TestBrowserAccessibility(t *testing.T) {
 			rtlDrafts = append(rtlDrafts, d)
 		}
 	}
-	for _, s := range append(signedIn, drafts...) {
-		check(fra, "en", s)
+	for _, s := range signedIn {
+		check(fra, "en", s, true)
+	}
+	for _, s := range drafts {
+		check(fra, "en", s, false)
 	}
 	pickLanguage(t, fra, "ar")
 	for _, s := range append(signedIn, rtlDrafts...) {
-		check(fra, "ar", s)
+		check(fra, "ar", s, false)
 	}
 	pickLanguage(t, fra, "en")
 
