@@ -23,8 +23,10 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/text/language"
 
+	"entraide/internal/alerting"
 	"entraide/internal/casework"
 	"entraide/internal/convention"
+	"entraide/internal/directory"
 	"entraide/internal/identity"
 	"entraide/internal/store/storetest"
 )
@@ -190,6 +192,12 @@ func TestKeysUsedAreInEnglish(t *testing.T) {
 	}
 	for _, b := range casework.BasisTypes() {
 		used["basis."+string(b)] = "casework.BasisTypes"
+	}
+	for _, r := range alerting.Reasons {
+		used["reason."+string(r)] = "alerting.Reasons"
+	}
+	for _, i := range []directory.Instrument{directory.Ratification, directory.Acceptance, directory.Approval, directory.Accession} {
+		used["instrument."+string(i)] = "directory.Instrument"
 	}
 	for _, k := range convention.Kinds() {
 		used["kind."+string(k.Kind)] = "convention.Kinds"
