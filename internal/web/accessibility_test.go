@@ -159,7 +159,13 @@ func TestBrowserAccessibility(t *testing.T) {
 	tn := newTestNode(t, "sqlite")
 	srv := httptest.NewTLSServer(tn.Handler)
 	t.Cleanup(srv.Close)
+	// localhost, not 127.0.0.1: a browser offers passkeys to a domain only.
+	base := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	if err := tn.Node.SetBaseURL(t.Context(), tn.Node.Admin(), base); err != nil {
+		t.Fatal(err)
+	}
 	public, fra := browserTab(t), browserTab(t)
+	virtualAuthenticator(t, fra)
 
 	// A screen is a path, what shows it is loaded, and optionally steps
 	// that bring the page into the state to check.
@@ -172,7 +178,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	check := func(tab context.Context, lang string, s screen, narrow bool) {
 		t.Helper()
 		name := lang + "-" + s.name
-		steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(srv.URL + s.path), chromedp.WaitReady(chromedp.CSS(s.ready))}
+		steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(base + s.path), chromedp.WaitReady(chromedp.CSS(s.ready))}
 		do(t, tab, "open "+name, append(steps, s.then...)...)
 		checkAxe(t, tab, axe, name)
 		if bad := eval(t, tab, invalidUnexplained); bad != "" {
@@ -220,7 +226,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	}
 	// axe-core runs under the pages' Content-Security-Policy and sees
 	// what it should: a field without a label is a critical violation.
-	do(t, public, "open the sign-in", chromedp.Navigate(srv.URL+"/ui/signin"), chromedp.WaitVisible(chromedp.CSS("#login")),
+	do(t, public, "open the sign-in", chromedp.Navigate(base+"/ui/signin"), chromedp.WaitVisible(chromedp.CSS("#login")),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("main").append(document.createElement("input"))`))
 	if found := runAxe(t, public, axe, "signin with a field unlabelled"); !slices.ContainsFunc(found, func(v axeViolation) bool { return v.ID == "label" && v.Impact == "critical" }) {
 		t.Fatalf("axe-core finds %v on a page with a field without a label, want the critical violation label", found)
@@ -233,7 +239,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			check(public, lang, s, lang == "en")
 		}
 	}
-	do(t, public, "open the sign-in", chromedp.Navigate(srv.URL+"/ui/signin"), chromedp.WaitVisible(chromedp.CSS("#login")))
+	do(t, public, "open the sign-in", chromedp.Navigate(base+"/ui/signin"), chromedp.WaitVisible(chromedp.CSS("#login")))
 	tabTo(t, public, "signin", `form[action="/ui/signin"] button`, 10)
 	screenshot(t, public, "a11y-focus-signin-button")
 
@@ -272,7 +278,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	move(fraCA, executed, casework.Transition{Action: casework.Execute})
 	tn.raiseAlert(t, "FRA")
 
-	enrolAndSignIn(t, tn, fra, srv.URL, "FRA", officialID("FRA", identity.CentralAuthority))
+	enrolAndSignIn(t, tn, fra, base, "FRA", officialID("FRA", identity.CentralAuthority))
 	signedIn := []screen{
 		{name: "inbox", path: "/ui/inbox", ready: "#results"},
 		{name: "inbox-filtered", path: "/ui/inbox?kind=mutual_assistance&state=refused", ready: "#results"},
@@ -300,6 +306,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		{name: "directory", path: "/ui/directory", ready: "main h1"},
 		{name: "directory-state", path: "/ui/directory/VNM", ready: "main h1"},
 		{name: "treaty", path: "/ui/treaty", ready: "main svg"},
+		{name: "passkeys", path: "/ui/passkeys", ready: "#passkey-add"},
+		{name: "passkeys-added", path: "/ui/passkeys", ready: "#passkey-add", then: []chromedp.Action[chromedp.Void]{
+			chromedp.Click(chromedp.CSS("#passkey-add")), chromedp.WaitVisible(chromedp.CSS("#passkeys"))}},
 	}
 	// Every kind's form in English; in Arabic, where only the direction
 	// changes, three.
@@ -330,7 +339,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	// The keyboard alone: the skip link comes first and takes the focus
 	// to the page's content; the main action of each kind of screen is
 	// reached with Tab, the focus visible at every step.
-	do(t, fra, "open the inbox", chromedp.Navigate(srv.URL+"/ui/inbox"), chromedp.WaitVisible(chromedp.CSS("#results")))
+	do(t, fra, "open the inbox", chromedp.Navigate(base+"/ui/inbox"), chromedp.WaitVisible(chromedp.CSS("#results")))
 	tabTo(t, fra, "inbox", "a.skip", 1)
 	screenshot(t, fra, "a11y-focus-skip")
 	do(t, fra, "follow the skip link", chromedp.KeyEvent(kb.Enter))
@@ -345,7 +354,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	// and leaves the focus where it was.
 	// The count of what matches is said in a status region that stays in
 	// the page, so that a screen reader announces the new one.
-	do(t, fra, "open the inbox", chromedp.Navigate(srv.URL+"/ui/inbox"), chromedp.WaitVisible(chromedp.CSS("#results")),
+	do(t, fra, "open the inbox", chromedp.Navigate(base+"/ui/inbox"), chromedp.WaitVisible(chromedp.CSS("#results")),
 		chromedp.Evaluate[chromedp.Void](`window.statusBefore = document.getElementById("list-status")`))
 	tabTo(t, fra, "inbox", "#f-overdue", 30)
 	do(t, fra, "tick overdue with the space bar", chromedp.KeyEvent(" "),
@@ -360,15 +369,15 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Errorf("after the filter changed, the status region says %q, want that no request matches", got)
 	}
 
-	do(t, fra, "open a received request", chromedp.Navigate(srv.URL+"/ui/requests/"+received), chromedp.WaitVisible(chromedp.CSS("#act-acknowledge")))
+	do(t, fra, "open a received request", chromedp.Navigate(base+"/ui/requests/"+received), chromedp.WaitVisible(chromedp.CSS("#act-acknowledge")))
 	tabTo(t, fra, "request", "#act-acknowledge button", 40)
 	screenshot(t, fra, "a11y-focus-acknowledge")
 
-	do(t, fra, "open a draft", chromedp.Navigate(srv.URL+"/ui/requests/new?kind=preservation"), chromedp.WaitVisible(chromedp.CSS("#draft")))
+	do(t, fra, "open a draft", chromedp.Navigate(base+"/ui/requests/new?kind=preservation"), chromedp.WaitVisible(chromedp.CSS("#draft")))
 	tabTo(t, fra, "draft", "#save-send", 80)
 	screenshot(t, fra, "a11y-focus-send")
 
-	do(t, fra, "open the console", chromedp.Navigate(srv.URL+"/ui/console"), chromedp.WaitVisible(chromedp.CSS("#open-alerts li.alert")))
+	do(t, fra, "open the console", chromedp.Navigate(base+"/ui/console"), chromedp.WaitVisible(chromedp.CSS("#open-alerts li.alert")))
 	tabTo(t, fra, "console", `#open-alerts form[action$="/ack"] button`, 30)
 	screenshot(t, fra, "a11y-focus-ack")
 }
