@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,30 +25,7 @@ func TestServeTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"entraide", "serve", "--addr", "127.0.0.1:0",
-			"--tls-cert", writeFile(t, "cert.pem", string(certPEM)), "--tls-key", writeFile(t, "key.pem", string(keyPEM))},
-			c.getenv, strings.NewReader(""), &stdout, &stderr)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	serving := regexp.MustCompile(`on (https://127\.0\.0\.1:\d+) `)
-	var base string
-	for deadline := time.Now().Add(30 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
-		select {
-		case err := <-done:
-			t.Fatalf("serve returned %v before serving\nstderr:\n%s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve printed no address within 30s: %q", stdout.String())
-		}
-		if m := serving.FindStringSubmatch(stdout.String()); m != nil {
-			base = m[1]
-		}
-	}
+	base := startServe(t, c, "--tls-cert", writeFile(t, "cert.pem", string(certPEM)), "--tls-key", writeFile(t, "key.pem", string(keyPEM)))
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: ca.ClientConfig(), ForceAttemptHTTP2: true}}
 	resp, err := client.Get(base + "/healthz")
 	if err != nil {

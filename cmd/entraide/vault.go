@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/s3blob" // s3:// buckets for --blob
@@ -27,10 +28,23 @@ func openVault(ctx context.Context, dataDir, url string) (*evidence.Vault, error
 		}
 		return evidence.OpenDir(dir)
 	}
+	scheme, rest, _ := strings.Cut(url, "://")
 	b, err := blob.OpenBucket(ctx, url)
 	if err != nil {
-		scheme, _, _ := strings.Cut(url, "://")
-		return nil, fmt.Errorf("--blob %s://...: %w (schemes this binary opens: %s)", scheme, err, strings.Join(blob.DefaultURLMux().BucketSchemes(), ", "))
+		return nil, fmt.Errorf("--blob %s://...: %w (schemes this binary opens: %s)\nnext: correct the URL; the README's \"Evidence in an S3 bucket\" lists what an s3:// URL takes", scheme, err, strings.Join(blob.DefaultURLMux().BucketSchemes(), ", "))
+	}
+	// Opening an object store's bucket reaches nothing: a wrong name,
+	// endpoint or credential would otherwise first show as an upload
+	// that fails.
+	name, _, _ := strings.Cut(rest, "?")
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if ok, err := b.IsAccessible(lctx); !ok {
+		b.Close()
+		if err == nil {
+			return nil, fmt.Errorf("--blob %s://%s...: the bucket %s does not exist: create it, or correct its name", scheme, name, name)
+		}
+		return nil, fmt.Errorf("--blob %s://%s...: the bucket %s cannot be listed: %w\nnext: check the endpoint and region in the URL, and that the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or the machine's role) may list, read, write and delete its objects", scheme, name, name, err)
 	}
 	return evidence.NewVault(b), nil
 }
