@@ -267,7 +267,7 @@ func (u *UI) signin() http.Handler {
 		}
 		switch outcome {
 		case "":
-			http.SetCookie(w, sessionCookie(r, secret, signin.SessionTTL))
+			http.SetCookie(w, u.sessionCookie(r, secret, signin.SessionTTL))
 			http.Redirect(w, r, next, http.StatusSeeOther)
 			return
 		case "official_disabled":
@@ -288,13 +288,17 @@ func (u *UI) signin() http.Handler {
 
 // sessionCookie is the cookie of a session secret: HTTP-only, same-site
 // strict, and over HTTPS secure and host-only.
-func sessionCookie(r *http.Request, secret string, ttl time.Duration) *http.Cookie {
+func (u *UI) sessionCookie(r *http.Request, secret string, ttl time.Duration) *http.Cookie {
 	name := cookiePlain
-	if r.TLS != nil {
+	if u.overHTTPS(r) {
 		name = cookieTLS
 	}
-	return &http.Cookie{Name: name, Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: int(ttl.Seconds())}
+	return &http.Cookie{Name: name, Value: secret, Path: "/", HttpOnly: true, Secure: u.overHTTPS(r), SameSite: http.SameSiteStrictMode, MaxAge: int(ttl.Seconds())}
 }
+
+// overHTTPS reports whether the browser reached the node over HTTPS: by
+// TLS to the node itself, or through a proxy that ends it.
+func (u *UI) overHTTPS(r *http.Request) bool { return r.TLS != nil || u.cfg.BehindTLSProxy }
 
 func (u *UI) signout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -303,7 +307,7 @@ func (u *UI) signout() http.Handler {
 			u.failErr(w, r, err)
 			return
 		}
-		c := sessionCookie(r, "", 0)
+		c := u.sessionCookie(r, "", 0)
 		c.MaxAge = -1
 		http.SetCookie(w, c)
 		http.Redirect(w, r, Prefix+"signin?m=out", http.StatusSeeOther)

@@ -307,7 +307,7 @@ func (u *UI) setLanguage() http.Handler {
 			u.fail(w, r, http.StatusBadRequest, t(r, "lang.unknown"))
 			return
 		}
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l.Code, Path: Prefix, HttpOnly: true, Secure: r.TLS != nil,
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l.Code, Path: Prefix, HttpOnly: true, Secure: u.overHTTPS(r),
 			SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
 		http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
 	})

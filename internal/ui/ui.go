@@ -53,6 +53,10 @@ type Config struct {
 	// newcomer to the sandbox knows which logins to try. Never on a real
 	// node: it tells anyone who may sign in.
 	Demo bool
+	// BehindTLSProxy says that browsers reach the node over HTTPS through
+	// a proxy that ends TLS and passes plain HTTP on: cookies are then
+	// marked Secure though the request the UI sees came in clear.
+	BehindTLSProxy bool
 }
 
 // UI serves the pages of one node.

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -86,5 +87,33 @@ func TestUnknownQueryParameters(t *testing.T) {
 	// Known parameters still work.
 	if r := tn.do(t, "GET", "/api/v1/requests?state=draft&limit=5", ca, nil); r.Status != http.StatusOK {
 		t.Errorf("GET /api/v1/requests?state=draft&limit=5: status %d, want 200; body %s", r.Status, r.Body)
+	}
+}
+
+// TestBehindTLSProxy: a node behind a proxy that ends TLS serves plain
+// HTTP, but its browsers are on HTTPS: it sends HSTS and marks the UI's
+// cookies Secure; the same node reached directly over plain HTTP does
+// neither, or a browser on http://localhost could not keep its cookies.
+func TestBehindTLSProxy(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	for _, proxied := range []bool{true, false} {
+		s := newServer(tn.Node, tn.server.log, Config{Limits: testLimits, BehindTLSProxy: proxied})
+		srv := httptest.NewServer(s.handler)
+		t.Cleanup(srv.Close)
+		c := srv.Client()
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		resp, err := c.PostForm(srv.URL+"/ui/lang", url.Values{"lang": {"fr"}, "next": {"/ui/"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		hsts := resp.Header.Get("Strict-Transport-Security") != ""
+		var secure, found bool
+		for _, c := range resp.Cookies() {
+			found, secure = true, c.Secure
+		}
+		if !found || hsts != proxied || secure != proxied {
+			t.Errorf("behind a TLS proxy %v: HSTS %v, a cookie %v, Secure %v; want HSTS and Secure %v", proxied, hsts, found, secure, proxied)
+		}
 	}
 }

@@ -54,6 +54,10 @@ type Config struct {
 	// Demo makes the UI's sign-in page list the node's officials: for
 	// the sandbox only, whose officials are made up.
 	Demo bool
+	// BehindTLSProxy says that clients reach the node over HTTPS through
+	// a proxy that ends TLS: the node sends HSTS and marks the UI's
+	// cookies Secure though it serves plain HTTP itself.
+	BehindTLSProxy bool
 }
 
 // NewServer returns the HTTP handler of n, with the limits of cfg. It logs
@@ -92,7 +96,7 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 	// The UI's pages, under /ui/, have a route table and guard of their
 	// own: sessions in cookies, not tokens. Failed sign-ins count against
 	// the same budget as failed tokens.
-	pages, err := ui.New(n, ui.Config{Log: log, Limiter: uiLimiter{s}, ClientAddress: clientAddress, Demo: cfg.Demo})
+	pages, err := ui.New(n, ui.Config{Log: log, Limiter: uiLimiter{s}, ClientAddress: clientAddress, Demo: cfg.Demo, BehindTLSProxy: cfg.BehindTLSProxy})
 	if err != nil {
 		panic(fmt.Sprintf("web: the UI's embedded templates do not parse: %v", err))
 	}
@@ -112,7 +116,7 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 		msg := "no such endpoint: " + r.Method + " " + r.URL.Path + "; see /api/v1/openapi.json"
 		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: msg, Errors: []FieldError{{Field: "path", Message: msg}}})
 	})))
-	s.handler = s.recoverPanics(commonHeaders(s.mux))
+	s.handler = s.recoverPanics(commonHeaders(s.mux, cfg.BehindTLSProxy))
 	return s
 }
 
@@ -121,9 +125,9 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 // Cache-Control: no-store on the API's answers, which carry case data that
 // no proxy or browser cache may keep. The OpenAPI document and the
 // Convention's texts hold no case data and may be cached.
-func commonHeaders(next http.Handler) http.Handler {
+func commonHeaders(next http.Handler, behindTLSProxy bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.TLS != nil {
+		if r.TLS != nil || behindTLSProxy {
 			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		if carriesCaseData(r.URL.Path) {
