@@ -22,6 +22,7 @@ import (
 	"gocloud.dev/blob"
 
 	"entraide/internal/s3test"
+	"entraide/internal/store/storetest"
 )
 
 // startServe runs entraide serve with args in c's data directory until
@@ -88,7 +89,7 @@ func TestServeEvidenceOnS3(t *testing.T) {
 	}
 
 	small := bytes.Repeat([]byte("mailbox export "), 80_000)
-	smallItem := tusUpload(t, c.env["ENTRAIDE_URL"], token, request, "mail.mbox", small, 500_003)
+	smallItem := tusUpload(t, []string{c.env["ENTRAIDE_URL"]}, token, request, "mail.mbox", small, 500_003)
 	content := func(item, rng string) (int, []byte) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", c.env["ENTRAIDE_URL"]+"/api/v1/requests/"+request+"/evidence/"+item+"/content", nil)
@@ -169,8 +170,10 @@ func TestServeEvidenceOnS3(t *testing.T) {
 }
 
 // tusUpload uploads data as a tus client does, in two PATCHes, the first
-// of first bytes, and returns the item's id.
-func tusUpload(t *testing.T, base, token, request, name string, data []byte, first int) string {
+// of first bytes, and returns the item's id. With two nodes in bases, the
+// upload begins on the first and goes on on the second from the offset
+// it answers.
+func tusUpload(t *testing.T, bases []string, token, request, name string, data []byte, first int) string {
 	t.Helper()
 	call := func(method, url string, header http.Header, body []byte) *http.Response {
 		t.Helper()
@@ -191,21 +194,28 @@ func tusUpload(t *testing.T, base, token, request, name string, data []byte, fir
 		res.Body.Close()
 		return res
 	}
-	res := call("POST", base+"/api/v1/requests/"+request+"/uploads", http.Header{
+	res := call("POST", bases[0]+"/api/v1/requests/"+request+"/uploads", http.Header{
 		"Upload-Length":   {strconv.Itoa(len(data))},
 		"Upload-Metadata": {"filename " + base64.StdEncoding.EncodeToString([]byte(name))},
 	}, nil)
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("POST uploads: %s", res.Status)
 	}
-	loc := res.Header.Get("Location")
-	for _, piece := range [][2]int{{0, first}, {first, len(data)}} {
+	path := strings.TrimPrefix(res.Header.Get("Location"), bases[0])
+	for i, piece := range [][2]int{{0, first}, {first, len(data)}} {
+		loc := bases[min(i, len(bases)-1)] + path
+		if i > 0 {
+			res := call("HEAD", loc, nil, nil)
+			if res.StatusCode != http.StatusOK || res.Header.Get("Upload-Offset") != strconv.Itoa(piece[0]) {
+				t.Fatalf("HEAD %s: %s, offset %s, want %d", loc, res.Status, res.Header.Get("Upload-Offset"), piece[0])
+			}
+		}
 		res := call("PATCH", loc, http.Header{"Upload-Offset": {strconv.Itoa(piece[0])}}, data[piece[0]:piece[1]])
 		if res.StatusCode != http.StatusNoContent || res.Header.Get("Upload-Offset") != strconv.Itoa(piece[1]) {
 			t.Fatalf("PATCH %d-%d: %s, offset %s", piece[0], piece[1], res.Status, res.Header.Get("Upload-Offset"))
 		}
 	}
-	return loc[strings.LastIndex(loc, "/")+1:]
+	return path[strings.LastIndex(path, "/")+1:]
 }
 
 // TestServeRefusesABucketItCannotUse: serve stops at once, naming what to
@@ -232,5 +242,38 @@ func TestServeRefusesABucketItCannotUse(t *testing.T) {
 				t.Errorf("serve --blob %s = %v (stdout %q), want an error saying %q", tc.url, err, stdout.String(), tc.want)
 			}
 		})
+	}
+}
+
+// TestUploadResumesOnAnotherReplica: two `serve` replicas on one
+// PostgreSQL database and one S3 bucket; an upload begun on one goes on
+// on the other from the offset the first stored, and either serves the
+// item whole.
+func TestUploadResumesOnAnotherReplica(t *testing.T) {
+	c := newCLI(t)
+	c.env["ENTRAIDE_DATABASE"] = storetest.DSN(t, "postgres")
+	c.init()
+	s3 := s3test.Start(t, "fra-evidence")
+	replicas := []string{startServe(t, c, "--blob", s3.URL), startServe(t, c, "--blob", s3.URL)}
+	c.env["ENTRAIDE_URL"] = replicas[0]
+	token := c.official("--id", "fra-ca", "--name", "Claire Dubois", "--role", "central_authority")
+	c.env["ENTRAIDE_TOKEN"] = token
+	out := c.must("request", "create", writeFile(t, "pres.json", preservationJSON))
+	request := regexp.MustCompile(`^Created (\S+):`).FindStringSubmatch(out)[1]
+
+	data := bytes.Repeat([]byte("server log line\n"), 100_000)
+	item := tusUpload(t, replicas, token, request, "server.log", data, 700_001)
+	for _, base := range replicas {
+		req, _ := http.NewRequest("GET", base+"/api/v1/requests/"+request+"/evidence/"+item+"/content", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK || !bytes.Equal(got, data) {
+			t.Errorf("GET the item from %s: %s, %d bytes, %v", base, res.Status, len(got), err)
+		}
 	}
 }
