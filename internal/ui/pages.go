@@ -504,7 +504,7 @@ func (u *UI) statePage() http.Handler {
 			u.failErr(w, r, err)
 			return
 		}
-		u.render(w, r, http.StatusOK, "directory", map[string]any{"Title": v.Name(), "States": []node.StateView{v}, "One": true})
+		u.render(w, r, http.StatusOK, "directory", map[string]any{"Title": localeOf(r.Context()).stateName(v.Code), "States": []node.StateView{v}, "One": true})
 	})
 }
 

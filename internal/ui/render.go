@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"entraide/internal/alerting"
-	"entraide/internal/directory"
 )
 
 var funcs = template.FuncMap{
@@ -28,6 +27,7 @@ var funcs = template.FuncMap{
 	"offenceName": (*locale)(nil).offenceName,
 	"groundName":  (*locale)(nil).groundName,
 	"cite":        (*locale)(nil).cite,
+	"stateName":   (*locale)(nil).stateName,
 	// words shows a code (an action, a state, a kind) as words.
 	"words": func(v any) string { return strings.ReplaceAll(fmt.Sprint(v), "_", " ") },
 	"when": func(t time.Time) string {
@@ -41,12 +41,6 @@ var funcs = template.FuncMap{
 			return ""
 		}
 		return t.UTC().Format(time.DateOnly)
-	},
-	"stateName": func(code string) string {
-		if p, ok := directory.LookupParticipant(code); ok {
-			return p.Name() + " (" + code + ")"
-		}
-		return code
 	},
 	"has": func(list []string, s string) bool { return slices.Contains(list, s) },
 	"dur": func(ms int64) string {
@@ -99,7 +93,7 @@ func (u *UI) parse() error {
 				return err
 			}
 			u.pages[l.Code][base] = lt.Funcs(template.FuncMap{"t": l.t, "tf": l.tf, "tn": l.tn, "word": l.word,
-				"kindName": l.kindName, "fieldLabel": l.fieldLabel, "offenceName": l.offenceName, "groundName": l.groundName, "cite": l.cite})
+				"kindName": l.kindName, "fieldLabel": l.fieldLabel, "offenceName": l.offenceName, "groundName": l.groundName, "cite": l.cite, "stateName": l.stateName})
 		}
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/language"
 
 	"entraide/internal/convention"
+	"entraide/internal/directory"
 )
 
 // The UI's strings live in one message file per language, locales/<tag>.toml.
@@ -268,6 +269,21 @@ func (l *locale) cite(r convention.Ref) string {
 		s = l.tf("ref.unverified", s)
 	}
 	return s
+}
+
+// stateName names the State of code in l, with its code, by the names the
+// Convention's participants bear in the six languages; an unknown code
+// shows as itself.
+func (l *locale) stateName(code string) string {
+	p, ok := directory.LookupParticipant(code)
+	if !ok {
+		return code
+	}
+	name := p.Names[l.Code]
+	if name == "" {
+		name = p.Name()
+	}
+	return name + " (" + code + ")"
 }
 
 // t returns the string of key in the language of r.

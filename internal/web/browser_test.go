@@ -278,8 +278,8 @@ func requestAcrossStates(t *testing.T, lang string) {
 	shot(fra, "request-sent")
 
 	do(t, vnm, "see the alert appear live", chromedp.WaitVisible(chromedp.CSS("#open-alerts li.alert")))
-	if got := text(t, vnm, "#open-alerts li.alert"); !strings.Contains(got, "France") {
-		t.Errorf("the live alert says %q, want it to name France", got)
+	if got, want := text(t, vnm, "#open-alerts li.alert"), map[string]string{"en": "France (FRA)", "ar": "فرنسا (FRA)"}[lang]; !strings.Contains(got, want) {
+		t.Errorf("the live alert says %q, want it to name France: %q", got, want)
 	}
 	shot(vnm, "console")
 
