@@ -182,6 +182,31 @@ func (b *Builder) Write(ctx context.Context, w io.Writer, log Log, contents Cont
 		}
 	}
 	for i, it := range b.pkg.Items {
+		o := it.Origin
+		if o == nil {
+			continue
+		}
+		if err := put(originCheckpointPath(i), o.Checkpoint); err != nil {
+			return err
+		}
+		size := checkpointSize(o.Checkpoint)
+		for j, r := range o.Records {
+			pj, err := originProof(i, j, r, size)
+			if err != nil {
+				return err
+			}
+			if err := put(originRecordPath(i, j), r.Canonical); err != nil {
+				return err
+			}
+			if err := put(originProofPath(i, j), pj); err != nil {
+				return err
+			}
+		}
+	}
+	for i, it := range b.pkg.Items {
+		if it.Disposed != nil {
+			continue // a tombstone: its bytes are gone
+		}
 		if err := b.writeItem(ctx, tw, sw, i, it, contents); err != nil {
 			return err
 		}
@@ -298,6 +323,21 @@ func (s *sealWriter) startContent() { s.content = sha256.New() }
 func (s *sealWriter) endContent() {
 	s.skel.Write(s.content.Sum(nil))
 	s.content = nil
+}
+
+// originProof is the member holding the proof of record j of item i's
+// origin, under the origin's checkpoint of size treeSize.
+func originProof(i, j int, r OriginRecord, treeSize uint64) ([]byte, error) {
+	doc := proofDoc{Record: originRecordPath(i, j), Entry: string(Entry(r.Canonical)), LeafIndex: r.LeafIndex, TreeSize: treeSize,
+		Checkpoint: originCheckpointPath(i), Hashes: make([]string, len(r.Hashes))}
+	for k, h := range r.Hashes {
+		doc.Hashes[k] = hex.EncodeToString(h)
+	}
+	pj, err := json.MarshalIndent(doc, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	return append(pj, '\n'), nil
 }
 
 // checkpointSize is the size a signed checkpoint states, 0 if it states

@@ -71,6 +71,16 @@ const (
 
 func checkpointPath(i int) string { return fmt.Sprintf("checkpoints/%03d.txt", i+1) }
 
+// The sending State's custody of item i (from 0), received from it: its
+// checkpoint, and record j's bytes and proof, under a folder of the item's
+// own, so that two items' custodies at the sender never mix.
+const originPrefix = "origin/"
+
+func originDir(i int) string            { return fmt.Sprintf("%s%03d/", originPrefix, i+1) }
+func originCheckpointPath(i int) string { return originDir(i) + "checkpoint.txt" }
+func originRecordPath(i, j int) string  { return fmt.Sprintf("%srecords/%03d.json", originDir(i), j+1) }
+func originProofPath(i, j int) string   { return fmt.Sprintf("%sproofs/%03d.json", originDir(i), j+1) }
+
 // filePath names the member holding item i (from 0) after the item's own
 // name, made safe to extract on any system: no directory parts, no control
 // characters, no leading dot.

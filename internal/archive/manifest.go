@@ -22,9 +22,11 @@ import (
 //go:embed context.jsonld
 var contextJSON []byte
 
-// FormatVersion is the version of the package format this build writes and
-// reads.
-const FormatVersion = 1
+// FormatVersion is the version of the package format this build writes. It
+// reads it and every version before it: version 2 added the sending
+// State's custody of items received from it, and tombstones of items
+// disposed of; a package of version 1 is one without either.
+const FormatVersion = 2
 
 // Package is what an evidence package is built from: plain data the node
 // reads for one request, in the State whose officials export it.
@@ -56,6 +58,41 @@ type Item struct {
 	SHA256    [32]byte
 	MediaType string
 	Collected Collection
+	// Disposed is, for an item disposed of (art. 36), when and by whom:
+	// the package holds its description, hash and custody, the disposal
+	// among it, and none of its bytes.
+	Disposed *Disposal
+	// Origin is, for an item received from the other State of the
+	// request, that State's custody of it, proven in its own log.
+	Origin *Origin
+}
+
+// Disposal is when and by whom an item was disposed of.
+type Disposal struct {
+	At time.Time
+	By string
+}
+
+// Origin is the custody of an item at the State that sent it, as it
+// arrived with the item: that State's audit records of it, each with its
+// inclusion proof under one checkpoint signed by that State's log (with
+// any witnesses' cosignatures), and the log's verifier key, which the
+// receiving node checked them against.
+type Origin struct {
+	State      string
+	Item       string // the item's id on the sending node
+	LogKey     string // note verifier key, name+hash+base64
+	Checkpoint []byte // signed note
+	Records    []OriginRecord
+}
+
+// OriginRecord is one audit record of the sending State: its canonical
+// bytes, its leaf index in that State's log and the hashes of its
+// inclusion proof under the origin's checkpoint.
+type OriginRecord struct {
+	Canonical []byte
+	LeafIndex uint64
+	Hashes    [][]byte
 }
 
 // Collection is how an item was obtained: by whom, where, when, from what
@@ -109,6 +146,10 @@ const (
 	roleAnswer  = "answer"
 	roleRecord  = "custody-record"
 	roleFile    = "evidence-file"
+	// The sending State's custody of an item received from it.
+	roleOriginCheckpoint = "origin-checkpoint"
+	roleOriginRecord     = "origin-record"
+	roleOriginProof      = "origin-proof"
 )
 
 type typed struct {
@@ -130,6 +171,16 @@ type node struct {
 	// uco-observable:File
 	ArchivePath string `json:"entraide:archivePath,omitempty"`
 	ItemID      string `json:"entraide:itemID,omitempty"`
+	// An item received from the other State: that State, the item's id
+	// there, its log's verifier key and the checkpoint its custody records
+	// are proven under.
+	OriginState      string `json:"entraide:originState,omitempty"`
+	OriginItem       string `json:"entraide:originItem,omitempty"`
+	OriginLogKey     string `json:"entraide:originLogKey,omitempty"`
+	OriginCheckpoint string `json:"entraide:originCheckpoint,omitempty"`
+	// A tombstone: the item was disposed of then, by that official.
+	DisposedTime *typed `json:"entraide:disposedTime,omitempty"`
+	DisposedBy   string `json:"entraide:disposedBy,omitempty"`
 	// case-investigation:InvestigativeAction
 	Performer  *ref   `json:"uco-action:performer,omitempty"`
 	Instrument *ref   `json:"uco-action:instrument,omitempty"`
@@ -202,15 +253,35 @@ func manifest(p Package) ([]byte, error) {
 		size := it.Size
 		kb := ref{ID: fmt.Sprintf("kb:file-%d", i+1)}
 		fileRef[it.ID] = kb
-		doc.Members = append(doc.Members, member{Type: "entraide:Member", Path: path, Role: roleFile, Size: it.Size, SHA256: sha256Typed(it.SHA256[:])})
-		doc.Objects = append(doc.Objects, node{ID: kb.ID, Type: "uco-observable:File", ArchivePath: path, ItemID: it.ID, Facets: []facet{
+		file := node{ID: kb.ID, Type: "uco-observable:File", ItemID: it.ID}
+		if it.Disposed == nil {
+			file.ArchivePath = path
+			doc.Members = append(doc.Members, member{Type: "entraide:Member", Path: path, Role: roleFile, Size: it.Size, SHA256: sha256Typed(it.SHA256[:])})
+		} else {
+			file.DisposedTime, file.DisposedBy = dateTime(it.Disposed.At), it.Disposed.By
+		}
+		if o := it.Origin; o != nil {
+			file.OriginState, file.OriginItem, file.OriginLogKey, file.OriginCheckpoint = o.State, o.Item, o.LogKey, originCheckpointPath(i)
+			add(originCheckpointPath(i), roleOriginCheckpoint, o.Checkpoint)
+			size := checkpointSize(o.Checkpoint)
+			for j, r := range o.Records {
+				add(originRecordPath(i, j), roleOriginRecord, r.Canonical)
+				pj, err := originProof(i, j, r, size)
+				if err != nil {
+					return nil, err
+				}
+				add(originProofPath(i, j), roleOriginProof, pj)
+			}
+		}
+		file.Facets = []facet{
 			{Type: "uco-observable:FileFacet", FileName: it.Name, Size: &size},
 			{Type: "uco-observable:ContentDataFacet", MimeType: it.MediaType, Size: &size, Hash: []hashValue{{
 				Type:   "uco-types:Hash",
 				Method: typed{Type: "uco-vocabulary:HashNameVocab", Value: "SHA256"},
 				Value:  sha256Typed(it.SHA256[:]),
 			}}},
-		}})
+		}
+		doc.Objects = append(doc.Objects, file)
 		c := it.Collected
 		act := node{ID: fmt.Sprintf("kb:collection-%d", i+1), Type: "case-investigation:InvestigativeAction", Name: "collected",
 			Object: []ref{kb}, Description: c.Source}
@@ -289,8 +360,14 @@ func (p Package) check() error {
 	if p.Created.IsZero() {
 		bad("package: creation time is zero")
 	}
-	if !Fits(len(p.Items), len(p.Custody)) {
-		bad("package: %d items and %d custody records are more than a package holds (%d members)", len(p.Items), len(p.Custody), maxMembers)
+	records := len(p.Custody)
+	for _, it := range p.Items {
+		if it.Origin != nil {
+			records += len(it.Origin.Records) + 1
+		}
+	}
+	if !Fits(len(p.Items), records) {
+		bad("package: %d items and %d custody records are more than a package holds (%d members)", len(p.Items), records, maxMembers)
 	}
 	ids := map[string]bool{}
 	for i, it := range p.Items {
@@ -303,6 +380,16 @@ func (p Package) check() error {
 		}
 		if it.Size < 0 {
 			bad("package: item %s: size %d is negative", it.ID, it.Size)
+		}
+		if o := it.Origin; o != nil {
+			if o.State == "" || o.Item == "" || o.LogKey == "" || len(o.Checkpoint) == 0 || len(o.Records) == 0 {
+				bad("package: item %s: its origin needs a State, an item id, a log key, a checkpoint and records", it.ID)
+			}
+			for j, r := range o.Records {
+				if len(r.Hashes) > maxProofHashes {
+					bad("package: item %s: origin record %d has a proof of %d hashes", it.ID, j+1, len(r.Hashes))
+				}
+			}
 		}
 	}
 	for i, c := range p.Custody {

@@ -258,8 +258,8 @@ func (v *verifier) readManifest(content []byte, sum [32]byte) {
 		v.problem(ManifestPath, "its JSON-LD @context is not the package format's: %v", err)
 		return
 	}
-	if m.FormatVersion != FormatVersion {
-		v.problem(ManifestPath, "it is of format version %d; this build reads version %d: use a newer entraide", m.FormatVersion, FormatVersion)
+	if m.FormatVersion < 1 || m.FormatVersion > FormatVersion {
+		v.problem(ManifestPath, "it is of format version %d; this build reads versions 1 to %d: use a newer entraide", m.FormatVersion, FormatVersion)
 		return
 	}
 	created, err := time.Parse(time.RFC3339Nano, m.Created.Value)

@@ -91,3 +91,29 @@ func FuzzTransferMessages(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseCustody: whatever a peer sends as its custody of an item,
+// ParseCustody answers a message within its limits or an error; it never
+// panics, and what it accepts Verify judges without panicking.
+func FuzzParseCustody(f *testing.F) {
+	id := "01a22d6d-7ccd-75fd-b366-04a124adefde"
+	for _, s := range []string{
+		`{}`, `{"request":"` + id + `","item":"` + id + `","checkpoint":"YQ==","records":[{"record":"e30=","leaf_index":0,"proof":[]}]}`,
+		`{"request":"` + id + `","item":"` + id + `","checkpoint":"YQ==","records":[{"record":"e30=","leaf_index":-1,"proof":["YQ=="]}]}`,
+		`{"request":"x","item":"y","checkpoint":"","records":[]}`, `{"request":"` + id + `","extra":1}`, `[]`, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseCustody(data)
+		if err != nil {
+			return
+		}
+		if len(c.Records) == 0 || len(c.Records) > MaxCustodyRecords || len(c.Checkpoint) == 0 {
+			t.Fatalf("ParseCustody(%q) accepted %d records and a checkpoint of %d bytes", data, len(c.Records), len(c.Checkpoint))
+		}
+		if _, err := c.Verify("example.org/log+12345678+AQgLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v", "FRA", ""); err == nil {
+			t.Fatalf("Verify of %q with an unrelated key succeeded", data)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,4 +251,65 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestEvidenceWhoseCustodyDoesNotVerifyIsRefused: VNM's record of how
+// the item was collected is changed in its database after its log took it
+// in (record and stored leaf hash together, as one who meant it would), so
+// its proof no longer places it under VNM's signed checkpoint. FRA checks
+// VNM's custody against VNM's log key before it keeps the item: it refuses
+// it, and both States are alerted, as for bytes that do not match.
+func TestEvidenceWhoseCustodyDoesNotVerifyIsRefused(t *testing.T) {
+	net, officials := startNetwork(t, "FRA", "VNM")
+	fra, vnm := officials["FRA"], officials["VNM"]
+	request, item, _ := answeredRequest(t, net, fra, vnm, 2*evidence.ChunkSize)
+	if _, err := net.Nodes["VNM"].Node.IntegrateLog(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(net.Nodes["VNM"].DataDir, "entraide.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var seq int64
+	var record []byte
+	if err := raw.QueryRowContext(t.Context(), "SELECT seq, record FROM audit WHERE subject = ? AND action = ?", evidence.Subject(item), evidence.ActionCollected).Scan(&seq, &record); err != nil {
+		t.Fatal(err)
+	}
+	changed := bytes.Replace(record, []byte("VNM cyber police"), []byte("VNM cyber pol1ce"), 1)
+	if bytes.Equal(changed, record) {
+		t.Fatalf("the collection record %s does not name its collector", record)
+	}
+	leaf := auditlog.LeafHash(changed)
+	if _, err := raw.ExecContext(t.Context(), "DROP TRIGGER audit_no_update"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(t.Context(), "UPDATE audit SET record = ?, leaf_hash = ? WHERE seq = ?", changed, leaf[:], seq); err != nil {
+		t.Fatal(err)
+	}
+	if code := vnm.do("POST", "/api/v1/requests/"+request+"/evidence/"+item+"/send", nil, nil); code != 202 {
+		t.Fatalf("send: %d", code)
+	}
+	refused := waitItem(t, fra, request, evidence.Refused)
+	if !strings.Contains(refused.Damaged, "custody") || !strings.Contains(refused.Damaged, evidence.ActionCollected) {
+		t.Errorf("FRA's refused item says %q, want that VNM's record of the collection does not verify", refused.Damaged)
+	}
+	if got := custody(t, fra, request, refused.ID); contains(got, evidence.ActionOriginCustody) || contains(got, evidence.ActionReceived) {
+		t.Errorf("FRA's custody of the refused item = %v, want neither the sender's custody kept nor a receipt", got)
+	}
+	waitCustody(t, vnm, request, item, evidence.ActionTransferRefused)
+	for _, s := range []string{"FRA", "VNM"} {
+		n := net.Nodes[s].Node
+		list, err := n.Alerts(t.Context(), casework.Actor{ID: "ca-" + s, State: s, Role: identity.CentralAuthority}, store.AlertFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, a := range list.Alerts {
+			found = found || a.Reason == alerting.ReasonEvidenceMismatch && a.RequestID == request && strings.Contains(a.Detail, "custody")
+		}
+		if !found {
+			t.Errorf("%s has no evidence_mismatch alert naming the custody", s)
+		}
+	}
 }

@@ -29,6 +29,9 @@ const (
 	MsgEvidenceResult = "evidence.result"
 )
 
+// The messages of an item leave in this order: the offer, the sender's
+// custody of it (MsgEvidenceCustody), then its chunks.
+
 func isEvidenceMessage(typ string) bool { return strings.HasPrefix(typ, "evidence.") }
 
 // SendEvidence sends item id of request requestID to the request's other
@@ -95,6 +98,11 @@ func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, i
 		if err := enqueue(MsgEvidenceOffer, offer, now); err != nil {
 			return err
 		}
+		ref, _ := json.Marshal(evidence.CustodyRef{Request: r.ID, Item: it.ID})
+		if err := enqueue(MsgEvidenceCustody, ref, now.Add(time.Microsecond)); err != nil {
+			return err
+		}
+		chunks++
 		for off := int64(0); off < it.Size; off += evidence.ChunkSize {
 			ref, _ := json.Marshal(evidence.ChunkRef{Request: r.ID, Item: it.ID, Offset: off, Length: min(evidence.ChunkSize, it.Size-off)})
 			// A microsecond apart: the queue delivers a request's
@@ -106,7 +114,7 @@ func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, i
 		}
 		tx.AfterCommit(n.wake)
 		return audit(ctx, tx, n.home, it.State, by, now, evidence.ActionTransfer, evidence.Subject(it.ID),
-			evidenceDetail(it, map[string]any{"to": to, "chunks": chunks}))
+			evidenceDetail(it, map[string]any{"to": to, "chunks": chunks - 1}))
 	})
 	return it, err
 }
@@ -115,7 +123,11 @@ func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, i
 // bytes, read from the vault now; for any other message, what the outbox
 // kept.
 func (n *Node) outboundPayload(ctx context.Context, m store.OutboxEntry) ([]byte, error) {
-	if m.Type != MsgEvidenceChunk {
+	switch m.Type {
+	case MsgEvidenceCustody:
+		return n.custodyPayload(ctx, m.Envelope)
+	case MsgEvidenceChunk:
+	default:
 		return m.Envelope, nil
 	}
 	ref, err := evidence.ParseChunkRef(m.Envelope)
@@ -184,6 +196,12 @@ func (n *Node) receiveEvidence(ctx context.Context, env *federation.Envelope, pa
 			return malformed(err)
 		}
 		return n.receiveChunk(ctx, env.Sender, c, now, inbound)
+	case MsgEvidenceCustody:
+		c, err := evidence.ParseCustody(payload)
+		if err != nil {
+			return malformed(err)
+		}
+		return n.receiveCustody(ctx, env.Sender, payload, c, now, inbound)
 	case MsgEvidenceResult:
 		r, err := evidence.ParseResult(payload)
 		if err != nil {
@@ -251,10 +269,8 @@ func (n *Node) receiveOffer(ctx context.Context, sender string, o evidence.Offer
 			evidenceDetail(it, map[string]any{"from": sender, "origin_item": o.Item, "sha256_announced": o.SHA256, "media_type": o.MediaType, "collection": o.Collection})); err != nil {
 			return err
 		}
-		if o.Size == 0 {
-			_, err := n.finishIncoming(ctx, tx, it, now)
-			return err
-		}
+		// Even an item of no bytes waits for the sender's custody, which
+		// finishes it.
 		return nil
 	})
 }
@@ -265,7 +281,7 @@ func (n *Node) receiveChunk(ctx context.Context, sender string, c evidence.Chunk
 	}
 	it, err := n.db.EvidenceFromRead(ctx, n.home, sender, c.Item)
 	if errors.Is(err, store.ErrNotFound) {
-		return &federation.Error{Reason: ReasonOutOfOrder, Msg: fmt.Sprintf("item %s of %s was not offered yet", c.Item, sender)}
+		return n.notOffered(ctx, sender, c.Item, inbound)
 	}
 	if err != nil {
 		return err
@@ -283,6 +299,15 @@ func (n *Node) receiveChunk(ctx context.Context, sender string, c evidence.Chunk
 		return &federation.Error{Reason: ReasonOutOfOrder, Msg: fmt.Sprintf("bytes from %d of item %s arrived before those from %d", c.Offset, c.Item, it.Received)}
 	case end > it.Size:
 		return reject("bytes %d-%d of item %s go past its announced size of %d", c.Offset, end-1, c.Item, it.Size)
+	}
+	if end == it.Size {
+		// The item is kept only with its custody at the sender, which
+		// the sender queues before the bytes.
+		if ok, err := n.hasOriginCustody(ctx, it.State, it.ID); err != nil {
+			return err
+		} else if !ok {
+			return &federation.Error{Reason: ReasonOutOfOrder, Msg: fmt.Sprintf("the last bytes of item %s arrived before %s's custody of it", c.Item, sender)}
+		}
 	}
 	seg, state, err := n.vault.WriteSegment(ctx, it.ID, it.Segments, it.Received, it.Recipient, it.HashState, bytes.NewReader(c.Data), int64(len(c.Data)))
 	if err != nil {
@@ -329,14 +354,20 @@ func (n *Node) receiveChunk(ctx context.Context, sender string, c evidence.Chunk
 // either way. It reports whether the item was refused, whose objects the
 // caller deletes once tx commits.
 func (n *Node) finishIncoming(ctx context.Context, tx *store.Tx, it evidence.Item, now time.Time) (refused bool, err error) {
-	return n.finishArrival(ctx, tx, it, now, func(res evidence.Result) error {
+	return n.finishArrival(ctx, tx, it, now, n.tellSender(ctx, tx, it, now))
+}
+
+// tellSender returns how the sender of item it is told whether it was
+// kept: a result through the outbox, once tx commits.
+func (n *Node) tellSender(ctx context.Context, tx *store.Tx, it evidence.Item, now time.Time) func(evidence.Result) error {
+	return func(res evidence.Result) error {
 		payload, err := json.Marshal(res)
 		if err != nil {
 			return err
 		}
 		tx.AfterCommit(n.wake)
 		return tx.Enqueue(ctx, store.OutboxEntry{ID: newID(), Recipient: it.Origin.State, Type: MsgEvidenceResult, RequestID: it.RequestID, Envelope: payload, CreatedAt: now})
-	})
+	}
 }
 
 // finishArrival is finishIncoming, telling the sender by tell.
@@ -346,31 +377,40 @@ func (n *Node) finishArrival(ctx context.Context, tx *store.Tx, it evidence.Item
 		return false, err
 	}
 	sender := it.Origin.State
-	peer := casework.Actor{ID: "peer", State: sender}
-	res := evidence.Result{Request: it.RequestID, Item: it.Origin.Item, Size: it.Received, SHA256: sum, OK: sum == it.ExpectedSHA256 && it.Received == it.Size}
-	if res.OK {
-		if err := tx.CompleteEvidence(ctx, it.State, it.ID, sum, now); err != nil {
-			return false, err
-		}
-		it.SHA256 = sum
-		if err := audit(ctx, tx, n.home, it.State, peer, now, evidence.ActionReceived, evidence.Subject(it.ID),
-			evidenceDetail(it, map[string]any{"from": sender, "origin_item": it.Origin.Item})); err != nil {
-			return false, err
-		}
-	} else {
-		res.Reason = fmt.Sprintf("%d bytes arrived with SHA-256 %s; %s announced %d bytes with SHA-256 %s", it.Received, sum, sender, it.Size, it.ExpectedSHA256)
-		if err := tx.RefuseEvidence(ctx, it.State, it.ID, sum, res.Reason); err != nil {
-			return false, err
-		}
-		if err := audit(ctx, tx, n.home, it.State, casework.System(it.State), now, evidence.ActionRefused, evidence.Subject(it.ID),
-			evidenceDetail(it, map[string]any{"from": sender, "origin_item": it.Origin.Item, "sha256_received": sum, "sha256_announced": it.ExpectedSHA256, "reason": res.Reason})); err != nil {
-			return false, err
-		}
-		if err := n.alertMismatch(ctx, tx, it.State, it.RequestID, sender, res.Reason, now); err != nil {
-			return false, err
-		}
+	if sum != it.ExpectedSHA256 || it.Received != it.Size {
+		why := fmt.Sprintf("%d bytes arrived with SHA-256 %s; %s announced %d bytes with SHA-256 %s", it.Received, sum, sender, it.Size, it.ExpectedSHA256)
+		return true, n.refuseArrival(ctx, tx, it, sum, why, now, tell)
 	}
-	return !res.OK, tell(res)
+	if err := tx.CompleteEvidence(ctx, it.State, it.ID, sum, now); err != nil {
+		return false, err
+	}
+	it.SHA256 = sum
+	if err := audit(ctx, tx, n.home, it.State, casework.Actor{ID: "peer", State: sender}, now, evidence.ActionReceived, evidence.Subject(it.ID),
+		evidenceDetail(it, map[string]any{"from": sender, "origin_item": it.Origin.Item})); err != nil {
+		return false, err
+	}
+	return false, tell(evidence.Result{Request: it.RequestID, Item: it.Origin.Item, Size: it.Received, SHA256: sum, OK: true})
+}
+
+// refuseArrival refuses item it, arriving from the other State, for why:
+// what arrived (sum, the SHA-256 of the bytes so far, if known) is not what
+// was announced, or the sender's custody of it does not verify. The item's
+// pieces go, this State's officials are alerted, and the sender is told by
+// tell, so that both sides know.
+func (n *Node) refuseArrival(ctx context.Context, tx *store.Tx, it evidence.Item, sum, why string, now time.Time, tell func(evidence.Result) error) error {
+	sender := it.Origin.State
+	why = store.ClipText(why, 480)
+	if err := tx.RefuseEvidence(ctx, it.State, it.ID, sum, why); err != nil {
+		return err
+	}
+	if err := audit(ctx, tx, n.home, it.State, casework.System(it.State), now, evidence.ActionRefused, evidence.Subject(it.ID),
+		evidenceDetail(it, map[string]any{"from": sender, "origin_item": it.Origin.Item, "sha256_received": sum, "sha256_announced": it.ExpectedSHA256, "reason": why})); err != nil {
+		return err
+	}
+	if err := n.alertMismatch(ctx, tx, it.State, it.RequestID, sender, why, now); err != nil {
+		return err
+	}
+	return tell(evidence.Result{Request: it.RequestID, Item: it.Origin.Item, Size: it.Received, SHA256: sum, Reason: why})
 }
 
 func (n *Node) alertMismatch(ctx context.Context, tx *store.Tx, state, requestID, other, why string, now time.Time) error {
@@ -479,8 +519,34 @@ func (n *Node) copyLocal(ctx context.Context, by casework.Actor, it evidence.Ite
 		}
 		dst.Received, dst.Segments, dst.HashState = dst.Received+seg.Length, dst.Segments+1, state
 	}
+	// The sender's custody comes from this node's own log, checked as a
+	// peer's would be, so that the receiving State's packages carry it.
+	oc, err := n.originCustody(ctx, it.State, it.RequestID, it.ID)
+	if err != nil {
+		n.vault.Delete(context.WithoutCancel(ctx), dst.ID)
+		return err
+	}
+	lk, err := n.LogKey(ctx)
+	if err == nil {
+		_, err = oc.Verify(lk.VerifierKey, it.State, it.SHA256)
+	}
+	var raw []byte
+	if err == nil {
+		raw, err = json.Marshal(oc)
+	}
+	if err != nil {
+		n.vault.Delete(context.WithoutCancel(ctx), dst.ID)
+		return err
+	}
 	var refused bool
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.PutOriginCustody(ctx, store.OriginCustody{ItemID: dst.ID, State: to, OriginState: by.State, LogKey: lk.VerifierKey, Custody: raw, ReceivedAt: n.now()}); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, n.home, to, from, n.now(), evidence.ActionOriginCustody, evidence.Subject(dst.ID),
+			evidenceDetail(dst, map[string]any{"from": by.State, "origin_item": it.ID, "records": len(oc.Records)})); err != nil {
+			return err
+		}
 		var err error
 		refused, err = n.finishArrival(ctx, tx, dst, n.now(), func(res evidence.Result) error {
 			return n.recordResult(ctx, tx, by.State, to, res, n.now())

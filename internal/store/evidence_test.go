@@ -50,6 +50,21 @@ func testEvidence(t *testing.T, db *store.DB) {
 	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.CompleteEvidence(ctx, "FRA", it.ID, "abc", now) }); err != nil {
 		t.Fatal(err)
 	}
+	oc := store.OriginCustody{ItemID: it.ID, State: "FRA", OriginState: "VNM", LogKey: "vnm+1+key", Custody: []byte(`{"records":[]}`), ReceivedAt: now}
+	if _, err := db.OriginCustody(ctx, "FRA", it.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("origin custody before it arrived: %v, want ErrNotFound", err)
+	}
+	for i, want := range []error{nil, store.ErrExists} {
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.PutOriginCustody(ctx, oc) }); !errors.Is(err, want) {
+			t.Errorf("PutOriginCustody #%d = %v, want %v", i+1, err, want)
+		}
+	}
+	if c, err := db.OriginCustody(ctx, "FRA", it.ID); err != nil || c.OriginState != "VNM" || c.LogKey != oc.LogKey || string(c.Custody) != string(oc.Custody) || !c.ReceivedAt.Equal(now) {
+		t.Errorf("OriginCustody = %+v, %v", c, err)
+	}
+	if _, err := db.OriginCustody(ctx, "VNM", it.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another State reads the origin custody: %v", err)
+	}
 	got, err := db.Evidence(ctx, "FRA", it.ID)
 	if err != nil || got.Status != evidence.Available || got.Received != 10 || got.SHA256 != "abc" || got.Collection.By != "Lt. Martin" || !got.RetainUntil.Equal(retain) {
 		t.Fatalf("item = %+v, %v", got, err)
