@@ -67,6 +67,47 @@ type FileResult struct {
 	Computed  string      `json:"computed_sha256,omitempty"`
 	Matched   bool        `json:"matched"`
 	Collected *Collection `json:"collected,omitempty"`
+	// Disposed is, for an item disposed of (art. 36), its disposal: the
+	// package holds its description, hash and custody, and no bytes.
+	Disposed *DisposalResult `json:"disposed,omitempty"`
+	// Origin is, for an item the exporting State received from the other
+	// State, that State's custody of it, checked against its own log.
+	Origin *OriginResult `json:"origin,omitempty"`
+}
+
+// DisposalResult is the disposal of an item, as the manifest states it and
+// as its custody record in the exporting node's log proves it.
+type DisposalResult struct {
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+	ByState string    `json:"by_state,omitempty"`
+	Record  string    `json:"record,omitempty"`
+	// Proven is true when the disposal's record is in the exporting node's
+	// log, proven under a checkpoint signed by its key.
+	Proven bool `json:"proven"`
+}
+
+// OriginResult is the custody of an item at the State that collected and
+// sent it, as the package carries it: that State's own audit records, each
+// with its inclusion proof under a checkpoint signed by that State's log.
+type OriginResult struct {
+	State      string `json:"state"`
+	Item       string `json:"item"` // the item's id on the sending node
+	LogKeyName string `json:"log_key_name"`
+	// KeyFromPackage is true when no key given was the sending State's log
+	// key, so the one in the package was used: nothing independent of the
+	// package confirms that it is that State's.
+	KeyFromPackage bool             `json:"key_from_package"`
+	Checkpoint     CheckpointResult `json:"checkpoint"`
+	// Proven is true when the checkpoint is signed by the key and every
+	// record is in that State's log under it.
+	Proven bool `json:"proven"`
+	// Collected is the record of the item's collection at the sending
+	// State, if the package holds it.
+	Collected *CustodyEvent `json:"collected,omitempty"`
+	// CollectedAs is how that record says the item was collected.
+	CollectedAs *Collection    `json:"collected_as,omitempty"`
+	Custody     []CustodyEvent `json:"custody"`
 }
 
 // CustodyEvent is one step in the life of an item, or of the package.
@@ -82,7 +123,10 @@ type CustodyEvent struct {
 	LogIndex uint64 `json:"log_index,omitempty"`
 	// InLog is true when the event's audit record is proven to be in the
 	// log under a checkpoint signed by the log's key.
-	InLog bool   `json:"in_log"`
+	InLog bool `json:"in_log"`
+	// Log is, for a record of the State that sent the item, that State:
+	// the record is in its log, not the exporting node's.
+	Log   string `json:"log,omitempty"`
 	Words string `json:"words"`
 }
 
@@ -193,11 +237,22 @@ func (r *Report) WriteText(w io.Writer) error {
 				verdict = "matches the manifest, but the manifest is NOT the one the exporting node logged: do not rely on this file"
 			}
 		}
-		p("  %d. %s (%d bytes%s), in the package as %s", i+1, f.Name, f.Size, prefixed(", ", f.MediaType), f.Path)
+		if d := f.Disposed; d != nil {
+			verdict = fmt.Sprintf("disposed on %s by %s; bytes gone, custody proven", when(d.At), who(d.By, d.ByState))
+			if !d.Proven {
+				verdict = fmt.Sprintf("disposed on %s by %s, as the manifest states; its disposal is NOT proven in the log", when(d.At), who(d.By, d.ByState))
+			}
+			p("  %d. %s (%d bytes%s), DISPOSED OF (art. 36): the package holds its description, hash and custody, and no bytes", i+1, f.Name, f.Size, prefixed(", ", f.MediaType))
+		} else {
+			p("  %d. %s (%d bytes%s), in the package as %s", i+1, f.Name, f.Size, prefixed(", ", f.MediaType), f.Path)
+		}
 		p("     SHA-256 %s: %s", f.SHA256, verdict)
 		if c := f.Collected; c != nil && *c != (Collection{}) {
 			p("     Collected%s%s%s%s%s.", prefixed(" by ", who(c.By, c.ByState)), prefixed(" at ", c.Where), prefixed(" on ", when(c.At)),
 				prefixed(", from ", c.Source), prefixed(", with ", c.Tool))
+		}
+		if o := f.Origin; o != nil {
+			writeOrigin(p, o)
 		}
 	}
 	p("")
@@ -209,6 +264,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		proof := "recorded in the log, proven"
 		if !e.InLog {
 			proof = "NOT proven to be in the log"
+		}
+		if e.Log != "" {
+			proof = fmt.Sprintf("recorded in %s's log, proven", e.Log)
+			if !e.InLog {
+				proof = fmt.Sprintf("NOT proven to be in %s's log", e.Log)
+			}
 		}
 		if e.Record == "" {
 			proof = "as the manifest states it"
@@ -258,6 +319,38 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeOrigin says where an item received from the other State comes
+// from: which State collected it, who, when, and whether that State's log
+// proves it.
+func writeOrigin(p func(string, ...any), o *OriginResult) {
+	key := fmt.Sprintf("signed with %s's log key %q, which you gave", o.State, o.LogKeyName)
+	if o.KeyFromPackage {
+		key = fmt.Sprintf("signed with the key %q for %s's log that the package holds: key from the package, not independently confirmed; ask %s for its log key and give it with --key", o.LogKeyName, o.State, o.State)
+	}
+	if o.Proven {
+		p("     Received from %s, which collected it: %s's log proves its custody there (%d records, under checkpoint %s of its first %d records, %s).",
+			o.State, o.State, len(o.Custody), o.Checkpoint.Path, o.Checkpoint.Size, key)
+	} else {
+		p("     Received from %s: its custody there is NOT proven by %s's log (%s); see PROBLEMS.", o.State, o.State, key)
+	}
+	if c := o.Collected; c != nil {
+		as := ""
+		if k := o.CollectedAs; k != nil {
+			as = fmt.Sprintf(": collected%s%s%s%s%s", prefixed(" by ", k.By), prefixed(" at ", k.Where), prefixed(" on ", when(k.At)), prefixed(", from ", k.Source), prefixed(", with ", k.Tool))
+		}
+		proof := fmt.Sprintf("%s's log proves it (entry %d)", o.State, c.LogIndex)
+		if !c.InLog {
+			proof = fmt.Sprintf("NOT proven in %s's log", o.State)
+		}
+		p("     Collection in %s recorded by %s on %s%s; %s.", o.State, who(c.Actor, c.ActorState), when(c.At), as, proof)
+	} else {
+		p("     The package holds no record of its collection in %s.", o.State)
+	}
+	for _, w := range o.Checkpoint.Cosigned {
+		p("     %s's checkpoint is cosigned by witness %s on %s.", o.State, w.Witness, when(w.At))
+	}
 }
 
 func or(s, alt string) string {

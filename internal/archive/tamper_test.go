@@ -17,7 +17,19 @@ import (
 // seal or the archive's structure), and nothing unrelated.
 func TestVerifyNamesTheChangedPart(t *testing.T) {
 	f := archivetest.Small(t)
-	keys := []string{f.LogKey, f.Witness}
+	namesTheChangedPart(t, f, []string{f.LogKey, f.Witness})
+}
+
+// TestVerifyNamesTheChangedPartOfACrossing is TestVerifyNamesTheChangedPart
+// for a package of the receiving State: the sending State's records, their
+// proofs and its checkpoint are named as any other member, and so is a
+// tombstone's custody.
+func TestVerifyNamesTheChangedPartOfACrossing(t *testing.T) {
+	f := archivetest.Crossed(t)
+	namesTheChangedPart(t, f, []string{f.LogKey, f.Witness, f.SenderKey})
+}
+
+func namesTheChangedPart(t *testing.T, f archivetest.Fixture, keys []string) {
 	type tamper struct {
 		name  string
 		at    int64

@@ -100,6 +100,8 @@ type verifier struct {
 	created     time.Time
 
 	damaged bool // the tar structure broke: members after it are not there to check
+	// fileNodes are the manifest's files, in the order of rep.Files.
+	fileNodes []node
 	// exportRecord is the member holding the record that logs the manifest.
 	exportRecord string
 	sealed       []byte // the seal member
@@ -198,6 +200,12 @@ func (v *verifier) limit(name string) int64 {
 	case strings.HasPrefix(name, "records/"):
 		return maxRecordSize
 	case strings.HasPrefix(name, "proofs/"):
+		return maxProofSize
+	case strings.HasPrefix(name, originPrefix) && strings.HasSuffix(name, "/checkpoint.txt"):
+		return maxCheckpointSize
+	case strings.HasPrefix(name, originPrefix) && strings.Contains(name, "/records/"):
+		return maxRecordSize
+	case strings.HasPrefix(name, originPrefix) && strings.Contains(name, "/proofs/"):
 		return maxProofSize
 	}
 	return 0
@@ -410,6 +418,7 @@ func (v *verifier) evaluate() {
 		return
 	}
 	v.describe(records)
+	v.checkOrigins(witnesses)
 }
 
 // classifyKeys splits the keys given into the log's (named in the manifest,
@@ -426,10 +435,21 @@ func (v *verifier) classifyKeys() (logKeys, witnesses []key) {
 			}
 		}
 	}
+	origins := map[string]bool{}
+	if v.manifest != nil {
+		for _, n := range v.manifest.Objects {
+			if n.OriginLogKey != "" {
+				origins[keyName(n.OriginLogKey)] = true
+			}
+		}
+	}
 	for _, k := range v.keys {
-		if k.name == name {
+		switch {
+		case k.name == name:
 			logKeys = append(logKeys, k)
-		} else {
+		case origins[k.name]:
+			// a sending State's log key: checkOrigins uses it
+		default:
 			witnesses = append(witnesses, k)
 		}
 	}
@@ -758,6 +778,12 @@ func (v *verifier) checkMembers() {
 			continue
 		}
 		got := hex.EncodeToString(s.sum[:])
+		if !v.rep.Package.ManifestLogged && (s.size != mem.Size || got != mem.SHA256.Value) {
+			// The manifest is not the one logged: what it says of a member
+			// proves nothing of the member.
+			v.problem(ManifestPath, "it says %s is %d bytes with SHA-256 %s; the package's is %d bytes with SHA-256 %s: the manifest or the member was changed", mem.Path, mem.Size, mem.SHA256.Value, s.size, got)
+			continue
+		}
 		switch {
 		case s.size != mem.Size:
 			v.problem(mem.Path, "it is %d bytes, the manifest says %d: it was changed", s.size, mem.Size)
@@ -898,24 +924,33 @@ func (v *verifier) describe(records map[string]logged) {
 			}
 		}
 		names[n.ID] = f.Name
-		if s, ok := v.members[n.ArchivePath]; ok {
+		if n.DisposedTime != nil {
+			f.Disposed = &DisposalResult{By: n.DisposedBy}
+			f.Disposed.At, _ = time.Parse(time.RFC3339Nano, n.DisposedTime.Value)
+			for _, fc := range n.Facets {
+				for _, h := range fc.Hash {
+					f.SHA256 = h.Value.Value
+				}
+			}
+		}
+		v.fileNodes = append(v.fileNodes, n)
+		if s, ok := v.members[n.ArchivePath]; ok && n.ArchivePath != "" {
 			f.Computed = hex.EncodeToString(s.sum[:])
 			f.Matched = f.Computed == f.SHA256 && s.size == f.Size && v.rep.Package.ManifestLogged
 		}
 		v.rep.Files = append(v.rep.Files, f)
 	}
-	fileIndex := map[string]int{}
-	for i, f := range v.rep.Files {
-		fileIndex[f.Path] = i
+	fileIndex := map[string]int{} // by the file's node id
+	for i, n := range v.fileNodes {
+		fileIndex[n.ID] = i
 	}
 	for _, n := range m.Objects {
 		if n.Type != "case-investigation:InvestigativeAction" {
 			continue
 		}
-		item, itemPath := "", ""
+		item, fileID := "", ""
 		if len(n.Object) > 0 {
-			item = names[n.Object[0].ID]
-			itemPath = byID[n.Object[0].ID].ArchivePath
+			item, fileID = names[n.Object[0].ID], n.Object[0].ID
 		}
 		if n.Record == "" { // the collection, as the manifest states it
 			c := &Collection{Source: n.Description}
@@ -931,7 +966,7 @@ func (v *verifier) describe(records map[string]logged) {
 			if n.Instrument != nil {
 				c.Tool = byID[n.Instrument.ID].Name
 			}
-			if i, ok := fileIndex[itemPath]; ok {
+			if i, ok := fileIndex[fileID]; ok {
 				v.rep.Files[i].Collected = c
 			}
 			continue
@@ -948,6 +983,25 @@ func (v *verifier) describe(records map[string]logged) {
 		}
 		e.Words = custodyWords(e)
 		v.rep.Custody = append(v.rep.Custody, e)
+		if i, ok := fileIndex[fileID]; ok && e.Action == actionDisposed {
+			if d := v.rep.Files[i].Disposed; d != nil && e.InLog && d.By == e.Actor && d.At.Sub(e.At).Abs() < time.Second {
+				d.ByState, d.Record, d.Proven = e.ActorState, e.Record, true
+			}
+		}
+	}
+	// A disposal not proven is a problem of its own only when every
+	// record checks out: otherwise a record's problem, named already, is
+	// why.
+	allProven := !v.damaged
+	for _, path := range v.order {
+		if l, ok := records[path]; strings.HasPrefix(path, "records/") && (!ok || !l.ok) {
+			allProven = false
+		}
+	}
+	for _, f := range v.rep.Files {
+		if d := f.Disposed; d != nil && !d.Proven && allProven {
+			v.problem(ManifestPath, "it says %s was disposed of on %s by %s, but no record of the package proven in the log says so: the manifest was changed, or the disposal's record is missing", f.Name, when(d.At), d.By)
+		}
 	}
 	if path := v.exportRecord; path != "" {
 		l := records[path]
@@ -974,7 +1028,7 @@ func custodyWords(e CustodyEvent) string {
 		"export":  "exported in a package", "exported": "exported in a package", "seal": "sealed in a package", "sealed": "sealed in a package",
 		"dispose": "disposed of", "disposed": "disposed of",
 		"upload": "upload begun", "segment": "a piece of its bytes stored", "retention": "retention date set",
-		"damaged": "found damaged in storage",
+		"damaged": "found damaged in storage", "origin_custody": "its custody at the sending State received, proven in that State's log",
 	}
 	w, ok := words[verb]
 	if !ok {
@@ -986,6 +1040,9 @@ func custodyWords(e CustodyEvent) string {
 	}
 	if !e.InLog {
 		return fmt.Sprintf("%s: %s by %s (action %s)", item, w, who(e.Actor, e.ActorState), e.Action)
+	}
+	if e.Log != "" {
+		return fmt.Sprintf("%s: %s by %s (%s's log entry %d, action %s)", item, w, who(e.Actor, e.ActorState), e.Log, e.LogIndex, e.Action)
 	}
 	return fmt.Sprintf("%s: %s by %s (log entry %d, action %s)", item, w, who(e.Actor, e.ActorState), e.LogIndex, e.Action)
 }

@@ -32,7 +32,7 @@ type Custody struct {
 	Request string `json:"request"`
 	Item    string `json:"item"` // the sender's id
 	// Checkpoint is the signed note every proof is under.
-	Checkpoint []byte          `json:"checkpoint"`
+	Checkpoint []byte         `json:"checkpoint"`
 	Records    []ProvenRecord `json:"records"`
 }
 

@@ -2,7 +2,9 @@ package localnet_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+	"time"
 
 	"entraide/internal/archive"
 	"entraide/internal/casework"
@@ -24,6 +26,7 @@ func TestEvidencePackageAcrossBorders(t *testing.T) {
 		t.Fatalf("send: %d", code)
 	}
 	received := waitItem(t, fra, request, evidence.Available)
+	received2 := received
 	fraNode := net.Nodes["FRA"]
 	cosigned(t, fraNode, 1)
 
@@ -65,5 +68,68 @@ func TestEvidencePackageAcrossBorders(t *testing.T) {
 	}
 	if received.Name == "" {
 		t.Errorf("Verify: custody %+v, want the item's receipt from VNM, proven", rep.Custody)
+	}
+	// VNM's custody of the item came with it, proven in VNM's log: with
+	// only FRA's keys, the key of VNM's log is the package's, and said so.
+	o := rep.Files[0].Origin
+	if o == nil || o.State != "VNM" || o.Item != item || !o.Proven || !o.KeyFromPackage || o.Collected == nil || !o.Collected.InLog || o.Collected.Actor != "ca-vnm" {
+		t.Fatalf("Verify: origin %+v, want VNM's custody proven with the key from the package, its collection by ca-vnm among it", o)
+	}
+	var text bytes.Buffer
+	rep.WriteText(&text)
+	for _, want := range []string{"Received from VNM, which collected it: VNM's log proves its custody there", "key from the package, not independently confirmed",
+		"Collection in VNM recorded by ca-vnm (VNM)", "by VNM cyber police", "VNM's log proves it (entry"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("report without %q:\n%s", want, text.String())
+		}
+	}
+	// With VNM's log key given, VNM's custody is checked against it.
+	rep, err = archive.Verify(bytes.NewReader(pkg.Bytes()), []string{fraKey.VerifierKey, vnmKey.WitnessKey, vnmKey.VerifierKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := rep.Files[0].Origin; !rep.OK || o == nil || !o.Proven || o.KeyFromPackage || o.Checkpoint.Path == "" || !o.Checkpoint.SignedByLog {
+		t.Fatalf("Verify with VNM's log key: ok %v, origin %+v, problems %+v", rep.OK, o, rep.Problems)
+	}
+	sender := map[string]bool{}
+	for _, e := range rep.Custody {
+		if e.Log == "VNM" && e.InLog {
+			sender[e.Action] = true
+		}
+	}
+	for _, a := range []string{evidence.ActionCollected, evidence.ActionIngested, evidence.ActionTransfer} {
+		if !sender[a] {
+			t.Errorf("Verify: custody %+v, want VNM's %s proven in VNM's log", rep.Custody, a)
+		}
+	}
+
+	// Disposed of by FRA (art. 36): the next package holds its tombstone,
+	// its custody at both States proven, and none of its bytes.
+	gone, err := fraNode.Node.DisposeEvidence(t.Context(), by, request, received2.ID, "retention ended")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg.Reset()
+	if _, err := fraNode.Node.ExportEvidence(t.Context(), by, request, &pkg); err != nil {
+		t.Fatalf("ExportEvidence after the disposal: %v", err)
+	}
+	if bytes.Contains(pkg.Bytes(), data[:4096]) {
+		t.Errorf("the package of a disposed item holds its bytes")
+	}
+	rep, err = archive.Verify(bytes.NewReader(pkg.Bytes()), []string{fraKey.VerifierKey, vnmKey.WitnessKey, vnmKey.VerifierKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || len(rep.Files) != 1 {
+		t.Fatalf("Verify of the tombstone: ok %v, files %+v, problems %+v", rep.OK, rep.Files, rep.Problems)
+	}
+	f := rep.Files[0]
+	if d := f.Disposed; d == nil || !d.Proven || d.By != "ca-fra" || !d.At.Equal(gone.DisposedAt.Truncate(0)) && d.At.Sub(*gone.DisposedAt).Abs() > time.Second || f.SHA256 != gone.SHA256 || f.Origin == nil || !f.Origin.Proven {
+		t.Errorf("Verify of the tombstone: file %+v, want disposed by ca-fra, proven, with its hash and VNM's custody", f)
+	}
+	text.Reset()
+	rep.WriteText(&text)
+	if want := "by ca-fra (FRA); bytes gone, custody proven"; !strings.Contains(text.String(), want) {
+		t.Errorf("report without %q:\n%s", want, text.String())
 	}
 }

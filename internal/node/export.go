@@ -90,9 +90,11 @@ func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID 
 	p := archive.Package{RequestID: r.ID, Request: request, Answer: answer, ExportingState: n.home,
 		LogOrigin: head.Origin, LogKeyName: head.Origin, Created: n.now()}
 	src := &exportSource{n: n, by: by, request: r.ID}
+	records := 0
 	for _, it := range items {
-		if it.Status != evidence.Available || it.Damaged != "" {
-			continue // its custody says why: uploading, disposed of or damaged
+		tombstone := it.Status == evidence.Disposed && it.DisposedAt != nil
+		if (it.Status != evidence.Available || it.Damaged != "") && !tombstone {
+			continue // its custody says why: uploading, damaged or refused
 		}
 		sum, err := hex.DecodeString(it.SHA256)
 		if err != nil || len(sum) != sha256.Size {
@@ -102,7 +104,23 @@ func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID 
 		if it.Collection.When != nil {
 			c.At = *it.Collection.When
 		}
-		p.Items = append(p.Items, archive.Item{ID: it.ID, Name: it.Name, Size: it.Size, SHA256: [32]byte(sum), MediaType: it.MediaType, Collected: c})
+		item := archive.Item{ID: it.ID, Name: it.Name, Size: it.Size, SHA256: [32]byte(sum), MediaType: it.MediaType, Collected: c}
+		if tombstone {
+			// Its bytes are gone (art. 36); its description, hash and
+			// custody, the disposal among it, still prove what was held.
+			item.Disposed = &archive.Disposal{At: *it.DisposedAt, By: it.DisposedBy}
+		}
+		if it.Origin != nil {
+			o, err := n.exportOrigin(ctx, by.State, it)
+			if err != nil {
+				return Export{}, err
+			}
+			item.Origin = o
+			if o != nil {
+				records += len(o.Records) + 1
+			}
+		}
+		p.Items = append(p.Items, item)
 		custody, err := n.db.Custody(ctx, by.State, evidence.Subject(it.ID))
 		if err != nil {
 			return Export{}, fmt.Errorf("the custody of item %s: %w", it.ID, err)
@@ -112,7 +130,7 @@ func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID 
 			src.seqs = append(src.seqs, e.Seq)
 		}
 	}
-	if !archive.Fits(len(p.Items), len(p.Custody)) {
+	if !archive.Fits(len(p.Items), len(p.Custody)+records) {
 		return Export{}, &casework.Error{Kind: casework.ErrConflict, Problems: convention.Problems{{Field: "id", Ref: convention.Art(40).Para(25),
 			Message: fmt.Sprintf("the request's %d items have %d custody records, more than one package holds: tell the node's administrators, who can export its items' custody from the audit log", len(p.Items), len(p.Custody))}}}
 	}
@@ -126,6 +144,28 @@ func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID 
 			map[string]any{archive.ManifestDetailKey: res.ManifestSHA256, "package_sha256": res.SHA256, "size": res.Size, "items": res.Items})
 	})
 	return res, err
+}
+
+// exportOrigin returns the sending State's custody of item it, received
+// from it, for a package: as it arrived and was checked against that
+// State's log key. Nil for an item received before senders shipped it.
+func (n *Node) exportOrigin(ctx context.Context, state string, it evidence.Item) (*archive.Origin, error) {
+	oc, err := n.db.OriginCustody(ctx, state, it.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := evidence.ParseCustody(oc.Custody)
+	if err != nil {
+		return nil, fmt.Errorf("item %s: the custody %s sent of it: %w", it.ID, oc.OriginState, err)
+	}
+	o := &archive.Origin{State: oc.OriginState, Item: c.Item, LogKey: oc.LogKey, Checkpoint: c.Checkpoint}
+	for _, r := range c.Records {
+		o.Records = append(o.Records, archive.OriginRecord{Canonical: r.Record, LeafIndex: uint64(r.Index), Hashes: r.Proof})
+	}
+	return o, nil
 }
 
 // logHead returns the log's head, integrating it first when it has no

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,9 @@ type Fixture struct {
 	LogKey  string // the log's note verifier key
 	Witness string // the verifier key of the witness that cosigned
 	Items   map[string][]byte
+	// SenderKey is, for a package of items received from another State,
+	// the verifier key of that State's log.
+	SenderKey string
 }
 
 // Memory serves items' contents from memory, by id.
@@ -51,7 +55,13 @@ func (m Memory) Open(_ context.Context, id string) (io.ReadCloser, error) {
 // and both vkeys.
 func keys(t testing.TB) (note.Signer, note.Signer, string, string) {
 	t.Helper()
-	skey, vkey, err := note.GenerateKey(rand.Reader, Origin)
+	return keysNamed(t, Origin)
+}
+
+// keysNamed is keys for the log of origin.
+func keysNamed(t testing.TB, origin string) (note.Signer, note.Signer, string, string) {
+	t.Helper()
+	skey, vkey, err := note.GenerateKey(rand.Reader, origin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +171,7 @@ type source struct {
 	signer, cosigner note.Signer
 	log              func(detail map[string]string) []byte
 	cosigned         uint64 // the size of the log the witness cosigned
+	origin           string // of the log; Origin if empty
 }
 
 func (s *source) LogExport(_ context.Context, detail map[string]string) ([]byte, error) {
@@ -176,11 +187,15 @@ func (s *source) LogExport(_ context.Context, detail map[string]string) ([]byte,
 
 func (s *source) Prove(_ context.Context, records [][]byte) (archive.Log, error) {
 	old, size := s.cosigned, s.tree.Size()
-	older, err := note.Sign(&note.Note{Text: string(tlog.Checkpoint{Origin: Origin, Size: old, Hash: s.tree.HashAt(old)}.Marshal())}, s.signer, s.cosigner)
+	origin := s.origin
+	if origin == "" {
+		origin = Origin
+	}
+	older, err := note.Sign(&note.Note{Text: string(tlog.Checkpoint{Origin: origin, Size: old, Hash: s.tree.HashAt(old)}.Marshal())}, s.signer, s.cosigner)
 	if err != nil {
 		return archive.Log{}, err
 	}
-	latest, err := note.Sign(&note.Note{Text: string(tlog.Checkpoint{Origin: Origin, Size: size, Hash: s.tree.Hash()}.Marshal())}, s.signer)
+	latest, err := note.Sign(&note.Note{Text: string(tlog.Checkpoint{Origin: origin, Size: size, Hash: s.tree.Hash()}.Marshal())}, s.signer)
 	if err != nil {
 		return archive.Log{}, err
 	}
@@ -201,4 +216,114 @@ func (s *source) Prove(_ context.Context, records [][]byte) (archive.Log, error)
 		lg.Proofs = append(lg.Proofs, archive.Proof{LeafIndex: i, TreeSize: size, Hashes: hashes, Checkpoint: 1})
 	}
 	return lg, nil
+}
+
+// ReceiverOrigin is the origin of the log of the receiving State, FRA, in
+// the package Crossed builds, and the name of its key.
+const ReceiverOrigin = "entraide.test/log/FRA"
+
+// Crossed builds the package FRA exports of a request it asked of VNM:
+// an item received from VNM, with VNM's custody of it (collected,
+// ingested, sent) proven in VNM's log under a checkpoint VNM signed and
+// the witness cosigned; and a tombstone, an item FRA received and then
+// disposed of, whose bytes the package does not hold. LogKey is FRA's
+// log key, SenderKey VNM's.
+func Crossed(t testing.TB) Fixture {
+	t.Helper()
+	signer, cosigner, vkey, wvkey := keysNamed(t, ReceiverOrigin)
+	vnmSigner, _, vnmKey, _ := keysNamed(t, Origin)
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	content := bytes.Repeat([]byte("From suspect@example.org Tue Mar 3 2026\nSubject: plans\n\n"), 40)
+	sum := sha256.Sum256(content)
+	gone := sha256.Sum256([]byte("disposed of"))
+
+	// VNM's log, and its custody of the item it sent.
+	vnmTree := testonly.New(rfc6962.DefaultHasher)
+	vnmItem := "01a22d6d-7ccd-75fd-b366-04a124adefde"
+	var vnmRecords []struct {
+		canonical []byte
+		index     uint64
+	}
+	for i, r := range []auditlog.Record{
+		{Action: "request.receive", Subject: "request/other", Actor: "system"},
+		{Action: "evidence.upload", Subject: "evidence/" + vnmItem, Actor: "vnm-officer"},
+		{Action: "evidence.collected", Subject: "evidence/" + vnmItem, Actor: "vnm-officer",
+			Detail: map[string]any{"collection": map[string]any{"by": "VNM cyber police", "where": "Hanoi", "when": at, "tool": "imaging tool 4.7"}}},
+		{Action: "evidence.ingested", Subject: "evidence/" + vnmItem, Actor: "vnm-officer", Detail: map[string]string{"sha256": fmt.Sprintf("%x", sum)}},
+		{Action: "request.execute", Subject: "request/other", Actor: "system"},
+		{Action: "evidence.transfer", Subject: "evidence/" + vnmItem, Actor: "vnm-ca", Detail: map[string]string{"to": "FRA"}},
+	} {
+		r.Seq, r.At, r.Node, r.State, r.ActorState = int64(i+1), at.Add(time.Duration(i)*time.Minute), "VNM", "VNM", "VNM"
+		c, err := r.Canonical()
+		if err != nil {
+			t.Fatal(err)
+		}
+		vnmTree.AppendData(archive.Entry(c))
+		if strings.HasPrefix(r.Subject, "evidence/") {
+			vnmRecords = append(vnmRecords, struct {
+				canonical []byte
+				index     uint64
+			}{c, vnmTree.Size() - 1})
+		}
+	}
+	vnmCheckpoint, err := note.Sign(&note.Note{Text: string(tlog.Checkpoint{Origin: Origin, Size: vnmTree.Size(), Hash: vnmTree.Hash()}.Marshal())}, vnmSigner, cosigner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := &archive.Origin{State: "VNM", Item: vnmItem, LogKey: vnmKey, Checkpoint: vnmCheckpoint}
+	for _, r := range vnmRecords {
+		hashes, err := vnmTree.InclusionProof(r.index, vnmTree.Size())
+		if err != nil {
+			t.Fatal(err)
+		}
+		origin.Records = append(origin.Records, archive.OriginRecord{Canonical: r.canonical, LeafIndex: r.index, Hashes: hashes})
+	}
+
+	// FRA's log, its custody of both items, and the export.
+	tree := testonly.New(rfc6962.DefaultHasher)
+	seq := int64(0)
+	logRecord := func(r auditlog.Record) []byte {
+		t.Helper()
+		seq++
+		r.Seq, r.At, r.Node, r.State = seq, at.Add(time.Duration(seq)*time.Hour), "FRA", "FRA"
+		c, err := r.Canonical()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree.AppendData(archive.Entry(c))
+		return c
+	}
+	p := archive.Package{
+		RequestID: "req-2", ExportingState: "FRA", LogOrigin: ReceiverOrigin, LogKeyName: ReceiverOrigin, Created: at.Add(30 * 24 * time.Hour),
+		Request: []byte(`{"id":"req-2","kind":"stored_data_access","requesting_state":"FRA","requested_state":"VNM","state":"executed"}`),
+		Answer:  []byte(`{"request_id":"req-2","state":"executed","answered_by":"VNM","events":[]}`),
+		Items: []archive.Item{
+			{ID: "fra-item-1", Name: "mailbox.mbox", Size: int64(len(content)), SHA256: sum, MediaType: "application/mbox",
+				Collected: archive.Collection{By: "VNM cyber police", Where: "Hanoi", At: at, Tool: "imaging tool 4.7"}, Origin: origin},
+			{ID: "fra-item-2", Name: "old.pdf", Size: 11, SHA256: gone, MediaType: "application/pdf"},
+		},
+	}
+	for _, a := range []string{"evidence.incoming", "evidence.origin_custody", "evidence.received"} {
+		c := logRecord(auditlog.Record{ActorState: "VNM", Actor: "peer", Action: a, Subject: "evidence/fra-item-1"})
+		p.Custody = append(p.Custody, archive.CustodyRecord{Canonical: c, Item: "fra-item-1"})
+	}
+	c := logRecord(auditlog.Record{ActorState: "FRA", Actor: "fra-officer", Action: "evidence.ingested", Subject: "evidence/fra-item-2", Detail: map[string]string{"sha256": fmt.Sprintf("%x", gone)}})
+	p.Custody = append(p.Custody, archive.CustodyRecord{Canonical: c, Item: "fra-item-2"})
+	c = logRecord(auditlog.Record{ActorState: "FRA", Actor: "fra-clerk", Action: "evidence.disposed", Subject: "evidence/fra-item-2", Detail: map[string]string{"reason": "retention ended"}})
+	p.Custody = append(p.Custody, archive.CustodyRecord{Canonical: c, Item: "fra-item-2"})
+	p.Items[1].Disposed = &archive.Disposal{At: at.Add(time.Duration(seq) * time.Hour), By: "fra-clerk"}
+
+	items := map[string][]byte{"fra-item-1": content}
+	src := &source{Contents: Memory(items), tree: tree, index: map[string]uint64{}, signer: signer, cosigner: cosigner, origin: ReceiverOrigin,
+		log: func(detail map[string]string) []byte {
+			return logRecord(auditlog.Record{ActorState: "FRA", Actor: "fra-clerk", Action: "evidence.exported", Subject: "request/req-2", Detail: detail})
+		}}
+	for i := range tree.Size() {
+		src.index[string(tree.LeafHash(i))] = i
+	}
+	var out bytes.Buffer
+	if err := archive.Export(context.Background(), &out, p, src, signer); err != nil {
+		t.Fatal(err)
+	}
+	return Fixture{Archive: out.Bytes(), LogKey: vkey, Witness: wvkey, Items: items, SenderKey: vnmKey}
 }
