@@ -138,11 +138,11 @@ func TestEvidenceCommands(t *testing.T) {
 	pkg := filepath.Join(t.TempDir(), "evidence.tar")
 	out = c.must("evidence", "export", request, "-o", pkg)
 	key := regexp.MustCompile(`--key (\S+)\n$`).FindStringSubmatch(out)
-	if key == nil || !strings.Contains(out, "2 item(s) of evidence; it verifies with this node's log key") {
+	if key == nil || !strings.Contains(out, "2 item(s) of evidence and the tombstones of 1 disposed of (their custody, without their bytes); it verifies with this node's log key") {
 		t.Fatalf("evidence export = %q, want the file, its items and the key", out)
 	}
 	verified := c.must("verify", pkg, "--key", key[1])
-	for _, want := range []string{"RESULT: VERIFIED", "disk image.bin", "Collected by Lt. Martin", "with dd 9.4", "exported"} {
+	for _, want := range []string{"RESULT: VERIFIED", "disk image.bin", "Collected by Lt. Martin", "with dd 9.4", "exported", "DISPOSED OF (art. 36)", "bytes gone, custody proven"} {
 		if !strings.Contains(verified, want) {
 			t.Errorf("entraide verify of the exported package lacks %q:\n%s", want, verified)
 		}

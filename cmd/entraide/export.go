@@ -90,7 +90,17 @@ Flags:
 	if err := os.Rename(target+".part", target); err != nil {
 		return withNext("evidence export", err, "entraide request list gives the ids of your State's requests")
 	}
-	fmt.Fprintf(e.stdout, "Wrote %s: %d bytes, SHA-256 %s, %d item(s) of evidence; it verifies with this node's log key.\n", target, n, hex.EncodeToString(h.Sum(nil)), len(rep.Files))
+	disposed := 0
+	for _, f := range rep.Files {
+		if f.Disposed != nil {
+			disposed++
+		}
+	}
+	tombstones := ""
+	if disposed > 0 {
+		tombstones = fmt.Sprintf(" and the tombstones of %d disposed of (their custody, without their bytes)", disposed)
+	}
+	fmt.Fprintf(e.stdout, "Wrote %s: %d bytes, SHA-256 %s, %d item(s) of evidence%s; it verifies with this node's log key.\n", target, n, hex.EncodeToString(h.Sum(nil)), len(rep.Files)-disposed, tombstones)
 	fmt.Fprintf(e.stdout, "Give the court the file and this key; it checks the package offline with:\n  entraide verify %s --key %s\n", target, key.VerifierKey)
 	seen := map[string]bool{}
 	var witnesses []string
@@ -105,6 +115,14 @@ Flags:
 	if len(witnesses) > 0 {
 		fmt.Fprintf(e.stdout, "Witnesses cosigned the log: %s. The court checks their cosignatures with their keys\n", strings.Join(witnesses, ", "))
 		fmt.Fprintln(e.stdout, "(another --key each), which it gets from their States: entraide log key on their nodes prints it as the witness key.")
+	}
+	senders := map[string]string{}
+	for _, f := range rep.Files {
+		if o := f.Origin; o != nil && senders[o.State] == "" {
+			senders[o.State] = o.LogKeyName
+			fmt.Fprintf(e.stdout, "Items came from %s, with %s's custody of them proven in its log %q: the court checks it with %s's log key\n", o.State, o.State, o.LogKeyName, o.State)
+			fmt.Fprintf(e.stdout, "(another --key), which it gets from %s (entraide log key on its node prints it); without it, verify uses the key in the package and says so.\n", o.State)
+		}
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ var errNotVerified = errors.New("the evidence package did NOT verify: see the pr
 func cmdVerify(_ context.Context, e env, args []string) error {
 	fs := newFlags(e, "verify", "ARCHIVE --key KEY [--key KEY...] [--json]")
 	var keys keyList
-	fs.Var(&keys, "key", "a public key to check the package with: the exporting node's log key, and any witness's; give the flag once for each key, or the name of a file with one key a line")
+	fs.Var(&keys, "key", "a public key to check the package with: the exporting node's log key, the sending State's log key for evidence it received, and any witness's; give the flag once for each key, or the name of a file with one key a line")
 	asJSON := fs.Bool("json", false, "print the report as JSON, for programs, instead of words")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: entraide verify ARCHIVE --key KEY [--key KEY...] [--json]
@@ -65,6 +65,11 @@ exporting State's log (and, to check cosignatures, of the witnesses).
 It checks that every file has the SHA-256 recorded when it was collected,
 that each custody record is in the exporting node's log (by its inclusion
 proof and a signed checkpoint), which witnesses cosigned that checkpoint,
+for an item the exporting State received from another State that the
+sending State's own log proves who collected and held it there (give that
+State's log key too; without it the key in the package is used, and the
+report says it is not independently confirmed), that a disposed item's
+disposal is proven though its bytes are gone,
 and that not one byte of the package changed since the node sealed it. It
 prints what was asked, what was given, each file and whether it matched, the
 custody chain in words, the log and its witnesses, and every problem, naming

@@ -17,8 +17,14 @@ import (
 // unless it is byte for byte the one built.
 func FuzzVerify(f *testing.F) {
 	fx := archivetest.Small(f)
+	// The crossing's keys are its own; with them, its package is the one
+	// seed that verifies, and what the reader makes of the sending State's
+	// custody and of a tombstone is fuzzed from it.
+	cx := archivetest.Crossed(f)
 	keys := []string{fx.LogKey, fx.Witness}
 	f.Add(fx.Archive)
+	f.Add(cx.Archive)
+	f.Add(cx.Archive[:len(cx.Archive)*2/3])
 	f.Add(fx.Archive[:len(fx.Archive)/2])
 	f.Add(fx.Archive[:2048])
 	f.Add([]byte{})

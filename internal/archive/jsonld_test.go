@@ -136,3 +136,31 @@ func memberContent(t testing.TB, b []byte, name string) []byte {
 		}
 	}
 }
+
+// TestCrossingManifestExpands: the terms a receiving State's manifest adds
+// (the sending State's log key and checkpoint, a tombstone's disposal)
+// expand offline to IRIs of the package's own vocabulary.
+func TestCrossingManifestExpands(t *testing.T) {
+	f := archivetest.Crossed(t)
+	var doc any
+	if err := json.Unmarshal(memberContent(t, f.Archive, archive.ManifestPath), &doc); err != nil {
+		t.Fatal(err)
+	}
+	opts := ld.NewJsonLdOptions("")
+	opts.DocumentLoader = offline{}
+	expanded, err := ld.NewJsonLdProcessor().Expand(doc, opts)
+	if err != nil {
+		t.Fatalf("Expand(manifest): %v", err)
+	}
+	found := map[string]bool{}
+	for _, o := range expanded[0].(map[string]any)[uco+"core/object"].([]any) {
+		for k := range o.(map[string]any) {
+			found[k] = true
+		}
+	}
+	for _, want := range []string{"originState", "originLogKey", "originCheckpoint", "disposedTime", "disposedBy"} {
+		if !found["urn:entraide:evidence:"+want] {
+			t.Errorf("expanded manifest has no urn:entraide:evidence:%s", want)
+		}
+	}
+}
