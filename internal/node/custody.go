@@ -65,8 +65,11 @@ func (n *Node) originCustody(ctx context.Context, state, requestID, itemID strin
 		shipped = append(shipped, e)
 		last = max(last, *e.LeafIndex)
 	}
-	if len(shipped) > evidence.MaxCustodyRecords {
-		shipped = shipped[len(shipped)-evidence.MaxCustodyRecords:]
+	if k := evidence.MaxCustodyRecords; len(shipped) > k {
+		// The first records say how the item was collected and taken in,
+		// the last that it was sent: those the receiver needs. Between
+		// them are views and downloads, which a message cannot all hold.
+		shipped = append(shipped[:k-1:k-1], shipped[len(shipped)-1])
 	}
 	hashes := n.db.LogHashes(ctx)
 	size, signed := head.Size, head.Checkpoint
