@@ -2,12 +2,14 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"entraide/internal/identity"
+	"entraide/internal/signin"
 	"entraide/internal/store"
 	"entraide/internal/store/storetest"
 )
@@ -23,6 +25,7 @@ func TestCredentials(t *testing.T) {
 				{"tokens expire, are revoked, note their last use", testTokens},
 				{"officials are disabled and enabled", testDisableUser},
 				{"an enrolment code is redeemed once", testEnrolments},
+				{"sign-in status and a lockout cleared", testSigninStatus},
 			} {
 				t.Run(c.name, func(t *testing.T) {
 					t.Parallel()
@@ -230,4 +233,58 @@ func revoke(t *testing.T, db *store.DB, state, user, id string) (tok identity.To
 		return err
 	})
 	return tok, digest, revoked, err
+}
+
+func testSigninStatus(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	locked := base.Add(time.Hour)
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		c := signin.Credential{User: "ana", State: "FRA", PasswordHash: "h", TOTPSecret: "s", CreatedAt: base, UpdatedAt: base}
+		if err := tx.PutSigninCredential(ctx, "FRA", c); err != nil {
+			return err
+		}
+		c.Failures, c.LockedUntil = signin.MaxFailures, locked
+		if err := tx.NoteSignin(ctx, "FRA", c); err != nil {
+			return err
+		}
+		for i, at := range []time.Time{base.Add(time.Minute), base.Add(2 * time.Minute)} {
+			s := signin.Session{ID: fmt.Sprint("s", i), User: "ana", State: "FRA", CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
+			if err := tx.InsertSession(ctx, "FRA", fmt.Sprint("digest", i), s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.SigninStatuses(ctx, "FRA")
+	last := base.Add(2 * time.Minute)
+	want := map[string]store.SigninStatus{"ana": {Enrolled: true, LastSignin: &last, Failures: signin.MaxFailures, LockedUntil: locked}}
+	if err != nil {
+		t.Fatalf("SigninStatuses(FRA) = %v", err)
+	}
+	assertSameJSON(t, "SigninStatuses(FRA)", got, want)
+	if got, err := db.SigninStatuses(ctx, "VNM"); err != nil || len(got) != 0 {
+		t.Errorf("SigninStatuses(VNM) = %v, %v; want none: bao never enrolled, and ana is not of VNM", got, err)
+	}
+	for i, wantChanged := range []bool{true, false} {
+		var changed bool
+		err := db.Tx(ctx, func(tx *store.Tx) (err error) {
+			changed, err = tx.ResetSigninFailures(ctx, "FRA", "ana", base.Add(3*time.Minute))
+			return err
+		})
+		if err != nil || changed != wantChanged {
+			t.Errorf("ResetSigninFailures #%d = %v, %v; want %v", i+1, changed, err, wantChanged)
+		}
+	}
+	if s, _ := db.SigninStatuses(ctx, "FRA"); s["ana"].Failures != 0 || !s["ana"].LockedUntil.IsZero() {
+		t.Errorf("after the reset: %+v, want no failures and no lockout", s["ana"])
+	}
+	for _, c := range []struct{ state, user string }{{"VNM", "ana"}, {"VNM", "bao"}} {
+		err := db.Tx(ctx, func(tx *store.Tx) error { _, err := tx.ResetSigninFailures(ctx, c.state, c.user, base); return err })
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("ResetSigninFailures(%s, %s) = %v, want ErrNotFound", c.state, c.user, err)
+		}
+	}
 }

@@ -163,3 +163,71 @@ func (tx *Tx) EndSession(ctx context.Context, state, digest string, at time.Time
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// SigninStatus is what an administrator sees of an official's sign-in:
+// whether they enrolled for the web UI, when they last signed in, and
+// whether failures locked them out. Never the password or the secret.
+type SigninStatus struct {
+	Enrolled    bool
+	LastSignin  *time.Time
+	Failures    int
+	LockedUntil time.Time
+}
+
+// SigninStatuses returns the sign-in status of each official of state
+// who enrolled for the web UI or signed in, by login.
+func (db *DB) SigninStatuses(ctx context.Context, state string) (map[string]SigninStatus, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT u.id, c.user_id IS NOT NULL, COALESCE(c.failures, 0), COALESCE(c.locked_until, ''),
+		COALESCE((SELECT MAX(s.created_at) FROM signin_sessions s WHERE s.user_id = u.id AND s.state = u.state), '')
+		FROM users u LEFT JOIN signin_credentials c ON c.user_id = u.id AND c.state = u.state WHERE u.state = ?`), state)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]SigninStatus{}
+	var bad Partial
+	for rows.Next() {
+		var id, locked, last string
+		var s SigninStatus
+		if err := rows.Scan(&id, &s.Enrolled, &s.Failures, &locked, &last); err != nil {
+			return nil, err
+		}
+		var errs [2]error
+		if locked != "" {
+			s.LockedUntil, errs[0] = parseTime(locked)
+		}
+		s.LastSignin, errs[1] = parseTimePtr(last)
+		if err := errors.Join(errs[:]...); err != nil {
+			bad = append(bad, &RowError{Table: "signin_credentials", ID: id, Err: err})
+			continue
+		}
+		if s.Enrolled || s.LastSignin != nil {
+			out[id] = s
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(bad) > 0 {
+		return out, bad
+	}
+	return out, nil
+}
+
+// ResetSigninFailures clears the failed sign-ins of state's official
+// userID, and the lockout they caused, at at. It reports whether there
+// was anything to clear; ErrNotFound when the official has not enrolled
+// for the web UI.
+func (tx *Tx) ResetSigninFailures(ctx context.Context, state, userID string, at time.Time) (bool, error) {
+	var failures int
+	var locked string
+	err := tx.queryRow(ctx, `SELECT failures, locked_until FROM signin_credentials WHERE state = ? AND user_id = ?`+tx.dialect.forUpdate, state, userID).Scan(&failures, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, ErrNotFound
+	}
+	if err != nil || failures == 0 && locked == "" {
+		return false, err
+	}
+	_, err = tx.exec(ctx, `UPDATE signin_credentials SET failures = 0, locked_until = '', updated_at = ? WHERE state = ? AND user_id = ?`, formatTime(at), state, userID)
+	return err == nil, err
+}
