@@ -64,14 +64,18 @@ const (
 	// alerts about the node itself only; the node decides which.
 	ReadAlerts Permission = "alerts:read"
 	AckAlerts  Permission = "alerts:ack"
+	// ReadStatistics: the figures of the State's requests, counted and
+	// timed, never their contents; every role reads them, the
+	// administrator who reads no case included.
+	ReadStatistics Permission = "statistics:read"
 )
 
 var grants = map[Role][]Permission{
-	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles, ManageRoster, ReadAlerts, AckAlerts},
-	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, DisposeEvidence, ReadAlerts, AckAlerts},
-	TwentyFourSeven:  {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, ReadAlerts, AckAlerts},
-	Investigator:     {ReadRequests, DraftRequests, AddEvidence, ReadAlerts},
-	Auditor:          {ReadRequests, ReadAuditLog, ReadAlerts},
+	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles, ManageRoster, ReadAlerts, AckAlerts, ReadStatistics},
+	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, DisposeEvidence, ReadAlerts, AckAlerts, ReadStatistics},
+	TwentyFourSeven:  {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, ReadAlerts, AckAlerts, ReadStatistics},
+	Investigator:     {ReadRequests, DraftRequests, AddEvidence, ReadAlerts, ReadStatistics},
+	Auditor:          {ReadRequests, ReadAuditLog, ReadAlerts, ReadStatistics},
 }
 
 // Can reports whether role r holds permission p. An unknown role holds

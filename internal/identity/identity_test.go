@@ -32,16 +32,17 @@ func TestParseRole(t *testing.T) {
 
 func TestCan(t *testing.T) {
 	all := []identity.Permission{identity.ReadRequests, identity.DraftRequests, identity.ActOnRequests, identity.ManageUsers,
-		identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles, identity.ManageRoster}
+		identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles, identity.ManageRoster, identity.ReadStatistics}
 	grants := map[identity.Role][]identity.Permission{
 		// The administrator runs the node but reads no case (art. 40(20)).
-		identity.Administrator: {identity.ManageUsers, identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles, identity.ManageRoster},
+		// It reads the figures of the requests, which say nothing of a case.
+		identity.Administrator: {identity.ManageUsers, identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles, identity.ManageRoster, identity.ReadStatistics},
 		// Art. 40(13): the central authority sends, receives and executes.
-		identity.CentralAuthority: {identity.ReadRequests, identity.DraftRequests, identity.ActOnRequests},
+		identity.CentralAuthority: {identity.ReadRequests, identity.DraftRequests, identity.ActOnRequests, identity.ReadStatistics},
 		// Art. 41: the 24/7 point of contact acts too, on its kinds.
-		identity.TwentyFourSeven: {identity.ReadRequests, identity.DraftRequests, identity.ActOnRequests},
-		identity.Investigator:    {identity.ReadRequests, identity.DraftRequests},
-		identity.Auditor:         {identity.ReadRequests, identity.ReadAuditLog},
+		identity.TwentyFourSeven: {identity.ReadRequests, identity.DraftRequests, identity.ActOnRequests, identity.ReadStatistics},
+		identity.Investigator:    {identity.ReadRequests, identity.DraftRequests, identity.ReadStatistics},
+		identity.Auditor:         {identity.ReadRequests, identity.ReadAuditLog, identity.ReadStatistics},
 		"":                       nil,
 		"minister":               nil,
 	}

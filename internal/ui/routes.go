@@ -49,5 +49,18 @@ func (u *UI) routes() []route {
 		{Method: "POST", Path: Prefix + "passkeys/begin", Handler: u.passkeyBegin()},
 		{Method: "POST", Path: Prefix + "passkeys", Handler: u.addPasskey()},
 		{Method: "POST", Path: Prefix + "passkeys/{id}/remove", Handler: u.removePasskey()},
+		{Method: "GET", Path: Prefix + "statistics", Permission: identity.ReadStatistics, Handler: u.statisticsPage()},
+
+		{Method: "GET", Path: Prefix + "admin/officials", Permission: identity.ManageUsers, Handler: u.officialsPage()},
+		{Method: "POST", Path: Prefix + "admin/officials", Permission: identity.ManageUsers, Handler: u.addOfficial()},
+		{Method: "GET", Path: Prefix + "admin/officials/{id}", Permission: identity.ManageUsers, Handler: u.officialPage()},
+		{Method: "POST", Path: Prefix + "admin/officials/{id}/enrolment", Permission: identity.ManageUsers, Handler: u.reissueCode()},
+		{Method: "POST", Path: Prefix + "admin/officials/{id}/disable", Permission: identity.ManageUsers, Handler: u.setDisabled(true)},
+		{Method: "POST", Path: Prefix + "admin/officials/{id}/enable", Permission: identity.ManageUsers, Handler: u.setDisabled(false)},
+		{Method: "POST", Path: Prefix + "admin/officials/{id}/unlock", Permission: identity.ManageUsers, Handler: u.unlock()},
+		{Method: "POST", Path: Prefix + "admin/officials/{id}/tokens/{token}/revoke", Permission: identity.ManageUsers, Handler: u.revokeToken()},
+		{Method: "GET", Path: Prefix + "admin/roster", Permission: identity.ManageRoster, Handler: u.rosterPage()},
+		{Method: "POST", Path: Prefix + "admin/roster", Permission: identity.ManageRoster, Handler: u.addRosterEntry()},
+		{Method: "POST", Path: Prefix + "admin/roster/{id}/remove", Permission: identity.ManageRoster, Handler: u.removeRosterEntry()},
 	}
 }
