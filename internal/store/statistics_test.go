@@ -39,30 +39,30 @@ func TestStatistics(t *testing.T) {
 		// 6h (median 4h over 3); answered after 48h and 24h (median 36h
 		// over 2, the mean of the two middle values).
 		{"r1", "FRA", "FRA", "DEU", ma, casework.Executed, time.Time{}, false, []statsEvent{
-			ev(casework.Send, 0), ev(casework.Deliver, time.Hour), ev(casework.Acknowledge, 3 * time.Hour), ev(casework.Execute, 49 * time.Hour)}},
+			ev(casework.Send, 0), ev(casework.Deliver, time.Hour), ev(casework.Acknowledge, 3*time.Hour), ev(casework.Execute, 49*time.Hour)}},
 		{"r2", "FRA", "FRA", "DEU", ma, casework.Acknowledged, time.Time{}, false, []statsEvent{
-			ev(casework.Send, 0), ev(casework.Deliver, 0), ev(casework.Acknowledge, 4 * time.Hour)}},
+			ev(casework.Send, 0), ev(casework.Deliver, 0), ev(casework.Acknowledge, 4*time.Hour)}},
 		{"r3", "FRA", "FRA", "VNM", ma, casework.Refused, time.Time{}, false, []statsEvent{
-			ev(casework.Send, 0), ev(casework.Deliver, 0), ev(casework.Acknowledge, 6 * time.Hour), ev(casework.Refuse, 24 * time.Hour)}},
+			ev(casework.Send, 0), ev(casework.Deliver, 0), ev(casework.Acknowledge, 6*time.Hour), ev(casework.Refuse, 24*time.Hour)}},
 		// Received by FRA, preservations: acknowledged after 30m, 90m and
 		// 60m (median 60m over 3), one answered after 10h. Deadlines: one
 		// running, one missed (as the inbox shows it overdue), one met by
 		// its follow-up.
 		{"r4", "FRA", "VNM", "FRA", pres, casework.InProgress, future, false, []statsEvent{
-			ev(casework.Send, 0), ev(casework.Deliver, 0), ev(casework.Acknowledge, 30 * time.Minute), ev(casework.Start, time.Hour)}},
+			ev(casework.Send, 0), ev(casework.Deliver, 0), ev(casework.Acknowledge, 30*time.Minute), ev(casework.Start, time.Hour)}},
 		{"r5", "FRA", "DEU", "FRA", pres, casework.Executed, past, false, []statsEvent{
-			ev(casework.Send, 0), ev(casework.Deliver, 0), ev(casework.Acknowledge, 90 * time.Minute), ev(casework.Execute, 10 * time.Hour)}},
+			ev(casework.Send, 0), ev(casework.Deliver, 0), ev(casework.Acknowledge, 90*time.Minute), ev(casework.Execute, 10*time.Hour)}},
 		{"r6", "FRA", "DEU", "FRA", pres, casework.InProgress, time.Time{}, true, []statsEvent{
-			ev(casework.Send, 0), ev(casework.Deliver, 0), ev(casework.Acknowledge, time.Hour), ev(casework.LinkFollowUp, 5 * time.Hour)}},
+			ev(casework.Send, 0), ev(casework.Deliver, 0), ev(casework.Acknowledge, time.Hour), ev(casework.LinkFollowUp, 5*time.Hour)}},
 		// Not counted: a draft, and another State's view on the same node.
 		{"r7", "FRA", "FRA", "DEU", ma, casework.Draft, time.Time{}, false, nil},
 		{"r1", "DEU", "FRA", "DEU", ma, casework.Executed, time.Time{}, false, []statsEvent{
-			ev(casework.Send, 0), ev(casework.Deliver, time.Minute), ev(casework.Acknowledge, 2 * time.Minute), ev(casework.Execute, 3 * time.Minute)}},
+			ev(casework.Send, 0), ev(casework.Deliver, time.Minute), ev(casework.Acknowledge, 2*time.Minute), ev(casework.Execute, 3*time.Minute)}},
 		// Sent and counted, but withdrawn: its deadline no longer runs.
 		{"r8", "FRA", "FRA", "VNM", pres, casework.Withdrawn, past, false, []statsEvent{ev(casework.Send, 0), ev(casework.Withdraw, time.Hour)}},
 	}
 	want := store.Statistics{
-		ByKind: []store.Count{{Key: "mutual_assistance", Sent: 3}, {Key: "preservation", Sent: 1, Received: 3}},
+		ByKind:  []store.Count{{Key: "mutual_assistance", Sent: 3}, {Key: "preservation", Sent: 1, Received: 3}},
 		ByState: []store.Count{{Key: "DEU", Sent: 2, Received: 2}, {Key: "VNM", Sent: 2, Received: 1}},
 		Medians: []store.Median{
 			{Kind: "mutual_assistance", Side: store.SideSent, Ack: 4 * time.Hour, AckN: 3, Answer: 36 * time.Hour, AnswerN: 2},

@@ -111,10 +111,11 @@ type browser struct {
 
 func (tn *testNode) browser() *browser {
 	jar, _ := cookiejar.New(nil)
-	c := tn.srv.Client()
+	// A copy of the server's client: each browser keeps its own cookies.
+	c := *tn.srv.Client()
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &browser{tn: tn, c: c}
+	return &browser{tn: tn, c: &c}
 }
 
 type page struct {
