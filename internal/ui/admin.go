@@ -207,12 +207,12 @@ func (u *UI) officialPage() http.Handler {
 // confirmed reports whether the form of a destructive action was
 // confirmed; if not, it renders the page that asks, whose button posts
 // the same form again with confirm=yes.
-func (u *UI) confirmed(w http.ResponseWriter, r *http.Request, question, back string) bool {
+func (u *UI) confirmed(w http.ResponseWriter, r *http.Request, question, button, back string) bool {
 	if r.PostForm.Get("confirm") == "yes" {
 		return true
 	}
 	u.render(w, r, http.StatusOK, "confirm", map[string]any{"Title": t(r, "admin.confirm.title"), "Question": question,
-		"Action": r.URL.Path, "Back": back})
+		"Button": button, "Action": r.URL.Path, "Back": back})
 	return false
 }
 
@@ -231,7 +231,7 @@ func (u *UI) setDisabled(disabled bool) http.Handler {
 			u.failErr(w, r, err)
 			return
 		}
-		if disabled && !u.confirmed(w, r, tf(r, "admin.confirm.disable", usr.Name, usr.ID), officialPath(id)) {
+		if disabled && !u.confirmed(w, r, tf(r, "admin.confirm.disable", usr.Name, usr.ID), t(r, "admin.disable"), officialPath(id)) {
 			return
 		}
 		if _, err := u.node.SetDisabled(r.Context(), actorFrom(r.Context()), id, disabled); err != nil {
@@ -274,7 +274,7 @@ func (u *UI) revokeToken() http.Handler {
 		if err == nil {
 			if i := slices.IndexFunc(tokens, func(x identity.Token) bool { return x.ID == tokenID }); i < 0 {
 				err = store.ErrNotFound
-			} else if !u.confirmed(w, r, tf(r, "admin.confirm.revoke", tokens[i].Label, tokenID, id), officialPath(id)) {
+			} else if !u.confirmed(w, r, tf(r, "admin.confirm.revoke", tokens[i].Label, tokenID, id), t(r, "admin.token.revoke"), officialPath(id)) {
 				return
 			}
 		}
@@ -448,7 +448,7 @@ func (u *UI) removeRosterEntry() http.Handler {
 			return
 		}
 		e := entries[i]
-		if !u.confirmed(w, r, tf(r, "admin.confirm.unroster", e.User, string(e.Channel), e.Address), Prefix+"admin/roster") {
+		if !u.confirmed(w, r, tf(r, "admin.confirm.unroster", e.User, string(e.Channel), e.Address), t(r, "admin.roster.remove"), Prefix+"admin/roster") {
 			return
 		}
 		if _, err := u.node.RemoveRosterEntry(ctx, by, id); err != nil {

@@ -12,13 +12,15 @@ import (
 // treaty status does: they need no script. Each chart has its table
 // beside it, which a screen reader reads instead.
 
-// Geometry of a bar chart, in SVG units: labels on the left, bars after
-// them, and the value at the end of each bar.
+// Geometry of a bar chart, in SVG units: each row's label on a line of
+// its own, however long, its bars below it, and each value at the end of
+// its bar.
 const (
-	chartLabelWidth = 200
-	chartBarsWidth  = 320
+	chartBarsWidth  = 480
+	chartLabelLine  = 18
 	chartBarHeight  = 14
 	chartGap        = 10
+	chartValueSpace = 80
 )
 
 // barChart is a chart of rows of bars, one bar per series in each row.
@@ -39,7 +41,7 @@ type barRow struct {
 
 type bar struct {
 	Series       int // which series: its class, for its colour
-	X, Y, Width  int
+	Y, Width     int
 	TextX, TextY int
 	Text         string
 }
@@ -60,21 +62,21 @@ func newBarChart(id, title string, series []string, rows []chartRow) barChart {
 			longest = max(longest, v)
 		}
 	}
-	c := barChart{ID: id, Title: title, Series: series, Width: chartLabelWidth + chartBarsWidth + 80}
-	y := chartGap
+	c := barChart{ID: id, Title: title, Series: series, Width: chartBarsWidth + chartValueSpace}
+	y := 0
 	for _, r := range rows {
-		row := barRow{Label: r.Label, LabelY: y + len(series)*chartBarHeight/2 + 4}
+		row := barRow{Label: r.Label, LabelY: y + chartLabelLine - 5}
+		y += chartLabelLine
 		for i, v := range r.Values {
 			w := 0
 			if longest > 0 {
 				w = int(v / longest * chartBarsWidth)
 			}
-			by := y + i*chartBarHeight
-			row.Bars = append(row.Bars, bar{Series: i, X: chartLabelWidth, Y: by, Width: w,
-				TextX: chartLabelWidth + w + 4, TextY: by + chartBarHeight - 3, Text: r.Texts[i]})
+			row.Bars = append(row.Bars, bar{Series: i, Y: y, Width: w, TextX: w + 4, TextY: y + chartBarHeight - 3, Text: r.Texts[i]})
+			y += chartBarHeight
 		}
 		c.Rows = append(c.Rows, row)
-		y += len(series)*chartBarHeight + chartGap
+		y += chartGap
 	}
 	c.Height = y
 	return c
