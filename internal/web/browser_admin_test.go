@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -41,12 +42,26 @@ func TestBrowserAdministration(t *testing.T) {
 	srv := httptest.NewTLSServer(tn.Handler)
 	t.Cleanup(srv.Close)
 	tab := browserTab(t)
+	axeBytes, err := os.ReadFile("testdata/axe/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	axe := string(axeBytes)
 	do(t, tab, "open the sign-in", chromedp.Navigate(srv.URL+"/ui/signin"), chromedp.WaitVisible(chromedp.CSS("#login")))
 	enrolAndSignIn(t, tn, tab, srv.URL, "FRA", officialID("FRA", identity.Administrator))
 
 	do(t, tab, "open the officials from the navigation", chromedp.Click(chromedp.CSS(`nav a[href="/ui/admin/officials"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#officials")))
 	screenshot(t, tab, "admin-officials")
+	checkAxe(t, tab, axe, "officials")
+	do(t, tab, "enrol with bad input", chromedp.SendKeys(chromedp.CSS("#o-id"), "Bad Login"),
+		chromedp.SendKeys(chromedp.CSS("#o-name"), "Someone"),
+		chromedp.Click(chromedp.CSS(`#enrol-form button`)), chromedp.WaitVisible(chromedp.CSS("#enrol-errors")))
+	if got := eval(t, tab, invalidUnexplained); got != "" {
+		t.Errorf("fields marked invalid without their error beside them: %s", got)
+	}
+	checkAxe(t, tab, axe, "officials with errors")
+	do(t, tab, "open the officials again", chromedp.Navigate(srv.URL+"/ui/admin/officials"), chromedp.WaitVisible(chromedp.CSS("#officials")))
 	do(t, tab, "enrol a new official",
 		chromedp.SendKeys(chromedp.CSS("#o-id"), "fra-ca-dupont"),
 		chromedp.SendKeys(chromedp.CSS("#o-name"), "Claire Dupont"),
@@ -57,11 +72,13 @@ func TestBrowserAdministration(t *testing.T) {
 		t.Errorf("the page shows %q as the enrolment code", code)
 	}
 	screenshot(t, tab, "admin-enrolled")
+	checkAxe(t, tab, axe, "official with the enrolment code")
 
 	do(t, tab, "open the 24/7 officer's page", chromedp.Navigate(srv.URL+"/ui/admin/officials/fra-24_7"),
 		chromedp.Click(chromedp.CSS(`form[action$="/disable"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("#confirm-yes")))
 	screenshot(t, tab, "admin-confirm-disable")
+	checkAxe(t, tab, axe, "confirmation")
 	do(t, tab, "confirm", chromedp.Click(chromedp.CSS("#confirm-yes")), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	if got := text(t, tab, ".notice"); !strings.Contains(got, "is disabled") {
 		t.Errorf("after disabling, the page says %q", got)
@@ -79,6 +96,7 @@ func TestBrowserAdministration(t *testing.T) {
 		t.Errorf("the roster reads %q", got)
 	}
 	screenshot(t, tab, "admin-roster")
+	checkAxe(t, tab, axe, "roster")
 
 	do(t, tab, "open the statistics", chromedp.Click(chromedp.CSS(`nav a[href="/ui/statistics"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#table-kind")))
@@ -89,6 +107,7 @@ func TestBrowserAdministration(t *testing.T) {
 		t.Errorf("the statistics page draws no bar")
 	}
 	screenshot(t, tab, "statistics")
+	checkAxe(t, tab, axe, "statistics")
 	pickLanguage(t, tab, "fr")
 	screenshot(t, tab, "statistics-fr")
 }
