@@ -129,4 +129,3 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, page str
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
-
