@@ -105,6 +105,10 @@ type actionView struct {
 	Action                              casework.Action
 	Conditions, Grounds, Reasons, Until bool
 	NoteRequired                        bool
+	// Form and Errors are, for an action just refused, what the official
+	// sent and the problem of each field, which its form shows again.
+	Form   url.Values
+	Errors map[string]string
 }
 
 func actionOf(a casework.Action, req *casework.Request) actionView {
@@ -313,6 +317,16 @@ func (u *UI) act() http.Handler {
 			return
 		}
 		data["Problems"], data["Failed"], data["Form"] = problems, tr.Action, f
+		if acts, ok := data["Actions"].([]actionView); ok {
+			for i := range acts {
+				if acts[i].Action == tr.Action {
+					acts[i].Form, acts[i].Errors = f, map[string]string{}
+					for _, p := range problems {
+						acts[i].Errors[p.Field] += p.Message
+					}
+				}
+			}
+		}
 		u.render(w, r, http.StatusUnprocessableEntity, "request", data)
 	})
 }

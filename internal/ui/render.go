@@ -99,6 +99,12 @@ func (u *UI) parse() error {
 	return nil
 }
 
+// pageTitles titles the pages whose handlers set no Title, by their
+// heading: a screen reader says the title first and a browser's tab shows
+// it, so that no two kinds of page share the bare name of the application
+// (WCAG 2.4.2).
+var pageTitles = map[string]string{"signin": "signin.title", "enrol": "enrol.title", "enrol2": "enrol.step2", "error": "err.title"}
+
 // render writes page with data and status. The page is rendered into a
 // buffer first, so that a template error is a clean 500, not half a page.
 func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, page string, data map[string]any) {
@@ -107,6 +113,11 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, page str
 	}
 	if v, ok := viewerFrom(r.Context()); ok {
 		data["Viewer"] = v.User
+	}
+	if _, ok := data["Title"]; !ok {
+		if key, ok := pageTitles[page]; ok {
+			data["Title"] = t(r, key)
+		}
 	}
 	l := localeOf(r.Context())
 	data["Path"] = r.URL.Path

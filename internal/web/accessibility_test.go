@@ -181,6 +181,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(base + s.path), chromedp.WaitReady(chromedp.CSS(s.ready))}
 		do(t, tab, "open "+name, append(steps, s.then...)...)
 		checkAxe(t, tab, axe, name)
+		if title := eval(t, tab, `document.title`); title == text(t, tab, ".brand a") {
+			t.Errorf("%s: the page's title is the bare name of the application, %q: it should say which page it is (WCAG 2.4.2)", name, title)
+		}
 		if bad := eval(t, tab, invalidUnexplained); bad != "" {
 			t.Errorf("%s: fields marked invalid without their error in aria-describedby: %s", name, bad)
 		}
@@ -290,7 +293,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		{name: "request-received", path: "/ui/requests/" + received, ready: "#act-acknowledge"},
 		{name: "request-refuse-error", path: "/ui/requests/" + consulting, ready: "#act-refuse", then: []chromedp.Action[chromedp.Void]{
 			chromedp.SetValue(chromedp.CSS("#refuse-reasons"), "No ground ticked."), chromedp.Click(chromedp.CSS("#act-refuse button")),
-			chromedp.WaitVisible(chromedp.CSS("#action-errors"))}},
+			chromedp.WaitVisible(chromedp.CSS("#action-errors")),
+			chromedp.Poll[chromedp.Void](`document.getElementById("refuse-reasons").value === "No ground ticked." && document.getElementById("refuse-grounds-err") !== null`,
+				chromedp.WithPollingTimeout(5*time.Second))}},
 		{name: "request-refused", path: "/ui/requests/" + refused, ready: "#status"},
 		{name: "request-consulted", path: "/ui/requests/" + consulted, ready: "#status"},
 		{name: "request-executed", path: "/ui/requests/" + executed, ready: "#evidence-items"},
