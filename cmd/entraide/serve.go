@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"entraide/internal/ui"
 	"entraide/internal/web"
 )
 
@@ -35,6 +36,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	alertFlags := addAlertFlags(fs, e)
 	ttlFlag := addTokenTTLFlag(fs, e, "how long the API tokens officials get by enrolment work")
 	limits := addLimitFlags(fs)
+	oidcFlags := addOIDCFlags(fs, e)
 	blobURL := secretFlag(fs, e, "blob", "ENTRAIDE_BLOB", "URL of the store that keeps evidence's bytes (encrypted), e.g. s3://bucket?region=eu-west-3; without it and its variable, the directory evidence in the data directory")
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
@@ -47,6 +49,10 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		return errors.New("serve: give both --tls-cert and --tls-key, or neither")
 	}
 	if err := limits.check(); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	oidcConfig, err := oidcFlags.config(e)
+	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	n, db, err := st.openNode(ctx)
@@ -98,12 +104,52 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if *tlsProxy && tlsConfig != nil {
 		return fmt.Errorf("serve: --behind-tls-proxy with --tls-cert: the node serves HTTPS itself\nnext: give one of them: --tls-cert when clients reach this node directly, --behind-tls-proxy when a proxy ends TLS in front of it")
 	}
-	h := web.NewServer(n, log, web.Config{Limits: limits.limits(), BehindTLSProxy: *tlsProxy})
+	h := web.NewServer(n, log, web.Config{Limits: limits.limits(), BehindTLSProxy: *tlsProxy, OIDC: oidcConfig})
 	go n.RunDelivery(ctx)
 	go n.RunAlerts(ctx)
 	go n.RunRetention(ctx)
 	go n.RunLog(ctx)
 	return serve(ctx, ln, web.HTTPServer(h, tlsConfig, slog.NewLogLogger(log.Handler(), slog.LevelWarn)))
+}
+
+// oidcFlags configure sign-in to the UI with a government's OpenID
+// Connect provider.
+type oidcFlags struct {
+	issuer, clientID, secretFile, claim *string
+}
+
+func addOIDCFlags(fs *flag.FlagSet, e env) oidcFlags {
+	return oidcFlags{
+		issuer:     fs.String("oidc-issuer", e.getenv("ENTRAIDE_OIDC_ISSUER"), "issuer URL of the government's OpenID Connect provider officials may sign in to the UI with; none without it (env ENTRAIDE_OIDC_ISSUER)"),
+		clientID:   fs.String("oidc-client-id", e.getenv("ENTRAIDE_OIDC_CLIENT_ID"), "the node's client id at the provider (env ENTRAIDE_OIDC_CLIENT_ID)"),
+		secretFile: fs.String("oidc-client-secret-file", e.getenv("ENTRAIDE_OIDC_CLIENT_SECRET_FILE"), "file holding the node's client secret at the provider; or set ENTRAIDE_OIDC_CLIENT_SECRET (env ENTRAIDE_OIDC_CLIENT_SECRET_FILE)"),
+		claim:      fs.String("oidc-claim", envOr(e, "ENTRAIDE_OIDC_CLAIM", "preferred_username"), "the claim whose value is the official's login on this node (env ENTRAIDE_OIDC_CLAIM)"),
+	}
+}
+
+// config returns the OIDC settings, or nil without --oidc-issuer. The
+// secret is read from its file, or from ENTRAIDE_OIDC_CLIENT_SECRET: never
+// from a flag, which any user of the machine sees in the process list.
+func (f oidcFlags) config(e env) (*ui.OIDC, error) {
+	if *f.issuer == "" {
+		if *f.clientID != "" || *f.secretFile != "" {
+			return nil, errors.New("--oidc-client-id and --oidc-client-secret-file need --oidc-issuer: give the provider's issuer URL")
+		}
+		return nil, nil
+	}
+	secret := e.getenv("ENTRAIDE_OIDC_CLIENT_SECRET")
+	if *f.secretFile != "" {
+		b, err := os.ReadFile(*f.secretFile)
+		if err != nil {
+			return nil, fmt.Errorf("--oidc-client-secret-file: %w", err)
+		}
+		secret = strings.TrimSpace(string(b))
+	}
+	c := &ui.OIDC{Issuer: *f.issuer, ClientID: *f.clientID, ClientSecret: secret, Claim: *f.claim}
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // limitFlags are the flags that bound what callers may cost the node.

@@ -124,6 +124,7 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, page str
 	data["Here"] = r.URL.RequestURI()
 	data["Lang"] = l
 	data["Langs"] = mustCatalogue().locales
+	data["OIDC"] = u.oidc != nil
 	var buf bytes.Buffer
 	tmpl := u.pages[l.Code][page]
 	if tmpl == nil {

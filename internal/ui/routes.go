@@ -30,6 +30,8 @@ func (u *UI) routes() []route {
 		{Method: "POST", Path: Prefix + "lang", Public: true, Handler: u.setLanguage()},
 		{Method: "POST", Path: Prefix + "signin/passkey", Public: true, Handler: u.signinPasskeyBegin()},
 		{Method: "POST", Path: Prefix + "enrol/passkey", Public: true, Handler: u.enrolPasskeyBegin()},
+		{Method: "GET", Path: Prefix + "oidc/start", Public: true, Handler: u.oidcStart()},
+		{Method: "GET", Path: Prefix + "oidc/callback", Public: true, Handler: u.oidcCallback()},
 
 		{Method: "POST", Path: Prefix + "signout", Handler: u.signout()},
 		{Method: "GET", Path: Prefix + "{$}", Handler: u.home()},

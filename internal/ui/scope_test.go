@@ -89,6 +89,9 @@ var uiCases = map[string]uiCase{
 	"POST /ui/enrol/finish":   same("/ui/enrol/finish", url.Values{"code": {"enr_nothing"}}, public, 401),
 	"POST /ui/signin/passkey": same("/ui/signin/passkey", url.Values{}, public, 200),
 	"POST /ui/enrol/passkey":  same("/ui/enrol/passkey", url.Values{"code": {"enr_nothing"}}, public, 401),
+	// The test node has no identity provider: the routes say so.
+	"GET /ui/oidc/start":    same("/ui/oidc/start", nil, public, 404),
+	"GET /ui/oidc/callback": same("/ui/oidc/callback?state=x&code=y", nil, public, 404),
 
 	"POST /ui/signout":     same("/ui/signout", url.Values{}, shared, 303),
 	"GET /ui/{$}":          same("/ui/", nil, shared, 303),

@@ -49,6 +49,9 @@ type Config struct {
 	// ClientAddress names the client of r for the limiter: an address, or
 	// a /64 for IPv6.
 	ClientAddress func(r *http.Request) string
+	// OIDC, when set, offers sign-in with a government's identity
+	// provider beside the password.
+	OIDC *OIDC
 	// Demo lists the node's officials on the sign-in page, so that a
 	// newcomer to the sandbox knows which logins to try. Never on a real
 	// node: it tells anyone who may sign in.
@@ -68,6 +71,8 @@ type UI struct {
 	handler http.Handler
 	// ceremonies are the passkey challenges waiting for an answer.
 	ceremonies signin.Ceremonies
+	// oidc runs sign-in with an identity provider; nil without one.
+	oidc *oidcFlow
 }
 
 // New returns the UI of n.
@@ -79,6 +84,12 @@ func New(n *node.Node, cfg Config) (*UI, error) {
 		cfg.ClientAddress = func(r *http.Request) string { return r.RemoteAddr }
 	}
 	u := &UI{node: n, log: cfg.Log, cfg: cfg}
+	if cfg.OIDC != nil {
+		if err := cfg.OIDC.Check(); err != nil {
+			return nil, err
+		}
+		u.oidc = &oidcFlow{cfg: *cfg.OIDC}
+	}
 	if err := u.parse(); err != nil {
 		return nil, err
 	}

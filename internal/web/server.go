@@ -58,6 +58,9 @@ type Config struct {
 	// a proxy that ends TLS: the node sends HSTS and marks the UI's
 	// cookies Secure though it serves plain HTTP itself.
 	BehindTLSProxy bool
+	// OIDC, when set, lets officials sign in to the UI with their
+	// government's identity provider.
+	OIDC *ui.OIDC
 }
 
 // NewServer returns the HTTP handler of n, with the limits of cfg. It logs
@@ -96,9 +99,12 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 	// The UI's pages, under /ui/, have a route table and guard of their
 	// own: sessions in cookies, not tokens. Failed sign-ins count against
 	// the same budget as failed tokens.
-	pages, err := ui.New(n, ui.Config{Log: log, Limiter: uiLimiter{s}, ClientAddress: clientAddress, Demo: cfg.Demo, BehindTLSProxy: cfg.BehindTLSProxy})
+	pages, err := ui.New(n, ui.Config{Log: log, Limiter: uiLimiter{s}, ClientAddress: clientAddress, Demo: cfg.Demo, BehindTLSProxy: cfg.BehindTLSProxy, OIDC: cfg.OIDC})
 	if err != nil {
-		panic(fmt.Sprintf("web: the UI's embedded templates do not parse: %v", err))
+		// Its templates are embedded and its OIDC settings checked by
+		// whoever configures the server (ui.OIDC.Check): a fault here is
+		// the build's or the caller's.
+		panic(fmt.Sprintf("web: the UI: %v", err))
 	}
 	s.mux.Handle(ui.Prefix, s.metrics.instrument("/ui/", pages.Handler()))
 	paths := http.NewServeMux()
