@@ -193,21 +193,3 @@ func TestOIDCCallbackNeedsItsState(t *testing.T) {
 	}
 }
 
-// auditActions returns state's audit records, one a line, as JSON.
-func auditActions(t *testing.T, tn *testNode, state string) string {
-	t.Helper()
-	// The audit log lists what the node's Merkle log has integrated.
-	if _, err := tn.Node.IntegrateLog(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := tn.Node.DB().AuditLog(t.Context(), state, 0, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, e := range entries {
-		b.Write(e.Record)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
