@@ -192,4 +192,3 @@ func TestOIDCCallbackNeedsItsState(t *testing.T) {
 		}
 	}
 }
-
