@@ -210,7 +210,7 @@ func (v *verifier) originRecord(path, dir string, n node, item string, cp checkp
 		return e, false
 	}
 	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, d.LeafIndex, d.TreeSize, LeafHash([]byte(d.Entry)), hashes, cp.root); err != nil {
-		v.problem(ppath, "the inclusion proof does not place entry %d (%s…) under %s's checkpoint (%v): the proof was changed", d.LeafIndex, d.Entry[len(EntryPrefix):len(EntryPrefix)+12], n.OriginState, err)
+		v.problem(ppath, "the inclusion proof does not place entry %d (%s…) under %s's checkpoint (%s): the proof was changed", d.LeafIndex, d.Entry[len(EntryPrefix):len(EntryPrefix)+12], n.OriginState, proofFailure(err))
 		return e, false
 	}
 	if string(Entry(raw)) != d.Entry {

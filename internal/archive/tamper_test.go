@@ -71,6 +71,11 @@ func namesTheChangedPart(t *testing.T, f archivetest.Fixture, keys []string) {
 				t.Errorf("Verify with byte %d changed: problems %+v, want one naming %s", tc.at, rep.Problems, tc.want)
 			}
 			for _, p := range rep.Problems {
+				// A problem is one line of the report, in words: a
+				// library's text over several lines would not be.
+				if strings.ContainsAny(p.Message, "\n\r") {
+					t.Errorf("Verify with byte %d changed: problem of %s spans lines: %q", tc.at, p.Part, p.Message)
+				}
 				if p.Part != tc.want && !tc.other[p.Part] {
 					t.Errorf("Verify with byte %d changed in %s: also names %s: %s", tc.at, tc.want, p.Part, p.Message)
 				}

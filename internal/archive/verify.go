@@ -640,12 +640,23 @@ func (v *verifier) checkProofs(cps map[string]checkpoint) map[string]proven {
 			continue
 		}
 		if err := proof.VerifyInclusion(rfc6962.DefaultHasher, d.LeafIndex, d.TreeSize, LeafHash([]byte(d.Entry)), hashes, cp.root); err != nil {
-			v.problem(path, "the inclusion proof does not place entry %d (%s…) under %s (%v): the proof was changed", d.LeafIndex, d.Entry[len(EntryPrefix):len(EntryPrefix)+12], d.Checkpoint, err)
+			v.problem(path, "the inclusion proof does not place entry %d (%s…) under %s (%s): the proof was changed", d.LeafIndex, d.Entry[len(EntryPrefix):len(EntryPrefix)+12], d.Checkpoint, proofFailure(err))
 			continue
 		}
 		out[d.Record] = proven{entry: d.Entry, index: d.LeafIndex, ok: true}
 	}
 	return out
+}
+
+// proofFailure says why a proof failed in one line a reader can compare
+// with the checkpoint: the library's own text for a wrong root spreads two
+// lists of decimal bytes over several lines.
+func proofFailure(err error) string {
+	var m proof.RootMismatchError
+	if errors.As(err, &m) {
+		return fmt.Sprintf("it leads to root hash %x, where the checkpoint's is %x", m.CalculatedRoot, m.ExpectedRoot)
+	}
+	return err.Error()
 }
 
 func validEntry(e string) bool {
@@ -1090,7 +1101,7 @@ func (v *verifier) checkConsistency(cps map[string]checkpoint) {
 			continue
 		}
 		if err := proof.VerifyConsistency(rfc6962.DefaultHasher, from.size, to.size, hashes, from.root, to.root); err != nil {
-			v.problem(path, "the consistency proof does not show that %s extends %s (%v): the proof was changed, or the log was rewritten", d.To, d.From, err)
+			v.problem(path, "the consistency proof does not show that %s extends %s (%s): the proof was changed, or the log was rewritten", d.To, d.From, proofFailure(err))
 			continue
 		}
 		for i := range v.rep.Log.Checkpoints {
