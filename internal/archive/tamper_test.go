@@ -154,3 +154,38 @@ func TestVerifyCutShort(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyNamesARemovedMember removes one member at a time, header,
+// content and padding, and checks that a problem names a part of the
+// package, not only the seal: the seal says that something changed, not
+// what.
+func TestVerifyNamesARemovedMember(t *testing.T) {
+	for _, f := range []struct {
+		name string
+		f    archivetest.Fixture
+		keys func(archivetest.Fixture) []string
+	}{
+		{"small", archivetest.Small(t), func(f archivetest.Fixture) []string { return []string{f.LogKey, f.Witness} }},
+		{"crossed", archivetest.Crossed(t), func(f archivetest.Fixture) []string { return []string{f.LogKey, f.Witness, f.SenderKey} }},
+	} {
+		for _, m := range members(t, f.f.Archive) {
+			if m.name == archive.SealPath {
+				continue // the archive without its seal: TestVerifyCutShort's case
+			}
+			t.Run(f.name+" "+m.name, func(t *testing.T) {
+				end := m.offset + (m.size+511)/512*512
+				b := append(bytes.Clone(f.f.Archive[:m.header]), f.f.Archive[end:]...)
+				rep, err := archive.Verify(bytes.NewReader(b), f.keys(f.f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.OK {
+					t.Fatalf("Verify without %s: OK", m.name)
+				}
+				if !slices.ContainsFunc(rep.Problems, func(p archive.Problem) bool { return p.Part != archive.SealPath && p.Part != "archive" }) {
+					t.Errorf("Verify without %s: only the seal or the archive is named: %+v", m.name, rep.Problems)
+				}
+			})
+		}
+	}
+}

@@ -108,6 +108,8 @@ type verifier struct {
 	skeleton     []byte // the hash of what the seal covers, as read
 	sealBlock    []byte // the seal's header block
 	sealHdr      *tar.Header
+	// tied are the checkpoints a proof of the package is under or joins.
+	tied map[string]bool
 }
 
 func (v *verifier) problem(part, format string, a ...any) {
@@ -409,6 +411,7 @@ func (v *verifier) evaluate() {
 	cps := v.checkCheckpoints(logKeys, witnesses)
 	v.checkConsistency(cps)
 	proofs := v.checkProofs(cps)
+	v.checkCheckpointsTied(cps)
 	records := v.checkRecords(proofs)
 	v.checkManifestLogged(records)
 	v.checkMembers()
@@ -614,6 +617,7 @@ func (v *verifier) checkProofs(cps map[string]checkpoint) map[string]proven {
 			v.problem(path, "the proof is not in the form a package's proofs are written in: it was changed")
 			continue
 		}
+		v.tie(d.Checkpoint)
 		if want := "records/" + strings.TrimPrefix(path, "proofs/"); d.Record != want {
 			v.problem(path, "the proof is for %q, not for %s: it was changed", d.Record, want)
 			continue
@@ -1082,6 +1086,8 @@ func (v *verifier) checkConsistency(cps map[string]checkpoint) {
 			v.problem(path, "the consistency proof is not in the form a package's proofs are written in: it was changed")
 			continue
 		}
+		v.tie(d.From)
+		v.tie(d.To)
 		from, okFrom := cps[d.From]
 		to, okTo := cps[d.To]
 		if !okFrom || !okTo {
@@ -1108,6 +1114,32 @@ func (v *verifier) checkConsistency(cps map[string]checkpoint) {
 			if v.rep.Log.Checkpoints[i].Path == d.To {
 				v.rep.Log.Checkpoints[i].Extends = append(v.rep.Log.Checkpoints[i].Extends, d.From)
 			}
+		}
+	}
+}
+
+func (v *verifier) tie(checkpoint string) {
+	if v.tied == nil {
+		v.tied = map[string]bool{}
+	}
+	v.tied[checkpoint] = true
+}
+
+// checkCheckpointsTied names a checkpoint that no proof is under and no
+// consistency proof joins: the exporting node writes none, so one is left
+// when the consistency proof that carried its witnesses' cosignatures over
+// to the newer checkpoint was removed, which no other check would name. A
+// proof with a problem of its own, or a member the archive's structure
+// hides, may be the one that tied it, and that problem is named already.
+func (v *verifier) checkCheckpointsTied(cps map[string]checkpoint) {
+	for _, p := range v.rep.Problems {
+		if strings.HasPrefix(p.Part, "proofs/") || p.Part == "archive" {
+			return
+		}
+	}
+	for _, path := range v.order {
+		if _, ok := cps[path]; ok && !v.tied[path] {
+			v.problem(path, "no proof in the package is under this checkpoint, and no consistency proof (%sNNN.json) joins it to the checkpoint the records are proven under, so its cosignatures vouch for nothing here: a consistency proof was removed, or the checkpoint was added", consistencyPrefix)
 		}
 	}
 }
