@@ -314,6 +314,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		{name: "passkeys", path: "/ui/passkeys", ready: "#passkey-add"},
 		{name: "passkeys-added", path: "/ui/passkeys", ready: "#passkey-add", then: []chromedp.Action[chromedp.Void]{
 			chromedp.Click(chromedp.CSS("#passkey-add")), chromedp.WaitVisible(chromedp.CSS("#passkeys"))}},
+		{name: "statistics", path: "/ui/statistics", ready: "#table-kind"},
 	}
 	// Every kind's form in English; in Arabic, where only the direction
 	// changes, three.
@@ -340,6 +341,42 @@ func TestBrowserAccessibility(t *testing.T) {
 		check(fra, "ar", s, false)
 	}
 	pickLanguage(t, fra, "en")
+
+	// FRA's administrator: the officials, with the errors of an
+	// enrolment, one official, the confirmation of disabling them, the
+	// roster, with its errors and with an official on call.
+	admin := browserTab(t)
+	do(t, admin, "open the sign-in", chromedp.Navigate(base+"/ui/signin"), chromedp.WaitVisible(chromedp.CSS("#login")))
+	enrolAndSignIn(t, tn, admin, base, "FRA", officialID("FRA", identity.Administrator))
+	fra247 := officialID("FRA", identity.TwentyFourSeven)
+	administration := []screen{
+		{name: "officials", path: "/ui/admin/officials", ready: "#officials"},
+		{name: "officials-error", path: "/ui/admin/officials", ready: "#enrol-form", then: []chromedp.Action[chromedp.Void]{
+			chromedp.SetValue(chromedp.CSS("#o-id"), "Bad Login"), chromedp.SetValue(chromedp.CSS("#o-name"), "Someone"),
+			chromedp.Click(chromedp.CSS("#enrol-form button")), chromedp.WaitVisible(chromedp.CSS("#enrol-errors"))}},
+		{name: "official", path: "/ui/admin/officials/" + fra247, ready: `form[action$="/disable"]`},
+		{name: "official-confirm", path: "/ui/admin/officials/" + fra247, ready: `form[action$="/disable"]`, then: []chromedp.Action[chromedp.Void]{
+			chromedp.Click(chromedp.CSS(`form[action$="/disable"] button`)), chromedp.WaitVisible(chromedp.CSS("#confirm-yes"))}},
+		{name: "roster-error", path: "/ui/admin/roster", ready: "#roster-form", then: []chromedp.Action[chromedp.Void]{
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("roster-form").noValidate = true`),
+			chromedp.SetValue(chromedp.CSS("#r-address"), "not an address"),
+			chromedp.Click(chromedp.CSS("#roster-form button")), chromedp.WaitVisible(chromedp.CSS("#roster-errors"))}},
+		{name: "roster", path: "/ui/admin/roster", ready: "#roster-form", then: []chromedp.Action[chromedp.Void]{
+			chromedp.SetValue(chromedp.CSS("#r-user"), fra247), chromedp.SetValue(chromedp.CSS("#r-address"), "permanence@example.org"),
+			chromedp.Click(chromedp.CSS("#roster-form button")), chromedp.WaitVisible(chromedp.CSS("#roster"))}},
+		{name: "admin-statistics", path: "/ui/statistics", ready: "#table-kind"},
+	}
+	for _, s := range administration {
+		check(admin, "en", s, true)
+	}
+	pickLanguage(t, admin, "ar")
+	for _, s := range administration {
+		check(admin, "ar", s, false)
+	}
+	pickLanguage(t, admin, "en")
+	do(t, admin, "open the officials", chromedp.Navigate(base+"/ui/admin/officials"), chromedp.WaitVisible(chromedp.CSS("#enrol-form")))
+	tabTo(t, admin, "officials", "#enrol-form button", 80)
+	screenshot(t, admin, "a11y-focus-enrol-official")
 
 	// The keyboard alone: the skip link comes first and takes the focus
 	// to the page's content; the main action of each kind of screen is
