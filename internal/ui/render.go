@@ -103,7 +103,7 @@ func (u *UI) parse() error {
 // heading: a screen reader says the title first and a browser's tab shows
 // it, so that no two kinds of page share the bare name of the application
 // (WCAG 2.4.2).
-var pageTitles = map[string]string{"signin": "signin.title", "enrol": "enrol.title", "enrol2": "enrol.step2", "error": "err.title"}
+var pageTitles = map[string]string{"signin": "signin.title", "enrol": "enrol.title", "enrol2": "enrol.step2", "error": "err.title", "continue": "oidc.signedin"}
 
 // render writes page with data and status. The page is rendered into a
 // buffer first, so that a template error is a clean 500, not half a page.
