@@ -189,3 +189,41 @@ func TestVerifyNamesARemovedMember(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifySaysMembersWereReordered swaps two members whose checks do not
+// depend on where they lie: only the seal finds it, and it must say that an
+// order of members is among the causes, not only headers and padding.
+func TestVerifySaysMembersWereReordered(t *testing.T) {
+	f := archivetest.Small(t)
+	ms := members(t, f.Archive)
+	var a, b member
+	for _, m := range ms {
+		switch m.name {
+		case "records/001.json":
+			a = m
+		case "proofs/001.json":
+			b = m
+		}
+	}
+	if a.name == "" || b.name == "" {
+		t.Fatalf("the fixture has no records/001.json and proofs/001.json: %+v", ms)
+	}
+	endA, endB := a.offset+(a.size+511)/512*512, b.offset+(b.size+511)/512*512
+	if endA != b.header {
+		t.Fatalf("records/001.json and proofs/001.json are not adjacent")
+	}
+	var buf []byte
+	buf = append(buf, f.Archive[:a.header]...)
+	buf = append(buf, f.Archive[b.header:endB]...)
+	buf = append(buf, f.Archive[a.header:endA]...)
+	buf = append(buf, f.Archive[endB:]...)
+	rep, err := archive.Verify(bytes.NewReader(buf), []string{f.LogKey, f.Witness})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || !slices.ContainsFunc(rep.Problems, func(p archive.Problem) bool {
+		return p.Part == archive.SealPath && strings.Contains(p.Message, "order")
+	}) {
+		t.Errorf("Verify with two members swapped: problems %+v, want the seal's saying members were put in another order", rep.Problems)
+	}
+}

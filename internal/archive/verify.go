@@ -858,7 +858,7 @@ func (v *verifier) checkSeal(logKeys []key) {
 		if len(v.rep.Problems) > 0 {
 			v.problem(SealPath, "the archive's bytes are not those the exporting node sealed, as the problems above explain")
 		} else {
-			v.problem(SealPath, "the archive's bytes are not those the exporting node sealed, and no check above names the part: a tar header, the padding between members, or a signature line whose key was not given (a witness's, in a checkpoint) was changed")
+			v.problem(SealPath, "the archive's bytes are not those the exporting node sealed, and no check above names the part: members were put in another order, or a tar header, the padding between members, or a signature line whose key was not given (a witness's, in a checkpoint) was changed")
 		}
 		return
 	}
