@@ -20,11 +20,12 @@ func TestBrowserAdministration(t *testing.T) {
 	tn := newTestNode(t, "sqlite")
 	ctx, n := t.Context(), tn.Node
 	// Some of FRA's requests, for the statistics: two sent to VNM and
-	// acknowledged there, one received from ZAF.
+	// acknowledged there, one received from ZAF, acknowledged and
+	// preserved.
 	for _, c := range []struct {
 		from, to string
-		ack      bool
-	}{{"FRA", "VNM", true}, {"FRA", "VNM", true}, {"ZAF", "FRA", false}} {
+		preserve bool
+	}{{"FRA", "VNM", false}, {"FRA", "VNM", false}, {"ZAF", "FRA", true}} {
 		by := actor(c.from, identity.CentralAuthority)
 		r, err := n.CreateRequest(ctx, by, preservationContents(c.to))
 		if err != nil {
@@ -33,8 +34,14 @@ func TestBrowserAdministration(t *testing.T) {
 		if _, err := n.Transition(ctx, by, r.ID, casework.Transition{Action: casework.Send}); err != nil {
 			t.Fatal(err)
 		}
-		if c.ack {
-			if _, err := n.Transition(ctx, actor(c.to, identity.TwentyFourSeven), r.ID, casework.Transition{Action: casework.Acknowledge}); err != nil {
+		if _, err := n.Transition(ctx, actor(c.to, identity.TwentyFourSeven), r.ID, casework.Transition{Action: casework.Acknowledge}); err != nil {
+			t.Fatal(err)
+		}
+		if c.preserve {
+			// FRA preserves ZAF's data: a deadline running (art. 42(7)).
+			until := n.Now().AddDate(0, 0, 61)
+			tr := casework.Transition{Action: casework.Start, PreserveUntil: &until}
+			if _, err := n.Transition(ctx, actor(c.to, identity.TwentyFourSeven), r.ID, tr); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -105,6 +112,9 @@ func TestBrowserAdministration(t *testing.T) {
 	}
 	if got := eval(t, tab, `String(document.querySelectorAll("figure.chart svg rect").length > 0)`); got != "true" {
 		t.Errorf("the statistics page draws no bar")
+	}
+	if got := text(t, tab, "#table-deadlines"); !strings.Contains(got, "Received\t0\t0\t1") {
+		t.Errorf("the deadlines read %q, want one running for a request received", got)
 	}
 	screenshot(t, tab, "statistics")
 	checkAxe(t, tab, axe, "statistics")
