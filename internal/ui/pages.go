@@ -399,10 +399,12 @@ func (u *UI) createRequest() http.Handler {
 				return
 			}
 			data := u.draftData(r, kind)
-			data["Form"], data["Problems"] = f, ps
+			l := localeOf(r.Context())
+			local := l.problems(kind, ps)
+			data["Form"], data["Problems"] = f, local
 			byField := map[string]string{}
-			for _, p := range ps {
-				byField[strings.TrimPrefix(p.Field, "fields.")] += p.Message + " (" + p.Ref.Cite() + ") "
+			for i, p := range ps {
+				byField[strings.TrimPrefix(p.Field, "fields.")] += local[i].Message + " (" + l.cite(p.Ref) + ") "
 			}
 			data["FieldProblems"] = byField
 			u.render(w, r, http.StatusUnprocessableEntity, "draft", data)
@@ -422,7 +424,7 @@ func (u *UI) createRequest() http.Handler {
 					u.failErr(w, r, derr)
 					return
 				}
-				data["Notice"], data["Problems"] = t(r, "draft.notsent"), ps
+				data["Notice"], data["Problems"] = t(r, "draft.notsent"), localeOf(r.Context()).problems(req.Kind, ps)
 				u.render(w, r, http.StatusUnprocessableEntity, "request", data)
 				return
 			}

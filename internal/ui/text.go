@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -284,6 +286,35 @@ func (l *locale) stateName(code string) string {
 		name = p.Name()
 	}
 	return name + " (" + code + ")"
+}
+
+// problems gives ps in l, for a request of kind k: a missing or blank item
+// of content is said in l and named by its label; the Convention's other
+// messages stay in English, as the API gives them.
+func (l *locale) problems(k convention.Kind, ps convention.Problems) convention.Problems {
+	spec, _ := convention.Lookup(k)
+	out := make(convention.Problems, len(ps))
+	for i, p := range ps {
+		out[i] = p
+		name, content := strings.CutPrefix(p.Field, "fields.")
+		f, known := spec.Field(name)
+		if !content || !known {
+			continue
+		}
+		label := l.fieldLabel(k, f)
+		out[i].Field = label
+		lower := label
+		if r, size := utf8.DecodeRuneInString(label); r != utf8.RuneError {
+			lower = string(unicode.ToLower(r)) + label[size:]
+		}
+		switch {
+		case strings.HasPrefix(p.Message, "required: "):
+			out[i].Message = l.tf("problem.required", lower)
+		case strings.HasPrefix(p.Message, "must not be blank: "):
+			out[i].Message = l.tf("problem.blank", lower)
+		}
+	}
+	return out
 }
 
 // t returns the string of key in the language of r.

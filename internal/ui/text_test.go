@@ -666,3 +666,23 @@ func BenchmarkText(b *testing.B) {
 		})
 	}
 }
+
+// TestDraftProblemsInThePagesLanguage drafts an empty preservation in
+// Russian: the missing contents are named by their labels and said
+// missing in Russian, with their provisions cited the Russian way.
+func TestDraftProblemsInThePagesLanguage(t *testing.T) {
+	tn := newTestNode(t, storetest.Backends[0])
+	b := tn.signedIn(t, "FRA", identity.CentralAuthority)
+	if p := b.do(t, "POST", "/ui/lang", url.Values{"lang": {"ru"}, "next": {"/ui/inbox"}}); p.Status != 303 {
+		t.Fatalf("picking Russian: %d", p.Status)
+	}
+	p := b.do(t, "POST", "/ui/requests", url.Values{"kind": {"preservation"}, "requested_state": {"VNM"}, "basis": {"reciprocity"}})
+	for _, want := range []string{"обязательно: орган, запрашивающий обеспечение сохранности", "<strong>Орган, запрашивающий обеспечение сохранности</strong>", "ст. 42, п. 2(a) (не проверено)"} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("an empty preservation in Russian lacks %q:\n%s", want, p.Body)
+		}
+	}
+	if strings.Contains(p.Body, "required:") {
+		t.Errorf("an empty preservation in Russian says a problem in English:\n%s", p.Body)
+	}
+}
