@@ -25,6 +25,9 @@ import (
 // the States it hosts.
 func auditCount(t *testing.T, tn *testNode) int {
 	t.Helper()
+	if _, err := tn.Node.IntegrateLog(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	n := 0
 	for _, state := range testStates {
 		es, err := tn.Node.DB().AuditLog(t.Context(), state, 0, 1_000_000)
