@@ -104,3 +104,43 @@ func TestReportTextKeepsPackageStringsOnTheirLine(t *testing.T) {
 		t.Errorf("WriteText let a package's string start a line of its own:\n%s", text.String())
 	}
 }
+
+// TestReportJSONNamesCollectionLikeTheRest: a program reading --json finds
+// how an item was collected under the same snake_case names as every other
+// field of the report, and no empty field.
+func TestReportJSONNamesCollectionLikeTheRest(t *testing.T) {
+	f := archivetest.Crossed(t)
+	rep, err := archive.Verify(bytes.NewReader(f.Archive), []string{f.LogKey, f.Witness, f.SenderKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Files []struct {
+			Collected map[string]any `json:"collected"`
+			Origin    struct {
+				CollectedAs map[string]any `json:"collected_as"`
+			} `json:"origin"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var seen int
+	for _, fr := range doc.Files {
+		for _, c := range []map[string]any{fr.Collected, fr.Origin.CollectedAs} {
+			for k, v := range c {
+				seen++
+				if k != strings.ToLower(k) || v == "" {
+					t.Errorf("collection field %q: %v, want a snake_case name and a value", k, v)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatalf("no collection in the report's JSON: %s", raw)
+	}
+}

@@ -98,12 +98,12 @@ type OriginRecord struct {
 // Collection is how an item was obtained: by whom, where, when, from what
 // source and with what tool.
 type Collection struct {
-	By      string
-	ByState string
-	Where   string
-	At      time.Time
-	Source  string
-	Tool    string
+	By      string    `json:"by,omitempty"`
+	ByState string    `json:"by_state,omitempty"`
+	Where   string    `json:"where,omitempty"`
+	At      time.Time `json:"at,omitzero"`
+	Source  string    `json:"source,omitempty"`
+	Tool    string    `json:"tool,omitempty"`
 }
 
 // CustodyRecord is one audit record about an item: its canonical bytes, as
