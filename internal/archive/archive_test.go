@@ -144,3 +144,28 @@ func TestReportJSONNamesCollectionLikeTheRest(t *testing.T) {
 		t.Fatalf("no collection in the report's JSON: %s", raw)
 	}
 }
+
+// TestReportTextSaysWhichNodeActed: what a node recorded of itself, or on
+// another State's message, is said in words, not as the actor names
+// "system" and "peer" its records hold.
+func TestReportTextSaysWhichNodeActed(t *testing.T) {
+	for _, f := range []archivetest.Fixture{archivetest.Small(t), archivetest.Crossed(t)} {
+		keys := []string{f.LogKey, f.Witness}
+		if f.SenderKey != "" {
+			keys = append(keys, f.SenderKey)
+		}
+		rep, err := archive.Verify(bytes.NewReader(f.Archive), keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var text strings.Builder
+		if err := rep.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		for _, jargon := range []string{"by system", "by peer"} {
+			if strings.Contains(text.String(), jargon) {
+				t.Errorf("text report says %q:\n%s", jargon, text.String())
+			}
+		}
+	}
+}

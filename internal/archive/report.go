@@ -374,6 +374,16 @@ func who(id, state string) string {
 	if state == "" {
 		return id
 	}
+	// A node records what it does of itself as "system", and what another
+	// State's node made it do as "peer" of that State: words a reader of
+	// the report does not know, and "peer (VNM)" reads as one of VNM's
+	// officials.
+	switch id {
+	case "system":
+		return state + "'s node"
+	case "peer":
+		return "the node keeping the log, on a message from " + state + "'s node"
+	}
 	return id + " (" + state + ")"
 }
 
