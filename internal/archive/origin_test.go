@@ -55,6 +55,12 @@ func TestVerifyCrossing(t *testing.T) {
 			if err := rep.WriteText(&text); err != nil {
 				t.Fatal(err)
 			}
+			// A verdict that says everything checks out against the keys
+			// given says at once what was checked with no key given.
+			verdict, _, _ := strings.Cut(text.String(), "\n\nPackage exported")
+			if got := strings.Contains(verdict, "EXCEPT: VNM's custody of the evidence is checked with the key of VNM's log that the package itself holds"); got != tc.fromPackage {
+				t.Errorf("verdict qualified %v, want %v:\n%s", got, tc.fromPackage, verdict)
+			}
 			for _, want := range append(tc.want, "Received from VNM, which collected it: VNM's log proves its custody there (4 records",
 				"Collection in VNM recorded by vnm-officer (VNM) on 2026-11-20 09:02:00 UTC: collected by VNM cyber police at Hanoi",
 				"VNM's log proves it (entry 2)", "disposed on 2026-11-20 14:00:00 UTC by fra-clerk (FRA); bytes gone, custody proven",

@@ -3,6 +3,7 @@ package archive
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -191,6 +192,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.OK {
 		p("RESULT: VERIFIED. Every file, custody record, log proof and checkpoint checks out against the keys you gave,")
 		p("and the archive is exactly as the exporting node sealed it.")
+		// The sentence above is about the keys given; a sending State's
+		// custody checked with the key the package carries is not, and a
+		// reader who stops at the verdict must learn it here.
+		var unconfirmed []string
+		for _, f := range r.Files {
+			if o := f.Origin; o != nil && o.KeyFromPackage && !slices.Contains(unconfirmed, o.State) {
+				unconfirmed = append(unconfirmed, o.State)
+			}
+		}
+		for _, st := range unconfirmed {
+			p("EXCEPT: %s's custody of the evidence is checked with the key of %s's log that the package itself holds, which you", st, st)
+			p("did not give: nothing independent of the package confirms it. Ask %s for its log key and give it with --key.", st)
+		}
 	} else {
 		p("RESULT: NOT VERIFIED. %d problem(s) found; each is listed under PROBLEMS at the end, naming the part of the", len(r.Problems))
 		p("package it is in. Do not rely on a part named there.")
