@@ -87,6 +87,7 @@ func commands() map[string]command {
 		"request create":     {"draft a request from a JSON file, or from flags: --kind KIND --help lists its fields (API client)", cmdRequestCreate},
 		"request list":       {"list your State's requests (API client)", cmdRequestList},
 		"request show":       {"show one request and its timeline (API client)", cmdRequestShow},
+		"request letter":     {"write a request's formal letter as a PDF, its form in a language the requested State accepts (API client)", cmdRequestLetter},
 		"request transition": {"move a request: send, acknowledge, refuse... (API client)", cmdRequestTransition},
 		"roster add":         {"put an official on the 24/7 on-call roster, by e-mail or signed webhook", cmdRosterAdd},
 		"roster list":        {"list the on-call roster", cmdRosterList},

@@ -132,3 +132,21 @@ func readAuditRow(e *AuditEntry, record, leaf any) error {
 	}
 	return nil
 }
+
+// RequestRecord returns the first audit record of request id in state's
+// view: the record of its creation in the requesting State's view, of its
+// arrival in the requested State's. It returns ErrNotFound if state's view
+// has no record of it.
+func (db *DB) RequestRecord(ctx context.Context, state, id string) (AuditEntry, error) {
+	es, err := db.auditEntries(ctx, `WHERE a.state = ? AND a.subject IN (?, ?) ORDER BY a.seq LIMIT 1`, state, "request/"+id, "request/"+id+"@"+state)
+	if err != nil {
+		return AuditEntry{}, err
+	}
+	if len(es) == 0 {
+		return AuditEntry{}, ErrNotFound
+	}
+	if es[0].Unreadable != "" {
+		return AuditEntry{}, errors.New(es[0].Unreadable)
+	}
+	return es[0], nil
+}

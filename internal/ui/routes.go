@@ -40,6 +40,7 @@ func (u *UI) routes() []route {
 		{Method: "GET", Path: Prefix + "requests/new", Permission: identity.DraftRequests, Handler: u.draftPage()},
 		{Method: "POST", Path: Prefix + "requests", Permission: identity.DraftRequests, Handler: u.createRequest()},
 		{Method: "GET", Path: Prefix + "requests/{id}", Permission: identity.ReadRequests, Handler: u.requestPage()},
+		{Method: "GET", Path: Prefix + "requests/{id}/letter.pdf", Permission: identity.ReadRequests, Handler: u.letterPDF()},
 		{Method: "POST", Path: Prefix + "requests/{id}/actions", Permission: identity.ActOnRequests, Handler: u.act()},
 		{Method: "GET", Path: Prefix + "console", Permission: identity.ReadRequests, Handler: u.console()},
 		{Method: "GET", Path: Prefix + "console/stream", Permission: identity.ReadRequests, Handler: u.consoleStream()},

@@ -90,6 +90,10 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 		r := tn.draft(t, actor(s, identity.CentralAuthority), preservationContents(otherState(s)))
 		return routeCall{path: "/api/v1/requests/" + r.ID}
 	},
+	"GET /api/v1/requests/{id}/letter.pdf": func(t *testing.T, tn *testNode, s string) routeCall {
+		r := tn.draft(t, actor(s, identity.CentralAuthority), preservationContents(otherState(s)))
+		return routeCall{path: "/api/v1/requests/" + r.ID + "/letter.pdf?lang=ru"}
+	},
 	"POST /api/v1/requests/{id}/transitions": func(t *testing.T, tn *testNode, s string) routeCall {
 		r := tn.draft(t, actor(s, identity.CentralAuthority), preservationContents(otherState(s)))
 		return routeCall{path: "/api/v1/requests/" + r.ID + "/transitions", body: casework.Transition{Action: casework.Send}}

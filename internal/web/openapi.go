@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"entraide/internal/letter"
 	"fmt"
 	"net/http"
 	"path"
@@ -191,6 +192,8 @@ func (g *schemaGen) querySchema(rt route, name string) map[string]any {
 		return map[string]any{"type": "string", "enum": []string{store.SortArrival, store.SortDeadline}}
 	case "counterpart":
 		return map[string]any{"type": "string", "pattern": "^[A-Z]{3}$"}
+	case "lang":
+		return map[string]any{"type": "string", "enum": letter.Languages}
 	case "q":
 		return map[string]any{"type": "string", "maxLength": MaxListText}
 	case "due_before", "from", "to", "updated_since":

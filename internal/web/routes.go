@@ -56,6 +56,8 @@ func (s *Server) routes() []route {
 			Permission: identity.ReadRequests, Response: store.Page{}, Status: 200, Query: []string{"state", "kind", "side", "counterpart", "urgency", "due_before", "from", "to", "updated_since", "q", "sort", "limit", "cursor"}, Handler: s.listRequests()},
 		{Method: "GET", Path: "/api/v1/requests/{id}", Summary: "One request, as your State sees it, with its timeline",
 			Permission: identity.ReadRequests, Response: requestDoc{}, Status: 200, Handler: s.getRequest()},
+		{Method: "GET", Path: "/api/v1/requests/{id}/letter.pdf", Summary: "The request's formal letter as a PDF (art. 40(14)): its labels in lang (en, fr, es, ru, zh or ar; by default the first language the requested State accepts), its contents as written, and the SHA-256 and leaf index of its record in the node's audit log, with how to check them",
+			Permission: identity.ReadRequests, Response: "application/pdf", Status: 200, Query: []string{"lang"}, Handler: s.requestLetter()},
 		{Method: "POST", Path: "/api/v1/requests/{id}/transitions", Summary: "Move a request: send, acknowledge, start, refuse, execute, withdraw...",
 			Permission: identity.ActOnRequests, Body: casework.Transition{}, Response: casework.Request{}, Status: 200, Handler: s.transition()},
 

@@ -131,7 +131,8 @@ var crossCalls = map[string]crossCall{
 		absent: func(victimData) routeCall {
 			return routeCall{path: "/api/v1/requests", body: storedDataAccessContents("ZAF", missingID)}
 		}},
-	"GET /api/v1/requests/{id}": pathCall(func(id string) string { return "/api/v1/requests/" + id }, nil, func(v victimData) string { return v.sent }),
+	"GET /api/v1/requests/{id}":            pathCall(func(id string) string { return "/api/v1/requests/" + id }, nil, func(v victimData) string { return v.sent }),
+	"GET /api/v1/requests/{id}/letter.pdf": pathCall(func(id string) string { return "/api/v1/requests/" + id + "/letter.pdf" }, nil, func(v victimData) string { return v.sent }),
 	"POST /api/v1/requests/{id}/transitions": pathCall(func(id string) string { return "/api/v1/requests/" + id + "/transitions" },
 		casework.Transition{Action: casework.Withdraw}, func(v victimData) string { return v.sent }),
 
