@@ -36,7 +36,7 @@ func TestVerifyBuiltPackage(t *testing.T) {
 	if !rep.Seal.Verified || !rep.Package.ManifestLogged {
 		t.Errorf("seal verified %v, manifest logged %v, want both", rep.Seal.Verified, rep.Package.ManifestLogged)
 	}
-	for _, want := range []string{"RESULT: VERIFIED", "mailbox.mbox", "Hanoi, server room 2", "Cosigned by witness witness.test/FRA", "It extends checkpoint checkpoints/001.txt", "Mailbox of the suspect", "vnm-clerk (VNM)",
+	for _, want := range []string{"RESULT: VERIFIED", "mailbox.mbox", "Hanoi, server room 2", "Cosigned by witness witness.test/FRA", "legal basis: treaty: FRA-VNM treaty of 2001", "offences: art. 7; fraud by a public official, up to 10 years", "drafted by fra-ca (FRA) on 2026-11-19 08:00:00 UTC", "It extends checkpoint checkpoints/001.txt", "Mailbox of the suspect", "vnm-clerk (VNM)",
 		"2026-11-21 10:00:00 UTC: execute by vnm-ca (VNM), the request then executed; note: Two files are given"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q", want)

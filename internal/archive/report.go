@@ -43,12 +43,20 @@ type PackageSummary struct {
 
 // RequestSummary is what was asked, as the request's JSON says.
 type RequestSummary struct {
-	ID              string  `json:"id,omitempty"`
-	Kind            string  `json:"kind,omitempty"`
-	RequestingState string  `json:"requesting_state,omitempty"`
-	RequestedState  string  `json:"requested_state,omitempty"`
-	State           string  `json:"state,omitempty"`
-	Fields          []Field `json:"fields,omitempty"`
+	ID              string `json:"id,omitempty"`
+	Kind            string `json:"kind,omitempty"`
+	RequestingState string `json:"requesting_state,omitempty"`
+	RequestedState  string `json:"requested_state,omitempty"`
+	State           string `json:"state,omitempty"`
+	// LegalBasis is what the request rests on: the Convention, a treaty
+	// (named) or reciprocity.
+	LegalBasis string `json:"legal_basis,omitempty"`
+	// Offences are the offences it concerns: "art. 7" for one of the
+	// Convention's, a description for a serious crime outside them.
+	Offences  []string  `json:"offences,omitempty"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	Fields    []Field   `json:"fields,omitempty"`
 }
 
 // Field is one named value of the request or the answer.
@@ -224,6 +232,15 @@ func (r *Report) WriteText(w io.Writer) error {
 	if q := r.Request; q != nil {
 		p("  Request %s: %s, from %s to %s; its state when exported: %s.", or(q.ID, "(no id)"), or(q.Kind, "(kind not given)"),
 			or(q.RequestingState, "?"), or(q.RequestedState, "?"), or(q.State, "?"))
+		if q.CreatedBy != "" {
+			p("    drafted by %s on %s", who(q.CreatedBy, q.RequestingState), when(q.CreatedAt))
+		}
+		if q.LegalBasis != "" {
+			p("    legal basis: %s", q.LegalBasis)
+		}
+		if len(q.Offences) > 0 {
+			p("    offences: %s", strings.Join(q.Offences, "; "))
+		}
 		for _, f := range q.Fields {
 			p("    %s: %s", f.Name, f.Value)
 		}

@@ -891,6 +891,36 @@ func (v *verifier) describeRequest() {
 			if f, ok := m["fields"].(map[string]any); ok {
 				sortedFields(f, "", &q.Fields, 0)
 			}
+			// What the request rests on and what it is about are outside
+			// its fields, and a court asks for them first.
+			if lb, ok := m["legal_basis"].(map[string]any); ok {
+				basis, _ := lb["type"].(string)
+				if treaty, _ := lb["treaty"].(string); treaty != "" {
+					basis += ": " + treaty
+				}
+				q.LegalBasis = clip(basis)
+			}
+			offences, _ := m["offences"].([]any)
+			for _, o := range offences {
+				om, _ := o.(map[string]any)
+				var words []string
+				if a, ok := om["article"].(float64); ok && a > 0 {
+					words = append(words, fmt.Sprintf("art. %d", int(a)))
+				}
+				if d, _ := om["description"].(string); d != "" {
+					words = append(words, clip(d))
+				}
+				if y, ok := om["max_penalty_years"].(float64); ok && y > 0 {
+					words = append(words, fmt.Sprintf("up to %d years", int(y)))
+				}
+				if len(words) > 0 && len(q.Offences) < 20 {
+					q.Offences = append(q.Offences, strings.Join(words, ", "))
+				}
+			}
+			q.CreatedBy = str("created_by")
+			if t, err := time.Parse(time.RFC3339Nano, str("created_at")); err == nil {
+				q.CreatedAt = t.UTC()
+			}
 			v.rep.Request = q
 		}
 	}

@@ -112,7 +112,7 @@ func Build(t testing.TB, w io.Writer, sizes map[string]int64, sums map[string][3
 	}
 	p := archive.Package{
 		RequestID: "req-1", ExportingState: "VNM", LogOrigin: Origin, LogKeyName: Origin, Created: at.Add(48 * time.Hour),
-		Request: []byte(`{"id":"req-1","kind":"stored_data_access","requesting_state":"FRA","requested_state":"VNM","state":"executed","fields":{"description":"Mailbox of the suspect","data_sought":"e-mails of March 2026"}}`),
+		Request: []byte(`{"id":"req-1","kind":"stored_data_access","requesting_state":"FRA","requested_state":"VNM","state":"executed","fields":{"description":"Mailbox of the suspect","data_sought":"e-mails of March 2026"},"offences":[{"article":7},{"description":"fraud by a public official","max_penalty_years":10}],"legal_basis":{"type":"treaty","treaty":"FRA-VNM treaty of 2001"},"created_by":"fra-ca","created_at":"2026-11-19T08:00:00Z"}`),
 		Answer:  []byte(`{"request_id":"req-1","state":"executed","answered_by":"VNM","events":[{"at":"2026-11-21T10:00:00Z","actor":"vnm-ca","actor_state":"VNM","action":"execute","to":"executed","note":"Two files are given, collected on 20 November 2026."}]}`),
 	}
 	ids := make([]string, 0, len(sizes))
