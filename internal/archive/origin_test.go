@@ -63,7 +63,7 @@ func TestVerifyCrossing(t *testing.T) {
 			}
 			for _, want := range append(tc.want, "Received from VNM, which collected it: VNM's log proves its custody there (4 records",
 				"Collection in VNM recorded by vnm-officer (VNM) on 2026-11-20 09:02:00 UTC: collected by VNM cyber police at Hanoi",
-				"VNM's log proves it (entry 2)", "disposed on 2026-11-20 14:00:00 UTC by fra-clerk (FRA); bytes gone, custody proven",
+				"VNM's log proves it (entry 2)", "disposed on 2026-11-20 14:00:00 UTC by fra-clerk (FRA), for this reason: retention ended; bytes gone, custody proven",
 				"(VNM's log entry 1, action evidence.upload) (recorded in VNM's log, proven)") {
 				if !strings.Contains(text.String(), want) {
 					t.Errorf("report without %q:\n%s", want, text.String())

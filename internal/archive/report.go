@@ -91,6 +91,8 @@ type DisposalResult struct {
 	By      string    `json:"by"`
 	ByState string    `json:"by_state,omitempty"`
 	Record  string    `json:"record,omitempty"`
+	// Reason is why it was disposed of, as its proven record says.
+	Reason string `json:"reason,omitempty"`
 	// Proven is true when the disposal's record is in the exporting node's
 	// log, proven under a checkpoint signed by its key.
 	Proven bool `json:"proven"`
@@ -269,7 +271,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 		}
 		if d := f.Disposed; d != nil {
-			verdict = fmt.Sprintf("disposed on %s by %s; bytes gone, custody proven", when(d.At), who(d.By, d.ByState))
+			verdict = fmt.Sprintf("disposed on %s by %s%s; bytes gone, custody proven", when(d.At), who(d.By, d.ByState), prefixed(", for this reason: ", d.Reason))
 			if !d.Proven {
 				verdict = fmt.Sprintf("disposed on %s by %s, as the manifest states; its disposal is NOT proven in the log", when(d.At), who(d.By, d.ByState))
 			}

@@ -1031,6 +1031,12 @@ func (v *verifier) describe(records map[string]logged) {
 		if i, ok := fileIndex[fileID]; ok && e.Action == actionDisposed {
 			if d := v.rep.Files[i].Disposed; d != nil && e.InLog && d.By == e.Actor && d.At.Sub(e.At).Abs() < time.Second {
 				d.ByState, d.Record, d.Proven = e.ActorState, e.Record, true
+				var detail struct {
+					Reason string `json:"reason"`
+				}
+				if json.Unmarshal(l.rec.Detail, &detail) == nil {
+					d.Reason = clip(detail.Reason)
+				}
 			}
 		}
 	}
