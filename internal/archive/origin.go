@@ -151,6 +151,20 @@ func (v *verifier) originCheckpoint(path, state string, logKey note.Verifier, wi
 		}
 		res.Cosigned = append(res.Cosigned, Cosignature{Witness: w.name, At: at})
 	}
+	// Cosignatures whose keys were not given are listed, so that a reader
+	// learns that witnesses vouched and can ask for their keys.
+	known := map[string]bool{logKey.Name(): true}
+	for _, k := range v.keys {
+		known[k.name] = true
+	}
+	var unverified *note.UnverifiedNoteError
+	if _, err := note.Open(raw, note.VerifierList()); errors.As(err, &unverified) {
+		for _, sig := range unverified.Note.UnverifiedSigs {
+			if !known[sig.Name] {
+				res.UnknownSigners = append(res.UnknownSigners, sig.Name)
+			}
+		}
+	}
 	return checkpoint{size: c.size, root: c.root, ok: true}, true
 }
 

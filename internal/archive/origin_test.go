@@ -155,3 +155,24 @@ func replaceIn(t *testing.T, archiveBytes []byte, name, from, to string) []byte 
 		return b
 	}
 }
+
+// TestVerifyCrossingNamesWitnessesNotChecked: the sending State's
+// checkpoint cosigned by a witness whose key was not given says so, as the
+// exporting log's checkpoints do, rather than saying nothing of witnesses.
+func TestVerifyCrossingNamesWitnessesNotChecked(t *testing.T) {
+	f := archivetest.Crossed(t)
+	rep, err := archive.Verify(bytes.NewReader(f.Archive), []string{f.LogKey, f.SenderKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if o := rep.Files[0].Origin; o == nil || len(o.Checkpoint.UnknownSigners) != 1 {
+		t.Fatalf("origin %+v, want the witness's cosignature among the signers not checked", o)
+	}
+	if want := "VNM's checkpoint is also signed by witness.test/FRA, whose keys you did not give (not checked)."; !strings.Contains(text.String(), want) {
+		t.Errorf("report without %q:\n%s", want, text.String())
+	}
+}

@@ -384,6 +384,11 @@ func writeOrigin(p func(string, ...any), o *OriginResult) {
 	for _, w := range o.Checkpoint.Cosigned {
 		p("     %s's checkpoint is cosigned by witness %s on %s.", o.State, w.Witness, when(w.At))
 	}
+	if u := o.Checkpoint.UnknownSigners; len(u) > 0 {
+		p("     %s's checkpoint is also signed by %s, whose keys you did not give (not checked).", o.State, strings.Join(u, ", "))
+	} else if o.Checkpoint.SignedByLog && len(o.Checkpoint.Cosigned) == 0 {
+		p("     No witness cosigned %s's checkpoint: only %s's own log vouches for it.", o.State, o.State)
+	}
 }
 
 func or(s, alt string) string {
