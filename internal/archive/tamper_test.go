@@ -227,3 +227,37 @@ func TestVerifySaysMembersWereReordered(t *testing.T) {
 		t.Errorf("Verify with two members swapped: problems %+v, want the seal's saying members were put in another order", rep.Problems)
 	}
 }
+
+// TestVerifyBlamesTheManifestForItsTime: a manifest that is not the one
+// logged, with another time (from another package, say), is named; the
+// members whose tar headers carry the package's true time are not.
+func TestVerifyBlamesTheManifestForItsTime(t *testing.T) {
+	f := archivetest.Small(t)
+	var m member
+	for _, mm := range members(t, f.Archive) {
+		if mm.name == archive.ManifestPath {
+			m = mm
+		}
+	}
+	content := f.Archive[m.offset : m.offset+m.size]
+	i := bytes.Index(content, []byte(`"entraide:createdTime"`))
+	if i < 0 {
+		t.Fatalf("the manifest has no entraide:createdTime")
+	}
+	// The last digit of the year, in the value after the name.
+	j := i + bytes.Index(content[i:], []byte(`"20`)) + 4
+	b := bytes.Clone(f.Archive)
+	b[m.offset+int64(j)] ^= 0x01
+	rep, err := archive.Verify(bytes.NewReader(b), []string{f.LogKey, f.Witness})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || !hasPart(rep, archive.ManifestPath) {
+		t.Fatalf("Verify with the manifest's time changed: problems %+v, want one naming the manifest", rep.Problems)
+	}
+	for _, p := range rep.Problems {
+		if p.Part != archive.ManifestPath && p.Part != archive.SealPath {
+			t.Errorf("Verify with the manifest's time changed also names %s: %s", p.Part, p.Message)
+		}
+	}
+}

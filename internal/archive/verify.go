@@ -84,6 +84,8 @@ type seen struct {
 	size   int64
 	sum    [32]byte
 	header string // a problem with the member's tar header, if any
+	// otherTime is the header's time when it is not the manifest's.
+	otherTime string
 }
 
 type verifier struct {
@@ -156,6 +158,9 @@ func (v *verifier) read() {
 		}
 		last = name
 		s := seen{header: v.checkHeader(hdr)}
+		if !v.created.IsZero() && !hdr.ModTime.Equal(v.created) {
+			s.otherTime = fmt.Sprintf("its tar header was changed: time %s, not the package's %s", when(hdr.ModTime), when(v.created))
+		}
 		limit := v.limit(name)
 		v.sr.startContent()
 		var content []byte
@@ -234,9 +239,6 @@ func (v *verifier) checkHeader(h *tar.Header) string {
 	}
 	if h.Mode != 0o644 {
 		bad = append(bad, fmt.Sprintf("mode %o, not 644", h.Mode))
-	}
-	if !v.created.IsZero() && !h.ModTime.Equal(v.created) {
-		bad = append(bad, fmt.Sprintf("time %s, not the package's %s", when(h.ModTime), when(v.created)))
 	}
 	if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" || h.Linkname != "" {
 		bad = append(bad, "owner or link fields set")
@@ -773,8 +775,15 @@ func (v *verifier) checkManifestLogged(records map[string]logged) {
 // checkMembers compares every member with the manifest's list.
 func (v *verifier) checkMembers() {
 	for _, path := range v.order {
-		if h := v.members[path].header; h != "" {
-			v.problem(path, "%s", h)
+		s := v.members[path]
+		if s.header != "" {
+			v.problem(path, "%s", s.header)
+		}
+		// The package's time is the manifest's: a manifest that is not the
+		// one logged, from another package say, would put every member's
+		// time in the wrong, and its own problem is named already.
+		if s.otherTime != "" && v.rep.Package.ManifestLogged {
+			v.problem(path, "%s", s.otherTime)
 		}
 	}
 	m := v.manifest
