@@ -261,3 +261,31 @@ func TestVerifyBlamesTheManifestForItsTime(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyNamesARenamedCosignature: a witness's cosignature line whose
+// name was changed no longer matches the witness's key by name, but still
+// carries its key id: the checkpoint is named, not only the seal.
+func TestVerifyNamesARenamedCosignature(t *testing.T) {
+	f := archivetest.Small(t)
+	for _, m := range members(t, f.Archive) {
+		if !strings.HasPrefix(m.name, "checkpoints/") {
+			continue
+		}
+		content := f.Archive[m.offset : m.offset+m.size]
+		i := bytes.Index(content, []byte("— witness.test/"))
+		if i < 0 {
+			continue
+		}
+		b := bytes.Clone(f.Archive)
+		b[m.offset+int64(i+len("— witness."))] ^= 0x01
+		rep, err := archive.Verify(bytes.NewReader(b), []string{f.LogKey, f.Witness})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OK || !hasPart(rep, m.name) {
+			t.Errorf("Verify with the witness's name changed in %s: problems %+v, want one naming it", m.name, rep.Problems)
+		}
+		return
+	}
+	t.Fatal("no checkpoint of the fixture is cosigned by witness.test/...")
+}

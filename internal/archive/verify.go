@@ -465,6 +465,19 @@ func (v *verifier) classifyKeys() (logKeys, witnesses []key) {
 	return logKeys, witnesses
 }
 
+// keyWithHash returns the key given whose signatures, of either kind,
+// carry the key id hash.
+func keyWithHash(keys []key, hash uint32) (key, bool) {
+	for _, k := range keys {
+		for _, vr := range []note.Verifier{k.plain, k.cosig} {
+			if vr != nil && vr.KeyHash() == hash {
+				return k, true
+			}
+		}
+	}
+	return key{}, false
+}
+
 func (v *verifier) checkCheckpoints(logKeys, witnesses []key) map[string]checkpoint {
 	cps := map[string]checkpoint{}
 	var logVerifiers []note.Verifier
@@ -557,9 +570,16 @@ func (v *verifier) checkCheckpoints(logKeys, witnesses []key) map[string]checkpo
 			var unverified *note.UnverifiedNoteError
 			if errors.As(err, &unverified) {
 				for _, s := range unverified.Note.UnverifiedSigs {
-					if !known[s.Name] {
-						res.UnknownSigners = append(res.UnknownSigners, s.Name)
+					if known[s.Name] {
+						continue
 					}
+					// A line under a name no key given bears, but with the
+					// id of one that was, had its name changed.
+					if k, ok := keyWithHash(v.keys, s.Hash); ok {
+						v.problem(path, "a signature line names %q, but carries the key id of %s, whose key you gave: the line was changed", clip(s.Name), k.name)
+						continue
+					}
+					res.UnknownSigners = append(res.UnknownSigners, s.Name)
 				}
 			}
 		}
