@@ -129,7 +129,7 @@ func TestEvidencePackageAcrossBorders(t *testing.T) {
 	}
 	text.Reset()
 	rep.WriteText(&text)
-	if want := "by ca-fra (FRA); bytes gone, custody proven"; !strings.Contains(text.String(), want) {
+	if want := "by ca-fra (FRA), for this reason: retention ended; bytes gone, custody proven"; !strings.Contains(text.String(), want) {
 		t.Errorf("report without %q:\n%s", want, text.String())
 	}
 }
