@@ -56,6 +56,15 @@ func TestAdministratorsManageOfficials(t *testing.T) {
 			if !strings.Contains(p.Body, `href="/ui/admin/roster"`) || !strings.Contains(p.Body, `href="/ui/statistics"`) {
 				t.Errorf("an administrator's navigation lacks the roster or the statistics:\n%s", p.Body)
 			}
+			// No link leads to a page the role may not open.
+			for _, dead := range []string{`href="/ui/inbox"`, `href="/ui/outbox"`, `href="/ui/requests/new"`, `href="/ui/console"`} {
+				if strings.Contains(p.Body, dead) {
+					t.Errorf("an administrator's navigation links to a page they may not open, %s", dead)
+				}
+			}
+			if p := admin.do(t, "GET", "/ui/", nil); p.Status != http.StatusSeeOther || p.Location != "/ui/directory" {
+				t.Errorf("an administrator's home: %d to %q, want the directory", p.Status, p.Location)
+			}
 
 			// Bad input: every field named, nothing added.
 			p = admin.do(t, "POST", "/ui/admin/officials", url.Values{"id": {"Bad Login"}, "name": {""}, "role": {"minister"}})

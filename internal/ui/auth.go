@@ -156,6 +156,17 @@ func localNext(next string) string {
 	return next
 }
 
+// landing is where a sign-in that was sent to next goes: the inbox, where
+// no page asked for another, is for the roles that read requests; an
+// administrator goes to the home page, which sends each role to the first
+// page it may open, not to a refusal.
+func landing(next string, role identity.Role) string {
+	if next == Prefix+"inbox" && !role.Can(identity.ReadRequests) {
+		return Prefix
+	}
+	return next
+}
+
 // dummyHash is checked against when the login is unknown, so that an
 // unknown login takes as long to refuse as a wrong password.
 var dummyHash = signin.HashPassword("no official has this password")
@@ -268,7 +279,7 @@ func (u *UI) signin() http.Handler {
 		switch outcome {
 		case "":
 			http.SetCookie(w, u.sessionCookie(r, secret, signin.SessionTTL))
-			http.Redirect(w, r, next, http.StatusSeeOther)
+			http.Redirect(w, r, landing(next, usr.Role), http.StatusSeeOther)
 			return
 		case "official_disabled":
 			data["Error"] = t(r, "signin.disabled")

@@ -373,7 +373,8 @@ func (u *UI) oidcCallback() http.Handler {
 			// A page of this node sends the browser on: the session's
 			// cookie is same-site strict, and a browser withholds it at
 			// the end of redirects that began at the provider.
-			u.render(w, r, http.StatusOK, "continue", map[string]any{"Next": pend.next, "Refresh": pend.next})
+			next := landing(pend.next, usr.Role)
+			u.render(w, r, http.StatusOK, "continue", map[string]any{"Next": next, "Refresh": next})
 		case "oidc_unknown":
 			u.oidcRefused(w, r, http.StatusUnauthorized, outcome, tf(r, "oidc.unknown", who.login))
 		case "oidc_no_claim":
