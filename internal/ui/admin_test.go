@@ -71,7 +71,9 @@ func TestAdministratorsManageOfficials(t *testing.T) {
 			if p.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("enrol with bad input: %d, want 422\n%s", p.Status, p.Body)
 			}
-			for _, want := range []string{`id="o-id-err"`, `id="o-name-err"`, `id="o-role-err"`, "Nothing was changed"} {
+			// Each problem is named by its field's label, not by the API's
+			// name for it.
+			for _, want := range []string{`id="o-id-err"`, `id="o-name-err"`, `id="o-role-err"`, "Nothing was changed", "<strong>Login</strong>:", "<strong>Full name</strong>:"} {
 				if !strings.Contains(p.Body, want) {
 					t.Errorf("enrol with bad input: the page lacks %s\n%s", want, p.Body)
 				}

@@ -28,6 +28,8 @@ var funcs = template.FuncMap{
 	"groundName":  (*locale)(nil).groundName,
 	"cite":        (*locale)(nil).cite,
 	"stateName":   (*locale)(nil).stateName,
+	// problemField is bound to each language in parse too.
+	"problemField": (*locale)(nil).problemField,
 	// words shows a code (an action, a state, a kind) as words.
 	"words": func(v any) string { return strings.ReplaceAll(fmt.Sprint(v), "_", " ") },
 	"when": func(t time.Time) string {
@@ -93,7 +95,7 @@ func (u *UI) parse() error {
 				return err
 			}
 			u.pages[l.Code][base] = lt.Funcs(template.FuncMap{"t": l.t, "tf": l.tf, "tn": l.tn, "word": l.word,
-				"kindName": l.kindName, "fieldLabel": l.fieldLabel, "offenceName": l.offenceName, "groundName": l.groundName, "cite": l.cite, "stateName": l.stateName})
+				"kindName": l.kindName, "fieldLabel": l.fieldLabel, "offenceName": l.offenceName, "groundName": l.groundName, "cite": l.cite, "stateName": l.stateName, "problemField": l.problemField})
 		}
 	}
 	return nil

@@ -288,6 +288,51 @@ func (l *locale) stateName(code string) string {
 	return name + " (" + code + ")"
 }
 
+// problemFields names the fields a problem is about by the labels the
+// forms give them, not by the names the API gives them ("requested_state",
+// "id"). The version of a request gets none: the message that it changed
+// meanwhile says it all.
+var problemFields = map[string]string{
+	"kind":               "draft.kind",
+	"requested_state":    "draft.requested",
+	"urgency":            "draft.urgency",
+	"legal_basis":        "draft.basis",
+	"legal_basis.type":   "draft.basis",
+	"legal_basis.treaty": "draft.basis.treaty",
+	"offences":           "draft.offences",
+	"use_limitation":     "draft.uselimit",
+	"follow_up_of":       "draft.followup",
+	"note":               "act.note",
+	"conditions":         "act.conditions",
+	"reasons":            "act.reasons",
+	"grounds":            "act.grounds",
+	"preserve_until":     "act.until",
+	"id":                 "admin.enrol.id",
+	"name":               "admin.enrol.name",
+	"email":              "admin.enrol.email",
+	"role":               "admin.enrol.role",
+	"user":               "roster.official",
+	"channel":            "roster.channel",
+	"address":            "roster.address",
+	"secret":             "admin.roster.secret",
+	"from":               "admin.roster.fromlabel",
+	"until":              "admin.roster.untillabel",
+	"position":           "roster.position",
+	"version":            "",
+}
+
+// problemField names field, the subject of a problem, in l: by its
+// form's label where it has one, else as words.
+func (l *locale) problemField(field string) string {
+	if key, ok := problemFields[field]; ok {
+		if key == "" {
+			return ""
+		}
+		return l.t(key)
+	}
+	return strings.ReplaceAll(field, "_", " ")
+}
+
 // problems gives ps in l, for a request of kind k: a missing or blank item
 // of content is said in l and named by its label; the Convention's other
 // messages stay in English, as the API gives them.

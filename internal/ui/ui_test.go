@@ -153,6 +153,11 @@ func TestDraftErrorsCiteArticles(t *testing.T) {
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "art. 42") || !strings.Contains(p.Body, `id="draft-errors"`) {
 		t.Fatalf("an empty preservation: %d, want 422 citing art. 42\n%s", p.Status, p.Body)
 	}
+	// A State given by its name is named by the form's label.
+	p = b.do(t, "POST", "/ui/requests", url.Values{"kind": {"preservation"}, "requested_state": {"Viet Nam"}, "basis": {"reciprocity"}})
+	if want := "<strong>Requested State (ISO code, e.g. VNM)</strong>:"; p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, want) {
+		t.Errorf("a preservation to \"Viet Nam\": %d, want 422 with %s\n%s", p.Status, want, p.Body)
+	}
 	f := url.Values{"kind": {"preservation"}, "requested_state": {"VNM"}, "basis": {"reciprocity"}, "urgency": {"urgent"}, "offence": {"10"}, "send": {"1"}}
 	for k, v := range preservationContents("VNM").Fields {
 		f.Set("field."+k, v)
