@@ -35,6 +35,32 @@ const maxForm = 1 << 20
 
 var errNoSession = errors.New("no active session")
 
+// ErrNoSession is Official's answer for a request that carries no
+// active session.
+var ErrNoSession = errNoSession
+
+// Official returns the official whose UI session the request's cookie
+// names, and a key of that session (its digest, never the secret): for
+// the API routes a page calls from the browser, such as the uploads of
+// tus-js-client. A request without an active session is ErrNoSession.
+// It does not check where the request came from: the caller does, as
+// the UI does for its forms.
+func (u *UI) Official(r *http.Request) (identity.User, string, error) {
+	v, err := u.session(r)
+	return v.User, v.Session, err
+}
+
+// HasSessionCookie reports whether r carries a session cookie at all,
+// active or not.
+func HasSessionCookie(r *http.Request) bool {
+	for _, name := range []string{cookieTLS, cookiePlain} {
+		if c, err := r.Cookie(name); err == nil && c.Value != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // session returns the official whose session the request's cookie names.
 // A session ended, expired or unknown is errNoSession; so is one whose
 // official was disabled, which ends it for good.

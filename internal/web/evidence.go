@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	tusd "github.com/tus/tusd/v2/pkg/handler"
@@ -46,8 +47,8 @@ func newTus(n *node.Node) *tusd.UnroutedHandler {
 	h, err := tusd.NewUnroutedHandler(tusd.Config{
 		BasePath: uploadsPath, StoreComposer: composer,
 		DisableDownload: true, DisableTermination: true, DisableConcatenation: true,
-		// Officials' tools speak to the API with a token, never a
-		// browser from another origin.
+		// Officials' tools speak to the API with a token, and the UI's
+		// pages from the node's own origin: never a browser from another.
 		Cors:           &tusd.CorsConfig{Disable: true},
 		NetworkTimeout: tusNetworkTimeout,
 		Logger:         expslog.New(expslog.NewTextHandler(io.Discard, nil)),
@@ -129,6 +130,9 @@ func (u tusUpload) FinishUpload(ctx context.Context) error {
 // handler writes after it.
 type tusWriter struct {
 	http.ResponseWriter
+	// https says the client reached the node over HTTPS through a proxy
+	// that ends TLS.
+	https  bool
 	failed int
 	msg    bytes.Buffer
 }
@@ -137,6 +141,12 @@ func (w *tusWriter) WriteHeader(code int) {
 	if code >= 400 {
 		w.failed = code
 		return
+	}
+	// tusd writes the upload's address with the scheme the node sees:
+	// behind a proxy that ends TLS, http, which a page served over HTTPS
+	// may not call.
+	if loc, ok := strings.CutPrefix(w.Header().Get("Location"), "http://"); ok && w.https {
+		w.Header().Set("Location", "https://"+loc)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -174,7 +184,7 @@ var tusHints = map[string]struct{ field, hint string }{
 func (s *Server) serveTus(w http.ResponseWriter, r *http.Request, h http.HandlerFunc) {
 	var failure error
 	r = r.WithContext(context.WithValue(r.Context(), uploadFailure, &failure))
-	tw := &tusWriter{ResponseWriter: w}
+	tw := &tusWriter{ResponseWriter: w, https: s.behindTLSProxy}
 	s.tus.Middleware(h).ServeHTTP(tw, r)
 	if tw.failed == 0 {
 		return

@@ -83,6 +83,8 @@ func (s *Server) openAPIDoc() map[string]any {
 		if rt.Public {
 			// Explicitly none: these are reached without a token.
 			op["security"] = []any{}
+		} else if rt.Session {
+			op["security"] = []any{map[string]any{"bearer": []any{}}, map[string]any{"session": []any{}}}
 		} else {
 			op["security"] = []any{map[string]any{"bearer": []any{}}}
 		}
@@ -102,8 +104,11 @@ func (s *Server) openAPIDoc() map[string]any {
 		"servers": []any{map[string]any{"url": "/", "description": "this node"}},
 		"paths":   paths,
 		"components": map[string]any{
-			"schemas":         g.defs,
-			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An API token of your own (ent_...): redeem an enrolment code from your administrator with `entraide login --code` or POST /api/v1/enrol"}},
+			"schemas": g.defs,
+			"securitySchemes": map[string]any{
+				"bearer":  map[string]any{"type": "http", "scheme": "bearer", "description": "An API token of your own (ent_...): redeem an enrolment code from your administrator with `entraide login --code` or POST /api/v1/enrol"},
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "__Host-entraide_session", "description": "The web UI's session, for the pages' uploads and downloads only: a call that changes something must come from the UI's own origin (Sec-Fetch-Site or Origin)"},
+			},
 		},
 	}
 }

@@ -44,8 +44,15 @@ type Server struct {
 	// reads counts the bodies being read from each address.
 	reads *keyCounter
 	// tus speaks the tus protocol of evidence uploads.
-	tus     *tusd.UnroutedHandler
-	handler http.Handler
+	tus *tusd.UnroutedHandler
+	// pages is the web UI, whose sessions authorise the routes marked
+	// Session; sameOrigin refuses their calls from another origin.
+	pages      *ui.UI
+	sameOrigin *http.CrossOriginProtection
+	// behindTLSProxy: clients reach the node over HTTPS through a proxy
+	// that ends TLS.
+	behindTLSProxy bool
+	handler        http.Handler
 }
 
 // Config is what a server needs besides its node.
@@ -86,16 +93,6 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 	}
 	s.inbox = newInboxLimits(l, s.metrics)
 	n.Observe(s.metrics)
-	// methods lists the methods of each path, so that a path called with
-	// another method is a 405 that says which are allowed, not a 404.
-	methods := map[string][]string{}
-	for _, rt := range s.routes() {
-		if rt.Method == "POST" && idempotent(rt) {
-			rt.Handler = s.idempotent(rt.Handler)
-		}
-		s.mux.Handle(rt.Method+" "+rt.Path, s.metrics.instrument(rt.Path, s.guard(rt)))
-		methods[rt.Path] = append(methods[rt.Path], rt.Method)
-	}
 	// The UI's pages, under /ui/, have a route table and guard of their
 	// own: sessions in cookies, not tokens. Failed sign-ins count against
 	// the same budget as failed tokens.
@@ -105,6 +102,17 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 		// whoever configures the server (ui.OIDC.Check): a fault here is
 		// the build's or the caller's.
 		panic(fmt.Sprintf("web: the UI: %v", err))
+	}
+	s.pages, s.sameOrigin, s.behindTLSProxy = pages, http.NewCrossOriginProtection(), cfg.BehindTLSProxy
+	// methods lists the methods of each path, so that a path called with
+	// another method is a 405 that says which are allowed, not a 404.
+	methods := map[string][]string{}
+	for _, rt := range s.routes() {
+		if rt.Method == "POST" && idempotent(rt) {
+			rt.Handler = s.idempotent(rt.Handler)
+		}
+		s.mux.Handle(rt.Method+" "+rt.Path, s.metrics.instrument(rt.Path, s.guard(rt)))
+		methods[rt.Path] = append(methods[rt.Path], rt.Method)
 	}
 	s.mux.Handle(ui.Prefix, s.metrics.instrument("/ui/", pages.Handler()))
 	paths := http.NewServeMux()
@@ -175,23 +183,34 @@ func (s *Server) guard(rt route) http.Handler {
 			s.writeRateLimited(w, "auth_failures", "Authorization", "too many failed authentications from "+addr, retry)
 			return
 		}
+		var u identity.User
+		var key string
 		token, ok := bearerToken(r.Header.Get("Authorization"))
-		if !ok {
-			writeUnauthorized(w)
-			return
-		}
-		u, err := s.node.Authenticate(r.Context(), token)
-		if err != nil {
-			if errors.Is(err, node.ErrUnauthenticated) {
-				s.authFailed(r, addr, now, "token", err)
-				writeAuthError(w, err, "Authorization")
+		switch {
+		case !ok && rt.Session && ui.HasSessionCookie(r):
+			var err error
+			if u, key, err = s.sessionOfficial(w, r); err != nil {
 				return
 			}
-			writeError(w, r, s.log, err)
+		case !ok:
+			writeUnauthorized(w)
 			return
+		default:
+			var err error
+			u, err = s.node.Authenticate(r.Context(), token)
+			if err != nil {
+				if errors.Is(err, node.ErrUnauthenticated) {
+					s.authFailed(r, addr, now, "token", err)
+					writeAuthError(w, err, "Authorization")
+					return
+				}
+				writeError(w, r, s.log, err)
+				return
+			}
+			digest := sha256.Sum256([]byte(token))
+			key = string(digest[:])
 		}
-		digest := sha256.Sum256([]byte(token))
-		if ok, retry := s.apiCalls.allow(string(digest[:]), now); !ok {
+		if ok, retry := s.apiCalls.allow(key, now); !ok {
 			s.writeRateLimited(w, "api", "Authorization", "too many calls with this token", retry)
 			return
 		}
@@ -214,6 +233,34 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		rt.Handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, node.ActorOf(u))))
 	})
+}
+
+// sessionOfficial returns the official whose UI session authorises a
+// call of a Session route from the browser, and the session's key for
+// the rate limit; it answers the refusal itself, and returns an error,
+// when there is none. The session cookie is HTTP-only and same-site
+// strict, so that no script reads it and no other site's page sends it;
+// a call that changes something must also come from this node's own
+// origin, by the browser's Sec-Fetch-Site or Origin, as the UI's forms
+// must.
+func (s *Server) sessionOfficial(w http.ResponseWriter, r *http.Request) (identity.User, string, error) {
+	if err := s.sameOrigin.Check(r); err != nil {
+		msg := "a call with the UI's session must come from the UI's own pages: open the request page of this node and upload or download there, or use an API token"
+		writeProblem(w, Problem{Type: typeForbidden, Status: http.StatusForbidden, Detail: msg, Errors: []FieldError{{Field: "Origin", Message: msg}}})
+		return identity.User{}, "", err
+	}
+	u, key, err := s.pages.Official(r)
+	if errors.Is(err, ui.ErrNoSession) {
+		s.authFailed(r, clientAddress(r), time.Now(), "session", err)
+		msg := "the UI session has ended: sign in again at " + ui.Prefix + "signin, then go on with the upload"
+		writeProblem(w, Problem{Type: typeUnauthorized, Status: http.StatusUnauthorized, Detail: msg, Errors: []FieldError{{Field: "session", Message: msg}}})
+		return u, "", err
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return u, "", err
+	}
+	return u, "session/" + key, nil
 }
 
 // idempotent reports whether rt takes an Idempotency-Key: the API's
@@ -306,7 +353,12 @@ type route struct {
 	Permission   identity.Permission // "" for any authenticated official
 	// Home limits the route to officials of the node's home State: it
 	// changes what the node shares with every State it hosts.
-	Home     bool
+	Home bool
+	// Session lets the web UI's session cookie authorise the route as
+	// well as a token: the request page uploads with tus-js-client and
+	// downloads through these routes, so that there is one tus endpoint
+	// and one decrypting stream.
+	Session  bool
 	Body     any      // an example of the request body's type, or nil
 	Response any      // an example of the success body's type, or its media type if not JSON
 	Status   int      // the success status
