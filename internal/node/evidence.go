@@ -27,6 +27,10 @@ func evidenceErr(kind error, field, format string, args ...any) error {
 	return &casework.Error{Kind: kind, Problems: convention.Problems{{Field: field, Ref: custodyRef, Message: fmt.Sprintf(format, args...)}}}
 }
 
+// HasVault reports whether the node has an evidence store: without one,
+// no item is uploaded or read.
+func (n *Node) HasVault() bool { return n.vault != nil }
+
 func (n *Node) needVault() error {
 	if n.vault == nil {
 		return evidenceErr(casework.ErrConflict, "evidence", "this node has no evidence store: its administrator starts it with --blob URL, or the default, a directory in the data directory")

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"gocloud.dev/blob/fileblob"
-
 	"entraide/internal/evidence"
 	"entraide/internal/identity"
 )
@@ -19,14 +17,6 @@ import (
 // still reach nothing (TestOtherStatesReachNothingInTheUI).
 func TestRequestPageShowsEvidence(t *testing.T) {
 	tn := newTestNode(t, "sqlite")
-	b, err := fileblob.OpenBucket(t.TempDir(), &fileblob.Options{NoTempDir: true, Metadata: fileblob.MetadataDontWrite})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := evidence.NewVault(b)
-	t.Cleanup(func() { v.Close() })
-	tn.Node.SetVault(v)
-
 	ctx, by := t.Context(), actor("FRA", identity.CentralAuthority)
 	r, err := tn.Node.CreateRequest(ctx, by, preservationContents("VNM"))
 	if err != nil {
@@ -49,7 +39,7 @@ func TestRequestPageShowsEvidence(t *testing.T) {
 	if p.Status != 200 {
 		t.Fatalf("request page: %d", p.Status)
 	}
-	for _, want := range []string{`id="evidence-items"`, "router.log", hex.EncodeToString(sum[:]), "available", "SHA-256 computed here as the bytes were stored", "Lt. Martin; syslog"} {
+	for _, want := range []string{`id="evidence-items"`, "router.log", hex.EncodeToString(sum[:]), "available", "the SHA-256 was computed here as the bytes were stored", "Lt. Martin; syslog"} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("request page does not show %q", want)
 		}

@@ -13,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"gocloud.dev/blob/fileblob"
+
 	"entraide/internal/casework"
 	"entraide/internal/convention"
+	"entraide/internal/evidence"
 	"entraide/internal/identity"
 	"entraide/internal/keeper"
 	"entraide/internal/node"
@@ -94,6 +97,13 @@ func newTestNode(t *testing.T, backend string) *testNode {
 	if err := n.SetBaseURL(ctx, n.Admin(), testBaseURL); err != nil {
 		t.Fatal(err)
 	}
+	b, err := fileblob.OpenBucket(t.TempDir(), &fileblob.Options{NoTempDir: true, Metadata: fileblob.MetadataDontWrite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := evidence.NewVault(b)
+	t.Cleanup(func() { v.Close() })
+	n.SetVault(v)
 	u, err := New(n, Config{Log: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/directory"
-	"entraide/internal/evidence"
 	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/store"
@@ -180,62 +179,13 @@ func (u *UI) requestData(r *http.Request, id string) (map[string]any, error) {
 	// The vault's items of the request, as this State holds them. A node
 	// without a vault, or an item list that cannot be read, leaves the
 	// section saying so rather than failing the page.
-	items, ierr := u.node.EvidenceItems(r.Context(), by, req.ID)
-	var evidence []itemView
-	for _, it := range items {
-		evidence = append(evidence, itemOf(r, it))
-	}
-	itemsProblem := ""
-	if ierr != nil {
-		itemsProblem = tf(r, "ev.unreadable", ierr.Error())
-	}
+	evidence, itemsProblem := u.itemsOf(r, by, req)
 	return map[string]any{
 		"Title": tf(r, "req.title", shortID(req.ID)), "Req": req, "Spec": spec, "Fields": fields, "Timeline": events,
 		"Actions": actions, "Grounds": convention.GroundsFor(req.Kind), "Offences": offences, "Unreadable": unreadable,
 		"Side": req.SideOf(by.State), "Items": evidence, "ItemsProblem": itemsProblem,
+		"CanUpload": u.node.HasVault() && by.Role.Can(identity.AddEvidence),
 	}, nil
-}
-
-// itemView is an item of evidence as the request page shows it: what it
-// is, its hash, and whether its bytes were checked.
-type itemView struct {
-	Name, MediaType, SHA256, Status, Checked, Collected string
-	Size                                                int64
-}
-
-func itemOf(r *http.Request, it evidence.Item) itemView {
-	v := itemView{Name: it.Name, MediaType: it.MediaType, SHA256: it.SHA256, Size: it.Size}
-	switch {
-	case it.Damaged != "":
-		v.Status = tf(r, "ev.damaged", it.Damaged)
-	case it.Status == evidence.Uploading:
-		v.Status = tf(r, "ev.uploading", it.Received, it.Size)
-	case it.Status == evidence.Disposed:
-		v.Status = t(r, "ev.disposed")
-	case it.Status == evidence.Available:
-		v.Status = t(r, "ev.available")
-	default:
-		v.Status = string(it.Status)
-	}
-	switch {
-	case it.Status != evidence.Available || it.Damaged != "":
-	case it.Origin != nil:
-		v.Checked = tf(r, "ev.received", it.Origin.State)
-	default:
-		v.Checked = t(r, "ev.ingested")
-	}
-	c := it.Collection
-	var parts []string
-	for _, p := range []string{c.By, c.Where, c.Source, c.Tool} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	if c.When != nil {
-		parts = append(parts, c.When.UTC().Format("2006-01-02 15:04 UTC"))
-	}
-	v.Collected = strings.Join(parts, "; ")
-	return v
 }
 
 func shortID(id string) string {
@@ -257,6 +207,12 @@ func (u *UI) requestPage() http.Handler {
 			data["Notice"] = t(r, "draft.saved")
 		case "sent":
 			data["Notice"] = t(r, "draft.sent")
+		case "uploaded":
+			data["Notice"] = t(r, "ev.uploaded")
+		case "evsent":
+			data["Notice"] = t(r, "ev.sent")
+		case "retained":
+			data["Notice"] = t(r, "ev.retained")
 		case "done":
 			data["Notice"] = tf(r, "act.done", localeOf(r.Context()).word("state", data["Req"].(*casework.Request).State))
 		}

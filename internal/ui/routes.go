@@ -42,6 +42,8 @@ func (u *UI) routes() []route {
 		{Method: "GET", Path: Prefix + "requests/{id}", Permission: identity.ReadRequests, Handler: u.requestPage()},
 		{Method: "GET", Path: Prefix + "requests/{id}/letter.pdf", Permission: identity.ReadRequests, Handler: u.letterPDF()},
 		{Method: "POST", Path: Prefix + "requests/{id}/actions", Permission: identity.ActOnRequests, Handler: u.act()},
+		{Method: "POST", Path: Prefix + "requests/{id}/evidence/{item}/send", Permission: identity.ActOnRequests, Handler: u.sendEvidence()},
+		{Method: "POST", Path: Prefix + "requests/{id}/evidence/{item}/retention", Permission: identity.DisposeEvidence, Handler: u.setRetention()},
 		{Method: "GET", Path: Prefix + "console", Permission: identity.ReadRequests, Handler: u.console()},
 		{Method: "GET", Path: Prefix + "console/stream", Permission: identity.ReadRequests, Handler: u.consoleStream()},
 		{Method: "POST", Path: Prefix + "alerts/{id}/ack", Permission: identity.ActOnRequests, Handler: u.ackAlert()},

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"maps"
@@ -13,6 +14,7 @@ import (
 
 	"entraide/internal/alerting"
 	"entraide/internal/casework"
+	"entraide/internal/evidence"
 	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/signin"
@@ -40,14 +42,14 @@ const (
 
 // victim is what a State holds that no other State's official may see.
 type victim struct {
-	state, sent, draft, incoming, alert, passkey string
+	state, sent, draft, incoming, alert, passkey, item string
 	// official has an API token; rostered is on the roster, on line
 	// roster.
 	official, token, rostered, roster string
 }
 
 func (v victim) markers() []string {
-	return []string{v.sent, v.draft, v.incoming, v.alert, v.passkey, v.official, v.token, v.rostered, v.roster}
+	return []string{v.sent, v.draft, v.incoming, v.alert, v.passkey, v.item, v.official, v.token, v.rostered, v.roster}
 }
 
 const missingID = "0190a1b2-0000-7000-8000-00000000dead"
@@ -105,6 +107,20 @@ var uiCases = map[string]uiCase{
 	"GET /ui/requests/{id}/letter.pdf": byID(func(id string) string { return "/ui/requests/" + id + "/letter.pdf?lang=en" }, nil, func(v victim) string { return v.sent }),
 	"POST /ui/requests/{id}/actions": byID(func(id string) string { return "/ui/requests/" + id + "/actions" },
 		url.Values{"action": {string(casework.Withdraw)}}, func(v victim) string { return v.sent }),
+	"POST /ui/requests/{id}/evidence/{item}/send": {reach: byPath,
+		victims: func(v victim) uiCall {
+			return uiCall{path: "/ui/requests/" + v.sent + "/evidence/" + v.item + "/send", form: url.Values{}}
+		},
+		absent: func(victim) uiCall {
+			return uiCall{path: "/ui/requests/" + missingID + "/evidence/" + missingID + "/send", form: url.Values{}}
+		}},
+	"POST /ui/requests/{id}/evidence/{item}/retention": {reach: byPath,
+		victims: func(v victim) uiCall {
+			return uiCall{path: "/ui/requests/" + v.sent + "/evidence/" + v.item + "/retention", form: url.Values{"retain_until": {"2040-01-01"}}}
+		},
+		absent: func(victim) uiCall {
+			return uiCall{path: "/ui/requests/" + missingID + "/evidence/" + missingID + "/retention", form: url.Values{"retain_until": {"2040-01-01"}}}
+		}},
 	"GET /ui/console":        same("/ui/console", nil, listing, 200),
 	"GET /ui/console/stream": same("/ui/console/stream?after=0", nil, listing, 200),
 	"POST /ui/alerts/{id}/ack": byID(func(id string) string { return "/ui/alerts/" + id + "/ack" }, url.Values{},
@@ -176,6 +192,7 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victim {
 		t.Fatal(err)
 	}
 	v.sent = sent.ID
+	v.item = addItem(t, tn, ca, sent.ID, []byte("log of "+state))
 	d, err := n.CreateRequest(ctx, ca, preservationContents("ZAF"))
 	if err != nil {
 		t.Fatal(err)
@@ -295,6 +312,10 @@ func TestOtherStatesReachNothingInTheUI(t *testing.T) {
 				if err != nil || r.State == casework.Withdrawn {
 					t.Errorf("%s's request %s after the others tried: %v, %v", v.state, v.sent, r, err)
 				}
+				it, err := tn.Node.EvidenceItem(t.Context(), actor(v.state, identity.Auditor), v.sent, v.item)
+				if err != nil || it.RetainUntil != nil {
+					t.Errorf("%s's item %s after the others tried: retained until %v, %v", v.state, v.item, it.RetainUntil, err)
+				}
 				a, err := tn.Node.Alert(t.Context(), actor(v.state, identity.Auditor), v.alert)
 				if err != nil || !a.AckedAt.IsZero() {
 					t.Errorf("%s's alert %s after the others tried: acked %v, %v", v.state, v.alert, a, err)
@@ -389,4 +410,21 @@ func cmpBool(a, b bool) int {
 		return 1
 	}
 	return -1
+}
+
+// addItem stores data as an item of request id, uploaded by by.
+func addItem(t *testing.T, tn *testNode, by casework.Actor, id string, data []byte) string {
+	t.Helper()
+	ctx := t.Context()
+	it, err := tn.Node.StartEvidence(ctx, by, id, evidence.Spec{Name: "log.txt", MediaType: "text/plain"}, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.Node.AppendEvidence(ctx, by, it.ID, 0, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.Node.CompleteEvidence(ctx, by, it.ID); err != nil {
+		t.Fatal(err)
+	}
+	return it.ID
 }
