@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,9 +16,11 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"entraide/internal/evidence"
 	"entraide/internal/identity"
 	"entraide/internal/signin"
 )
@@ -222,7 +227,10 @@ func pickLanguage(t *testing.T, tab context.Context, code string) {
 // authority and VNM's 24/7 officer pick their language, enrol and sign in;
 // VNM keeps its 24/7 console open; FRA drafts a preservation and sends it
 // to VNM; the alert appears live on VNM's console; VNM finds the request
-// in its inbox and acknowledges it; FRA switches to French.
+// in its inbox and acknowledges it, uploads evidence from the page
+// (paused half-way and resumed), starts preserving and sends the item;
+// FRA sees it with its hash verified, and downloads it; FRA switches to
+// French.
 func TestBrowserRequestAcrossStates(t *testing.T) {
 	for _, lang := range []string{"en", "ar"} {
 		t.Run(lang, func(t *testing.T) { requestAcrossStates(t, lang) })
@@ -296,10 +304,126 @@ func requestAcrossStates(t *testing.T, lang string) {
 	}
 	shot(vnm, "request-acknowledged")
 
+	evidenceAcrossStates(t, tn, srv.URL, fra, vnm, shot, lang)
+
 	do(t, fra, "open the inbox", chromedp.Navigate(srv.URL+"/ui/inbox"), chromedp.WaitVisible(chromedp.CSS("#lang-select")))
 	pickLanguage(t, fra, "fr")
 	if got := text(t, fra, "nav"); !strings.Contains(got, "Demandes reçues") {
 		t.Errorf("FRA's inbox after picking French: nav says %q", got)
 	}
 	shot(fra, "inbox-fr")
+}
+
+// evidenceAcrossStates: VNM, the requested State, uploads a file of a few
+// MB from the request page through tus-js-client, with the upload
+// throttled so that it can be paused half-way, as a dropped connection
+// would cut it, and resumed from the offset the node kept; VNM starts
+// the preservation, its execution, and sends the item; FRA, the requesting State,
+// sees it with the same SHA-256, verified on arrival, and downloads it,
+// which its custody records.
+func evidenceAcrossStates(t *testing.T, tn *testNode, base string, fra, vnm context.Context, shot func(context.Context, string), lang string) {
+	t.Helper()
+	data := make([]byte, 4<<20)
+	for i := range data {
+		data[i] = byte(i*7 + i>>12)
+	}
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	file := filepath.Join(t.TempDir(), "router-hanoi.pcap")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	requestID := path.Base(eval(t, vnm, `location.pathname`))
+
+	if got := eval(t, vnm, `String(document.getElementById("upload-form").hidden)`); got != "false" {
+		t.Fatalf("the upload form is hidden with JavaScript on")
+	}
+	if lang == "ar" {
+		if got := eval(t, vnm, `document.documentElement.dir`); got != "rtl" {
+			t.Errorf("the request page in Arabic: dir %q, want rtl", got)
+		}
+	}
+	do(t, vnm, "declare the collection and choose the file",
+		chromedp.SendKeys(chromedp.CSS("#up-by"), "Lt. Nguyen Van An"),
+		chromedp.SendKeys(chromedp.CSS("#up-where"), "Hanoi, ISP data centre"),
+		chromedp.SetValue(chromedp.CSS("#up-when"), "2026-03-01T10:30"),
+		chromedp.SendKeys(chromedp.CSS("#up-source"), "edge router 10.0.0.1"),
+		chromedp.SendKeys(chromedp.CSS("#up-tool"), "tcpdump 4.99"),
+		chromedp.SetUploadFiles(chromedp.CSS("#up-file"), []string{file}))
+	shot(vnm, "upload-form")
+	do(t, vnm, "throttle the upload and start it", front, throttle(512<<10), chromedp.Click(chromedp.CSS("#up-start")))
+	if _, err := chromedp.Run(vnm, chromedp.Poll[bool](`document.getElementById("up-progress").value >= 25`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the upload's progress did not reach a quarter: %v", err)
+	}
+	do(t, vnm, "pause the upload", chromedp.Click(chromedp.CSS("#up-pause")), chromedp.WaitVisible(chromedp.CSS("#up-resume")))
+	shot(vnm, "upload-paused")
+	// What the node kept of the cut upload: some, not all.
+	items, err := tn.Node.EvidenceItems(t.Context(), actor("VNM", identity.TwentyFourSeven), requestID)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("VNM's items after the pause: %+v, %v", items, err)
+	}
+	if it := items[0]; it.Status != evidence.Uploading || it.Received <= 0 || it.Received >= it.Size {
+		t.Errorf("after the pause the node holds %d of %d bytes, status %s: want part of the file", it.Received, it.Size, it.Status)
+	}
+	do(t, vnm, "resume the upload", throttle(-1), chromedp.Click(chromedp.CSS("#up-resume")))
+	do(t, vnm, "see the item uploaded", chromedp.WaitVisible(chromedp.CSS("#evidence-items .item")))
+	if got := text(t, vnm, "#evidence-items .hash"); got != hash {
+		t.Errorf("VNM's page shows SHA-256 %q, want the file's %s", got, hash)
+	}
+	if got := text(t, vnm, "#evidence-items .item"); !strings.Contains(got, "Lt. Nguyen Van An") || !strings.Contains(got, "tcpdump 4.99") || !strings.Contains(got, "2026-03-01") {
+		t.Errorf("VNM's item does not show its collection: %q", got)
+	}
+	shot(vnm, "evidence-uploaded")
+
+	// A preservation is executed by preserving: its execution starts,
+	// and holds until the follow-up request (art. 42).
+	do(t, vnm, "start the preservation", chromedp.Click(chromedp.CSS("#act-start button")), chromedp.WaitVisible(chromedp.CSS(`#status[data-state="in_progress"]`)))
+	do(t, vnm, "send the item to FRA", chromedp.Click(chromedp.CSS("#evidence-items form.send button")),
+		chromedp.WaitVisible(chromedp.CSS(`#evidence-items .verified[data-confirmed="true"], #evidence-errors`)))
+	if eval(t, vnm, `String(document.getElementById("evidence-errors") !== null)`) == "true" {
+		t.Fatalf("sending the item was refused: %s", text(t, vnm, "#evidence-errors"))
+	}
+	if got := eval(t, vnm, `document.querySelector("#evidence-items .verified").dataset.confirmed`); got != "true" {
+		t.Errorf("VNM's item after sending: confirmed %q, want true (%s)", got, text(t, vnm, "#evidence-items .verified"))
+	}
+	do(t, vnm, "open the custody", chromedp.Click(chromedp.CSS("#evidence-items details.custody summary")))
+	shot(vnm, "evidence-sent")
+
+	do(t, fra, "open the request at FRA", chromedp.Navigate(base+"/ui/requests/"+requestID), chromedp.WaitVisible(chromedp.CSS("#evidence-items .item")))
+	if got := text(t, fra, "#evidence-items .hash"); got != hash {
+		t.Errorf("FRA's page shows SHA-256 %q, want VNM's %s", got, hash)
+	}
+	if got := eval(t, fra, `document.querySelector("#evidence-items .verified").dataset.confirmed`); got != "true" {
+		t.Errorf("FRA's item: confirmed %q, want true (%s)", got, text(t, fra, "#evidence-items .verified"))
+	}
+	// The download, as the browser makes it with the session, hashed in
+	// the page.
+	ctx, cancel := context.WithTimeout(fra, 30*time.Second)
+	defer cancel()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector("#evidence-items a.download").href)
+		.then(r => r.ok ? r.arrayBuffer() : Promise.reject(r.status))
+		.then(b => crypto.subtle.digest("SHA-256", b))
+		.then(d => Array.from(new Uint8Array(d)).map(x => x.toString(16).padStart(2, "0")).join(""))`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	if err != nil || got != hash {
+		t.Errorf("FRA's download hashes to %q (%v), want %s", got, err, hash)
+	}
+	do(t, fra, "see the download in the custody", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#evidence-items .item")),
+		chromedp.Click(chromedp.CSS("#evidence-items details.custody summary")))
+	if got := eval(t, fra, `Array.from(document.querySelectorAll("#evidence-items details.custody li")).map(li => li.innerText).join("\n")`); strings.Count(got, "\n") < 2 {
+		t.Errorf("FRA's custody: %q, want its arrival, its receipt and the download", got)
+	}
+	shot(fra, "evidence-verified")
+}
+
+// throttle limits the tab's uploads to bps bytes a second, or lifts the
+// limit with -1.
+func throttle(bps float64) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{DownloadThroughput: -1, UploadThroughput: bps}}})
+		return chromedp.Void{}, err
+	}
 }
