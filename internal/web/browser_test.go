@@ -357,12 +357,21 @@ func evidenceAcrossStates(t *testing.T, tn *testNode, base string, fra, vnm cont
 	}
 	do(t, vnm, "pause the upload", chromedp.Click(chromedp.CSS("#up-pause")), chromedp.WaitVisible(chromedp.CSS("#up-resume")))
 	shot(vnm, "upload-paused")
-	// What the node kept of the cut upload: some, not all.
-	items, err := tn.Node.EvidenceItems(t.Context(), actor("VNM", identity.TwentyFourSeven), requestID)
-	if err != nil || len(items) != 1 {
-		t.Fatalf("VNM's items after the pause: %+v, %v", items, err)
+	// What the node kept of the cut upload: some, not all. The node
+	// stores what came once it sees the connection cut, a moment after
+	// the page does.
+	var it evidence.Item
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		items, err := tn.Node.EvidenceItems(t.Context(), actor("VNM", identity.TwentyFourSeven), requestID)
+		if err != nil || len(items) != 1 {
+			t.Fatalf("VNM's items after the pause: %+v, %v", items, err)
+		}
+		if it = items[0]; it.Received > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	if it := items[0]; it.Status != evidence.Uploading || it.Received <= 0 || it.Received >= it.Size {
+	if it.Status != evidence.Uploading || it.Received <= 0 || it.Received >= it.Size {
 		t.Errorf("after the pause the node holds %d of %d bytes, status %s: want part of the file", it.Received, it.Size, it.Status)
 	}
 	do(t, vnm, "resume the upload", throttle(-1), chromedp.Click(chromedp.CSS("#up-resume")))
