@@ -107,6 +107,10 @@ func itemOf(r *http.Request, by casework.Actor, req *casework.Request, it eviden
 		json.Unmarshal(p.Detail, &d)
 		str := func(k string) string { s, _ := d[k].(string); return s }
 		cv := custodyView{At: p.At.UTC().Format("2006-01-02 15:04:05"), Who: p.Actor + " (" + p.ActorState + ")"}
+		if p.Actor == "peer" || p.Actor == "system" {
+			// No official: the node of that State, receiving or checking.
+			cv.Who = tf(r, "ev.c.node", p.ActorState)
+		}
 		switch p.Action {
 		case evidence.ActionSegment:
 			continue // the pieces of the bytes: the ingestion says the whole

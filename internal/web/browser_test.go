@@ -228,7 +228,8 @@ func pickLanguage(t *testing.T, tab context.Context, code string) {
 // VNM keeps its 24/7 console open; FRA drafts a preservation and sends it
 // to VNM; the alert appears live on VNM's console; VNM finds the request
 // in its inbox and acknowledges it, uploads evidence from the page
-// (paused half-way and resumed), starts preserving and sends the item;
+// (cut by a dropped connection and resumed by itself, then paused and
+// resumed by hand), starts preserving and sends the item;
 // FRA sees it with its hash verified, and downloads it; FRA switches to
 // French.
 func TestBrowserRequestAcrossStates(t *testing.T) {
@@ -304,7 +305,7 @@ func requestAcrossStates(t *testing.T, lang string) {
 	}
 	shot(vnm, "request-acknowledged")
 
-	evidenceAcrossStates(t, tn, srv.URL, fra, vnm, shot, lang)
+	evidenceAcrossStates(t, tn, srv, fra, vnm, shot, lang)
 
 	do(t, fra, "open the inbox", chromedp.Navigate(srv.URL+"/ui/inbox"), chromedp.WaitVisible(chromedp.CSS("#lang-select")))
 	pickLanguage(t, fra, "fr")
@@ -316,12 +317,13 @@ func requestAcrossStates(t *testing.T, lang string) {
 
 // evidenceAcrossStates: VNM, the requested State, uploads a file of a few
 // MB from the request page through tus-js-client, with the upload
-// throttled so that it can be paused half-way, as a dropped connection
-// would cut it, and resumed from the offset the node kept; VNM starts
+// throttled so that it can be cut half-way: the server drops the
+// connection, and the page goes on by itself from the offset the node
+// kept; then the official pauses it and resumes it; VNM starts
 // the preservation, its execution, and sends the item; FRA, the requesting State,
 // sees it with the same SHA-256, verified on arrival, and downloads it,
 // which its custody records.
-func evidenceAcrossStates(t *testing.T, tn *testNode, base string, fra, vnm context.Context, shot func(context.Context, string), lang string) {
+func evidenceAcrossStates(t *testing.T, tn *testNode, srv *httptest.Server, fra, vnm context.Context, shot func(context.Context, string), lang string) {
 	t.Helper()
 	data := make([]byte, 4<<20)
 	for i := range data {
@@ -351,29 +353,43 @@ func evidenceAcrossStates(t *testing.T, tn *testNode, base string, fra, vnm cont
 		chromedp.SendKeys(chromedp.CSS("#up-tool"), "tcpdump 4.99"),
 		chromedp.SetUploadFiles(chromedp.CSS("#up-file"), []string{file}))
 	shot(vnm, "upload-form")
-	do(t, vnm, "throttle the upload and start it", front, throttle(512<<10), chromedp.Click(chromedp.CSS("#up-start")))
-	if _, err := chromedp.Run(vnm, chromedp.Poll[bool](`document.getElementById("up-progress").value >= 25`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("the upload's progress did not reach a quarter: %v", err)
+	progress := func(pct int) {
+		t.Helper()
+		if _, err := chromedp.Run(vnm, chromedp.Poll[bool](`document.getElementById("up-progress").value >= `+strconv.Itoa(pct), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Fatalf("the upload's progress did not reach %d%%: %v", pct, err)
+		}
 	}
+	// What the node kept of the cut upload: some, not all, and more than
+	// before. The node stores what came once it sees the connection cut,
+	// a moment after the page does.
+	kept := func(when string, more int64) int64 {
+		t.Helper()
+		var it evidence.Item
+		for deadline := time.Now().Add(15 * time.Second); ; {
+			items, err := tn.Node.EvidenceItems(t.Context(), actor("VNM", identity.TwentyFourSeven), requestID)
+			if err != nil || len(items) != 1 {
+				t.Fatalf("VNM's items %s: %+v, %v", when, items, err)
+			}
+			if it = items[0]; it.Received > more || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if it.Status != evidence.Uploading || it.Received <= more || it.Received >= it.Size {
+			t.Errorf("%s the node holds %d of %d bytes, status %s: want part of the file, more than %d", when, it.Received, it.Size, it.Status, more)
+		}
+		return it.Received
+	}
+	do(t, vnm, "throttle the upload and start it", front, throttle(512<<10), chromedp.Click(chromedp.CSS("#up-start")))
+	// The connection drops: the server cuts it, and the page goes on by
+	// itself from what the node kept.
+	progress(20)
+	srv.CloseClientConnections()
+	before := kept("after the connection was cut", 0)
+	progress(60)
 	do(t, vnm, "pause the upload", chromedp.Click(chromedp.CSS("#up-pause")), chromedp.WaitVisible(chromedp.CSS("#up-resume")))
 	shot(vnm, "upload-paused")
-	// What the node kept of the cut upload: some, not all. The node
-	// stores what came once it sees the connection cut, a moment after
-	// the page does.
-	var it evidence.Item
-	for deadline := time.Now().Add(15 * time.Second); ; {
-		items, err := tn.Node.EvidenceItems(t.Context(), actor("VNM", identity.TwentyFourSeven), requestID)
-		if err != nil || len(items) != 1 {
-			t.Fatalf("VNM's items after the pause: %+v, %v", items, err)
-		}
-		if it = items[0]; it.Received > 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if it.Status != evidence.Uploading || it.Received <= 0 || it.Received >= it.Size {
-		t.Errorf("after the pause the node holds %d of %d bytes, status %s: want part of the file", it.Received, it.Size, it.Status)
-	}
+	kept("after the pause", before)
 	do(t, vnm, "resume the upload", throttle(-1), chromedp.Click(chromedp.CSS("#up-resume")))
 	do(t, vnm, "see the item uploaded", chromedp.WaitVisible(chromedp.CSS("#evidence-items .item")))
 	if got := text(t, vnm, "#evidence-items .hash"); got != hash {
@@ -383,6 +399,11 @@ func evidenceAcrossStates(t *testing.T, tn *testNode, base string, fra, vnm cont
 		t.Errorf("VNM's item does not show its collection: %q", got)
 	}
 	shot(vnm, "evidence-uploaded")
+	// Three pieces: before the cut, before the pause, and the rest; each
+	// went on from the node's offset, and the hash is of the whole.
+	if items, err := tn.Node.EvidenceItems(t.Context(), actor("VNM", identity.TwentyFourSeven), requestID); err != nil || len(items) != 1 || items[0].Segments < 3 {
+		t.Errorf("VNM's item after the upload: %+v, %v; want it stored in three pieces or more", items, err)
+	}
 
 	// A preservation is executed by preserving: its execution starts,
 	// and holds until the follow-up request (art. 42).
@@ -398,7 +419,7 @@ func evidenceAcrossStates(t *testing.T, tn *testNode, base string, fra, vnm cont
 	do(t, vnm, "open the custody", chromedp.Click(chromedp.CSS("#evidence-items details.custody summary")))
 	shot(vnm, "evidence-sent")
 
-	do(t, fra, "open the request at FRA", chromedp.Navigate(base+"/ui/requests/"+requestID), chromedp.WaitVisible(chromedp.CSS("#evidence-items .item")))
+	do(t, fra, "open the request at FRA", chromedp.Navigate(srv.URL+"/ui/requests/"+requestID), chromedp.WaitVisible(chromedp.CSS("#evidence-items .item")))
 	if got := text(t, fra, "#evidence-items .hash"); got != hash {
 		t.Errorf("FRA's page shows SHA-256 %q, want VNM's %s", got, hash)
 	}

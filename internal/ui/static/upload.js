@@ -33,8 +33,11 @@
       while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
       return (i === 0 ? n : n.toFixed(1)) + "\u00a0" + units[i];
     }
-    function say(template, extra) {
+    // state names what the status says, for whoever reads the page by
+    // its markup rather than its words.
+    function say(template, extra, state) {
       var pct = total > 0 ? Math.floor(sent * 100 / total) : 0;
+      status.dataset.state = state || "";
       status.textContent = template.replace("{sent}", size(sent)).replace("{total}", size(total))
         .replace("{percent}", String(pct)).replace("{error}", extra || "");
     }
@@ -90,18 +93,18 @@
         removeFingerprintOnSuccess: true,
         onShouldRetry: function (err) {
           var again = retryable(err);
-          if (again) { say(msg.retrying); }
+          if (again) { say(msg.retrying, "", "retrying"); }
           return again;
         },
         onProgress: function (bytes, of) {
           sent = bytes;
           total = of;
           bar.value = of > 0 ? bytes * 100 / of : 0;
-          say(bytes < of ? msg.progress : msg.finishing);
+          say(bytes < of ? msg.progress : msg.finishing, "", "sending");
         },
         onError: function (err) {
           buttons(false);
-          say(msg.failed, reason(err));
+          say(msg.failed, reason(err), "failed");
         },
         onSuccess: function () {
           bar.value = 100;
@@ -113,7 +116,7 @@
       upload.findPreviousUploads().then(function (previous) {
         if (previous.length > 0) {
           upload.resumeFromPreviousUpload(previous[0]);
-          say(msg.resumed);
+          say(msg.resumed, "", "resumed");
         }
         upload.start();
       });
@@ -122,7 +125,7 @@
       if (!upload) { return; }
       upload.abort().then(function () {
         buttons(false);
-        say(msg.paused);
+        say(msg.paused, "", "paused");
       });
     });
     resumeBtn.addEventListener("click", function () {
