@@ -146,6 +146,8 @@ func itemOf(r *http.Request, by casework.Actor, req *casework.Request, it eviden
 			cv.What, cv.Detail = tf(r, "ev.c.transferrefused", str("to")), refusedWhy
 		case evidence.ActionIncoming:
 			cv.What = tf(r, "ev.c.incoming", str("from"))
+		case evidence.ActionOriginCustody:
+			cv.What = tf(r, "ev.c.origincustody", str("from"))
 		case evidence.ActionReceived:
 			cv.What = t(r, "ev.c.received")
 		case evidence.ActionRefused:
