@@ -176,6 +176,10 @@ func TestDraftErrorsCiteArticles(t *testing.T) {
 	if !strings.Contains(page.Body, `id="act-acknowledge"`) || strings.Contains(page.Body, `id="act-withdraw"`) {
 		t.Errorf("VNM's page of the request: want acknowledge and not withdraw\n%s", page.Body)
 	}
+	// The node's delivery is said in words, without the message's id.
+	if tl := page.Body[strings.Index(page.Body, `id="timeline"`):]; !strings.Contains(tl, "Received by the node of Viet Nam (VNM).") || strings.Contains(tl, "message") {
+		t.Errorf("VNM's timeline of the request: want its node's delivery in words\n%s", tl)
+	}
 	// A refusal without reasons is refused, the problem citing its article.
 	r, _, _ := tn.Node.Request(t.Context(), actor("VNM", identity.TwentyFourSeven), id)
 	p = vnm.do(t, "POST", "/ui/requests/"+id+"/actions", url.Values{"action": {string(casework.Execute)}, "version": {itoaT(r.Version)}})
