@@ -148,6 +148,8 @@ func TestDraftErrorsCiteArticles(t *testing.T) {
 	// In the page's main part: the header's language selector has its own.
 	if p := b.do(t, "GET", "/ui/requests/new?kind=preservation", nil); strings.Count(p.Body[strings.Index(p.Body, "<main"):], " selected>") != 2 || !strings.Contains(p.Body, `<option value="preservation" selected>`) {
 		t.Errorf("the form of a preservation does not have the preservation, and its urgency alone, selected:\n%s", p.Body)
+	} else if !strings.Contains(p.Body, `<label for="basis-1">another treaty binding both States</label>`) {
+		t.Errorf("the form of a preservation names the legal bases by their codes, not in words:\n%s", p.Body)
 	}
 	p := b.do(t, "POST", "/ui/requests", url.Values{"kind": {"preservation"}, "requested_state": {"VNM"}, "basis": {"reciprocity"}})
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "art. 42") || !strings.Contains(p.Body, `id="draft-errors"`) {
