@@ -24,7 +24,8 @@ import (
 
 // The UI's strings live in one message file per language, locales/<tag>.toml.
 // English is the reference: every key the templates and the Go code use is
-// there, and a key missing from another file is shown in English.
+// there, and every other language has every key of it (a test checks); a
+// key missing all the same is shown in English.
 //
 //go:embed locales/*.toml
 var localeFiles embed.FS
@@ -35,10 +36,7 @@ type locale struct {
 	Code string // the BCP 47 tag, for lang= and the cookie
 	Name string // the language's name in itself, for the selector
 	Dir  string // "rtl" or "ltr", for dir=
-	// Partial languages translate navigation, sign-in and the forms; the
-	// rest of their pages falls back to English until translated.
-	Partial bool
-	loc     *i18n.Localizer
+	loc  *i18n.Localizer
 }
 
 // The six official languages of the United Nations, English first: it is
@@ -46,11 +44,10 @@ type locale struct {
 var localeSpecs = []locale{
 	{Tag: language.English, Name: "English", Dir: "ltr"},
 	{Tag: language.French, Name: "Français", Dir: "ltr"},
-	// Fallback to English beyond navigation, sign-in and the forms.
-	{Tag: language.Spanish, Name: "Español", Dir: "ltr", Partial: true},
-	{Tag: language.Russian, Name: "Русский", Dir: "ltr", Partial: true},
-	{Tag: language.Chinese, Name: "中文", Dir: "ltr", Partial: true},
-	{Tag: language.Arabic, Name: "العربية", Dir: "rtl", Partial: true},
+	{Tag: language.Spanish, Name: "Español", Dir: "ltr"},
+	{Tag: language.Russian, Name: "Русский", Dir: "ltr"},
+	{Tag: language.Chinese, Name: "中文", Dir: "ltr"},
+	{Tag: language.Arabic, Name: "العربية", Dir: "rtl"},
 }
 
 // catalogue is every language's messages, loaded once from the embedded
