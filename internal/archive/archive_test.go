@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"entraide/internal/archive"
 	"entraide/internal/archive/archivetest"
@@ -167,5 +168,33 @@ func TestReportTextSaysWhichNodeActed(t *testing.T) {
 				t.Errorf("text report says %q:\n%s", jargon, text.String())
 			}
 		}
+	}
+}
+
+// TestReportTextSumsUpPiecesStored: a 2 GiB item is stored in some
+// thirty pieces, each with its record; the report gives them one line,
+// and every other event a line of its own, naming whose log holds it.
+func TestReportTextSumsUpPiecesStored(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	rep := &archive.Report{}
+	event := func(action string, index uint64) archive.CustodyEvent {
+		return archive.CustodyEvent{At: at.Add(time.Duration(index) * time.Second), Item: "capture.pcap", Action: action,
+			Actor: "vnm-ca", ActorState: "VNM", LogIndex: index, Record: "custody/x.json", InLog: true, Log: "VNM", Words: action}
+	}
+	rep.Custody = append(rep.Custody, event("evidence.upload", 10))
+	for i := range uint64(30) {
+		rep.Custody = append(rep.Custody, event("evidence.segment", 11+i))
+	}
+	rep.Custody = append(rep.Custody, event("evidence.ingested", 41))
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	out := text.String()
+	if n := strings.Count(out, "evidence.segment"); n != 1 || !strings.Contains(out, "30 pieces of its bytes stored") || !strings.Contains(out, "log entries 11 to 40") {
+		t.Errorf("the 30 pieces take %d lines, want one saying \"30 pieces ... log entries 11 to 40\":\n%s", n, out)
+	}
+	if !strings.Contains(out, "evidence.upload") || !strings.Contains(out, "evidence.ingested") || !strings.Contains(out, "recorded in VNM's log") {
+		t.Errorf("the events around the pieces are not each on a line naming VNM's log:\n%s", out)
 	}
 }

@@ -293,7 +293,16 @@ func (r *Report) WriteText(w io.Writer) error {
 	if len(r.Custody) == 0 {
 		p("  No custody events.")
 	}
-	for _, e := range r.Custody {
+	for i := 0; i < len(r.Custody); i++ {
+		e := r.Custody[i]
+		// An item's bytes are stored in pieces of 64 MiB, each with its
+		// record: a run of them is one line, not one per piece.
+		if run := pieceRun(r.Custody[i:]); run > 1 {
+			last := r.Custody[i+run-1]
+			e.Words = fmt.Sprintf("%s: %d pieces of its bytes stored, until %s, by %s (log entries %d to %d, action %s)",
+				or(e.Item, "the evidence"), run, when(last.At), who(e.Actor, e.ActorState), e.LogIndex, last.LogIndex, e.Action)
+			i += run - 1
+		}
 		proof := "recorded in the log, proven"
 		if !e.InLog {
 			proof = "NOT proven to be in the log"
@@ -479,4 +488,22 @@ func printable(s string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
+// pieceRun counts the events at the head of es that record pieces of one
+// item's bytes being stored, by one actor, proven in one log.
+func pieceRun(es []CustodyEvent) int {
+	first := es[0]
+	if !strings.HasSuffix(first.Action, ".segment") || !first.InLog {
+		return 0
+	}
+	n := 1
+	for n < len(es) {
+		e := es[n]
+		if e.Action != first.Action || e.Item != first.Item || e.Log != first.Log || !e.InLog || e.Actor != first.Actor || e.ActorState != first.ActorState {
+			break
+		}
+		n++
+	}
+	return n
 }

@@ -99,12 +99,23 @@ func TestVerifyRemovedAndAddedBytes(t *testing.T) {
 		{"cut in the middle", f.Archive[:len(f.Archive)/2], "archive"},
 		{"cut before the end marker", f.Archive[:len(f.Archive)-1024], "archive"},
 		{"bytes appended", append(bytes.Clone(f.Archive), 0), "archive"},
+		{"a zero block appended", append(bytes.Clone(f.Archive), make([]byte, 512)...), ""},
+		{"padded to GNU tar's record of 10,240 bytes", append(bytes.Clone(f.Archive), make([]byte, 10240-len(f.Archive)%10240)...), ""},
+		{"a block of padding that is not zero", append(bytes.Clone(f.Archive), bytes.Repeat([]byte{1}, 512)...), "archive"},
+		{"too much padding", append(bytes.Clone(f.Archive), make([]byte, 128<<10)...), "archive"},
 		{"not a tar file", []byte("hello, court"), "archive"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep, err := archive.Verify(bytes.NewReader(tc.b), keys)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.want == "" {
+				// Zero padding to a whole tar record leaves the package whole.
+				if !rep.OK {
+					t.Errorf("Verify: problems %+v, want none", rep.Problems)
+				}
+				return
 			}
 			if rep.OK || !hasPart(rep, tc.want) {
 				t.Errorf("Verify: OK %v, problems %+v, want one naming %s", rep.OK, rep.Problems, tc.want)

@@ -322,18 +322,23 @@ func (v *verifier) readSeal(tr *tar.Reader, hdr *tar.Header) {
 	// readers skip padding unread, and the seal cannot cover itself.
 	pad := (blockSize - len(sealed)%blockSize) % blockSize
 	want := pad + 2*blockSize
-	rest, err := io.ReadAll(io.LimitReader(v.sr.r, int64(want)+1))
+	rest, err := io.ReadAll(io.LimitReader(v.sr.r, int64(want+maxRecordPadding)+1))
 	switch {
 	case err != nil:
 		v.problem("archive", "reading past the seal: %v", err)
 	case len(rest) < want:
 		v.problem("archive", "the archive ends %d bytes early, after the seal: it was cut short", want-len(rest))
-	case len(rest) > want:
-		v.problem("archive", "there are bytes after the end of the archive: something was added")
-	case !allZero(rest):
+	case !allZero(rest[:want]):
 		v.problem("archive", "the padding or end marker after the seal was changed")
+	case len(rest) > want && (len(rest) > want+maxRecordPadding || (len(rest)-want)%blockSize != 0 || !allZero(rest[want:])):
+		v.problem("archive", "there are bytes after the end of the archive: something was added")
 	}
 }
+
+// maxRecordPadding is how many zero bytes may follow the end marker: tar
+// programs pad an archive to a whole record (GNU tar's is 10,240 bytes),
+// and a package copied through one is the same package.
+const maxRecordPadding = 64 << 10
 
 func allZero(b []byte) bool {
 	for _, c := range b {
@@ -1046,7 +1051,7 @@ func (v *verifier) describe(records map[string]logged) {
 			continue
 		}
 		l, ok := records[n.Record]
-		e := CustodyEvent{Item: item, Record: n.Record, Action: n.Name, InLog: ok && l.ok}
+		e := CustodyEvent{Item: item, Record: n.Record, Action: n.Name, InLog: ok && l.ok, Log: v.rep.Package.ExportingState}
 		if ok {
 			e.At, e.Action, e.Actor, e.ActorState = l.rec.At, l.rec.Action, l.rec.Actor, l.rec.ActorState
 			if l.ok {
