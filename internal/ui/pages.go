@@ -15,6 +15,9 @@ import (
 	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/store"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 )
 
 // pageSize is how many requests a listing page shows.
@@ -299,12 +302,31 @@ func (u *UI) draftData(r *http.Request, kind convention.Kind) map[string]any {
 	}
 	data := map[string]any{"Title": t(r, "draft.title"), "Kinds": kinds, "Offences": convention.Offences(),
 		"Bases": casework.BasisTypes(), "Urgencies": []casework.Urgency{casework.Normal, casework.Urgent},
-		"FieldProblems": map[string]string{}}
+		"FieldProblems": map[string]string{}, "States": requestableStates(localeOf(r.Context()), by.State)}
 	if spec, ok := convention.Lookup(kind); ok {
 		data["Spec"] = spec
 		data["Urgency"] = casework.DefaultUrgency(kind)
 	}
 	return data
+}
+
+// stateChoice is a State the draft form offers, named in the page's
+// language.
+type stateChoice struct{ Code, Name string }
+
+// requestableStates lists the participants other than home, by their
+// names in l: an official picks the requested State by its name, and
+// cannot mistype its code.
+func requestableStates(l *locale, home string) []stateChoice {
+	var out []stateChoice
+	for _, p := range directory.Participants() {
+		if p.Code != home {
+			out = append(out, stateChoice{Code: p.Code, Name: l.stateName(p.Code)})
+		}
+	}
+	c := collate.New(language.Make(l.Code))
+	slices.SortFunc(out, func(a, b stateChoice) int { return c.CompareString(a.Name, b.Name) })
+	return out
 }
 
 func (u *UI) draftPage() http.Handler {

@@ -148,8 +148,8 @@ func TestDraftErrorsCiteArticles(t *testing.T) {
 	// In the page's main part: the header's language selector has its own.
 	if p := b.do(t, "GET", "/ui/requests/new?kind=preservation", nil); strings.Count(p.Body[strings.Index(p.Body, "<main"):], " selected>") != 2 || !strings.Contains(p.Body, `<option value="preservation" selected>`) {
 		t.Errorf("the form of a preservation does not have the preservation, and its urgency alone, selected:\n%s", p.Body)
-	} else if !strings.Contains(p.Body, `<label for="basis-1">another treaty binding both States</label>`) {
-		t.Errorf("the form of a preservation names the legal bases by their codes, not in words:\n%s", p.Body)
+	} else if !strings.Contains(p.Body, `<label for="basis-1">another treaty binding both States</label>`) || !strings.Contains(p.Body, `<option value="VNM">Viet Nam (VNM)</option>`) || strings.Contains(p.Body, `<option value="FRA">`) {
+		t.Errorf("the form of a preservation names the legal bases by their codes, not in words, or does not offer the other States by name:\n%s", p.Body)
 	}
 	p := b.do(t, "POST", "/ui/requests", url.Values{"kind": {"preservation"}, "requested_state": {"VNM"}, "basis": {"reciprocity"}})
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "art. 42") || !strings.Contains(p.Body, `id="draft-errors"`) {
@@ -157,7 +157,7 @@ func TestDraftErrorsCiteArticles(t *testing.T) {
 	}
 	// A State given by its name is named by the form's label.
 	p = b.do(t, "POST", "/ui/requests", url.Values{"kind": {"preservation"}, "requested_state": {"Viet Nam"}, "basis": {"reciprocity"}})
-	if want := "<strong>Requested State (ISO code, e.g. VNM)</strong>:"; p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, want) {
+	if want := "<strong>Requested State</strong>:"; p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, want) {
 		t.Errorf("a preservation to \"Viet Nam\": %d, want 422 with %s\n%s", p.Status, want, p.Body)
 	}
 	f := url.Values{"kind": {"preservation"}, "requested_state": {"VNM"}, "basis": {"reciprocity"}, "urgency": {"urgent"}, "offence": {"10"}, "send": {"1"}}

@@ -266,7 +266,7 @@ func requestAcrossStates(t *testing.T, lang string) {
 	c := preservationContents("VNM")
 	steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(srv.URL + "/ui/requests/new?kind=preservation"),
 		chromedp.WaitVisible(chromedp.CSS("#draft")),
-		chromedp.SendKeys(chromedp.CSS("#requested_state"), "VNM"),
+		chromedp.SetValue(chromedp.CSS("#requested_state"), "VNM"),
 		chromedp.Click(chromedp.CSS(`input[name=basis][value=reciprocity]`)),
 		chromedp.Click(chromedp.CSS("#offence-10"))}
 	for name, v := range c.Fields {
