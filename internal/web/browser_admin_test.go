@@ -91,7 +91,9 @@ func TestBrowserAdministration(t *testing.T) {
 		t.Errorf("after disabling, the page says %q", got)
 	}
 	screenshot(t, tab, "admin-disabled")
-	do(t, tab, "enable again", chromedp.Click(chromedp.CSS(`form[action$="/enable"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	// The page before had a notice too: the enabled official's page is
+	// the one with a disable button.
+	do(t, tab, "enable again", chromedp.Click(chromedp.CSS(`form[action$="/enable"] button`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/disable"] button`)))
 
 	do(t, tab, "open the roster", chromedp.Click(chromedp.CSS(`nav a[href="/ui/admin/roster"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#roster-form")),
