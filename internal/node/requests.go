@@ -120,6 +120,36 @@ func (e *StaleError) Error() string {
 	return fmt.Sprintf("the request is at version %d, not %d: it changed since it was read", e.Current, e.Read)
 }
 
+// maxReceiptsBehind bounds how many versions a caller may be behind
+// and still act on what it read, when only receipts came meanwhile.
+const maxReceiptsBehind = 20
+
+// movedSince reports whether view r moved, since its version read, in a
+// way its reader must see before acting on it. The other node's
+// confirmations that it received a step (receipt, deliver) change
+// nothing an official decides on, but each takes a version: without
+// this, an official's second action in a row would nearly always be
+// refused, as the first one's receipt came back while they read.
+func movedSince(ctx context.Context, tx *store.Tx, r *casework.Request, read int) (bool, error) {
+	behind := r.Version - read
+	if read > r.Version || behind > maxReceiptsBehind {
+		return true, nil
+	}
+	actions, err := tx.LatestActions(ctx, r.Holder, r.ID, behind)
+	if err != nil {
+		return false, err
+	}
+	if len(actions) != behind {
+		return true, nil
+	}
+	for _, a := range actions {
+		if a != casework.Receipt && a != casework.Deliver {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // TransitionAt is Transition for a caller that read the request at
 // version: nothing moves, and the error is a *StaleError, if by's view of
 // it is at another. Version 0 moves it whatever its version.
@@ -135,7 +165,13 @@ func (n *Node) TransitionAt(ctx context.Context, by casework.Actor, id string, v
 			return casework.ErrNotFound
 		}
 		if version != 0 && r.Version != version {
-			return &StaleError{Read: version, Current: r.Version}
+			moved, err := movedSince(ctx, tx, r, version)
+			if err != nil {
+				return err
+			}
+			if moved {
+				return &StaleError{Read: version, Current: r.Version}
+			}
 		}
 		var preservations map[string]*casework.Request
 		if r.FollowUpOf != "" {

@@ -333,6 +333,29 @@ func (db *DB) Requests(ctx context.Context, holder string, f Filter) (Page, erro
 	return page, rows.Err()
 }
 
+// LatestActions returns the actions of the n newest events of holder's
+// view of request id, newest first.
+func (tx *Tx) LatestActions(ctx context.Context, holder, id string, n int) ([]casework.Action, error) {
+	rows, err := tx.query(ctx, `SELECT body FROM events WHERE holder = ? AND request_id = ? ORDER BY seq DESC LIMIT ?`, holder, id, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []casework.Action
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var e struct{ Action casework.Action }
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			return nil, fmt.Errorf("event of request %s: %w", id, err)
+		}
+		out = append(out, e.Action)
+	}
+	return out, rows.Err()
+}
+
 // AppendEvent adds e to the timeline of holder's view of its request.
 func (tx *Tx) AppendEvent(ctx context.Context, holder string, e casework.Event) error {
 	body, err := json.Marshal(e)

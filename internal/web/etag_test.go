@@ -9,6 +9,7 @@ import (
 
 	"entraide/internal/casework"
 	"entraide/internal/identity"
+	"entraide/internal/store"
 )
 
 // moveIfMatch posts transition t of request id with If-Match ifMatch
@@ -87,4 +88,52 @@ func TestStaleTransition(t *testing.T) {
 	// Another State's official learns nothing of the version: 404.
 	zaf := tn.token(t, "ZAF", identity.CentralAuthority)
 	wantProblem(t, tn.moveIfMatch(t, zaf, req.ID, `"1"`, casework.Transition{Action: casework.Start}), http.StatusNotFound, "", "")
+}
+
+// TestActingBehindOnlyAReceipt: an official acknowledges, and while they
+// read the page again the other node's receipt of the acknowledgement
+// comes back and takes a version. Their next action, at the version
+// they read, goes through: a receipt changes nothing they decide on. A
+// decision that came meanwhile still makes it a 412.
+func TestActingBehindOnlyAReceipt(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	ctx := t.Context()
+	fra := tn.token(t, "FRA", identity.CentralAuthority)
+	vnm := tn.token(t, "VNM", identity.CentralAuthority)
+	req := tn.create(t, fra, preservationContents("VNM"))
+	tn.mustMove(t, fra, req.ID, casework.Transition{Action: casework.Send}, casework.Received)
+	ack := tn.moveIfMatch(t, vnm, req.ID, "", casework.Transition{Action: casework.Acknowledge})
+	if ack.Status != http.StatusOK {
+		t.Fatalf("acknowledge: %d %s", ack.Status, ack.Body)
+	}
+	read := ack.Header.Get("ETag")
+	receipt := func() {
+		t.Helper()
+		err := tn.Node.DB().Tx(ctx, func(tx *store.Tx) error {
+			r, err := tx.RequestForUpdate(ctx, "VNM", req.ID)
+			if err != nil {
+				return err
+			}
+			e := casework.Event{RequestID: req.ID, At: testEpoch, Actor: "system", ActorState: "FRA", Action: casework.Receipt, Note: "received by FRA's node"}
+			was := r.Version
+			casework.ApplyEvent(r, e)
+			if err := tx.UpdateRequest(ctx, r, was); err != nil {
+				return err
+			}
+			return tx.AppendEvent(ctx, "VNM", e)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	receipt()
+	receipt()
+	if start := tn.moveIfMatch(t, vnm, req.ID, read, casework.Transition{Action: casework.Start}); start.Status != http.StatusOK {
+		t.Fatalf("start at the version read before two receipts: %d %s; want 200", start.Status, start.Body)
+	}
+	// Read after the start; another official decides; a receipt comes.
+	before := tn.do(t, "GET", "/api/v1/requests/"+req.ID, vnm, nil).Header.Get("ETag")
+	tn.mustMove(t, vnm, req.ID, casework.Transition{Action: casework.RequestInfo, Note: "which accounts?"}, casework.MoreInfoRequested)
+	receipt()
+	wantProblem(t, tn.moveIfMatch(t, vnm, req.ID, before, casework.Transition{Action: casework.RequestInfo, Note: "and which dates?"}), http.StatusPreconditionFailed, "If-Match", "")
 }
