@@ -116,18 +116,9 @@ func (n *Node) custodyPayload(ctx context.Context, ref []byte) ([]byte, error) {
 // with an alert here and a result that tells the sender. An item whose
 // bytes have all arrived (one of no bytes) is then finished.
 func (n *Node) receiveCustody(ctx context.Context, sender string, raw []byte, c evidence.Custody, now time.Time, inbound func(*store.Tx) error) error {
-	if err := n.needVault(); err != nil {
+	it, done, err := n.offered(ctx, sender, c.Item, c.Request, inbound)
+	if done || err != nil {
 		return err
-	}
-	it, err := n.db.EvidenceFromRead(ctx, n.home, sender, c.Item)
-	if errors.Is(err, store.ErrNotFound) {
-		return n.notOffered(ctx, sender, c.Item, inbound)
-	}
-	if err != nil {
-		return err
-	}
-	if it.RequestID != c.Request {
-		return reject("item %s belongs to another request", c.Item)
 	}
 	if it.Status != evidence.Uploading {
 		return n.db.Tx(ctx, inbound) // its fate is sealed already
@@ -188,6 +179,26 @@ func (n *Node) hasOriginCustody(ctx context.Context, state, id string) (bool, er
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// offered returns the arrival of sender's item that a message about
+// request requestID concerns. done is true when the message is answered
+// without one: dropped, or out of order (the error), as notOffered says.
+func (n *Node) offered(ctx context.Context, sender, item, requestID string, inbound func(*store.Tx) error) (it evidence.Item, done bool, err error) {
+	if err := n.needVault(); err != nil {
+		return it, false, err
+	}
+	it, err = n.db.EvidenceFromRead(ctx, n.home, sender, item)
+	if errors.Is(err, store.ErrNotFound) {
+		return it, true, n.notOffered(ctx, sender, item, inbound)
+	}
+	if err != nil {
+		return it, false, err
+	}
+	if it.RequestID != requestID {
+		return it, false, reject("item %s belongs to another request", item)
+	}
+	return it, false, nil
 }
 
 // notOffered answers a message about an item of sender that this node

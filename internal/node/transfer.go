@@ -276,18 +276,9 @@ func (n *Node) receiveOffer(ctx context.Context, sender string, o evidence.Offer
 }
 
 func (n *Node) receiveChunk(ctx context.Context, sender string, c evidence.Chunk, now time.Time, inbound func(*store.Tx) error) error {
-	if err := n.needVault(); err != nil {
+	it, done, err := n.offered(ctx, sender, c.Item, c.Request, inbound)
+	if done || err != nil {
 		return err
-	}
-	it, err := n.db.EvidenceFromRead(ctx, n.home, sender, c.Item)
-	if errors.Is(err, store.ErrNotFound) {
-		return n.notOffered(ctx, sender, c.Item, inbound)
-	}
-	if err != nil {
-		return err
-	}
-	if it.RequestID != c.Request {
-		return reject("item %s belongs to another request", c.Item)
 	}
 	end := c.Offset + int64(len(c.Data))
 	switch {
