@@ -962,6 +962,20 @@ func (n *Node) Roster(ctx context.Context, by casework.Actor) ([]alerting.Entry,
 	return entries, err
 }
 
+// OnCall returns by's State's roster for the officials who receive its
+// alerts: who is on call, in which order of escalation, and when, but
+// not where each is reached, which only those who keep the roster see.
+func (n *Node) OnCall(ctx context.Context, by casework.Actor) ([]alerting.Entry, error) {
+	if !by.Role.Can(identity.ReadAlerts) {
+		return nil, forbidden("role", "the %s role may not read the alerts of the 24/7 network", by.Role)
+	}
+	entries, err := n.roster(ctx, by.State)
+	for i := range entries {
+		entries[i].Secret, entries[i].Address = "", ""
+	}
+	return entries, err
+}
+
 // AddRosterEntry puts an official of by's State on its roster. Every
 // problem with the input is returned at once.
 func (n *Node) AddRosterEntry(ctx context.Context, by casework.Actor, in RosterInput) (alerting.Entry, error) {

@@ -434,8 +434,15 @@ func (u *UI) console() http.Handler {
 		}
 		data := map[string]any{"Title": t(r, "console.title"), "Open": open, "Recent": recent.Alerts,
 			"CanAck": by.Role.Can(identity.ActOnRequests), "Now": u.node.Now(), "After": after}
+		// Every officer who takes alerts sees who is on call; where each
+		// is reached only those who keep the roster do.
+		roster, addresses := u.node.OnCall, false
 		if by.Role.Can(identity.ManageRoster) {
-			roster, err := u.node.Roster(r.Context(), by)
+			roster, addresses = u.node.Roster, true
+		}
+		if by.Role.Can(identity.ReadAlerts) || addresses {
+			roster, err := roster(r.Context(), by)
+			data["RosterAddresses"] = addresses
 			if err != nil {
 				u.failErr(w, r, err)
 				return
