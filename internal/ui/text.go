@@ -18,6 +18,7 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n/template"
 	"golang.org/x/text/language"
 
+	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/directory"
 )
@@ -338,6 +339,12 @@ func (l *locale) problems(k convention.Kind, ps convention.Problems) convention.
 	out := make(convention.Problems, len(ps))
 	for i, p := range ps {
 		out[i] = p
+		if p.Field == "legal_basis" && p.Ref == casework.ConventionBasisRef && strings.HasPrefix(p.Message, "the Convention cannot be") {
+			// Said to an official in the form's own words: the choices
+			// as the form names them, not the API's codes.
+			out[i].Message = l.tf("problem.basis.notinforce", l.t("basis.treaty"), l.t("basis.reciprocity"))
+			continue
+		}
 		name, content := strings.CutPrefix(p.Field, "fields.")
 		f, known := spec.Field(name)
 		if !content || !known {

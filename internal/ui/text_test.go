@@ -662,3 +662,22 @@ func TestDraftProblemsInThePagesLanguage(t *testing.T) {
 		t.Errorf("an empty preservation in Russian says a problem in English:\n%s", p.Body)
 	}
 }
+
+// TestConventionNotInForceInTheFormsWords: a request resting on the
+// Convention before it binds both States is refused at sending; the
+// official reads why in the page's language, with the form's choices by
+// the names the form gives them, not the API's codes.
+func TestConventionNotInForceInTheFormsWords(t *testing.T) {
+	ps := convention.Problems{{Field: "legal_basis", Ref: casework.ConventionBasisRef,
+		Message: `the Convention cannot be the legal basis on 2026-03-02: FRA has not ratified, accepted, approved or acceded to it (treaty status: ...); name another treaty binding both States (type "treaty" with its name) or rest the request on reciprocity (type "reciprocity")`}}
+	for code, want := range map[string]string{
+		"en": "choose “another treaty binding both States” and name it, or “reciprocity”",
+		"fr": "choisissez «\u00a0un autre traité liant les deux États\u00a0»",
+		"ar": "«معاهدة أخرى ملزمة للدولتين»",
+	} {
+		got := mustCatalogue().byCode[code].problems(convention.Preservation, ps)
+		if !strings.Contains(got[0].Message, want) || strings.Contains(got[0].Message, `"treaty"`) {
+			t.Errorf("%s: %q, want it to say %q and no API code", code, got[0].Message, want)
+		}
+	}
+}
