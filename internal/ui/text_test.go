@@ -162,6 +162,7 @@ func TestKeysUsedAreInEnglish(t *testing.T) {
 	}
 	for _, a := range casework.Actions() {
 		used["action."+string(a)] = "casework.Actions"
+		used["event."+string(a)] = "casework.Actions"
 	}
 	for _, r := range identity.Roles {
 		used["role."+string(r)] = "identity.Roles"
