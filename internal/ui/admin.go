@@ -62,9 +62,9 @@ func (u *UI) officialsPage() http.Handler {
 	})
 }
 
-// parseAdminForm reads a form of the administrators' screens, or renders
-// the refusal of one that cannot be read.
-func (u *UI) parseAdminForm(w http.ResponseWriter, r *http.Request) bool {
+// readForm reads a posted form of at most maxForm bytes, or renders the
+// refusal of one that cannot be read.
+func (u *UI) readForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
@@ -87,7 +87,7 @@ func byField(ps convention.Problems) map[string]string {
 // not in the address, the history or any log.
 func (u *UI) addOfficial() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !u.parseAdminForm(w, r) {
+		if !u.readForm(w, r) {
 			return
 		}
 		ctx, by, f := r.Context(), actorFrom(r.Context()), r.PostForm
@@ -222,7 +222,7 @@ func officialPath(id string) string { return Prefix + "admin/officials/" + url.P
 // again.
 func (u *UI) setDisabled(disabled bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !u.parseAdminForm(w, r) {
+		if !u.readForm(w, r) {
 			return
 		}
 		id := r.PathValue("id")
@@ -266,7 +266,7 @@ func (u *UI) officialRefused(w http.ResponseWriter, r *http.Request, id string, 
 // revokeToken revokes an API token of an official, after confirmation.
 func (u *UI) revokeToken() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !u.parseAdminForm(w, r) {
+		if !u.readForm(w, r) {
 			return
 		}
 		ctx, by, id, tokenID := r.Context(), actorFrom(r.Context()), r.PathValue("id"), r.PathValue("token")
@@ -294,7 +294,7 @@ func (u *UI) revokeToken() http.Handler {
 // of band, that the official is who tried.
 func (u *UI) unlock() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !u.parseAdminForm(w, r) {
+		if !u.readForm(w, r) {
 			return
 		}
 		ctx, by, id := r.Context(), actorFrom(r.Context()), r.PathValue("id")
@@ -376,7 +376,7 @@ const shiftLayout = "2006-01-02T15:04"
 
 func (u *UI) addRosterEntry() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !u.parseAdminForm(w, r) {
+		if !u.readForm(w, r) {
 			return
 		}
 		f := r.PostForm
@@ -433,7 +433,7 @@ func (u *UI) addRosterEntry() http.Handler {
 // removeRosterEntry takes a line off the roster, after confirmation.
 func (u *UI) removeRosterEntry() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !u.parseAdminForm(w, r) {
+		if !u.readForm(w, r) {
 			return
 		}
 		ctx, by, id := r.Context(), actorFrom(r.Context()), r.PathValue("id")

@@ -118,18 +118,28 @@ func (u *UI) audit(ctx context.Context, tx *store.Tx, usr identity.User, now tim
 // limited reports whether the client of r has failed too often, and
 // renders the sign-in page that says so.
 func (u *UI) limited(w http.ResponseWriter, r *http.Request, page string, data map[string]any) bool {
-	if u.cfg.Limiter == nil {
-		return false
-	}
-	blocked, retry := u.cfg.Limiter.Blocked(u.cfg.ClientAddress(r), time.Now())
+	secs, blocked := u.blocked(w, r)
 	if !blocked {
 		return false
 	}
-	secs := int(retry.Seconds()) + 1
-	w.Header().Set("Retry-After", itoa(secs))
 	data["Error"] = tn(r, "signin.limited", secs)
 	u.render(w, r, http.StatusTooManyRequests, page, data)
 	return true
+}
+
+// blocked reports whether the client of r has failed too often, and then
+// sets Retry-After to the seconds it must wait, which it returns.
+func (u *UI) blocked(w http.ResponseWriter, r *http.Request) (secs int, blocked bool) {
+	if u.cfg.Limiter == nil {
+		return 0, false
+	}
+	blocked, retry := u.cfg.Limiter.Blocked(u.cfg.ClientAddress(r), time.Now())
+	if !blocked {
+		return 0, false
+	}
+	secs = int(retry.Seconds()) + 1
+	w.Header().Set("Retry-After", itoa(secs))
+	return secs, true
 }
 
 // failed counts a failed sign-in or enrolment of r's client, and records
@@ -199,9 +209,7 @@ var dummyHash = signin.HashPassword("no official has this password")
 
 func (u *UI) signin() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
+		if !u.readForm(w, r) {
 			return
 		}
 		login, password, code := strings.TrimSpace(r.PostForm.Get("login")), r.PostForm.Get("password"), r.PostForm.Get("code")
@@ -392,9 +400,7 @@ func (u *UI) checkCode(ctx context.Context, code string) (identity.User, error) 
 
 func (u *UI) enrolStart() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
+		if !u.readForm(w, r) {
 			return
 		}
 		code := strings.TrimSpace(r.PostForm.Get("code"))
@@ -449,9 +455,7 @@ func (u *UI) enrolForm(w http.ResponseWriter, r *http.Request, status int, usr i
 
 func (u *UI) enrolFinish() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
+		if !u.readForm(w, r) {
 			return
 		}
 		f := r.PostForm

@@ -201,9 +201,7 @@ func (u *UI) sendEvidence() http.Handler {
 // from the request page.
 func (u *UI) setRetention() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
+		if !u.readForm(w, r) {
 			return
 		}
 		id, item := r.PathValue("id"), r.PathValue("item")

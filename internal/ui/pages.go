@@ -227,9 +227,7 @@ func (u *UI) requestPage() http.Handler {
 // page again, with the problems beside the form, each citing its article.
 func (u *UI) act() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
+		if !u.readForm(w, r) {
 			return
 		}
 		f, id := r.PostForm, r.PathValue("id")
@@ -342,9 +340,7 @@ func (u *UI) draftPage() http.Handler {
 // beside its field and citing its article.
 func (u *UI) createRequest() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
+		if !u.readForm(w, r) {
 			return
 		}
 		f := r.PostForm

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"entraide/internal/identity"
 	"entraide/internal/signin"
@@ -52,15 +51,10 @@ func (u *UI) passkeyUnavailable(w http.ResponseWriter, r *http.Request, err erro
 
 // blockedJSON answers a begin route for a client that failed too often.
 func (u *UI) blockedJSON(w http.ResponseWriter, r *http.Request) bool {
-	if u.cfg.Limiter == nil {
-		return false
-	}
-	blocked, retry := u.cfg.Limiter.Blocked(u.cfg.ClientAddress(r), time.Now())
+	secs, blocked := u.blocked(w, r)
 	if !blocked {
 		return false
 	}
-	secs := int(retry.Seconds()) + 1
-	w.Header().Set("Retry-After", itoa(secs))
 	ceremonyJSON(w, http.StatusTooManyRequests, "", nil, tn(r, "signin.limited", secs))
 	return true
 }
@@ -212,9 +206,7 @@ func (u *UI) passkeyBegin() http.Handler {
 
 func (u *UI) addPasskey() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-		if err := r.ParseForm(); err != nil {
-			u.fail(w, r, http.StatusBadRequest, t(r, "err.badform"))
+		if !u.readForm(w, r) {
 			return
 		}
 		v, _ := viewerFrom(r.Context())
