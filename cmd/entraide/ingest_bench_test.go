@@ -63,8 +63,9 @@ func TestMain(m *testing.M) {
 // BenchmarkIngest uploads a file (2 GiB; ENTRAIDE_BENCH_INGEST_MIB
 // changes it) through the API of a node served by another process, in
 // one tus PATCH, and reports its throughput as a ratio to plain SHA-256
-// of the same file in the same run (x_sha256), and the server's peak
-// resident memory (VmHWM, MiB). Run it once: -benchtime=1x. The evidence
+// of the same file in the same run (x_sha256), as a ratio to writing as
+// many bytes to the same store and syncing them (x_write: what the
+// device allows), and the server's peak resident memory (VmHWM, MiB). Run it once: -benchtime=1x. The evidence
 // store is the data directory's disk (store=disk), and, where the machine
 // has one, a memory file system (store=memory): the first includes what
 // the disk costs, the second what the node's own work costs.
@@ -77,12 +78,14 @@ func BenchmarkIngest(b *testing.B) {
 				b.Skip(err)
 			}
 			defer os.RemoveAll(dir)
-			benchIngest(b, "file://"+dir+"?no_tmp_dir=1&metadata=skip")
+			benchIngest(b, dir)
 		})
 	}
 }
 
-func benchIngest(b *testing.B, blobURL string) {
+// benchIngest runs the benchmark with the evidence store in blobDir, or
+// in the data directory when blobDir is empty.
+func benchIngest(b *testing.B, blobDir string) {
 	size := int64(2 << 30)
 	if v := os.Getenv("ENTRAIDE_BENCH_INGEST_MIB"); v != "" {
 		mib, err := strconv.Atoi(v)
@@ -112,6 +115,10 @@ func benchIngest(b *testing.B, blobURL string) {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	blobURL, writeDir := "", dir
+	if blobDir != "" {
+		blobURL, writeDir = "file://"+blobDir+"?no_tmp_dir=1&metadata=skip", blobDir
+	}
 	cmd.Env = append(os.Environ(), benchServeEnv+"=1", "ENTRAIDE_DATA_DIR="+dir, "ENTRAIDE_ADDR="+addr, "ENTRAIDE_BLOB="+blobURL)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -131,6 +138,7 @@ func benchIngest(b *testing.B, blobURL string) {
 
 	b.ResetTimer()
 	for b.Loop() {
+		write := timeWrite(b, writeDir, size)
 		start := time.Now()
 		f, err := os.Open(file)
 		if err != nil {
@@ -148,6 +156,7 @@ func benchIngest(b *testing.B, blobURL string) {
 		ingest := time.Since(start)
 
 		b.ReportMetric(plain.Seconds()/ingest.Seconds(), "x_sha256")
+		b.ReportMetric(write.Seconds()/ingest.Seconds(), "x_write")
 		b.ReportMetric(float64(size)/ingest.Seconds()/(1<<20), "MiB/s_ingest")
 		b.ReportMetric(float64(size)/plain.Seconds()/(1<<20), "MiB/s_sha256")
 		b.ReportMetric(vmHWM(b, cmd.Process.Pid), "MiB_VmHWM")
@@ -245,6 +254,29 @@ func benchUpload(b *testing.B, base, token, request, path string, size int64) {
 	if res := do(req); res.StatusCode != http.StatusNoContent || res.Header.Get("Upload-Offset") != strconv.FormatInt(size, 10) {
 		b.Fatalf("PATCH: %s, offset %s", res.Status, res.Header.Get("Upload-Offset"))
 	}
+}
+
+// timeWrite times writing size bytes that do not compress to a new file
+// in dir and syncing it, as the store must: what the device allows.
+func timeWrite(b *testing.B, dir string, size int64) time.Duration {
+	path := filepath.Join(dir, "write.bin")
+	defer os.Remove(path)
+	buf := make([]byte, 1<<20)
+	rand.NewChaCha8([32]byte{2}).Read(buf)
+	start := time.Now()
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for left := size; left > 0; left -= int64(len(buf)) {
+		if _, err := f.Write(buf[:min(left, int64(len(buf)))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
 }
 
 // vmHWM reads the peak resident memory of process pid, in MiB.

@@ -1,8 +1,12 @@
 package evidence
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"syscall"
+	"unsafe"
 )
 
 // A stored segment is committed with its custody record, which the node
@@ -11,8 +15,24 @@ import (
 // only once synced, as must the directories that name it.
 type durableFile struct {
 	f       *os.File // nil: the store is not a local file system
+	direct  bool     // f is written with direct I/O
 	flushed int64    // bytes whose writeback has been started
 	written int64
+}
+
+// directAlign is the alignment direct I/O asks of a write's buffer,
+// length and file offset on the file systems a node runs on.
+const directAlign = 4096
+
+// alignedBuffer returns a buffer of size bytes whose start is aligned for
+// direct I/O.
+func alignedBuffer(size int) []byte {
+	b := make([]byte, size+directAlign)
+	off := int(uintptr(unsafe.Pointer(&b[0])) & (directAlign - 1))
+	if off != 0 {
+		off = directAlign - off
+	}
+	return b[off : off+size : off+size]
 }
 
 // writebackPiece is how many written bytes are handed to the disk at a
@@ -23,8 +43,33 @@ const writebackPiece = 8 << 20
 // capture is a blob.WriterOptions.BeforeWrite: a file-backed store
 // offers its *os.File, others offer nothing.
 func (d *durableFile) capture(as func(any) bool) error {
-	as(&d.f)
+	if as(&d.f) && d.f != nil {
+		d.direct = setDirect(d.f, true) == nil
+	}
 	return nil
+}
+
+// writeTo writes b to w, the store's writer of d's file. A piece direct
+// I/O cannot take (the segment's last, of any length) is written
+// buffered, as is everything on a file system that accepts the flag and
+// then refuses the write.
+func (d *durableFile) writeTo(w io.Writer, b []byte) (int, error) {
+	if d.direct && (len(b)%directAlign != 0 || uintptr(unsafe.Pointer(unsafe.SliceData(b)))%directAlign != 0) {
+		d.buffered()
+	}
+	n, err := w.Write(b)
+	if err != nil && d.direct && n == 0 && errors.Is(err, syscall.EINVAL) {
+		d.buffered()
+		n, err = w.Write(b)
+	}
+	d.wrote(n)
+	return n, err
+}
+
+func (d *durableFile) buffered() {
+	d.direct = false
+	setDirect(d.f, false)
+	d.flushed = d.written // bytes written directly need no writeback
 }
 
 func (d *durableFile) wrote(n int) {
@@ -32,6 +77,10 @@ func (d *durableFile) wrote(n int) {
 		return
 	}
 	d.written += int64(n)
+	if d.direct {
+		d.flushed = d.written
+		return
+	}
 	if d.written-d.flushed >= writebackPiece {
 		startWriteback(d.f, d.flushed, d.written-d.flushed)
 		d.flushed = d.written

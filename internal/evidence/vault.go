@@ -145,7 +145,7 @@ func (v *Vault) WriteSegment(ctx context.Context, item string, index int, offset
 		if err != nil {
 			return err
 		}
-		fl = newFlusher(bw, ingestBuffer, 2, disk.wrote)
+		fl = newFlusher(bw, ingestBuffer, 2, disk.writeTo)
 		counter.w = fl
 		aw, err = age.Encrypt(counter, rcpt)
 		return err
@@ -255,26 +255,24 @@ func (v *Vault) WriteSegment(ctx context.Context, item string, index int, offset
 // Close.
 type flusher struct {
 	w          io.Writer
-	wrote      func(n int) // told of each write that succeeded, on the writer goroutine
+	write      func(w io.Writer, b []byte) (int, error) // writes each piece to w, on the writer goroutine
 	buf        []byte
 	full, free chan []byte
 	done       chan struct{}
 	err        error // the writer goroutine's, read after done
 }
 
-func newFlusher(w io.Writer, size, depth int, wrote func(int)) *flusher {
-	f := &flusher{w: w, wrote: wrote, full: make(chan []byte, depth), free: make(chan []byte, depth+1), done: make(chan struct{})}
+func newFlusher(w io.Writer, size, depth int, write func(io.Writer, []byte) (int, error)) *flusher {
+	f := &flusher{w: w, write: write, full: make(chan []byte, depth), free: make(chan []byte, depth+1), done: make(chan struct{})}
 	for range depth {
-		f.free <- make([]byte, 0, size)
+		f.free <- alignedBuffer(size)[:0]
 	}
-	f.buf = make([]byte, 0, size)
+	f.buf = alignedBuffer(size)[:0]
 	go func() {
 		defer close(f.done)
 		for b := range f.full {
 			if f.err == nil {
-				var n int
-				n, f.err = f.w.Write(b)
-				f.wrote(n)
+				_, f.err = f.write(f.w, b)
 			}
 			f.free <- b[:0]
 		}

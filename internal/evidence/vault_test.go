@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gocloud.dev/blob"
@@ -274,14 +275,27 @@ func TestSegmentFileIsSyncedInTheFileStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	big := bytes.Repeat([]byte{7}, writebackPiece+1)
-	n, err := w.Write(big)
-	d.wrote(n)
-	if err != nil || d.f == nil || d.flushed != int64(len(big)) {
-		t.Fatalf("file store: file %v, writeback started for %d of %d bytes (%v)", d.f != nil, d.flushed, len(big), err)
+	// Aligned pieces go to the disk directly where the file system
+	// allows; the unaligned tail is written buffered, then synced.
+	big := alignedBuffer(writebackPiece)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	tail := []byte("tail")
+	for _, p := range [][]byte{big, big, tail} {
+		if _, err := d.writeTo(w, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d.f == nil || d.direct || d.written != int64(2*len(big)+len(tail)) || d.flushed != int64(2*len(big)) {
+		t.Fatalf("file store: file %v, direct %v after the tail, %d written, writeback started for %d", d.f != nil, d.direct, d.written, d.flushed)
 	}
 	if err := errors.Join(d.sync(), w.Close(), d.syncDirs()); err != nil {
 		t.Fatal(err)
+	}
+	stored, err := v.bucket.ReadAll(t.Context(), "evidence/x/000000-00")
+	if err != nil || !bytes.Equal(stored, slices.Concat(big, big, tail)) {
+		t.Fatalf("the file holds %d bytes (%v), not what was written", len(stored), err)
 	}
 
 	srv := s3test.Start(t, "evidence")
