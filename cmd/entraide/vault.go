@@ -29,6 +29,7 @@ func openVault(ctx context.Context, dataDir, url string) (*evidence.Vault, error
 		return evidence.OpenDir(dir)
 	}
 	scheme, rest, _ := strings.Cut(url, "://")
+	url = withoutChecksumReads(scheme, url)
 	b, err := blob.OpenBucket(ctx, url)
 	if err != nil {
 		return nil, fmt.Errorf("--blob %s://...: %w (schemes this binary opens: %s)\nnext: correct the URL; the README's \"Evidence in an S3 bucket\" lists what an s3:// URL takes", scheme, err, strings.Join(blob.DefaultURLMux().BucketSchemes(), ", "))
@@ -47,4 +48,19 @@ func openVault(ctx context.Context, dataDir, url string) (*evidence.Vault, error
 		return nil, fmt.Errorf("--blob %s://%s...: the bucket %s cannot be listed: %w\nnext: check the endpoint and region in the URL, and that the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or the machine's role) may list, read, write and delete its objects", scheme, name, name, err)
 	}
 	return evidence.NewVault(b), nil
+}
+
+// withoutChecksumReads asks an s3:// store not to check a checksum on
+// what it reads, unless the URL says otherwise. age authenticates every
+// 64 KiB of an item's bytes, so a changed byte is found anyway; and a
+// store that keeps no checksum (many S3-compatible servers) would make
+// the SDK warn on every read, on the node's standard error.
+func withoutChecksumReads(scheme, url string) string {
+	if scheme != "s3" || strings.Contains(url, "response_checksum_validation=") {
+		return url
+	}
+	if strings.Contains(url, "?") {
+		return url + "&response_checksum_validation=when_required"
+	}
+	return url + "?response_checksum_validation=when_required"
 }
