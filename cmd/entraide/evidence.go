@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -244,9 +245,17 @@ func uploadFile(ctx context.Context, e env, c *apiClient, request, path string, 
 	}
 	os.Remove(state)
 	id := location[strings.LastIndex(location, "/")+1:]
-	if err := c.do(ctx, "GET", "/api/v1/requests/"+url.PathEscape(request)+"/evidence/"+url.PathEscape(id), nil, &it); err != nil {
+	// Read from the request's list, not the item itself: that would
+	// record in the item's custody that it was viewed, which nobody did.
+	var items []evidence.Item
+	if err := c.do(ctx, "GET", "/api/v1/requests/"+url.PathEscape(request)+"/evidence", nil, &items); err != nil {
 		return it, err
 	}
+	i := slices.IndexFunc(items, func(x evidence.Item) bool { return x.ID == id })
+	if i < 0 {
+		return it, fmt.Errorf("the node does not list item %s on request %s once its upload ended: run `entraide evidence list %s` to see what it holds, and add the file again if it is missing", id, request, request)
+	}
+	it = items[i]
 	// The node's hash, against the file's own: what was sent is what is kept.
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return it, err

@@ -23,7 +23,12 @@ type dropper struct {
 	drops  atomic.Int32
 	cut    int64
 	refuse atomic.Bool
+	// itemReads counts reads of one item, which its custody records as
+	// views.
+	itemReads atomic.Int32
 }
+
+var itemPath = regexp.MustCompile(`^/api/v1/requests/[^/]+/evidence/[^/]+$`)
 
 type failAfter struct {
 	r io.ReadCloser
@@ -49,6 +54,9 @@ func (s swallow) Write(p []byte) (int, error) { return len(p), nil }
 func (s swallow) WriteHeader(int)             {}
 
 func (d *dropper) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == "GET" && itemPath.MatchString(r.URL.Path) {
+		d.itemReads.Add(1)
+	}
 	if r.Method == "PATCH" && d.drops.Load() > 0 {
 		d.drops.Add(-1)
 		r.Body = &failAfter{r: r.Body, n: d.cut}
@@ -96,6 +104,9 @@ func TestEvidenceCommands(t *testing.T) {
 		t.Fatalf("evidence add = %q, want Added ... SHA-256 %x", out, sum)
 	}
 	item := m[1]
+	if n := d.itemReads.Load(); n != 0 {
+		t.Errorf("evidence add read the item %d time(s), which its custody records as views nobody made", n)
+	}
 
 	// Refused mid-way: the command stops; run again, it resumes the same
 	// upload rather than starting another.
