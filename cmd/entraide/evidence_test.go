@@ -153,7 +153,8 @@ func TestEvidenceCommands(t *testing.T) {
 		t.Fatalf("evidence export = %q, want the file, its items and the key", out)
 	}
 	verified := c.must("verify", pkg, "--key", key[1])
-	for _, want := range []string{"RESULT: VERIFIED", "disk image.bin", "Collected by Lt. Martin", "with dd 9.4", "exported", "DISPOSED OF (art. 36)", "bytes gone, custody proven"} {
+	for _, want := range []string{"RESULT: VERIFIED", "disk image.bin", "Collected by Lt. Martin", "with dd 9.4", "exported", "DISPOSED OF (art. 36)", "bytes gone, custody proven",
+		"Expedited preservation of stored electronic data (art. 42", "Brief summary of the facts of the offence (art. 42(2)(b)): A hospital in Lyon"} {
 		if !strings.Contains(verified, want) {
 			t.Errorf("entraide verify of the exported package lacks %q:\n%s", want, verified)
 		}

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"entraide/internal/convention"
 )
 
 // Report is what Verify found: what the package says, what checks out, and
@@ -232,7 +234,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	p("")
 	p("WHAT WAS ASKED")
 	if q := r.Request; q != nil {
-		p("  Request %s: %s, from %s to %s; its state when exported: %s.", or(q.ID, "(no id)"), or(q.Kind, "(kind not given)"),
+		p("  Request %s: %s, from %s to %s; its state when exported: %s.", or(q.ID, "(no id)"), or(kindWords(q.Kind), "(kind not given)"),
 			or(q.RequestingState, "?"), or(q.RequestedState, "?"), or(q.State, "?"))
 		if q.CreatedBy != "" {
 			p("    drafted by %s on %s", who(q.CreatedBy, q.RequestingState), when(q.CreatedAt))
@@ -244,7 +246,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			p("    offences: %s", strings.Join(q.Offences, "; "))
 		}
 		for _, f := range q.Fields {
-			p("    %s: %s", f.Name, f.Value)
+			p("    %s: %s", fieldWords(q.Kind, f.Name), f.Value)
 		}
 	} else {
 		p("  The package holds no readable request.")
@@ -432,6 +434,34 @@ func who(id, state string) string {
 		return "the node keeping the log, on a message from " + state + "'s node"
 	}
 	return id + " (" + state + ")"
+}
+
+// kindWords names a kind of request as the Convention does, for a reader
+// who does not know the codes; a code the Convention does not know (a
+// newer node's) is shown as it is.
+func kindWords(kind string) string {
+	spec, ok := convention.Lookup(convention.Kind(kind))
+	if !ok {
+		return kind
+	}
+	arts := make([]string, len(spec.Articles))
+	for i, a := range spec.Articles {
+		arts[i] = a.String()
+	}
+	return fmt.Sprintf("%s (%s; %s)", spec.Title, strings.Join(arts, ", "), kind)
+}
+
+// fieldWords names a field of a request of kind by its label and the
+// article that asks for it.
+func fieldWords(kind, name string) string {
+	spec, _ := convention.Lookup(convention.Kind(kind))
+	field, rest, _ := strings.Cut(name, ".")
+	for _, f := range spec.Fields {
+		if f.Name == field && rest == "" {
+			return fmt.Sprintf("%s (%s)", f.Label, f.Ref)
+		}
+	}
+	return name
 }
 
 func when(t time.Time) string {
