@@ -144,6 +144,14 @@ type Request struct {
 	// node gave up on has not been followed by one that arrived: the
 	// other State's view may not show what this one does.
 	Undelivered *UndeliveredMessage `json:"undelivered,omitempty"`
+	// Screening is the requested State's latest screening of this
+	// request for human rights, and FromFlagged says that the requesting
+	// State is one its administrator flagged for screening. The node
+	// reads both beside its own view and never stores them in it: the
+	// findings are the requested State's own deliberation, so they travel
+	// to no other node and into no evidence package.
+	Screening   *Screening `json:"-"`
+	FromFlagged bool       `json:"-"`
 	CreatedBy   string              `json:"created_by"`
 	CreatedAt   time.Time           `json:"created_at"`
 	UpdatedAt   time.Time           `json:"updated_at"`

@@ -142,6 +142,13 @@ func allows(r *Request, action Action, ru rule, now time.Time) *Error {
 		return refuse(ErrConflict, "action", ru.ref, "cannot %s %s", actionPhrase(action), requestThatIs(r.State))
 	}
 	switch action {
+	case Start, Resume:
+		// Execution begins, or begins again: a request that must be
+		// screened for human rights waits for a screening that cleared it
+		// (arts. 6, 24(4), 40(22)).
+		if e := awaitingScreening(r, action); e != nil {
+			return e
+		}
 	case Refuse, Postpone:
 		if action == Postpone && r.Kind == convention.Preservation {
 			// Preservation is expeditious by nature, and art. 42 names

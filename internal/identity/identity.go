@@ -68,11 +68,16 @@ const (
 	// timed, never their contents; every role reads them, the
 	// administrator who reads no case included.
 	ReadStatistics Permission = "statistics:read"
+	// ScreenRequests: screen a request for human rights before it is
+	// executed (arts. 6, 24, 40(22)); FlagStates: choose the States whose
+	// every request is screened.
+	ScreenRequests Permission = "requests:screen"
+	FlagStates     Permission = "screening:flag"
 )
 
 var grants = map[Role][]Permission{
-	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles, ManageRoster, ReadAlerts, AckAlerts, ReadStatistics},
-	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, DisposeEvidence, ReadAlerts, AckAlerts, ReadStatistics},
+	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles, ManageRoster, ReadAlerts, AckAlerts, ReadStatistics, FlagStates},
+	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, DisposeEvidence, ReadAlerts, AckAlerts, ReadStatistics, ScreenRequests},
 	TwentyFourSeven:  {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, ReadAlerts, AckAlerts, ReadStatistics},
 	Investigator:     {ReadRequests, DraftRequests, AddEvidence, ReadAlerts, ReadStatistics},
 	Auditor:          {ReadRequests, ReadAuditLog, ReadAlerts, ReadStatistics},

@@ -32,13 +32,16 @@ func TestParseRole(t *testing.T) {
 
 func TestCan(t *testing.T) {
 	all := []identity.Permission{identity.ReadRequests, identity.DraftRequests, identity.ActOnRequests, identity.ManageUsers,
-		identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles, identity.ManageRoster, identity.ReadStatistics}
+		identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles, identity.ManageRoster, identity.ReadStatistics,
+		identity.ScreenRequests, identity.FlagStates}
 	grants := map[identity.Role][]identity.Permission{
 		// The administrator runs the node but reads no case (art. 40(20)).
 		// It reads the figures of the requests, which say nothing of a case.
-		identity.Administrator: {identity.ManageUsers, identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles, identity.ManageRoster, identity.ReadStatistics},
-		// Art. 40(13): the central authority sends, receives and executes.
-		identity.CentralAuthority: {identity.ReadRequests, identity.DraftRequests, identity.ActOnRequests, identity.ReadStatistics},
+		identity.Administrator: {identity.ManageUsers, identity.RecordTreaty, identity.ReadAuditLog, identity.ManageProfiles, identity.ManageRoster, identity.ReadStatistics,
+			identity.FlagStates},
+		// Art. 40(13): the central authority sends, receives and executes;
+		// it screens the requests that must be, before executing them.
+		identity.CentralAuthority: {identity.ReadRequests, identity.DraftRequests, identity.ActOnRequests, identity.ReadStatistics, identity.ScreenRequests},
 		// Art. 41: the 24/7 point of contact acts too, on its kinds.
 		identity.TwentyFourSeven: {identity.ReadRequests, identity.DraftRequests, identity.ActOnRequests, identity.ReadStatistics},
 		identity.Investigator:    {identity.ReadRequests, identity.DraftRequests, identity.ReadStatistics},
