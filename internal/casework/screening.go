@@ -100,3 +100,13 @@ func awaitingScreening(r *Request, action Action) *Error {
 	return refuse(ErrConflict, "screening", convention.ScreeningRef,
 		"cannot %s %s: its screening found concerns (%s); %s; or screen it again once the concerns are met", actionPhrase(action), requestThatIs(r.State), strings.Join(names, ", "), next)
 }
+
+// Flag marks a State whose every request the flagging State screens
+// before executing it, whatever its kind. Only the flagging State's
+// officials see it.
+type Flag struct {
+	State     string    `json:"state"`
+	Reason    string    `json:"reason"`
+	FlaggedBy string    `json:"flagged_by"`
+	FlaggedAt time.Time `json:"flagged_at"`
+}
