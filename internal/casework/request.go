@@ -144,6 +144,11 @@ type Request struct {
 	// node gave up on has not been followed by one that arrived: the
 	// other State's view may not show what this one does.
 	Undelivered *UndeliveredMessage `json:"undelivered,omitempty"`
+	CreatedBy   string              `json:"created_by"`
+	CreatedAt   time.Time           `json:"created_at"`
+	UpdatedAt   time.Time           `json:"updated_at"`
+	Version     int                 `json:"version"`
+
 	// Screening is the requested State's latest screening of this
 	// request for human rights, and FromFlagged says that the requesting
 	// State is one its administrator flagged for screening. The node
@@ -152,10 +157,6 @@ type Request struct {
 	// to no other node and into no evidence package.
 	Screening   *Screening `json:"-"`
 	FromFlagged bool       `json:"-"`
-	CreatedBy   string              `json:"created_by"`
-	CreatedAt   time.Time           `json:"created_at"`
-	UpdatedAt   time.Time           `json:"updated_at"`
-	Version     int                 `json:"version"`
 }
 
 // PreservationPeriod is how long requested data stay preserved (art. 42).

@@ -87,6 +87,9 @@ func (n *Node) Request(ctx context.Context, by casework.Actor, id string) (*case
 		// existence either.
 		return nil, nil, casework.ErrNotFound
 	}
+	if err := screeningOf(ctx, n.db, r); err != nil {
+		return nil, nil, err
+	}
 	events, err := n.db.Timeline(ctx, by.State, id)
 	if err := n.readable(ctx, err); err != nil {
 		return nil, nil, err
@@ -99,7 +102,44 @@ func (n *Node) Requests(ctx context.Context, by casework.Actor, f store.Filter) 
 	if !casework.CanRead(&casework.Request{Holder: by.State}, by) {
 		return store.Page{}, forbidden("role", "the %s role may not read requests", by.Role)
 	}
-	return n.db.Requests(ctx, by.State, f)
+	p, err := n.db.Requests(ctx, by.State, f)
+	if err != nil {
+		return p, err
+	}
+	return p, n.screeningsOf(ctx, by.State, &p)
+}
+
+// screeningsOf sets on each view of p whether it must be screened and its
+// latest screening, and lists in p those that wait for a screening.
+func (n *Node) screeningsOf(ctx context.Context, holder string, p *store.Page) error {
+	flags, err := n.db.Flags(ctx, holder)
+	if err != nil {
+		return err
+	}
+	flagged := map[string]bool{}
+	for _, f := range flags {
+		flagged[f.State] = true
+	}
+	var ids []string
+	for _, r := range p.Requests {
+		if r.Holder == r.RequestedState {
+			ids = append(ids, r.ID)
+		}
+	}
+	latest, err := n.db.LatestScreenings(ctx, holder, ids)
+	if err != nil {
+		return err
+	}
+	for _, r := range p.Requests {
+		if r.Holder != r.RequestedState {
+			continue
+		}
+		r.FromFlagged, r.Screening = flagged[r.RequestingState], latest[r.ID]
+		if casework.ScreeningPending(r) {
+			p.ScreeningNeeded = append(p.ScreeningNeeded, r.ID)
+		}
+	}
+	return nil
 }
 
 // Transition moves request id as t asks, on behalf of by. The change, its
@@ -191,6 +231,9 @@ func (n *Node) TransitionAt(ctx context.Context, by casework.Actor, id string, v
 				return err
 			}
 			t.Declared = directory.Reservations(ds)
+		}
+		if err := screeningOf(ctx, tx, r); err != nil {
+			return err
 		}
 		now := n.now()
 		e, err := casework.Decide(r, t, by, now)

@@ -223,6 +223,9 @@ type Page struct {
 	// Unreadable names the stored requests of the page that could not be
 	// read, left out of Requests.
 	Unreadable []string `json:"unreadable,omitempty"`
+	// ScreeningNeeded names the requests of the page that wait for a
+	// screening for human rights before execution may begin.
+	ScreeningNeeded []string `json:"screening_needed,omitempty"`
 }
 
 // ErrBadCursor is returned for a cursor this package did not make, or
