@@ -134,8 +134,11 @@ type Request struct {
 	Attachments   []Attachment        `json:"attachments"`
 	FollowUpOf    string              `json:"follow_up_of,omitempty"`
 	LegalBasis    *LegalBasis         `json:"legal_basis,omitempty"`
-	Preservation  *PreservationPeriod `json:"preservation,omitempty"`
-	Conditions    string              `json:"conditions,omitempty"` // accepted in consultation; they bind (art. 40(27))
+	// PersonalData marks the personal data the request carries, as the
+	// requesting State declared them; it travels with the request.
+	PersonalData *convention.PersonalData `json:"personal_data,omitempty"`
+	Preservation *PreservationPeriod      `json:"preservation,omitempty"`
+	Conditions   string                   `json:"conditions,omitempty"` // accepted in consultation; they bind (art. 40(27))
 	// ProposedConditions are those the requested State proposed in its
 	// last consultation, for the requesting State to accept or decline.
 	ProposedConditions string   `json:"proposed_conditions,omitempty"`
@@ -223,6 +226,9 @@ type Contents struct {
 	FollowUpOf     string              `json:"follow_up_of,omitempty"`
 	// LegalBasis is what the request rests on; required.
 	LegalBasis *LegalBasis `json:"legal_basis"`
+	// PersonalData marks whether the request carries personal data, of
+	// which categories and persons (art. 36); optional.
+	PersonalData *convention.PersonalData `json:"personal_data,omitempty"`
 }
 
 // Limits on a draft's parts, so that one request cannot exhaust a node.
@@ -306,6 +312,7 @@ func (d Contents) Validate(requesting string) convention.Problems {
 		}
 	}
 	ps = append(ps, d.LegalBasis.validate(d.Kind)...)
+	ps = append(ps, d.PersonalData.Validate("personal_data")...)
 	if d.FollowUpOf != "" && known && !kindsFollowingPreservation[d.Kind] {
 		ps = append(ps, convention.Problem{Field: "follow_up_of", Ref: convention.Art(42), Message: spec.Title + " cannot follow up a preservation; use access to stored data or mutual legal assistance (the requested State discloses preserved traffic data with the disclose_traffic action on the preservation itself, art. 43)"})
 	}
@@ -343,6 +350,7 @@ func New(d Contents, id, requesting, createdBy string, now time.Time) Request {
 		Attachments:     attachments,
 		FollowUpOf:      d.FollowUpOf,
 		LegalBasis:      d.LegalBasis,
+		PersonalData:    d.PersonalData,
 		CreatedBy:       createdBy,
 		CreatedAt:       now,
 		UpdatedAt:       now,

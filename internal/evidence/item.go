@@ -8,6 +8,8 @@ package evidence
 
 import (
 	"time"
+
+	"entraide/internal/convention"
 )
 
 // Status is where an item is in its life.
@@ -76,11 +78,19 @@ type Item struct {
 	// RetainUntil is the day from which the item is disposed of (art.
 	// 36), if one is set.
 	RetainUntil *time.Time `json:"retain_until,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	CreatedBy   string     `json:"created_by"`
-	AvailableAt *time.Time `json:"available_at,omitempty"`
-	DisposedAt  *time.Time `json:"disposed_at,omitempty"`
-	DisposedBy  string     `json:"disposed_by,omitempty"`
+	// PolicyUntil is the day the holding State's retention policy for
+	// personal data ends the item's keeping, if it carries personal
+	// data and the State has a policy: the item is disposed of on the
+	// earlier of it and RetainUntil.
+	PolicyUntil *time.Time `json:"policy_until,omitempty"`
+	// PersonalData marks the personal data the item carries (art. 36),
+	// as declared at upload or by the State that sent it.
+	PersonalData *convention.PersonalData `json:"personal_data,omitempty"`
+	CreatedAt    time.Time                `json:"created_at"`
+	CreatedBy    string                   `json:"created_by"`
+	AvailableAt  *time.Time               `json:"available_at,omitempty"`
+	DisposedAt   *time.Time               `json:"disposed_at,omitempty"`
+	DisposedBy   string                   `json:"disposed_by,omitempty"`
 	// Damaged says why the stored bytes failed their integrity check,
 	// if they did: the item cannot be read until restored from a backup.
 	// For an item refused on arrival, it says why.
@@ -112,7 +122,24 @@ type Segment struct {
 	StoredSize int64
 }
 
+// Expires returns the day the item is disposed of: the earlier of its
+// own retention date and its State's policy, or nil when neither is set.
+func (it Item) Expires() *time.Time {
+	switch {
+	case it.RetainUntil == nil:
+		return it.PolicyUntil
+	case it.PolicyUntil == nil || it.RetainUntil.Before(*it.PolicyUntil):
+		return it.RetainUntil
+	}
+	return it.PolicyUntil
+}
+
+// CarriesPersonalData reports whether the item is marked as carrying
+// personal data.
+func (it Item) CarriesPersonalData() bool { return it.PersonalData != nil && it.PersonalData.Carried }
+
 // Due reports whether it is time to dispose of it at now.
 func (it Item) Due(now time.Time) bool {
-	return it.Status != Disposed && it.RetainUntil != nil && !now.Before(*it.RetainUntil)
+	e := it.Expires()
+	return it.Status != Disposed && e != nil && !now.Before(*e)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"entraide/internal/convention"
 )
 
 // Limits on what an upload declares.
@@ -29,6 +31,9 @@ type Spec struct {
 	MediaType   string
 	Collection  Collection
 	RetainUntil *time.Time
+	// PersonalData marks the personal data the item carries (art. 36),
+	// or is nil when the upload does not say.
+	PersonalData *convention.PersonalData
 }
 
 // FieldError is a problem with one declared field.
@@ -51,14 +56,16 @@ var metadataKeys = map[string]string{
 	"filetype": "its media type", "type": "its media type",
 	"collected_by": "who collected it", "collected_where": "where",
 	"collected_at": "when, RFC 3339", "source": "from what", "tool": "with what tool",
-	"retain_until": "the day it is disposed of, YYYY-MM-DD",
+	"retain_until":  "the day it is disposed of, YYYY-MM-DD",
+	"personal_data": "yes or no", "data_categories": "comma-separated categories of personal data",
+	"persons_concerned": "comma-separated categories of persons",
 	// Sent by some standard clients; ignored.
 	"relativePath": "", "lastModified": "",
 }
 
 // KnownKeys lists the metadata keys ParseMetadata takes, for messages.
 func KnownKeys() string {
-	return "filename, filetype, collected_by, collected_where, collected_at, source, tool, retain_until"
+	return "filename, filetype, collected_by, collected_where, collected_at, source, tool, retain_until, personal_data, data_categories, persons_concerned"
 }
 
 // ParseMetadata reads a tus Upload-Metadata header (comma-separated
@@ -135,6 +142,11 @@ func ParseMetadata(header string, now time.Time) (Spec, error) {
 		}
 		s.RetainUntil = &t
 	}
+	pd, ps := convention.ParsePersonalData("personal_data", values["personal_data"], values["data_categories"], values["persons_concerned"])
+	if len(ps) > 0 {
+		return s, &FieldError{Field: ps[0].Field, Message: ps[0].Message + " (" + ps[0].Ref.Cite() + ")"}
+	}
+	s.PersonalData = pd
 	return s, nil
 }
 

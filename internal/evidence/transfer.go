@@ -8,6 +8,8 @@ import (
 	"io"
 	"regexp"
 	"time"
+
+	"entraide/internal/convention"
 )
 
 // ChunkSize is how many bytes of an item one message between nodes
@@ -50,6 +52,9 @@ type Offer struct {
 	// receiver's copy keeps (art. 36): what is given is kept no longer
 	// than the giving State keeps it, unless the receiver sets another.
 	RetainUntil *time.Time `json:"retain_until,omitempty"`
+	// PersonalData is the sender's marking of the personal data the
+	// item carries (art. 36), which the receiver's copy keeps.
+	PersonalData *convention.PersonalData `json:"personal_data,omitempty"`
 }
 
 // Chunk carries bytes of an offered item, from Offset.
@@ -129,6 +134,9 @@ func ParseOffer(data []byte) (Offer, error) {
 		if len(f.v) > MaxValueBytes {
 			return o, fmt.Errorf("%s: longer than %d bytes", f.name, MaxValueBytes)
 		}
+	}
+	if ps := o.PersonalData.Validate("personal_data"); len(ps) > 0 {
+		return o, fmt.Errorf("%s: %s", ps[0].Field, ps[0].Message)
 	}
 	if _, err := ParseMetadata("filename "+base64.StdEncoding.EncodeToString([]byte(o.Name))+",filetype "+base64.StdEncoding.EncodeToString([]byte(o.MediaType)), time.Time{}); err != nil {
 		return o, err

@@ -59,7 +59,13 @@ const (
 	ManageProfiles  Permission = "states:manage"    // authorities, 24/7 contact, languages
 	ManageRoster    Permission = "roster:manage"    // the on-call roster of the 24/7 network (art. 41)
 	AddEvidence     Permission = "evidence:add"     // upload evidence to a request
-	DisposeEvidence Permission = "evidence:dispose" // set an item's retention, dispose of it (art. 36)
+	DisposeEvidence Permission = "evidence:dispose" // set an item's retention, dispose of it, read what expires (art. 36)
+	// ManageRetention: set the State's retention period for evidence
+	// that carries personal data (art. 36), a setting of the node.
+	ManageRetention Permission = "retention:manage"
+	// RevealPersonalData: read, for a reason that is logged and for a
+	// limited time, the personal data a role sees only the marking of.
+	RevealPersonalData Permission = "personal_data:reveal"
 	// ReadAlerts and AckAlerts: an administrator holds them for the
 	// alerts about the node itself only; the node decides which.
 	ReadAlerts Permission = "alerts:read"
@@ -76,11 +82,11 @@ const (
 )
 
 var grants = map[Role][]Permission{
-	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles, ManageRoster, ReadAlerts, AckAlerts, ReadStatistics, FlagStates},
+	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles, ManageRoster, ManageRetention, ReadAlerts, AckAlerts, ReadStatistics, FlagStates},
 	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, DisposeEvidence, ReadAlerts, AckAlerts, ReadStatistics, ScreenRequests},
 	TwentyFourSeven:  {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, ReadAlerts, AckAlerts, ReadStatistics},
 	Investigator:     {ReadRequests, DraftRequests, AddEvidence, ReadAlerts, ReadStatistics},
-	Auditor:          {ReadRequests, ReadAuditLog, ReadAlerts, ReadStatistics},
+	Auditor:          {ReadRequests, ReadAuditLog, ReadAlerts, ReadStatistics, RevealPersonalData},
 }
 
 // Can reports whether role r holds permission p. An unknown role holds

@@ -101,14 +101,14 @@ func (n *Node) StartEvidence(ctx context.Context, by casework.Actor, requestID s
 	}
 	now := n.now()
 	it := evidence.Item{ID: newID(), RequestID: requestID, State: by.State, Name: spec.Name, MediaType: spec.MediaType, Size: size,
-		Collection: spec.Collection, Status: evidence.Uploading, RetainUntil: spec.RetainUntil, CreatedAt: now, CreatedBy: by.ID,
+		Collection: spec.Collection, Status: evidence.Uploading, RetainUntil: spec.RetainUntil, PersonalData: spec.PersonalData, CreatedAt: now, CreatedBy: by.ID,
 		Recipient: recipient, WrappedIdentity: wrapped, HashState: evidence.NewHashState()}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertEvidence(ctx, it); err != nil {
+		if err := insertEvidence(ctx, tx, &it); err != nil {
 			return err
 		}
 		return audit(ctx, tx, n.home, it.State, by, now, evidence.ActionUpload, evidence.Subject(it.ID),
-			evidenceDetail(it, map[string]any{"media_type": it.MediaType, "retain_until": it.RetainUntil}))
+			evidenceDetail(it, map[string]any{"media_type": it.MediaType, "retain_until": it.RetainUntil, "personal_data": it.PersonalData, "policy_until": it.PolicyUntil}))
 	})
 	return it, err
 }
@@ -404,7 +404,7 @@ func (n *Node) dispose(ctx context.Context, by casework.Actor, it evidence.Item,
 		}
 		it.Status, it.DisposedAt, it.DisposedBy, it.WrappedIdentity = evidence.Disposed, &now, by.ID, nil
 		return audit(ctx, tx, n.home, it.State, by, now, evidence.ActionDisposed, evidence.Subject(it.ID),
-			evidenceDetail(it, map[string]any{"reason": reason, "retain_until": it.RetainUntil, "status_before": cur.Status}))
+			evidenceDetail(it, map[string]any{"reason": reason, "retain_until": it.RetainUntil, "policy_until": it.PolicyUntil, "status_before": cur.Status}))
 	})
 	if err != nil {
 		return it, err

@@ -619,7 +619,7 @@ func (n *Node) receiveRequest(ctx context.Context, tx *store.Tx, sender string, 
 		return reject("a request.send carries the send event of its request")
 	}
 	c := casework.Contents{Kind: r.Kind, RequestedState: r.RequestedState, Urgency: r.Urgency, Confidential: r.Confidential,
-		UseLimitation: r.UseLimitation, Fields: r.Fields, Offences: r.Offences, Attachments: r.Attachments, FollowUpOf: r.FollowUpOf, LegalBasis: r.LegalBasis}
+		UseLimitation: r.UseLimitation, Fields: r.Fields, Offences: r.Offences, Attachments: r.Attachments, FollowUpOf: r.FollowUpOf, LegalBasis: r.LegalBasis, PersonalData: r.PersonalData}
 	if ps := c.Validate(sender); len(ps) > 0 {
 		return reject("the request does not conform: %v", ps)
 	}

@@ -62,6 +62,10 @@ func (n *Node) disposeDue(ctx context.Context, it evidence.Item) error {
 	if !it.Due(n.now()) {
 		return nil
 	}
-	_, err := n.dispose(ctx, casework.System(it.State), it, "retention ended on "+it.RetainUntil.Format(time.DateOnly)+" (art. 36)")
+	why := "retention ended on " + it.Expires().Format(time.DateOnly)
+	if it.RetainUntil == nil || it.PolicyUntil != nil && it.PolicyUntil.Before(*it.RetainUntil) {
+		why += ", by the State's retention policy for personal data"
+	}
+	_, err := n.dispose(ctx, casework.System(it.State), it, why+" (art. 36)")
 	return err
 }

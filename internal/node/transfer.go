@@ -81,7 +81,7 @@ func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, i
 	if by.State != n.home {
 		return it, forbidden("state", "%s is hosted on %s's node for trials and cannot reach other States' nodes", by.State, n.home)
 	}
-	offer, err := json.Marshal(evidence.Offer{Request: r.ID, Item: it.ID, Name: it.Name, MediaType: it.MediaType, Size: it.Size, SHA256: it.SHA256, Collection: it.Collection, RetainUntil: it.RetainUntil})
+	offer, err := json.Marshal(evidence.Offer{Request: r.ID, Item: it.ID, Name: it.Name, MediaType: it.MediaType, Size: it.Size, SHA256: it.SHA256, Collection: it.Collection, RetainUntil: it.RetainUntil, PersonalData: it.PersonalData})
 	if err != nil {
 		return it, err
 	}
@@ -260,13 +260,14 @@ func (n *Node) receiveOffer(ctx context.Context, sender string, o evidence.Offer
 			return err
 		}
 		it := evidence.Item{ID: newID(), RequestID: r.ID, State: n.home, Name: o.Name, MediaType: o.MediaType, Size: o.Size,
-			Collection: o.Collection, RetainUntil: o.RetainUntil, Status: evidence.Uploading, CreatedAt: now, CreatedBy: "peer", Recipient: recipient,
+			Collection: o.Collection, RetainUntil: o.RetainUntil, PersonalData: o.PersonalData, Status: evidence.Uploading, CreatedAt: now, CreatedBy: "peer", Recipient: recipient,
 			WrappedIdentity: wrapped, HashState: evidence.NewHashState(), Origin: &evidence.Origin{State: sender, Item: o.Item}, ExpectedSHA256: o.SHA256}
-		if err := tx.InsertEvidence(ctx, it); err != nil {
+		if err := insertEvidence(ctx, tx, &it); err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, n.home, it.State, peer, now, evidence.ActionIncoming, evidence.Subject(it.ID),
-			evidenceDetail(it, map[string]any{"from": sender, "origin_item": o.Item, "sha256_announced": o.SHA256, "media_type": o.MediaType, "collection": o.Collection})); err != nil {
+			evidenceDetail(it, map[string]any{"from": sender, "origin_item": o.Item, "sha256_announced": o.SHA256, "media_type": o.MediaType, "collection": o.Collection,
+				"personal_data": o.PersonalData, "retain_until": o.RetainUntil, "policy_until": it.PolicyUntil})); err != nil {
 			return err
 		}
 		// Even an item of no bytes waits for the sender's custody, which
@@ -475,11 +476,11 @@ func (n *Node) copyLocal(ctx context.Context, by casework.Actor, it evidence.Ite
 	}
 	now := n.now()
 	dst := evidence.Item{ID: newID(), RequestID: it.RequestID, State: to, Name: it.Name, MediaType: it.MediaType, Size: it.Size,
-		Collection: it.Collection, RetainUntil: it.RetainUntil, Status: evidence.Uploading, CreatedAt: now, CreatedBy: "system", Recipient: recipient,
+		Collection: it.Collection, RetainUntil: it.RetainUntil, PersonalData: it.PersonalData, Status: evidence.Uploading, CreatedAt: now, CreatedBy: "system", Recipient: recipient,
 		WrappedIdentity: wrapped, HashState: evidence.NewHashState(), Origin: &evidence.Origin{State: by.State, Item: it.ID}, ExpectedSHA256: it.SHA256}
 	from := casework.Actor{ID: by.ID, State: by.State}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertEvidence(ctx, dst); err != nil {
+		if err := insertEvidence(ctx, tx, &dst); err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, n.home, it.State, by, now, evidence.ActionTransfer, evidence.Subject(it.ID), evidenceDetail(it, map[string]any{"to": to})); err != nil {

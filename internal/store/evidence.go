@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"entraide/internal/convention"
 	"entraide/internal/evidence"
 )
 
@@ -18,7 +19,7 @@ var ErrEvidenceMoved = errors.New("the item's upload moved on meanwhile")
 
 const evidenceColumns = `id, state, request_id, name, media_type, size, received, segments, hash_state, sha256, collection, status,
 	recipient, wrapped_identity, retain_until, created_at, created_by, available_at, disposed_at, disposed_by, damaged,
-	origin_state, origin_item, expected_sha256`
+	origin_state, origin_item, expected_sha256, personal_data, policy_until`
 
 // InsertEvidence adds an item whose upload begins.
 func (tx *Tx) InsertEvidence(ctx context.Context, it evidence.Item) error {
@@ -30,14 +31,27 @@ func (tx *Tx) InsertEvidence(ctx context.Context, it evidence.Item) error {
 	if it.Origin != nil {
 		origin = *it.Origin
 	}
-	_, err = tx.exec(ctx, `INSERT INTO evidence_items (`+evidenceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	pd, err := personalDataText(it.PersonalData)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `INSERT INTO evidence_items (`+evidenceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		it.ID, it.State, it.RequestID, it.Name, it.MediaType, it.Size, it.Received, it.Segments, it.HashState, it.SHA256, string(coll), string(it.Status),
 		it.Recipient, it.WrappedIdentity, optTimePtr(it.RetainUntil), formatTime(it.CreatedAt), it.CreatedBy, optTimePtr(it.AvailableAt), optTimePtr(it.DisposedAt), it.DisposedBy, it.Damaged,
-		origin.State, origin.Item, it.ExpectedSHA256)
+		origin.State, origin.Item, it.ExpectedSHA256, pd, optTimePtr(it.PolicyUntil))
 	if isUniqueViolation(err) {
 		return ErrExists
 	}
 	return err
+}
+
+// personalDataText is how a marking is stored: its JSON, or ” for none.
+func personalDataText(p *convention.PersonalData) (string, error) {
+	if p == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(p)
+	return string(b), err
 }
 
 func optTimePtr(t *time.Time) string {
@@ -60,11 +74,11 @@ func parseOptTimePtr(s string) (*time.Time, error) {
 
 func scanEvidence(row scanner) (evidence.Item, error) {
 	var it evidence.Item
-	var coll, status, retain, created, available, disposed string
+	var coll, status, retain, created, available, disposed, pd, policy string
 	var origin evidence.Origin
 	if err := row.Scan(&it.ID, &it.State, &it.RequestID, &it.Name, &it.MediaType, &it.Size, &it.Received, &it.Segments, &it.HashState, &it.SHA256, &coll, &status,
 		&it.Recipient, &it.WrappedIdentity, &retain, &created, &it.CreatedBy, &available, &disposed, &it.DisposedBy, &it.Damaged,
-		&origin.State, &origin.Item, &it.ExpectedSHA256); err != nil {
+		&origin.State, &origin.Item, &it.ExpectedSHA256, &pd, &policy); err != nil {
 		return it, err
 	}
 	if origin.Item != "" {
@@ -75,6 +89,12 @@ func scanEvidence(row scanner) (evidence.Item, error) {
 	if err := json.Unmarshal([]byte(coll), &it.Collection); err != nil {
 		errs = append(errs, fmt.Errorf("collection: %w", err))
 	}
+	if pd != "" {
+		it.PersonalData = &convention.PersonalData{}
+		if err := json.Unmarshal([]byte(pd), it.PersonalData); err != nil {
+			errs = append(errs, fmt.Errorf("personal_data: %w", err))
+		}
+	}
 	var err error
 	if it.CreatedAt, err = parseTime(created); err != nil {
 		errs = append(errs, fmt.Errorf("created_at: %w", err))
@@ -83,7 +103,7 @@ func scanEvidence(row scanner) (evidence.Item, error) {
 		name string
 		s    string
 		t    **time.Time
-	}{{"retain_until", retain, &it.RetainUntil}, {"available_at", available, &it.AvailableAt}, {"disposed_at", disposed, &it.DisposedAt}} {
+	}{{"retain_until", retain, &it.RetainUntil}, {"available_at", available, &it.AvailableAt}, {"disposed_at", disposed, &it.DisposedAt}, {"policy_until", policy, &it.PolicyUntil}} {
 		if *f.t, err = parseOptTimePtr(f.s); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", f.name, err))
 		}
@@ -202,8 +222,9 @@ func (tx *Tx) MarkDamaged(ctx context.Context, state, id, why string) error {
 // DueDisposals returns up to limit items of every State whose retention
 // ended by now and that are not yet disposed of.
 func (db *DB) DueDisposals(ctx context.Context, now time.Time, limit int) ([]evidence.Item, error) {
+	at := formatTime(now)
 	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+evidenceColumns+` FROM evidence_items
-		WHERE retain_until <> '' AND status <> 'disposed' AND retain_until <= ? ORDER BY retain_until, id LIMIT ?`), formatTime(now), limit)
+		WHERE status <> 'disposed' AND (retain_until <> '' AND retain_until <= ? OR policy_until <> '' AND policy_until <= ?) ORDER BY id LIMIT ?`), at, at, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -211,16 +232,31 @@ func (db *DB) DueDisposals(ctx context.Context, now time.Time, limit int) ([]evi
 	return collect(rows, func(s scanner) (evidence.Item, error) { return scanEvidence(s) }, false)
 }
 
-// NextDisposal returns the earliest retention end of an item not yet
-// disposed of, if there is one.
+// NextDisposal returns the earliest retention end, by its own date or
+// its State's policy, of an item not yet disposed of, if there is one.
 func (db *DB) NextDisposal(ctx context.Context) (time.Time, bool, error) {
-	var s sql.NullString
-	err := db.read.QueryRowContext(ctx, `SELECT MIN(retain_until) FROM evidence_items WHERE retain_until <> '' AND status <> 'disposed'`).Scan(&s)
-	if err != nil || !s.Valid || s.String == "" {
-		return time.Time{}, false, err
+	var first time.Time
+	var found bool
+	for _, q := range []string{
+		`SELECT MIN(retain_until) FROM evidence_items WHERE retain_until <> '' AND status <> 'disposed'`,
+		`SELECT MIN(policy_until) FROM evidence_items WHERE policy_until <> '' AND status <> 'disposed'`,
+	} {
+		var s sql.NullString
+		if err := db.read.QueryRowContext(ctx, q).Scan(&s); err != nil {
+			return time.Time{}, false, err
+		}
+		if !s.Valid || s.String == "" {
+			continue
+		}
+		t, err := parseTime(s.String)
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		if !found || t.Before(first) {
+			first, found = t, true
+		}
 	}
-	t, err := parseTime(s.String)
-	return t, err == nil, err
+	return first, found, nil
 }
 
 // Custody returns the audit records of state's view whose subject is
@@ -254,4 +290,87 @@ func (tx *Tx) RefuseEvidence(ctx context.Context, state, id, sha256, why string)
 func (db *DB) EvidenceFromRead(ctx context.Context, state, originState, originItem string) (evidence.Item, error) {
 	return evidenceRow(db.read.QueryRowContext(ctx, db.bind(`SELECT `+evidenceColumns+` FROM evidence_items WHERE state = ? AND origin_state = ? AND origin_item = ? AND status <> 'refused'`),
 		state, originState, originItem))
+}
+
+// RetentionPolicy returns state's retention policy for personal data;
+// without one, a Policy of zero days.
+func (db *DB) RetentionPolicy(ctx context.Context, state string) (evidence.Policy, error) {
+	return scanPolicy(db.read.QueryRowContext(ctx, db.bind(policyQuery), state), state)
+}
+
+// RetentionPolicy is DB.RetentionPolicy inside tx: an item inserted in
+// tx takes the policy tx sees.
+func (tx *Tx) RetentionPolicy(ctx context.Context, state string) (evidence.Policy, error) {
+	return scanPolicy(tx.queryRow(ctx, policyQuery, state), state)
+}
+
+const policyQuery = `SELECT personal_data_days, updated_at, updated_by FROM retention_policies WHERE state = ?`
+
+func scanPolicy(row *sql.Row, state string) (evidence.Policy, error) {
+	var p evidence.Policy
+	var at string
+	err := row.Scan(&p.PersonalDataDays, &at, &p.UpdatedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return evidence.Policy{}, nil
+	}
+	if err != nil {
+		return p, err
+	}
+	t, err := parseTime(at)
+	if err != nil {
+		return p, &RowError{Table: "retention_policies", ID: state, Err: err}
+	}
+	p.UpdatedAt = &t
+	return p, nil
+}
+
+// SetRetentionPolicy records state's policy, and sets the policy date of
+// each of its items that carry personal data and are not disposed of:
+// their day of creation plus the period, or none when it is zero. It
+// returns how many items it changed.
+func (tx *Tx) SetRetentionPolicy(ctx context.Context, state string, p evidence.Policy) (int, error) {
+	if _, err := tx.exec(ctx, `DELETE FROM retention_policies WHERE state = ?`, state); err != nil {
+		return 0, err
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO retention_policies (state, personal_data_days, updated_at, updated_by) VALUES (?, ?, ?, ?)`,
+		state, p.PersonalDataDays, optTimePtr(p.UpdatedAt), p.UpdatedBy); err != nil {
+		return 0, err
+	}
+	rows, err := tx.query(ctx, `SELECT `+evidenceColumns+` FROM evidence_items WHERE state = ? AND personal_data <> '' AND status NOT IN ('disposed', 'refused')`+tx.dialect.forUpdate, state)
+	if err != nil {
+		return 0, err
+	}
+	items, err := collect(rows, func(s scanner) (evidence.Item, error) { return scanEvidence(s) }, false)
+	rows.Close()
+	// An item that cannot be read keeps its date; the others change.
+	if _, partial := IsPartial(err); err != nil && !partial {
+		return 0, err
+	}
+	changed := 0
+	for _, it := range items {
+		until := p.Until(it.CreatedAt, it.PersonalData)
+		if optTimePtr(until) == optTimePtr(it.PolicyUntil) {
+			continue
+		}
+		if _, err := tx.exec(ctx, `UPDATE evidence_items SET policy_until = ? WHERE state = ? AND id = ?`, optTimePtr(until), state, it.ID); err != nil {
+			return changed, err
+		}
+		changed++
+	}
+	return changed, nil
+}
+
+// ExpiringEvidence returns up to limit items of state not yet disposed
+// of whose retention, by their own date or the policy's, ends before
+// before, soonest first.
+func (db *DB) ExpiringEvidence(ctx context.Context, state string, before time.Time, limit int) ([]evidence.Item, error) {
+	at := formatTime(before)
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+evidenceColumns+` FROM evidence_items
+		WHERE state = ? AND status NOT IN ('disposed', 'refused') AND (retain_until <> '' AND retain_until < ? OR policy_until <> '' AND policy_until < ?)
+		ORDER BY CASE WHEN policy_until <> '' AND (retain_until = '' OR policy_until < retain_until) THEN policy_until ELSE retain_until END, id LIMIT ?`), state, at, at, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return collect(rows, func(s scanner) (evidence.Item, error) { return scanEvidence(s) }, true)
 }

@@ -53,6 +53,7 @@ var suite = []struct {
 	{"requests/a corrupt row is an error, not a zero request", testCorruptRequest},
 	{"security/events are capped and cut to fit", testSecurityEventsCapped},
 	{"evidence/items by State, pieces at their offset, tombstones", testEvidence},
+	{"evidence/retention policy for personal data, art 36", testRetentionPolicy},
 }
 
 // TestReopen checks that a database keeps its data when opened again, and

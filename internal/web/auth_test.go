@@ -44,6 +44,13 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 	"GET /api/v1/users":               func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/users"} },
 	"GET /api/v1/audit":               func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/audit?after=0&limit=5"} },
 	"GET /metrics":                    func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/metrics"} },
+	"GET /api/v1/retention/policy":    func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/retention/policy"} },
+	"PUT /api/v1/retention/policy": func(*testing.T, *testNode, string) routeCall {
+		return routeCall{path: "/api/v1/retention/policy", body: policyInput{PersonalDataDays: 365}}
+	},
+	"GET /api/v1/evidence/expiring": func(*testing.T, *testNode, string) routeCall {
+		return routeCall{path: "/api/v1/evidence/expiring?within=30d"}
+	},
 	"GET /log/checkpoint": func(t *testing.T, tn *testNode, _ string) routeCall {
 		integrateLog(t, tn)
 		return routeCall{path: "/log/checkpoint"}

@@ -10,6 +10,7 @@ import (
 	"gocloud.dev/blob/fileblob"
 
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/evidence"
 	"entraide/internal/identity"
 )
@@ -168,7 +169,11 @@ func (tn *testNode) victimEvidence(t testing.TB, state, request string) (item, u
 	t.Helper()
 	by := actor(state, identity.CentralAuthority)
 	data := []byte("evidence that only " + state + " holds")
-	it, err := tn.Node.StartEvidence(t.Context(), by, request, evidence.Spec{Name: "secret.txt", MediaType: "text/plain"}, int64(len(data)))
+	// Kept ten days, and marked as carrying personal data: the report of
+	// what expires lists it, to its State only.
+	retain := tn.Node.Now().AddDate(0, 0, 10)
+	it, err := tn.Node.StartEvidence(t.Context(), by, request, evidence.Spec{Name: "secret.txt", MediaType: "text/plain", RetainUntil: &retain,
+		PersonalData: &convention.PersonalData{Carried: true, Categories: []convention.DataCategory{convention.ContentData}, Persons: []convention.PersonCategory{convention.Victim}}}, int64(len(data)))
 	if err != nil {
 		t.Fatalf("StartEvidence: %v", err)
 	}

@@ -201,6 +201,8 @@ func (g *schemaGen) querySchema(rt route, name string) map[string]any {
 		return map[string]any{"type": "string", "enum": letter.Languages}
 	case "q":
 		return map[string]any{"type": "string", "maxLength": MaxListText}
+	case "within":
+		return map[string]any{"type": "string", "pattern": "^[0-9]{1,4}d?$", "description": "a number of days, e.g. 30d (1 to 3660)"}
 	case "due_before", "from", "to", "updated_since":
 		return map[string]any{"type": "string", "description": "a date YYYY-MM-DD or an RFC 3339 time"}
 	}
@@ -329,14 +331,16 @@ var enums = map[reflect.Type]func() []string{
 		}
 		return out
 	},
-	reflect.TypeFor[casework.State]():     func() []string { return stringsOf(casework.States()) },
-	reflect.TypeFor[casework.Side]():      func() []string { return stringsOf(casework.Sides()) },
-	reflect.TypeFor[casework.BasisType](): func() []string { return stringsOf(casework.BasisTypes()) },
-	reflect.TypeFor[casework.Action]():    func() []string { return stringsOf(casework.AllActions()) },
-	reflect.TypeFor[identity.Role]():      func() []string { return stringsOf(identity.Roles) },
-	reflect.TypeFor[alerting.Channel]():   func() []string { return stringsOf(alerting.Channels) },
-	reflect.TypeFor[alerting.Reason]():    func() []string { return stringsOf(alerting.Reasons) },
-	reflect.TypeFor[convention.Ground]():  func() []string { return stringsOf(convention.Grounds()) },
+	reflect.TypeFor[casework.State]():            func() []string { return stringsOf(casework.States()) },
+	reflect.TypeFor[casework.Side]():             func() []string { return stringsOf(casework.Sides()) },
+	reflect.TypeFor[casework.BasisType]():        func() []string { return stringsOf(casework.BasisTypes()) },
+	reflect.TypeFor[casework.Action]():           func() []string { return stringsOf(casework.AllActions()) },
+	reflect.TypeFor[identity.Role]():             func() []string { return stringsOf(identity.Roles) },
+	reflect.TypeFor[alerting.Channel]():          func() []string { return stringsOf(alerting.Channels) },
+	reflect.TypeFor[alerting.Reason]():           func() []string { return stringsOf(alerting.Reasons) },
+	reflect.TypeFor[convention.Ground]():         func() []string { return stringsOf(convention.Grounds()) },
+	reflect.TypeFor[convention.DataCategory]():   func() []string { return stringsOf(convention.DataCategories()) },
+	reflect.TypeFor[convention.PersonCategory](): func() []string { return stringsOf(convention.PersonCategories()) },
 }
 
 // mayBeEmpty names the fields of an enumerated type that are "" on

@@ -61,7 +61,7 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/api/v1/requests/{id}/transitions", Summary: "Move a request: send, acknowledge, start, refuse, execute, withdraw...",
 			Permission: identity.ActOnRequests, Body: casework.Transition{}, Response: casework.Request{}, Status: 200, Handler: s.transition()},
 
-		{Method: "POST", Path: "/api/v1/requests/{id}/uploads", Summary: "Begin the upload of an item of evidence to a request, by the tus 1.0.0 protocol: Upload-Length gives its size, Upload-Metadata its filename, filetype, collected_by, collected_where, collected_at, source, tool and retain_until (base64 values); the Location answered is the upload's",
+		{Method: "POST", Path: "/api/v1/requests/{id}/uploads", Summary: "Begin the upload of an item of evidence to a request, by the tus 1.0.0 protocol: Upload-Length gives its size, Upload-Metadata its filename, filetype, collected_by, collected_where, collected_at, source, tool, retain_until, and the personal data it carries (art. 36): personal_data (yes or no), data_categories and persons_concerned (comma-separated codes) (base64 values); the Location answered is the upload's",
 			Permission: identity.AddEvidence, Response: nil, Status: 201, Session: true, Handler: s.createUpload()},
 		{Method: "HEAD", Path: "/api/v1/uploads/{upload}", Summary: "The offset of an upload (tus): Upload-Offset is the number of bytes stored, from which to send the rest",
 			Permission: identity.AddEvidence, Response: nil, Status: 200, Session: true, Handler: s.uploadOffset()},
@@ -83,6 +83,13 @@ func (s *Server) routes() []route {
 			Permission: identity.DisposeEvidence, Body: disposeInput{}, Response: evidence.Item{}, Status: 200, Handler: s.disposeEvidence()},
 		{Method: "GET", Path: "/api/v1/requests/{id}/evidence-package", Summary: "The request's evidence package, streamed as a tar file that a court verifies offline with entraide verify: the request and its answer, the items available, their custody records with inclusion proofs in the node's log, its latest checkpoint, and the seal of the log's key; the items' custody records the export",
 			Permission: identity.ReadRequests, Response: "application/x-tar", Status: 200, Handler: s.evidencePackage()},
+
+		{Method: "GET", Path: "/api/v1/retention/policy", Summary: "Your State's retention period for evidence that carries personal data (art. 36): such an item is disposed of that many days after it reached the node, unless an earlier day is set for it; 0 for none",
+			Response: evidence.Policy{}, Status: 200, Handler: s.retentionPolicy()},
+		{Method: "PUT", Path: "/api/v1/retention/policy", Summary: "Set your State's retention period for evidence that carries personal data, in days (0 for none); every item marked as carrying them is dated anew, and disposed of on the earlier of its own day and the policy's (administrators; art. 36)",
+			Permission: identity.ManageRetention, Body: policyInput{}, Response: node.PolicyResult{}, Status: 200, Handler: s.setRetentionPolicy()},
+		{Method: "GET", Path: "/api/v1/evidence/expiring", Summary: "The items of evidence your State's node disposes of within the coming days (within, 30d by default), soonest first, each with its day and whether the policy for personal data sets it (central authority; art. 36)",
+			Permission: identity.DisposeEvidence, Response: node.ExpiringReport{}, Status: 200, Query: []string{"within"}, Handler: s.expiringEvidence()},
 
 		{Method: "GET", Path: "/api/v1/alerts", Summary: "Your State's 24/7 alerts, newest first, with the count, median and 99th percentile of times to acknowledge (art. 41); administrators see only the alerts about the node itself (undelivered messages)",
 			Permission: identity.ReadAlerts, Response: node.AlertList{}, Status: 200, Query: []string{"open", "reason", "limit", "cursor"}, Handler: s.listAlerts()},

@@ -180,6 +180,17 @@ var crossCalls = map[string]crossCall{
 		absent:  func(victimData) routeCall { return routeCall{path: "/api/v1/me/tokens/0123456789abcdef"} }},
 
 	"GET /api/v1/audit": listCall("/api/v1/audit?limit=1000"),
+	// A State's retention policy and what its node disposes of: the
+	// caller's own State's, whatever it asks.
+	"GET /api/v1/retention/policy": listCall("/api/v1/retention/policy"),
+	"PUT /api/v1/retention/policy": {reach: listing,
+		victims: func(victimData) routeCall {
+			return routeCall{path: "/api/v1/retention/policy", body: policyInput{PersonalDataDays: 400}}
+		},
+		absent: func(victimData) routeCall {
+			return routeCall{path: "/api/v1/retention/policy", body: policyInput{PersonalDataDays: 400}}
+		}},
+	"GET /api/v1/evidence/expiring": listCall("/api/v1/evidence/expiring?within=3660d"),
 	// The metrics count the whole node, by route pattern: no State's data.
 	"GET /metrics": {reach: nodeWide,
 		victims: func(victimData) routeCall { return routeCall{path: "/metrics"} },

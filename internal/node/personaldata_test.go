@@ -1,0 +1,140 @@
+package node_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"gocloud.dev/blob/fileblob"
+
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+	"entraide/internal/evidence"
+)
+
+func (f *fixture) withVault(t *testing.T) {
+	t.Helper()
+	b, err := fileblob.OpenBucket(t.TempDir(), &fileblob.Options{NoTempDir: true, Metadata: fileblob.MetadataDontWrite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := evidence.NewVault(b)
+	t.Cleanup(func() { v.Close() })
+	f.n.SetVault(v)
+}
+
+// addItem uploads data as an item of request r, marked pd.
+func (f *fixture) addItem(t *testing.T, by casework.Actor, r string, data []byte, pd *convention.PersonalData) evidence.Item {
+	t.Helper()
+	ctx := t.Context()
+	it, err := f.n.StartEvidence(ctx, by, r, evidence.Spec{Name: "a.bin", MediaType: "application/octet-stream", PersonalData: pd}, int64(len(data)))
+	if err != nil {
+		t.Fatalf("StartEvidence: %v", err)
+	}
+	if _, err := f.n.AppendEvidence(ctx, by, it.ID, 0, bytes.NewReader(data)); err != nil {
+		t.Fatalf("AppendEvidence: %v", err)
+	}
+	if it, err = f.n.CompleteEvidence(ctx, by, it.ID); err != nil {
+		t.Fatalf("CompleteEvidence: %v", err)
+	}
+	stored, err := f.db.Evidence(ctx, by.State, it.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stored
+}
+
+var traffic = &convention.PersonalData{Carried: true, Categories: []convention.DataCategory{convention.TrafficData}, Persons: []convention.PersonCategory{convention.Suspect}}
+
+// Art. 36: the administrator's retention period for personal data
+// disposes of the items marked as carrying them, on the node's clock,
+// with a tombstone; the report lists them before; nothing else goes.
+func TestRetentionPolicyDisposesOfPersonalData(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		f.withVault(t)
+		ctx := t.Context()
+		r := f.draft(t, convention.MutualAssistance, "VNM")
+		early := f.addItem(t, fraCA, r.ID, []byte("kept 30 days by the policy"), traffic)
+		unmarked := f.addItem(t, fraCA, r.ID, []byte("not marked"), nil)
+		none := f.addItem(t, fraCA, r.ID, []byte("marked as carrying none"), &convention.PersonalData{})
+		if early.PolicyUntil != nil {
+			t.Fatalf("an item has a policy date before any policy: %v", early.PolicyUntil)
+		}
+		admin := f.n.AdminOf("FRA")
+		for _, by := range []casework.Actor{fraCA, fraInv, fraAud} {
+			if _, err := f.n.SetRetentionPolicy(ctx, by, 30); err == nil {
+				t.Errorf("%s (%s) sets FRA's policy", by.ID, by.Role)
+			}
+		}
+		if _, err := f.n.SetRetentionPolicy(ctx, admin, -1); err == nil || !strings.Contains(err.Error(), "personal_data_days") {
+			t.Errorf("a negative period: %v, want a problem on personal_data_days", err)
+		}
+		res, err := f.n.SetRetentionPolicy(ctx, admin, 30)
+		if err != nil || res.ItemsDated != 1 {
+			t.Fatalf("SetRetentionPolicy = %+v, %v; want 1 item dated", res, err)
+		}
+		if p, err := f.n.RetentionPolicy(ctx, fraCA); err != nil || p.PersonalDataDays != 30 {
+			t.Errorf("policy read by the central authority = %+v, %v", p, err)
+		}
+		if p, _ := f.n.RetentionPolicy(ctx, vnmCA); p.PersonalDataDays != 0 {
+			t.Errorf("VNM reads FRA's policy: %+v", p)
+		}
+		// An item added after the policy is dated as it arrives.
+		f.clock.Advance(24 * time.Hour)
+		late := f.addItem(t, fraCA, r.ID, []byte("a day later"), traffic)
+		if want := start.Add(24*time.Hour).AddDate(0, 0, 30); late.PolicyUntil == nil || !late.PolicyUntil.Equal(want) {
+			t.Errorf("a new item's policy date = %v, want %v", late.PolicyUntil, want)
+		}
+
+		if _, err := f.n.ExpiringEvidence(ctx, fraAud, 30*24*time.Hour); err == nil {
+			t.Errorf("an auditor reads the report of expiring evidence")
+		}
+		f.clock.Set(start.AddDate(0, 0, 28))
+		rep, err := f.n.ExpiringEvidence(ctx, fraCA, 3*24*time.Hour)
+		if err != nil || len(rep.Items) != 1 || rep.Items[0].ID != early.ID || !rep.Items[0].ByPolicy || rep.Policy.PersonalDataDays != 30 {
+			t.Fatalf("expiring within 3 days on day 28 = %+v, %v; want the first item, by policy", rep, err)
+		}
+		if err := f.n.DisposeDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if it, _ := f.db.Evidence(ctx, "FRA", early.ID); it.Status != evidence.Available {
+			t.Fatalf("disposed of before its day: %s", it.Status)
+		}
+
+		f.clock.Set(start.AddDate(0, 0, 30))
+		if err := f.n.DisposeDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := f.db.Evidence(ctx, "FRA", early.ID)
+		if got.Status != evidence.Disposed || got.SHA256 != early.SHA256 || len(got.WrappedIdentity) != 0 {
+			t.Errorf("on the policy's day: %+v, want a tombstone with its hash", got)
+		}
+		for _, it := range []evidence.Item{unmarked, none, late} {
+			if got, _ := f.db.Evidence(ctx, "FRA", it.ID); got.Status != evidence.Available {
+				t.Errorf("item %s is %s on day 30, want available", it.ID, got.Status)
+			}
+		}
+		custody, err := f.n.EvidenceCustody(ctx, fraCA, r.ID, early.ID)
+		if err != nil || len(custody) == 0 || !bytes.Contains(custody[len(custody)-1].Record, []byte("retention policy for personal data")) {
+			t.Errorf("the disposal's custody record does not name the policy: %v", err)
+		}
+		audit, err := f.db.Custody(ctx, "FRA", evidence.PolicySubject)
+		if err != nil || len(audit) != 1 || !bytes.Contains(audit[0].Record, []byte(evidence.ActionPolicy)) {
+			t.Errorf("the policy's change is not in FRA's audit log")
+		}
+
+		// No policy: the later item keeps no date, and stays.
+		if _, err := f.n.SetRetentionPolicy(ctx, admin, 0); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Set(start.AddDate(0, 0, 40))
+		if err := f.n.DisposeDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := f.db.Evidence(ctx, "FRA", late.ID); got.Status != evidence.Available || got.PolicyUntil != nil {
+			t.Errorf("without a policy, the later item is %s with policy date %v", got.Status, got.PolicyUntil)
+		}
+	})
+}
