@@ -115,7 +115,8 @@ func (n *Node) Unflag(ctx context.Context, by casework.Actor, state string) (cas
 	}
 	code, ps := flaggedState(by, state)
 	if len(ps) > 0 {
-		return casework.Flag{}, ps
+		// What is not flagged is not found, whatever it is.
+		return casework.Flag{}, fmt.Errorf("%s is not flagged for screening (entraide screening list shows those that are): %w", state, store.ErrNotFound)
 	}
 	var f casework.Flag
 	err := n.db.Tx(ctx, func(tx *store.Tx) error {

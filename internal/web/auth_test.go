@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/directory"
 	"entraide/internal/identity"
 	"entraide/internal/node"
@@ -153,6 +154,23 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 		// An alert about the node: every role that acknowledges alerts,
 		// administrators included, may acknowledge it.
 		return routeCall{path: "/api/v1/alerts/" + tn.raiseNodeAlert(t, s).ID + "/ack"}
+	},
+	"POST /api/v1/requests/{id}/screenings": func(t *testing.T, tn *testNode, s string) routeCall {
+		id := tn.receivedBy(t, s)
+		return routeCall{path: "/api/v1/requests/" + id + "/screenings", body: clearedScreening(convention.MutualAssistance)}
+	},
+	"GET /api/v1/requests/{id}/screenings": func(t *testing.T, tn *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/requests/" + tn.receivedBy(t, s) + "/screenings"}
+	},
+	"GET /api/v1/screening/flags": func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/screening/flags"} },
+	"POST /api/v1/screening/flags": func(*testing.T, *testNode, string) routeCall {
+		return routeCall{path: "/api/v1/screening/flags", body: flagInput{State: "DEU", Reason: "reports of reprisals"}}
+	},
+	"DELETE /api/v1/screening/flags/{state}": func(t *testing.T, tn *testNode, s string) routeCall {
+		if _, err := tn.Node.Flag(t.Context(), actor(s, identity.Administrator), "DEU", "reports of reprisals"); err != nil {
+			t.Fatal(err)
+		}
+		return routeCall{path: "/api/v1/screening/flags/DEU"}
 	},
 	"GET /api/v1/roster": func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/roster"} },
 	"POST /api/v1/roster": func(_ *testing.T, _ *testNode, s string) routeCall {
@@ -461,4 +479,29 @@ func changeLast(token string) string {
 		return token[:len(token)-1] + "y"
 	}
 	return token[:len(token)-1] + "x"
+}
+
+// receivedBy returns the id of a request of mutual legal assistance that
+// another State sent to state, which state's node holds as received.
+func (tn *testNode) receivedBy(t *testing.T, state string) string {
+	t.Helper()
+	from := "ZAF"
+	if state == from {
+		from = "FRA"
+	}
+	r := tn.draft(t, actor(from, identity.CentralAuthority), mlaContents(state))
+	if _, err := tn.Node.Transition(t.Context(), actor(from, identity.CentralAuthority), r.ID, casework.Transition{Action: casework.Send}); err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
+
+// clearedScreening is a screening of a request of kind k that finds no
+// concern.
+func clearedScreening(k convention.Kind) convention.Screening {
+	var all []convention.ScreeningGround
+	for _, g := range convention.ScreeningGrounds(k) {
+		all = append(all, g.Ground)
+	}
+	return convention.Screening{Considered: all, Findings: "No indication on any ground.", Outcome: convention.Cleared}
 }

@@ -330,6 +330,11 @@ type requestDoc struct {
 	// Unreadable names the stored events of the timeline that could not
 	// be read, left out of Timeline.
 	Unreadable []string `json:"unreadable,omitempty"`
+	// ScreeningNeeded says that the request waits for a screening for
+	// human rights before execution may begin, and Screening is its
+	// latest; both only in the requested State's view.
+	ScreeningNeeded bool                `json:"screening_needed,omitempty"`
+	Screening       *casework.Screening `json:"screening,omitempty"`
 }
 
 // maxIDLength bounds an identifier in a path; request ids are UUIDs.
@@ -362,6 +367,7 @@ func (s *Server) getRequest() http.Handler {
 			return
 		}
 		doc := requestDoc{Request: req, Timeline: events, AllowedActions: casework.AllowedFor(req, actorFrom(r.Context()), s.node.Now())}
+		doc.Screening, doc.ScreeningNeeded = screeningOf(req)
 		for _, e := range bad {
 			doc.Unreadable = append(doc.Unreadable, e.Error())
 		}

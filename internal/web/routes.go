@@ -3,6 +3,7 @@ package web
 import (
 	"entraide/internal/alerting"
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/directory"
 	"entraide/internal/evidence"
 	"entraide/internal/federation"
@@ -60,6 +61,16 @@ func (s *Server) routes() []route {
 			Permission: identity.ReadRequests, Response: "application/pdf", Status: 200, Query: []string{"lang"}, Handler: s.requestLetter()},
 		{Method: "POST", Path: "/api/v1/requests/{id}/transitions", Summary: "Move a request: send, acknowledge, start, refuse, execute, withdraw...",
 			Permission: identity.ActOnRequests, Body: casework.Transition{}, Response: casework.Request{}, Status: 200, Handler: s.transition()},
+		{Method: "POST", Path: "/api/v1/requests/{id}/screenings", Summary: "Screen a request your State was asked, before executing it, for human rights: the discrimination ground of art. 40(22) and the conditions and safeguards of art. 24 and art. 6, each considered; cleared lets execution begin, concerns lead to consultation (art. 40(27)) or refusal. Required before start for real-time collection, interception and extradition, and for every request from a State your administrator flagged; it stays on your node",
+			Permission: identity.ScreenRequests, Body: convention.Screening{}, Response: casework.Screening{}, Status: 201, Handler: s.screenRequest()},
+		{Method: "GET", Path: "/api/v1/requests/{id}/screenings", Summary: "Your State's screenings of a request, oldest first: who screened it, when, the grounds considered, the concerns and findings, the outcome",
+			Permission: identity.ReadRequests, Response: []casework.Screening{}, Status: 200, Handler: s.listScreenings()},
+		{Method: "GET", Path: "/api/v1/screening/flags", Summary: "The States your State flagged for screening: every request from them is screened before execution; only your State's officials see it",
+			Response: []casework.Flag{}, Status: 200, Handler: s.listFlags()},
+		{Method: "POST", Path: "/api/v1/screening/flags", Summary: "Flag a State for screening, with the reason the officials who screen will read (administrator); flagging it again replaces the reason",
+			Permission: identity.FlagStates, Body: flagInput{}, Response: casework.Flag{}, Status: 200, Handler: s.flagState()},
+		{Method: "DELETE", Path: "/api/v1/screening/flags/{state}", Summary: "Lift a State's flag for screening (administrator)",
+			Permission: identity.FlagStates, Response: casework.Flag{}, Status: 200, Handler: s.unflagState()},
 
 		{Method: "POST", Path: "/api/v1/requests/{id}/uploads", Summary: "Begin the upload of an item of evidence to a request, by the tus 1.0.0 protocol: Upload-Length gives its size, Upload-Metadata its filename, filetype, collected_by, collected_where, collected_at, source, tool, retain_until, and the personal data it carries (art. 36): personal_data (yes or no), data_categories and persons_concerned (comma-separated codes) (base64 values); the Location answered is the upload's",
 			Permission: identity.AddEvidence, Response: nil, Status: 201, Session: true, Handler: s.createUpload()},

@@ -53,12 +53,16 @@ type victimData struct {
 	reasons   string // the reasons of the refusal, which only the two States know
 	item      string // an item of evidence of the sent request's
 	upload    string // an item of the sent request's still uploading
+	received  string // a request ZAF sent the State, which it screened
+	findings  string // what its screening found, which only the State knows
+	flagged   string // a State it flagged for screening
+	flagWhy   string // why, which only the State knows
 	officials []string
 }
 
 // markers are strings that only the State's own views hold.
 func (v victimData) markers() []string {
-	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons, v.item, v.upload}, v.officials...)
+	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons, v.item, v.upload, v.findings, v.flagWhy}, v.officials...)
 }
 
 // missingID names nothing on the node.
@@ -141,6 +145,21 @@ var crossCalls = map[string]crossCall{
 	"POST /api/v1/alerts/{id}/ack": pathCall(func(id string) string { return "/api/v1/alerts/" + id + "/ack" }, nil,
 		func(v victimData) string { return v.alert }),
 
+	"POST /api/v1/requests/{id}/screenings": pathCall(func(id string) string { return "/api/v1/requests/" + id + "/screenings" }, clearedScreening(convention.Preservation),
+		func(v victimData) string { return v.received }),
+	"GET /api/v1/requests/{id}/screenings": pathCall(func(id string) string { return "/api/v1/requests/" + id + "/screenings" }, nil,
+		func(v victimData) string { return v.received }),
+	// Flags are the caller's own State's: another State's are neither
+	// listed, nor lifted (the victim flagged DEU, the caller did not).
+	"GET /api/v1/screening/flags": listCall("/api/v1/screening/flags"),
+	"POST /api/v1/screening/flags": {reach: listing,
+		victims: func(victimData) routeCall {
+			return routeCall{path: "/api/v1/screening/flags", body: flagInput{State: "ZAF", Reason: "the caller's own reason"}}
+		},
+		absent: func(victimData) routeCall {
+			return routeCall{path: "/api/v1/screening/flags", body: flagInput{State: "ZAF", Reason: "the caller's own reason"}}
+		}},
+	"DELETE /api/v1/screening/flags/{state}": pathCall(func(code string) string { return "/api/v1/screening/flags/" + code }, nil, func(v victimData) string { return v.flagged }),
 	"GET /api/v1/roster": listCall("/api/v1/roster"),
 	"POST /api/v1/roster": {reach: byBody,
 		victims: func(v victimData) routeCall {
@@ -241,6 +260,17 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victimData {
 	}
 	if v.alert == "" {
 		t.Fatalf("no alert of %s about %s", state, in.ID)
+	}
+	v.received, v.findings = in.ID, "findings that only "+state+" knows"
+	screening := clearedScreening(in.Kind)
+	screening.Findings = v.findings
+	if _, err := tn.Node.Screen(ctx, actor(state, identity.CentralAuthority), in.ID, screening); err != nil {
+		t.Fatal(err)
+	}
+	// Each State flags its own: the other has not flagged it.
+	v.flagged, v.flagWhy = map[string]string{"FRA": "DEU", "VNM": "ITA"}[state], "a reason to flag that only "+state+" knows"
+	if _, err := tn.Node.Flag(ctx, actor(state, identity.Administrator), v.flagged, v.flagWhy); err != nil {
+		t.Fatal(err)
 	}
 	admin := tn.token(t, state, identity.Administrator)
 	line := tn.do(t, "POST", "/api/v1/roster", admin, node.RosterInput{User: v.official, Channel: "email", Address: "duty@" + strings.ToLower(state) + ".example"})
