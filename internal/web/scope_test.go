@@ -160,7 +160,7 @@ var crossCalls = map[string]crossCall{
 			return routeCall{path: "/api/v1/screening/flags", body: flagInput{State: "ZAF", Reason: "the caller's own reason"}}
 		}},
 	"DELETE /api/v1/screening/flags/{state}": pathCall(func(code string) string { return "/api/v1/screening/flags/" + code }, nil, func(v victimData) string { return v.flagged }),
-	"GET /api/v1/roster": listCall("/api/v1/roster"),
+	"GET /api/v1/roster":                     listCall("/api/v1/roster"),
 	"POST /api/v1/roster": {reach: byBody,
 		victims: func(v victimData) routeCall {
 			return routeCall{path: "/api/v1/roster", body: node.RosterInput{User: v.official, Channel: "email", Address: "duty@example.org"}}
