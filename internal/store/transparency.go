@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"math"
 	"time"
 
@@ -197,4 +199,29 @@ func (db *DB) conditionCounts(ctx context.Context, marks string, args []any) ([]
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// TransparencySince returns since when the node publishes its State's
+// transparency report, or the zero time while it does not.
+func (db *DB) TransparencySince(ctx context.Context) (time.Time, error) {
+	var since string
+	err := db.read.QueryRowContext(ctx, `SELECT transparency_since FROM node WHERE id = 1`).Scan(&since)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, fmt.Errorf("node not initialised (run entraide init): %w", ErrNotFound)
+	}
+	if err != nil || since == "" {
+		return time.Time{}, err
+	}
+	return parseTime(since)
+}
+
+// SetTransparencySince records since when the node publishes its State's
+// transparency report; the zero time stops publication.
+func (tx *Tx) SetTransparencySince(ctx context.Context, since time.Time) error {
+	v := ""
+	if !since.IsZero() {
+		v = formatTime(since)
+	}
+	_, err := tx.exec(ctx, `UPDATE node SET transparency_since = ? WHERE id = 1`, v)
+	return err
 }

@@ -32,6 +32,9 @@ func (u *UI) routes() []route {
 		{Method: "POST", Path: Prefix + "enrol/passkey", Public: true, Handler: u.enrolPasskeyBegin()},
 		{Method: "GET", Path: Prefix + "oidc/start", Public: true, Handler: u.oidcStart()},
 		{Method: "GET", Path: Prefix + "oidc/callback", Public: true, Handler: u.oidcCallback()},
+		// The transparency report: aggregates only, once the State's
+		// administrators publish it; the server mounts it at the root.
+		{Method: "GET", Path: TransparencyPath, Public: true, Handler: u.transparencyPage()},
 
 		{Method: "POST", Path: Prefix + "signout", Handler: u.signout()},
 		{Method: "GET", Path: Prefix + "{$}", Handler: u.home()},

@@ -94,6 +94,11 @@ var uiCases = map[string]uiCase{
 	// The test node has no identity provider: the routes say so.
 	"GET /ui/oidc/start":    same("/ui/oidc/start", nil, public, 404),
 	"GET /ui/oidc/callback": same("/ui/oidc/callback?state=x&code=y", nil, public, 404),
+	// The transparency report is public and holds aggregates only:
+	// counts, medians and codes of the home State's requests, small counts
+	// suppressed. The test node does not publish it: the page says so.
+	// TestTransparencyPage reads it published.
+	"GET /transparency": same("/transparency", nil, public, 404),
 
 	"POST /ui/signout":     same("/ui/signout", url.Values{}, shared, 303),
 	"GET /ui/{$}":          same("/ui/", nil, shared, 303),

@@ -72,6 +72,16 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 		integrateLog(t, tn)
 		return routeCall{path: "/api/v1/log/consistency?old=1"}
 	},
+	// Public once the home State's administrators publish it.
+	"GET /api/v1/transparency": func(t *testing.T, tn *testNode, _ string) routeCall {
+		if _, err := tn.Node.SetTransparencyPublication(t.Context(), tn.Node.Admin(), true); err != nil {
+			t.Fatal(err)
+		}
+		return routeCall{path: "/api/v1/transparency"}
+	},
+	"PUT /api/v1/transparency/publication": func(*testing.T, *testNode, string) routeCall {
+		return routeCall{path: "/api/v1/transparency/publication", body: publicationInput{Published: true}}
+	},
 	"GET /api/v1/states/{code}": func(_ *testing.T, _ *testNode, s string) routeCall { return routeCall{path: "/api/v1/states/" + s} },
 	"POST /api/v1/treaty/records": func(_ *testing.T, _ *testNode, s string) routeCall {
 		return routeCall{path: "/api/v1/treaty/records", body: node.TreatyAction{Code: s, Signed: "2025-10-25", SignedAt: "Hanoi"}}

@@ -129,7 +129,7 @@ func enrol(ctx context.Context, n *node.Node, state, id string) (string, error) 
 
 // testLimits let the tests that try every route with bad tokens and
 // many calls run from one address; the tests of the limits set their own.
-var testLimits = Limits{AuthFailures: 1 << 20, InboxFailures: 1 << 20, APIRate: 1 << 20, APIBurst: 1 << 20, InboxReadsPerAddress: 1 << 20}
+var testLimits = Limits{AuthFailures: 1 << 20, InboxFailures: 1 << 20, APIRate: 1 << 20, APIBurst: 1 << 20, InboxReadsPerAddress: 1 << 20, PublicReports: 1 << 20}
 
 // steppingClock returns a clock that starts at start and moves by step on
 // every reading; it is safe for concurrent use.

@@ -50,6 +50,11 @@ type Limits struct {
 	// a node's deliveries, too few for one host to hold the inbox's memory
 	// with slow bodies.
 	InboxReadsPerAddress int
+	// PublicReports is how many calls an address may make in a row to
+	// the public transparency report, page or JSON, which the node
+	// computes from its database each time; one more is allowed every
+	// minute / PublicReports.
+	PublicReports int
 }
 
 // Default limits: generous for officials and real peers, which retry with
@@ -64,6 +69,7 @@ const (
 	DefaultInboxMemory        = 64 << 20
 	DefaultInboxSlots         = 64
 	DefaultInboxReads         = 16
+	DefaultPublicReports      = 60
 	// inboxWeight is what each byte of an envelope counts against
 	// InboxMemory.
 	inboxWeight = 3
@@ -99,6 +105,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.InboxReadsPerAddress <= 0 {
 		l.InboxReadsPerAddress = DefaultInboxReads
+	}
+	if l.PublicReports <= 0 {
+		l.PublicReports = DefaultPublicReports
 	}
 	return l
 }

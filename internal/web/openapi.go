@@ -17,6 +17,7 @@ import (
 	"entraide/internal/convention"
 	"entraide/internal/identity"
 	"entraide/internal/store"
+	"entraide/internal/transparency"
 )
 
 // openAPIDoc builds the OpenAPI 3.1 document from the route table, with
@@ -165,6 +166,8 @@ func problemStatuses(rt route) []int {
 		codes = append(codes, http.StatusUnauthorized)
 	case "/api/v1/users/{id}/disable", "/api/v1/users/{id}/enrolments": // an administrator disabling themselves; a code for a disabled official
 		codes = append(codes, http.StatusUnprocessableEntity)
+	case "/api/v1/transparency": // not published; a year that has not ended
+		codes = append(codes, http.StatusNotFound, http.StatusUnprocessableEntity)
 	}
 	return codes
 }
@@ -203,6 +206,8 @@ func (g *schemaGen) querySchema(rt route, name string) map[string]any {
 		return map[string]any{"type": "string", "maxLength": MaxListText}
 	case "within":
 		return map[string]any{"type": "string", "pattern": "^[0-9]{1,4}d?$", "description": "a number of days, e.g. 30d (1 to 3660)"}
+	case "year":
+		return map[string]any{"type": "integer", "minimum": 2000, "description": "a calendar year that has ended; the last one by default"}
 	case "due_before", "from", "to", "updated_since":
 		return map[string]any{"type": "string", "description": "a date YYYY-MM-DD or an RFC 3339 time"}
 	}
@@ -343,6 +348,23 @@ var enums = map[reflect.Type]func() []string{
 	reflect.TypeFor[convention.PersonCategory](): func() []string { return stringsOf(convention.PersonCategories()) },
 }
 
+// marshaled gives the schemas of the types that encode themselves.
+var marshaled = map[reflect.Type]map[string]any{
+	// A count of the transparency report: {"value": 7}; when suppressed,
+	// value is null, suppressed true, and reason fewer_than_5 (a count
+	// from 1 to 4) or complementary (hidden so that a small count cannot
+	// be worked out from the totals).
+	reflect.TypeFor[transparency.Cell](): {"type": "object", "additionalProperties": false, "required": []any{"value"},
+		"properties": map[string]any{"value": map[string]any{"type": []any{"integer", "null"}},
+			"suppressed": map[string]any{"type": "boolean"}, "reason": map[string]any{"type": "string", "enum": []any{transparency.Small, transparency.Complementary}}}},
+	// A median of the transparency report, in seconds, over a number of
+	// requests; both null, with suppressed true, over fewer than 5.
+	reflect.TypeFor[transparency.Duration](): {"type": "object", "additionalProperties": false, "required": []any{"seconds", "requests"},
+		"properties": map[string]any{"seconds": map[string]any{"type": []any{"integer", "null"}},
+			"requests":   map[string]any{"type": []any{"integer", "null"}},
+			"suppressed": map[string]any{"type": "boolean"}, "reason": map[string]any{"type": "string", "enum": []any{transparency.Small}}}},
+}
+
 // mayBeEmpty names the fields of an enumerated type that are "" on
 // purpose, though always present: an event that leaves the state alone
 // (a receipt, a crossed move, an extension) goes to "".
@@ -366,6 +388,11 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 			}
 			g.defs[name] = map[string]any{"type": "string", "enum": enum}
 		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+	if schema, ok := marshaled[t]; ok {
+		name := t.String()
+		g.defs[name] = schema
 		return map[string]any{"$ref": "#/components/schemas/" + name}
 	}
 	switch {

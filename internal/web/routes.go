@@ -10,6 +10,7 @@ import (
 	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/store"
+	"entraide/internal/transparency"
 )
 
 // routes lists every route of the node. The OpenAPI document is built
@@ -43,6 +44,11 @@ func (s *Server) routes() []route {
 			Home: true, Permission: identity.RecordTreaty, Body: node.TreatyAction{}, Response: directory.TreatyRecord{}, Status: 200, Handler: s.recordTreaty()},
 		{Method: "POST", Path: "/api/v1/treaty/import", Summary: "Import a treaty-status CSV file (the form of data/treaty-status.csv), all or nothing (the home State's administrators)",
 			Home: true, Permission: identity.RecordTreaty, Body: "text/csv", Response: importResult{}, Status: 200, Handler: s.importTreaty()},
+
+		{Method: "GET", Path: "/api/v1/transparency", Summary: "The home State's transparency report for a calendar year that has ended (the last by default): requests sent and received, by kind and by other State, how they stood at the year's end, refusals by ground, median times to acknowledge and to answer, conditions; counts, medians and codes only, counts from 1 to 4 suppressed with a second count beside each; public once the State's administrators publish it (404 before)",
+			Public: true, Response: transparency.Report{}, Status: 200, Query: []string{"year"}, Handler: s.transparencyReport()},
+		{Method: "PUT", Path: "/api/v1/transparency/publication", Summary: "Publish the transparency report at /transparency and /api/v1/transparency, or stop publishing it (the home State's administrators; audited)",
+			Home: true, Permission: identity.ManageProfiles, Body: publicationInput{}, Response: node.Publication{}, Status: 200, Handler: s.setPublication()},
 
 		{Method: "GET", Path: "/api/v1/states/{code}", Summary: "One State: names, treaty status, central authority, 24/7 contact, languages, declarations",
 			Response: node.StateView{}, Status: 200, Handler: s.state()},

@@ -37,6 +37,10 @@ const (
 	// nodeWide routes change what the node shares (route.Home): a hosted
 	// State's officials get 403.
 	nodeWide
+	// aggregates routes are public and show only counts, medians and
+	// codes of the home State's requests: called without a token, their
+	// answer holds nothing of any State's data.
+	aggregates
 )
 
 // victimData is what one State holds on a node that hosts several, and
@@ -126,6 +130,18 @@ var crossCalls = map[string]crossCall{
 		func(v victimData) string { return v.state }, "XXX"),
 	"POST /api/v1/states/{code}/declarations": pathCallReach(nodeWide, func(code string) string { return "/api/v1/states/" + code + "/declarations" },
 		node.DeclarationInput{Article: 40, MadeOn: "2025-10-25", Text: "x"}, func(v victimData) string { return v.state }, "XXX"),
+
+	// Public: the home State's transparency report, aggregates only.
+	"GET /api/v1/transparency": {reach: aggregates,
+		victims: func(victimData) routeCall { return routeCall{path: "/api/v1/transparency"} },
+		absent:  func(victimData) routeCall { return routeCall{path: "/api/v1/transparency"} }},
+	"PUT /api/v1/transparency/publication": {reach: nodeWide,
+		victims: func(victimData) routeCall {
+			return routeCall{path: "/api/v1/transparency/publication", body: publicationInput{Published: true}}
+		},
+		absent: func(victimData) routeCall {
+			return routeCall{path: "/api/v1/transparency/publication", body: publicationInput{Published: true}}
+		}},
 
 	"GET /api/v1/requests": listCall("/api/v1/requests?limit=500"),
 	"POST /api/v1/requests": {reach: byBody,
@@ -306,6 +322,12 @@ func TestOtherStatesReachNothing(t *testing.T) {
 				for _, rt := range routeTable() {
 					pattern := rt.Method + " " + rt.Path
 					if rt.Public {
+						if c, ok := crossCalls[pattern]; ok {
+							if c.reach != aggregates {
+								t.Errorf("route %s is public: its crossCalls entry may only say it shows aggregates", pattern)
+							}
+							readAggregates(t, tn, c, v)
+						}
 						continue // no token, no State: TestAuthentication
 					}
 					c, ok := crossCalls[pattern]

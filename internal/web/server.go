@@ -33,8 +33,9 @@ type Server struct {
 	metrics *metrics
 	// authFailures counts failed authentications by client address,
 	// inboxFailures envelopes that proved nothing, apiCalls calls by
-	// token.
-	authFailures, inboxFailures, apiCalls *limiterSet
+	// token, publicReports calls of the public transparency report by
+	// address.
+	authFailures, inboxFailures, apiCalls, publicReports *limiterSet
 	// peerAddresses are the addresses real peers delivered from lately:
 	// their posts are read even when strangers at the same address have
 	// spent its budget.
@@ -86,6 +87,7 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 		authFailures:  newLimiterSet(perMinute(l.AuthFailures), l.AuthFailures),
 		inboxFailures: newLimiterSet(perMinute(l.InboxFailures), l.InboxFailures),
 		apiCalls:      newLimiterSet(rate.Limit(l.APIRate), l.APIBurst),
+		publicReports: newLimiterSet(perMinute(l.PublicReports), l.PublicReports),
 		peerAddresses: newRecentSet(peerAddressMemory),
 		streams:       newKeyCounter(l.StreamsPerOfficial),
 		reads:         newKeyCounter(l.InboxReadsPerAddress),
@@ -115,6 +117,9 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 		methods[rt.Path] = append(methods[rt.Path], rt.Method)
 	}
 	s.mux.Handle(ui.Prefix, s.metrics.instrument("/ui/", pages.Handler()))
+	// The transparency report's page is the UI's, public, at the node's
+	// root where a reader looks for it, and limited like its JSON.
+	s.mux.Handle("GET "+ui.TransparencyPath, s.metrics.instrument(ui.TransparencyPath, s.limitPublicReports(pages.Handler())))
 	paths := http.NewServeMux()
 	for p := range methods {
 		paths.Handle(p, http.NotFoundHandler())
