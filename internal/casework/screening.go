@@ -45,6 +45,12 @@ func ScreeningPending(r *Request) bool {
 	return NeedsScreening(r) && !cleared(r) && slices.Contains(beforeExecution, r.State)
 }
 
+// Screenable reports whether the requested State's view r may be screened
+// now: received, and its execution not begun or to begin again.
+func Screenable(r *Request) bool {
+	return r.Holder == r.RequestedState && slices.Contains(beforeExecution, r.State)
+}
+
 func cleared(r *Request) bool {
 	return r.Screening != nil && r.Screening.Outcome == convention.Cleared
 }

@@ -183,8 +183,13 @@ func (u *UI) requestData(r *http.Request, id string) (map[string]any, error) {
 	// without a vault, or an item list that cannot be read, leaves the
 	// section saying so rather than failing the page.
 	evidence, itemsProblem := u.itemsOf(r, by, req)
+	screening, err := u.screeningOf(r, by, req)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]any{
-		"Title": tf(r, "req.title", shortID(req.ID)), "Req": req, "Spec": spec, "Fields": fields, "Timeline": events,
+		"Screening": screening,
+		"Title":     tf(r, "req.title", shortID(req.ID)), "Req": req, "Spec": spec, "Fields": fields, "Timeline": events,
 		"Actions": actions, "Grounds": convention.GroundsFor(req.Kind), "Offences": offences, "Unreadable": unreadable,
 		"Side": req.SideOf(by.State), "Items": evidence, "ItemsProblem": itemsProblem,
 		"CanUpload": u.node.HasVault() && by.Role.Can(identity.AddEvidence),
@@ -216,6 +221,8 @@ func (u *UI) requestPage() http.Handler {
 			data["Notice"] = t(r, "ev.sent")
 		case "retained":
 			data["Notice"] = t(r, "ev.retained")
+		case "screened":
+			data["Notice"] = t(r, "screen.done")
 		case "done":
 			data["Notice"] = tf(r, "act.done", localeOf(r.Context()).word("state", data["Req"].(*casework.Request).State))
 		}

@@ -45,6 +45,7 @@ func (u *UI) routes() []route {
 		{Method: "GET", Path: Prefix + "requests/{id}", Permission: identity.ReadRequests, Handler: u.requestPage()},
 		{Method: "GET", Path: Prefix + "requests/{id}/letter.pdf", Permission: identity.ReadRequests, Handler: u.letterPDF()},
 		{Method: "POST", Path: Prefix + "requests/{id}/actions", Permission: identity.ActOnRequests, Handler: u.act()},
+		{Method: "POST", Path: Prefix + "requests/{id}/screening", Permission: identity.ScreenRequests, Handler: u.screen()},
 		{Method: "POST", Path: Prefix + "requests/{id}/evidence/{item}/send", Permission: identity.ActOnRequests, Handler: u.sendEvidence()},
 		{Method: "POST", Path: Prefix + "requests/{id}/evidence/{item}/retention", Permission: identity.DisposeEvidence, Handler: u.setRetention()},
 		{Method: "GET", Path: Prefix + "console", Permission: identity.ReadRequests, Handler: u.console()},
@@ -70,5 +71,8 @@ func (u *UI) routes() []route {
 		{Method: "GET", Path: Prefix + "admin/roster", Permission: identity.ManageRoster, Handler: u.rosterPage()},
 		{Method: "POST", Path: Prefix + "admin/roster", Permission: identity.ManageRoster, Handler: u.addRosterEntry()},
 		{Method: "POST", Path: Prefix + "admin/roster/{id}/remove", Permission: identity.ManageRoster, Handler: u.removeRosterEntry()},
+		{Method: "GET", Path: Prefix + "admin/screening", Permission: identity.FlagStates, Handler: u.flagsPage()},
+		{Method: "POST", Path: Prefix + "admin/screening", Permission: identity.FlagStates, Handler: u.flagState()},
+		{Method: "POST", Path: Prefix + "admin/screening/{state}/remove", Permission: identity.FlagStates, Handler: u.unflagState()},
 	}
 }

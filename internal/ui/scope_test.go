@@ -14,6 +14,7 @@ import (
 
 	"entraide/internal/alerting"
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/evidence"
 	"entraide/internal/identity"
 	"entraide/internal/node"
@@ -46,10 +47,13 @@ type victim struct {
 	// official has an API token; rostered is on the roster, on line
 	// roster.
 	official, token, rostered, roster string
+	// findings are those of the State's screening of incoming; flagged is
+	// a State it flagged for screening, for flagWhy.
+	findings, flagged, flagWhy string
 }
 
 func (v victim) markers() []string {
-	return []string{v.sent, v.draft, v.incoming, v.alert, v.passkey, v.item, v.official, v.token, v.rostered, v.roster}
+	return []string{v.sent, v.draft, v.incoming, v.alert, v.passkey, v.item, v.official, v.token, v.rostered, v.roster, v.findings, v.flagWhy}
 }
 
 const missingID = "0190a1b2-0000-7000-8000-00000000dead"
@@ -164,12 +168,27 @@ var uiCases = map[string]uiCase{
 		absent: func(victim) uiCall {
 			return uiCall{path: "/ui/admin/officials/" + missingID + "/tokens/" + missingID + "/revoke", form: url.Values{"confirm": {"yes"}}}
 		}},
+	"POST /ui/requests/{id}/screening": byID(func(id string) string { return "/ui/requests/" + id + "/screening" }, screeningForm(),
+		func(v victim) string { return v.incoming }),
+	"GET /ui/admin/screening":  same("/ui/admin/screening", nil, listing, 200),
+	"POST /ui/admin/screening": same("/ui/admin/screening", url.Values{"state": {"ZAF"}, "reason": {"the caller's own reason"}}, listing, 303),
+	"POST /ui/admin/screening/{state}/remove": byID(func(code string) string { return "/ui/admin/screening/" + code + "/remove" }, url.Values{"confirm": {"yes"}},
+		func(v victim) string { return v.flagged }),
 	"GET /ui/admin/roster": same("/ui/admin/roster", nil, listing, 200),
 	"POST /ui/admin/roster": {reach: byBody,
 		victims: func(v victim) uiCall { return uiCall{path: "/ui/admin/roster", form: rosterForm(v.rostered)} },
 		absent:  func(victim) uiCall { return uiCall{path: "/ui/admin/roster", form: rosterForm(missingID)} }},
 	"POST /ui/admin/roster/{id}/remove": byID(func(id string) string { return "/ui/admin/roster/" + id + "/remove" }, url.Values{"confirm": {"yes"}},
 		func(v victim) string { return v.roster }),
+}
+
+// screeningForm clears a request, every ground examined.
+func screeningForm() url.Values {
+	f := url.Values{"findings": {"No indication on any ground."}, "outcome": {"cleared"}}
+	for _, g := range convention.ScreeningGrounds("") {
+		f.Add("considered", string(g.Ground))
+	}
+	return f
 }
 
 // rosterForm puts user on the roster, alerted by e-mail.
@@ -212,6 +231,15 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victim {
 		t.Fatal(err)
 	}
 	v.incoming = in.ID
+	v.findings = "findings that only " + state + " knows"
+	if _, err := n.Screen(ctx, ca, in.ID, convention.Screening{Considered: screeningGrounds(), Findings: v.findings, Outcome: convention.Cleared}); err != nil {
+		t.Fatal(err)
+	}
+	// Each State flags its own: the other has not flagged it.
+	v.flagged, v.flagWhy = map[string]string{"FRA": "DEU", "VNM": "ITA"}[state], "a reason to flag that only "+state+" knows"
+	if _, err := n.Flag(ctx, n.AdminOf(state), v.flagged, v.flagWhy); err != nil {
+		t.Fatal(err)
+	}
 	alerts, err := n.Alerts(ctx, actor(state, identity.Auditor), store.AlertFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
@@ -379,7 +407,9 @@ func tryReach(t *testing.T, b *browser, rt route, c uiCase, v victim, role ident
 		t.Errorf("on %s's data: %d, want one of %v\n%s", v.state, got.Status, wants, got.Body)
 	}
 	norm := func(s string) string {
-		for _, m := range append(v.markers(), missingID) {
+		// The State flagged is named in the path tried, and the page
+		// repeats its path: it is the caller's own words.
+		for _, m := range append(v.markers(), missingID, v.flagged) {
 			s = strings.ReplaceAll(s, m, "ID")
 		}
 		return s
@@ -432,4 +462,12 @@ func addItem(t *testing.T, tn *testNode, by casework.Actor, id string, data []by
 		t.Fatal(err)
 	}
 	return it.ID
+}
+
+func screeningGrounds() []convention.ScreeningGround {
+	var out []convention.ScreeningGround
+	for _, g := range convention.ScreeningGrounds("") {
+		out = append(out, g.Ground)
+	}
+	return out
 }
