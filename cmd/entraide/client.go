@@ -618,6 +618,9 @@ type requestDoc struct {
 	Timeline       []casework.Event  `json:"timeline"`
 	AllowedActions []casework.Action `json:"allowed_actions"`
 	Unreadable     []string          `json:"unreadable"`
+	// ScreeningNeeded and Screening: the requested State's own view only.
+	ScreeningNeeded bool                `json:"screening_needed"`
+	Screening       *casework.Screening `json:"screening"`
 }
 
 func cmdRequestShow(ctx context.Context, e env, args []string) error {
@@ -669,6 +672,12 @@ func printRequest(w io.Writer, doc requestDoc) {
 	}
 	if r.Conditions != "" {
 		fmt.Fprintf(w, "Conditions accepted by %s, binding the execution (art. 40(27)): %s\n", r.RequestingState, r.Conditions)
+	}
+	if doc.ScreeningNeeded {
+		fmt.Fprintf(w, "Screening for human rights needed before execution (arts. 6, 24, 40(22)): entraide request screen %s\n", r.ID)
+	}
+	if s := doc.Screening; s != nil {
+		fmt.Fprintf(w, "Screened by %s at %s: %s; findings: %s\n", s.ScreenedBy, s.ScreenedAt.UTC().Format("2006-01-02 15:04 UTC"), s.Outcome, s.Findings)
 	}
 	if r.FollowUpOf != "" {
 		fmt.Fprintf(w, "Follows up the preservation %s (art. 42): its data stay preserved until this request is decided\n", r.FollowUpOf)

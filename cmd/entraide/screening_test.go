@@ -33,6 +33,9 @@ func TestScreeningCommands(t *testing.T) {
 	c.must("request", "transition", id, "--action", "send")
 	as(vnm)
 	c.must("request", "transition", id, "--action", "acknowledge")
+	if show := c.must("request", "show", id); !strings.Contains(show, "Screening for human rights needed before execution") {
+		t.Errorf("request show does not say a screening is needed:\n%s", show)
+	}
 	if _, stderr, err := c.run("request", "transition", id, "--action", "start"); err == nil || !strings.Contains(err.Error()+stderr, "entraide request screen "+id) {
 		t.Fatalf("start before screening = %v %s; want the screening named as the next step", err, stderr)
 	}
@@ -47,7 +50,15 @@ func TestScreeningCommands(t *testing.T) {
 	if !strings.Contains(out, "--action start") {
 		t.Errorf("request screen cleared = %q; want start named", out)
 	}
+	if show := c.must("request", "show", id); !strings.Contains(show, "Screened by vnm-ca") || !strings.Contains(show, "cleared") {
+		t.Errorf("request show does not give the latest screening:\n%s", show)
+	}
 	c.must("request", "transition", id, "--action", "start")
+	as(fra)
+	if show := c.must("request", "show", id); strings.Contains(show, "Screen") {
+		t.Errorf("the requesting State's request show mentions the screening:\n%s", show)
+	}
+	as(vnm)
 
 	if out := c.must("screening", "unflag", "FRA", "--state", "VNM"); !strings.Contains(out, "Lifted the flag on FRA") {
 		t.Errorf("screening unflag = %q", out)

@@ -796,9 +796,9 @@ func TestPreservationHeld(t *testing.T) {
 			fraCA, casework.Transition{Action: casework.AskExtension, PreserveUntil: new(now.AddDate(0, 0, 120))}, nil, &want{"note", convention.Art(42).Para(7).Unchecked(), "why"}},
 		{"art 42(7), 24(2): preservation started until the year 9999", func(t *testing.T) *casework.Request {
 			return view(t, convention.Preservation, casework.Acknowledged, requested)
-		}, vnmCA, casework.Transition{Action: casework.Start, PreserveUntil: &year9999}, nil, &want{"preserve_until", convention.Art(24).Para(2), "at the latest"}},
+		}, vnmCA, casework.Transition{Action: casework.Start, PreserveUntil: &year9999}, nil, &want{"preserve_until", convention.Safeguards24, "at the latest"}},
 		{"art 42(7), 24(2): preservation extended to the year 9999", func(t *testing.T) *casework.Request { return preserving(t, casework.InProgress, requested) },
-			vnmCA, casework.Transition{Action: casework.Extend, PreserveUntil: &year9999}, nil, &want{"preserve_until", convention.Art(24).Para(2), "at the latest"}},
+			vnmCA, casework.Transition{Action: casework.Extend, PreserveUntil: &year9999}, nil, &want{"preserve_until", convention.Safeguards24, "at the latest"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

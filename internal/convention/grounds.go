@@ -49,6 +49,13 @@ type GroundSpec struct {
 	Ref         Ref    `json:"ref"`
 }
 
+// The paragraphs of art. 40 cited here and across the code (19 use
+// limitation, 20 confidentiality, 21 grounds, 22 discrimination, 24
+// reasons, 27 consultation) follow CONVENTION.md's numbering, which the
+// search of public sources in docs/convention-check.md could not confirm
+// against the authentic text (A/RES/79/243): only the articles' subjects
+// were. They are left unmarked so that every message keeps its citation;
+// correct them here, and in casework's rules, once the text is read.
 var groundSpecs = map[Ground]GroundSpec{
 	NonConformity:        {NonConformity, "The request does not conform to the provisions of art. 40", Art(40).Para(21).Sub("a")},
 	EssentialInterests:   {EssentialInterests, "Execution is likely to prejudice sovereignty, security, ordre public or other essential interests", Art(40).Para(21).Sub("b")},

@@ -85,7 +85,7 @@ var mlaContents = []Field{
 // safeguards of its own law. Art. 24 binds the State that applies a
 // measure, the requested one when it acts on a request: it asks nothing
 // of the request, so the field is never required.
-var safeguardsField = Field{"safeguards", "Conditions and safeguards under the requesting State's law, if it wishes to describe them", false, Art(24).Para(2)}
+var safeguardsField = Field{"safeguards", "Conditions and safeguards under the requesting State's law, if it wishes to describe them", false, Safeguards24}
 
 // CommonFields are the practical fields of real request templates (the
 // Council of Europe's T-CY forms, UNODC's request writer) that any request

@@ -22,7 +22,7 @@ const PreservationMaximumDays = 730
 
 var (
 	preservationPeriod = Art(42).Para(7).Unchecked()
-	durationLimit      = Art(24).Para(2)
+	durationLimit      = Safeguards24
 )
 
 // PreservationRef cites the period of preservation: at least 60 days, and

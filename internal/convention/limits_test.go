@@ -106,12 +106,12 @@ func TestValidatePreservationUntil(t *testing.T) {
 		{
 			name:  "art 42(7), 24(2): preservation set beyond two years",
 			start: start, until: date(2028, 1, 2),
-			want: []want{{"preserve_until", convention.Art(24).Para(2), "until 2028-01-01 at the latest; send the follow-up request"}},
+			want: []want{{"preserve_until", convention.Safeguards24, "until 2028-01-01 at the latest; send the follow-up request"}},
 		},
 		{
 			name:  "art 42(7), 24(2): preservation until the year 9999",
 			start: start, until: date(9999, 12, 31),
-			want: []want{{"preserve_until", convention.Art(24).Para(2), "at most 730 days"}},
+			want: []want{{"preserve_until", convention.Safeguards24, "at most 730 days"}},
 		},
 		{
 			name:  "art 42(7), 24(2): an extension 400 days ahead is within the bound",
@@ -120,7 +120,7 @@ func TestValidatePreservationUntil(t *testing.T) {
 		{
 			name:  "art 42(7), 24(2): an extension beyond two years from the start",
 			start: start, current: date(2027, 6, 1), until: date(2028, 6, 1),
-			want: []want{{"preserve_until", convention.Art(24).Para(2), "until 2028-01-01 at the latest"}},
+			want: []want{{"preserve_until", convention.Safeguards24, "until 2028-01-01 at the latest"}},
 		},
 		{
 			name:  "art 42(7): extension shorter than 60 days reports the minimum only",
