@@ -117,3 +117,52 @@ func FuzzParseCustody(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseUseReport: whatever a peer answers as its use report,
+// ParseUseReport returns a report within its limits or an error; it
+// never panics, and what it accepts Verify judges without panicking and
+// refuses under a key that signed nothing.
+func FuzzParseUseReport(f *testing.F) {
+	id := "01a22d6d-7ccd-75fd-b366-04a124adefde"
+	entry := `{"record":"e30=","leaf_index":0,"proof":[],"role":"auditor"}`
+	for _, s := range []string{
+		`{}`, `[]`, `null`,
+		`{"ask":"` + id + `","request":"` + id + `","checkpoint":"YQ==","items":[{"item":"` + id + `","origin_item":"` + id + `","entries":[` + entry + `]}]}`,
+		`{"ask":"` + id + `","request":"` + id + `","checkpoint":"YQ==","items":[{"item":"` + id + `","origin_item":"` + id + `","entries":[],"omitted":-1}]}`,
+		`{"ask":"` + id + `","request":"` + id + `","checkpoint":"YQ==","items":[{"item":"` + id + `","origin_item":"` + id + `","entries":[{"record":"e30=","leaf_index":-1,"proof":["YQ=="],"role":"a\u0000"}]}]}`,
+		`{"ask":"` + id + `","request":"` + id + `","checkpoint":"","items":[],"extra":1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseUseReport(data)
+		if err != nil {
+			return
+		}
+		total := 0
+		for _, it := range r.Items {
+			total += len(it.Entries)
+		}
+		if len(r.Items) == 0 || len(r.Items) > MaxUseItems || total > MaxUseEntries || len(r.Checkpoint) == 0 {
+			t.Fatalf("ParseUseReport(%q) accepted %d items, %d entries and a checkpoint of %d bytes", data, len(r.Items), total, len(r.Checkpoint))
+		}
+		ask := UseAsk{ID: r.Ask, Request: r.Request}
+		if _, err := r.Verify(ask, "example.org/log+12345678+AQgLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v", "FRA", "VNM", func(string) bool { return true }); err == nil {
+			t.Fatalf("Verify of %q with an unrelated key succeeded", data)
+		}
+	})
+}
+
+// FuzzParseUseAsk: a question from a peer is read strictly, or refused.
+func FuzzParseUseAsk(f *testing.F) {
+	id := "01a22d6d-7ccd-75fd-b366-04a124adefde"
+	for _, s := range []string{`{}`, `{"id":"` + id + `","request":"` + id + `"}`, `{"id":"` + id + `","request":"` + id + `","item":"` + id + `"}`, `{"id":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := ParseUseAsk(data)
+		if err == nil && (len(a.ID) != 36 || len(a.Request) != 36 || a.Item != "" && len(a.Item) != 36) {
+			t.Fatalf("ParseUseAsk(%q) accepted %+v", data, a)
+		}
+	})
+}
