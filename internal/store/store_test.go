@@ -54,6 +54,7 @@ var suite = []struct {
 	{"security/events are capped and cut to fit", testSecurityEventsCapped},
 	{"evidence/items by State, pieces at their offset, tombstones", testEvidence},
 	{"evidence/retention policy for personal data, art 36", testRetentionPolicy},
+	{"evidence/use reports asked, answered once, by State", testUseReports},
 }
 
 // TestReopen checks that a database keeps its data when opened again, and
