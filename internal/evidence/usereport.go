@@ -16,6 +16,15 @@ import (
 // next report.
 const ActionUseReportAsked = "evidence.use_report_asked"
 
+// The actions, at the State that gave evidence, of its use reports: their
+// subject is the request.
+const (
+	ActionUseReportAsk        = "evidence.use_report_ask"        // an official asked the other State for a use report
+	ActionUseReportVerified   = "evidence.use_report_verified"   // the answer verified against the other State's log
+	ActionUseReportRefused    = "evidence.use_report_refused"    // the answer did not verify: the detail says why
+	ActionUseReportUnanswered = "evidence.use_report_unanswered" // the other node refused the question, or it was not delivered
+)
+
 // Limits on a use report, so that a hostile peer cannot exhaust memory
 // and an answer stays within an envelope's payload.
 const (

@@ -72,16 +72,7 @@ func (n *Node) originCustody(ctx context.Context, state, requestID, itemID strin
 		shipped = append(shipped[:k-1:k-1], shipped[len(shipped)-1])
 	}
 	hashes := n.db.LogHashes(ctx)
-	size, signed := head.Size, head.Checkpoint
-	if cosigned, err := n.CosignedCheckpoint(ctx); err == nil {
-		body, _, _ := bytes.Cut(cosigned, []byte("\n\n"))
-		var cp tlogformat.Checkpoint
-		if _, err := cp.Unmarshal(append(body, '\n')); err == nil && cp.Origin == head.Origin && int64(cp.Size) > last && int64(cp.Size) <= head.Size {
-			if root, err := tlog.TreeHash(int64(cp.Size), hashes); err == nil && bytes.Equal(root[:], cp.Hash) {
-				size, signed = int64(cp.Size), cosigned
-			}
-		}
-	}
+	size, signed := n.proofCheckpoint(ctx, head, hashes, last)
 	c.Checkpoint = signed
 	for _, e := range shipped {
 		proof, err := tlog.InclusionProof(*e.LeafIndex, size, hashes)
@@ -95,6 +86,23 @@ func (n *Node) originCustody(ctx context.Context, state, requestID, itemID strin
 		c.Records = append(c.Records, r)
 	}
 	return c, nil
+}
+
+// proofCheckpoint returns the checkpoint that proofs of records up to
+// leaf index last are made against, and its size: the latest that
+// witnesses cosigned when it covers them, so that their cosignatures
+// travel too, and the log's newest, head, otherwise.
+func (n *Node) proofCheckpoint(ctx context.Context, head store.LogHead, hashes tlog.HashReader, last int64) (int64, []byte) {
+	if cosigned, err := n.CosignedCheckpoint(ctx); err == nil {
+		body, _, _ := bytes.Cut(cosigned, []byte("\n\n"))
+		var cp tlogformat.Checkpoint
+		if _, err := cp.Unmarshal(append(body, '\n')); err == nil && cp.Origin == head.Origin && int64(cp.Size) > last && int64(cp.Size) <= head.Size {
+			if root, err := tlog.TreeHash(int64(cp.Size), hashes); err == nil && bytes.Equal(root[:], cp.Hash) {
+				return int64(cp.Size), cosigned
+			}
+		}
+	}
+	return head.Size, head.Checkpoint
 }
 
 // custodyPayload is the custody message the outbox entry ref stands for.

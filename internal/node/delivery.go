@@ -343,8 +343,18 @@ func (n *Node) expire(ctx context.Context, m store.OutboxEntry, why string) erro
 				return err
 			}
 		}
-		if err := n.recordUndelivered(ctx, tx, m, why, now); err != nil {
-			return err
+		switch m.Type {
+		case MsgEvidenceUseAsk:
+			// The question is the report's, not the request's: the report
+			// says it went unanswered, and the request goes on.
+			if err := n.useAskUndelivered(ctx, tx, m, why, now); err != nil {
+				return err
+			}
+		case MsgEvidenceUseReport:
+		default:
+			if err := n.recordUndelivered(ctx, tx, m, why, now); err != nil {
+				return err
+			}
 		}
 		return audit(ctx, tx, n.home, n.home, casework.System(n.home), now, "federation.expired", "message/"+m.ID,
 			map[string]any{"recipient": m.Recipient, "type": m.Type, "request": m.RequestID, "why": why})

@@ -126,6 +126,8 @@ func (n *Node) outboundPayload(ctx context.Context, m store.OutboxEntry) ([]byte
 	switch m.Type {
 	case MsgEvidenceCustody:
 		return n.custodyPayload(ctx, m.Envelope)
+	case MsgEvidenceUseReport:
+		return n.useReportPayload(ctx, m.Recipient, m.Envelope)
 	case MsgEvidenceChunk:
 	default:
 		return m.Envelope, nil
@@ -202,6 +204,18 @@ func (n *Node) receiveEvidence(ctx context.Context, env *federation.Envelope, pa
 			return malformed(err)
 		}
 		return n.receiveCustody(ctx, env.Sender, payload, c, now, inbound)
+	case MsgEvidenceUseAsk:
+		a, err := evidence.ParseUseAsk(payload)
+		if err != nil {
+			return malformed(err)
+		}
+		return n.receiveUseAsk(ctx, env.Sender, a, now, inbound)
+	case MsgEvidenceUseReport:
+		r, err := evidence.ParseUseReport(payload)
+		if err != nil {
+			return malformed(err)
+		}
+		return n.receiveUseReport(ctx, env.Sender, payload, r, now, inbound)
 	case MsgEvidenceResult:
 		r, err := evidence.ParseResult(payload)
 		if err != nil {

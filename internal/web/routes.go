@@ -98,6 +98,12 @@ func (s *Server) routes() []route {
 			Permission: identity.ActOnRequests, Response: evidence.Item{}, Status: 202, Handler: s.sendEvidence()},
 		{Method: "POST", Path: "/api/v1/requests/{id}/evidence/{item}/dispose", Summary: "Dispose of an item (art. 36): its bytes are deleted and its key destroyed; its hash and custody remain",
 			Permission: identity.DisposeEvidence, Body: disposeInput{}, Response: evidence.Item{}, Status: 200, Handler: s.disposeEvidence()},
+		{Method: "POST", Path: "/api/v1/requests/{id}/use-reports", Summary: "Ask the State your State gave evidence to on this request what was done with it (art. 40(19), art. 36): every item sent, or item alone; its node answers by itself from its log, and your node checks each entry's inclusion proof and the checkpoint's signature against its log key before keeping the report",
+			Permission: identity.ActOnRequests, Body: useReportInput{}, Response: node.UseReport{}, Status: 202, Handler: s.askUseReport()},
+		{Method: "GET", Path: "/api/v1/requests/{id}/use-reports", Summary: "The use reports your State asked on this request, newest first: for each, whether the answer verified against the other State's log, and what it says was done with each item, when, and by an official of what role",
+			Permission: identity.ReadRequests, Response: []node.UseReport{}, Status: 200, Handler: s.listUseReports()},
+		{Method: "GET", Path: "/api/v1/requests/{id}/use-reports/{report}", Summary: "One use report your State asked on this request",
+			Permission: identity.ReadRequests, Response: node.UseReport{}, Status: 200, Handler: s.getUseReport()},
 		{Method: "GET", Path: "/api/v1/requests/{id}/evidence-package", Summary: "The request's evidence package, streamed as a tar file that a court verifies offline with entraide verify: the request and its answer, the items available, their custody records with inclusion proofs in the node's log, its latest checkpoint, and the seal of the log's key; the items' custody records the export",
 			Permission: identity.ReadRequests, Response: "application/x-tar", Status: 200, Handler: s.evidencePackage()},
 
