@@ -111,6 +111,10 @@ func commands() map[string]command {
 		"version":            {"print this build's version, commit and Go release", cmdVersion},
 		"states":             {"list the States and organisations that may be party to the Convention, with their codes; give a name to search", cmdStates},
 		"verify":             {"check an evidence package offline against the exporting State's public keys, and say what it holds", cmdVerify},
+
+		// Use reports: the State that gave evidence asks what was done with it.
+		"evidence use-report ask":  {"ask the State you gave evidence to what was done with it; its node answers from its log (API client)", cmdUseReportAsk},
+		"evidence use-report show": {"show the use reports you asked, verified against the other State's log or not (API client)", cmdUseReportShow},
 	}
 }
 
@@ -129,6 +133,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	name := rest[0]
 	if c, ok := cmds[name]; ok {
 		return c.run(ctx, e, rest[1:])
+	}
+	if len(rest) > 2 {
+		if c, ok := cmds[strings.Join(rest[:3], " ")]; ok {
+			return c.run(ctx, e, rest[3:])
+		}
 	}
 	if len(rest) > 1 {
 		name = rest[0] + " " + rest[1]
@@ -159,7 +168,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	sort.Strings(names)
 	fmt.Fprintln(w, "\nCommands:")
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-20s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-24s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, `
 Configuration (flags override the environment):

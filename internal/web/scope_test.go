@@ -61,12 +61,14 @@ type victimData struct {
 	findings  string // what its screening found, which only the State knows
 	flagged   string // a State it flagged for screening
 	flagWhy   string // why, which only the State knows
+	gave      string // a request ZAF sent the State, which gave ZAF an item
+	useReport string // the use report the State asked ZAF on it
 	officials []string
 }
 
 // markers are strings that only the State's own views hold.
 func (v victimData) markers() []string {
-	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons, v.item, v.upload, v.findings, v.flagWhy}, v.officials...)
+	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons, v.item, v.upload, v.findings, v.flagWhy, v.useReport}, v.officials...)
 }
 
 // missingID names nothing on the node.
@@ -298,6 +300,7 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victimData {
 	}](t, line).ID
 	v.token = tn.extraToken(t, state, v.official).ID
 	v.item, v.upload = tn.victimEvidence(t, state, sent.ID)
+	v.gave, v.useReport = tn.askedUseReport(t, state, "ZAF")
 	return v
 }
 
