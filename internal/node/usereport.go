@@ -74,6 +74,8 @@ type UseReportEntry struct {
 	ActorState string    `json:"actor_state"`
 	Role       string    `json:"role"`
 	LeafIndex  int64     `json:"leaf_index"`
+	// To names the State an item was passed on to, for a transfer.
+	To string `json:"to,omitempty"`
 }
 
 // RoleNode is the role a use report gives an entry made by a node itself
@@ -546,7 +548,16 @@ func (n *Node) useReportView(ctx context.Context, u store.UseReport) (UseReport,
 			if err != nil {
 				return v, fmt.Errorf("stored use report %s: %w", u.ID, err)
 			}
-			ri.Entries = append(ri.Entries, UseReportEntry{At: p.At, Action: p.Action, ActorState: p.ActorState, Role: e.Role, LeafIndex: e.Index})
+			ue := UseReportEntry{At: p.At, Action: p.Action, ActorState: p.ActorState, Role: e.Role, LeafIndex: e.Index}
+			if p.Action == evidence.ActionTransfer || p.Action == evidence.ActionTransferred {
+				var d struct {
+					To string `json:"to"`
+				}
+				if json.Unmarshal(p.Detail, &d) == nil && len(d.To) <= 8 {
+					ue.To = d.To
+				}
+			}
+			ri.Entries = append(ri.Entries, ue)
 		}
 		v.Items = append(v.Items, ri)
 	}

@@ -35,6 +35,9 @@ type itemView struct {
 	// SendLater says why the item cannot be sent yet, when the viewer
 	// may send it once the request is executed.
 	SendLater string
+	// Sent is true once the item was sent to the other State, and not
+	// refused there: a use report may be asked about it.
+	Sent bool
 }
 
 // custodyView is one event of an item's custody.
@@ -152,6 +155,8 @@ func itemOf(r *http.Request, by casework.Actor, req *casework.Request, it eviden
 			cv.What = t(r, "ev.c.received")
 		case evidence.ActionRefused:
 			cv.What, cv.Detail = t(r, "ev.c.refused"), str("reason")
+		case evidence.ActionUseReportAsked:
+			cv.What = t(r, "ev.c.usereportasked")
 		default:
 			cv.What = p.Action
 		}
@@ -175,6 +180,7 @@ func itemOf(r *http.Request, by casework.Actor, req *casework.Request, it eviden
 		v.Verified = t(r, "ev.v.ingested")
 	}
 	v.CanRead = available
+	v.Sent = it.Origin == nil && sentTo != "" && refusedWhy == ""
 	v.CanRetain = by.Role.Can(identity.DisposeEvidence) && it.Status != evidence.Disposed && it.Status != evidence.Refused
 	if by.Role.Can(identity.ActOnRequests) && req.RequestedState == by.State && it.Origin == nil && available && (sentTo == "" || refusedWhy != "") {
 		switch req.State {

@@ -187,7 +187,9 @@ func (u *UI) requestData(r *http.Request, id string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	useReports, canAskUse, useProblem := u.useReportsOf(r, by, req, evidence)
 	return map[string]any{
+		"UseReports": useReports, "CanAskUse": canAskUse, "UseProblem": useProblem, "Giver": req.RequestedState == by.State,
 		"Screening": screening,
 		"Title":     tf(r, "req.title", shortID(req.ID)), "Req": req, "Spec": spec, "Fields": fields, "Timeline": events,
 		"Actions": actions, "Grounds": convention.GroundsFor(req.Kind), "Offences": offences, "Unreadable": unreadable,
@@ -223,6 +225,8 @@ func (u *UI) requestPage() http.Handler {
 			data["Notice"] = t(r, "ev.retained")
 		case "screened":
 			data["Notice"] = t(r, "screen.done")
+		case "urasked":
+			data["Notice"] = t(r, "ur.notice")
 		case "done":
 			data["Notice"] = tf(r, "act.done", localeOf(r.Context()).word("state", data["Req"].(*casework.Request).State))
 		}

@@ -48,6 +48,7 @@ func (u *UI) routes() []route {
 		{Method: "POST", Path: Prefix + "requests/{id}/screening", Permission: identity.ScreenRequests, Handler: u.screen()},
 		{Method: "POST", Path: Prefix + "requests/{id}/evidence/{item}/send", Permission: identity.ActOnRequests, Handler: u.sendEvidence()},
 		{Method: "POST", Path: Prefix + "requests/{id}/evidence/{item}/retention", Permission: identity.DisposeEvidence, Handler: u.setRetention()},
+		{Method: "POST", Path: Prefix + "requests/{id}/use-reports", Permission: identity.ActOnRequests, Handler: u.askUseReport()},
 		{Method: "GET", Path: Prefix + "console", Permission: identity.ReadRequests, Handler: u.console()},
 		{Method: "GET", Path: Prefix + "console/stream", Permission: identity.ReadRequests, Handler: u.consoleStream()},
 		{Method: "POST", Path: Prefix + "alerts/{id}/ack", Permission: identity.ActOnRequests, Handler: u.ackAlert()},

@@ -44,6 +44,8 @@ const (
 // victim is what a State holds that no other State's official may see.
 type victim struct {
 	state, sent, draft, incoming, alert, passkey, item string
+	// gave is a request ZAF sent the State, answered with an item.
+	gave string
 	// official has an API token; rostered is on the roster, on line
 	// roster.
 	official, token, rostered, roster string
@@ -53,7 +55,7 @@ type victim struct {
 }
 
 func (v victim) markers() []string {
-	return []string{v.sent, v.draft, v.incoming, v.alert, v.passkey, v.item, v.official, v.token, v.rostered, v.roster, v.findings, v.flagWhy}
+	return []string{v.sent, v.draft, v.incoming, v.alert, v.passkey, v.item, v.official, v.token, v.rostered, v.roster, v.findings, v.flagWhy, v.gave}
 }
 
 const missingID = "0190a1b2-0000-7000-8000-00000000dead"
@@ -123,6 +125,8 @@ var uiCases = map[string]uiCase{
 		absent: func(victim) uiCall {
 			return uiCall{path: "/ui/requests/" + missingID + "/evidence/" + missingID + "/send", form: url.Values{}}
 		}},
+	"POST /ui/requests/{id}/use-reports": byID(func(id string) string { return "/ui/requests/" + id + "/use-reports" }, url.Values{},
+		func(v victim) string { return v.gave }),
 	"POST /ui/requests/{id}/evidence/{item}/retention": {reach: byPath,
 		victims: func(v victim) uiCall {
 			return uiCall{path: "/ui/requests/" + v.sent + "/evidence/" + v.item + "/retention", form: url.Values{"retain_until": {"2040-01-01"}}}
@@ -282,6 +286,7 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victim {
 		t.Fatal(err)
 	}
 	v.roster = line.ID
+	v.gave, _ = givenRequest(t, tn, state, "ZAF")
 	return v
 }
 
