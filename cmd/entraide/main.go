@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -61,7 +62,7 @@ type command struct {
 }
 
 func commands() map[string]command {
-	return map[string]command{
+	cmds := map[string]command{
 		"init":               {"create a node for a State, with its first administrator", cmdInit},
 		"serve":              {"serve the node's API", cmdServe},
 		"sandbox":            {"start a network of national nodes, peered over HTTPS, with demo officials and requests", cmdSandbox},
@@ -116,6 +117,8 @@ func commands() map[string]command {
 		"evidence use-report ask":  {"ask the State you gave evidence to what was done with it; its node answers from its log (API client)", cmdUseReportAsk},
 		"evidence use-report show": {"show the use reports you asked, verified against the other State's log or not (API client)", cmdUseReportShow},
 	}
+	maps.Copy(cmds, transparencyCommands())
+	return cmds
 }
 
 // run is the whole command: main only supplies the process's environment.
@@ -130,20 +133,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return nil
 	}
-	name := rest[0]
-	if c, ok := cmds[name]; ok {
-		return c.run(ctx, e, rest[1:])
-	}
+	// The longest command first: "transparency publish" is not
+	// "transparency" given the argument "publish".
 	if len(rest) > 2 {
 		if c, ok := cmds[strings.Join(rest[:3], " ")]; ok {
 			return c.run(ctx, e, rest[3:])
 		}
 	}
 	if len(rest) > 1 {
-		name = rest[0] + " " + rest[1]
-		if c, ok := cmds[name]; ok {
+		if c, ok := cmds[rest[0]+" "+rest[1]]; ok {
 			return c.run(ctx, e, rest[2:])
 		}
+	}
+	if c, ok := cmds[rest[0]]; ok {
+		return c.run(ctx, e, rest[1:])
 	}
 	var sub []string
 	for n := range cmds {
