@@ -157,6 +157,7 @@ type limitFlags struct {
 	authFailures, inboxFailures, inboxReads, apiBurst, streams, inboxMemoryMiB, securityEvents *int
 	apiRate                                                                                    *float64
 	inboxBodyTimeout                                                                           *time.Duration
+	publicReports                                                                              *int
 }
 
 func addLimitFlags(fs *flag.FlagSet) limitFlags {
@@ -170,6 +171,7 @@ func addLimitFlags(fs *flag.FlagSet) limitFlags {
 		inboxBodyTimeout: fs.Duration("inbox-body-timeout", web.DefaultInboxBodyTimeout, "time a peer has to send an envelope's body"),
 		inboxMemoryMiB:   fs.Int("inbox-memory", web.DefaultInboxMemory>>20, "MiB of memory envelopes being read and processed may hold (at least 12)"),
 		securityEvents:   fs.Int("security-events-kept", node.DefaultSecurityEvents, "security events (refused tokens and unverifiable envelopes) kept; older ones are deleted"),
+		publicReports:    fs.Int("limit-public-reports", web.DefaultPublicReports, "calls of the public transparency report an address may make in a row; then one a minute / this, and 429 meanwhile"),
 	}
 }
 
@@ -184,6 +186,7 @@ func (f limitFlags) check() error {
 		{"--limit-auth-failures", float64(*f.authFailures)}, {"--limit-inbox-failures", float64(*f.inboxFailures)},
 		{"--limit-api-rate", *f.apiRate}, {"--limit-api-burst", float64(*f.apiBurst)}, {"--limit-alert-streams", float64(*f.streams)},
 		{"--inbox-body-timeout", f.inboxBodyTimeout.Seconds()}, {"--security-events-kept", float64(*f.securityEvents)},
+		{"--limit-public-reports", float64(*f.publicReports)},
 	} {
 		if !(l.value > 0) {
 			return fmt.Errorf("%s: %v is no limit: give a number above 0 (leave the flag out for the default)", l.flag, l.value)
@@ -197,7 +200,8 @@ func (f limitFlags) check() error {
 
 func (f limitFlags) limits() web.Limits {
 	return web.Limits{AuthFailures: *f.authFailures, InboxFailures: *f.inboxFailures, APIRate: *f.apiRate, APIBurst: *f.apiBurst,
-		StreamsPerOfficial: *f.streams, InboxBodyTimeout: *f.inboxBodyTimeout, InboxMemory: int64(*f.inboxMemoryMiB) << 20, InboxReadsPerAddress: *f.inboxReads}
+		StreamsPerOfficial: *f.streams, InboxBodyTimeout: *f.inboxBodyTimeout, InboxMemory: int64(*f.inboxMemoryMiB) << 20, InboxReadsPerAddress: *f.inboxReads,
+		PublicReports: *f.publicReports}
 }
 
 func cmdOpenAPI(ctx context.Context, e env, args []string) error {

@@ -72,6 +72,7 @@ func TestServeRefusesLimitsItWouldReplace(t *testing.T) {
 		{"--limit-alert-streams", "0"},
 		{"--inbox-body-timeout", "0s"},
 		{"--security-events-kept", "0"},
+		{"--limit-public-reports", "0"},
 		{"--inbox-memory", "1"},
 	} {
 		// An address it cannot listen on: were the limit not refused
