@@ -147,10 +147,13 @@ type Request struct {
 	// node gave up on has not been followed by one that arrived: the
 	// other State's view may not show what this one does.
 	Undelivered *UndeliveredMessage `json:"undelivered,omitempty"`
-	CreatedBy   string              `json:"created_by"`
-	CreatedAt   time.Time           `json:"created_at"`
-	UpdatedAt   time.Time           `json:"updated_at"`
-	Version     int                 `json:"version"`
+	// Redacted names, in an official's copy, what their role does not
+	// see (Redact): never stored, never sent.
+	Redacted  []string  `json:"redacted,omitempty"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int       `json:"version"`
 
 	// Screening is the requested State's latest screening of this
 	// request for human rights, and FromFlagged says that the requesting

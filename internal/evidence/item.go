@@ -95,6 +95,9 @@ type Item struct {
 	// if they did: the item cannot be read until restored from a backup.
 	// For an item refused on arrival, it says why.
 	Damaged string `json:"damaged,omitempty"`
+	// Redacted names, in an official's copy, what their role does not
+	// see of the item (collection): never stored, never sent.
+	Redacted []string `json:"redacted,omitempty"`
 	// Origin is, for an item received from the other State of the
 	// request, that State and the item's id on its node.
 	Origin *Origin `json:"origin,omitempty"`

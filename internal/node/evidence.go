@@ -226,7 +226,15 @@ func (n *Node) EvidenceItems(ctx context.Context, by casework.Actor, requestID s
 		return nil, err
 	}
 	items, err := n.db.EvidenceItems(ctx, by.State, requestID)
-	return items, n.readable(ctx, err)
+	if err := n.readable(ctx, err); err != nil {
+		return items, err
+	}
+	for i := range items {
+		if err := n.minimiseItem(ctx, by, &items[i]); err != nil {
+			return nil, err
+		}
+	}
+	return items, err
 }
 
 // EvidenceItem returns item id of request requestID, and records that by
@@ -241,13 +249,16 @@ func (n *Node) EvidenceItem(ctx context.Context, by casework.Actor, requestID, i
 	// where no package could hold it.
 	now, key := n.now(), by.State+"/"+by.ID+"/"+id
 	if last, ok := n.viewed.Load(key); ok && now.Sub(last.(time.Time)) < ViewRecordInterval && !now.Before(last.(time.Time)) {
-		return it, nil
+		return it, n.minimiseItem(ctx, by, &it)
 	}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
 		return audit(ctx, tx, n.home, it.State, by, now, evidence.ActionViewed, evidence.Subject(id), evidenceDetail(it, nil))
 	})
 	if err == nil {
 		n.viewed.Store(key, now)
+	}
+	if err := n.minimiseItem(ctx, by, &it); err != nil {
+		return it, err
 	}
 	return it, err
 }
@@ -268,6 +279,9 @@ func (n *Node) OpenEvidence(ctx context.Context, by casework.Actor, requestID, i
 	}
 	it, err := n.evidenceItem(ctx, by, requestID, id)
 	if err != nil {
+		return nil, it, err
+	}
+	if err := n.needBytes(ctx, by, requestID, it.PersonalData, "item "+id); err != nil {
 		return nil, it, err
 	}
 	switch {

@@ -61,6 +61,15 @@ func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID 
 	if err != nil {
 		return Export{}, err
 	}
+	// Refused before a byte is written, not in the middle of the stream.
+	if err := n.needBytes(ctx, by, r.ID, r.PersonalData, "the evidence package of request "+r.ID); err != nil {
+		return Export{}, err
+	}
+	for _, it := range items {
+		if err := n.needBytes(ctx, by, r.ID, it.PersonalData, "item "+it.ID); err != nil {
+			return Export{}, err
+		}
+	}
 	head, err := n.logHead(ctx)
 	if err != nil {
 		return Export{}, err

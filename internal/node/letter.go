@@ -31,6 +31,9 @@ func (n *Node) Letter(ctx context.Context, by casework.Actor, id, lang string) (
 	if !casework.CanRead(r, by) {
 		return letter.Letter{}, casework.ErrNotFound
 	}
+	if err := n.needBytes(ctx, by, r.ID, r.PersonalData, "the letter of request "+r.ID); err != nil {
+		return letter.Letter{}, err
+	}
 	switch lang = strings.ToLower(lang); {
 	case lang == "":
 		p, err := n.db.Profile(ctx, r.RequestedState)

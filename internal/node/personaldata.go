@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"entraide/internal/casework"
@@ -138,4 +140,103 @@ func (n *Node) ExpiringEvidence(ctx context.Context, by casework.Actor, within t
 		rep.Items = append(rep.Items, ExpiringItem{Item: it, Expires: *e, ByPolicy: it.PolicyUntil != nil && e.Equal(*it.PolicyUntil)})
 	}
 	return rep, nil
+}
+
+// Reveal is an official's reveal of the personal data of a request and
+// its evidence, which their role shows only the marking of: why, when,
+// and until when it lets them see.
+type Reveal struct {
+	Request  string    `json:"request"`
+	Official string    `json:"official"`
+	Reason   string    `json:"reason"`
+	At       time.Time `json:"at"`
+	Until    time.Time `json:"until"`
+}
+
+// RevealPersonalData lets by see, for casework.RevealWindow, the
+// contents of request id and its evidence that their role does not
+// show, for reason, which is recorded with the reveal in the audit log
+// in the same transaction: the reveal is the record.
+func (n *Node) RevealPersonalData(ctx context.Context, by casework.Actor, id, reason string) (Reveal, error) {
+	if !by.Role.Can(identity.RevealPersonalData) {
+		return Reveal{}, forbidden("role", "the %s role sees the contents of requests already: it has nothing to reveal", by.Role)
+	}
+	if p, bad := convention.CheckText("reason", convention.PersonalDataRef, reason, 2000); bad {
+		return Reveal{}, convention.Problems{p}
+	}
+	if strings.TrimSpace(reason) == "" {
+		return Reveal{}, convention.Problems{{Field: "reason", Ref: convention.PersonalDataRef,
+			Message: "required: why you need to see the personal data of this request (the audit log keeps it)"}}
+	}
+	r, err := n.db.Request(ctx, by.State, id)
+	if err != nil {
+		return Reveal{}, err
+	}
+	if !casework.CanRead(r, by) {
+		return Reveal{}, casework.ErrNotFound
+	}
+	now := n.now()
+	rv := Reveal{Request: r.ID, Official: by.ID, Reason: reason, At: now, Until: now.Add(casework.RevealWindow)}
+	err = n.db.Tx(ctx, func(tx *store.Tx) error {
+		return audit(ctx, tx, n.home, r.Holder, by, now, casework.ActionReveal, casework.RevealSubject(r.ID, by.ID),
+			map[string]any{"request": r.ID, "reason": reason, "until": rv.Until})
+	})
+	return rv, err
+}
+
+// revealedUntil returns until when by's latest reveal of request id
+// lets them see, if it still does at now.
+func (n *Node) revealedUntil(ctx context.Context, by casework.Actor, id string) (time.Time, bool, error) {
+	at, ok, err := n.db.LatestAudit(ctx, by.State, casework.RevealSubject(id, by.ID), casework.ActionReveal)
+	if err != nil || !ok {
+		return time.Time{}, false, err
+	}
+	until := at.Add(casework.RevealWindow)
+	now := n.now()
+	return until, !now.Before(at) && now.Before(until), nil
+}
+
+// sightOf returns what by sees of data of request id marked pd.
+func (n *Node) sightOf(ctx context.Context, by casework.Actor, id string, pd *convention.PersonalData) (casework.Sight, error) {
+	if s := casework.SightFor(by.Role, pd, false); s == casework.Full {
+		return s, nil
+	}
+	_, revealed, err := n.revealedUntil(ctx, by, id)
+	return casework.SightFor(by.Role, pd, revealed), err
+}
+
+// minimiseRequest removes from r and events what by's role does not see.
+func (n *Node) minimiseRequest(ctx context.Context, by casework.Actor, r *casework.Request, events []casework.Event) error {
+	s, err := n.sightOf(ctx, by, r.ID, r.PersonalData)
+	if err != nil {
+		return err
+	}
+	casework.Redact(r, events, s)
+	return nil
+}
+
+// minimiseItem removes from it what by's role does not see.
+func (n *Node) minimiseItem(ctx context.Context, by casework.Actor, it *evidence.Item) error {
+	s, err := n.sightOf(ctx, by, it.RequestID, it.PersonalData)
+	if err != nil || s.Collection {
+		return err
+	}
+	if it.Collection != (evidence.Collection{}) {
+		it.Collection = evidence.Collection{}
+		it.Redacted = []string{"collection"}
+	}
+	return nil
+}
+
+// needBytes refuses by the bytes of it, or the letter of a request
+// marked pd, when their role does not show them and they have not
+// revealed them.
+func (n *Node) needBytes(ctx context.Context, by casework.Actor, requestID string, pd *convention.PersonalData, what string) error {
+	s, err := n.sightOf(ctx, by, requestID, pd)
+	if err != nil || s.Bytes {
+		return err
+	}
+	return &casework.Error{Kind: casework.ErrForbidden, Problems: convention.Problems{{Field: "reveal", Ref: convention.PersonalDataRef,
+		Message: fmt.Sprintf("%s may hold personal data, which the %s role sees only the marking of: reveal them first, with your reason (POST /api/v1/requests/%s/reveal, or entraide request reveal %s --reason TEXT); a reveal lasts %d minutes and is in the audit log",
+			what, by.Role, requestID, requestID, int(casework.RevealWindow.Minutes()))}}}
 }

@@ -11,7 +11,10 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/evidence"
+	"entraide/internal/store"
 )
+
+func storeFilter(text string) store.Filter { return store.Filter{Text: text, Limit: 10} }
 
 func (f *fixture) withVault(t *testing.T) {
 	t.Helper()
@@ -136,5 +139,79 @@ func TestRetentionPolicyDisposesOfPersonalData(t *testing.T) {
 		if got, _ := f.db.Evidence(ctx, "FRA", late.ID); got.Status != evidence.Available || got.PolicyUntil != nil {
 			t.Errorf("without a policy, the later item is %s with policy date %v", got.Status, got.PolicyUntil)
 		}
+	})
+}
+
+// Art. 36: an auditor sees that a request and its evidence carry
+// personal data, not what they are, until they reveal them with a
+// reason, which the audit log keeps; the reveal ends after its window,
+// on the node's clock.
+func TestAuditorRevealsWithAReason(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		f.withVault(t)
+		ctx := t.Context()
+		c := contents(t, convention.MutualAssistance, "VNM")
+		c.Fields["facts_summary"] = "Jean Dupont sent the ransom note"
+		c.PersonalData = traffic
+		r, err := f.n.CreateRequest(ctx, fraCA, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it := f.addItem(t, fraCA, r.ID, []byte("the note"), traffic)
+		if _, err := f.n.StartEvidence(ctx, fraCA, r.ID, evidence.Spec{Name: "b.bin", Collection: evidence.Collection{By: "Lt. Martin"}, PersonalData: traffic}, 0); err != nil {
+			t.Fatal(err)
+		}
+		hidden := func(when string, want bool) {
+			t.Helper()
+			got, _, err := f.n.Request(ctx, fraAud, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got.Fields["facts_summary"] == "") != want || got.PersonalData == nil || !got.PersonalData.Carried {
+				t.Errorf("%s: the auditor reads facts %q and marking %+v; hidden want %v", when, got.Fields["facts_summary"], got.PersonalData, want)
+			}
+			items, err := f.n.EvidenceItems(ctx, fraAud, r.ID)
+			if err != nil || len(items) != 2 {
+				t.Fatalf("items: %d, %v", len(items), err)
+			}
+			if (items[1].Collection.By == "") != want {
+				t.Errorf("%s: the auditor reads the collection %+v; hidden want %v", when, items[1].Collection, want)
+			}
+			rd, _, err := f.n.OpenEvidence(ctx, fraAud, r.ID, it.ID, evidence.ActionDownloaded, nil)
+			if (err != nil) != want {
+				t.Errorf("%s: the auditor's download: %v; refused want %v", when, err, want)
+			}
+			if rd != nil {
+				rd.Close()
+			}
+		}
+		if got, _, _ := f.n.Request(ctx, fraCA, r.ID); got.Fields["facts_summary"] == "" || got.Redacted != nil {
+			t.Errorf("the central authority does not see the facts: %+v", got)
+		}
+		hidden("before a reveal", true)
+		if _, err := f.n.Requests(ctx, fraAud, storeFilter("Dupont")); err == nil {
+			t.Errorf("the auditor searches the contents they do not see")
+		}
+		if _, err := f.n.RevealPersonalData(ctx, fraAud, r.ID, "  "); err == nil || !strings.Contains(err.Error(), "reason") {
+			t.Errorf("a reveal without a reason: %v", err)
+		}
+		if _, err := f.n.RevealPersonalData(ctx, fraCA, r.ID, "curious"); err == nil {
+			t.Errorf("the central authority reveals what it sees already")
+		}
+		if _, err := f.n.RevealPersonalData(ctx, casework.Actor{ID: "vnm-aud", State: "VNM", Role: fraAud.Role}, r.ID, "curious"); err == nil {
+			t.Errorf("VNM's auditor reveals FRA's request")
+		}
+		rv, err := f.n.RevealPersonalData(ctx, fraAud, r.ID, "complaint 2026-17 of the data protection authority")
+		if err != nil || !rv.Until.Equal(start.Add(casework.RevealWindow)) {
+			t.Fatalf("reveal = %+v, %v", rv, err)
+		}
+		recs, err := f.db.Custody(ctx, "FRA", casework.RevealSubject(r.ID, fraAud.ID))
+		if err != nil || len(recs) != 1 || !bytes.Contains(recs[0].Record, []byte("complaint 2026-17")) {
+			t.Errorf("the reveal's audit record: %d, %v", len(recs), err)
+		}
+		hidden("during the reveal", false)
+		f.clock.Advance(casework.RevealWindow)
+		hidden("after the reveal's window", true)
 	})
 }

@@ -94,6 +94,9 @@ func (n *Node) Request(ctx context.Context, by casework.Actor, id string) (*case
 	if err := n.readable(ctx, err); err != nil {
 		return nil, nil, err
 	}
+	if err := n.minimiseRequest(ctx, by, r, events); err != nil {
+		return nil, nil, err
+	}
 	return r, events, err
 }
 
@@ -102,9 +105,19 @@ func (n *Node) Requests(ctx context.Context, by casework.Actor, f store.Filter) 
 	if !casework.CanRead(&casework.Request{Holder: by.State}, by) {
 		return store.Page{}, forbidden("role", "the %s role may not read requests", by.Role)
 	}
+	if f.Text != "" && !casework.SightOf(by.Role).Fields {
+		// A search of the contents would tell what they hold.
+		return store.Page{}, &casework.Error{Kind: casework.ErrForbidden, Problems: convention.Problems{{Field: "q", Ref: convention.PersonalDataRef,
+			Message: fmt.Sprintf("the %s role does not see the contents of requests, so it cannot search them: filter by kind, State, state or dates, and reveal a request's contents with a reason", by.Role)}}}
+	}
 	p, err := n.db.Requests(ctx, by.State, f)
 	if err != nil {
 		return p, err
+	}
+	for _, r := range p.Requests {
+		if err := n.minimiseRequest(ctx, by, r, nil); err != nil {
+			return p, err
+		}
 	}
 	return p, n.screeningsOf(ctx, by.State, &p)
 }

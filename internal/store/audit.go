@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"entraide/internal/auditlog"
 )
@@ -149,4 +150,16 @@ func (db *DB) RequestRecord(ctx context.Context, state, id string) (AuditEntry, 
 		return AuditEntry{}, errors.New(es[0].Unreadable)
 	}
 	return es[0], nil
+}
+
+// LatestAudit returns when the newest audit record of state's view with
+// subject and action was written, if there is one.
+func (db *DB) LatestAudit(ctx context.Context, state, subject, action string) (time.Time, bool, error) {
+	var s sql.NullString
+	err := db.read.QueryRowContext(ctx, db.bind(`SELECT MAX(at) FROM audit WHERE state = ? AND subject = ? AND action = ?`), state, subject, action).Scan(&s)
+	if err != nil || !s.Valid || s.String == "" {
+		return time.Time{}, false, err
+	}
+	t, err := parseTime(s.String)
+	return t, err == nil, err
 }

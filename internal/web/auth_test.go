@@ -31,6 +31,17 @@ type routeCall struct {
 
 var userSeq atomic.Int64
 
+// revealing makes c after revealing request's personal data with the
+// caller's credentials: an auditor reaches the letter and the bytes of
+// evidence only so; for other roles the reveal is refused, and changes
+// nothing.
+func revealing(tn *testNode, request string, c routeCall) routeCall {
+	return routeCall{prepare: func(t *testing.T, authorization string) routeCall {
+		tn.request(t, "POST", "/api/v1/requests/"+request+"/reveal", authorization, "application/json", revealInput{Reason: "audit of the case's handling"})
+		return c
+	}}
+}
+
 // routeCases builds, for every route of the table, a call that an official
 // of state holding the route's permission can make successfully. A route
 // without a case fails TestAuthorizationEveryRoute.
@@ -48,6 +59,10 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 	"GET /api/v1/retention/policy":    func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/retention/policy"} },
 	"PUT /api/v1/retention/policy": func(*testing.T, *testNode, string) routeCall {
 		return routeCall{path: "/api/v1/retention/policy", body: policyInput{PersonalDataDays: 365}}
+	},
+	"POST /api/v1/requests/{id}/reveal": func(t *testing.T, tn *testNode, s string) routeCall {
+		r := tn.draft(t, actor(s, identity.CentralAuthority), mlaContents(otherState(s)))
+		return routeCall{path: "/api/v1/requests/" + r.ID + "/reveal", body: revealInput{Reason: "audit of the handling of personal data"}}
 	},
 	"GET /api/v1/evidence/expiring": func(*testing.T, *testNode, string) routeCall {
 		return routeCall{path: "/api/v1/evidence/expiring?within=30d"}
@@ -110,7 +125,7 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 	},
 	"GET /api/v1/requests/{id}/letter.pdf": func(t *testing.T, tn *testNode, s string) routeCall {
 		r := tn.draft(t, actor(s, identity.CentralAuthority), preservationContents(otherState(s)))
-		return routeCall{path: "/api/v1/requests/" + r.ID + "/letter.pdf?lang=ru"}
+		return revealing(tn, r.ID, routeCall{path: "/api/v1/requests/" + r.ID + "/letter.pdf?lang=ru"})
 	},
 	"POST /api/v1/requests/{id}/transitions": func(t *testing.T, tn *testNode, s string) routeCall {
 		r := tn.draft(t, actor(s, identity.CentralAuthority), preservationContents(otherState(s)))

@@ -107,7 +107,10 @@ func init() {
 		return routeCall{path: "/api/v1/requests/" + r + "/evidence"}
 	}
 	routeCases["GET /api/v1/requests/{id}/evidence/{item}"] = itemCase("", nil)
-	routeCases["GET /api/v1/requests/{id}/evidence/{item}/content"] = itemCase("/content", nil)
+	routeCases["GET /api/v1/requests/{id}/evidence/{item}/content"] = func(t *testing.T, tn *testNode, s string) routeCall {
+		r, it := tn.addItem(t, s, []byte("evidence of "+s))
+		return revealing(tn, r, routeCall{path: "/api/v1/requests/" + r + "/evidence/" + it + "/content"})
+	}
 	routeCases["GET /api/v1/requests/{id}/evidence/{item}/custody"] = itemCase("/custody", nil)
 	routeCases["PUT /api/v1/requests/{id}/evidence/{item}/retention"] = itemCase("/retention", retentionInput{RetainUntil: "2099-01-01"})
 	routeCases["POST /api/v1/requests/{id}/evidence/{item}/dispose"] = itemCase("/dispose", disposeInput{Reason: "no longer needed"})
@@ -117,7 +120,7 @@ func init() {
 	}
 	routeCases["GET /api/v1/requests/{id}/evidence-package"] = func(t *testing.T, tn *testNode, s string) routeCall {
 		r, _ := tn.addItem(t, s, []byte("evidence of "+s))
-		return routeCall{path: "/api/v1/requests/" + r + "/evidence-package"}
+		return revealing(tn, r, routeCall{path: "/api/v1/requests/" + r + "/evidence-package"})
 	}
 
 	victimItem := func(suffix string, body any) crossCall {

@@ -134,6 +134,11 @@ func TestUploadCutAndResumed(t *testing.T) {
 					t.Fatalf("PATCH at %d: %d", offset, res.StatusCode)
 				}
 			}
+			// The auditor sees an item that may hold personal data once
+			// they have revealed it, with a reason.
+			if _, err := tn.Node.RevealPersonalData(t.Context(), actor("FRA", identity.Auditor), r.ID, "check the upload's integrity"); err != nil {
+				t.Fatal(err)
+			}
 			it, err := tn.Node.EvidenceItem(t.Context(), actor("FRA", identity.Auditor), r.ID, id)
 			if err != nil {
 				t.Fatal(err)

@@ -60,3 +60,24 @@ func (s *Server) expiringEvidence() http.Handler {
 		encode(w, http.StatusOK, rep)
 	})
 }
+
+// revealInput says why an official reveals a request's personal data.
+type revealInput struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) revealPersonalData() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[revealInput](w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		rv, err := s.node.RevealPersonalData(r.Context(), actorFrom(r.Context()), r.PathValue("id"), in.Reason)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusCreated, rv)
+	})
+}

@@ -78,6 +78,9 @@ func (s *Server) routes() []route {
 		{Method: "DELETE", Path: "/api/v1/screening/flags/{state}", Summary: "Lift a State's flag for screening (administrator)",
 			Permission: identity.FlagStates, Response: casework.Flag{}, Status: 200, Handler: s.unflagState()},
 
+		{Method: "POST", Path: "/api/v1/requests/{id}/reveal", Summary: "Reveal, for 15 minutes, the contents of a request and its evidence that your role shows only the marking of personal data of (auditors): the reason is required and kept with the reveal in the audit log (art. 36)",
+			Permission: identity.RevealPersonalData, Body: revealInput{}, Response: node.Reveal{}, Status: 201, Handler: s.revealPersonalData()},
+
 		{Method: "POST", Path: "/api/v1/requests/{id}/uploads", Summary: "Begin the upload of an item of evidence to a request, by the tus 1.0.0 protocol: Upload-Length gives its size, Upload-Metadata its filename, filetype, collected_by, collected_where, collected_at, source, tool, retain_until, and the personal data it carries (art. 36): personal_data (yes or no), data_categories and persons_concerned (comma-separated codes) (base64 values); the Location answered is the upload's",
 			Permission: identity.AddEvidence, Response: nil, Status: 201, Session: true, Handler: s.createUpload()},
 		{Method: "HEAD", Path: "/api/v1/uploads/{upload}", Summary: "The offset of an upload (tus): Upload-Offset is the number of bytes stored, from which to send the rest",

@@ -227,6 +227,8 @@ var crossCalls = map[string]crossCall{
 		absent: func(victimData) routeCall {
 			return routeCall{path: "/api/v1/retention/policy", body: policyInput{PersonalDataDays: 400}}
 		}},
+	"POST /api/v1/requests/{id}/reveal": pathCall(func(id string) string { return "/api/v1/requests/" + id + "/reveal" },
+		revealInput{Reason: "audit"}, func(v victimData) string { return v.sent }),
 	"GET /api/v1/evidence/expiring": listCall("/api/v1/evidence/expiring?within=3660d"),
 	// The metrics count the whole node, by route pattern: no State's data.
 	"GET /metrics": {reach: nodeWide,
@@ -351,7 +353,7 @@ func TestOtherStatesReachNothing(t *testing.T) {
 			// The data tried was there, and still is: each State reaches
 			// its own.
 			for _, v := range victims {
-				if r := tn.do(t, "GET", "/api/v1/requests/"+v.sent, tn.token(t, v.state, identity.Auditor), nil); r.Status != http.StatusOK || !bytes.Contains(r.Body, []byte(v.reasons)) {
+				if r := tn.do(t, "GET", "/api/v1/requests/"+v.sent, tn.token(t, v.state, identity.CentralAuthority), nil); r.Status != http.StatusOK || !bytes.Contains(r.Body, []byte(v.reasons)) {
 					t.Errorf("%s's own request %s: %d %s", v.state, v.sent, r.Status, r.Body)
 				}
 				if r := tn.do(t, "POST", "/api/v1/alerts/"+v.alert+"/ack", tn.token(t, v.state, identity.TwentyFourSeven), nil); r.Status != http.StatusOK {
