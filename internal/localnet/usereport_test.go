@@ -223,8 +223,38 @@ func TestUseReport(t *testing.T) {
 			}
 		})
 	}
-	if a, _ := auditActions(t, net.Nodes["FRA"], "FRA", evidence.Subject(got.ID)); count(a, evidence.ActionUseReportAsked) != 1 {
-		t.Errorf("FRA's custody of the item = %v, want VNM's one question only", a)
+	// A question FRA's node refuses reaches VNM's report as unanswered,
+	// with FRA's reason, and not as a timeline step of the request.
+	t.Run("refused by the other node", func(t *testing.T) {
+		ask := evidence.UseAsk{ID: uuid.Must(uuid.NewV7()).String(), Request: request, Item: got.ID}
+		payload, _ := json.Marshal(ask)
+		if err := net.Nodes["VNM"].DB.Tx(t.Context(), func(tx *store.Tx) error {
+			if err := tx.InsertUseReport(t.Context(), store.UseReport{ID: ask.ID, State: "VNM", RequestID: request, ItemID: got.ID, Peer: "FRA", AskedBy: "ca-vnm", AskedAt: time.Now()}); err != nil {
+				return err
+			}
+			return tx.Enqueue(t.Context(), store.OutboxEntry{ID: uuid.Must(uuid.NewV7()).String(), Recipient: "FRA", Type: node.MsgEvidenceUseAsk, RequestID: request, Envelope: payload, CreatedAt: time.Now()})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// A second question, asked as an official asks it, wakes VNM's
+		// outbox, which sends both in order; the second is answered.
+		var again node.UseReport
+		if code := vnm.do("POST", path, map[string]string{}, &again); code != http.StatusAccepted {
+			t.Fatalf("VNM asks again: %d", code)
+		}
+		if rep, _ := waitUseReport(t, vnm, request, again.ID); !rep.Verified || rep.CheckpointSize <= asked.CheckpointSize {
+			t.Errorf("the second report = %s under a checkpoint of %d, want verified, under a larger one than the first's", rep.Status, rep.CheckpointSize)
+		}
+		rep, _ := waitUseReport(t, vnm, request, ask.ID)
+		if rep.Status != store.UseUnanswered || rep.Verified || !strings.Contains(rep.Problem, "holds no evidence that VNM gave") {
+			t.Errorf("the refused question = %s %q, want unanswered with FRA's reason", rep.Status, rep.Problem)
+		}
+		if a, _ := auditActions(t, net.Nodes["VNM"], "VNM", "request/"+request); !contains(a, evidence.ActionUseReportUnanswered) {
+			t.Errorf("VNM's audit of the request = %v, want the question unanswered", a)
+		}
+	})
+	if a, _ := auditActions(t, net.Nodes["FRA"], "FRA", evidence.Subject(got.ID)); count(a, evidence.ActionUseReportAsked) != 2 {
+		t.Errorf("FRA's custody of the item = %v, want VNM's two questions answered, and none of those refused", a)
 	}
 }
 
