@@ -276,6 +276,7 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	requestedPenalty := fs.Int("requested-state-max-penalty-years", 0, "the maximum penalty, in years (100 for life), the same conduct carries in the requested State; extradition needs at least 1 (art. 37(1))")
 	offenceDescription := fs.String("offence-description", "", "a serious crime outside arts. 7-17, described (art. 2): with 0 among --offences, or alone, and --max-penalty-years of at least 4, e.g. --offence-description \"Fraud by a criminal group\" --max-penalty-years 10")
 	followUp := fs.String("follow-up-of", "", "the preservation request this one follows up (art. 42): its data stay preserved until this one is decided")
+	pd := personalDataFlags(fs, "the request")
 	fields := map[string]*string{}
 	if known {
 		for _, f := range spec.Fields {
@@ -301,6 +302,11 @@ func cmdRequestCreate(ctx context.Context, e env, args []string) error {
 	case kind != "":
 		contents = casework.Contents{Kind: spec.Kind, RequestedState: strings.ToUpper(*to), Urgency: casework.Urgency(*urgency),
 			Confidential: *confidential, UseLimitation: *useLimitation, FollowUpOf: *followUp, Fields: map[string]string{}}
+		marking, err := pd.marking("request create")
+		if err != nil {
+			return err
+		}
+		contents.PersonalData = marking
 		switch {
 		case *basis == "" && *treaty != "":
 			contents.LegalBasis = &casework.LegalBasis{Type: casework.BasisTreaty, Treaty: *treaty}
@@ -666,6 +672,10 @@ func printRequest(w io.Writer, doc requestDoc) {
 	}
 	if r.UseLimitation != "" {
 		fmt.Fprintf(w, "Use limitation (art. 40(19)): %s\n", r.UseLimitation)
+	}
+	fmt.Fprintf(w, "Personal data (art. 36): %s\n", markingWords(r.PersonalData))
+	if len(r.Redacted) > 0 {
+		fmt.Fprintf(w, "Hidden from your role, as they may hold personal data: %s\nnext: entraide request reveal %s --reason TEXT shows them for 15 minutes, the reason kept in the audit log\n", strings.Join(r.Redacted, ", "), r.ID)
 	}
 	if r.ProposedConditions != "" {
 		fmt.Fprintf(w, "Conditions proposed by %s, for %s to accept or decline (art. 40(27)): %s\n", r.RequestedState, r.RequestingState, r.ProposedConditions)

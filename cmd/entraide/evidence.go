@@ -44,7 +44,11 @@ func cmdEvidenceAdd(ctx context.Context, e env, args []string) error {
 	tool := fs.String("tool", "", "the tool used, with its version, e.g. \"FTK Imager 4.7\"")
 	mediaType := fs.String("type", "", "the files' media type, e.g. application/pdf (default: guessed from the file name)")
 	retain := fs.String("retain-until", "", "the day the items are disposed of, YYYY-MM-DD (art. 36); none: until disposed of by hand")
+	pd := personalDataFlags(fs, "the files")
 	if help, err := parse(e, fs, args); help || err != nil {
+		return err
+	}
+	if _, err := pd.marking("evidence add"); err != nil {
 		return err
 	}
 	if fs.NArg() < 2 {
@@ -62,7 +66,8 @@ func cmdEvidenceAdd(ctx context.Context, e env, args []string) error {
 			mt = mime.TypeByExtension(filepath.Ext(path))
 		}
 		for _, kv := range [][2]string{{"filetype", mt}, {"collected_by", *by}, {"collected_where", *where}, {"collected_at", *when},
-			{"source", *source}, {"tool", *tool}, {"retain_until", *retain}} {
+			{"source", *source}, {"tool", *tool}, {"retain_until", *retain},
+			{"personal_data", *pd.carried}, {"data_categories", *pd.categories}, {"persons_concerned", *pd.persons}} {
 			if kv[1] != "" {
 				meta = append(meta, kv[0], kv[1])
 			}
