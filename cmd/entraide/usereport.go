@@ -164,7 +164,7 @@ func writeUseReport(w io.Writer, rep node.UseReport) {
 		for _, en := range it.Entries {
 			words, ok := useActionWords[en.Action]
 			if !ok {
-				words = strings.TrimPrefix(en.Action, "evidence.")
+				words = strings.ReplaceAll(strings.TrimPrefix(en.Action, "evidence."), "_", " ")
 			}
 			who := en.Role + " of " + en.ActorState
 			if en.Role == node.RoleNode {

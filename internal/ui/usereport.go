@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"strings"
 
 	"entraide/internal/casework"
 	"entraide/internal/evidence"
@@ -88,7 +89,7 @@ func useReportOf(r *http.Request, rep node.UseReport) useReportView {
 }
 
 // useWhat says in words what an entry of the other State's custody is;
-// an action this build does not know is shown as it is.
+// an action this build does not know is shown by its name.
 func useWhat(r *http.Request, e node.UseReportEntry) string {
 	switch e.Action {
 	case evidence.ActionIncoming:
@@ -118,7 +119,8 @@ func useWhat(r *http.Request, e node.UseReportEntry) string {
 	case evidence.ActionUseReportAsked:
 		return t(r, "ev.c.usereportasked")
 	}
-	return e.Action
+	// An action of a later build of the other node: its words, not its code.
+	return strings.ReplaceAll(strings.TrimPrefix(e.Action, "evidence."), "_", " ")
 }
 
 func roleWord(r *http.Request, role string) string {
