@@ -67,7 +67,9 @@ const (
 // ConditionMeasures lists, in the report's order, the measures of the
 // conditions requests carried. A measure not listed is not published.
 // Conditions set on answers, and the consents to onward transfer asked
-// and given (art. 36), belong here beside ConditionsAccepted.
+// and given (art. 36), belong here beside ConditionsAccepted: each with
+// its count in store's conditionCounts and its words in the UI's
+// locales, under transp.cond.<measure>.
 var ConditionMeasures = []string{ConditionsAccepted}
 
 // ConditionCount is how many requests of a side carried conditions, by
