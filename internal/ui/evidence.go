@@ -29,6 +29,10 @@ type itemView struct {
 	Confirmed, Failed bool
 	Custody           []custodyView
 	RetainUntil       string
+	// Marking says in words what personal data the item carries;
+	// Expires is the day the node disposes of it, by its date or the
+	// State's policy.
+	Marking, Expires string
 	// What the viewer may do: read its bytes, send it to the requesting
 	// State, set its retention.
 	CanRead, CanSend, CanRetain bool
@@ -84,6 +88,10 @@ func itemOf(r *http.Request, by casework.Actor, req *casework.Request, it eviden
 	}
 	if it.RetainUntil != nil {
 		v.RetainUntil = it.RetainUntil.UTC().Format(time.DateOnly)
+	}
+	v.Marking = markingWords(r, it.PersonalData)
+	if e := it.Expires(); e != nil {
+		v.Expires = e.UTC().Format(time.DateOnly)
 	}
 	c := it.Collection
 	var parts []string

@@ -195,6 +195,7 @@ func (u *UI) requestData(r *http.Request, id string) (map[string]any, error) {
 		"Actions": actions, "Grounds": convention.GroundsFor(req.Kind), "Offences": offences, "Unreadable": unreadable,
 		"Side": req.SideOf(by.State), "Items": evidence, "ItemsProblem": itemsProblem,
 		"CanUpload": u.node.HasVault() && by.Role.Can(identity.AddEvidence),
+		"Marking":   markingWords(r, req.PersonalData), "CanReveal": len(req.Redacted) > 0 && by.Role.Can(identity.RevealPersonalData),
 	}, nil
 }
 
@@ -227,6 +228,8 @@ func (u *UI) requestPage() http.Handler {
 			data["Notice"] = t(r, "screen.done")
 		case "urasked":
 			data["Notice"] = t(r, "ur.notice")
+		case "revealed":
+			data["Notice"] = t(r, "pd.revealed")
 		case "done":
 			data["Notice"] = tf(r, "act.done", localeOf(r.Context()).word("state", data["Req"].(*casework.Request).State))
 		}

@@ -151,6 +151,13 @@ var uiCases = map[string]uiCase{
 	"POST /ui/passkeys/{id}/remove": byID(func(id string) string { return "/ui/passkeys/" + id + "/remove" }, url.Values{},
 		func(v victim) string { return v.passkey }),
 	"GET /ui/statistics": same("/ui/statistics", nil, listing, 200),
+	// Personal data: a reveal names the request, which must be the
+	// viewer's; the retention page and its form are the viewer's own
+	// State's, whatever they ask.
+	"POST /ui/requests/{id}/reveal": byID(func(id string) string { return "/ui/requests/" + id + "/reveal" }, url.Values{"reason": {"audit"}},
+		func(v victim) string { return v.sent }),
+	"GET /ui/retention":  same("/ui/retention?within=3660", nil, listing, 200),
+	"POST /ui/retention": same("/ui/retention", url.Values{"personal_data_days": {"400"}}, listing, 303),
 
 	"GET /ui/admin/officials": same("/ui/admin/officials", nil, listing, 200),
 	// An official is added to the viewer's own State only; the form has
