@@ -23,6 +23,9 @@ type Screening struct {
 	// RefusalGrounds are the grounds for refusal the concerns found may
 	// rest on, for the official who refuses after consultation.
 	RefusalGrounds []convention.Ground `json:"refusal_grounds,omitempty"`
+	// Redacted names what the reader's role does not see of it (art. 36):
+	// the findings, which speak of persons.
+	Redacted []string `json:"redacted,omitempty"`
 }
 
 // NeedsScreening reports whether the requested State's view r must be

@@ -342,11 +342,20 @@ func (n *Node) EvidenceDamaged(ctx context.Context, it evidence.Item, cause erro
 // EvidenceCustody returns the audit records of item id's custody, in
 // order, as by's State's view of the log holds them.
 func (n *Node) EvidenceCustody(ctx context.Context, by casework.Actor, requestID, id string) ([]store.AuditEntry, error) {
-	if _, err := n.evidenceItem(ctx, by, requestID, id); err != nil {
+	it, err := n.evidenceItem(ctx, by, requestID, id)
+	if err != nil {
 		return nil, err
 	}
 	entries, err := n.db.Custody(ctx, by.State, evidence.Subject(id))
-	return entries, n.readable(ctx, err)
+	if err := n.readable(ctx, err); err != nil {
+		return entries, err
+	}
+	s, err := n.sightOf(ctx, by, it.RequestID, it.PersonalData)
+	if err != nil {
+		return nil, err
+	}
+	redactEntries(entries, s)
+	return entries, nil
 }
 
 // SetEvidenceRetention sets the day item id is disposed of (art. 36), or

@@ -334,6 +334,10 @@ func (n *Node) AuditLog(ctx context.Context, by casework.Actor, after int64, lim
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrNotInLog) {
 		return nil, fmt.Errorf("%w: %s has no audit record %d in the log", ErrNoSuchRecord, by.State, after)
 	}
+	// The log spans every request: what a role does not see of their
+	// contents stays out of it, a reveal of one request included, which
+	// shows that request's own view and its items' custody.
+	redactEntries(entries, casework.SightOf(by.Role))
 	return entries, n.readable(ctx, err)
 }
 

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -212,7 +213,21 @@ func (n *Node) minimiseRequest(ctx context.Context, by casework.Actor, r *casewo
 		return err
 	}
 	casework.Redact(r, events, s)
+	if !s.Fields && r.Screening != nil {
+		r.Screening = redactScreening(*r.Screening)
+	}
 	return nil
+}
+
+// redactScreening is s without its findings, which speak of the persons
+// the request is about: for a role that does not see a request's
+// contents.
+func redactScreening(s casework.Screening) *casework.Screening {
+	if s.Findings != "" {
+		s.Findings = ""
+		s.Redacted = []string{"findings"}
+	}
+	return &s
 }
 
 // minimiseItem removes from it what by's role does not see.
@@ -239,4 +254,79 @@ func (n *Node) needBytes(ctx context.Context, by casework.Actor, requestID strin
 	return &casework.Error{Kind: casework.ErrForbidden, Problems: convention.Problems{{Field: "reveal", Ref: convention.PersonalDataRef,
 		Message: fmt.Sprintf("%s may hold personal data, which the %s role sees only the marking of: reveal them first, with your reason (POST /api/v1/requests/%s/reveal, or entraide request reveal %s --reason TEXT); a reveal lasts %d minutes and is in the audit log",
 			what, by.Role, requestID, requestID, int(casework.RevealWindow.Minutes()))}}}
+}
+
+// privateDetail lists, for each part of what a role sees, the keys of an
+// audit record's detail that hold it: the free text of a request's
+// timeline and of its screenings, and how an item was collected.
+var privateDetail = []struct {
+	shown func(casework.Sight) bool
+	keys  []string
+}{
+	{func(s casework.Sight) bool { return s.Fields }, []string{"note", "reasons", "conditions", "proposed_conditions", "findings"}},
+	{func(s casework.Sight) bool { return s.Collection }, []string{"collection"}},
+}
+
+// redactEntries takes out of each of entries' records the detail s does
+// not show, and names it in the entry's Redacted: a role that sees only
+// the marking of personal data reads who did what and when, not what
+// the records say of persons.
+func redactEntries(entries []store.AuditEntry, s casework.Sight) {
+	var hide []string
+	for _, p := range privateDetail {
+		if !p.shown(s) {
+			hide = append(hide, p.keys...)
+		}
+	}
+	if len(hide) == 0 {
+		return
+	}
+	for i := range entries {
+		rec, removed, err := redactRecord(entries[i].Record, hide)
+		if err != nil {
+			// A record that is not JSON says nothing this reader may
+			// not see only if it says nothing at all.
+			entries[i].Record, entries[i].Redacted = nil, []string{"record"}
+			continue
+		}
+		if len(removed) > 0 {
+			entries[i].Record, entries[i].Redacted = rec, removed
+		}
+	}
+}
+
+// redactRecord returns rec without the keys hide of its detail, and the
+// keys it took out.
+func redactRecord(rec []byte, hide []string) ([]byte, []string, error) {
+	var outer map[string]json.RawMessage
+	if err := json.Unmarshal(rec, &outer); err != nil {
+		return nil, nil, err
+	}
+	raw, ok := outer["detail"]
+	if !ok {
+		return rec, nil, nil
+	}
+	var detail map[string]json.RawMessage
+	if json.Unmarshal(raw, &detail) != nil {
+		return rec, nil, nil // a detail that is no object holds no key
+	}
+	var removed []string
+	for _, k := range hide {
+		if v, ok := detail[k]; ok {
+			delete(detail, k)
+			if s := string(v); s != `""` && s != "null" && s != "{}" {
+				removed = append(removed, "detail."+k)
+			}
+		}
+	}
+	if len(removed) == 0 {
+		return rec, nil, nil
+	}
+	d, err := json.Marshal(detail)
+	if err != nil {
+		return nil, nil, err
+	}
+	outer["detail"] = d
+	out, err := json.Marshal(outer)
+	return out, removed, err
 }

@@ -215,3 +215,94 @@ func TestAuditorRevealsWithAReason(t *testing.T) {
 		hidden("after the reveal's window", true)
 	})
 }
+
+// Art. 36: what an auditor's role does not show of a request and its
+// evidence stays hidden in the records that name it: an item's custody,
+// the audit log, the screenings of a request, until the auditor reveals
+// the request with a reason.
+func TestAuditorSeesNoPersonalDataThroughRecords(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		f.withVault(t)
+		ctx := t.Context()
+		c := contents(t, convention.Interception, "VNM")
+		c.PersonalData = traffic
+		r, err := f.n.CreateRequest(ctx, fraCA, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it, err := f.n.StartEvidence(ctx, fraCA, r.ID, evidence.Spec{Name: "b.bin", Collection: evidence.Collection{By: "Lt. Martin"}, PersonalData: traffic}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.n.AppendEvidence(ctx, fraCA, it.ID, 0, bytes.NewReader([]byte("x"))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.n.CompleteEvidence(ctx, fraCA, it.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.move(t, fraCA, r.ID, casework.Transition{Action: casework.Send, Note: "Jean Dupont's phone"})
+		f.move(t, vnmCA, r.ID, casework.Transition{Action: casework.Acknowledge})
+		if _, err := f.n.Screen(ctx, vnmCA, r.ID, convention.Screening{Considered: everyGround(convention.Interception),
+			Findings: "Jean Dupont is a journalist", Outcome: convention.Cleared}); err != nil {
+			t.Fatal(err)
+		}
+		vnmAud := casework.Actor{ID: "vnm-aud", State: "VNM", Role: fraAud.Role}
+		custody := func(by casework.Actor) string {
+			t.Helper()
+			entries, err := f.n.EvidenceCustody(ctx, by, r.ID, it.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all []byte
+			for _, e := range entries {
+				all = append(all, e.Record...)
+			}
+			return string(all)
+		}
+		auditLog := func(by casework.Actor) string {
+			t.Helper()
+			entries, err := f.n.AuditLog(ctx, by, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all []byte
+			for _, e := range entries {
+				all = append(all, e.Record...)
+			}
+			return string(all)
+		}
+		screenings := func(by casework.Actor) string {
+			t.Helper()
+			ss, err := f.n.Screenings(ctx, by, r.ID)
+			if err != nil || len(ss) != 1 {
+				t.Fatalf("screenings: %d, %v", len(ss), err)
+			}
+			return ss[0].Findings
+		}
+		if !strings.Contains(custody(fraCA), "Lt. Martin") || !strings.Contains(screenings(vnmCA), "Dupont") {
+			t.Fatalf("the central authorities do not see what their work needs")
+		}
+		if got := custody(fraAud); strings.Contains(got, "Lt. Martin") {
+			t.Errorf("the auditor reads who collected the item in its custody: %s", got)
+		}
+		if got := auditLog(fraAud); strings.Contains(got, "Lt. Martin") || strings.Contains(got, "Dupont") {
+			t.Errorf("the auditor reads personal data in the audit log: %s", got)
+		}
+		if got := auditLog(vnmAud); strings.Contains(got, "Dupont") {
+			t.Errorf("VNM's auditor reads the screening's findings or the note in the audit log: %s", got)
+		}
+		if got := screenings(vnmAud); strings.Contains(got, "Dupont") {
+			t.Errorf("VNM's auditor reads the screening's findings: %s", got)
+		}
+		if _, err := f.n.RevealPersonalData(ctx, fraAud, r.ID, "complaint 2026-17"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.n.RevealPersonalData(ctx, vnmAud, r.ID, "complaint 2026-18"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(custody(fraAud), "Lt. Martin") || !strings.Contains(screenings(vnmAud), "Dupont") {
+			t.Errorf("after a reveal, the auditor does not see the custody's collection or the findings")
+		}
+	})
+}

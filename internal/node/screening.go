@@ -78,7 +78,18 @@ func (n *Node) Screenings(ctx context.Context, by casework.Actor, id string) ([]
 	if !casework.CanRead(r, by) {
 		return nil, casework.ErrNotFound
 	}
-	return n.db.Screenings(ctx, by.State, id)
+	out, err := n.db.Screenings(ctx, by.State, id)
+	if err != nil {
+		return nil, err
+	}
+	s, err := n.sightOf(ctx, by, r.ID, r.PersonalData)
+	if err != nil || s.Fields {
+		return out, err
+	}
+	for i := range out {
+		out[i] = *redactScreening(out[i])
+	}
+	return out, nil
 }
 
 // Flag flags state for by's State's screening: every request it sends is

@@ -54,6 +54,11 @@ type AuditEntry struct {
 	// Unreadable says why the stored record could not be read, if it
 	// could not; Record and LeafHash are then what is stored, if bytes.
 	Unreadable string `json:"unreadable,omitempty"`
+	// Redacted names the keys of the record's detail that the reader's
+	// role does not see (art. 36) and that were taken out of Record, which
+	// then no longer hashes to LeafHash: the hash is the stored record's,
+	// to check against the log.
+	Redacted []string `json:"redacted,omitempty"`
 }
 
 // AuditLog returns up to limit of state's records that follow record
