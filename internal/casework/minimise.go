@@ -104,9 +104,17 @@ func Redact(r *Request, events []Event, s Sight) {
 		r.Refusal = &ref
 		hidden = append(hidden, "refusal.reasons")
 	}
+	if r.Conditions != "" {
+		r.Conditions = ""
+		hidden = append(hidden, "conditions")
+	}
+	if r.ProposedConditions != "" {
+		r.ProposedConditions = ""
+		hidden = append(hidden, "proposed_conditions")
+	}
 	for i := range events {
-		if events[i].Note != "" || events[i].Reasons != "" {
-			events[i].Note, events[i].Reasons = "", ""
+		if events[i].Note != "" || events[i].Reasons != "" || events[i].Conditions != "" {
+			events[i].Note, events[i].Reasons, events[i].Conditions = "", "", ""
 			hidden = append(hidden, "timeline["+itoa(i)+"]")
 		}
 	}

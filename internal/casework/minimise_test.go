@@ -47,7 +47,8 @@ func TestSightOfEachRole(t *testing.T) {
 func TestRedact(t *testing.T) {
 	r := &Request{Fields: map[string]string{"facts_summary": "Jean Dupont, born 1980", "requesting_authority": "Parquet de Paris", "case_number": "2026/123"},
 		Attachments: []Attachment{{Name: "dupont.pdf"}}, Refusal: &Refusal{Reasons: "the person is a minor"}}
-	events := []Event{{Action: Create}, {Action: RequestInfo, Note: "the address of Jean Dupont"}}
+	r.Conditions, r.ProposedConditions = "used only against Jean Dupont", "used only against Jean Dupont"
+	events := []Event{{Action: Create}, {Action: RequestInfo, Note: "the address of Jean Dupont"}, {Action: Consult, Conditions: "used only against Jean Dupont"}}
 	Redact(r, events, SightOf(identity.Auditor))
 	if r.Fields["facts_summary"] != "" || r.Fields["requesting_authority"] != "Parquet de Paris" || r.Fields["case_number"] != "2026/123" {
 		t.Errorf("fields = %v: want the facts hidden, the authority and case number shown", r.Fields)
@@ -55,7 +56,10 @@ func TestRedact(t *testing.T) {
 	if r.Attachments[0].Name != "" || r.Refusal.Reasons != "" || events[1].Note != "" {
 		t.Errorf("attachment %q, reasons %q, note %q left", r.Attachments[0].Name, r.Refusal.Reasons, events[1].Note)
 	}
-	for _, f := range []string{"fields.facts_summary", "attachments[0].name", "refusal.reasons", "timeline[1]"} {
+	if r.Conditions != "" || r.ProposedConditions != "" || events[2].Conditions != "" {
+		t.Errorf("conditions %q, proposed %q, in the timeline %q left", r.Conditions, r.ProposedConditions, events[2].Conditions)
+	}
+	for _, f := range []string{"fields.facts_summary", "attachments[0].name", "refusal.reasons", "timeline[1]", "timeline[2]", "conditions", "proposed_conditions"} {
 		if !slices.Contains(r.Redacted, f) {
 			t.Errorf("redacted = %v, want %s among them", r.Redacted, f)
 		}
