@@ -87,26 +87,39 @@ type Duration struct {
 	d          time.Duration
 	n          int
 	Suppressed string
+	// Hidden says why the number of requests the median is taken over
+	// is not shown while the median is: Complementary, for it would
+	// give away a count the tables hide.
+	Hidden string
 }
 
-// Value returns the median and the number of requests it is taken over,
-// and true, or false when it is suppressed.
+// Value returns the median and the number of requests it is taken over
+// (0 when Hidden says it is not shown), and true, or false when the
+// median is suppressed.
 func (m Duration) Value() (time.Duration, int, bool) {
 	if m.Suppressed != "" {
 		return 0, 0, false
 	}
+	if m.Hidden != "" {
+		return m.d, 0, true
+	}
 	return m.d, m.n, true
 }
 
-// MarshalJSON writes a median as {"seconds": 3600, "requests": 7}, or
+// MarshalJSON writes a median as {"seconds": 3600, "requests": 7}
+// ({"seconds": 3600, "requests": null} when the count is Hidden), or
 // {"seconds": null, "requests": null, "suppressed": true, "reason":
 // "fewer_than_5"} when it is taken over fewer than Threshold requests.
 func (m Duration) MarshalJSON() ([]byte, error) {
 	if m.Suppressed == "" {
+		var n *int
+		if m.Hidden == "" {
+			n = &m.n
+		}
 		return json.Marshal(struct {
 			Seconds  int64 `json:"seconds"`
-			Requests int   `json:"requests"`
-		}{int64(m.d / time.Second), m.n})
+			Requests *int  `json:"requests"`
+		}{int64(m.d / time.Second), n})
 	}
 	return json.Marshal(struct {
 		Seconds    *int64 `json:"seconds"`
@@ -190,6 +203,7 @@ func Publish(f Figures) Report {
 		s.Grounds = groundLines(f.Grounds, side)
 		s.Medians = medianLines(f.Medians, side)
 		s.Conditions = conditionLines(f.Conditions, side)
+		besideTables(s)
 	}
 	return r
 }
@@ -410,4 +424,36 @@ func conditionLines(cs []ConditionCount, side string) []ConditionLine {
 		out = append(out, ConditionLine{Measure: m, Requests: Cell{n: n, Suppressed: small(n)}})
 	}
 	return out
+}
+
+// besideTables hides what is said beside the tables of s where it would
+// give away a count the tables hide. Each refusal cites a ground, so that
+// a lone ground (or the largest) counts at least, and often exactly, the
+// refusals: when the tables hide the side's refusals, the grounds are
+// hidden too. A median's number of requests is the number acknowledged,
+// or answered, of a kind: it is shown only where it is the kind's total,
+// shown, and so tells nothing the tables do not.
+func besideTables(s *Side) {
+	if s.Total.Refused.Suppressed != "" {
+		for i := range s.Grounds {
+			if c := &s.Grounds[i].Refusals; c.Suppressed == "" {
+				c.Suppressed = Complementary
+			}
+		}
+	}
+	totals := map[string]Cell{}
+	for _, l := range s.ByKind {
+		totals[l.Code] = l.Total
+	}
+	for i := range s.Medians {
+		m := &s.Medians[i]
+		for _, d := range []*Duration{&m.ToAcknowledge, &m.ToAnswer} {
+			if d.Suppressed != "" {
+				continue
+			}
+			if total, ok := totals[m.Kind].Value(); !ok || d.n != total {
+				d.Hidden = Complementary
+			}
+		}
+	}
 }

@@ -179,9 +179,9 @@ func TestPublishLeavesNothingToSubtract(t *testing.T) {
 
 func TestCellJSON(t *testing.T) {
 	r := Publish(Figures{State: "FRA", From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC),
-		ByKind:  []Row{{Received, "preservation", counts(2, 2, 0, 0, 0, 0, 0)}},
-		ByState: []Row{{Received, "DEU", counts(2, 2, 0, 0, 0, 0, 0)}},
-		Medians: []Median{{Side: Received, Kind: "preservation", Ack: time.Hour, AckN: 2}, {Side: Sent, Kind: "extradition", Ack: time.Hour, AckN: 5}}})
+		ByKind:  []Row{{Received, "preservation", counts(2, 2, 0, 0, 0, 0, 0)}, {Sent, "extradition", counts(6, 6, 0, 0, 0, 0, 0)}},
+		ByState: []Row{{Received, "DEU", counts(2, 2, 0, 0, 0, 0, 0)}, {Sent, "DEU", counts(6, 6, 0, 0, 0, 0, 0)}},
+		Medians: []Median{{Side: Received, Kind: "preservation", Ack: time.Hour, AckN: 2}, {Side: Sent, Kind: "extradition", Ack: time.Hour, AckN: 6, Answer: time.Hour, AnswerN: 5}}})
 	var buf bytes.Buffer
 	if err := r.WriteJSON(&buf); err != nil {
 		t.Fatal(err)
@@ -201,13 +201,53 @@ func TestCellJSON(t *testing.T) {
 	}
 	for _, c := range []struct{ got, want string }{
 		{string(doc.Received.Total["total"]), `{"value":null,"suppressed":true,"reason":"fewer_than_5"}`},
-		{string(doc.Sent.Total["total"]), `{"value":0}`},
+		{string(doc.Sent.Total["total"]), `{"value":6}`},
 		{string(doc.Received.Medians[0]["to_acknowledge"]), `{"seconds":null,"requests":null,"suppressed":true,"reason":"fewer_than_5"}`},
-		{string(doc.Sent.Medians[0]["to_acknowledge"]), `{"seconds":3600,"requests":5}`},
+		{string(doc.Sent.Medians[0]["to_acknowledge"]), `{"seconds":3600,"requests":6}`},
+		{string(doc.Sent.Medians[0]["to_answer"]), `{"seconds":3600,"requests":null}`},
 	} {
 		var compact bytes.Buffer
 		if err := json.Compact(&compact, []byte(c.got)); err != nil || compact.String() != c.want {
 			t.Errorf("JSON %s, want %s", compact.String(), c.want)
 		}
+	}
+}
+
+// What the report says beside its tables must not give away a count its
+// tables hide: 20 requests, 10 executed, 7 refused and 3 pending hide
+// the 3 and, beside it, the 7; a lone ground cited by the refusals, or
+// the number of requests answered that a median is taken over, would
+// tell the 7, and 20 - 10 - 7 the 3.
+func TestPublishHidesWhatTheTablesHide(t *testing.T) {
+	from, to := LastYear(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	f := Figures{State: "FRA", From: from, To: to,
+		ByKind:  []Row{{Sent, "mutual_assistance", counts(20, 10, 0, 7, 0, 3, 0)}},
+		ByState: []Row{{Sent, "DEU", counts(20, 10, 0, 7, 0, 3, 0)}},
+		Grounds: []GroundCount{{Sent, "sovereignty", 7}},
+		Medians: []Median{{Sent, "mutual_assistance", time.Hour, 20, 2 * time.Hour, 17}}}
+	r := Publish(f)
+	if got := shown(r.Sent.Total); got != "total:20,10,0,x,0,<5,0" {
+		t.Fatalf("total = %s, want the refusals hidden beside the pending", got)
+	}
+	if n, ok := r.Sent.Grounds[0].Refusals.Value(); ok {
+		t.Errorf("the only ground is shown cited by %d refusals, which are hidden in the tables", n)
+	}
+	m := r.Sent.Medians[0]
+	if _, n, ok := m.ToAnswer.Value(); ok && n != 0 {
+		t.Errorf("the median time to answer is shown over %d requests answered, which the tables hide", n)
+	}
+	if _, n, ok := m.ToAcknowledge.Value(); !ok || n != 20 {
+		t.Errorf("the median time to acknowledge, over every request of the kind (20, shown), = %d, %v", n, ok)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), ",17,") || strings.Contains(buf.String(), ",7,") {
+		t.Errorf("the CSV tells 17 or 7:\n%s", buf.String())
+	}
+	js, _ := json.Marshal(r)
+	if strings.Contains(string(js), ":17") || strings.Contains(string(js), ":7}") {
+		t.Errorf("the JSON tells 17 or 7: %s", js)
 	}
 }

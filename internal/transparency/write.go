@@ -24,7 +24,7 @@ var CSVHeader = []string{"state", "from", "to", "side", "table", "code", "measur
 // kind, a State, a ground or a measure), measure (a column of the table),
 // value (empty when suppressed) and suppressed (its reason, or empty).
 // Medians are in seconds, with the number of requests they are taken
-// over beside them.
+// over beside them where it gives away nothing the tables hide.
 func (r Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
@@ -70,7 +70,9 @@ func (r Report) WriteCSV(w io.Writer) error {
 				var err error
 				if ok {
 					err = line(sd.name, "medians", m.Kind, d.measure+"_seconds", strconv.FormatInt(int64(secs.Seconds()), 10), "")
-					if err == nil {
+					if err == nil && d.d.Hidden != "" {
+						err = line(sd.name, "medians", m.Kind, d.measure+"_requests", "", d.d.Hidden)
+					} else if err == nil {
 						err = line(sd.name, "medians", m.Kind, d.measure+"_requests", strconv.Itoa(n), "")
 					}
 				} else {

@@ -157,6 +157,9 @@ func cellOf(r *http.Request, c transparency.Cell) cellText {
 
 func medianOf(r *http.Request, d transparency.Duration) (string, string) {
 	if v, n, ok := d.Value(); ok {
+		if d.Hidden != "" {
+			return span(r, v), t(r, "transp.hidden")
+		}
 		return span(r, v), itoa(n)
 	}
 	return t(r, "transp.small"), t(r, "transp.small")
