@@ -869,6 +869,10 @@ func transitionError(err error, id string, action casework.Action) error {
 	}
 	var next string
 	switch {
+	case ae.Status == http.StatusConflict && slices.ContainsFunc(ae.Errors, func(fe fieldError) bool { return fe.Field == "screening" }):
+		// Waiting for a screening: the step is to screen, which no
+		// action of the request's does.
+		next = fmt.Sprintf("entraide request screen %s --considered all --findings TEXT --outcome cleared|concerns (entraide request screen --help lists the grounds)", id)
 	case len(ae.AllowedActions) > 0:
 		// The action the node's message names first (consult, when a
 		// refusal must follow a consultation), else the first allowed.

@@ -22,7 +22,7 @@ func printScreeningGrounds(w io.Writer) {
 		fmt.Fprintf(w, "  %-20s %s (%s); a refusal on it rests on %s\n", g.Ground, g.Description, g.Ref.Cite(), g.RefusalGround)
 	}
 	fmt.Fprintf(w, "\nScreened before execution: %s, and every request from a State your administrator flagged (entraide screening list).\n", kindList(convention.ScreenedKinds()))
-	fmt.Fprintln(w, "cleared lets execution begin (request transition ID --action start); concerns lead to consultation (--action consult, art. 40(27)), then to refusal with grounds and reasons if no condition meets them, or to a new screening.")
+	fmt.Fprintln(w, "cleared lets execution begin (request transition ID --action start, or --action resume after a consultation); concerns lead to consultation (--action consult, art. 40(27)), then to refusal with grounds and reasons if no condition meets them, or to a new screening.")
 }
 
 func kindList(ks []convention.Kind) string {
@@ -81,7 +81,14 @@ func cmdRequestScreen(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Screened request %s: %s, by %s at %s.\n", out.RequestID, out.Outcome, out.ScreenedBy, out.ScreenedAt.UTC().Format("2006-01-02 15:04 UTC"))
 	if out.Outcome == convention.Cleared {
-		fmt.Fprintf(e.stdout, "next: entraide request transition %s --action start\n", out.RequestID)
+		// Execution begins with start, or with resume after a
+		// consultation: name the one the request allows now.
+		action := "start"
+		var doc requestDoc
+		if err := c.do(ctx, "GET", "/api/v1/requests/"+url.PathEscape(out.RequestID), nil, &doc); err == nil && slices.Contains(doc.AllowedActions, casework.Resume) {
+			action = "resume"
+		}
+		fmt.Fprintf(e.stdout, "next: entraide request transition %s --action %s\n", out.RequestID, action)
 		return nil
 	}
 	grounds := make([]string, len(out.RefusalGrounds))

@@ -46,14 +46,23 @@ func TestScreeningCommands(t *testing.T) {
 	if !strings.Contains(out, "--action consult") || !strings.Contains(out, "--grounds discrimination") {
 		t.Errorf("request screen with concerns = %q; want consultation and the grounds to refuse on named", out)
 	}
+	c.must("request", "transition", id, "--action", "consult", "--conditions", "Not to be used to identify the journalist's sources.")
+	as(fra)
+	c.must("request", "transition", id, "--action", "accept_conditions")
+	as(vnm)
+	// The concerns stand until a new screening: the step is to screen
+	// again, not to wait for the other State.
+	if _, stderr, err := c.run("request", "transition", id, "--action", "resume"); err == nil || !strings.Contains(err.Error()+stderr, "next: entraide request screen "+id) || strings.Contains(err.Error()+stderr, "nothing to do") {
+		t.Errorf("resume after concerns = %v %s; want screening again named as the next step, and not that there is nothing to do", err, stderr)
+	}
 	out = c.must("request", "screen", id, "--considered", "all", "--findings", "The conditions accepted meet the concerns.", "--outcome", "cleared")
-	if !strings.Contains(out, "--action start") {
-		t.Errorf("request screen cleared = %q; want start named", out)
+	if !strings.Contains(out, "--action resume") {
+		t.Errorf("request screen cleared after a consultation = %q; want resume named", out)
 	}
 	if show := c.must("request", "show", id); !strings.Contains(show, "Screened by vnm-ca") || !strings.Contains(show, "cleared") {
 		t.Errorf("request show does not give the latest screening:\n%s", show)
 	}
-	c.must("request", "transition", id, "--action", "start")
+	c.must("request", "transition", id, "--action", "resume")
 	as(fra)
 	if show := c.must("request", "show", id); strings.Contains(show, "Screen") {
 		t.Errorf("the requesting State's request show mentions the screening:\n%s", show)

@@ -234,6 +234,11 @@ func withNext(e *Error, r *Request, side Side, action Action, now time.Time) *Er
 		p.Message += "; allowed now: " + joinActions(e.Allowed)
 		return e
 	}
+	if p.Field == "screening" {
+		// Its own message names the step that is the State's: screening
+		// the request again. "Nothing to do" would contradict it.
+		return e
+	}
 	other := Requesting
 	if side == Requesting {
 		other = Requested
