@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"entraide/internal/casework"
@@ -91,6 +92,7 @@ func (u *UI) screen() http.Handler {
 			u.failErr(w, r, err)
 			return
 		}
+		problems = localeOf(r.Context()).screeningProblems(problems)
 		data, derr := u.requestData(r, id)
 		if derr != nil {
 			u.failErr(w, r, derr)
@@ -186,4 +188,47 @@ func (u *UI) unflagState() http.Handler {
 		}
 		http.Redirect(w, r, Prefix+"admin/screening?m=unflagged&state="+url.QueryEscape(code), http.StatusSeeOther)
 	})
+}
+
+// screeningProblems says in l, in the form's words, what the official
+// left out of the screening form: the grounds not yet examined (in one
+// problem, each ground by the name the checklist gives it, with its
+// article), the findings, the outcome, and an outcome at odds with the
+// concerns ticked. The node's other problems stay as it gives them.
+func (l *locale) screeningProblems(ps convention.Problems) convention.Problems {
+	out := make(convention.Problems, 0, len(ps))
+	var unexamined []string
+	first := -1
+	for _, p := range ps {
+		switch {
+		case p.Field == "considered" && strings.HasPrefix(p.Message, "consider ground "):
+			g, err := strconv.Unquote(strings.SplitN(strings.TrimPrefix(p.Message, "consider ground "), ": ", 2)[0])
+			if err != nil {
+				break
+			}
+			name := l.t("screen.ground." + g)
+			if c := l.cite(p.Ref); c != "" {
+				name += " (" + c + ")"
+			}
+			unexamined = append(unexamined, name)
+			if first < 0 {
+				first = len(out)
+				out = append(out, convention.Problem{Field: "considered"})
+			}
+			continue
+		case p.Field == "findings" && strings.HasPrefix(p.Message, "required"):
+			p.Message = l.t("screen.err.findings")
+		case p.Field == "outcome" && strings.HasPrefix(p.Message, "required"):
+			p.Message = l.t("screen.err.outcome")
+		case p.Field == "outcome" && strings.HasPrefix(p.Message, "a screening that found concerns"):
+			p.Message = l.t("screen.err.clearedwithconcerns")
+		case p.Field == "concerns_found" && strings.HasPrefix(p.Message, "name the grounds"):
+			p.Message = l.t("screen.err.noconcern")
+		}
+		out = append(out, p)
+	}
+	if first >= 0 {
+		out[first].Message = l.tf("screen.err.examine", strings.Join(unexamined, l.t("sep.items")))
+	}
+	return out
 }

@@ -45,7 +45,9 @@ func TestScreeningPages(t *testing.T) {
 		t.Errorf("the inbox does not mark the request as needing a screening:\n%s", p.Body)
 	}
 	page := ca.do(t, "GET", "/ui/requests/"+r.ID, nil)
-	for _, want := range []string{`id="screening-form"`, `id="screening-needed"`, "Reports of requests aimed at journalists", "art. 40(22)"} {
+	// The id is set left to right in its own run, so that in Arabic its
+	// hyphens do not reorder it and the title.
+	for _, want := range []string{`id="screening-form"`, `id="screening-needed"`, "Reports of requests aimed at journalists", "art. 40(22)", `<small dir="ltr">` + r.ID + `</small>`} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("the request page does not show %q", want)
 		}
@@ -59,6 +61,20 @@ func TestScreeningPages(t *testing.T) {
 	form.Add("considered", "discrimination")
 	if p := ca.do(t, "POST", "/ui/requests/"+r.ID+"/screening", form); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, `id="screening-considered-err"`) {
 		t.Errorf("a screening that skips grounds: %d, want 422 with the problem beside the checklist", p.Status)
+	}
+	// Said in the form's words and the page's language, the ticked
+	// boxes kept: not the API's field and ground codes in English.
+	form.Del("findings")
+	p := ca.do(t, "POST", "/ui/requests/"+r.ID+"/screening", form, "Accept-Language", "fr")
+	for _, want := range []string{"motifs pas encore examinés : Proportionnalité (art. 24, par. 1", "Indiquez ce que vous avez constaté", `value="discrimination" aria-labelledby="sg-0 considered-0-l" checked`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("a screening in French that skips grounds and findings: the page does not say %q", want)
+		}
+	}
+	for _, bad := range []string{"consider ground", "<strong>considered</strong>", "required: what was found"} {
+		if strings.Contains(p.Body, bad) {
+			t.Errorf("a screening in French that skips grounds and findings: the page says %q, the API's English", bad)
+		}
 	}
 	if p := ca.do(t, "POST", "/ui/requests/"+r.ID+"/screening", screeningForm()); p.Status != http.StatusSeeOther {
 		t.Fatalf("screening: %d\n%s", p.Status, p.Body)

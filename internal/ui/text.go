@@ -317,6 +317,10 @@ var problemFields = map[string]string{
 	"until":              "admin.roster.untillabel",
 	"position":           "roster.position",
 	"version":            "",
+	"considered":         "screen.col.considered",
+	"concerns_found":     "screen.col.concern",
+	"findings":           "screen.findings",
+	"outcome":            "screen.outcome",
 }
 
 // problemField names field, the subject of a problem, in l: by its
