@@ -71,6 +71,11 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// sqliteURIPath escapes what a SQLite URI reads as other than a path: a
+// data directory named "cases#2" or "a?b" would otherwise open another
+// file, silently.
+var sqliteURIPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
 // Open opens the database that dsn names and brings its schema up to date.
 // A postgres:// URL opens PostgreSQL; anything else is the path of an
 // SQLite file, created if missing.
@@ -103,12 +108,13 @@ func open(ctx context.Context, dsn string, upTo int) (*DB, error) {
 		// each transaction of a group commit (groupCommit) copies there the
 		// pages it changes, which would otherwise be written to a file and
 		// thrown away.
-		w, err := sql.Open("sqlite", "file:"+dsn+pragmas+"&_pragma=temp_store(MEMORY)&_txlock=immediate")
+		file := "file:" + sqliteURIPath.Replace(dsn)
+		w, err := sql.Open("sqlite", file+pragmas+"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 		}
 		w.SetMaxOpenConns(1)
-		r, err := sql.Open("sqlite", "file:"+dsn+pragmas+"&_pragma=query_only(ON)")
+		r, err := sql.Open("sqlite", file+pragmas+"&_pragma=query_only(ON)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
