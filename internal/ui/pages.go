@@ -194,8 +194,9 @@ func (u *UI) requestData(r *http.Request, id string) (map[string]any, error) {
 		"Title":     tf(r, "req.title", shortID(req.ID)), "Req": req, "Spec": spec, "Fields": fields, "Timeline": events,
 		"Actions": actions, "Grounds": convention.GroundsFor(req.Kind), "Offences": offences, "Unreadable": unreadable,
 		"Side": req.SideOf(by.State), "Items": evidence, "ItemsProblem": itemsProblem,
-		"CanUpload": u.node.HasVault() && by.Role.Can(identity.AddEvidence),
-		"Marking":   markingWords(r, req.PersonalData), "CanReveal": len(req.Redacted) > 0 && by.Role.Can(identity.RevealPersonalData),
+		"CanUpload":      u.node.HasVault() && by.Role.Can(identity.AddEvidence),
+		"DataCategories": convention.DataCategories(), "PersonCategories": convention.PersonCategories(),
+		"Marking": markingWords(r, req.PersonalData), "CanReveal": len(req.Redacted) > 0 && by.Role.Can(identity.RevealPersonalData),
 	}, nil
 }
 
@@ -313,6 +314,7 @@ func (u *UI) draftData(r *http.Request, kind convention.Kind) map[string]any {
 		kinds = append(kinds, s)
 	}
 	data := map[string]any{"Title": t(r, "draft.title"), "Kinds": kinds, "Offences": convention.Offences(),
+		"DataCategories": convention.DataCategories(), "PersonCategories": convention.PersonCategories(),
 		"Bases": casework.BasisTypes(), "Urgencies": []casework.Urgency{casework.Normal, casework.Urgent},
 		"FieldProblems": map[string]string{}, "States": requestableStates(localeOf(r.Context()), by.State)}
 	if spec, ok := convention.Lookup(kind); ok {
@@ -362,6 +364,9 @@ func (u *UI) createRequest() http.Handler {
 		c := casework.Contents{Kind: kind, RequestedState: strings.TrimSpace(f.Get("requested_state")), Urgency: casework.Urgency(f.Get("urgency")),
 			Confidential: f.Get("confidential") == "on", UseLimitation: f.Get("use_limitation"), FollowUpOf: strings.TrimSpace(f.Get("follow_up_of")),
 			Fields: map[string]string{}}
+		// A marking that does not conform goes to the node as given, whose
+		// validation names the field and art. 36 beside the form.
+		c.PersonalData, _ = convention.ParsePersonalData("personal_data", f.Get("personal_data"), strings.Join(f["pd_category"], ","), strings.Join(f["pd_person"], ","))
 		if b := casework.BasisType(f.Get("basis")); b != "" {
 			c.LegalBasis = &casework.LegalBasis{Type: b, Treaty: f.Get("treaty")}
 		}

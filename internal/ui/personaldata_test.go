@@ -61,3 +61,27 @@ func TestPersonalDataPages(t *testing.T) {
 		t.Errorf("the central authority's retention page lacks the item expiring, or offers the policy's form")
 	}
 }
+
+// TestDraftFormMarksPersonalData: the draft form's marking reaches the
+// request; a marking without categories is shown again with its problem,
+// citing art. 36.
+func TestDraftFormMarksPersonalData(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	ca := tn.signedIn(t, "FRA", identity.CentralAuthority)
+	form := followUpForm("")
+	form.Del("follow_up_of")
+	form.Set("personal_data", "yes")
+	form.Set("pd_person", "witness")
+	if p := ca.do(t, "POST", "/ui/requests", form); p.Status != 422 || !strings.Contains(p.Body, "required when personal data are carried") || !strings.Contains(p.Body, "art. 36") {
+		t.Errorf("no category: %d; want 422 saying the categories are required, citing art. 36", p.Status)
+	}
+	form["pd_category"] = []string{"contact", "health"}
+	p := ca.do(t, "POST", "/ui/requests", form)
+	if p.Status != 303 {
+		t.Fatalf("draft: %d %s", p.Status, p.Body)
+	}
+	page := ca.do(t, "GET", p.Location, nil)
+	if !strings.Contains(page.Body, "contact details, health (special category), about: witnesses") {
+		t.Errorf("the request page does not give the marking drafted")
+	}
+}

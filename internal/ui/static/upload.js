@@ -69,6 +69,15 @@
         var v = form.elements[name].value.trim();
         if (v) { m[name] = v; }
       });
+      // The personal data the file carries (art. 36): yes or no, and the
+      // codes chosen, comma-separated.
+      var pd = form.elements.personal_data.value;
+      if (pd) { m.personal_data = pd; }
+      ["data_categories", "persons_concerned"].forEach(function (name) {
+        var chosen = Array.prototype.filter.call(form.elements[name].options, function (o) { return o.selected; })
+          .map(function (o) { return o.value; });
+        if (chosen.length) { m[name] = chosen.join(","); }
+      });
       // The browser gives the local time the official typed; the node
       // takes RFC 3339, in UTC.
       var when = form.elements.collected_at.value;
