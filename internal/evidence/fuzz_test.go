@@ -15,7 +15,10 @@ func FuzzParseMetadata(f *testing.F) {
 	for _, s := range []string{
 		"", "filename YS50eHQ=", "filename YS50eHQ=,filetype dGV4dC9wbGFpbg==", "filename", "filename !!!",
 		"filename YQ==,filename Yg==", "colour cmVk", "filename YQ==,collected_at MjAyNi0wMy0wMVQxMDowMDowMFo=",
-		"filename YQ==,retain_until MjAzMC0wMS0wMQ==", ",,,", "filename YQ== Yg==", "filename Lg==", "filename YS9i",
+		"filename YQ==,retain_until MjAzMC0wMS0wMQ==", ",,,",
+		// Personal data (art. 36): yes, traffic, suspect; yes, without categories; maybe.
+		"filename YQ==,personal_data eWVz,data_categories dHJhZmZpYw==,persons_concerned c3VzcGVjdA==",
+		"filename YQ==,personal_data eWVz", "filename YQ==,personal_data bWF5YmU=", "filename YQ== Yg==", "filename Lg==", "filename YS9i",
 	} {
 		f.Add(s)
 	}
@@ -66,6 +69,8 @@ func FuzzTransferMessages(f *testing.F) {
 	for _, s := range []string{
 		`{"request":"` + id + `","item":"` + id + `","name":"a.txt","media_type":"text/plain","size":5,"sha256":"` + sum + `","collection":{}}`,
 		`{"request":"` + id + `","item":"` + id + `","offset":0,"data":"aGVsbG8="}`,
+		`{"request":"` + id + `","item":"` + id + `","name":"a.txt","media_type":"text/plain","size":5,"sha256":"` + sum + `","collection":{},"personal_data":{"carried":true,"categories":["traffic"],"persons":["suspect"]}}`,
+		`{"request":"` + id + `","item":"` + id + `","name":"a.txt","media_type":"text/plain","size":5,"sha256":"` + sum + `","collection":{},"personal_data":{"carried":true,"categories":["shoe_size"]}}`,
 		`{"request":"` + id + `","item":"` + id + `","ok":true,"size":5,"sha256":"` + sum + `"}`,
 		`{"request":"` + id + `","item":"` + id + `","offset":0,"length":5}`,
 		`{}`, `[]`, `{"request":1}`, `{"request":"x","item":"y","size":-1}`, `{"data":"!!"}`,
@@ -163,6 +168,27 @@ func FuzzParseUseAsk(f *testing.F) {
 		a, err := ParseUseAsk(data)
 		if err == nil && (len(a.ID) != 36 || len(a.Request) != 36 || a.Item != "" && len(a.Item) != 36) {
 			t.Fatalf("ParseUseAsk(%q) accepted %+v", data, a)
+		}
+	})
+}
+
+// FuzzParseWithin: how far ahead the report of expiring evidence looks
+// is 1 to 3660 days, and nothing else.
+func FuzzParseWithin(f *testing.F) {
+	for _, s := range []string{"30d", "30", "0d", "3661d", "1w", "", "d", "-1", "0030d", "99999d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseWithin(s)
+		if err != nil {
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != "within" {
+				t.Fatalf("ParseWithin(%q) = %v, want a FieldError on within", s, err)
+			}
+			return
+		}
+		if days := d.Hours() / 24; days < 1 || days > 3660 || d%(24*time.Hour) != 0 {
+			t.Fatalf("ParseWithin(%q) = %v: not a whole number of days from 1 to 3660", s, d)
 		}
 	})
 }
