@@ -1,15 +1,18 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/evidence"
 	"entraide/internal/identity"
+	"entraide/internal/store"
 )
 
 // markingWords says in r's language what personal data a marking says
@@ -46,7 +49,29 @@ func (u *UI) reveal() http.Handler {
 			http.Redirect(w, r, Prefix+"requests/"+url.PathEscape(id)+"?m=revealed", http.StatusSeeOther)
 			return
 		}
-		u.evidenceDone(w, r, id, "", err)
+		ps := problemsOf(err)
+		if ps == nil || errors.Is(err, casework.ErrNotFound) || errors.Is(err, store.ErrNotFound) || errors.Is(err, casework.ErrForbidden) || errors.Is(err, casework.ErrConflict) {
+			u.evidenceDone(w, r, id, "", err)
+			return
+		}
+		data, derr := u.requestData(r, id)
+		if derr != nil {
+			u.failErr(w, r, derr)
+			return
+		}
+		// Beside the form, in its words: the reason is the form's one
+		// field.
+		l := localeOf(r.Context())
+		for i, p := range ps {
+			if p.Field == "reason" {
+				ps[i].Field = l.t("pd.reason")
+				if strings.HasPrefix(p.Message, "required") {
+					ps[i].Message = l.t("pd.err.reason")
+				}
+			}
+		}
+		data["RevealProblems"] = ps
+		u.render(w, r, http.StatusUnprocessableEntity, "request", data)
 	})
 }
 

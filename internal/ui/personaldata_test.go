@@ -39,6 +39,11 @@ func TestPersonalDataPages(t *testing.T) {
 	if p := aud.do(t, "POST", page+"/reveal", url.Values{"reason": {""}}); p.Status == 303 {
 		t.Errorf("a reveal without a reason is accepted")
 	}
+	// The problem is said beside the reveal form, in the page's language.
+	if p := aud.do(t, "POST", page+"/reveal", url.Values{"reason": {" "}}, "Accept-Language", "fr"); p.Status != 422 || !strings.Contains(p.Body, `id="reveal-errors"`) ||
+		!strings.Contains(p.Body, "Indiquez pourquoi vous devez voir") || strings.Contains(p.Body, "required: why") || strings.Index(p.Body, `id="reveal-errors"`) > strings.Index(p.Body, `id="reveal-reason"`) {
+		t.Errorf("a reveal in French without a reason: %d; want 422 with the problem in French just above the reason", p.Status)
+	}
 	if p := aud.do(t, "POST", page+"/reveal", url.Values{"reason": {"complaint 2026-17"}}); p.Status != 303 {
 		t.Fatalf("reveal: %d %s", p.Status, p.Body)
 	}
