@@ -141,8 +141,11 @@ type Request struct {
 	Conditions   string                   `json:"conditions,omitempty"` // accepted in consultation; they bind (art. 40(27))
 	// ProposedConditions are those the requested State proposed in its
 	// last consultation, for the requesting State to accept or decline.
-	ProposedConditions string   `json:"proposed_conditions,omitempty"`
-	Refusal            *Refusal `json:"refusal,omitempty"`
+	ProposedConditions string `json:"proposed_conditions,omitempty"`
+	// AnswerConditions are those the requested State set on its answer
+	// (art. 40(19), (20), art. 36): they bind every item it gives.
+	AnswerConditions convention.Conditions `json:"answer_conditions,omitempty"`
+	Refusal          *Refusal              `json:"refusal,omitempty"`
 	// Undelivered is set while the last message of the request that the
 	// node gave up on has not been followed by one that arrived: the
 	// other State's view may not show what this one does.
@@ -202,6 +205,17 @@ type Refusal struct {
 // urgent (art. 40(14)). Its messages to other nodes go first.
 func (r *Request) Pressing() bool {
 	return r.Kind == convention.EmergencyDisclosure || r.Urgency == Urgent
+}
+
+// Terms are the conditions that bind what the requested State gives in
+// answer to r: those set on the answer, and those accepted in
+// consultation (art. 40(27)), one kind among the others.
+func (r *Request) Terms() convention.Conditions {
+	out := r.AnswerConditions
+	if strings.TrimSpace(r.Conditions) != "" {
+		out = out.Merge(convention.Conditions{{Kind: convention.Consulted, Text: r.Conditions}})
+	}
+	return out
 }
 
 // SideOf returns the side State plays in r, or "" for a third State.

@@ -278,6 +278,10 @@ type Transition struct {
 	Conditions string `json:"conditions,omitempty"`
 	// FollowUp is the follow-up request's id, for link_follow_up.
 	FollowUp string `json:"follow_up,omitempty"`
+	// AnswerConditions are the conditions the requested State sets on its
+	// answer, on execute or execute_partially: they bind the answer and
+	// every item of evidence it gives, those sent before among them.
+	AnswerConditions convention.Conditions `json:"answer_conditions,omitempty"`
 	// Declared lists the reservations the acting State has made, which a
 	// refusal may rely on (art. 42(4)). The node fills it from its
 	// directory; an official does not.
@@ -300,6 +304,9 @@ type Event struct {
 	Conditions    string              `json:"conditions,omitempty"`
 	PreserveUntil *time.Time          `json:"preserve_until,omitempty"`
 	FollowUp      string              `json:"follow_up,omitempty"`
+	// AnswerConditions are those the requested State set on its answer
+	// (see Transition); they travel signed in the event's envelope.
+	AnswerConditions convention.Conditions `json:"answer_conditions,omitempty"`
 	// Reservations are those of the refusing State that its refusal
 	// relies on, so that the other State's node checks it the same way.
 	Reservations []convention.Reservation `json:"reservations,omitempty"`
@@ -435,6 +442,8 @@ func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, 
 			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "say why the conditions are declined, so that the requested State can weigh it before deciding"})
 		}
 	case Execute, ExecutePartially:
+		ps = append(ps, t.AnswerConditions.Validate("answer_conditions")...)
+		e.AnswerConditions = t.AnswerConditions
 		// The 24/7 network's advice, information and whereabouts are the
 		// answer itself: executing them without it gives nothing.
 		if (r.Kind == convention.TechnicalAdvice || r.Kind == convention.LegalInformation || r.Kind == convention.LocatingSuspects) && strings.TrimSpace(t.Note) == "" {
@@ -444,6 +453,9 @@ func decide(r *Request, t Transition, ru rule, by Actor, now time.Time) (Event, 
 		if strings.TrimSpace(t.Note) == "" {
 			ps = append(ps, convention.Problem{Field: "note", Ref: ru.ref, Message: "give the traffic data that identify the service provider in another State and the path of the communication"})
 		}
+	}
+	if len(t.AnswerConditions) > 0 && t.Action != Execute && t.Action != ExecutePartially {
+		ps = append(ps, convention.Problem{Field: "answer_conditions", Ref: convention.Art(40).Para(19), Message: "conditions are set on the answer, with execute or execute_partially; to set them on an item, give them when it is sent"})
 	}
 	if len(ps) > 0 {
 		return Event{}, ps
@@ -490,7 +502,7 @@ func CheckRemote(r *Request, e Event) error {
 	}
 	// The refusing State is the authority on its own reservations: the
 	// event names those it relies on, and they are checked as declared.
-	t := Transition{Action: e.Action, Note: e.Note, Grounds: e.Grounds, Reasons: e.Reasons, PreserveUntil: e.PreserveUntil, Conditions: e.Conditions, Declared: e.Reservations}
+	t := Transition{Action: e.Action, Note: e.Note, Grounds: e.Grounds, Reasons: e.Reasons, PreserveUntil: e.PreserveUntil, Conditions: e.Conditions, AnswerConditions: e.AnswerConditions, Declared: e.Reservations}
 	got, err := decide(r, t, ru, Actor{ID: e.Actor, State: e.ActorState}, e.At)
 	if err != nil {
 		return err
@@ -557,6 +569,8 @@ func ApplyEvent(r *Request, e Event) {
 		r.ResumeState = ""
 	case Refuse:
 		r.Refusal = &Refusal{Grounds: e.Grounds, Reasons: e.Reasons}
+	case Execute, ExecutePartially:
+		r.AnswerConditions = r.AnswerConditions.Merge(e.AnswerConditions)
 	case Resume:
 		if e.Conditions != "" {
 			r.Conditions = e.Conditions

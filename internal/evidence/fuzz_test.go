@@ -68,6 +68,10 @@ func FuzzTransferMessages(f *testing.F) {
 	sum := "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 	for _, s := range []string{
 		`{"request":"` + id + `","item":"` + id + `","name":"a.txt","media_type":"text/plain","size":5,"sha256":"` + sum + `","collection":{}}`,
+		`{"request":"` + id + `","item":"` + id + `","name":"a.txt","media_type":"text/plain","size":5,"sha256":"` + sum + `","collection":{},"conditions":[{"kind":"no_onward_transfer"},{"kind":"retain_until","until":"2030-01-01"}]}`,
+		`{"request":"` + id + `","item":"` + id + `","name":"a.txt","media_type":"text/plain","size":5,"sha256":"` + sum + `","collection":{},"conditions":[{"kind":"retain_until"}]}`,
+		`{"id":"` + id + `","request":"` + id + `","items":["` + id + `"],"use":{"to_state":"ZAF"},"reasons":"a joint investigation"}`,
+		`{"id":"` + id + `","request":"` + id + `","granted":true,"reasons":"for the trial","conditions":[{"kind":"confidential"}]}`,
 		`{"request":"` + id + `","item":"` + id + `","offset":0,"data":"aGVsbG8="}`,
 		`{"request":"` + id + `","item":"` + id + `","name":"a.txt","media_type":"text/plain","size":5,"sha256":"` + sum + `","collection":{},"personal_data":{"carried":true,"categories":["traffic"],"persons":["suspect"]}}`,
 		`{"request":"` + id + `","item":"` + id + `","name":"a.txt","media_type":"text/plain","size":5,"sha256":"` + sum + `","collection":{},"personal_data":{"carried":true,"categories":["shoe_size"]}}`,
@@ -79,9 +83,17 @@ func FuzzTransferMessages(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if o, err := ParseOffer(data); err == nil {
-			if o.Size < 0 || o.Size > MaxSize || len(o.SHA256) != 64 || o.Name == "" {
+			if o.Size < 0 || o.Size > MaxSize || len(o.SHA256) != 64 || o.Name == "" || len(o.Conditions.Validate("conditions")) > 0 {
 				t.Fatalf("ParseOffer accepted %+v", o)
 			}
+		}
+		if a, err := ParseConsentAsk(data); err == nil {
+			if len(a.Items) == 0 || len(a.Items) > MaxConsentItems || (a.Use.ToState == "") == (a.Use.Proceedings == "") {
+				t.Fatalf("ParseConsentAsk accepted %+v", a)
+			}
+		}
+		if a, err := ParseConsentAnswer(data); err == nil && len(a.Conditions.Validate("conditions")) > 0 {
+			t.Fatalf("ParseConsentAnswer accepted %+v", a)
 		}
 		if c, err := ParseChunk(data); err == nil {
 			if c.Offset < 0 || len(c.Data) == 0 || len(c.Data) > ChunkSize {

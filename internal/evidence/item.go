@@ -101,6 +101,10 @@ type Item struct {
 	// Origin is, for an item received from the other State of the
 	// request, that State and the item's id on its node.
 	Origin *Origin `json:"origin,omitempty"`
+	// Conditions are those that bind the item: for an item received, set
+	// by the State that gave it; for an item sent, those this State set.
+	// The node fills them from its record of conditions.
+	Conditions convention.Conditions `json:"conditions,omitempty"`
 	// ExpectedSHA256 is, for an item arriving from the other State, the
 	// SHA-256 it announced, which the bytes must have.
 	ExpectedSHA256 string `json:"-"`

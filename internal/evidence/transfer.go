@@ -55,6 +55,11 @@ type Offer struct {
 	// PersonalData is the sender's marking of the personal data the
 	// item carries (art. 36), which the receiver's copy keeps.
 	PersonalData *convention.PersonalData `json:"personal_data,omitempty"`
+	// Conditions bind the item at the receiver from its arrival: those the
+	// sender set on it, and those of the answer covering it (art. 40(19),
+	// (20), (27), art. 36). Conditions set later on the answer reach the
+	// items already sent through the answer's own event.
+	Conditions convention.Conditions `json:"conditions,omitempty"`
 }
 
 // Chunk carries bytes of an offered item, from Offset.
@@ -137,6 +142,9 @@ func ParseOffer(data []byte) (Offer, error) {
 	}
 	if ps := o.PersonalData.Validate("personal_data"); len(ps) > 0 {
 		return o, fmt.Errorf("%s: %s", ps[0].Field, ps[0].Message)
+	}
+	if err := o.Conditions.Validate("conditions").Err(); err != nil {
+		return o, err
 	}
 	if _, err := ParseMetadata("filename "+base64.StdEncoding.EncodeToString([]byte(o.Name))+",filetype "+base64.StdEncoding.EncodeToString([]byte(o.MediaType)), time.Time{}); err != nil {
 		return o, err

@@ -8,6 +8,7 @@ import (
 
 	"entraide/internal/archive"
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/evidence"
 	"entraide/internal/identity"
 )
@@ -32,7 +33,7 @@ func TestEvidencePackageAcrossBorders(t *testing.T) {
 
 	var pkg bytes.Buffer
 	by := casework.Actor{ID: "ca-fra", State: "FRA", Role: identity.CentralAuthority}
-	if _, err := fraNode.Node.ExportEvidence(t.Context(), by, request, &pkg); err != nil {
+	if _, err := fraNode.Node.ExportEvidence(t.Context(), by, request, convention.Use{}, &pkg); err != nil {
 		t.Fatalf("ExportEvidence: %v", err)
 	}
 	fraKey, err := fraNode.Node.LogKey(t.Context())
@@ -110,7 +111,7 @@ func TestEvidencePackageAcrossBorders(t *testing.T) {
 		t.Fatal(err)
 	}
 	pkg.Reset()
-	if _, err := fraNode.Node.ExportEvidence(t.Context(), by, request, &pkg); err != nil {
+	if _, err := fraNode.Node.ExportEvidence(t.Context(), by, request, convention.Use{}, &pkg); err != nil {
 		t.Fatalf("ExportEvidence after the disposal: %v", err)
 	}
 	if bytes.Contains(pkg.Bytes(), data[:4096]) {

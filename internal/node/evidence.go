@@ -61,6 +61,11 @@ func (n *Node) evidenceItem(ctx context.Context, by casework.Actor, requestID, i
 	if errors.Is(err, store.ErrNotFound) || err == nil && it.RequestID != requestID {
 		return evidence.Item{}, casework.ErrNotFound
 	}
+	if err != nil {
+		return it, err
+	}
+	// Every use of the item records the conditions that bind it.
+	it.Conditions, err = n.db.ItemConditions(ctx, it.State, it.ID)
 	return it, err
 }
 
@@ -68,6 +73,10 @@ func evidenceDetail(it evidence.Item, extra map[string]any) map[string]any {
 	d := map[string]any{"request": it.RequestID, "item": it.ID, "name": it.Name, "size": it.Size}
 	if it.SHA256 != "" {
 		d["sha256"] = it.SHA256
+	}
+	if len(it.Conditions) > 0 {
+		// A use of a conditioned item says which conditions applied.
+		d["conditions_applied"] = it.Conditions.Kinds()
 	}
 	for k, v := range extra {
 		d[k] = v
@@ -234,7 +243,7 @@ func (n *Node) EvidenceItems(ctx context.Context, by casework.Actor, requestID s
 			return nil, err
 		}
 	}
-	return items, err
+	return n.withConditions(ctx, items)
 }
 
 // EvidenceItem returns item id of request requestID, and records that by

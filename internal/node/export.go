@@ -49,7 +49,14 @@ type answerDoc struct {
 // manifest's SHA-256, one for each item as it is read, and once the last
 // byte is written, one that the package was sealed. On an error, what was
 // written to w is no package and must be discarded.
-func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID string, w io.Writer) (Export, error) {
+//
+// use says whom the package is for and which proceedings it serves: a
+// State (by's own when empty) and proceedings other than the request's
+// (the request's own when empty). A package that would give an item to a
+// third State, or serve other proceedings, against the conditions the
+// giving State set on it is refused, and the refusal recorded in the
+// item's custody, until that State consents to exactly that use.
+func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID string, use convention.Use, w io.Writer) (Export, error) {
 	if err := n.needVault(); err != nil {
 		return Export{}, err
 	}
@@ -69,6 +76,12 @@ func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID 
 		if err := n.needBytes(ctx, by, r.ID, it.PersonalData, "item "+it.ID); err != nil {
 			return Export{}, err
 		}
+	}
+	if use, err = normalUse(use, by); err != nil {
+		return Export{}, err
+	}
+	if err := n.checkUse(ctx, by, r, items, use, "export"); err != nil {
+		return Export{}, err
 	}
 	head, err := n.logHead(ctx)
 	if err != nil {
@@ -98,7 +111,7 @@ func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID 
 	}
 	p := archive.Package{RequestID: r.ID, Request: request, Answer: answer, ExportingState: n.home,
 		LogOrigin: head.Origin, LogKeyName: head.Origin, Created: n.now()}
-	src := &exportSource{n: n, by: by, request: r.ID}
+	src := &exportSource{n: n, by: by, request: r.ID, use: use}
 	records := 0
 	for _, it := range items {
 		tombstone := it.Status == evidence.Disposed && it.DisposedAt != nil
@@ -150,7 +163,8 @@ func (n *Node) ExportEvidence(ctx context.Context, by casework.Actor, requestID 
 	res := Export{Size: out.n, SHA256: hex.EncodeToString(out.h.Sum(nil)), ManifestSHA256: src.manifest, Items: len(p.Items)}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
 		return audit(ctx, tx, n.home, by.State, by, n.now(), evidence.ActionSealed, "request/"+r.ID,
-			map[string]any{archive.ManifestDetailKey: res.ManifestSHA256, "package_sha256": res.SHA256, "size": res.Size, "items": res.Items})
+			map[string]any{archive.ManifestDetailKey: res.ManifestSHA256, "package_sha256": res.SHA256, "size": res.Size, "items": res.Items,
+				"for_state": use.ToState, "proceedings": use.Proceedings})
 	})
 	return res, err
 }
@@ -195,12 +209,14 @@ type exportSource struct {
 	n        *Node
 	by       casework.Actor
 	request  string
+	use      convention.Use
 	seqs     []int64 // of the custody records, then of the export record
 	manifest string
 }
 
 func (s *exportSource) Open(ctx context.Context, itemID string) (io.ReadCloser, error) {
-	rd, _, err := s.n.OpenEvidence(ctx, s.by, s.request, itemID, evidence.ActionExported, map[string]any{"package_manifest_sha256": s.manifest})
+	rd, _, err := s.n.OpenEvidence(ctx, s.by, s.request, itemID, evidence.ActionExported, map[string]any{"package_manifest_sha256": s.manifest,
+		"for_state": s.use.ToState, "proceedings": s.use.Proceedings})
 	if err != nil {
 		return nil, err
 	}

@@ -207,6 +207,17 @@ func movedSince(ctx context.Context, tx *store.Tx, r *casework.Request, read int
 // version: nothing moves, and the error is a *StaleError, if by's view of
 // it is at another. Version 0 moves it whatever its version.
 func (n *Node) TransitionAt(ctx context.Context, by casework.Actor, id string, version int, t casework.Transition) (*casework.Request, error) {
+	if t.Action == casework.Send {
+		// A request carries its attachments to its requested State: one
+		// that another State gave under conditions barring it goes only
+		// with that State's consent. Checked before the transaction, so
+		// that the refusal stays in the item's custody.
+		if r, err := n.db.Request(ctx, by.State, id); err == nil && casework.CanRead(r, by) {
+			if err := n.checkAttachments(ctx, by, r); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var out *casework.Request
 	err := n.db.Tx(ctx, func(tx *store.Tx) error {
 		views, err := n.lockViews(ctx, tx, id)
@@ -383,6 +394,9 @@ func (n *Node) record(ctx context.Context, tx *store.Tx, by casework.Actor, r *c
 		return err
 	}
 	if err := n.resolveAlerts(ctx, tx, r, e); err != nil {
+		return err
+	}
+	if err := n.bindAnswer(ctx, tx, r, e); err != nil {
 		return err
 	}
 	return n.alertAnswer(ctx, tx, r, e)

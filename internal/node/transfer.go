@@ -14,6 +14,7 @@ import (
 	"entraide/internal/alerting"
 	"entraide/internal/auditlog"
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/evidence"
 	"entraide/internal/federation"
 	"entraide/internal/identity"
@@ -34,15 +35,27 @@ const (
 
 func isEvidenceMessage(typ string) bool { return strings.HasPrefix(typ, "evidence.") }
 
+func malformedPayload(err error) error {
+	return &federation.Error{Reason: federation.ReasonMalformed, Msg: "payload: " + err.Error()}
+}
+
 // SendEvidence sends item id of request requestID to the request's other
 // State, as part of the answer: the requested State attaches what it
 // gathered. The item travels in chunks through the outbox, each read from
 // the vault when it is sent and encrypted to the other node's key by its
 // envelope; the other node checks size and SHA-256 at the end and says
 // whether it kept it. Only the two States of the request ever hold it.
-func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, id string) (evidence.Item, error) {
+//
+// conds are the conditions by's State sets on the item (art. 40(19),
+// (20), art. 36): the offer carries them, with those of the answer
+// covering the item, signed in its envelope, so that the item is bound
+// from its arrival.
+func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, id string, conds convention.Conditions) (evidence.Item, error) {
 	if !by.Role.Can(identity.ActOnRequests) {
 		return evidence.Item{}, forbidden("role", "the %s role may not send evidence", by.Role)
+	}
+	if ps := conds.Validate("conditions"); len(ps) > 0 {
+		return evidence.Item{}, ps
 	}
 	it, err := n.evidenceItem(ctx, by, requestID, id)
 	if err != nil {
@@ -70,8 +83,9 @@ func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, i
 		return it, evidenceErr(casework.ErrConflict, "item", "item %s was sent on %s: its custody says whether it arrived (evidence.transferred); it is sent again only if the other State refused it", id, at)
 	}
 	to := r.RequestingState
+	binding := conds.Merge(r.Terms())
 	if slices.Contains(n.hosted, to) {
-		return it, n.copyLocal(ctx, by, it, to)
+		return it, n.copyLocal(ctx, by, it, to, conds, binding)
 	}
 	if _, err := n.peer(ctx, to); errors.Is(err, store.ErrNotFound) {
 		return it, noRoute(to)
@@ -81,7 +95,8 @@ func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, i
 	if by.State != n.home {
 		return it, forbidden("state", "%s is hosted on %s's node for trials and cannot reach other States' nodes", by.State, n.home)
 	}
-	offer, err := json.Marshal(evidence.Offer{Request: r.ID, Item: it.ID, Name: it.Name, MediaType: it.MediaType, Size: it.Size, SHA256: it.SHA256, Collection: it.Collection, RetainUntil: it.RetainUntil, PersonalData: it.PersonalData})
+	offer, err := json.Marshal(evidence.Offer{Request: r.ID, Item: it.ID, Name: it.Name, MediaType: it.MediaType, Size: it.Size, SHA256: it.SHA256,
+		Collection: it.Collection, RetainUntil: it.RetainUntil, PersonalData: it.PersonalData, Conditions: binding})
 	if err != nil {
 		return it, err
 	}
@@ -96,6 +111,9 @@ func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, i
 			return tx.Enqueue(ctx, store.OutboxEntry{ID: newID(), Recipient: to, Type: typ, RequestID: r.ID, Envelope: payload, CreatedAt: at, Priority: priority})
 		}
 		if err := enqueue(MsgEvidenceOffer, offer, now); err != nil {
+			return err
+		}
+		if err := n.bindConditions(ctx, tx, it, "item", conds, by, now); err != nil {
 			return err
 		}
 		ref, _ := json.Marshal(evidence.CustodyRef{Request: r.ID, Item: it.ID})
@@ -216,6 +234,8 @@ func (n *Node) receiveEvidence(ctx context.Context, env *federation.Envelope, pa
 			return malformed(err)
 		}
 		return n.receiveUseReport(ctx, env.Sender, payload, r, now, inbound)
+	case MsgConsentAsk, MsgConsentAnswer:
+		return n.receiveConsent(ctx, env.Type, env.Sender, payload, now, inbound)
 	case MsgEvidenceResult:
 		r, err := evidence.ParseResult(payload)
 		if err != nil {
@@ -282,6 +302,11 @@ func (n *Node) receiveOffer(ctx context.Context, sender string, o evidence.Offer
 		if err := audit(ctx, tx, n.home, it.State, peer, now, evidence.ActionIncoming, evidence.Subject(it.ID),
 			evidenceDetail(it, map[string]any{"from": sender, "origin_item": o.Item, "sha256_announced": o.SHA256, "media_type": o.MediaType, "collection": o.Collection,
 				"personal_data": o.PersonalData, "retain_until": o.RetainUntil, "policy_until": it.PolicyUntil})); err != nil {
+			return err
+		}
+		// The item is bound from its arrival by what its offer carries,
+		// and by the answer's conditions this view knows already.
+		if err := n.bindConditions(ctx, tx, it, "offer", o.Conditions.Merge(r.Terms()), peer, now); err != nil {
 			return err
 		}
 		// Even an item of no bytes waits for the sender's custody, which
@@ -466,7 +491,7 @@ func (n *Node) recordResult(ctx context.Context, tx *store.Tx, holder, sender st
 // sender's, a copy of item it under a key of its own, as a transfer
 // between nodes would: checked against its SHA-256 at the end, and
 // recorded in both items' custody.
-func (n *Node) copyLocal(ctx context.Context, by casework.Actor, it evidence.Item, to string) error {
+func (n *Node) copyLocal(ctx context.Context, by casework.Actor, it evidence.Item, to string, conds, binding convention.Conditions) error {
 	ident, err := n.keeper.Decrypt(ctx, it.WrappedIdentity)
 	if err != nil {
 		return fmt.Errorf("the key keeper cannot unwrap the key of item %s: %w", it.ID, err)
@@ -500,8 +525,14 @@ func (n *Node) copyLocal(ctx context.Context, by casework.Actor, it evidence.Ite
 		if err := audit(ctx, tx, n.home, it.State, by, now, evidence.ActionTransfer, evidence.Subject(it.ID), evidenceDetail(it, map[string]any{"to": to})); err != nil {
 			return err
 		}
-		return audit(ctx, tx, n.home, to, from, now, evidence.ActionIncoming, evidence.Subject(dst.ID),
-			evidenceDetail(dst, map[string]any{"from": by.State, "origin_item": it.ID, "sha256_announced": it.SHA256}))
+		if err := n.bindConditions(ctx, tx, it, "item", conds, by, now); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, n.home, to, from, now, evidence.ActionIncoming, evidence.Subject(dst.ID),
+			evidenceDetail(dst, map[string]any{"from": by.State, "origin_item": it.ID, "sha256_announced": it.SHA256})); err != nil {
+			return err
+		}
+		return n.bindConditions(ctx, tx, dst, "offer", binding, from, now)
 	})
 	if err != nil {
 		return err

@@ -55,6 +55,7 @@ var suite = []struct {
 	{"evidence/items by State, pieces at their offset, tombstones", testEvidence},
 	{"evidence/retention policy for personal data, art 36", testRetentionPolicy},
 	{"evidence/use reports asked, answered once, by State", testUseReports},
+	{"evidence/conditions and consents by State", testConditions},
 }
 
 // TestReopen checks that a database keeps its data when opened again, and

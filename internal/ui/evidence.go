@@ -205,8 +205,11 @@ func itemOf(r *http.Request, by casework.Actor, req *casework.Request, it eviden
 // from the request page.
 func (u *UI) sendEvidence() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !u.readForm(w, r) {
+			return
+		}
 		id, item := r.PathValue("id"), r.PathValue("item")
-		_, err := u.node.SendEvidence(r.Context(), actorFrom(r.Context()), id, item)
+		_, err := u.node.SendEvidence(r.Context(), actorFrom(r.Context()), id, item, formConditions(r.PostForm))
 		u.evidenceDone(w, r, id, "evsent", err)
 	})
 }

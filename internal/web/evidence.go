@@ -17,6 +17,7 @@ import (
 	expslog "golang.org/x/exp/slog"
 
 	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/evidence"
 	"entraide/internal/node"
 	"entraide/internal/store"
@@ -553,9 +554,24 @@ func hexToBase64(h string) (string, error) {
 	return base64.StdEncoding.EncodeToString(b), nil
 }
 
+// sendInput is what an official gives with an item sent: the conditions
+// their State sets on it. The body is optional: an item sent without one
+// is bound by the answer's conditions alone.
+type sendInput struct {
+	Conditions convention.Conditions `json:"conditions,omitempty"`
+}
+
 func (s *Server) sendEvidence() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		it, err := s.node.SendEvidence(r.Context(), actorFrom(r.Context()), r.PathValue("id"), r.PathValue("item"))
+		var in sendInput
+		if r.ContentLength != 0 {
+			var err error
+			if in, err = decode[sendInput](w, r); err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+		}
+		it, err := s.node.SendEvidence(r.Context(), actorFrom(r.Context()), r.PathValue("id"), r.PathValue("item"), in.Conditions)
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
@@ -577,7 +593,9 @@ func (s *Server) evidencePackage() http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Content-Disposition", contentDisposition("evidence-"+id+".tar"))
 		lw := &lazyWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
-		_, err := s.node.ExportEvidence(r.Context(), by, id, lw)
+		q := r.URL.Query()
+		use := convention.Use{ToState: q.Get("for_state"), Proceedings: q.Get("proceedings")}
+		_, err := s.node.ExportEvidence(r.Context(), by, id, use, lw)
 		if err == nil {
 			return
 		}
@@ -590,5 +608,59 @@ func (s *Server) evidencePackage() http.Handler {
 		}
 		s.log.ErrorContext(r.Context(), "evidence package cut short", "request", id, "err", err)
 		panic(http.ErrAbortHandler)
+	})
+}
+
+func (s *Server) listConsents() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cs, err := s.node.Consents(r.Context(), actorFrom(r.Context()), "")
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, cs)
+	})
+}
+
+func (s *Server) requestConsents() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cs, err := s.node.Consents(r.Context(), actorFrom(r.Context()), r.PathValue("id"))
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, cs)
+	})
+}
+
+func (s *Server) askConsent() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[node.ConsentAsk](w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		c, err := s.node.AskConsent(r.Context(), actorFrom(r.Context()), r.PathValue("id"), in)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusCreated, c)
+	})
+}
+
+func (s *Server) answerConsent() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := decode[node.ConsentAnswer](w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		c, err := s.node.AnswerConsent(r.Context(), actorFrom(r.Context()), r.PathValue("consent"), in)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, c)
 	})
 }

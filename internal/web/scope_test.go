@@ -63,12 +63,13 @@ type victimData struct {
 	flagWhy   string // why, which only the State knows
 	gave      string // a request ZAF sent the State, which gave ZAF an item
 	useReport string // the use report the State asked ZAF on it
+	consent   string // a consent request asked of the State
 	officials []string
 }
 
 // markers are strings that only the State's own views hold.
 func (v victimData) markers() []string {
-	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons, v.item, v.upload, v.findings, v.flagWhy, v.useReport}, v.officials...)
+	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons, v.item, v.upload, v.findings, v.flagWhy, v.useReport, v.consent}, v.officials...)
 }
 
 // missingID names nothing on the node.
@@ -303,6 +304,7 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victimData {
 	v.token = tn.extraToken(t, state, v.official).ID
 	v.item, v.upload = tn.victimEvidence(t, state, sent.ID)
 	v.gave, v.useReport = tn.askedUseReport(t, state, "ZAF")
+	v.consent = tn.victimConsent(t, state)
 	return v
 }
 
