@@ -201,6 +201,7 @@ var fieldFlags = map[string]string{
 	"offences": "--offences", "offences.article": "--offences", "offences.description": "--offence-description",
 	"offences.max_penalty_years": "--max-penalty-years", "offences.requested_state_max_penalty_years": "--requested-state-max-penalty-years",
 	"preserve_until": "--until", "note": "--note", "grounds": "--grounds", "reasons": "--reasons", "conditions": "--conditions",
+	"answer_conditions": "--condition", "answer_conditions.kind": "--condition", "answer_conditions.until": "--condition", "answer_conditions.text": "--condition",
 }
 
 // flagOfField names the flag that gives an API field: offences[0].max_penalty_years
@@ -778,6 +779,8 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	reasons := fs.String("reasons", "", "reasons for a refusal or postponement (art. 40(24), (26))")
 	until := fs.String("until", "", "end of preservation, YYYY-MM-DD: on start or extend (the requested State), or the end asked for on ask_extension (the requesting State) (art. 42(7))")
 	conditions := fs.String("conditions", "", "on consult, the conditions under which assistance could be given, for the requesting State to accept or decline (art. 40(27))")
+	var answerConds conditionFlag
+	fs.Var(&answerConds, "condition", "on execute or execute_partially, "+conditionHelp+"; they bind the answer and every item it gives, those sent before")
 	usage := fs.Usage
 	fs.Usage = func() {
 		usage()
@@ -795,7 +798,7 @@ func cmdRequestTransition(ctx context.Context, e env, args []string) error {
 	if !slices.Contains(actions, *action) {
 		return fmt.Errorf("request transition: --action %q is not an action\nnext: run it again with one of %s; entraide request show %s gives the request's state", *action, strings.Join(actions, ", "), fs.Arg(0))
 	}
-	t := casework.Transition{Action: casework.Action(*action), Note: *note, Reasons: *reasons, Conditions: *conditions}
+	t := casework.Transition{Action: casework.Action(*action), Note: *note, Reasons: *reasons, Conditions: *conditions, AnswerConditions: answerConds.cs}
 	for _, g := range splitList(*grounds) {
 		t.Grounds = append(t.Grounds, convention.Ground(strings.ToLower(g)))
 	}

@@ -301,7 +301,7 @@ func cmdEvidenceList(ctx context.Context, e env, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ITEM\tNAME\tSIZE\tSTATUS\tSHA-256\tRETAIN UNTIL")
+	fmt.Fprintln(tw, "ITEM\tNAME\tSIZE\tSTATUS\tSHA-256\tRETAIN UNTIL\tCONDITIONS")
 	for _, it := range items {
 		status := string(it.Status)
 		if it.Status == evidence.Uploading {
@@ -314,7 +314,15 @@ func cmdEvidenceList(ctx context.Context, e env, args []string) error {
 		if it.RetainUntil != nil {
 			retain = it.RetainUntil.Format(time.DateOnly)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", it.ID, it.Name, it.Size, status, or(it.SHA256, "-"), retain)
+		conds := "-"
+		if len(it.Conditions) > 0 {
+			var kinds []string
+			for _, k := range it.Conditions.Kinds() {
+				kinds = append(kinds, string(k))
+			}
+			conds = strings.Join(kinds, ",")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", it.ID, it.Name, it.Size, status, or(it.SHA256, "-"), retain, conds)
 	}
 	return tw.Flush()
 }
@@ -396,8 +404,13 @@ func cmdEvidenceSend(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "evidence send", "REQUEST ITEM   (sends an item with your answer to the State that asked: the requested State's central authority or 24/7 point of contact)\n\n"+
 		"The item travels to the requesting State's node in pieces, encrypted to that node, and resumes by\n"+
 		"itself if the network or that node is down. That node checks its size and SHA-256 and says whether\n"+
-		"it kept it: entraide evidence list shows the transfer in the item's custody.")
+		"it kept it: entraide evidence list shows the transfer in the item's custody.\n\n"+
+		"Each --condition binds the item at the other State from its arrival, with those your State set on its\n"+
+		"answer (request transition --action execute --condition ...): that State may then not give it to a\n"+
+		"third State or use it in other proceedings without your consent (entraide consent list).")
 	addClientFlags(fs, e)
+	var conds conditionFlag
+	fs.Var(&conds, "condition", conditionHelp)
 	if help, err := parse(e, fs, args); help || err != nil {
 		return err
 	}
@@ -409,7 +422,11 @@ func cmdEvidenceSend(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	var it evidence.Item
-	if err := c.do(ctx, "POST", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/evidence/"+url.PathEscape(fs.Arg(1))+"/send", nil, &it); err != nil {
+	var body any
+	if len(conds.cs) > 0 {
+		body = map[string]any{"conditions": conds.cs}
+	}
+	if err := c.do(ctx, "POST", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/evidence/"+url.PathEscape(fs.Arg(1))+"/send", body, &it); err != nil {
 		return withNext("evidence send", err, "entraide evidence list REQUEST gives the ids of a request's items; entraide request list, those of your State's requests")
 	}
 	fmt.Fprintf(e.stdout, "Sending item %s (%s, %d bytes, SHA-256 %s) to the requesting State; its custody will say when it arrived: entraide evidence list %s --json\n",

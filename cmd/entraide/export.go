@@ -16,9 +16,11 @@ import (
 )
 
 func cmdEvidenceExport(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "evidence export", "REQUEST [-o FILE]   (writes the request's evidence package, for a court, and checks it)")
+	fs := newFlags(e, "evidence export", "REQUEST [-o FILE] [--for-state CODE] [--proceedings TEXT]   (writes the request's evidence package, for a court, and checks it)")
 	addClientFlags(fs, e)
 	out := fs.String("o", "", "the file to write (default: evidence-REQUEST.tar in this directory)")
+	forState := fs.String("for-state", "", "the State the package is for, ISO 3166 alpha-3 code (default: your own)")
+	proceedings := fs.String("proceedings", "", "the proceedings the package serves, when not the request's own (default: the request's own)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: entraide evidence export REQUEST [-o FILE]
 
@@ -31,6 +33,12 @@ The export is recorded in each item's custody.
 The command then checks the package as a court would, with the node's log
 key, and prints that key: give the court the file and the key, and it checks
 the package offline with entraide verify FILE --key KEY.
+
+Items another State gave under conditions (entraide evidence list shows
+them) go only where those conditions allow: a package for a third State
+(--for-state) or for other proceedings (--proceedings) is refused, naming
+the condition, until that State consents (entraide consent ask). The
+package's record says whom and which proceedings it was for.
 
 Flags:
 `)
@@ -55,7 +63,18 @@ Flags:
 	if err := c.do(ctx, "GET", "/api/v1/log/key", nil, &key); err != nil {
 		return fmt.Errorf("evidence export: the node's log key: %w", err)
 	}
-	res, err := c.stream(ctx, "/api/v1/requests/"+url.PathEscape(request)+"/evidence-package")
+	q := url.Values{}
+	if *forState != "" {
+		q.Set("for_state", *forState)
+	}
+	if *proceedings != "" {
+		q.Set("proceedings", *proceedings)
+	}
+	pkgPath := "/api/v1/requests/" + url.PathEscape(request) + "/evidence-package"
+	if len(q) > 0 {
+		pkgPath += "?" + q.Encode()
+	}
+	res, err := c.stream(ctx, pkgPath)
 	if err != nil {
 		return withNext("evidence export", err, "entraide request list gives the ids of your State's requests")
 	}

@@ -93,7 +93,7 @@ func (n *Node) checkUse(ctx context.Context, by casework.Actor, r *casework.Requ
 			target = fmt.Sprintf("--proceedings %q", u.Proceedings)
 		}
 		return &casework.Error{Kind: ErrConditionBars, Problems: convention.Problems{{Field: useField(u, r.RequestingState, r.RequestedState), Ref: c.Kind.Ref(),
-			Message: fmt.Sprintf("item %s (%s) of request %s was given by %s under the condition: %s; this %s needs %s's prior consent: ask it with entraide evidence consent ask %s --items %s %s --reasons \"...\" (or the request page's consent form), and try again once it is granted",
+			Message: fmt.Sprintf("item %s (%s) of request %s was given by %s under the condition: %s; this %s needs %s's prior consent: ask it with entraide consent ask %s --items %s %s --reasons \"...\" (or the request page's consent form), and try again once it is granted",
 				it.ID, it.Name, r.ID, r.RequestedState, c.Cite(), what, r.RequestedState, r.ID, it.ID, target)}}}
 	}
 	return nil
