@@ -301,7 +301,7 @@ func TestConditionsEnforcedAcrossNodes(t *testing.T) {
 	if code, _ := exportStatus(t, fra, r.ID, "?for_state=ZAF"); code != 409 {
 		t.Errorf("export for ZAF before VNM's answer: %d, want 409", code)
 	}
-	further := convention.Conditions{{Kind: convention.PersonalData, Text: "no onward transfer by ZAF"}}
+	further := convention.Conditions{{Kind: convention.PersonalDataCondition, Text: "no onward transfer by ZAF"}}
 	if code := vnm.do("POST", "/api/v1/consents/"+ask.ID+"/answer", node.ConsentAnswer{Grant: true, Reasons: "for the joint team", Conditions: further}, nil); code != 200 {
 		t.Fatalf("grant: %d", code)
 	}
@@ -320,7 +320,7 @@ func TestConditionsEnforcedAcrossNodes(t *testing.T) {
 	if code := fra.do("POST", "/api/v1/requests/"+o.ID+"/transitions", casework.Transition{Action: casework.Send}, nil); code != 200 {
 		t.Errorf("the request to ZAF after consent: %d, want 200", code)
 	}
-	if b = itemAt(t, fra, r.ID, b.ID); !hasKind(b.Conditions, convention.PersonalData) {
+	if b = itemAt(t, fra, r.ID, b.ID); !hasKind(b.Conditions, convention.PersonalDataCondition) {
 		t.Errorf("the consent's further conditions do not bind the item: %v", b.Conditions)
 	}
 	// Both custodies hold the consent's steps.

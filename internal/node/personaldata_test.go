@@ -28,7 +28,7 @@ func (f *fixture) withVault(t *testing.T) {
 }
 
 // addItem uploads data as an item of request r, marked pd.
-func (f *fixture) addItem(t *testing.T, by casework.Actor, r string, data []byte, pd *convention.PersonalDataCondition) evidence.Item {
+func (f *fixture) addItem(t *testing.T, by casework.Actor, r string, data []byte, pd *convention.PersonalData) evidence.Item {
 	t.Helper()
 	ctx := t.Context()
 	it, err := f.n.StartEvidence(ctx, by, r, evidence.Spec{Name: "a.bin", MediaType: "application/octet-stream", PersonalData: pd}, int64(len(data)))
