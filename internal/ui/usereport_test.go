@@ -29,7 +29,7 @@ func givenRequest(t *testing.T, tn *testNode, state, to string) (request, item s
 		}
 	}
 	item = addItem(t, tn, ca, r.ID, []byte("subscriber record given by "+state))
-	if _, err := tn.Node.SendEvidence(ctx, ca, r.ID, item); err != nil {
+	if _, err := tn.Node.SendEvidence(ctx, ca, r.ID, item, nil); err != nil {
 		t.Fatal(err)
 	}
 	return r.ID, item

@@ -35,7 +35,7 @@ func (tn *testNode) givenItem(t testing.TB, state, to string, data []byte) (requ
 	if _, err := tn.Node.CompleteEvidence(ctx, ca, it.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tn.Node.SendEvidence(ctx, ca, r.ID, it.ID); err != nil {
+	if _, err := tn.Node.SendEvidence(ctx, ca, r.ID, it.ID, nil); err != nil {
 		t.Fatalf("SendEvidence: %v", err)
 	}
 	return r.ID, it.ID
