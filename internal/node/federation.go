@@ -722,6 +722,15 @@ func (n *Node) receiveEvent(ctx context.Context, tx *store.Tx, sender string, m 
 		if err := n.record(ctx, tx, casework.Actor{ID: e.Actor, State: sender}, r, crossed); err != nil {
 			return err
 		}
+		// The conditions the requested State set on its answer bind what
+		// it gave, whether or not its step applies here: a crossing does
+		// not free the items already received of them (art. 40(19)).
+		if ps := e.AnswerConditions.Validate("answer_conditions"); len(ps) > 0 {
+			return reject("%v", ps)
+		}
+		if err := n.bindAnswer(ctx, tx, r, e); err != nil {
+			return err
+		}
 		return tx.SetApplied(ctx, e.RequestID, sender, m.Seq)
 	}
 	if err := n.record(ctx, tx, casework.Actor{ID: e.Actor, State: sender}, r, e); err != nil {
