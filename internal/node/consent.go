@@ -78,7 +78,13 @@ func (n *Node) checkUse(ctx context.Context, by casework.Actor, r *casework.Requ
 				return err
 			}
 		}
-		if slices.ContainsFunc(consents, func(k evidence.Consent) bool { return k.Allows(it.ID, u) }) {
+		// A consent to other proceedings names no State: the package
+		// stays with the States of the request.
+		asked := u
+		if !u.ThirdState(r.RequestingState, r.RequestedState) {
+			asked.ToState = ""
+		}
+		if slices.ContainsFunc(consents, func(k evidence.Consent) bool { return k.Allows(it.ID, asked) }) {
 			continue
 		}
 		err := n.db.Tx(ctx, func(tx *store.Tx) error {
@@ -104,28 +110,40 @@ func (n *Node) checkUse(ctx context.Context, by casework.Actor, r *casework.Requ
 // that bar passing it to r's requested State.
 func (n *Node) checkAttachments(ctx context.Context, by casework.Actor, r *casework.Request) error {
 	for _, a := range r.Attachments {
-		sum := strings.ToLower(strings.TrimSpace(a.SHA256))
-		if sum == "" {
+		if err := n.checkCopies(ctx, by, a.SHA256, r.RequestedState, r.ID, "request"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkCopies refuses to pass to State to, for request except, the bytes
+// of SHA-256 sum when by's State holds them as an item another State
+// gave, on another request, under conditions that bar it: what a State
+// was given is not passed on by adding it again as an item or an
+// attachment of its own. what names the use for the record.
+func (n *Node) checkCopies(ctx context.Context, by casework.Actor, sum, to, except, what string) error {
+	sum = strings.ToLower(strings.TrimSpace(sum))
+	if sum == "" {
+		return nil
+	}
+	items, err := n.db.EvidenceWithSHA256(ctx, by.State, sum)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if it.Origin == nil || it.RequestID == except {
 			continue
 		}
-		items, err := n.db.EvidenceWithSHA256(ctx, by.State, sum)
+		src, err := n.db.Request(ctx, by.State, it.RequestID)
 		if err != nil {
 			return err
 		}
-		for _, it := range items {
-			if it.Origin == nil || it.RequestID == r.ID {
-				continue
-			}
-			src, err := n.db.Request(ctx, by.State, it.RequestID)
-			if err != nil {
-				return err
-			}
-			if it.Conditions, err = n.db.ItemConditions(ctx, it.State, it.ID); err != nil {
-				return err
-			}
-			if err := n.checkUse(ctx, by, src, []evidence.Item{it}, convention.Use{ToState: r.RequestedState}, "request"); err != nil {
-				return err
-			}
+		if it.Conditions, err = n.db.ItemConditions(ctx, it.State, it.ID); err != nil {
+			return err
+		}
+		if err := n.checkUse(ctx, by, src, []evidence.Item{it}, convention.Use{ToState: to}, what); err != nil {
+			return err
 		}
 	}
 	return nil

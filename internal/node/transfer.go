@@ -83,6 +83,9 @@ func (n *Node) SendEvidence(ctx context.Context, by casework.Actor, requestID, i
 		return it, evidenceErr(casework.ErrConflict, "item", "item %s was sent on %s: its custody says whether it arrived (evidence.transferred); it is sent again only if the other State refused it", id, at)
 	}
 	to := r.RequestingState
+	if err := n.checkCopies(ctx, by, it.SHA256, to, r.ID, "answer"); err != nil {
+		return it, err
+	}
 	binding := conds.Merge(r.Terms())
 	if slices.Contains(n.hosted, to) {
 		return it, n.copyLocal(ctx, by, it, to, conds, binding)
