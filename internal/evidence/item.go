@@ -130,7 +130,9 @@ type Segment struct {
 }
 
 // Expires returns the day the item is disposed of: the earlier of its
-// own retention date and its State's policy, or nil when neither is set.
+// own retention date (set by an official, kept from the State that sent
+// it, or shortened by a retention-limit condition bound to it, art. 36)
+// and its State's policy for personal data, or nil when neither is set.
 func (it Item) Expires() *time.Time {
 	switch {
 	case it.RetainUntil == nil:
