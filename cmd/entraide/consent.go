@@ -58,7 +58,15 @@ func cmdConsentAsk(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	in := node.ConsentAsk{Items: splitList(*items), Use: convention.Use{ToState: *forState, Proceedings: *proceedings}, Reasons: *reasons}
+	// Item ids are kept as given: splitList's upper case is for State
+	// codes, and no item's id is in upper case.
+	var ids []string
+	for v := range strings.SplitSeq(*items, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			ids = append(ids, v)
+		}
+	}
+	in := node.ConsentAsk{Items: ids, Use: convention.Use{ToState: *forState, Proceedings: *proceedings}, Reasons: *reasons}
 	var out evidence.Consent
 	if err := c.do(ctx, "POST", "/api/v1/requests/"+url.PathEscape(fs.Arg(0))+"/consents", in, &out); err != nil {
 		return withNext("consent ask", err, "entraide evidence list REQUEST gives the items and the conditions that bind them")
