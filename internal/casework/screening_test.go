@@ -192,3 +192,32 @@ func TestRefusalAfterScreening(t *testing.T) {
 		}
 	}
 }
+
+// TestExecuteWaitsAfterConcerns: a screening that found concerns while
+// the requested State asked for more information is not undone by the
+// information arriving: the request is back in progress, but it is not
+// executed; consultation, then a screening that clears it, and resume,
+// are the way on.
+func TestExecuteWaitsAfterConcerns(t *testing.T) {
+	r := view(t, convention.Interception, casework.MoreInfoRequested, requested)
+	r.ResumeState = casework.InProgress
+	screened(t, r, convention.Concerns, convention.ScreenDiscrimination)
+	// The requesting State's information, as its node sends it.
+	e := casework.Event{RequestID: r.ID, At: now, Actor: fraCA.ID, ActorState: requesting, Action: casework.ProvideInfo,
+		From: casework.MoreInfoRequested, To: casework.InProgress, Note: "the warrant"}
+	if err := casework.CheckRemote(r, e); err != nil {
+		t.Fatalf("CheckRemote(provide_info) = %v", err)
+	}
+	casework.ApplyEvent(r, e)
+	if r.State != casework.InProgress {
+		t.Fatalf("after the information, the request is %s, want in progress", r.State)
+	}
+	for _, a := range []casework.Action{casework.Execute, casework.ExecutePartially} {
+		if _, err := casework.Decide(r, casework.Transition{Action: a, Note: "x"}, vnmCA, now); !errors.Is(err, casework.ErrConflict) {
+			t.Errorf("Decide(%s) after a screening found concerns = %v, want a conflict", a, err)
+		}
+	}
+	if !slices.Contains(casework.AllowedFor(r, vnmCA, now), casework.Consult) {
+		t.Errorf("AllowedFor does not offer consult after concerns")
+	}
+}

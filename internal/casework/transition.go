@@ -177,6 +177,15 @@ func allows(r *Request, action Action, ru rule, now time.Time) *Error {
 			return refuse(ErrConflict, "action", ru.ref, "traffic data are disclosed from a preservation whose data are preserved; start it first")
 		}
 	case Execute, ExecutePartially, Close:
+		if action != Close && r.Screening != nil && r.Screening.Outcome == convention.Concerns {
+			// A screening that found concerns after execution began (the
+			// request was waiting for information meanwhile) holds it
+			// back until consultation meets them and a new screening
+			// clears it: the information's arrival does not undo it.
+			if e := awaitingScreening(r, action); e != nil {
+				return e
+			}
+		}
 		return held(r, action, now)
 	}
 	return nil
