@@ -26,6 +26,7 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/directory"
+	"entraide/internal/evidence"
 	"entraide/internal/identity"
 	"entraide/internal/keeper"
 	"entraide/internal/node"
@@ -920,9 +921,9 @@ func TestSandbox(t *testing.T) {
 		t.Errorf("POST /ui/enrol with fra-ca's code = %s, want the page that sets a password and an authenticator:\n%s", resp.Status, enrolPage)
 	}
 
-	// France holds three of the demo requests: its preservation and its
-	// follow-up to Viet Nam, and South Africa's request to it. Viet Nam's
-	// extradition request to France is a draft France never received.
+	// France holds four of the demo requests: its preservation and its
+	// follow-up to Viet Nam, and South Africa's two requests to it. Viet
+	// Nam's extradition request to France is a draft France never received.
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", base+"/api/v1/requests", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err = client.Do(req)
@@ -936,11 +937,42 @@ func TestSandbox(t *testing.T) {
 		t.Fatalf("GET /api/v1/requests as fra-ca = %s, %v", resp.Status, err)
 	}
 	kinds := map[convention.Kind]int{}
+	var access, realTime string
 	for _, r := range page.Requests {
 		kinds[r.Kind]++
+		switch r.Kind {
+		case convention.StoredDataAccess:
+			access = r.ID
+		case convention.RealTimeTraffic:
+			realTime = r.ID
+		}
 	}
-	if len(page.Requests) != 3 || kinds[convention.Preservation] != 1 || kinds[convention.StoredDataAccess] != 1 || kinds[convention.MutualAssistance] != 1 {
-		t.Errorf("fra-ca lists %d requests (%v), want 3: a preservation, a stored-data access and a mutual assistance", len(page.Requests), kinds)
+	if len(page.Requests) != 4 || kinds[convention.Preservation] != 1 || kinds[convention.StoredDataAccess] != 1 || kinds[convention.MutualAssistance] != 1 || kinds[convention.RealTimeTraffic] != 1 {
+		t.Errorf("fra-ca lists %d requests (%v), want 4: a preservation, a stored-data access, a mutual assistance and a real-time collection", len(page.Requests), kinds)
+	}
+	// South Africa's real-time collection waits for France's screening.
+	if !slices.Contains(page.ScreeningNeeded, realTime) {
+		t.Errorf("the list does not say that request %s (real-time collection) needs screening: %v", realTime, page.ScreeningNeeded)
+	}
+	// Viet Nam answered France's follow-up with an item under conditions,
+	// which France's node holds bound by them.
+	var items []evidence.Item
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", base+"/api/v1/requests/"+access+"/evidence", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = nil
+		json.NewDecoder(resp.Body).Decode(&items)
+		resp.Body.Close()
+		if len(items) == 1 && items[0].Status == evidence.Available || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(items) != 1 || items[0].Status != evidence.Available || len(items[0].Conditions) != 2 {
+		t.Errorf("France's view of the follow-up holds %+v, want one item received under two conditions", items)
 	}
 
 	// The sandbox lets officials try a webhook receiver on this machine.
@@ -1016,8 +1048,8 @@ func TestSandbox(t *testing.T) {
 		t.Fatalf("kept sandbox's output has no token for fra-ca:\n%s", out)
 	}
 	c := &cli{t: t, env: map[string]string{"ENTRAIDE_URL": base, "ENTRAIDE_TOKEN": m[1], "ENTRAIDE_CA": filepath.Join(dir, "ca.pem")}}
-	if lines := tableRows(c.must("request", "list")); len(lines) != 4 {
-		t.Errorf("request list on the kept sandbox = %d lines, want a header and France's 3 requests", len(lines))
+	if lines := tableRows(c.must("request", "list")); len(lines) != 5 {
+		t.Errorf("request list on the kept sandbox = %d lines, want a header and France's 4 requests", len(lines))
 	}
 	c.env["ENTRAIDE_TOKEN"] = token
 	c.must("request", "list") // the token printed before still works
@@ -1050,8 +1082,8 @@ func checkSandboxCLI(t *testing.T, out, dir, base, token, otherNodeToken string)
 		t.Errorf("peer list on France's sandbox node =\n%s\nwant Viet Nam's 24/7 contact", got)
 	}
 	ok := &cli{t: t, env: map[string]string{"ENTRAIDE_URL": base, "ENTRAIDE_TOKEN": token, "ENTRAIDE_CA": ca}}
-	if got := ok.must("request", "list"); len(tableRows(got)) != 4 {
-		t.Errorf("request list with the printed NODE as ENTRAIDE_URL =\n%s\nwant a header and 3 requests", got)
+	if got := ok.must("request", "list"); len(tableRows(got)) != 5 {
+		t.Errorf("request list with the printed NODE as ENTRAIDE_URL =\n%s\nwant a header and 4 requests", got)
 	}
 	tests := []struct {
 		name string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/directory"
+	"entraide/internal/evidence"
 	"entraide/internal/identity"
 	"entraide/internal/localnet"
 	"entraide/internal/node"
@@ -298,7 +300,8 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 			"necessity":             "The provider keeps logs for 30 days; without preservation they will be lost before a request for mutual assistance can be executed.",
 			"follow_up_intent":      "France will request disclosure of the preserved data through its central authority within 60 days.",
 		},
-		Attachments: []casework.Attachment{{Name: "provider-note.pdf", MediaType: "application/pdf", Size: 48213, SHA256: "9f2c1b1d8c2a7e3f4b5a6978d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3"}},
+		Attachments:  []casework.Attachment{{Name: "provider-note.pdf", MediaType: "application/pdf", Size: 48213, SHA256: "9f2c1b1d8c2a7e3f4b5a6978d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3"}},
+		PersonalData: &convention.PersonalData{Carried: true, Categories: []convention.DataCategory{convention.Identification, convention.TrafficData}, Persons: []convention.PersonCategory{convention.Suspect}},
 	})
 	if err != nil {
 		return err
@@ -332,6 +335,7 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 			"stored_data":          "The data preserved under the preservation request, 1 October to 20 November 2026.",
 			"safeguards":           "Ordered by an investigating judge; limited to one account and seven weeks; French law gives the persons concerned a remedy.",
 		},
+		PersonalData: &convention.PersonalData{Carried: true, Categories: []convention.DataCategory{convention.Identification, convention.TrafficData, convention.ContentData, convention.HealthData}, Persons: []convention.PersonCategory{convention.Suspect, convention.Victim}},
 	})
 	if err != nil {
 		return err
@@ -397,6 +401,14 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 		return err
 	}
 
+	// 2b. Viet Nam executes the follow-up: it gives the preserved data as
+	// an item of evidence, under conditions that travel with it (use in
+	// this investigation only, no onward transfer without consent; arts.
+	// 40(19) and 36), so that France's node enforces them.
+	if err := sb.answerWithEvidence(ctx, access, vnmCA); err != nil {
+		return err
+	}
+
 	// 5. Viet Nam drafts an extradition request, not yet sent.
 	_, err = create(vnmCA, casework.Contents{
 		Kind: convention.Extradition, RequestedState: "FRA", LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity},
@@ -413,7 +425,69 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return nil
+
+	// 6. South Africa asks France to collect traffic data in real time:
+	// an intrusive measure, which France's central authority screens for
+	// human rights before it may start (arts. 6, 24, 40(22)).
+	realTime, err := create(zafCA, casework.Contents{
+		Kind: convention.RealTimeTraffic, RequestedState: "FRA", LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity},
+		Offences: []convention.Charge{{Article: 7}},
+		Fields: map[string]string{
+			"requesting_authority": "National Prosecuting Authority, Pretoria",
+			"facts_summary":        "A botnet controlled from a server hosted in Roubaix is attacking South African municipalities' systems.",
+			"target_data":          "Traffic data of the server's IP address: sources, destinations, times and volumes of its connections.",
+			"justification":        "The operators connect only during the attacks; only real-time collection shows where from.",
+			"collection_period":    "30 days: the attacks have recurred every week since September.",
+			"safeguards":           "Authorised by a judge of the High Court, Pretoria; limited to one IP address and 30 days.",
+		},
+		PersonalData: &convention.PersonalData{Carried: true, Categories: []convention.DataCategory{convention.TrafficData}, Persons: []convention.PersonCategory{convention.Suspect}},
+	})
+	if err != nil {
+		return err
+	}
+	if err := step(realTime, zafCA, casework.Transition{Action: casework.Send}); err != nil {
+		return err
+	}
+	return step(realTime, fraCA, casework.Transition{Action: casework.Acknowledge, Note: "Received; to be screened before the collection is ordered."})
+}
+
+// answerWithEvidence has the requested State's official start executing
+// r, add an item of evidence to it, send the item under conditions and
+// execute the request under the same conditions.
+func (sb *sandbox) answerWithEvidence(ctx context.Context, r *casework.Request, by casework.Actor) error {
+	n := sb.net.Nodes[by.State].Node
+	conds := convention.Conditions{
+		{Kind: convention.UseLimited, Text: "Only in the judicial investigation of the ransomware attack on the Lyon hospital."},
+		{Kind: convention.NoOnwardTransfer},
+	}
+	for _, t := range []casework.Transition{
+		{Action: casework.Acknowledge},
+		{Action: casework.Start, Note: "Production order served on the hosting provider."},
+	} {
+		if err := sb.act(ctx, r, by, t); err != nil {
+			return err
+		}
+	}
+	data := []byte("Subscriber record and connection log of the hosting account (sandbox data: made up).\n")
+	collected := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Second)
+	it, err := n.StartEvidence(ctx, by, r.ID, evidence.Spec{
+		Name: "hosting-account-records.txt", MediaType: "text/plain",
+		Collection:   evidence.Collection{By: "Cybersecurity department, Ha Noi", Where: "Ho Chi Minh City", When: &collected, Source: "The hosting provider's records", Tool: "Provider's export"},
+		PersonalData: &convention.PersonalData{Carried: true, Categories: []convention.DataCategory{convention.Identification, convention.TrafficData}, Persons: []convention.PersonCategory{convention.Suspect}},
+	}, int64(len(data)))
+	if err != nil {
+		return fmt.Errorf("demo evidence: %w", err)
+	}
+	if _, err := n.AppendEvidence(ctx, by, it.ID, 0, bytes.NewReader(data)); err != nil {
+		return fmt.Errorf("demo evidence: %w", err)
+	}
+	if _, err := n.CompleteEvidence(ctx, by, it.ID); err != nil {
+		return fmt.Errorf("demo evidence: %w", err)
+	}
+	if _, err := n.SendEvidence(ctx, by, r.ID, it.ID, conds); err != nil {
+		return fmt.Errorf("demo evidence: %w", err)
+	}
+	return sb.act(ctx, r, by, casework.Transition{Action: casework.Execute, Note: "The preserved data are given as the attached item, under the conditions stated.", AnswerConditions: conds})
 }
 
 func (sb *sandbox) print(w io.Writer, caFile string, states []string) {
