@@ -110,7 +110,19 @@ func cmdConsentList(ctx context.Context, e env, args []string) error {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", k.ID, k.RequestID, k.AskingState, k.GivingState, use, len(k.Items), k.Status)
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	// The State asked decides on the reasons given, and the State that
+	// asked reads the answer's: both belong beside the list, not only in
+	// its JSON.
+	for _, k := range cs {
+		fmt.Fprintf(e.stdout, "\n%s:\n  reasons given: %s\n", k.ID, k.Reasons)
+		if k.Answer != "" {
+			fmt.Fprintf(e.stdout, "  answer: %s\n", k.Answer)
+		}
+	}
+	return nil
 }
 
 func answerConsent(ctx context.Context, e env, args []string, grant bool) error {

@@ -40,6 +40,11 @@ func TestConsentAskItems(t *testing.T) {
 	if strings.Contains(strings.ToLower(out), "no item") {
 		t.Errorf("consent ask as the refusal named it = %q", out)
 	}
+	// The State asked reads the reasons it is to decide on.
+	as(vnm)
+	if list := c.must("consent", "list"); !strings.Contains(list, "reasons given: ZAF prosecutes the buyer.") {
+		t.Errorf("consent list of the State asked does not give the reasons:\n%s", list)
+	}
 }
 
 func errText(err error) string {

@@ -77,7 +77,11 @@ func cmdEvidenceExpiring(ctx context.Context, e env, args []string) error {
 	if rep.Policy.PersonalDataDays > 0 {
 		policy = fmt.Sprintf("items carrying personal data are kept %d days", rep.Policy.PersonalDataDays)
 	}
-	fmt.Fprintf(e.stdout, "%d items disposed of by %s (%s).\n", len(rep.Items), rep.Until.Format(time.DateOnly), policy)
+	items := "items"
+	if len(rep.Items) == 1 {
+		items = "item"
+	}
+	fmt.Fprintf(e.stdout, "%d %s disposed of by %s (%s).\n", len(rep.Items), items, rep.Until.Format(time.DateOnly), policy)
 	if len(rep.Items) > 0 {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "EXPIRES\tBY\tREQUEST\tITEM\tNAME\tPERSONAL DATA")
