@@ -137,6 +137,11 @@ var useActionWords = map[string]string{
 	evidence.ActionTransfer:       "sent on to another State",
 	evidence.ActionTransferred:    "received whole by another State",
 	evidence.ActionUseReportAsked: "your State asked for a use report",
+	evidence.ActionConditions:     "your conditions recorded on it",
+	evidence.ActionConsentAsked:   "your consent asked to a use",
+	evidence.ActionConsentGranted: "your consent recorded",
+	evidence.ActionConsentRefused: "your refusal of consent recorded",
+	evidence.ActionUseRefused:     "a use your conditions bar was refused",
 }
 
 func writeUseReport(w io.Writer, rep node.UseReport) {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"entraide/internal/auditlog"
+	"entraide/internal/convention"
 	"entraide/internal/evidence"
 	"entraide/internal/federation"
 	"entraide/internal/localnet"
@@ -266,4 +267,47 @@ func count(list []string, s string) int {
 		}
 	}
 	return n
+}
+
+// TestUseReportShowsConsent: VNM gives FRA an item under a condition;
+// FRA asks VNM's consent to pass it to ZAF, and VNM grants it. VNM's use
+// report then holds, proven in FRA's log, the conditions recorded on the
+// item there, the consent asked, and the consent granted.
+func TestUseReportShowsConsent(t *testing.T) {
+	net, officials := startNetwork(t, "FRA", "VNM", "ZAF")
+	fra, vnm := officials["FRA"], officials["VNM"]
+	request, item, _ := answeredRequest(t, net, fra, vnm, 1000)
+	if code := vnm.do("POST", "/api/v1/requests/"+request+"/evidence/"+item+"/send",
+		map[string]any{"conditions": convention.Conditions{{Kind: convention.NoOnwardTransfer}}}, nil); code != http.StatusAccepted {
+		t.Fatalf("send under a condition: %d", code)
+	}
+	got := waitItem(t, fra, request, evidence.Available)
+	var ask evidence.Consent
+	if code := fra.do("POST", "/api/v1/requests/"+request+"/consents", node.ConsentAsk{Items: []string{got.ID}, Use: convention.Use{ToState: "ZAF"},
+		Reasons: "a joint investigation team with ZAF"}, &ask); code != http.StatusCreated {
+		t.Fatalf("ask consent: %d", code)
+	}
+	waitConsent(t, vnm, request, ask.ID, evidence.ConsentAsked)
+	if code := vnm.do("POST", "/api/v1/consents/"+ask.ID+"/answer", node.ConsentAnswer{Grant: true}, nil); code != http.StatusOK {
+		t.Fatalf("grant: %d", code)
+	}
+	waitConsent(t, fra, request, ask.ID, evidence.ConsentGranted)
+
+	var asked node.UseReport
+	if code := vnm.do("POST", "/api/v1/requests/"+request+"/use-reports", map[string]string{}, &asked); code != http.StatusAccepted {
+		t.Fatalf("VNM asks: %d", code)
+	}
+	rep, _ := waitUseReport(t, vnm, request, asked.ID)
+	if !rep.Verified || len(rep.Items) != 1 {
+		t.Fatalf("the report = %+v, want one item, verified", rep)
+	}
+	var actions []string
+	for _, e := range rep.Items[0].Entries {
+		actions = append(actions, e.Action)
+	}
+	for _, want := range []string{evidence.ActionConditions, evidence.ActionConsentAsked, evidence.ActionConsentGranted} {
+		if !contains(actions, want) {
+			t.Errorf("the report's entries = %v, want %s", actions, want)
+		}
+	}
 }

@@ -118,6 +118,16 @@ func useWhat(r *http.Request, e node.UseReportEntry) string {
 		return tf(r, "ev.c.transferred", stateNameIn(r, e.To))
 	case evidence.ActionUseReportAsked:
 		return t(r, "ev.c.usereportasked")
+	case evidence.ActionConditions:
+		return t(r, "ur.c.conditions")
+	case evidence.ActionConsentAsked:
+		return t(r, "ur.c.consentasked")
+	case evidence.ActionConsentGranted:
+		return t(r, "ur.c.consentgranted")
+	case evidence.ActionConsentRefused:
+		return t(r, "ur.c.consentrefused")
+	case evidence.ActionUseRefused:
+		return t(r, "ur.c.userefused")
 	}
 	// An action of a later build of the other node: its words, not its code.
 	return strings.ReplaceAll(strings.TrimPrefix(e.Action, "evidence."), "_", " ")
