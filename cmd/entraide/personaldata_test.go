@@ -46,7 +46,7 @@ func TestPersonalDataCommands(t *testing.T) {
 	if out := c.must("retention", "policy"); !strings.Contains(out, "30 days") {
 		t.Errorf("retention policy, read = %q", out)
 	}
-	if out := c.must("evidence", "expiring", "--within", "31d"); !strings.Contains(out, "1 items") || !strings.Contains(out, "policy") || !strings.Contains(out, "logs.txt") {
+	if out := c.must("evidence", "expiring", "--within", "31d"); !strings.Contains(out, "1 item disposed of") || !strings.Contains(out, "policy") || !strings.Contains(out, "logs.txt") {
 		t.Errorf("evidence expiring =\n%s", out)
 	}
 	if _, _, err := c.run("evidence", "expiring", "--within", "1w"); err == nil || !strings.Contains(err.Error(), "30d") {
