@@ -209,6 +209,15 @@ func TestConditionsEnforcedAcrossNodes(t *testing.T) {
 	if a.RetainUntil == nil || !a.RetainUntil.Equal(time.Date(2031, 1, 2, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("the first item is kept until %v, want the end of 2031-01-01 (art. 36)", a.RetainUntil)
 	}
+	// No official of FRA keeps it longer than VNM allowed; earlier is
+	// allowed.
+	retention := "/api/v1/requests/" + r.ID + "/evidence/" + a.ID + "/retention"
+	if code := fra.do("PUT", retention, map[string]string{"retain_until": "2032-01-01"}, nil); code != 422 {
+		t.Errorf("FRA keeps the item past VNM's retention limit: %d, want 422", code)
+	}
+	if code := fra.do("PUT", retention, map[string]string{"retain_until": "2030-06-30"}, nil); code != 200 {
+		t.Errorf("FRA shortens the item's retention: %d, want 200", code)
+	}
 	if code := vnm.do("POST", "/api/v1/requests/"+r.ID+"/evidence/"+second.ID+"/send", nil, nil); code != 202 {
 		t.Fatalf("send the second item: %d", code)
 	}

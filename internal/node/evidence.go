@@ -383,6 +383,15 @@ func (n *Node) SetEvidenceRetention(ctx context.Context, by casework.Actor, requ
 	if until != nil && !until.After(n.now()) {
 		return it, convention.Problems{{Field: "retain_until", Ref: convention.Art(36), Message: until.Format(time.DateOnly) + " is not after today: give a later day, or dispose of the item now"}}
 	}
+	// The State that gave the item bounded how long it is kept: no
+	// official of this one keeps it longer, nor drops the bound.
+	if bound, ok := it.Conditions.RetainUntilTime(); ok && (until == nil || until.After(bound)) {
+		asked := "no end"
+		if until != nil {
+			asked = until.Format(time.DateOnly)
+		}
+		return it, convention.Problems{{Field: "retain_until", Ref: convention.Art(36), Message: fmt.Sprintf("%s: the State that gave item %s set it to be kept no later than %s; give that day or an earlier one, or ask that State for its consent to keep it longer", asked, id, bound.Format(time.DateOnly))}}
+	}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := tx.SetRetention(ctx, it.State, id, until); err != nil {
 			return err
