@@ -238,12 +238,15 @@ func (n *Node) EvidenceItems(ctx context.Context, by casework.Actor, requestID s
 	if err := n.readable(ctx, err); err != nil {
 		return items, err
 	}
+	if items, err = n.withConditions(ctx, items); err != nil {
+		return nil, err
+	}
 	for i := range items {
 		if err := n.minimiseItem(ctx, by, &items[i]); err != nil {
 			return nil, err
 		}
 	}
-	return n.withConditions(ctx, items)
+	return items, nil
 }
 
 // EvidenceItem returns item id of request requestID, and records that by

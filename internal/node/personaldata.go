@@ -233,12 +233,30 @@ func redactScreening(s casework.Screening) *casework.Screening {
 // minimiseItem removes from it what by's role does not see.
 func (n *Node) minimiseItem(ctx context.Context, by casework.Actor, it *evidence.Item) error {
 	s, err := n.sightOf(ctx, by, it.RequestID, it.PersonalData)
-	if err != nil || s.Collection {
+	if err != nil {
 		return err
+	}
+	if !s.Fields {
+		// The words of a condition speak of persons as a request's
+		// contents do; its kind and date are what binds.
+		cs := make(convention.Conditions, len(it.Conditions))
+		for i, c := range it.Conditions {
+			if c.Text != "" {
+				c.Text = ""
+				it.Redacted = append(it.Redacted, fmt.Sprintf("conditions[%d].text", i))
+			}
+			cs[i] = c
+		}
+		if len(cs) > 0 {
+			it.Conditions = cs
+		}
+	}
+	if s.Collection {
+		return nil
 	}
 	if it.Collection != (evidence.Collection{}) {
 		it.Collection = evidence.Collection{}
-		it.Redacted = []string{"collection"}
+		it.Redacted = append(it.Redacted, "collection")
 	}
 	return nil
 }

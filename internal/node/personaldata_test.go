@@ -306,3 +306,50 @@ func TestAuditorSeesNoPersonalDataThroughRecords(t *testing.T) {
 		}
 	})
 }
+
+// Art. 36: the words of a condition another State set on an item speak
+// of persons as a request's contents do: an auditor reads its kind, not
+// its text, until a reveal.
+func TestAuditorSeesConditionKindsNotTexts(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		f.withVault(t)
+		ctx := t.Context()
+		r := f.draft(t, convention.MutualAssistance, "VNM")
+		f.move(t, fraCA, r.ID, casework.Transition{Action: casework.Send})
+		f.move(t, vnmCA, r.ID, casework.Transition{Action: casework.Acknowledge})
+		f.move(t, vnmCA, r.ID, casework.Transition{Action: casework.Start})
+		it := f.addItem(t, vnmCA, r.ID, []byte("the logs"), traffic)
+		conds := convention.Conditions{{Kind: convention.PersonalDataCondition, Text: "Jean Dupont is a minor: not to be published"}}
+		if _, err := f.n.SendEvidence(ctx, vnmCA, r.ID, it.ID, conds); err != nil {
+			t.Fatal(err)
+		}
+		texts := func(by casework.Actor) string {
+			t.Helper()
+			items, err := f.n.EvidenceItems(ctx, by, r.ID)
+			if err != nil || len(items) != 1 {
+				t.Fatalf("FRA's items: %d, %v", len(items), err)
+			}
+			one, err := f.n.EvidenceItem(ctx, by, r.ID, items[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(items[0].Conditions) != 1 || items[0].Conditions[0].Kind != convention.PersonalDataCondition || len(one.Conditions) != 1 {
+				t.Fatalf("the conditions %v, %v; want the kind shown", items[0].Conditions, one.Conditions)
+			}
+			return items[0].Conditions[0].Text + "|" + one.Conditions[0].Text
+		}
+		if got := texts(fraCA); strings.Count(got, "Dupont") != 2 {
+			t.Errorf("the central authority reads %q", got)
+		}
+		if got := texts(fraAud); strings.Contains(got, "Dupont") {
+			t.Errorf("the auditor reads the condition's text: %q", got)
+		}
+		if _, err := f.n.RevealPersonalData(ctx, fraAud, r.ID, "complaint 2026-19"); err != nil {
+			t.Fatal(err)
+		}
+		if got := texts(fraAud); strings.Count(got, "Dupont") != 2 {
+			t.Errorf("after a reveal, the auditor reads %q", got)
+		}
+	})
+}
