@@ -66,7 +66,7 @@ func TestScreeningPages(t *testing.T) {
 	// boxes kept: not the API's field and ground codes in English.
 	form.Del("findings")
 	p := ca.do(t, "POST", "/ui/requests/"+r.ID+"/screening", form, "Accept-Language", "fr")
-	for _, want := range []string{"motifs pas encore examinés : Proportionnalité (art. 24, par. 1", "Indiquez ce que vous avez constaté", `value="discrimination" aria-labelledby="sg-0 considered-0-l" checked`} {
+	for _, want := range []string{"motifs pas encore examinés\u00a0: Proportionnalité (art. 24, par. 1", "</strong>\u00a0: Examinez", "Indiquez ce que vous avez constaté", `value="discrimination" aria-labelledby="sg-0 considered-0-l" checked`} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("a screening in French that skips grounds and findings: the page does not say %q", want)
 		}
