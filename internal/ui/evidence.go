@@ -42,6 +42,11 @@ type itemView struct {
 	// Sent is true once the item was sent to the other State, and not
 	// refused there: a use report may be asked about it.
 	Sent bool
+	// Conditions are those that bind the item, in words with their
+	// articles; Received is true for an item another State gave, whose
+	// conditions bind this one, which may ask that State's consent.
+	Conditions []string
+	Received   bool
 }
 
 // custodyView is one event of an item's custody.
@@ -104,6 +109,10 @@ func itemOf(r *http.Request, by casework.Actor, req *casework.Request, it eviden
 		parts = append(parts, c.When.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	v.Collected = strings.Join(parts, "; ")
+	for _, c := range it.Conditions {
+		v.Conditions = append(v.Conditions, conditionWords(r, c))
+	}
+	v.Received = it.Origin != nil && it.Status == evidence.Available
 
 	// The last word on the item's travel to the other State: sent, then
 	// received whole or refused.
@@ -165,6 +174,16 @@ func itemOf(r *http.Request, by casework.Actor, req *casework.Request, it eviden
 			cv.What, cv.Detail = t(r, "ev.c.refused"), str("reason")
 		case evidence.ActionUseReportAsked:
 			cv.What = t(r, "ev.c.usereportasked")
+		case evidence.ActionConditions:
+			cv.What = t(r, "ev.c.conditions")
+		case evidence.ActionConsentAsked:
+			cv.What, cv.Detail = t(r, "ev.c.consentasked"), str("reasons")
+		case evidence.ActionConsentGranted:
+			cv.What, cv.Detail = t(r, "ev.c.consentgranted"), str("reasons")
+		case evidence.ActionConsentRefused:
+			cv.What, cv.Detail = t(r, "ev.c.consentrefused"), str("reasons")
+		case evidence.ActionUseRefused:
+			cv.What = t(r, "ev.c.userefused")
 		default:
 			cv.What = p.Action
 		}

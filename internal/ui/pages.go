@@ -107,6 +107,9 @@ type actionView struct {
 	Action                              casework.Action
 	Conditions, Grounds, Reasons, Until bool
 	NoteRequired                        bool
+	// Answer is true for execute and execute_partially, on which the
+	// requested State sets conditions on its answer.
+	Answer bool
 	// Form and Errors are, for an action just refused, what the official
 	// sent and the problem of each field, which its form shows again.
 	Form   url.Values
@@ -128,6 +131,8 @@ func actionOf(a casework.Action, req *casework.Request) actionView {
 		v.Until = req.Preservation != nil || a == casework.Start && isPreserving(req.Kind)
 	case casework.RequestInfo, casework.DiscloseTraffic:
 		v.NoteRequired = true
+	case casework.Execute, casework.ExecutePartially:
+		v.Answer = true
 	}
 	if a == casework.AskExtension {
 		v.NoteRequired = true
@@ -188,10 +193,17 @@ func (u *UI) requestData(r *http.Request, id string) (map[string]any, error) {
 		return nil, err
 	}
 	useReports, canAskUse, useProblem := u.useReportsOf(r, by, req, evidence)
+	// The receiving State asks consent for items another State gave it
+	// under conditions.
+	canAsk := false
+	for _, it := range evidence {
+		canAsk = canAsk || it.Received && len(it.Conditions) > 0
+	}
+	canAsk = canAsk && by.Role.Can(identity.ActOnRequests) && req.RequestingState == by.State
 	return map[string]any{
 		"UseReports": useReports, "CanAskUse": canAskUse, "UseProblem": useProblem, "Giver": req.RequestedState == by.State,
-		"Screening": screening,
-		"Title":     tf(r, "req.title", shortID(req.ID)), "Req": req, "Spec": spec, "Fields": fields, "Timeline": events,
+		"Screening": screening, "CanAskConsent": canAsk,
+		"Title": tf(r, "req.title", shortID(req.ID)), "Req": req, "Spec": spec, "Fields": fields, "Timeline": events,
 		"Actions": actions, "Grounds": convention.GroundsFor(req.Kind), "Offences": offences, "Unreadable": unreadable,
 		"Side": req.SideOf(by.State), "Items": evidence, "ItemsProblem": itemsProblem,
 		"CanUpload":      u.node.HasVault() && by.Role.Can(identity.AddEvidence),
@@ -231,6 +243,8 @@ func (u *UI) requestPage() http.Handler {
 			data["Notice"] = t(r, "ur.notice")
 		case "revealed":
 			data["Notice"] = t(r, "pd.revealed")
+		case "consentasked":
+			data["Notice"] = t(r, "consent.asked")
 		case "done":
 			data["Notice"] = tf(r, "act.done", localeOf(r.Context()).word("state", data["Req"].(*casework.Request).State))
 		}
@@ -247,6 +261,9 @@ func (u *UI) act() http.Handler {
 		}
 		f, id := r.PostForm, r.PathValue("id")
 		tr := casework.Transition{Action: casework.Action(f.Get("action")), Note: f.Get("note"), Reasons: f.Get("reasons"), Conditions: f.Get("conditions")}
+		if tr.Action == casework.Execute || tr.Action == casework.ExecutePartially {
+			tr.AnswerConditions = formConditions(f)
+		}
 		for _, g := range f["grounds"] {
 			tr.Grounds = append(tr.Grounds, convention.Ground(g))
 		}

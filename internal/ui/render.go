@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"entraide/internal/convention"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -49,6 +50,15 @@ var funcs = template.FuncMap{
 		return (time.Duration(ms) * time.Millisecond).Round(time.Second).String()
 	},
 	"add": func(a, b int) int { return a + b },
+	// condKinds lists the kinds of condition a form offers.
+	"condKinds": func() []string {
+		var out []string
+		for _, k := range convention.ConditionKinds() {
+			out = append(out, string(k))
+		}
+		return out
+	},
+	"condRef": func(k string) convention.Ref { return convention.ConditionKind(k).Ref() },
 	// dict_alert is what the alert template takes.
 	"dict_alert": func(a *alerting.Alert, canAck bool) map[string]any { return map[string]any{"A": a, "CanAck": canAck} },
 }

@@ -52,10 +52,12 @@ type victim struct {
 	// findings are those of the State's screening of incoming; flagged is
 	// a State it flagged for screening, for flagWhy.
 	findings, flagged, flagWhy string
+	// consent is a consent request ZAF asked of the State.
+	consent string
 }
 
 func (v victim) markers() []string {
-	return []string{v.sent, v.draft, v.incoming, v.alert, v.passkey, v.item, v.official, v.token, v.rostered, v.roster, v.findings, v.flagWhy, v.gave}
+	return []string{v.sent, v.draft, v.incoming, v.alert, v.passkey, v.item, v.official, v.token, v.rostered, v.roster, v.findings, v.flagWhy, v.gave, v.consent}
 }
 
 const missingID = "0190a1b2-0000-7000-8000-00000000dead"
@@ -134,6 +136,11 @@ var uiCases = map[string]uiCase{
 		absent: func(victim) uiCall {
 			return uiCall{path: "/ui/requests/" + missingID + "/evidence/" + missingID + "/retention", form: url.Values{"retain_until": {"2040-01-01"}}}
 		}},
+	"POST /ui/requests/{id}/consents": byID(func(id string) string { return "/ui/requests/" + id + "/consents" },
+		url.Values{"items": {missingID}, "for_state": {"ZAF"}, "reasons": {"intrusion"}}, func(v victim) string { return v.sent }),
+	"GET /ui/consents": same("/ui/consents", nil, listing, 200),
+	"POST /ui/consents/{consent}/answer": byID(func(id string) string { return "/ui/consents/" + id + "/answer" },
+		url.Values{"grant": {"true"}}, func(v victim) string { return v.consent }),
 	"GET /ui/console":        same("/ui/console", nil, listing, 200),
 	"GET /ui/console/stream": same("/ui/console/stream?after=0", nil, listing, 200),
 	"POST /ui/alerts/{id}/ack": byID(func(id string) string { return "/ui/alerts/" + id + "/ack" }, url.Values{},
@@ -294,6 +301,12 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victim {
 	}
 	v.roster = line.ID
 	v.gave, _ = givenRequest(t, tn, state, "ZAF")
+	request, _, zafItem := givenUnderConditions(t, tn, state, "ZAF")
+	c, err := n.AskConsent(ctx, actor("ZAF", identity.CentralAuthority), request, node.ConsentAsk{Items: []string{zafItem}, Use: convention.Use{ToState: "DEU"}, Reasons: "reasons of ZAF"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.consent = c.ID
 	return v
 }
 
