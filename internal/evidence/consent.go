@@ -139,6 +139,10 @@ type Consent struct {
 	AnsweredAt  *time.Time            `json:"answered_at,omitempty"`
 	Answer      string                `json:"answer,omitempty"`
 	Conditions  convention.Conditions `json:"conditions,omitempty"`
+	// Redacted names what the reader's role does not see of it (art. 36):
+	// the reasons, the answer and the words of the conditions, which
+	// speak of persons.
+	Redacted []string `json:"redacted,omitempty"`
 }
 
 // Allows reports whether c, granted, lets item (an id of the asking

@@ -160,7 +160,39 @@ func (n *Node) Consents(ctx context.Context, by casework.Actor, requestID string
 			return nil, err
 		}
 	}
-	return n.db.Consents(ctx, by.State, requestID)
+	cs, err := n.db.Consents(ctx, by.State, requestID)
+	if err != nil || casework.SightOf(by.Role).Fields {
+		return cs, err
+	}
+	for i := range cs {
+		redactConsent(&cs[i])
+	}
+	return cs, nil
+}
+
+// redactConsent takes out of c the words a role that does not see the
+// contents of requests does not read: who asked what of whom, and when,
+// stays.
+func redactConsent(c *evidence.Consent) {
+	if c.Reasons != "" {
+		c.Reasons = ""
+		c.Redacted = append(c.Redacted, "reasons")
+	}
+	if c.Answer != "" {
+		c.Answer = ""
+		c.Redacted = append(c.Redacted, "answer")
+	}
+	conds := make(convention.Conditions, len(c.Conditions))
+	for i, k := range c.Conditions {
+		if k.Text != "" {
+			k.Text = ""
+			c.Redacted = append(c.Redacted, fmt.Sprintf("conditions[%d].text", i))
+		}
+		conds[i] = k
+	}
+	if len(conds) > 0 {
+		c.Conditions = conds
+	}
 }
 
 // ConsentAsk is what an official of the receiving State asks: the items

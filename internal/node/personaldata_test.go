@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/evidence"
+	"entraide/internal/node"
 	"entraide/internal/store"
 )
 
@@ -350,6 +352,61 @@ func TestAuditorSeesConditionKindsNotTexts(t *testing.T) {
 		}
 		if got := texts(fraAud); strings.Count(got, "Dupont") != 2 {
 			t.Errorf("after a reveal, the auditor reads %q", got)
+		}
+	})
+}
+
+// Art. 36: the reasons of a consent request, its answer and the words of
+// the conditions it sets speak of persons: an auditor reads who asked
+// what of whom, and when, not them.
+func TestAuditorSeesConsentsWithoutTheirWords(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		f.withVault(t)
+		ctx := t.Context()
+		r := f.draft(t, convention.MutualAssistance, "VNM")
+		f.move(t, fraCA, r.ID, casework.Transition{Action: casework.Send})
+		f.move(t, vnmCA, r.ID, casework.Transition{Action: casework.Acknowledge})
+		f.move(t, vnmCA, r.ID, casework.Transition{Action: casework.Start})
+		it := f.addItem(t, vnmCA, r.ID, []byte("the logs"), traffic)
+		if _, err := f.n.SendEvidence(ctx, vnmCA, r.ID, it.ID, convention.Conditions{{Kind: convention.NoOnwardTransfer}}); err != nil {
+			t.Fatal(err)
+		}
+		items, err := f.n.EvidenceItems(ctx, fraCA, r.ID)
+		if err != nil || len(items) != 1 {
+			t.Fatalf("FRA's items: %d, %v", len(items), err)
+		}
+		c, err := f.n.AskConsent(ctx, fraCA, r.ID, node.ConsentAsk{Items: []string{items[0].ID}, Use: convention.Use{ToState: "ZAF"}, Reasons: "Jean Dupont fled to ZAF"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.n.AnswerConsent(ctx, vnmCA, c.ID, node.ConsentAnswer{Grant: true, Reasons: "for Jean Dupont's trial only",
+			Conditions: convention.Conditions{{Kind: convention.PersonalDataCondition, Text: "Jean Dupont's address is not passed on"}}}); err != nil {
+			t.Fatal(err)
+		}
+		words := func(by casework.Actor, id string) string {
+			t.Helper()
+			for _, list := range []func() ([]evidence.Consent, error){
+				func() ([]evidence.Consent, error) { return f.n.Consents(ctx, by, "") },
+				func() ([]evidence.Consent, error) { return f.n.Consents(ctx, by, r.ID) },
+			} {
+				cs, err := list()
+				if err != nil || len(cs) != 1 {
+					t.Fatalf("consents: %d, %v", len(cs), err)
+				}
+				js, _ := json.Marshal(cs)
+				id += string(js)
+			}
+			return id
+		}
+		if got := words(fraCA, ""); !strings.Contains(got, "fled to ZAF") || !strings.Contains(got, "address is not passed on") {
+			t.Errorf("FRA's central authority reads %s", got)
+		}
+		vnmAud := casework.Actor{ID: "vnm-aud", State: "VNM", Role: fraAud.Role}
+		for _, aud := range []casework.Actor{fraAud, vnmAud} {
+			if got := words(aud, ""); strings.Contains(got, "Dupont") {
+				t.Errorf("%s's auditor reads the consent's words: %s", aud.State, got)
+			}
 		}
 	})
 }
