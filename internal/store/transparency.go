@@ -42,6 +42,10 @@ func (d dialect) transparencyMarks() string {
 			` + outcome + ` AS outcome,
 			` + ever(`'postpone'`) + ` AS postponed,
 			` + ever(`'accept_conditions'`) + ` AS accepted,
+			CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.holder = r.holder AND e.request_id = r.id AND ` + action + ` IN ('execute', 'execute_partially')
+				AND ` + d.jsonText("e.body", "answer_conditions") + ` IS NOT NULL AND e.at < ?)
+				OR EXISTS (SELECT 1 FROM evidence_conditions c JOIN evidence_items i ON i.state = c.state AND i.id = c.item_id
+				WHERE i.state = r.holder AND i.request_id = r.id AND c.added_at < ?) THEN 1 ELSE 0 END AS conditioned,
 			` + first(`'deliver'`) + ` AS delivered,
 			` + first(`'acknowledge'`) + ` AS acked,
 			` + first(`'execute', 'execute_partially', 'refuse'`) + ` AS answered
@@ -52,7 +56,7 @@ func (d dialect) transparencyMarks() string {
 // (exclusive) at end.
 func marksArgs(state string, end time.Time) []any {
 	e := formatTime(end)
-	return []any{state, state, e, e, e, e, e, e, e, state}
+	return []any{state, state, e, e, e, e, e, e, e, e, e, state}
 }
 
 // inPeriod keeps the marks sent from the start of the period to its end.
@@ -103,7 +107,7 @@ func (db *DB) TransparencyFigures(ctx context.Context, state string, from, to ti
 	if f.Medians, err = db.transparencyMedians(ctx, marks, args); err != nil {
 		return f, err
 	}
-	f.Conditions, err = db.conditionCounts(ctx, marks, args)
+	f.Conditions, err = db.conditionCounts(ctx, marks, args, state, from, end)
 	return f, err
 }
 
@@ -183,8 +187,8 @@ func (db *DB) transparencyMedians(ctx context.Context, marks string, args []any)
 
 // conditionCounts counts, by side, the requests in the period that
 // carried conditions, by measure (transparency.ConditionMeasures).
-func (db *DB) conditionCounts(ctx context.Context, marks string, args []any) ([]transparency.ConditionCount, error) {
-	query := marks + ` SELECT side, SUM(accepted) FROM period GROUP BY side ORDER BY side`
+func (db *DB) conditionCounts(ctx context.Context, marks string, args []any, state string, from, end time.Time) ([]transparency.ConditionCount, error) {
+	query := marks + ` SELECT side, SUM(accepted), SUM(conditioned) FROM period GROUP BY side ORDER BY side`
 	rows, err := db.read.QueryContext(ctx, db.bind(query), args...)
 	if err != nil {
 		return nil, err
@@ -192,13 +196,37 @@ func (db *DB) conditionCounts(ctx context.Context, marks string, args []any) ([]
 	defer rows.Close()
 	var out []transparency.ConditionCount
 	for rows.Next() {
-		c := transparency.ConditionCount{Measure: transparency.ConditionsAccepted}
-		if err := rows.Scan(&c.Side, &c.N); err != nil {
+		var side string
+		var accepted, conditioned int
+		if err := rows.Scan(&side, &accepted, &conditioned); err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		out = append(out, transparency.ConditionCount{Side: side, Measure: transparency.ConditionsAccepted, N: accepted},
+			transparency.ConditionCount{Side: side, Measure: transparency.ConditionsSet, N: conditioned})
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Consents to onward transfer to a third State (art. 36), asked in
+	// the period: by this State of the State that gave it evidence (its
+	// requests sent), or of this State by one it gave evidence to.
+	query = `SELECT CASE WHEN asking_state = ? THEN 'sent' ELSE 'received' END, COUNT(*), SUM(CASE WHEN status = 'granted' THEN 1 ELSE 0 END)
+		FROM evidence_consents WHERE state = ? AND to_state <> '' AND asked_at >= ? AND asked_at < ? GROUP BY 1 ORDER BY 1`
+	crows, err := db.read.QueryContext(ctx, db.bind(query), state, state, formatTime(from), formatTime(end))
+	if err != nil {
+		return nil, err
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var side string
+		var asked, granted int
+		if err := crows.Scan(&side, &asked, &granted); err != nil {
+			return nil, err
+		}
+		out = append(out, transparency.ConditionCount{Side: side, Measure: transparency.ConsentsAsked, N: asked},
+			transparency.ConditionCount{Side: side, Measure: transparency.ConsentsGranted, N: granted})
+	}
+	return out, crows.Err()
 }
 
 // TransparencySince returns since when the node publishes its State's

@@ -107,8 +107,12 @@ func TestTransparencyFigures(t *testing.T) {
 			{Side: "sent", Kind: "mutual_assistance", Ack: 3 * h, AckN: 4, Answer: 30 * h, AnswerN: 3},
 		},
 		Conditions: []transparency.ConditionCount{
+			// r1 was answered under conditions; s3's were accepted in
+			// consultation. No consent was asked.
 			{Side: "received", Measure: transparency.ConditionsAccepted, N: 0},
+			{Side: "received", Measure: transparency.ConditionsSet, N: 1},
 			{Side: "sent", Measure: transparency.ConditionsAccepted, N: 1},
+			{Side: "sent", Measure: transparency.ConditionsSet, N: 0},
 		},
 	}
 	for _, backend := range storetest.Backends {
@@ -138,7 +142,12 @@ func insertTransparencyViews(t *testing.T, db *store.DB, views []transparencyVie
 				return err
 			}
 			for _, e := range v.events {
-				err := tx.AppendEvent(t.Context(), v.holder, casework.Event{RequestID: v.id, At: v.sent.Add(e.after), Actor: "someone", ActorState: v.requested, Action: e.action})
+				ce := casework.Event{RequestID: v.id, At: v.sent.Add(e.after), Actor: "someone", ActorState: v.requested, Action: e.action}
+				if v.id == "r1" && e.action == casework.Execute {
+					// FRA answered r1 under conditions (art. 36).
+					ce.AnswerConditions = convention.Conditions{{Kind: convention.NoOnwardTransfer}}
+				}
+				err := tx.AppendEvent(t.Context(), v.holder, ce)
 				if err != nil {
 					return err
 				}

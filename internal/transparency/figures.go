@@ -62,15 +62,21 @@ const (
 	// consultation and the requesting State accepted, which bind both
 	// (art. 40(27)).
 	ConditionsAccepted = "accepted_in_consultation"
+	// ConditionsSet: conditions the requested State set on its answer or
+	// on an item of evidence it gave (arts. 36, 40(19), (20)).
+	ConditionsSet = "set_on_answer_or_evidence"
+	// ConsentsAsked and ConsentsGranted count consent requests, not
+	// requests: those to pass evidence on to a third State (art. 36),
+	// asked in the period, and those of them granted.
+	ConsentsAsked   = "onward_transfer_consents_asked"
+	ConsentsGranted = "onward_transfer_consents_granted"
 )
 
 // ConditionMeasures lists, in the report's order, the measures of the
 // conditions requests carried. A measure not listed is not published.
-// Conditions set on answers, and the consents to onward transfer asked
-// and given (art. 36), belong here beside ConditionsAccepted: each with
-// its count in store's conditionCounts and its words in the UI's
-// locales, under transp.cond.<measure>.
-var ConditionMeasures = []string{ConditionsAccepted}
+// Each has its count in store's conditionCounts and its words in the
+// UI's locales, under transp.cond.<measure>.
+var ConditionMeasures = []string{ConditionsAccepted, ConditionsSet, ConsentsAsked, ConsentsGranted}
 
 // ConditionCount is how many requests of a side carried conditions, by
 // measure.
