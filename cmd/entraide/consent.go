@@ -116,8 +116,15 @@ func cmdConsentList(ctx context.Context, e env, args []string) error {
 	// The State asked decides on the reasons given, and the State that
 	// asked reads the answer's: both belong beside the list, not only in
 	// its JSON.
+	// An auditor's list holds neither: it prints none.
 	for _, k := range cs {
-		fmt.Fprintf(e.stdout, "\n%s:\n  reasons given: %s\n", k.ID, k.Reasons)
+		if k.Reasons == "" && k.Answer == "" {
+			continue
+		}
+		fmt.Fprintf(e.stdout, "\n%s:\n", k.ID)
+		if k.Reasons != "" {
+			fmt.Fprintf(e.stdout, "  reasons given: %s\n", k.Reasons)
+		}
 		if k.Answer != "" {
 			fmt.Fprintf(e.stdout, "  answer: %s\n", k.Answer)
 		}
