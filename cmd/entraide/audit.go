@@ -78,7 +78,22 @@ func printAudit(w io.Writer, entries []store.AuditEntry, limit int) error {
 		if r.ActorState != "" {
 			actor = r.ActorState + "/" + r.Actor
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", en.Seq, leaf, r.At.Format(time.DateTime), actor, r.Action, orDash(r.Subject), detailWords(r.Detail))
+		detail := detailWords(r.Detail)
+		if len(en.Redacted) > 0 {
+			// What the record holds of persons is withheld from this
+			// reader (art. 36); say so, so that its absence misleads no one.
+			names := make([]string, len(en.Redacted))
+			for i, k := range en.Redacted {
+				names[i] = strings.ReplaceAll(strings.TrimPrefix(k, "detail."), "_", " ")
+			}
+			withheld := "withheld (personal data, art. 36): " + strings.Join(names, ", ")
+			if detail == "" || detail == "-" {
+				detail = withheld
+			} else {
+				detail += "; " + withheld
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", en.Seq, leaf, r.At.Format(time.DateTime), actor, r.Action, orDash(r.Subject), detail)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -27,10 +27,15 @@ func TestAuditCommand(t *testing.T) {
 			send = l
 		}
 	}
-	for _, w := range []string{"FRA/fra-ca", "request/" + id, "note: Sent at once."} {
+	// An auditor reads who did what and when; the note, which may name
+	// persons, is withheld and said to be (art. 36).
+	for _, w := range []string{"FRA/fra-ca", "request/" + id, "withheld (personal data, art. 36): note"} {
 		if !strings.Contains(send, w) {
 			t.Errorf("audit line of the send = %q, want %q in it", send, w)
 		}
+	}
+	if strings.Contains(send, "Sent at once.") {
+		t.Errorf("audit line of the send = %q, gives an auditor the note", send)
 	}
 	if strings.Contains(out, `eyJ`) { // the base64 of `{"`
 		t.Errorf("audit prints base64:\n%s", out)
