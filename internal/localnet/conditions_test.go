@@ -237,8 +237,8 @@ func TestConditionsEnforcedAcrossNodes(t *testing.T) {
 	// To ZAF, and into other proceedings: refused, naming the condition,
 	// its article and the next step, and recorded.
 	code, body := exportStatus(t, fra, r.ID, "?for_state=ZAF")
-	if code != 409 || !strings.Contains(body, "entraide consent ask") || !strings.Contains(body, "art. 36(3)") {
-		t.Errorf("export for ZAF: %d %s, want 409 naming art. 36(3) and the consent command", code, body)
+	if code != 409 || !strings.Contains(body, "entraide consent ask") || !strings.Contains(body, "art. 36(3)") || !strings.Contains(body, "A condition on the evidence bars this use") {
+		t.Errorf("export for ZAF: %d %s, want 409 titled as a condition's bar, naming art. 36(3) and the consent command", code, body)
 	}
 	code, body = exportStatus(t, fra, r.ID, "?proceedings=case+2026%2F17")
 	if code != 409 || !strings.Contains(body, "art. 40(19)") {

@@ -27,7 +27,8 @@ const (
 
 // ErrConditionBars is the kind of error of a use the conditions of an
 // item bar until the giving State consents.
-var ErrConditionBars = casework.ErrConflict
+// It is a conflict, and says which.
+var ErrConditionBars = fmt.Errorf("%w: a condition of the State that gave the evidence bars this use", casework.ErrConflict)
 
 // useField is the field of a use that a condition bars: the State it
 // would go to, or the proceedings it would serve.

@@ -117,6 +117,8 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 			status, typ, title = http.StatusForbidden, typeForbidden, "Not allowed"
 		case errors.Is(ce.Kind, casework.ErrNotFound):
 			status, typ, title = http.StatusNotFound, typeNotFound, "Not found"
+		case errors.Is(ce.Kind, node.ErrConditionBars):
+			title = "A condition on the evidence bars this use until the State that gave it consents"
 		case errors.Is(ce.Kind, node.ErrNoRoute):
 			status, typ, title = http.StatusConflict, typeNoRoute, "The requested State cannot be reached"
 		}
