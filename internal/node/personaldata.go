@@ -304,7 +304,7 @@ func redactEntries(entries []store.AuditEntry, s casework.Sight) {
 		if err != nil {
 			// A record that is not JSON says nothing this reader may
 			// not see only if it says nothing at all.
-			entries[i].Record, entries[i].Redacted = nil, []string{"record"}
+			entries[i].Record, entries[i].Redacted = []byte{}, []string{"record"}
 			continue
 		}
 		if len(removed) > 0 {
