@@ -98,13 +98,7 @@ func (u *UI) addOfficial() http.Handler {
 			err = convention.Problems{{Field: "id", Message: tf(r, "admin.officials.taken", in.ID)}}
 		}
 		if ps := problemsOf(err); ps != nil && !errors.Is(err, casework.ErrForbidden) {
-			data, derr := u.officialsData(r)
-			if derr != nil {
-				u.failErr(w, r, derr)
-				return
-			}
-			data["Form"], data["Problems"], data["FieldProblems"] = f, ps, byField(ps)
-			u.render(w, r, http.StatusUnprocessableEntity, "officials", data)
+			u.formAgain(w, r, "officials", u.officialsData, f, ps)
 			return
 		}
 		if err != nil {
@@ -412,14 +406,8 @@ func (u *UI) addRosterEntry() http.Handler {
 			ps = problemsOf(err)
 		}
 		if len(ps) > 0 && !errors.Is(err, casework.ErrForbidden) {
-			data, derr := u.rosterData(r)
-			if derr != nil {
-				u.failErr(w, r, derr)
-				return
-			}
 			f.Del("secret") // never sent back to the browser
-			data["Form"], data["Problems"], data["FieldProblems"] = f, ps, byField(ps)
-			u.render(w, r, http.StatusUnprocessableEntity, "roster", data)
+			u.formAgain(w, r, "roster", u.rosterData, f, ps)
 			return
 		}
 		if err != nil {
@@ -457,4 +445,17 @@ func (u *UI) removeRosterEntry() http.Handler {
 		}
 		http.Redirect(w, r, Prefix+"admin/roster?m=removed&user="+url.QueryEscape(e.User), http.StatusSeeOther)
 	})
+}
+
+// formAgain renders an administrator's page again with the form as it was
+// posted and its problems beside their fields, so that nothing typed is
+// lost; load reads what the page shows besides the form.
+func (u *UI) formAgain(w http.ResponseWriter, r *http.Request, page string, load func(*http.Request) (map[string]any, error), form url.Values, ps convention.Problems) {
+	data, err := load(r)
+	if err != nil {
+		u.failErr(w, r, err)
+		return
+	}
+	data["Form"], data["Problems"], data["FieldProblems"] = form, ps, byField(ps)
+	u.render(w, r, http.StatusUnprocessableEntity, page, data)
 }

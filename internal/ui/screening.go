@@ -145,13 +145,7 @@ func (u *UI) flagState() http.Handler {
 		f := r.PostForm
 		fl, err := u.node.Flag(r.Context(), actorFrom(r.Context()), strings.TrimSpace(f.Get("state")), f.Get("reason"))
 		if ps := problemsOf(err); len(ps) > 0 && !errors.Is(err, casework.ErrForbidden) {
-			data, derr := u.flagsData(r)
-			if derr != nil {
-				u.failErr(w, r, derr)
-				return
-			}
-			data["Form"], data["Problems"], data["FieldProblems"] = f, ps, byField(ps)
-			u.render(w, r, http.StatusUnprocessableEntity, "screening", data)
+			u.formAgain(w, r, "screening", u.flagsData, f, ps)
 			return
 		}
 		if err != nil {
