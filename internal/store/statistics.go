@@ -105,6 +105,30 @@ func (d dialect) jsonText(column, key string) string {
 	return `json_extract(` + column + `, '$.` + key + `')`
 }
 
+// medianTimes is the end of a query whose CTE from has kind, side and
+// the times delivered, acked and answered of each request: the median
+// seconds from delivery to acknowledgement ('ack') and to answer
+// ('answer'), by kind and side, with how many requests each is over, in
+// the order orderBy. A median over an even number is the mean of the
+// middle two.
+func (d dialect) medianTimes(from, orderBy string) string {
+	return `spans AS (
+		SELECT kind, side, 'ack' AS measure, ` + d.seconds("delivered", "acked") + ` AS secs
+			FROM ` + from + ` WHERE delivered IS NOT NULL AND acked IS NOT NULL
+		UNION ALL
+		SELECT kind, side, 'answer' AS measure, ` + d.seconds("delivered", "answered") + ` AS secs
+			FROM ` + from + ` WHERE delivered IS NOT NULL AND answered IS NOT NULL
+	), ranked AS (
+		SELECT kind, side, measure, secs,
+			ROW_NUMBER() OVER (PARTITION BY kind, side, measure ORDER BY secs) AS rn,
+			COUNT(*) OVER (PARTITION BY kind, side, measure) AS n
+		FROM spans
+	)
+	SELECT kind, side, measure, AVG(secs), MAX(n) FROM ranked
+	WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2
+	GROUP BY kind, side, measure ORDER BY ` + orderBy
+}
+
 // seconds is the time from one stored time to another, in seconds.
 func (d dialect) seconds(from, to string) string {
 	if d.name == "postgres" {
@@ -124,21 +148,7 @@ func (db *DB) medians(ctx context.Context, state string) ([]Median, error) {
 			` + d.eventAt(`'acknowledge'`) + ` AS acked,
 			` + d.eventAt(`'execute', 'execute_partially', 'refuse'`) + ` AS answered
 		FROM requests r WHERE r.holder = ? AND r.state <> 'draft'
-	), spans AS (
-		SELECT kind, side, 'ack' AS measure, ` + d.seconds("delivered", "acked") + ` AS secs
-			FROM marks WHERE delivered IS NOT NULL AND acked IS NOT NULL
-		UNION ALL
-		SELECT kind, side, 'answer' AS measure, ` + d.seconds("delivered", "answered") + ` AS secs
-			FROM marks WHERE delivered IS NOT NULL AND answered IS NOT NULL
-	), ranked AS (
-		SELECT kind, side, measure, secs,
-			ROW_NUMBER() OVER (PARTITION BY kind, side, measure ORDER BY secs) AS rn,
-			COUNT(*) OVER (PARTITION BY kind, side, measure) AS n
-		FROM spans
-	)
-	SELECT kind, side, measure, AVG(secs), MAX(n) FROM ranked
-	WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2
-	GROUP BY kind, side, measure ORDER BY kind, side, measure`
+	), ` + d.medianTimes("marks", "kind, side, measure")
 	rows, err := db.read.QueryContext(ctx, db.bind(query), state, state)
 	if err != nil {
 		return nil, err

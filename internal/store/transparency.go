@@ -143,21 +143,7 @@ func (db *DB) refusalGrounds(ctx context.Context, marks string, args []any) ([]t
 // delivery to acknowledgement and to answer, as medians does.
 func (db *DB) transparencyMedians(ctx context.Context, marks string, args []any) ([]transparency.Median, error) {
 	d := db.dialect
-	query := marks + `, spans AS (
-		SELECT kind, side, 'ack' AS measure, ` + d.seconds("delivered", "acked") + ` AS secs
-			FROM period WHERE delivered IS NOT NULL AND acked IS NOT NULL
-		UNION ALL
-		SELECT kind, side, 'answer' AS measure, ` + d.seconds("delivered", "answered") + ` AS secs
-			FROM period WHERE delivered IS NOT NULL AND answered IS NOT NULL
-	), ranked AS (
-		SELECT kind, side, measure, secs,
-			ROW_NUMBER() OVER (PARTITION BY kind, side, measure ORDER BY secs) AS rn,
-			COUNT(*) OVER (PARTITION BY kind, side, measure) AS n
-		FROM spans
-	)
-	SELECT kind, side, measure, AVG(secs), MAX(n) FROM ranked
-	WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2
-	GROUP BY kind, side, measure ORDER BY side, kind, measure`
+	query := marks + `, ` + d.medianTimes("period", "side, kind, measure")
 	rows, err := db.read.QueryContext(ctx, db.bind(query), args...)
 	if err != nil {
 		return nil, err
