@@ -79,14 +79,21 @@ const (
 	// every request is screened.
 	ScreenRequests Permission = "requests:screen"
 	FlagStates     Permission = "screening:flag"
+	// ReadFunds: read fund-tracing cases, their records and traces;
+	// TraceFunds: open cases, import records, trace (arts. 31, 40(3));
+	// RecordRecovery: record freezing, confiscation and return of the
+	// assets a trace found (arts. 49-52).
+	ReadFunds      Permission = "funds:read"
+	TraceFunds     Permission = "funds:trace"
+	RecordRecovery Permission = "funds:recover"
 )
 
 var grants = map[Role][]Permission{
 	Administrator:    {ManageUsers, RecordTreaty, ReadAuditLog, ManageProfiles, ManageRoster, ManageRetention, ReadAlerts, AckAlerts, ReadStatistics, FlagStates},
-	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, DisposeEvidence, ReadAlerts, AckAlerts, ReadStatistics, ScreenRequests},
-	TwentyFourSeven:  {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, ReadAlerts, AckAlerts, ReadStatistics},
-	Investigator:     {ReadRequests, DraftRequests, AddEvidence, ReadAlerts, ReadStatistics},
-	Auditor:          {ReadRequests, ReadAuditLog, ReadAlerts, ReadStatistics, RevealPersonalData},
+	CentralAuthority: {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, DisposeEvidence, ReadAlerts, AckAlerts, ReadStatistics, ScreenRequests, ReadFunds, TraceFunds, RecordRecovery},
+	TwentyFourSeven:  {ReadRequests, DraftRequests, ActOnRequests, AddEvidence, ReadAlerts, AckAlerts, ReadStatistics, ReadFunds, TraceFunds},
+	Investigator:     {ReadRequests, DraftRequests, AddEvidence, ReadAlerts, ReadStatistics, ReadFunds, TraceFunds},
+	Auditor:          {ReadRequests, ReadAuditLog, ReadAlerts, ReadStatistics, RevealPersonalData, ReadFunds},
 }
 
 // Can reports whether role r holds permission p. An unknown role holds
