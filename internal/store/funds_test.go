@@ -1,0 +1,252 @@
+package store_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"entraide/internal/funds"
+	"entraide/internal/store"
+	"entraide/internal/store/storetest"
+)
+
+var fundsDay = time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+
+func iban(id, holder string) funds.Account {
+	return funds.Account{Kind: funds.IBAN, ID: id, Holder: holder}
+}
+
+func transfer(from, to funds.Account, micros int64, at time.Time, ref, locator string) funds.Transfer {
+	return funds.Transfer{From: from, To: to, Amount: "x", Micros: micros, Currency: "EUR", At: at, Reference: ref, Locator: locator}
+}
+
+// ibanCountry stands for funds.JurisdictionOf: the two letters of an
+// IBAN, as the store is given them.
+func ibanCountry(a funds.Account) (string, string) {
+	switch {
+	case a.Kind != funds.IBAN:
+		return "", ""
+	case strings.HasPrefix(a.ID, "FR"):
+		return "FRA", "iban"
+	case strings.HasPrefix(a.ID, "VN"):
+		return "VNM", "iban"
+	}
+	return "", ""
+}
+
+func importFunds(t *testing.T, db *store.DB, state string, imp store.FundsImport, recs funds.Records) (int, error) {
+	t.Helper()
+	var added int
+	err := db.Tx(t.Context(), func(tx *store.Tx) error {
+		var err error
+		added, err = tx.ImportFunds(t.Context(), state, imp, recs, ibanCountry)
+		return err
+	})
+	return added, err
+}
+
+// TestFunds: a case's records are imported whole or not at all, its
+// accounts merged by key across the States' records, an official's
+// jurisdiction kept, and its ledger gives an account's movements in order
+// of time, on both backends; another State sees none of it.
+func TestFunds(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t, backend)
+			ctx := t.Context()
+			c := store.FundsCase{ID: "case-1", State: "FRA", Title: "Romance scam", Reference: "PNC-2026-1", CreatedBy: "fra-inv", CreatedAt: fundsDay}
+			if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertFundsCase(ctx, c) }); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := db.FundsCase(ctx, "FRA", c.ID); err != nil || got != c {
+				t.Errorf("FundsCase(FRA) = %+v, %v; want %+v", got, err, c)
+			}
+			if _, err := db.FundsCase(ctx, "VNM", c.ID); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("FundsCase(VNM) = %v, want ErrNotFound: the case is FRA's", err)
+			}
+			if cs, err := db.FundsCases(ctx, "VNM"); err != nil || len(cs) != 0 {
+				t.Errorf("FundsCases(VNM) = %+v, %v; want none", cs, err)
+			}
+
+			victim, mule, wallet := iban("FR7630006000011234567890189", "Alice"), iban("VN12VCB0000000001", ""), funds.Account{Kind: funds.Wallet, ID: "bc1qxyz", Bank: "bitcoin"}
+			vnm := funds.Records{
+				Transfers: []funds.Transfer{
+					transfer(victim, mule, 10_000_000_000, fundsDay, "E2E-1", "Stmt[1]/Ntry[1]"),
+					transfer(mule, mule, 1_000_000, fundsDay.Add(time.Hour), "SELF", "Stmt[1]/Ntry[2]"),
+					transfer(mule, wallet, 6_000_000_000, fundsDay.Add(2*time.Hour), "OUT-1", "Stmt[1]/Ntry[3]"),
+				},
+				Balances: []funds.Balance{{Account: mule, Amount: "5", Micros: 5_000_000, Currency: "EUR", At: fundsDay.Add(-24 * time.Hour), Locator: "Stmt[1]/Bal[1]"}},
+			}
+			imp := store.FundsImport{ID: "imp-1", CaseID: c.ID, RequestID: "req-1", ItemID: "item-vnm", SHA256: "abc", Format: "camt.053", ImportedBy: "fra-inv", ImportedAt: fundsDay}
+			if _, err := importFunds(t, db, "VNM", imp, vnm); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("VNM imports into FRA's case: %v, want ErrNotFound", err)
+			}
+			if added, err := importFunds(t, db, "FRA", imp, vnm); err != nil || added != 3 {
+				t.Fatalf("ImportFunds = %d, %v; want 3 accounts", added, err)
+			}
+			if _, err := importFunds(t, db, "FRA", imp, vnm); !errors.Is(err, store.ErrFundsImported) {
+				t.Errorf("the same item again: %v, want ErrFundsImported", err)
+			}
+			ts, err := db.FundsTransfers(ctx, "FRA", c.ID, 0, 0, 10)
+			if err != nil || len(ts) != 3 {
+				t.Fatalf("FundsTransfers = %d, %v", len(ts), err)
+			}
+			if ts[0].ItemID != "item-vnm" || ts[0].RequestID != "req-1" || ts[0].Locator != "Stmt[1]/Ntry[1]" || !ts[0].At.Equal(fundsDay) || ts[0].Micros != 10_000_000_000 {
+				t.Errorf("first transfer = %+v; want its item, request, locator, time and amount", ts[0])
+			}
+			muleID, victimID := ts[0].To, ts[0].From
+
+			// An official says where the mule's account is; ZAF's records
+			// then name it with a holder, and the victim's account again.
+			if err := db.Tx(ctx, func(tx *store.Tx) error {
+				_, err := tx.SetFundsJurisdiction(ctx, "FRA", c.ID, muleID, "KHM")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Tx(ctx, func(tx *store.Tx) error {
+				_, err := tx.SetFundsJurisdiction(ctx, "VNM", c.ID, muleID, "VNM")
+				return err
+			}); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("VNM sets a jurisdiction in FRA's case: %v, want ErrNotFound", err)
+			}
+			zaf := funds.Records{Transfers: []funds.Transfer{
+				transfer(iban("VN12VCB0000000001", "Mule Ltd"), iban("FR7630006000011234567890189", "Alice B."), 2_000_000_000, fundsDay.Add(3*time.Hour), "BACK", "line 2"),
+			}}
+			if added, err := importFunds(t, db, "FRA", store.FundsImport{ID: "imp-2", CaseID: c.ID, RequestID: "req-2", ItemID: "item-zaf", Format: "csv", Mapping: "zaf-bank", ImportedBy: "fra-inv", ImportedAt: fundsDay}, zaf); err != nil || added != 0 {
+				t.Fatalf("second import = %d new accounts, %v; want 0: both accounts are known", added, err)
+			}
+			accounts, err := db.FundsAccounts(ctx, "FRA", c.ID, 0, 10)
+			if err != nil || len(accounts) != 3 {
+				t.Fatalf("FundsAccounts = %+v, %v; want 3 merged accounts", accounts, err)
+			}
+			byID := map[funds.AccountID]store.FundsAccount{}
+			for _, a := range accounts {
+				byID[a.ID] = a
+			}
+			if m := byID[muleID]; m.Account.Holder != "Mule Ltd" || m.Account.Jurisdiction != "KHM" || m.JurisdictionSource != store.JurisdictionOfficial {
+				t.Errorf("mule = %+v; want the holder filled and the official's jurisdiction kept", m)
+			}
+			if v := byID[victimID]; v.Account.Holder != "Alice" || v.Account.Jurisdiction != "FRA" || v.JurisdictionSource != "iban" {
+				t.Errorf("victim = %+v; want the first holder kept, FRA from the IBAN", v)
+			}
+			if got := byID[muleID].Totals; len(got) != 1 || got[0] != (store.FundsTotal{Currency: "EUR", In: 10_001_000_000, Out: 8_001_000_000}) {
+				t.Errorf("mule totals = %+v", got)
+			}
+			if n, m, err := db.FundsCounts(ctx, "FRA", c.ID); err != nil || n != 3 || m != 4 {
+				t.Errorf("FundsCounts = %d, %d, %v; want 3, 4", n, m, err)
+			}
+			if _, _, err := db.FundsCounts(ctx, "VNM", c.ID); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("FundsCounts(VNM) = %v, want ErrNotFound", err)
+			}
+			if imps, err := db.FundsImports(ctx, "FRA", c.ID); err != nil || len(imps) != 2 || imps[0].Transfers != 3 || imps[1].Mapping != "zaf-bank" {
+				t.Errorf("FundsImports = %+v, %v", imps, err)
+			}
+			if ts, err := db.FundsTransfers(ctx, "FRA", c.ID, victimID, 0, 10); err != nil || len(ts) != 2 {
+				t.Errorf("transfers of the victim's account = %d, %v; want 2", len(ts), err)
+			}
+			if ts, err := db.FundsTransfers(ctx, "VNM", c.ID, 0, 0, 10); err != nil || len(ts) != 0 {
+				t.Errorf("FundsTransfers(VNM) = %d, %v; want none", len(ts), err)
+			}
+			if ts, err := db.FundsTransfersByReference(ctx, "FRA", c.ID, "E2E-1"); err != nil || len(ts) != 1 || ts[0].Locator != "Stmt[1]/Ntry[1]" {
+				t.Errorf("by reference = %+v, %v", ts, err)
+			}
+
+			// A file that fails half-way leaves nothing behind.
+			bad := funds.Records{Transfers: []funds.Transfer{transfer(victim, wallet, 1, fundsDay, "", "line 2"), transfer(victim, iban(strings.Repeat("X", 5), ""), 1, fundsDay, "", "line 3")}}
+			err = db.Tx(ctx, func(tx *store.Tx) error {
+				if _, err := tx.ImportFunds(ctx, "FRA", store.FundsImport{ID: "imp-3", CaseID: c.ID, ItemID: "item-3", ImportedAt: fundsDay}, bad, ibanCountry); err != nil {
+					return err
+				}
+				return errors.New("audit failed")
+			})
+			if err == nil {
+				t.Fatal("the failing transaction committed")
+			}
+			if n, m, _ := db.FundsCounts(ctx, "FRA", c.ID); n != 3 || m != 4 {
+				t.Errorf("after a failed import: %d accounts, %d transfers; want 3, 4", n, m)
+			}
+
+			ledger, err := db.FundsLedger(ctx, "FRA", c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.FundsLedger(ctx, "VNM", c.ID); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("FundsLedger(VNM) = %v, want ErrNotFound", err)
+			}
+			first, err := ledger.Transfer(ctx, ts[0].ID)
+			if err != nil || first.From != victimID || first.To != muleID || first.Amount != 10_000_000_000 || !first.At.Equal(fundsDay) {
+				t.Errorf("Transfer = %+v, %v", first, err)
+			}
+			if _, err := ledger.Transfer(ctx, 1<<40); !errors.Is(err, funds.ErrUnknownTransfer) {
+				t.Errorf("Transfer(unknown) = %v, want ErrUnknownTransfer", err)
+			}
+			ms, err := ledger.Movements(ctx, muleID, funds.Cursor{}, 10)
+			if err != nil || len(ms) != 4 {
+				t.Fatalf("Movements(mule) = %+v, %v; want 4, the payment to itself once", ms, err)
+			}
+			for i := 1; i < len(ms); i++ {
+				if ms[i].At.Before(ms[i-1].At) {
+					t.Errorf("movement %d at %v before %v", i, ms[i].At, ms[i-1].At)
+				}
+			}
+			if ms[1].From != muleID || ms[1].To != muleID {
+				t.Errorf("second movement = %+v, want the payment to itself", ms[1])
+			}
+			page, err := ledger.Movements(ctx, muleID, funds.Cursor{At: ms[1].At, ID: ms[1].ID}, 1)
+			if err != nil || len(page) != 1 || page[0].ID != ms[2].ID {
+				t.Errorf("Movements after the second, limit 1 = %+v, %v; want the third", page, err)
+			}
+			if o, ok, err := ledger.Opening(ctx, muleID); err != nil || !ok || o.Amount != 5_000_000 || o.Currency != "EUR" {
+				t.Errorf("Opening(mule) = %+v, %v, %v", o, ok, err)
+			}
+			if _, ok, err := ledger.Opening(ctx, victimID); err != nil || ok {
+				t.Errorf("Opening(victim) = %v, %v; want none", ok, err)
+			}
+
+			// Mappings, rates and traces are kept for their State.
+			m := store.FundsMapping{Name: "zaf-bank", Mapping: json.RawMessage(`{"date":"Date"}`), CreatedBy: "fra-inv", CreatedAt: fundsDay}
+			for i, want := range []error{nil, store.ErrExists} {
+				if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.PutFundsMapping(ctx, "FRA", m) }); !errors.Is(err, want) {
+					t.Errorf("PutFundsMapping #%d = %v, want %v", i+1, err, want)
+				}
+			}
+			if got, err := db.FundsMapping(ctx, "FRA", "zaf-bank"); err != nil || string(got.Mapping) != string(m.Mapping) {
+				t.Errorf("FundsMapping = %+v, %v", got, err)
+			}
+			if _, err := db.FundsMapping(ctx, "VNM", "zaf-bank"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("FundsMapping(VNM) = %v, want ErrNotFound", err)
+			}
+			rates := []funds.Rate{{Day: fundsDay, Currency: "USD", PerUnit: "0.9"}, {Day: fundsDay, Currency: "BTC", PerUnit: "60000"}}
+			for _, per := range []string{"0.8", "0.9"} {
+				rates[0].PerUnit = per
+				if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.PutFundsRates(ctx, "FRA", c.ID, "EUR", rates) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, err := db.FundsRates(ctx, "FRA", c.ID, "EUR"); err != nil || len(got["EUR"]) != 2 || got["EUR"][1].PerUnit != "0.9" || !got["EUR"][0].Day.Equal(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)) {
+				t.Errorf("FundsRates = %+v, %v; want 2, the USD rate replaced", got, err)
+			}
+			if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.PutFundsRates(ctx, "VNM", c.ID, "EUR", rates) }); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("VNM loads rates into FRA's case: %v", err)
+			}
+			tr := store.FundsTrace{ID: "trace-1", CaseID: c.ID, Options: funds.Options{Rule: funds.FIFO, Currency: "EUR"}, Sources: []funds.TransferID{first.ID},
+				Result: &funds.Result{Traced: 10, Holdings: []funds.Holding{{Account: muleID, Traced: 10}}}, CreatedBy: "fra-inv", CreatedAt: fundsDay}
+			if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertFundsTrace(ctx, "FRA", tr) }); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := db.FundsTrace(ctx, "FRA", c.ID, tr.ID); err != nil || got.Result.Traced != 10 || got.Options.Rule != funds.FIFO || len(got.Sources) != 1 {
+				t.Errorf("FundsTrace = %+v, %v", got, err)
+			}
+			if _, err := db.FundsTrace(ctx, "VNM", c.ID, tr.ID); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("FundsTrace(VNM) = %v, want ErrNotFound", err)
+			}
+			if got, err := db.FundsTraces(ctx, "FRA", c.ID); err != nil || len(got) != 1 || got[0].Result != nil {
+				t.Errorf("FundsTraces = %+v, %v; want one, without its result", got, err)
+			}
+		})
+	}
+}
