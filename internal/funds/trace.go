@@ -43,7 +43,9 @@ type Ledger interface {
 	// does not hold.
 	Transfer(ctx context.Context, id TransferID) (Movement, error)
 	// Movements returns up to limit of the transfers into or out of
-	// account, ordered by (At, ID), strictly after after.
+	// account, ordered by (At, ID), strictly after after; a transfer
+	// from the account to itself once. It returns fewer than limit
+	// only when there are no more.
 	Movements(ctx context.Context, account AccountID, after Cursor, limit int) ([]Movement, error)
 	// Opening returns the latest balance a statement gives for account,
 	// and false when none does.
