@@ -26,7 +26,20 @@ import (
 	"entraide/internal/convention"
 	"entraide/internal/directory"
 	"entraide/internal/tlog"
+	"entraide/internal/typeset"
 )
+
+// Fonts says where the letter finds the fonts that are not in the binary
+// (a font of Chinese script).
+type Fonts = typeset.Fonts
+
+// ErrNoCJKFont is returned when a letter has Chinese text and no font of
+// Chinese script can be read.
+var ErrNoCJKFont = typeset.ErrNoCJKFont
+
+// CJKEnv is the environment variable that names the font file of Chinese
+// script, when Fonts.CJK is not set.
+const CJKEnv = typeset.CJKEnv
 
 // Letter is what a letter prints.
 type Letter struct {
@@ -86,46 +99,39 @@ func Write(w io.Writer, l Letter, fonts Fonts) error {
 	if !ok {
 		return fmt.Errorf("request %s is of kind %q, which this build does not know", r.ID, r.Kind)
 	}
-	embedded, err := loadEmbedded()
-	if err != nil {
-		return err
-	}
 	p := printer{lang: l.Lang}
 	blocks := p.blocks(l, spec)
 	var all []string
 	for _, b := range blocks {
-		all = append(all, b.text)
-	}
-	var cjk cjkFont
-	if needsCJK(all...) {
-		if cjk, err = fonts.cjk(); err != nil {
-			return err
-		}
+		all = append(all, b.text, b.label)
 	}
 	// The footer says how many pages there are: the letter is laid out
 	// once to count them, then again to write it. The PDF is made in
 	// memory, so that a failure writes nothing.
 	render := func(out io.Writer, pages int) (int, error) {
-		doc := newWriter(out, embedded, cjk, rtl[l.Lang])
-		doc.pdf.SetInfo(p.word("title")+" "+r.ID, spec.Title, "", r.RequestingState, "Entraide")
-		doc.pdf.SetLang(l.Lang)
-		doc.footerText = func(page int) string {
+		doc, err := typeset.New(out, fonts, rtl[l.Lang], all...)
+		if err != nil {
+			return 0, err
+		}
+		doc.PDF().SetInfo(p.word("title")+" "+r.ID, spec.Title, "", r.RequestingState, "Entraide")
+		doc.PDF().SetLang(l.Lang)
+		doc.Footer = func(page int) string {
 			return r.ID + "  ·  " + strconv.Itoa(page) + "/" + strconv.Itoa(pages)
 		}
 		for _, b := range blocks {
 			switch {
 			case b.rule:
-				doc.rule()
+				doc.Rule()
 			case b.label != "":
-				doc.row(b.label, b.text, cmp.Or(b.size, valueSize))
+				doc.Row(b.label, b.text, cmp.Or(b.size, typeset.ValueSize))
 			default:
-				doc.block(b.text, b.size, b.bold, b.fill, b.space)
+				doc.Block(b.text, b.size, b.bold, b.fill, b.space)
 			}
 		}
-		if err := doc.close(); err != nil {
+		if err := doc.Close(); err != nil {
 			return 0, fmt.Errorf("the letter's PDF: %w", err)
 		}
-		return doc.page, nil
+		return doc.Page(), nil
 	}
 	pages, err := render(io.Discard, 0)
 	if err != nil {
@@ -199,15 +205,15 @@ func (p printer) blocks(l Letter, spec convention.Spec) []block {
 	var out []block
 	pair := func(k, v string) { out = append(out, block{label: k, text: v}) }
 	heading := func(s string) {
-		out = append(out, block{text: s, size: valueSize + 1, bold: true, fill: canvas.Black, space: 3})
+		out = append(out, block{text: s, size: typeset.ValueSize + 1, bold: true, fill: canvas.Black, space: 3})
 	}
 	small := func(s string, space float64) {
-		out = append(out, block{text: s, size: smallSize, fill: canvas.Black, space: space})
+		out = append(out, block{text: s, size: typeset.SmallSize, fill: canvas.Black, space: space})
 	}
 	rule := func() { out = append(out, block{rule: true}) }
 
-	out = append(out, block{text: p.word("title"), size: titleSize, bold: true, fill: canvas.Black, space: 1.5})
-	out = append(out, block{text: p.word("basis"), size: labelSize, fill: grey, space: 4})
+	out = append(out, block{text: p.word("title"), size: typeset.TitleSize, bold: true, fill: canvas.Black, space: 1.5})
+	out = append(out, block{text: p.word("basis"), size: typeset.LabelSize, fill: typeset.Grey, space: 4})
 	rule()
 	pair(p.word("requesting"), p.state(r.RequestingState))
 	pair(p.word("requested"), p.state(r.RequestedState))
@@ -287,7 +293,7 @@ func (p printer) blocks(l Letter, spec convention.Spec) []block {
 	pair(p.word("log.origin"), lg.Origin)
 	pair(p.word("log.leaf"), strconv.FormatInt(lg.Index, 10))
 	pair(p.word("log.at"), lg.At.UTC().Format("2006-01-02 15:04:05 UTC"))
-	out = append(out, block{label: p.word("record.hash"), text: lg.SHA256, size: smallSize})
+	out = append(out, block{label: p.word("record.hash"), text: lg.SHA256, size: typeset.SmallSize})
 	pair(p.word("checkpoint.size"), strconv.FormatInt(lg.Size, 10))
 	pair(p.word("checkpoint.root"), lg.Root)
 	small(p.word("check"), 1.5)

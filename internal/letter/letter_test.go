@@ -197,7 +197,7 @@ func TestNoCJKFont(t *testing.T) {
 func chineseFonts(t *testing.T) Fonts {
 	t.Helper()
 	fs := Fonts{CJK: os.Getenv(CJKEnv)}
-	if _, err := fs.cjk(); err != nil {
+	if _, err := fs.Chinese(); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%v (CI installs fonts-droid-fallback, .ci/run)", err)
 		}
@@ -209,7 +209,7 @@ func chineseFonts(t *testing.T) Fonts {
 func TestChinese(t *testing.T) {
 	fonts := chineseFonts(t)
 	pdf := write(t, Letter{Request: sample(), Lang: "zh", Log: sampleRecord()}, fonts)
-	if c, _ := fonts.cjk(); c.outline {
+	if outlined, _ := fonts.Chinese(); outlined {
 		t.Skip("the font of Chinese script is drawn as shapes, which have no text")
 	}
 	got := text(t, pdf)

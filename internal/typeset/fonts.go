@@ -1,4 +1,4 @@
-package letter
+package typeset
 
 import (
 	"embed"
@@ -14,7 +14,7 @@ import (
 )
 
 // The fonts of Latin, Greek, Cyrillic and Arabic script are in the binary,
-// so that a letter in five of the six languages of the United Nations
+// so that a document in five of the six languages of the United Nations
 // needs nothing installed. Chinese needs a font of some 20 MB, which is
 // read from a file instead (see Fonts.CJK).
 //
@@ -25,7 +25,7 @@ var embedded embed.FS
 // script, when Fonts.CJK is not set.
 const CJKEnv = "ENTRAIDE_CJK_FONT"
 
-// The fonts of Chinese script the letter looks for when none is
+// The fonts of Chinese script a document looks for when none is
 // configured, in order: Debian's fonts-droid-fallback, a TrueType font
 // whose glyphs are embedded in the PDF as text; then fonts-noto-cjk,
 // whose CID-keyed OpenType outlines the PDF writer cannot subset, so that
@@ -37,11 +37,11 @@ var debianCJK = []string{
 	"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 }
 
-// ErrNoCJKFont is returned when a letter has Chinese text and no font of
-// Chinese script can be read.
+// ErrNoCJKFont is returned when a document has Chinese text and no font
+// of Chinese script can be read.
 var ErrNoCJKFont = errors.New("no font for Chinese script")
 
-// Fonts says where the letter finds the fonts that are not in the binary.
+// Fonts says where a document finds the fonts that are not in the binary.
 type Fonts struct {
 	// CJK is a TrueType or OpenType file, or a collection, of Chinese
 	// script. Empty means the file named by ENTRAIDE_CJK_FONT, or else the
@@ -56,7 +56,7 @@ type cjkFont struct {
 	outline bool
 }
 
-// face is one font in the two weights the letter uses.
+// face is one font in the two weights a document uses.
 type face struct {
 	regular, bold *canvas.Font
 }
@@ -134,7 +134,7 @@ func (fs Fonts) cjk() (cjkFont, error) {
 	}
 	f, err := canvas.LoadFont(b, index, canvas.FontRegular)
 	if err != nil {
-		return cjkFont{}, fmt.Errorf("%w: %s (from %s) is not a font the letter can read: %w; name a TrueType or OpenType font with %s", ErrNoCJKFont, path, how, err, CJKEnv)
+		return cjkFont{}, fmt.Errorf("%w: %s (from %s) is not a font Entraide can read: %w; name a TrueType or OpenType font with %s", ErrNoCJKFont, path, how, err, CJKEnv)
 	}
 	han := f.SFNT.GlyphIndex('中')
 	if han == 0 {
@@ -146,14 +146,24 @@ func (fs Fonts) cjk() (cjkFont, error) {
 	return c, nil
 }
 
+// Chinese reports whether fs gives a font of Chinese script, and
+// whether its characters are drawn as shapes (outlined), which print the
+// same but cannot be copied or searched. The error is the one a document
+// with Chinese text would return.
+func (fs Fonts) Chinese() (outlined bool, err error) {
+	c, err := fs.cjk()
+	return c.outline, err
+}
+
 // isCJK reports whether r is written with the font of Chinese script.
 func isCJK(r rune) bool {
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Bopomofo) ||
 		(r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xffef)
 }
 
-// needsCJK reports whether any of ss has a character of Chinese script.
-func needsCJK(ss ...string) bool {
+// NeedsCJK reports whether any of ss has a character of Chinese script:
+// a document with such text needs Fonts to give a font for it.
+func NeedsCJK(ss ...string) bool {
 	for _, s := range ss {
 		for _, r := range s {
 			if isCJK(r) {

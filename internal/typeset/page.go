@@ -1,4 +1,10 @@
-package letter
+// Package typeset sets documents on A4 pages as PDF in the six official
+// languages of the United Nations: paragraphs, labels beside their
+// values, rules and figures, each script in its font (Latin, Cyrillic and
+// Arabic in the binary, Chinese from a file), Arabic joined and set right
+// to left. It is what the formal letter and the report of a trace are
+// printed with.
+package typeset
 
 import (
 	"image/color"
@@ -15,43 +21,64 @@ const (
 	pageWidth  = 210.0
 	pageHeight = 297.0
 	margin     = 20.0
-	bodyWidth  = pageWidth - 2*margin
+	// BodyWidth is the width of the text between the margins.
+	BodyWidth = pageWidth - 2*margin
 )
 
 // Type sizes, in points.
 const (
-	titleSize = 15.0
-	labelSize = 9.0
-	valueSize = 10.5
-	smallSize = 8.0
+	TitleSize = 15.0
+	LabelSize = 9.0
+	ValueSize = 10.5
+	SmallSize = 8.0
 )
 
-var grey = color.RGBA{0x55, 0x55, 0x55, 0xff}
+// Grey is the colour of labels and footers.
+var Grey = color.RGBA{0x55, 0x55, 0x55, 0xff}
 
-// writer lays out blocks of text down A4 pages, starting a page when the
+// Doc lays out blocks of text down A4 pages, starting a page when the
 // next block does not fit. Its text is shaped by HarfBuzz (go-text's
 // port, through canvas), so that Arabic is joined and set right to left
 // and every script takes its own font.
-type writer struct {
+type Doc struct {
 	pdf   *pdf.PDF
 	fonts map[string]face
-	cjk   cjkFont // none when the letter has no Chinese text
+	cjk   cjkFont // none when the document has no Chinese text
 	rtl   bool    // the labels' language is written right to left
 	y     float64 // the top of the next block, from the bottom of the page
 	page  int
-	// footerText is the footer of a page, by its number.
-	footerText func(page int) string
+	// Footer is the footer of a page, by its number; nil for none.
+	Footer func(page int) string
 }
 
-func newWriter(w io.Writer, fonts map[string]face, cjk cjkFont, rtl bool) *writer {
-	return &writer{pdf: pdf.New(w, pageWidth, pageHeight, nil), fonts: fonts, cjk: cjk, rtl: rtl, y: pageHeight - margin, page: 1}
+// New starts a document written to w, right to left if rtl. texts are
+// the texts it will set: when one has Chinese characters, fs must give a
+// font for them, else New returns an error wrapping ErrNoCJKFont.
+func New(w io.Writer, fs Fonts, rtl bool, texts ...string) (*Doc, error) {
+	embedded, err := loadEmbedded()
+	if err != nil {
+		return nil, err
+	}
+	var cjk cjkFont
+	if NeedsCJK(texts...) {
+		if cjk, err = fs.cjk(); err != nil {
+			return nil, err
+		}
+	}
+	return &Doc{pdf: pdf.New(w, pageWidth, pageHeight, nil), fonts: embedded, cjk: cjk, rtl: rtl, y: pageHeight - margin, page: 1}, nil
 }
+
+// PDF is the document's PDF writer, to set its information.
+func (w *Doc) PDF() *pdf.PDF { return w.pdf }
+
+// Page is the number of the page being set.
+func (w *Doc) Page() int { return w.page }
 
 // fontFor returns the font that draws r, given the one drawing the text
 // before it: characters common to every script (spaces, digits,
 // punctuation) stay in the font of their neighbours, so that a run is
 // shaped as one.
-func (w *writer) fontFor(r rune, bold bool, prev *canvas.Font) *canvas.Font {
+func (w *Doc) fontFor(r rune, bold bool, prev *canvas.Font) *canvas.Font {
 	pick := func(f face) *canvas.Font {
 		if bold {
 			return f.bold
@@ -76,7 +103,7 @@ func (w *writer) fontFor(r rune, bold bool, prev *canvas.Font) *canvas.Font {
 	return w.cjk.font
 }
 
-// text shapes s in runs of one font each, and breaks it into lines of at
+// Text shapes s in runs of one font each, and breaks it into lines of at
 // most width.
 //
 // Each word gets a face of its own, alternating between two faces of the
@@ -84,7 +111,7 @@ func (w *writer) fontFor(r rune, bold bool, prev *canvas.Font) *canvas.Font {
 // logical order, which puts the words of a right-to-left line in the
 // wrong order and its spaces in the wrong place; pieces of different
 // faces are put in visual order by the bidirectional algorithm instead.
-func (w *writer) text(s string, size float64, bold bool, fill color.RGBA, width float64) *canvas.Text {
+func (w *Doc) Text(s string, size float64, bold bool, fill color.RGBA, width float64) *canvas.Text {
 	type key struct {
 		font *canvas.Font
 		odd  bool
@@ -135,13 +162,13 @@ func (w *writer) text(s string, size float64, bold bool, fill color.RGBA, width 
 	return rt.ToText(width, 0, align, canvas.Top, nil)
 }
 
-// block writes s as one or more paragraphs across the page, starting a
+// Block writes s as one or more paragraphs across the page, starting a
 // page when the next does not fit; space is the gap left after it.
-func (w *writer) block(s string, size float64, bold bool, fill color.RGBA, space float64) {
+func (w *Doc) Block(s string, size float64, bold bool, fill color.RGBA, space float64) {
 	for _, para := range paragraphs(s) {
-		t := w.text(para, size, bold, fill, bodyWidth)
+		t := w.Text(para, size, bold, fill, BodyWidth)
 		w.fit(t.Height)
-		w.draw(t, w.x(0, bodyWidth), para)
+		w.draw(t, w.x(0, BodyWidth), para)
 		w.y -= t.Height
 	}
 	w.y -= space
@@ -150,15 +177,15 @@ func (w *writer) block(s string, size float64, bold bool, fill color.RGBA, space
 // labelWidth is the width of the column of labels in a row.
 const labelWidth = 52.0
 
-// row writes a label and its value side by side, the label first in the
-// direction of the letter's language; a value longer than a page goes on
+// Row writes a label and its value side by side, the label first in the
+// direction of the document's language; a value longer than a page goes on
 // over the next ones.
-func (w *writer) row(label, value string, size float64) {
+func (w *Doc) Row(label, value string, size float64) {
 	const gap = 5.0
-	valueWidth := bodyWidth - labelWidth - gap
-	lt := w.text(label, labelSize, true, grey, labelWidth)
+	valueWidth := BodyWidth - labelWidth - gap
+	lt := w.Text(label, LabelSize, true, Grey, labelWidth)
 	for i, para := range paragraphs(value) {
-		vt := w.text(para, size, false, canvas.Black, valueWidth)
+		vt := w.Text(para, size, false, canvas.Black, valueWidth)
 		h := vt.Height
 		if i == 0 {
 			h = max(h, lt.Height)
@@ -203,8 +230,8 @@ func cut(s string, n int) []string {
 }
 
 // x returns the left edge of a column that starts from at millimetres
-// from the start of the body, in the direction of the letter.
-func (w *writer) x(from, width float64) float64 {
+// from the start of the body, in the direction of the document.
+func (w *Doc) x(from, width float64) float64 {
 	if w.rtl {
 		return pageWidth - margin - from - width
 	}
@@ -212,7 +239,7 @@ func (w *writer) x(from, width float64) float64 {
 }
 
 // fit starts a page unless h millimetres fit above the bottom margin.
-func (w *writer) fit(h float64) {
+func (w *Doc) fit(h float64) {
 	if w.y-h < margin+footerHeight && w.y < pageHeight-margin {
 		w.newPage()
 	}
@@ -220,23 +247,23 @@ func (w *writer) fit(h float64) {
 
 // draw draws t, whose text is s, with its top left corner at x and the
 // current height.
-func (w *writer) draw(t *canvas.Text, x float64, s string) {
+func (w *Doc) draw(t *canvas.Text, x float64, s string) {
 	m := canvas.Identity.Translate(x, w.y)
-	if w.cjk.outline && needsCJK(s) {
+	if w.cjk.outline && NeedsCJK(s) {
 		t.RenderAsPath(w.pdf, m, canvas.DefaultResolution)
 	} else {
 		w.pdf.RenderText(t, m)
 	}
 }
 
-// rule draws a thin line across the page.
-func (w *writer) rule() {
+// Rule draws a thin line across the page.
+func (w *Doc) Rule() {
 	p := &canvas.Path{}
 	p.MoveTo(margin, w.y)
 	p.LineTo(pageWidth-margin, w.y)
 	style := canvas.DefaultStyle
 	style.Fill = canvas.Paint{}
-	style.Stroke = canvas.Paint{Color: grey}
+	style.Stroke = canvas.Paint{Color: Grey}
 	style.StrokeWidth = 0.3
 	w.pdf.RenderPath(p, style, canvas.Identity)
 	w.y -= 4
@@ -246,25 +273,47 @@ func (w *writer) rule() {
 // footer.
 const footerHeight = 8.0
 
-func (w *writer) newPage() {
+func (w *Doc) newPage() {
 	w.footer()
 	w.pdf.NewPage(pageWidth, pageHeight)
 	w.page++
 	w.y = pageHeight - margin
 }
 
-// footer writes the current page's footer, if the letter has one.
-func (w *writer) footer() {
-	if w.footerText == nil {
+// footer writes the current page's footer, if the document has one.
+func (w *Doc) footer() {
+	if w.Footer == nil {
 		return
 	}
-	s := w.footerText(w.page)
-	t := w.text(s, smallSize, false, grey, bodyWidth)
-	w.pdf.RenderText(t, canvas.Identity.Translate(w.x(0, bodyWidth), margin))
+	s := w.Footer(w.page)
+	t := w.Text(s, SmallSize, false, Grey, BodyWidth)
+	w.pdf.RenderText(t, canvas.Identity.Translate(w.x(0, BodyWidth), margin))
 }
 
-// close writes the last page's footer and ends the PDF.
-func (w *writer) close() error {
+// Close writes the last page's footer and ends the PDF.
+func (w *Doc) Close() error {
 	w.footer()
 	return w.pdf.Close()
+}
+
+// Figure draws a figure height millimetres tall across the body of the
+// page, starting a page unless it fits: draw is given the renderer and
+// the figure's top left corner and width (the page's y runs up). Text
+// the figure draws with Text is set in the document's fonts.
+func (w *Doc) Figure(height float64, draw func(r canvas.Renderer, left, top, width float64)) {
+	w.fit(height)
+	var r canvas.Renderer = w.pdf
+	if w.cjk.outline {
+		r = outlined{w.pdf}
+	}
+	draw(r, margin, w.y, BodyWidth)
+	w.y -= height + 3
+}
+
+// outlined draws text as shapes: the font of Chinese script cannot be
+// subset into the PDF.
+type outlined struct{ *pdf.PDF }
+
+func (o outlined) RenderText(t *canvas.Text, m canvas.Matrix) {
+	t.RenderAsPath(o.PDF, m, canvas.DefaultResolution)
 }
