@@ -145,6 +145,9 @@ func (p *xmlParser) balance(loc string, own funds.Account, b xBal) error {
 	if !ok {
 		return errorf(loc, "Dt", "the opening balance has no date (Dt/Dt or Dt/DtTm)")
 	}
+	if err := plausible(at); err != nil {
+		return errorf(loc, "Dt", "%v", err)
+	}
 	p.c.recs.Balances = append(p.c.recs.Balances, funds.Balance{
 		Account: own, Amount: canon, Micros: micros, Currency: ccy, At: at, Locator: loc,
 	})

@@ -79,6 +79,9 @@ func parseRates(r io.Reader) ([]funds.Rate, error) {
 		if err != nil {
 			return nil, errorf(loc, "day", "%q is not a date YYYY-MM-DD", get("day"))
 		}
+		if err := plausible(day); err != nil {
+			return nil, errorf(loc, "day", "%v", err)
+		}
 		ccy := get("currency")
 		if !isAsset(ccy) {
 			return nil, errorf(loc, "currency", "%q is not an ISO 4217 code or an asset's symbol in capitals", ccy)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"entraide/internal/funds"
 )
@@ -149,10 +150,22 @@ func (c *collector) add(t funds.Transfer) error {
 	if len(c.recs.Transfers) >= MaxTransfers {
 		return errorf(t.Locator, "", "more than %d transfers in one file: split it by period", MaxTransfers)
 	}
+	if err := plausible(t.At); err != nil {
+		return errorf(t.Locator, "", "%v", err)
+	}
 	if t.From.Key() == t.To.Key() {
 		return errorf(t.Locator, "", "the counterparty is the statement's own account (%s): check the counterparty's column or element", t.From.ID)
 	}
 	c.recs.Transfers = append(c.recs.Transfers, t)
+	return nil
+}
+
+// plausible refuses a time no financial record gives, which a date
+// read from the wrong column or a typed year would otherwise let through.
+func plausible(t time.Time) error {
+	if t.Year() < 1900 {
+		return fmt.Errorf("the date %s is before 1900: check the date as printed in the record", t.Format("2006-01-02"))
+	}
 	return nil
 }
 
