@@ -31,6 +31,10 @@ func (r Rule) Title() string {
 	return ""
 }
 
+// MaxMaxHops is the largest Options.MaxHops: a trace of funds through
+// more transfers than that follows them nowhere useful.
+const MaxMaxHops = 100_000
+
 // MaxSources is how many victim payments one trace starts from at most:
 // more make a result no official can check.
 const MaxSources = 1000
@@ -59,8 +63,8 @@ func (o Options) Validate() error {
 	if !currencyShape(o.Currency) {
 		return &OptionError{"currency", fmt.Sprintf("%q is not a currency code: give an ISO 4217 code such as EUR, or an asset symbol such as BTC, in capitals", o.Currency)}
 	}
-	if o.MaxHops < 0 {
-		return &OptionError{"max_hops", fmt.Sprintf("%d is negative: give 0 for the default of %d, or how many transfers to follow", o.MaxHops, DefaultMaxHops)}
+	if o.MaxHops < 0 || o.MaxHops > MaxMaxHops {
+		return &OptionError{"max_hops", fmt.Sprintf("%d is out of range: give 0 for the default of %d, or how many transfers to follow, at most %d", o.MaxHops, DefaultMaxHops, MaxMaxHops)}
 	}
 	if o.Dust < 0 {
 		return &OptionError{"dust", fmt.Sprintf("%d is negative: give 0 for the default of %d millionths, or the smallest share to follow", o.Dust, DefaultDust)}

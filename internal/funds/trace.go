@@ -89,7 +89,8 @@ type Options struct {
 	// Until, when set, ends the trace: later transfers are not followed.
 	Until time.Time `json:"until,omitzero"`
 	// MaxHops bounds how many transfers away from a victim payment funds
-	// are followed; 0 means DefaultMaxHops.
+	// are followed: funds that reach an account MaxHops transfers away
+	// stay there. 0 means DefaultMaxHops; at most MaxMaxHops.
 	MaxHops int `json:"max_hops,omitempty"`
 	// Dust is the traced amount, in millionths of Currency, below which
 	// a share is no longer followed and is counted as dust; 0 means
@@ -110,7 +111,8 @@ type Hop struct {
 	To       AccountID  `json:"to"`
 	At       time.Time  `json:"at"`
 	// Depth is 1 for a victim payment and one more for each transfer
-	// after it.
+	// after it: the greatest depth of the traced funds it carries
+	// (Trace says how depth is counted when funds meet).
 	Depth int `json:"depth"`
 	// Amount is the whole transfer and Traced the traced funds in it,
 	// both in millionths of the trace's currency.
@@ -153,7 +155,7 @@ type Result struct {
 	// time.
 	Hops []Hop `json:"hops"`
 	// Holdings are the accounts that hold traced funds at the end, the
-	// largest first.
+	// largest first, then by account; each one's shares by origin.
 	Holdings []Holding `json:"holdings"`
 	// Dust is traced funds in shares too small to follow.
 	Dust       int64       `json:"dust"`

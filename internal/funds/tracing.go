@@ -95,7 +95,7 @@ func trace(ctx context.Context, l Ledger, rates Rates, sources []TransferID, opt
 	t := &tracer{
 		ctx: ctx, l: l, rates: rates, opt: opt, pageSize: page,
 		accounts: make(map[AccountID]*account),
-		sources:  make(map[TransferID]bool, len(sources)),
+		sources:  make(map[TransferID]int, len(sources)),
 		parked:   make(map[AccountID][]part),
 		sums:     make(map[TransferID]int64),
 		res:      &Result{Options: opt, Sources: slices.Clone(sources), Hops: []Hop{}, Holdings: []Holding{}},
@@ -103,10 +103,10 @@ func trace(ctx context.Context, l Ledger, rates Rates, sources []TransferID, opt
 	srcs := make([]Movement, 0, len(sources))
 	for i, id := range sources {
 		field := fmt.Sprintf("sources[%d]", i)
-		if t.sources[id] {
+		if _, ok := t.sources[id]; ok {
 			return nil, &OptionError{field, fmt.Sprintf("transfer %d is given twice: give each victim payment once", id)}
 		}
-		t.sources[id] = true
+		t.sources[id] = i
 		m, err := l.Transfer(ctx, id)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", field, err)
@@ -151,7 +151,7 @@ type tracer struct {
 	res      *Result
 	accounts map[AccountID]*account
 	heap     accountHeap
-	sources  map[TransferID]bool
+	sources  map[TransferID]int   // the place of each in the list given
 	parked   map[AccountID][]part // funds that reached MaxHops, by account
 	done     Cursor               // the last movement taken
 	started  bool
@@ -209,9 +209,9 @@ func (t *tracer) move(m Movement) error {
 		return err
 	}
 	parts := t.parts[:0]
-	if t.sources[m.ID] {
+	if i, ok := t.sources[m.ID]; ok {
 		if _, ok := t.accounts[m.From]; ok {
-			return &OptionError{"sources", fmt.Sprintf("victim payment %d is paid out of account %d, which already holds traced funds of another victim payment: trace from the earlier payment alone", m.ID, m.From)}
+			return &OptionError{fmt.Sprintf("sources[%d]", i), fmt.Sprintf("transfer %d is paid out of account %d, which already holds traced funds of another victim payment: trace from the earlier payment alone", m.ID, m.From)}
 		}
 		if t.res.Traced > maxInt64-amount {
 			return errors.New("sources: the victim payments together are too large to compute with")

@@ -419,7 +419,8 @@ func TestTraceRefusesBadOptions(t *testing.T) {
 		{"a source twice", []TransferID{1, 1}, ok, "sources[1]"},
 		{"a source to itself", []TransferID{2}, ok, "sources[0]"},
 		{"a source after until", []TransferID{1}, with(func(o *Options) { o.Until = day0 }), "sources[0]"},
-		{"a source out of a traced account", []TransferID{1, 4}, ok, "sources"},
+		{"a source out of a traced account", []TransferID{1, 4}, ok, "sources[1]"},
+		{"max hops too large", []TransferID{1}, with(func(o *Options) { o.MaxHops = MaxMaxHops + 1 }), "max_hops"},
 	}
 	for _, c := range cases {
 		_, err := Trace(t.Context(), newMemLedger(ms, nil), oneCurrency{}, c.sources, c.opt)
