@@ -154,17 +154,28 @@ func (p *xmlParser) balance(loc string, own funds.Account, b xBal) error {
 	return nil
 }
 
-// isCash reports whether a bank transaction code says cash withdrawn or
-// deposited (sub-family CWDL or CDPT, in any domain and family): the
-// other side of such an entry is cash, not an account.
-func isCash(codes ...xBkTxCd) bool {
+// sinkOf returns the account on the other side of an entry that names
+// no counterparty but whose bank transaction code says what it is:
+// cash withdrawn or deposited (sub-family CWDL, CDPT), or the bank's
+// own charges, fees, commission, interest and taxes (CHRG, FEES, COMM,
+// INTR, TAXE), in any domain and family. Each is an account of the
+// statement's account alone, in its State, so that the cash or charges
+// of unrelated accounts are never merged into one and a trace does not
+// see funds pass between them.
+func sinkOf(own funds.Account, codes ...xBkTxCd) (funds.Account, bool) {
 	for _, c := range codes {
+		var kind string
 		switch strings.TrimSpace(c.Domn.Fmly.SubFmlyCd) {
 		case "CWDL", "CDPT":
-			return true
+			kind = "cash"
+		case "CHRG", "FEES", "COMM", "INTR", "TAXE":
+			kind = "bank charges"
+		default:
+			continue
 		}
+		return funds.Account{Kind: funds.BankAccount, Bank: kind, ID: own.Key(), Holder: kind, Jurisdiction: own.Jurisdiction}, true
 	}
-	return false
+	return funds.Account{}, false
 }
 
 // entry turns one booked entry into transfers: one per TxDtls of a batch
@@ -259,20 +270,15 @@ func (p *xmlParser) entry(loc string, own funds.Account, e xEntry) error {
 			return err
 		}
 		if !ok {
-			if !isCash(d.BkTxCd, e.BkTxCd) {
+			sink, isSink := sinkOf(own, d.BkTxCd, e.BkTxCd)
+			if !isSink {
 				party := "Dbtr"
 				if txDir == "DBIT" {
 					party = "Cdtr"
 				}
-				return errorf(t.loc, prefix+"RltdPties/"+party+"Acct", "the entry names no account of its counterparty (%sAcct/Id/IBAN or Othr/Id) and is not cash (BkTxCd sub-family CWDL or CDPT): ask the bank for the statement with transaction details", party)
+				return errorf(t.loc, prefix+"RltdPties/"+party+"Acct", "the entry names no account of its counterparty (%sAcct/Id/IBAN or Othr/Id) and its BkTxCd says neither cash (sub-family CWDL, CDPT) nor the bank's charges or interest (CHRG, FEES, COMM, INTR, TAXE): ask the bank for the statement with transaction details", party)
 			}
-			// Cash has no account: it leaves or enters the statement's
-			// account through a cash account of its own, in its State,
-			// so that cash of unrelated accounts is not merged into one.
-			other, err = account(t.loc, "BkTxCd", funds.Account{
-				Kind: funds.BankAccount, Bank: "cash", ID: own.Key(), Holder: "cash", Jurisdiction: own.Jurisdiction,
-			})
-			if err != nil {
+			if other, err = account(t.loc, "BkTxCd", sink); err != nil {
 				return err
 			}
 		}

@@ -68,13 +68,14 @@ func TestParse(t *testing.T) {
 		balances []string // account key, amount, micros, at
 	}{
 		{
-			name: "camt.053.001.08: credit, debit, pending skipped, batch of two, cash withdrawal", format: Camt053, file: "camt053_v08.xml",
+			name: "camt.053.001.08: credit, debit, pending skipped, batch of two, cash withdrawal, charges", format: Camt053, file: "camt053_v08.xml",
 			want: []row{
 				{it, fr, "50000", 50_000_000_000, "EUR", "2024-03-04T08:30:00Z", "INV-2024-0042", "Stmt[1]/Ntry[1]"},
 				{fr, gb, "30000", 30_000_000_000, "EUR", "2024-03-05T00:00:00Z", "BNP-0305-7781", "Stmt[1]/Ntry[2]"},
 				{fr, de, "10000", 10_000_000_000, "EUR", "2024-03-07T00:00:00Z", "PAY-7781-1", "Stmt[1]/Ntry[4]/NtryDtls/TxDtls[1]"},
 				{fr, vn, "5000", 5_000_000_000, "EUR", "2024-03-07T00:00:00Z", "BNP-0307-BATCH-19", "Stmt[1]/Ntry[4]/NtryDtls/TxDtls[2]"},
 				{fr, "account:cash:iban:FR1420041010050500013M02606@FRA", "2000", 2_000_000_000, "EUR", "2024-03-08T16:02:11Z", "BNP-0308-ATM-553", "Stmt[1]/Ntry[5]"},
+				{fr, "account:bank charges:iban:FR1420041010050500013M02606@FRA", "12.5", 12_500_000, "EUR", "2024-03-31T00:00:00Z", "BNP-0331-FEES", "Stmt[1]/Ntry[6]"},
 			},
 			balances: []string{"iban:FR1420041010050500013M02606 1000 1000000000 EUR 2024-03-01T00:00:00Z Stmt[1]/Bal[OPBD]"},
 		},
