@@ -200,7 +200,11 @@ func decodeGraph(data []byte) graph {
 		} else {
 			m.From = AccountID(9 + from)
 		}
-		m.To = AccountID(10 + next()%accounts)
+		if to := next(); to%10 == 9 {
+			m.To = V // the victim receives too: a payment from it may then be out of a traced account
+		} else {
+			m.To = AccountID(10 + to%accounts)
+		}
 		m.Amount = int64(next()<<8 | next())
 		if next()%2 == 0 {
 			m.Amount *= unit
