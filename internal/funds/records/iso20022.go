@@ -231,13 +231,17 @@ func (p *xmlParser) decode(where string, v any, se xml.StartElement) error {
 // of the message body, which must be the only child of Document.
 func (p *xmlParser) message(body string, part func(xml.StartElement) error) error {
 	seen := false
-	return p.children("Document", func(se xml.StartElement) error {
+	err := p.children("Document", func(se xml.StartElement) error {
 		if se.Name.Local != body || seen {
 			return errorf("", "Document/"+se.Name.Local, "unexpected element: a Document holds one %s", body)
 		}
 		seen = true
 		return p.children(body, part)
 	})
+	if err == nil && !seen {
+		return errorf("", "Document", "no %s in the Document", body)
+	}
+	return err
 }
 
 // The elements read, by their local names: the root's namespace already
