@@ -138,8 +138,9 @@ type account struct {
 	page  []Movement
 	pos   int
 	after Cursor
-	last  bool // the ledger has no movements after page
-	index int  // in the tracer's heap; -1 once its movements are all taken
+	last  bool   // the ledger has no movements after page
+	next  Cursor // page[pos]'s, the heap's key
+	index int    // in the tracer's heap; -1 once its movements are all taken
 }
 
 type tracer struct {
@@ -178,6 +179,7 @@ func (t *tracer) run(srcs []Movement) error {
 				return err
 			}
 			if a.pos < len(a.page) {
+				a.next = key(a.page[a.pos])
 				heap.Fix(&t.heap, 0)
 			} else {
 				heap.Pop(&t.heap)
@@ -373,6 +375,7 @@ func (t *tracer) touch(id AccountID, k Cursor) (*account, error) {
 	a.pool.put(part{amount: balance})
 	t.accounts[id] = a
 	if a.pos < len(a.page) {
+		a.next = key(a.page[a.pos])
 		heap.Push(&t.heap, a)
 	}
 	return a, nil
@@ -457,13 +460,10 @@ func compareKey(a, b Cursor) int {
 // accountHeap orders touched accounts by their next movement.
 type accountHeap []*account
 
-func (h accountHeap) head() Cursor {
-	a := h[0]
-	return key(a.page[a.pos])
-}
-func (h accountHeap) Len() int { return len(h) }
+func (h accountHeap) head() Cursor { return h[0].next }
+func (h accountHeap) Len() int     { return len(h) }
 func (h accountHeap) Less(i, j int) bool {
-	return compareKey(key(h[i].page[h[i].pos]), key(h[j].page[h[j].pos])) < 0
+	return compareKey(h[i].next, h[j].next) < 0
 }
 func (h accountHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
