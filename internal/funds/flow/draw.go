@@ -34,7 +34,8 @@ func (l *Layout) HeightAt(width float64) float64 {
 // Draw draws l onto r as the SVG shows it, scaled to opt.Width: bands,
 // boxes, labels, legend and the note of what was merged. Labels take
 // between 4.5 and 8 points, whatever the scale, so that they stay
-// readable on paper.
+// readable on paper; they give no amounts, which the document's tables
+// give.
 func (l *Layout) Draw(r canvas.Renderer, words Words, opt DrawOptions) {
 	g := l.graph
 	words = words.withDefaults(g.Currency)
@@ -84,11 +85,13 @@ func (l *Layout) Draw(r canvas.Renderer, words Words, opt DrawOptions) {
 		}
 		t := opt.Text(str, size, fillc, width)
 		b := t.Bounds()
-		at := px(x)
+		// The text's own origin depends on its alignment: place its
+		// start edge (its right one in a mirrored picture) at x.
+		at := px(x) - b.X0
 		if opt.RTL {
-			at -= b.W()
+			at = px(x) - b.X1
 		}
-		r.RenderText(t, canvas.Identity.Translate(at, py(y)+t.Bounds().H()/2))
+		r.RenderText(t, canvas.Identity.Translate(at, py(y)+b.H()/2))
 	}
 
 	for _, k := range l.Bands {
@@ -102,7 +105,9 @@ func (l *Layout) Draw(r canvas.Renderer, words Words, opt DrawOptions) {
 	}
 	for _, n := range l.Boxes {
 		fill(rect(n.X, n.Y, n.W, max(n.H, 1)), l.colourOf(n.Node))
-		label(l.text(n.Node, words), n.X+n.W+4, n.Y+n.H/2, color.RGBA{0x11, 0x11, 0x11, 0xff}, 0)
+		// Without the amounts the SVG adds: the document's tables beside
+		// the figure give them, and on paper they would not fit.
+		label(short(words.label(n.Node)), n.X+n.W+4, n.Y+n.H/2, color.RGBA{0x11, 0x11, 0x11, 0xff}, 0)
 	}
 	for i, st := range l.Legend {
 		lx, ly := l.LegendPos(i)
