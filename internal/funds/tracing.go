@@ -69,6 +69,12 @@ const PageSize = 256
 // funds from then on, so its later payments are not taken for missing
 // records. Movements after opt.Until, when set, are not taken.
 //
+// Funds may come back to an account they left; each return is a hop. A
+// transfer of an account to itself is a hop too: it leaves the balance
+// as it was (under FIFO, the funds it moves count as arriving anew),
+// and one larger than the balance is recorded as a shortfall but
+// brings nothing in.
+//
 // Trace returns an *OptionError for bad options or sources (none, more
 // than MaxSources, one given twice, a victim payment from an account to
 // itself or out of an account the trace already follows, or one after
