@@ -95,6 +95,13 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
+			name: "pain.001.001.03: date as text, BIC", format: Pain001, file: "pain001_v03.xml",
+			want: []row{
+				{fr, de, "10000", 10_000_000_000, "EUR", "2024-03-07T00:00:00Z", "PAY-7781-1", "PmtInf[1]/CdtTrfTxInf[1]"},
+				{fr, vn, "5000", 5_000_000_000, "EUR", "2024-03-07T00:00:00Z", "BATCH-19-2", "PmtInf[1]/CdtTrfTxInf[2]"},
+			},
+		},
+		{
 			name: "pacs.008.001.08: group and own settlement dates", format: Pacs008, file: "pacs008_v08.xml",
 			want: []row{
 				{fr, gb, "30000", 30_000_000_000, "EUR", "2024-03-05T00:00:00Z", "BNP-0305-7781", "CdtTrfTxInf[1]"},
