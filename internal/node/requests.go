@@ -341,6 +341,9 @@ func (n *Node) send(ctx context.Context, tx *store.Tx, r *casework.Request, sent
 	if err := n.record(ctx, tx, by, r, sent); err != nil {
 		return nil, err
 	}
+	if err := n.freezingSent(ctx, tx, r, sent); err != nil {
+		return nil, err
+	}
 	if !local {
 		// The requested State's node makes its own view when the message
 		// arrives; the receipt moves ours to received.
