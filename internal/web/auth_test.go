@@ -64,6 +64,19 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 		r := tn.draft(t, actor(s, identity.CentralAuthority), mlaContents(otherState(s)))
 		return routeCall{path: "/api/v1/requests/" + r.ID + "/reveal", body: revealInput{Reason: "audit of the handling of personal data"}}
 	},
+	"GET /api/v1/funds/cases/{case}/assets": func(t *testing.T, tn *testNode, s string) routeCall {
+		caseID, _ := tn.assetOf(t, s, "a car")
+		return routeCall{path: "/api/v1/funds/cases/" + caseID + "/assets"}
+	},
+	"POST /api/v1/funds/cases/{case}/assets": func(t *testing.T, tn *testNode, s string) routeCall {
+		return routeCall{path: "/api/v1/funds/cases/" + tn.fundsCaseOf(t, s) + "/assets",
+			body: node.AssetInput{Jurisdiction: "ZAF", Description: "a car", Currency: "EUR", Traced: 1_000_000}}
+	},
+	"POST /api/v1/funds/cases/{case}/assets/{asset}/steps": func(t *testing.T, tn *testNode, s string) routeCall {
+		caseID, assetID := tn.assetOf(t, s, "a car")
+		return routeCall{path: "/api/v1/funds/cases/" + caseID + "/assets/" + assetID + "/steps", body: frozenStep}
+	},
+	"GET /api/v1/funds/recovery": func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/funds/recovery"} },
 	"GET /api/v1/evidence/expiring": func(*testing.T, *testNode, string) routeCall {
 		return routeCall{path: "/api/v1/evidence/expiring?within=30d"}
 	},

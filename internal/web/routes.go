@@ -7,6 +7,7 @@ import (
 	"entraide/internal/directory"
 	"entraide/internal/evidence"
 	"entraide/internal/federation"
+	"entraide/internal/funds"
 	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/store"
@@ -124,6 +125,15 @@ func (s *Server) routes() []route {
 			Permission: identity.ManageRetention, Body: policyInput{}, Response: node.PolicyResult{}, Status: 200, Handler: s.setRetentionPolicy()},
 		{Method: "GET", Path: "/api/v1/evidence/expiring", Summary: "The items of evidence your State's node disposes of within the coming days (within, 30d by default), soonest first, each with its day and whether the policy for personal data sets it (central authority; art. 36)",
 			Permission: identity.DisposeEvidence, Response: node.ExpiringReport{}, Status: 200, Query: []string{"within"}, Handler: s.expiringEvidence()},
+
+		{Method: "GET", Path: "/api/v1/funds/cases/{case}/assets", Summary: "The assets of your State's fund-tracing case, each with the history of its recovery, oldest step first: traced, freezing requested, frozen, confiscation requested, confiscated, returned (arts. 31, 49-52), or released or refused; amounts in millionths of the asset's currency",
+			Permission: identity.ReadFunds, Response: []node.AssetView{}, Status: 200, Handler: s.listAssets()},
+		{Method: "POST", Path: "/api/v1/funds/cases/{case}/assets", Summary: "Record property your State's case found outside a trace (a house, a car, funds located otherwise): where it sits, what it is, its value and currency; it starts traced (audited)",
+			Permission: identity.RecordRecovery, Body: node.AssetInput{}, Response: funds.Asset{}, Status: 201, Handler: s.addAsset()},
+		{Method: "POST", Path: "/api/v1/funds/cases/{case}/assets/{asset}/steps", Summary: "Record a step of an asset's recovery: frozen (amount frozen; above the amount traced is allowed, with a warning), confiscation_requested, confiscated (at most the amount frozen), returned (amount returned plus expenses at most the amount confiscated; the victims' lines at most the amount returned, art. 52), released (art. 50(8), with why) or refused (with the ground); amounts in millionths; every problem names its field and article (audited)",
+			Permission: identity.RecordRecovery, Body: funds.AssetStep{}, Response: node.StepResult{}, Status: 200, Handler: s.recordAssetStep()},
+		{Method: "GET", Path: "/api/v1/funds/recovery", Summary: "Your State's recovery dashboard: traced, frozen, released, confiscated, returned, expenses deducted and victims compensated, per case, per State where the assets sit and in all, one line per currency (two currencies are never added)",
+			Permission: identity.ReadFunds, Response: node.Dashboard{}, Status: 200, Handler: s.recoveryDashboard()},
 
 		{Method: "GET", Path: "/api/v1/alerts", Summary: "Your State's 24/7 alerts, newest first, with the count, median and 99th percentile of times to acknowledge (art. 41); administrators see only the alerts about the node itself (undelivered messages)",
 			Permission: identity.ReadAlerts, Response: node.AlertList{}, Status: 200, Query: []string{"open", "reason", "limit", "cursor"}, Handler: s.listAlerts()},

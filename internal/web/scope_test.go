@@ -64,12 +64,15 @@ type victimData struct {
 	gave      string // a request ZAF sent the State, which gave ZAF an item
 	useReport string // the use report the State asked ZAF on it
 	consent   string // a consent request asked of the State
+	fundsCase string // a fund-tracing case of the State's
+	asset     string // an asset of the case
+	property  string // what the asset is, which only the State knows
 	officials []string
 }
 
 // markers are strings that only the State's own views hold.
 func (v victimData) markers() []string {
-	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons, v.item, v.upload, v.findings, v.flagWhy, v.useReport, v.consent}, v.officials...)
+	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons, v.item, v.upload, v.findings, v.flagWhy, v.useReport, v.consent, v.fundsCase, v.asset, v.property}, v.officials...)
 }
 
 // missingID names nothing on the node.
@@ -231,6 +234,19 @@ var crossCalls = map[string]crossCall{
 	"POST /api/v1/requests/{id}/reveal": pathCall(func(id string) string { return "/api/v1/requests/" + id + "/reveal" },
 		revealInput{Reason: "audit"}, func(v victimData) string { return v.sent }),
 	"GET /api/v1/evidence/expiring": listCall("/api/v1/evidence/expiring?within=3660d"),
+	// A State's fund-tracing cases and their assets are its own.
+	"GET /api/v1/funds/cases/{case}/assets": pathCall(func(id string) string { return "/api/v1/funds/cases/" + id + "/assets" }, nil,
+		func(v victimData) string { return v.fundsCase }),
+	"POST /api/v1/funds/cases/{case}/assets": pathCall(func(id string) string { return "/api/v1/funds/cases/" + id + "/assets" },
+		node.AssetInput{Jurisdiction: "ZAF", Description: "the caller's own", Currency: "EUR", Traced: 1_000_000}, func(v victimData) string { return v.fundsCase }),
+	"POST /api/v1/funds/cases/{case}/assets/{asset}/steps": {reach: byPath,
+		victims: func(v victimData) routeCall {
+			return routeCall{path: "/api/v1/funds/cases/" + v.fundsCase + "/assets/" + v.asset + "/steps", body: frozenStep}
+		},
+		absent: func(victimData) routeCall {
+			return routeCall{path: "/api/v1/funds/cases/" + missingID + "/assets/" + missingID + "/steps", body: frozenStep}
+		}},
+	"GET /api/v1/funds/recovery": listCall("/api/v1/funds/recovery"),
 	// The metrics count the whole node, by route pattern: no State's data.
 	"GET /metrics": {reach: nodeWide,
 		victims: func(victimData) routeCall { return routeCall{path: "/metrics"} },
@@ -305,6 +321,8 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victimData {
 	v.item, v.upload = tn.victimEvidence(t, state, sent.ID)
 	v.gave, v.useReport = tn.askedUseReport(t, state, "ZAF")
 	v.consent = tn.victimConsent(t, state)
+	v.property = "property that only " + state + " knows of"
+	v.fundsCase, v.asset = tn.assetOf(t, state, v.property)
 	return v
 }
 
