@@ -225,6 +225,7 @@ func TestParseRefuses(t *testing.T) {
 		{"empty Document", Pacs008, `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.008.001.13"></Document>`, "", "Document: no FIToFICstmrCdtTrf in the Document"},
 		{"another message than chosen", Camt053, readFile(t, "pain001_v09.xml"), "", "the file is a pain.001.001.09 message, not camt.053: import it as pain.001"},
 		{"DOCTYPE", Camt053, `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>` + readFile(t, "camt053_v08.xml")[39:], "line 1", "<!DOCTYPE>"},
+		{"declaration inside an entry", Camt053, edit(t, "camt053_v08.xml", "<NtryRef>0001</NtryRef>", "<NtryRef>0001</NtryRef><!ENTITY x 'y'>"), "line 56", "Stmt[1]/Ntry[1]: a <!DOCTYPE> or other <!...> declaration"},
 		{"entity reference", Camt053, edit(t, "camt053_v08.xml", "<NtryRef>0001", "<NtryRef>&xxe;"), "line 56", "Stmt[1]/Ntry[1]: not well-formed XML: invalid character entity &xxe;"},
 		{"cut short", Camt053, readFile(t, "camt053_v08.xml")[:3000], "line", "not well-formed XML"},
 		{"not XML", Pacs008, "hello", "line 1", "text before the root element"},
