@@ -37,7 +37,11 @@ type FundsImport struct {
 	// Mapping names the CSV column mapping used; empty for the other
 	// formats.
 	Mapping    string    `json:"mapping,omitempty"`
-	Transfers  int       `json:"transfers"`
+	Transfers int `json:"transfers"`
+	// Matched is how many of Transfers the case held already, from
+	// another State's record of the same transfer: each became a further
+	// record of that transfer, not a second one.
+	Matched    int       `json:"matched"`
 	ImportedBy string    `json:"imported_by"`
 	ImportedAt time.Time `json:"imported_at"`
 }
@@ -82,7 +86,27 @@ type FundsTransfer struct {
 	At        time.Time        `json:"at"`
 	Reference string           `json:"reference,omitempty"`
 	Locator   string           `json:"locator"`
+	// AlsoIn are the further records of the same transfer, from other
+	// imports (the payee's statement beside the payer's); only
+	// FundsTransfersByID fills them.
+	AlsoIn []FundsRecord `json:"also_in,omitempty"`
 }
+
+// FundsRecord is one further record of a transfer: the import, and so
+// the evidence item, and the place in its file.
+type FundsRecord struct {
+	ImportID  string    `json:"import_id"`
+	RequestID string    `json:"request_id"`
+	ItemID    string    `json:"item_id"`
+	Locator   string    `json:"locator"`
+	Reference string    `json:"reference,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// MatchWindow is how far apart two records of the same transfer may
+// date it: the payer's bank books it on one day, the payee's on a later
+// one (value dates, cut-off times, cross-border settlement).
+const MatchWindow = 3 * 24 * time.Hour
 
 // FundsTrace is a trace run in a case. Listings leave Result nil.
 type FundsTrace struct {
@@ -231,6 +255,7 @@ func (tx *Tx) ImportFunds(ctx context.Context, state string, imp FundsImport, re
 		ids[key] = id
 		return id, nil
 	}
+	matched := 0
 	for _, t := range recs.Transfers {
 		from, err := account(t.From)
 		if err != nil {
@@ -239,6 +264,19 @@ func (tx *Tx) ImportFunds(ctx context.Context, state string, imp FundsImport, re
 		to, err := account(t.To)
 		if err != nil {
 			return 0, err
+		}
+		same, err := tx.sameTransfer(ctx, imp.ID, from, to, t)
+		if err != nil {
+			return 0, fmt.Errorf("transfer at %s: %w", t.Locator, err)
+		}
+		if same != 0 {
+			_, err = tx.exec(ctx, `INSERT INTO funds_transfer_records (transfer_id, import_id, locator, reference, at_us) VALUES (?, ?, ?, ?, ?)`,
+				same, imp.ID, t.Locator, t.Reference, t.At.UnixMicro())
+			if err != nil {
+				return 0, fmt.Errorf("transfer at %s: %w", t.Locator, err)
+			}
+			matched++
+			continue
 		}
 		_, err = tx.exec(ctx, `INSERT INTO funds_transfers (case_id, import_id, from_account, to_account, amount, micros, currency, at_us, reference, locator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			imp.CaseID, imp.ID, from, to, t.Amount, t.Micros, t.Currency, t.At.UnixMicro(), t.Reference, t.Locator)
@@ -257,6 +295,9 @@ func (tx *Tx) ImportFunds(ctx context.Context, state string, imp FundsImport, re
 			return 0, fmt.Errorf("balance at %s: %w", b.Locator, err)
 		}
 	}
+	if _, err := tx.exec(ctx, `UPDATE funds_imports SET matched = ? WHERE id = ?`, matched, imp.ID); err != nil {
+		return 0, err
+	}
 	var after int
 	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM funds_accounts WHERE case_id = ?`, imp.CaseID).Scan(&after); err != nil {
 		return 0, err
@@ -264,7 +305,38 @@ func (tx *Tx) ImportFunds(ctx context.Context, state string, imp FundsImport, re
 	return after - before, nil
 }
 
-const fundsImportColumns = `id, case_id, request_id, item_id, sha256, format, mapping, transfers, imported_by, imported_at`
+// sameTransfer returns the transfer of another import that t records
+// again, or 0: the same payer and payee accounts, currency and amount,
+// dated within MatchWindow, not yet matched to a record of this import
+// (two equal payments in one file are two payments). Between wallets,
+// where both records give the transaction hash, the hashes must agree.
+// Of several, the nearest in time is taken. A transfer recorded in two
+// currencies (converted by a bank on the way) is not matched: the two
+// records stay two transfers, which the official sees in the accounts'
+// totals.
+func (tx *Tx) sameTransfer(ctx context.Context, importID string, from, to int64, t funds.Transfer) (int64, error) {
+	at := t.At.UnixMicro()
+	window := MatchWindow.Microseconds()
+	q := `SELECT t.id FROM funds_transfers t
+		WHERE t.from_account = ? AND t.to_account = ? AND t.at_us BETWEEN ? AND ?
+		AND t.currency = ? AND t.micros = ? AND t.import_id <> ?
+		AND NOT EXISTS (SELECT 1 FROM funds_transfer_records r WHERE r.transfer_id = t.id AND r.import_id = ?)`
+	args := []any{from, to, at - window, at + window, t.Currency, t.Micros, importID, importID}
+	if t.From.Kind == funds.Wallet && t.To.Kind == funds.Wallet && t.Reference != "" {
+		q += ` AND (t.reference = '' OR t.reference = ?)`
+		args = append(args, t.Reference)
+	}
+	q += ` ORDER BY CASE WHEN t.at_us > ? THEN t.at_us - ? ELSE ? - t.at_us END, t.id LIMIT 1`
+	args = append(args, at, at, at)
+	var id int64
+	err := tx.queryRow(ctx, q, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+const fundsImportColumns = `id, case_id, request_id, item_id, sha256, format, mapping, transfers, matched, imported_by, imported_at`
 
 // FundsImports lists the imports of state's case, oldest first.
 func (db *DB) FundsImports(ctx context.Context, state, caseID string) ([]FundsImport, error) {
@@ -278,7 +350,7 @@ func (db *DB) FundsImports(ctx context.Context, state, caseID string) ([]FundsIm
 	for rows.Next() {
 		var i FundsImport
 		var at string
-		if err := rows.Scan(&i.ID, &i.CaseID, &i.RequestID, &i.ItemID, &i.SHA256, &i.Format, &i.Mapping, &i.Transfers, &i.ImportedBy, &at); err != nil {
+		if err := rows.Scan(&i.ID, &i.CaseID, &i.RequestID, &i.ItemID, &i.SHA256, &i.Format, &i.Mapping, &i.Transfers, &i.Matched, &i.ImportedBy, &at); err != nil {
 			return nil, err
 		}
 		if i.ImportedAt, err = parseTime(at); err != nil {
@@ -497,8 +569,38 @@ func (db *DB) FundsTransfersByID(ctx context.Context, state, caseID string, ids 
 		for _, t := range ts {
 			out[t.ID] = t
 		}
+		rows, err = db.read.QueryContext(ctx, db.bind(`SELECT r.transfer_id, r.import_id, i.request_id, i.item_id, r.locator, r.reference, r.at_us
+			FROM funds_transfer_records r JOIN funds_imports i ON i.id = r.import_id
+			WHERE i.case_id = ? AND i.case_id IN (SELECT id FROM funds_cases WHERE state = ?) AND r.transfer_id IN (`+marks(len(chunk))+`)
+			ORDER BY r.transfer_id, i.imported_at, r.import_id, r.locator`), args...)
+		if err != nil {
+			return nil, err
+		}
+		if err := collectRecords(rows, out); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// collectRecords adds the further records rows give to the transfers of
+// out they belong to.
+func collectRecords(rows *sql.Rows, out map[funds.TransferID]FundsTransfer) error {
+	defer rows.Close()
+	for rows.Next() {
+		var id funds.TransferID
+		var r FundsRecord
+		var at int64
+		if err := rows.Scan(&id, &r.ImportID, &r.RequestID, &r.ItemID, &r.Locator, &r.Reference, &at); err != nil {
+			return err
+		}
+		r.At = time.UnixMicro(at).UTC()
+		if t, ok := out[id]; ok {
+			t.AlsoIn = append(t.AlsoIn, r)
+			out[id] = t
+		}
+	}
+	return rows.Err()
 }
 
 // FundsTransfersByReference returns the transfers of state's case whose

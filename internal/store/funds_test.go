@@ -250,3 +250,65 @@ func TestFunds(t *testing.T) {
 		})
 	}
 }
+
+// The payer's bank and the payee's both record one payment: a case holds
+// it once, with both records, so that a trace does not count it twice.
+func TestFundsSameTransferInTwoRecords(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t, backend)
+			ctx := t.Context()
+			c := store.FundsCase{ID: "case-m", State: "FRA", Title: "BEC", Reference: "R", CreatedBy: "fra-inv", CreatedAt: fundsDay}
+			if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertFundsCase(ctx, c) }); err != nil {
+				t.Fatal(err)
+			}
+			victim, mule, other := iban("FR7630006000011234567890189", "Victim SA"), iban("VN12VCB0000000001", "Mule Ltd"), iban("GB29NWBK60161331926819", "")
+			payer := funds.Records{Transfers: []funds.Transfer{
+				transfer(victim, mule, 480_000_000_000, fundsDay, "E2E-1", "Stmt[1]/Ntry[1]"),
+				// Two equal payments on one day in one file are two payments.
+				transfer(victim, other, 1_000_000_000, fundsDay, "", "Stmt[1]/Ntry[2]"),
+				transfer(victim, other, 1_000_000_000, fundsDay, "", "Stmt[1]/Ntry[3]"),
+			}}
+			if _, err := importFunds(t, db, "FRA", store.FundsImport{ID: "imp-a", CaseID: c.ID, RequestID: "req-a", ItemID: "item-a", Format: "camt.053", ImportedBy: "fra-inv", ImportedAt: fundsDay}, payer); err != nil {
+				t.Fatal(err)
+			}
+			payee := funds.Records{Transfers: []funds.Transfer{
+				// Booked two days later by the payee's bank, under its own reference.
+				transfer(victim, mule, 480_000_000_000, fundsDay.Add(48*time.Hour), "VCB-77", "line 4"),
+				// Only one of the two equal payments reached this statement.
+				transfer(victim, other, 1_000_000_000, fundsDay.Add(time.Hour), "", "line 5"),
+				// Four days later: another payment, not a record of the first.
+				transfer(victim, mule, 480_000_000_000, fundsDay.Add(4*24*time.Hour), "", "line 6"),
+			}}
+			if _, err := importFunds(t, db, "FRA", store.FundsImport{ID: "imp-b", CaseID: c.ID, RequestID: "req-b", ItemID: "item-b", Format: "csv", ImportedBy: "fra-inv", ImportedAt: fundsDay.Add(time.Hour)}, payee); err != nil {
+				t.Fatal(err)
+			}
+			ts, err := db.FundsTransfers(ctx, "FRA", c.ID, 0, 0, 10)
+			if err != nil || len(ts) != 4 {
+				t.Fatalf("FundsTransfers = %d, %v; want 4: 3 from the payer's file and the later payment", len(ts), err)
+			}
+			imps, err := db.FundsImports(ctx, "FRA", c.ID)
+			if err != nil || len(imps) != 2 || imps[0].Matched != 0 || imps[1].Matched != 2 || imps[1].Transfers != 3 {
+				t.Fatalf("imports = %+v, %v; want the second with 2 of 3 matched", imps, err)
+			}
+			ids := []funds.TransferID{ts[0].ID, ts[1].ID, ts[2].ID, ts[3].ID}
+			byID, err := db.FundsTransfersByID(ctx, "FRA", c.ID, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if also := byID[ts[0].ID].AlsoIn; len(also) != 1 || also[0].ItemID != "item-b" || also[0].Locator != "line 4" || also[0].Reference != "VCB-77" || also[0].RequestID != "req-b" {
+				t.Errorf("the payment's further records = %+v; want the payee's line 4", also)
+			}
+			if n := len(byID[ts[1].ID].AlsoIn) + len(byID[ts[2].ID].AlsoIn); n != 1 {
+				t.Errorf("the two equal payments have %d further records between them, want 1", n)
+			}
+			if also := byID[ts[3].ID].AlsoIn; len(also) != 0 {
+				t.Errorf("the later payment has further records %+v, want none", also)
+			}
+			if other, err := db.FundsTransfersByID(ctx, "VNM", c.ID, ids); err != nil || len(other) != 0 {
+				t.Errorf("VNM reads FRA's transfers: %+v, %v", other, err)
+			}
+		})
+	}
+}
