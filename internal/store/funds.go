@@ -36,8 +36,8 @@ type FundsImport struct {
 	Format string `json:"format"`
 	// Mapping names the CSV column mapping used; empty for the other
 	// formats.
-	Mapping    string    `json:"mapping,omitempty"`
-	Transfers int `json:"transfers"`
+	Mapping   string `json:"mapping,omitempty"`
+	Transfers int    `json:"transfers"`
 	// Matched is how many of Transfers the case held already, from
 	// another State's record of the same transfer: each became a further
 	// record of that transfer, not a second one.
