@@ -40,6 +40,7 @@ const (
 	ActionDisposed   = "evidence.disposed"   // its bytes were deleted
 	ActionDamaged    = "evidence.damaged"    // its stored bytes failed their integrity check
 	ActionExported   = "evidence.exported"   // it was read into an evidence package, whose manifest's SHA-256 the detail holds
+	ActionImported   = "evidence.imported"   // its records were read into a fund-tracing case, which the detail names
 	ActionSealed     = "evidence.sealed"     // an evidence package was written whole and sealed (subject: the request)
 )
 

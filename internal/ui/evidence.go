@@ -149,6 +149,8 @@ func itemOf(r *http.Request, by casework.Actor, req *casework.Request, it eviden
 			}
 		case evidence.ActionExported:
 			cv.What = t(r, "ev.c.exported")
+		case evidence.ActionImported:
+			cv.What, cv.Detail = t(r, "ev.c.imported"), str("funds_case")
 		case evidence.ActionRetention:
 			cv.What = t(r, "ev.c.retention")
 		case evidence.ActionDisposed:
