@@ -117,6 +117,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 			status, typ, title = http.StatusForbidden, typeForbidden, "Not allowed"
 		case errors.Is(ce.Kind, casework.ErrNotFound):
 			status, typ, title = http.StatusNotFound, typeNotFound, "Not found"
+		case errors.Is(ce.Kind, node.ErrAlreadyImported):
+			title = "The evidence item is in the case already"
+		case errors.Is(ce.Kind, node.ErrMappingExists):
+			title = "The name is in use"
 		case errors.Is(ce.Kind, node.ErrConditionBars):
 			title = "A condition on the evidence bars this use until the State that gave it consents"
 		case errors.Is(ce.Kind, node.ErrNoRoute):

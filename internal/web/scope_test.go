@@ -67,12 +67,16 @@ type victimData struct {
 	fundsCase string // a fund-tracing case of the State's
 	asset     string // an asset of the case
 	property  string // what the asset is, which only the State knows
-	officials []string
+	// tracedCase is a fund-tracing case of the State's, with a trace,
+	// an account, and a CSV column mapping of the State's named mapping.
+	tracedCase, fundsTrace, fundsAccount, mapping string
+	officials                                     []string
 }
 
 // markers are strings that only the State's own views hold.
 func (v victimData) markers() []string {
-	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons, v.item, v.upload, v.findings, v.flagWhy, v.useReport, v.consent, v.fundsCase, v.asset, v.property}, v.officials...)
+	return append([]string{v.sent, v.draft, v.followUp, v.alert, v.roster, v.token, v.reasons, v.item, v.upload, v.findings, v.flagWhy, v.useReport, v.consent, v.fundsCase, v.asset, v.property,
+		v.tracedCase, v.fundsTrace, v.mapping, "Romance scam of " + v.state}, v.officials...)
 }
 
 // missingID names nothing on the node.
@@ -323,6 +327,7 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victimData {
 	v.consent = tn.victimConsent(t, state)
 	v.property = "property that only " + state + " knows of"
 	v.fundsCase, v.asset = tn.assetOf(t, state, v.property)
+	tn.victimFunds(t, &v)
 	return v
 }
 
