@@ -69,8 +69,8 @@ func TestFundsCase(t *testing.T) {
 		if err != nil {
 			t.Fatalf("import camt.053: %v", err)
 		}
-		if imp.Transfers != 5 || imp.SHA256 != camt.SHA256 || imp.RequestID != r.ID {
-			t.Errorf("import = %+v; want 5 transfers, the item's hash and request", imp)
+		if imp.Transfers != 6 || imp.SHA256 != camt.SHA256 || imp.RequestID != r.ID {
+			t.Errorf("import = %+v; want 6 transfers, the item's hash and request", imp)
 		}
 		custody, err := n.EvidenceCustody(ctx, fraInv, r.ID, camt.ID)
 		if err != nil {
@@ -117,10 +117,10 @@ func TestFundsCase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// camt.053: Rossi, Ecran, Gamma, Delta, Nguyen, cash; the CSV adds
-		// Zeta and names Delta again.
-		if len(view.Imports) != 2 || view.Transfers != 6 || view.Accounts != 7 {
-			t.Errorf("case = %d imports, %d transfers, %d accounts; want 2, 6, 7 (Delta's account merged)", len(view.Imports), view.Transfers, view.Accounts)
+		// camt.053: Rossi, Ecran, Gamma, Delta, Nguyen, cash, charges; the
+		// CSV adds Zeta and names Delta again.
+		if len(view.Imports) != 2 || view.Transfers != 7 || view.Accounts != 8 {
+			t.Errorf("case = %d imports, %d transfers, %d accounts; want 2, 7, 8 (Delta's account merged)", len(view.Imports), view.Transfers, view.Accounts)
 		}
 		accounts, err := n.FundsAccounts(ctx, fraInv, c.ID, 0, 100)
 		if err != nil {
@@ -150,7 +150,7 @@ func TestFundsCase(t *testing.T) {
 		opt := funds.Options{Rule: funds.FIFO, Currency: "USD"}
 		_, err = n.TraceFunds(ctx, fraInv, c.ID, node.TraceInput{References: []string{"INV-2024-0042"}, Options: opt})
 		assertProblemFields(t, "a trace in USD without rates", err, "rates")
-		if _, err := n.LoadFundsRates(ctx, fraInv, c.ID, "USD", []funds.Rate{{Day: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), Currency: "EUR", PerUnit: "1.08"}, {Day: time.Date(2024, 3, 8, 0, 0, 0, 0, time.UTC), Currency: "EUR", PerUnit: "1.08"}}); err != nil {
+		if _, err := n.LoadFundsRates(ctx, fraInv, c.ID, "USD", []funds.Rate{{Day: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), Currency: "EUR", PerUnit: "1.08"}, {Day: time.Date(2024, 3, 8, 0, 0, 0, 0, time.UTC), Currency: "EUR", PerUnit: "1.08"}, {Day: time.Date(2024, 3, 29, 0, 0, 0, 0, time.UTC), Currency: "EUR", PerUnit: "1.08"}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := n.LoadFundsRates(ctx, fraInv, c.ID, "USD", []funds.Rate{{Day: start, Currency: "EUR", PerUnit: "-1"}}); err == nil {
