@@ -125,7 +125,7 @@ func commands() map[string]command {
 		"evidence use-report show": {"show the use reports you asked, verified against the other State's log or not (API client)", cmdUseReportShow},
 	}
 	maps.Copy(cmds, transparencyCommands())
-	maps.Copy(cmds, fundsCommands())
+	maps.Copy(cmds, fundsReportCommands())
 	return cmds
 }
 
