@@ -61,6 +61,10 @@ var funcs = template.FuncMap{
 	"condRef": func(k string) convention.Ref { return convention.ConditionKind(k).Ref() },
 	// dict_alert is what the alert template takes.
 	"dict_alert": func(a *alerting.Alert, canAck bool) map[string]any { return map[string]any{"A": a, "CanAck": canAck} },
+	// dict_figures is what the recovery dashboard's figures take.
+	"dict_figures": func(head string, rows []figuresView) map[string]any {
+		return map[string]any{"Head": head, "Rows": rows}
+	},
 }
 
 // parse reads every page with the layout around it, once for each

@@ -67,6 +67,20 @@ func (u *UI) routes() []route {
 		{Method: "POST", Path: Prefix + "passkeys/{id}/remove", Handler: u.removePasskey()},
 		{Method: "GET", Path: Prefix + "statistics", Permission: identity.ReadStatistics, Handler: u.statisticsPage()},
 
+		// Fund tracing (arts. 31, 40(3), 49-52): the State's cases, a
+		// case's records and accounts, and its traces.
+		{Method: "GET", Path: Prefix + "funds", Permission: identity.ReadFunds, Handler: u.fundsPage()},
+		{Method: "POST", Path: Prefix + "funds", Permission: identity.TraceFunds, Handler: u.createFundsCase()},
+		{Method: "GET", Path: Prefix + "funds/{case}", Permission: identity.ReadFunds, Handler: u.fundsCasePage()},
+		{Method: "POST", Path: Prefix + "funds/{case}/imports", Permission: identity.TraceFunds, Handler: u.importFunds()},
+		{Method: "POST", Path: Prefix + "funds/{case}/rates", Permission: identity.TraceFunds, Handler: u.loadRates()},
+		{Method: "POST", Path: Prefix + "funds/{case}/jurisdiction", Permission: identity.TraceFunds, Handler: u.setJurisdiction()},
+		{Method: "POST", Path: Prefix + "funds/{case}/traces", Permission: identity.TraceFunds, Handler: u.traceFunds()},
+		{Method: "GET", Path: Prefix + "funds/{case}/traces/{trace}", Permission: identity.ReadFunds, Handler: u.fundsTracePage()},
+		{Method: "GET", Path: Prefix + "funds/{case}/traces/{trace}/report.pdf", Permission: identity.ReadFunds, Handler: u.traceReportPDF()},
+		{Method: "GET", Path: Prefix + "funds/recovery", Permission: identity.ReadFunds, Handler: u.recoveryPage()},
+		{Method: "POST", Path: Prefix + "funds/{case}/assets/{asset}/steps", Permission: identity.RecordRecovery, Handler: u.recordStep()},
+
 		{Method: "GET", Path: Prefix + "admin/officials", Permission: identity.ManageUsers, Handler: u.officialsPage()},
 		{Method: "POST", Path: Prefix + "admin/officials", Permission: identity.ManageUsers, Handler: u.addOfficial()},
 		{Method: "GET", Path: Prefix + "admin/officials/{id}", Permission: identity.ManageUsers, Handler: u.officialPage()},

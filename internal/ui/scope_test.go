@@ -16,6 +16,8 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/evidence"
+	"entraide/internal/funds"
+	"entraide/internal/funds/records"
 	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/signin"
@@ -54,10 +56,14 @@ type victim struct {
 	findings, flagged, flagWhy string
 	// consent is a consent request ZAF asked of the State.
 	consent string
+	// fundsCase is a fund-tracing case of the State's, with a trace of
+	// its victim's payment and an asset it found.
+	fundsCase, fundsTrace, asset, assetWhat string
 }
 
 func (v victim) markers() []string {
-	return []string{v.sent, v.draft, v.incoming, v.alert, v.passkey, v.item, v.official, v.token, v.rostered, v.roster, v.findings, v.flagWhy, v.gave, v.consent}
+	return []string{v.sent, v.draft, v.incoming, v.alert, v.passkey, v.item, v.official, v.token, v.rostered, v.roster, v.findings, v.flagWhy, v.gave, v.consent,
+		v.fundsCase, v.fundsTrace, v.asset, v.assetWhat}
 }
 
 const missingID = "0190a1b2-0000-7000-8000-00000000dead"
@@ -192,6 +198,38 @@ var uiCases = map[string]uiCase{
 	"POST /ui/admin/screening": same("/ui/admin/screening", url.Values{"state": {"ZAF"}, "reason": {"the caller's own reason"}}, listing, 303),
 	"POST /ui/admin/screening/{state}/remove": byID(func(code string) string { return "/ui/admin/screening/" + code + "/remove" }, url.Values{"confirm": {"yes"}},
 		func(v victim) string { return v.flagged }),
+	// Fund tracing: a case, its trace and its assets are the State's;
+	// another State's officials get the 404 of a case that does not
+	// exist, whatever the form asks.
+	"GET /ui/funds":        same("/ui/funds", nil, listing, 200),
+	"POST /ui/funds":       same("/ui/funds", url.Values{"title": {"the caller's own case"}}, listing, 303),
+	"GET /ui/funds/{case}": byID(func(id string) string { return "/ui/funds/" + id }, nil, func(v victim) string { return v.fundsCase }),
+	"POST /ui/funds/{case}/imports": byID(func(id string) string { return "/ui/funds/" + id + "/imports" },
+		url.Values{"item": {missingID + "/" + missingID}, "format": {"camt.053"}}, func(v victim) string { return v.fundsCase }),
+	"POST /ui/funds/{case}/rates": byID(func(id string) string { return "/ui/funds/" + id + "/rates" },
+		url.Values{"currency": {"EUR"}}, func(v victim) string { return v.fundsCase }),
+	"POST /ui/funds/{case}/jurisdiction": byID(func(id string) string { return "/ui/funds/" + id + "/jurisdiction" },
+		url.Values{"account": {"1"}, "state": {"DEU"}}, func(v victim) string { return v.fundsCase }),
+	"POST /ui/funds/{case}/traces": byID(func(id string) string { return "/ui/funds/" + id + "/traces" },
+		url.Values{"sources": {"1"}, "rule": {"fifo"}, "currency": {"EUR"}}, func(v victim) string { return v.fundsCase }),
+	"GET /ui/funds/{case}/traces/{trace}": {reach: byPath,
+		victims: func(v victim) uiCall { return uiCall{path: "/ui/funds/" + v.fundsCase + "/traces/" + v.fundsTrace} },
+		absent:  func(victim) uiCall { return uiCall{path: "/ui/funds/" + missingID + "/traces/" + missingID} }},
+	"GET /ui/funds/{case}/traces/{trace}/report.pdf": {reach: byPath,
+		victims: func(v victim) uiCall {
+			return uiCall{path: "/ui/funds/" + v.fundsCase + "/traces/" + v.fundsTrace + "/report.pdf"}
+		},
+		absent: func(victim) uiCall {
+			return uiCall{path: "/ui/funds/" + missingID + "/traces/" + missingID + "/report.pdf"}
+		}},
+	"GET /ui/funds/recovery": same("/ui/funds/recovery", nil, listing, 200),
+	"POST /ui/funds/{case}/assets/{asset}/steps": {reach: byPath,
+		victims: func(v victim) uiCall {
+			return uiCall{path: "/ui/funds/" + v.fundsCase + "/assets/" + v.asset + "/steps", form: url.Values{"status": {"frozen"}, "amount": {"1"}}}
+		},
+		absent: func(victim) uiCall {
+			return uiCall{path: "/ui/funds/" + missingID + "/assets/" + missingID + "/steps", form: url.Values{"status": {"frozen"}, "amount": {"1"}}}
+		}},
 	"GET /ui/admin/roster": same("/ui/admin/roster", nil, listing, 200),
 	"POST /ui/admin/roster": {reach: byBody,
 		victims: func(v victim) uiCall { return uiCall{path: "/ui/admin/roster", form: rosterForm(v.rostered)} },
@@ -307,7 +345,38 @@ func setUpVictim(t *testing.T, tn *testNode, state string) victim {
 		t.Fatal(err)
 	}
 	v.consent = c.ID
+	v.fundsCase, v.fundsTrace, v.asset, v.assetWhat = fundsOf(t, tn, state)
 	return v
+}
+
+// fundsOf opens a case of state's, imports a statement into it, traces
+// its victim's payment and records an asset it found.
+func fundsOf(t *testing.T, tn *testNode, state string) (caseID, trace, asset, what string) {
+	t.Helper()
+	ctx, n := t.Context(), tn.Node
+	inv := actor(state, identity.Investigator)
+	r, err := n.CreateRequest(ctx, inv, preservationContents("ZAF"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := addItem(t, tn, inv, r.ID, fundsStatement(t))
+	c, err := n.CreateFundsCase(ctx, inv, "a case that only "+state+" knows", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.ImportFundsRecords(ctx, inv, c.ID, node.FundsImport{RequestID: r.ID, ItemID: item, Format: records.Camt053}); err != nil {
+		t.Fatal(err)
+	}
+	tv, err := n.TraceFunds(ctx, inv, c.ID, node.TraceInput{References: []string{"INV-2024-0042"}, Options: funds.Options{Rule: funds.FIFO, Currency: "EUR"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	what = "a villa that only " + state + " found"
+	a, err := n.AddAsset(ctx, actor(state, identity.CentralAuthority), c.ID, node.AssetInput{Jurisdiction: "ESP", Description: what, Currency: "EUR", Traced: 1_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID, tv.ID, a.ID, what
 }
 
 // TestOtherStatesReachNothingInTheUI tries every route of the UI without

@@ -321,6 +321,26 @@ var problemFields = map[string]string{
 	"concerns_found":     "screen.col.concern",
 	"findings":           "screen.findings",
 	"outcome":            "screen.outcome",
+	// Fund tracing.
+	"title":        "funds.case.name",
+	"reference":    "funds.case.reference",
+	"request_id":   "funds.imp.item",
+	"item_id":      "funds.imp.item",
+	"format":       "funds.imp.format",
+	"mapping":      "funds.imp.mapping",
+	"file":         "funds.imp.file",
+	"rates":        "funds.rates",
+	"currency":     "funds.trace.currency",
+	"rule":         "funds.trace.rule",
+	"max_hops":     "funds.trace.maxhops",
+	"sources":      "funds.trace.sources",
+	"references":   "funds.trace.refs",
+	"account":      "funds.acct.account",
+	"jurisdiction": "funds.acct.state",
+	"amount":       "rec.f.amount",
+	"expenses":     "rec.f.expenses",
+	"victims":      "rec.f.victims",
+	"request":      "rec.step.request",
 }
 
 // problemField names field, the subject of a problem, in l: by its

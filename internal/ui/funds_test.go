@@ -1,0 +1,123 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"entraide/internal/funds"
+	"entraide/internal/identity"
+)
+
+// fundsStatement is a bank statement of the account a victim's payment
+// reached, as a State returned it.
+func fundsStatement(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../funds/records/testdata/camt053_v08.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+var locationID = regexp.MustCompile(`^/ui/funds/([^/?#]+)(?:/traces/([^/?#]+))?`)
+
+// tracedCase opens a case as b, imports the statement as item of
+// request, and returns the case's id and its transfer of 50,000 EUR:
+// the victim's payment.
+func tracedCase(t *testing.T, tn *testNode, b *browser, request, item string) (string, funds.TransferID) {
+	t.Helper()
+	p := b.do(t, "POST", "/ui/funds", url.Values{"title": {"Opération Cèdre"}, "reference": {"J3-2026-0412"}})
+	m := locationID.FindStringSubmatch(p.Location)
+	if p.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("POST /ui/funds: %d to %q\n%s", p.Status, p.Location, p.Body)
+	}
+	caseID := m[1]
+	page := b.do(t, "GET", "/ui/funds/"+caseID, nil)
+	if page.Status != 200 || !strings.Contains(page.Body, request+"/"+item) {
+		t.Fatalf("GET the case: %d, the import form does not offer item %s/%s\n%s", page.Status, request, item, page.Body)
+	}
+	p = b.do(t, "POST", "/ui/funds/"+caseID+"/imports", url.Values{"item": {request + "/" + item}, "format": {"camt.053"}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("POST imports: %d\n%s", p.Status, p.Body)
+	}
+	ts, err := tn.Node.FundsTransfers(t.Context(), actor("FRA", identity.Investigator), caseID, 0, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range ts {
+		if tr.Amount == "50000" || tr.Amount == "50000.00" {
+			return caseID, tr.ID
+		}
+	}
+	t.Fatalf("no transfer of 50000 among %+v", ts)
+	return "", 0
+}
+
+// An investigator opens a case, imports a statement, traces the
+// victim's payment by each rule, and reads the trace: its picture with
+// its table, the funds held per State and per account, every hop with
+// its record, and the report as a PDF.
+func TestFundTracingPages(t *testing.T) {
+	tn := newTestNode(t, "sqlite")
+	inv := actor("FRA", identity.Investigator)
+	sent, err := tn.Node.CreateRequest(t.Context(), inv, preservationContents("VNM"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := addItem(t, tn, inv, sent.ID, fundsStatement(t))
+	b := tn.signedIn(t, "FRA", identity.Investigator)
+	if p := b.do(t, "GET", "/ui/inbox", nil); !strings.Contains(p.Body, `href="/ui/funds"`) {
+		t.Errorf("the menu has no link to fund tracing")
+	}
+	caseID, victim := tracedCase(t, tn, b, sent.ID, item)
+	page := b.do(t, "GET", "/ui/funds/"+caseID, nil)
+	for _, w := range []string{"Opération Cèdre", "J3-2026-0412", "FR1420041010050500013M02606", "camt.053", `name="sources" value="` + strconv.FormatInt(int64(victim), 10) + `"`} {
+		if !strings.Contains(page.Body, w) {
+			t.Errorf("the case's page lacks %q", w)
+		}
+	}
+	for _, rule := range funds.Rules() {
+		t.Run(string(rule), func(t *testing.T) {
+			p := b.do(t, "POST", "/ui/funds/"+caseID+"/traces", url.Values{"sources": {strconv.FormatInt(int64(victim), 10)}, "rule": {string(rule)}, "currency": {"EUR"}})
+			m := locationID.FindStringSubmatch(p.Location)
+			if p.Status != http.StatusSeeOther || m == nil || m[2] == "" {
+				t.Fatalf("POST traces: %d to %q\n%s", p.Status, p.Location, p.Body)
+			}
+			page := b.do(t, "GET", p.Location, nil)
+			for _, w := range []string{`<svg xmlns="http://www.w3.org/2000/svg" class="flow"`, `role="img"`, `id="flow-table"`, `id="bystate-table"`,
+				`id="holdings-table"`, `id="hops-table"`, "50000.00 EUR", "report.pdf", "Stmt[1]/Ntry[1]"} {
+				if !strings.Contains(page.Body, w) {
+					t.Errorf("the trace's page lacks %q\n%.3000s", w, page.Body)
+				}
+			}
+			pdf := b.do(t, "GET", p.Location+"/report.pdf?lang=ar", nil)
+			if pdf.Status != 200 || !strings.HasPrefix(pdf.Body, "%PDF-") {
+				t.Errorf("the report: %d %.40q", pdf.Status, pdf.Body)
+			}
+		})
+	}
+	// In Arabic, the page is right to left and so is its picture.
+	p := b.do(t, "GET", "/ui/funds/"+caseID, nil, "Accept-Language", "ar")
+	if !strings.Contains(p.Body, `dir="rtl"`) || !strings.Contains(p.Body, "تتبع الأموال") {
+		t.Errorf("the Arabic case page is not right to left in Arabic")
+	}
+	// A trace without a victim payment, in a currency that is none, is
+	// refused in the page's language, naming each field.
+	p = b.do(t, "POST", "/ui/funds/"+caseID+"/traces", url.Values{"rule": {"fifo"}, "currency": {"EUR"}}, "Accept-Language", "fr")
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Paiements des victimes") || !strings.Contains(p.Body, "cochez au moins un paiement") {
+		t.Errorf("a trace without a victim payment, in French: %d\n%s", p.Status, p.Body)
+	}
+	p = b.do(t, "POST", "/ui/funds/"+caseID+"/traces", url.Values{"sources": {strconv.FormatInt(int64(victim), 10)}, "rule": {"fifo"}, "currency": {"euro"}})
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Currency of the result") {
+		t.Errorf("a trace in currency euro: %d\n%s", p.Status, p.Body)
+	}
+	// The recovery dashboard answers, empty.
+	if p := b.do(t, "GET", "/ui/funds/recovery", nil); p.Status != 200 || !strings.Contains(p.Body, `id="rec-none"`) {
+		t.Errorf("GET /ui/funds/recovery: %d\n%s", p.Status, p.Body)
+	}
+}
