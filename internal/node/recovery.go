@@ -275,3 +275,312 @@ func count(fs *[]Figures, a funds.Asset) {
 	f.Expenses += a.Expenses
 	f.Compensated += a.Compensated
 }
+
+// FreezeInput is what an official adds to a trace to draft its freezing
+// requests: what the trace does not say.
+type FreezeInput struct {
+	// Facts is the statement of the facts relied upon (art. 50(3)(c)).
+	Facts string `json:"facts"`
+	// RequestingAuthority is the authority making the requests (art.
+	// 40(15)(a)).
+	RequestingAuthority string `json:"requesting_authority"`
+	// Offences are the offences of the Convention whose proceeds the
+	// funds are (art. 35(1)(a)).
+	Offences []convention.Charge `json:"offences"`
+	// LegalBasis is what the requests rest on; the Convention when
+	// empty, which must be in force for both States on the day each is
+	// sent.
+	LegalBasis *casework.LegalBasis `json:"legal_basis,omitempty"`
+	// Order describes the order the requests rest on, where there is one
+	// (a legally admissible copy goes as an attachment).
+	Order   string           `json:"order,omitempty"`
+	Urgency casework.Urgency `json:"urgency,omitempty"`
+}
+
+// The measures FreezingRequestsFromTrace names for the States where
+// traced funds sit.
+const (
+	// MeasureRequest: a draft freezing request to the State.
+	MeasureRequest = "request"
+	// MeasureDomestic: the funds sit in the official's own State, which
+	// freezes them under its own law without a request (art. 31).
+	MeasureDomestic = "domestic"
+	// MeasureUnknown: the records do not say where the accounts are.
+	MeasureUnknown = "unknown_jurisdiction"
+)
+
+// FrozenAccount is one account a freezing request names, with the
+// traced funds it holds and the asset that follows their recovery.
+type FrozenAccount struct {
+	Account funds.AccountID `json:"account"`
+	Kind    string          `json:"kind"`
+	Ident   string          `json:"ident"`
+	Bank    string          `json:"bank,omitempty"`
+	Holder  string          `json:"holder,omitempty"`
+	Traced  int64           `json:"traced"`
+	AssetID string          `json:"asset_id,omitempty"`
+}
+
+// FreezingDraft is what a trace gives one State where its funds sit: a
+// draft request to freeze them (Measure request, with Request its id),
+// the domestic measure of the official's own State, or, for accounts
+// whose State is not known, the step to take first. Existing is set for
+// a draft made by an earlier call, returned again rather than made
+// twice.
+type FreezingDraft struct {
+	Measure  string          `json:"measure"`
+	State    string          `json:"state,omitempty"`
+	Request  string          `json:"request,omitempty"`
+	Existing bool            `json:"existing,omitempty"`
+	Currency string          `json:"currency"`
+	Traced   int64           `json:"traced"`
+	Accounts []FrozenAccount `json:"accounts"`
+	Next     string          `json:"next"`
+}
+
+// FreezingRequestsFromTrace drafts, from trace traceID of by's State's
+// case caseID, one freezing request (arts. 31, 49, 50(3)(c)) to each
+// State where traced funds sit, by the jurisdiction of the accounts that
+// hold them: the facts, the actions requested (freeze these accounts, up
+// to these amounts, found by this trace under this rule) and the
+// property, for an official to check and send; nothing is sent. Each
+// account gets an asset in status traced with its draft's id, which
+// sending the draft moves to freezing_requested. Funds in by's own State
+// are listed as a domestic measure, with their assets; accounts whose
+// State is unknown are listed with the step to set it, without an asset,
+// so that a later call drafts their request. A second call for the same
+// trace drafts nothing new for the accounts it already covered: it
+// returns the drafts made before.
+func (n *Node) FreezingRequestsFromTrace(ctx context.Context, by casework.Actor, caseID, traceID string, in FreezeInput) ([]FreezingDraft, error) {
+	// Drafting the requests records the assets they ask to freeze: the
+	// central authority's, who sends them.
+	if err := n.fundsCase(ctx, by, identity.RecordRecovery, caseID); err != nil {
+		return nil, err
+	}
+	if err := casework.CanDraft(convention.Freezing, by); err != nil {
+		return nil, err
+	}
+	trace, err := n.db.FundsTrace(ctx, by.State, caseID, traceID)
+	if err != nil {
+		return nil, err
+	}
+	var ps convention.Problems
+	if strings.TrimSpace(in.Facts) == "" {
+		ps = append(ps, convention.Problem{Field: "facts", Ref: funds.RefFreezingRequest, Message: "required: the statement of the facts relied upon, which each request carries"})
+	}
+	if strings.TrimSpace(in.RequestingAuthority) == "" {
+		ps = append(ps, convention.Problem{Field: "requesting_authority", Ref: convention.Art(40).Para(15).Sub("a"), Message: "required: the authority making the requests"})
+	}
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	res := trace.Result
+	ids := make([]funds.AccountID, 0, len(res.Holdings))
+	for _, h := range res.Holdings {
+		ids = append(ids, h.Account)
+	}
+	accounts, err := n.db.FundsAccountsByID(ctx, by.State, caseID, ids)
+	if err != nil {
+		return nil, err
+	}
+	var before []funds.Asset
+	err = n.db.Tx(ctx, func(tx *store.Tx) (err error) {
+		before, err = tx.AssetsOfTrace(ctx, by.State, caseID, traceID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	covered := map[funds.AccountID]funds.Asset{}
+	for _, a := range before {
+		covered[a.Account] = a
+	}
+	currency := res.Options.Currency
+	// States in order of the funds they hold, as the holdings are.
+	var order []string
+	groups := map[string][]FrozenAccount{}
+	for _, h := range res.Holdings {
+		acc, ok := accounts[h.Account]
+		if !ok || h.Traced <= 0 {
+			continue
+		}
+		a := acc.Account
+		fa := FrozenAccount{Account: h.Account, Kind: string(a.Kind), Ident: a.ID, Bank: a.Bank, Holder: a.Holder, Traced: h.Traced}
+		state := a.Jurisdiction
+		if _, ok := groups[state]; !ok {
+			order = append(order, state)
+		}
+		groups[state] = append(groups[state], fa)
+	}
+	var out []FreezingDraft
+	for _, state := range order {
+		accs := groups[state]
+		switch state {
+		case "":
+			d := FreezingDraft{Measure: MeasureUnknown, Currency: currency, Accounts: accs,
+				Next: fmt.Sprintf("set the State of each account (entraide funds account jurisdiction --case %s ACCOUNT STATE), then run this again: it drafts their requests and keeps those made", caseID)}
+			for _, a := range accs {
+				d.Traced += a.Traced
+			}
+			out = append(out, d)
+			continue
+		case by.State:
+			d, err := n.domesticAssets(ctx, by, caseID, trace, accs, covered)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+			continue
+		}
+		// The accounts drafted before, by request, and those to draft.
+		var fresh []FrozenAccount
+		existing := map[string][]FrozenAccount{}
+		var requests []string
+		for _, a := range accs {
+			if asset, ok := covered[a.Account]; ok {
+				a.AssetID = asset.ID
+				if _, seen := existing[asset.FreezingRequest]; !seen {
+					requests = append(requests, asset.FreezingRequest)
+				}
+				existing[asset.FreezingRequest] = append(existing[asset.FreezingRequest], a)
+				continue
+			}
+			fresh = append(fresh, a)
+		}
+		for _, id := range requests {
+			d := FreezingDraft{Measure: MeasureRequest, State: state, Request: id, Existing: true, Currency: currency, Accounts: existing[id], Next: nextForRequest(id)}
+			for _, a := range d.Accounts {
+				d.Traced += a.Traced
+			}
+			out = append(out, d)
+		}
+		if len(fresh) == 0 {
+			continue
+		}
+		d, err := n.draftFreezing(ctx, by, caseID, trace, state, fresh, in)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	if out == nil {
+		out = []FreezingDraft{}
+	}
+	return out, nil
+}
+
+func nextForRequest(id string) string {
+	return fmt.Sprintf("check the draft (entraide request show %s), complete it if need be, and send it (entraide request transition %s --action send)", id, id)
+}
+
+// accountWords names an account as a bank reads it.
+func accountWords(a FrozenAccount) string {
+	var b strings.Builder
+	switch funds.AccountKind(a.Kind) {
+	case funds.IBAN:
+		fmt.Fprintf(&b, "IBAN %s", a.Ident)
+		if a.Bank != "" {
+			fmt.Fprintf(&b, " (BIC %s)", a.Bank)
+		}
+	case funds.Wallet:
+		fmt.Fprintf(&b, "wallet %s on %s", a.Ident, a.Bank)
+	default:
+		fmt.Fprintf(&b, "account %s at %s", a.Ident, a.Bank)
+	}
+	if a.Holder != "" {
+		fmt.Fprintf(&b, ", held by %s", a.Holder)
+	}
+	return b.String()
+}
+
+// draftFreezing drafts the freezing request to state for accs, and
+// their assets, in one transaction: a draft without its assets would be
+// drafted again by the next call.
+func (n *Node) draftFreezing(ctx context.Context, by casework.Actor, caseID string, trace store.FundsTrace, state string, accs []FrozenAccount, in FreezeInput) (FreezingDraft, error) {
+	currency := trace.Options.Currency
+	d := FreezingDraft{Measure: MeasureRequest, State: state, Currency: currency, Accounts: accs}
+	var list strings.Builder
+	for i, a := range accs {
+		d.Traced += a.Traced
+		fmt.Fprintf(&list, "%d. %s: %s %s traced\n", i+1, accountWords(a), funds.FormatMicros(a.Traced), currency)
+	}
+	rule := trace.Options.Rule
+	actions := fmt.Sprintf("Freeze or seize, under art. 50 of the Convention and your law, the funds held in the following %d account(s), up to the amounts traced to the proceeds of the offences (%s %s in all, or their equivalent in the account's currency):\n%s"+
+		"The amounts come from trace %s of case %s, which followed the victims' payments through the records of the States concerned by the rule %q; the trace, with every transfer and the record it rests on, can be provided. Please tell us of the measures taken and the amounts frozen in each account.",
+		len(accs), funds.FormatMicros(d.Traced), currency, list.String(), trace.ID, caseID, rule)
+	property := fmt.Sprintf("Funds in %d account(s) in %s:\n%s", len(accs), state, list.String())
+	basis := in.LegalBasis
+	if basis == nil || basis.Type == "" {
+		basis = &casework.LegalBasis{Type: casework.BasisConvention}
+	}
+	fields := map[string]string{
+		"requesting_authority": in.RequestingAuthority,
+		"facts_summary":        in.Facts,
+		"actions_requested":    actions,
+		"property":             property,
+	}
+	if strings.TrimSpace(in.Order) != "" {
+		fields["order"] = in.Order
+	}
+	r, rows, err := n.draftRows(by, casework.Contents{Kind: convention.Freezing, RequestedState: state, Urgency: in.Urgency, Fields: fields, Offences: in.Offences, LegalBasis: basis})
+	if err != nil {
+		return d, err
+	}
+	d.Request, d.Next = r.ID, nextForRequest(r.ID)
+	now := r.CreatedAt
+	err = n.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateRequest(ctx, rows); err != nil {
+			return err
+		}
+		for i, a := range accs {
+			asset := funds.Asset{ID: newID(), CaseID: caseID, State: by.State, Jurisdiction: state, Account: a.Account, Description: accountWords(a),
+				Currency: currency, Traced: a.Traced, Status: funds.AssetTraced, FreezingRequest: r.ID, TraceID: trace.ID, CreatedAt: now, UpdatedAt: now}
+			e := funds.AssetEvent{AssetID: asset.ID, Status: funds.AssetTraced, Amount: a.Traced, Request: r.ID, Note: "found by trace " + trace.ID + "; freezing request drafted", By: by.ID, At: now}
+			if err := tx.InsertAsset(ctx, asset, e); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, n.home, by.State, by, now, "funds.asset.add", "funds-case/"+caseID+"/asset/"+asset.ID, asset); err != nil {
+				return err
+			}
+			d.Accounts[i].AssetID = asset.ID
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrExists) {
+		// Another call drafted them meanwhile: answer with its drafts.
+		return d, fmt.Errorf("the freezing requests of trace %s are being drafted by another call: run it again to read them: %w", trace.ID, casework.ErrConflict)
+	}
+	return d, err
+}
+
+// domesticAssets records the assets of the trace that sit in by's own
+// State, which needs no request to freeze them (art. 31).
+func (n *Node) domesticAssets(ctx context.Context, by casework.Actor, caseID string, trace store.FundsTrace, accs []FrozenAccount, covered map[funds.AccountID]funds.Asset) (FreezingDraft, error) {
+	d := FreezingDraft{Measure: MeasureDomestic, State: by.State, Currency: trace.Options.Currency, Accounts: accs,
+		Next: fmt.Sprintf("freeze them under your own law, which needs no request (%s), and record it: entraide funds asset record --case %s ASSET frozen --amount AMOUNT", funds.RefFreezing.Cite(), caseID)}
+	now := n.now()
+	err := n.db.Tx(ctx, func(tx *store.Tx) error {
+		for i, a := range accs {
+			d.Traced += a.Traced
+			if asset, ok := covered[a.Account]; ok {
+				d.Accounts[i].AssetID, d.Existing = asset.ID, true
+				continue
+			}
+			asset := funds.Asset{ID: newID(), CaseID: caseID, State: by.State, Jurisdiction: by.State, Account: a.Account, Description: accountWords(a),
+				Currency: d.Currency, Traced: a.Traced, Status: funds.AssetTraced, TraceID: trace.ID, CreatedAt: now, UpdatedAt: now}
+			e := funds.AssetEvent{AssetID: asset.ID, Status: funds.AssetTraced, Amount: a.Traced, Note: "found by trace " + trace.ID + " in " + by.State, By: by.ID, At: now}
+			if err := tx.InsertAsset(ctx, asset, e); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, n.home, by.State, by, now, "funds.asset.add", "funds-case/"+caseID+"/asset/"+asset.ID, asset); err != nil {
+				return err
+			}
+			d.Accounts[i].AssetID = asset.ID
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrExists) {
+		return d, fmt.Errorf("the assets of trace %s are being recorded by another call: run it again to read them: %w", trace.ID, casework.ErrConflict)
+	}
+	return d, err
+}

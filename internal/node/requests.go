@@ -30,6 +30,25 @@ func (n *Node) CreateRequest(ctx context.Context, by casework.Actor, d casework.
 // JSON, as json.Marshal writes it and as it is stored: an answer that
 // carries it need not encode it again.
 func (n *Node) CreateRequestJSON(ctx context.Context, by casework.Actor, d casework.Contents) (*casework.Request, []byte, error) {
+	r, rows, err := n.draftRows(by, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.FollowUpOf == "" {
+		err = n.db.CreateRequest(ctx, rows)
+	} else {
+		err = n.createFollowUp(ctx, by, r, rows)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, rows.Body(), nil
+}
+
+// draftRows checks a draft of by's and returns the request and the rows
+// its creation writes, audit record included, for a caller that stores
+// them in a transaction of its own.
+func (n *Node) draftRows(by casework.Actor, d casework.Contents) (*casework.Request, *store.RequestCreation, error) {
 	if err := casework.CanDraft(d.Kind, by); err != nil {
 		return nil, nil, err
 	}
@@ -45,15 +64,7 @@ func (n *Node) CreateRequestJSON(ctx context.Context, by casework.Actor, d casew
 	if err != nil {
 		return nil, nil, err
 	}
-	if r.FollowUpOf == "" {
-		err = n.db.CreateRequest(ctx, rows)
-	} else {
-		err = n.createFollowUp(ctx, by, &r, rows)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return &r, rows.Body(), nil
+	return &r, rows, nil
 }
 
 // createFollowUp stores a follow-up r of a preservation of by's State,

@@ -76,6 +76,10 @@ var routeCases = map[string]func(t *testing.T, tn *testNode, state string) route
 		caseID, assetID := tn.assetOf(t, s, "a car")
 		return routeCall{path: "/api/v1/funds/cases/" + caseID + "/assets/" + assetID + "/steps", body: frozenStep}
 	},
+	"POST /api/v1/funds/cases/{case}/traces/{trace}/freezing-requests": func(t *testing.T, tn *testNode, s string) routeCall {
+		caseID, traceID := tn.fundsTrace(t, s)
+		return routeCall{path: "/api/v1/funds/cases/" + caseID + "/traces/" + traceID + "/freezing-requests", body: freezeInput}
+	},
 	"GET /api/v1/funds/recovery": func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/funds/recovery"} },
 	"GET /api/v1/evidence/expiring": func(*testing.T, *testNode, string) routeCall {
 		return routeCall{path: "/api/v1/evidence/expiring?within=30d"}

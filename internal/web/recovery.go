@@ -80,3 +80,29 @@ func (s *Server) recoveryDashboard() http.Handler {
 		encode(w, http.StatusOK, out)
 	})
 }
+
+func (s *Server) freezingRequests() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caseID, err := pathID(r, "case")
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		traceID, err := pathID(r, "trace")
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		in, err := decode[node.FreezeInput](w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		out, err := s.node.FreezingRequestsFromTrace(r.Context(), actorFrom(r.Context()), caseID, traceID, in)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		encode(w, http.StatusOK, out)
+	})
+}

@@ -5,6 +5,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"entraide/internal/casework"
+	"entraide/internal/convention"
 	"entraide/internal/funds"
 	"entraide/internal/identity"
 	"entraide/internal/node"
@@ -35,5 +37,8 @@ func (tn *testNode) assetOf(t *testing.T, state, description string) (caseID, as
 	}
 	return caseID, a.ID
 }
+
+var freezeInput = node.FreezeInput{Facts: "Alice paid 1,000 EUR to a fake adviser.", RequestingAuthority: "Parquet de Paris",
+	Offences: []convention.Charge{{Article: 13}}, LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}}
 
 var frozenStep = funds.AssetStep{Status: funds.AssetFrozen, Amount: 900_000_000, Note: "frozen"}

@@ -251,6 +251,13 @@ var crossCalls = map[string]crossCall{
 			return routeCall{path: "/api/v1/funds/cases/" + missingID + "/assets/" + missingID + "/steps", body: frozenStep}
 		}},
 	"GET /api/v1/funds/recovery": listCall("/api/v1/funds/recovery"),
+	"POST /api/v1/funds/cases/{case}/traces/{trace}/freezing-requests": {reach: byPath,
+		victims: func(v victimData) routeCall {
+			return routeCall{path: "/api/v1/funds/cases/" + v.tracedCase + "/traces/" + v.fundsTrace + "/freezing-requests", body: freezeInput}
+		},
+		absent: func(victimData) routeCall {
+			return routeCall{path: "/api/v1/funds/cases/" + missingID + "/traces/" + missingID + "/freezing-requests", body: freezeInput}
+		}},
 	// The metrics count the whole node, by route pattern: no State's data.
 	"GET /metrics": {reach: nodeWide,
 		victims: func(victimData) routeCall { return routeCall{path: "/metrics"} },

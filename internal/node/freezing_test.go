@@ -1,0 +1,188 @@
+package node_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"entraide/internal/casework"
+	"entraide/internal/convention"
+	"entraide/internal/funds"
+	"entraide/internal/node"
+	"entraide/internal/store"
+)
+
+// tracedCase stores FRA's case c1, the records of where 10,000 EUR a
+// victim paid went, and trace t1 of them (FIFO: the mule held nothing
+// else, so every euro is traced):
+//
+//	victim (FR, Alice) → mule1 (VN)            10,000
+//	mule1 → mule2 (VN)                           4,000
+//	mule1 → shell (DE)                           3,000
+//	mule1 → bob (FR, Bob)                        1,000
+//	mule1 → wallet (chain, State unknown)          500
+//
+// so that mule1 keeps 1,500 (VNM), mule2 holds 4,000 (VNM), the shell
+// 3,000 (DEU), Bob 1,000 (FRA, domestic) and the wallet 500 (unknown).
+func (f *fixture) tracedCase(t *testing.T) {
+	t.Helper()
+	ctx := t.Context()
+	at := start
+	iban := func(id, holder string) funds.Account { return funds.Account{Kind: funds.IBAN, ID: id, Holder: holder} }
+	victim, mule1, mule2 := iban("FR7630006000011234567890189", "Alice"), iban("VN12VCB0000000001", "Mule One"), iban("VN12VCB0000000002", "")
+	shell, bob := iban("DE89370400440532013000", "Shell GmbH"), iban("FR7630006000019876543210123", "Bob")
+	wallet := funds.Account{Kind: funds.Wallet, ID: "bc1qmule", Bank: "bitcoin"}
+	tr := func(from, to funds.Account, euros int64, h int, ref string) funds.Transfer {
+		return funds.Transfer{From: from, To: to, Amount: "x", Micros: euros * eur, Currency: "EUR", At: at.Add(time.Duration(h) * time.Hour), Reference: ref, Locator: "line " + ref}
+	}
+	recs := funds.Records{Transfers: []funds.Transfer{
+		tr(victim, mule1, 10_000, 1, "E2E-1"), tr(mule1, mule2, 4_000, 2, "2"), tr(mule1, shell, 3_000, 3, "3"), tr(mule1, bob, 1_000, 4, "4"), tr(mule1, wallet, 500, 5, "5"),
+	}}
+	err := f.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertFundsCase(ctx, store.FundsCase{ID: "c1", State: "FRA", Title: "Phishing", Reference: "P-1", CreatedBy: "fra-inv", CreatedAt: at}); err != nil {
+			return err
+		}
+		_, err := tx.ImportFunds(ctx, "FRA", store.FundsImport{ID: "i1", CaseID: "c1", RequestID: "r0", ItemID: "item1", SHA256: "abc", Format: "csv", ImportedBy: "fra-inv", ImportedAt: at}, recs, funds.JurisdictionOf)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := f.db.FundsTransfersByReference(ctx, "FRA", "c1", "E2E-1")
+	if err != nil || len(src) != 1 {
+		t.Fatalf("FundsTransfersByReference = %v, %v", src, err)
+	}
+	ledger, err := f.db.FundsLedger(ctx, "FRA", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rates, err := funds.NewRateTable("EUR", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := funds.Options{Rule: funds.FIFO, Currency: "EUR"}
+	res, err := funds.Trace(ctx, ledger, rates, []funds.TransferID{src[0].ID}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.db.Tx(ctx, func(tx *store.Tx) error {
+		return tx.InsertFundsTrace(ctx, "FRA", store.FundsTrace{ID: "t1", CaseID: "c1", Options: opt, Sources: []funds.TransferID{src[0].ID}, Result: res, CreatedBy: "fra-inv", CreatedAt: at})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var freezeInput = node.FreezeInput{Facts: "Alice paid 10,000 EUR to a fake bank adviser on 2 March 2026.", RequestingAuthority: "Parquet de Paris",
+	Offences: []convention.Charge{{Article: 13}}, LegalBasis: &casework.LegalBasis{Type: casework.BasisReciprocity}}
+
+// TestFreezingRequestsFromTrace: one trace gives one draft freezing
+// request to each State where its funds sit, with the accounts and
+// amounts there; the official's own State and the accounts of no known
+// State are listed apart; a second run drafts nothing new; another
+// State's official finds no such case; sending a draft moves its assets
+// to freezing_requested.
+func TestFreezingRequestsFromTrace(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		ctx := t.Context()
+		f.tracedCase(t)
+
+		var ps convention.Problems
+		if _, err := f.n.FreezingRequestsFromTrace(ctx, fraInv, "c1", "t1", freezeInput); !errors.Is(err, casework.ErrForbidden) {
+			t.Errorf("an investigator drafts the freezing requests: %v; want forbidden: the central authority records the assets", err)
+		}
+		if _, err := f.n.FreezingRequestsFromTrace(ctx, fraCA, "c1", "t1", node.FreezeInput{}); !errors.As(err, &ps) || len(ps) != 2 || ps[0].Field != "facts" {
+			t.Errorf("without facts or authority: %v; want both named", err)
+		}
+		drafts, err := f.n.FreezingRequestsFromTrace(ctx, fraCA, "c1", "t1", freezeInput)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type line struct {
+			measure, state string
+			traced         int64
+			accounts       []string
+		}
+		want := []line{
+			{node.MeasureRequest, "VNM", 5_500 * eur, []string{"VN12VCB0000000002", "VN12VCB0000000001"}},
+			{node.MeasureRequest, "DEU", 3_000 * eur, []string{"DE89370400440532013000"}},
+			{node.MeasureDomestic, "FRA", 1_000 * eur, []string{"FR7630006000019876543210123"}},
+			{node.MeasureUnknown, "", 500 * eur, []string{"bc1qmule"}},
+		}
+		if len(drafts) != len(want) {
+			t.Fatalf("drafts = %+v; want %d lines", drafts, len(want))
+		}
+		for i, w := range want {
+			d := drafts[i]
+			var idents []string
+			for _, a := range d.Accounts {
+				idents = append(idents, a.Ident)
+			}
+			if d.Measure != w.measure || d.State != w.state || d.Traced != w.traced || d.Currency != "EUR" || strings.Join(idents, ",") != strings.Join(w.accounts, ",") || d.Next == "" {
+				t.Errorf("line %d = %+v; want %+v", i, d, w)
+			}
+			if (d.Request != "") != (w.measure == node.MeasureRequest) || d.Existing {
+				t.Errorf("line %d: request %q, existing %v", i, d.Request, d.Existing)
+			}
+		}
+		r, _, err := f.n.Request(ctx, fraCA, drafts[0].Request)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Kind != convention.Freezing || r.RequestedState != "VNM" || r.State != casework.Draft || r.LegalBasis.Type != casework.BasisReciprocity ||
+			r.Fields["facts_summary"] != freezeInput.Facts || r.Fields["requesting_authority"] != "Parquet de Paris" ||
+			!strings.Contains(r.Fields["actions_requested"], "IBAN VN12VCB0000000002: 4000 EUR traced") ||
+			!strings.Contains(r.Fields["actions_requested"], "IBAN VN12VCB0000000001, held by Mule One: 1500 EUR traced") ||
+			!strings.Contains(r.Fields["actions_requested"], "5500 EUR in all") || !strings.Contains(r.Fields["actions_requested"], "trace t1") ||
+			!strings.Contains(r.Fields["property"], "in VNM") {
+			t.Errorf("the draft to VNM = %+v", r)
+		}
+		views, err := f.n.FundsAssets(ctx, fraCA, "c1")
+		if err != nil || len(views) != 4 {
+			t.Fatalf("FundsAssets = %+v, %v; want 4 assets: 2 in VNM, 1 in DEU, 1 in FRA", views, err)
+		}
+		byRequest := map[string]int{}
+		for _, v := range views {
+			if v.Asset.Status != funds.AssetTraced || v.Asset.TraceID != "t1" {
+				t.Errorf("asset %+v; want traced, of t1", v.Asset)
+			}
+			byRequest[v.Asset.FreezingRequest]++
+		}
+		if byRequest[drafts[0].Request] != 2 || byRequest[drafts[1].Request] != 1 || byRequest[""] != 1 {
+			t.Errorf("assets by freezing request = %v", byRequest)
+		}
+
+		// Again: the same drafts, none new.
+		again, err := f.n.FreezingRequestsFromTrace(ctx, fraCA, "c1", "t1", freezeInput)
+		if err != nil || len(again) != 4 || again[0].Request != drafts[0].Request || !again[0].Existing || again[1].Request != drafts[1].Request || again[0].Traced != 5_500*eur {
+			t.Errorf("a second run = %+v, %v; want the same drafts, existing", again, err)
+		}
+		page, err := f.n.Requests(ctx, fraCA, store.Filter{Limit: 100})
+		if err != nil || page.Total != 2 {
+			t.Errorf("FRA's requests after two runs: %d, %v; want 2", page.Total, err)
+		}
+		if _, err := f.n.FreezingRequestsFromTrace(ctx, vnmCA, "c1", "t1", freezeInput); !errors.Is(err, casework.ErrNotFound) {
+			t.Errorf("VNM's official on FRA's trace: %v; want not found", err)
+		}
+		if _, err := f.n.FreezingRequestsFromTrace(ctx, fraCA, "c1", "t2", freezeInput); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a trace that is not: %v; want not found", err)
+		}
+
+		f.move(t, fraCA, drafts[0].Request, casework.Transition{Action: casework.Send})
+		views, err = f.n.FundsAssets(ctx, fraCA, "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range views {
+			sent := v.Asset.FreezingRequest == drafts[0].Request
+			if sent != (v.Asset.Status == funds.AssetFreezingRequested) {
+				t.Errorf("asset %s of request %q is %s after sending %s", v.Asset.ID, v.Asset.FreezingRequest, v.Asset.Status, drafts[0].Request)
+			}
+			if sent && (len(v.History) != 2 || v.History[1].By != "fra-ca" || v.History[1].Request != drafts[0].Request) {
+				t.Errorf("history of %s = %+v; want the sending by fra-ca", v.Asset.ID, v.History)
+			}
+		}
+	})
+}
