@@ -279,6 +279,9 @@ func cmdFundsImport(ctx context.Context, e env, args []string) error {
 		return fundsNext("funds import", err, next)
 	}
 	fmt.Fprintf(e.stdout, "Imported %s from item %s (%s) into case %s: import %s.\n", plural(out.Transfers, "transfer", "transfers"), out.ItemID, out.Format, out.CaseID, out.ID)
+	if out.Matched > 0 {
+		fmt.Fprintf(e.stdout, "%s of them the case held already, from another State's record of the same payment: each is kept as a further record of it, not counted twice.\n", plural(out.Matched, "transfer", "transfers"))
+	}
 	fmt.Fprintf(e.stdout, "next: entraide funds accounts --case %s, or entraide funds trace --case %s --from REFERENCE --rule fifo --currency EUR\n", out.CaseID, out.CaseID)
 	return nil
 }

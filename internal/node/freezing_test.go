@@ -43,7 +43,7 @@ func (f *fixture) tracedCase(t *testing.T) {
 		if err := tx.InsertFundsCase(ctx, store.FundsCase{ID: "c1", State: "FRA", Title: "Phishing", Reference: "P-1", CreatedBy: "fra-inv", CreatedAt: at}); err != nil {
 			return err
 		}
-		_, err := tx.ImportFunds(ctx, "FRA", store.FundsImport{ID: "i1", CaseID: "c1", RequestID: "r0", ItemID: "item1", SHA256: "abc", Format: "csv", ImportedBy: "fra-inv", ImportedAt: at}, recs, funds.JurisdictionOf)
+		_, _, err := tx.ImportFunds(ctx, "FRA", store.FundsImport{ID: "i1", CaseID: "c1", RequestID: "r0", ItemID: "item1", SHA256: "abc", Format: "csv", ImportedBy: "fra-inv", ImportedAt: at}, recs, funds.JurisdictionOf)
 		return err
 	})
 	if err != nil {

@@ -237,13 +237,14 @@ func (n *Node) ImportFundsRecords(ctx context.Context, by casework.Actor, caseID
 	out = store.FundsImport{ID: newID(), CaseID: caseID, RequestID: in.RequestID, ItemID: it.ID, SHA256: it.SHA256, Format: string(in.Format), Mapping: in.Mapping,
 		Transfers: len(recs.Transfers), ImportedBy: by.ID, ImportedAt: now}
 	err = n.db.Tx(ctx, func(tx *store.Tx) error {
-		added, err := tx.ImportFunds(ctx, by.State, out, recs, funds.JurisdictionOf)
+		added, matched, err := tx.ImportFunds(ctx, by.State, out, recs, funds.JurisdictionOf)
 		if err != nil {
 			return err
 		}
+		out.Matched = matched
 		return audit(ctx, tx, n.home, by.State, by, now, "funds.import", "funds/"+caseID, map[string]any{
 			"import": out.ID, "request": out.RequestID, "item": out.ItemID, "sha256": out.SHA256, "format": out.Format, "mapping": out.Mapping,
-			"transfers": out.Transfers, "balances": len(recs.Balances), "accounts_added": added})
+			"transfers": out.Transfers, "matched": out.Matched, "balances": len(recs.Balances), "accounts_added": added})
 	})
 	if errors.Is(err, store.ErrFundsImported) {
 		return out, &casework.Error{Kind: ErrAlreadyImported, Problems: fundsProblem("item_id", "%v: its transfers are in the case already; import another item", err)}

@@ -199,33 +199,34 @@ func (tx *Tx) FundsCase(ctx context.Context, state, id string) (FundsCase, error
 // imp.CaseID, whole: its accounts merged into the case's by key (a
 // holder fills one still empty; a jurisdiction from jurisdictionOf
 // replaces one not set by an official), its transfers and its balances.
-// It returns the number of accounts the case did not have before. An
+// It returns the number of accounts the case did not have before, and
+// how many of the transfers it held already from other records. An
 // item imported into the case already is refused with an error matching
 // ErrFundsImported; a case state does not hold, with ErrNotFound.
-func (tx *Tx) ImportFunds(ctx context.Context, state string, imp FundsImport, recs funds.Records, jurisdictionOf JurisdictionFunc) (int, error) {
+func (tx *Tx) ImportFunds(ctx context.Context, state string, imp FundsImport, recs funds.Records, jurisdictionOf JurisdictionFunc) (added, matched int, err error) {
 	if _, err := tx.FundsCase(ctx, state, imp.CaseID); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var prior string
-	err := tx.queryRow(ctx, `SELECT id FROM funds_imports WHERE case_id = ? AND item_id = ?`, imp.CaseID, imp.ItemID).Scan(&prior)
+	err = tx.queryRow(ctx, `SELECT id FROM funds_imports WHERE case_id = ? AND item_id = ?`, imp.CaseID, imp.ItemID).Scan(&prior)
 	switch {
 	case err == nil:
-		return 0, fmt.Errorf("item %s was imported into case %s already (import %s): %w", imp.ItemID, imp.CaseID, prior, ErrFundsImported)
+		return 0, 0, fmt.Errorf("item %s was imported into case %s already (import %s): %w", imp.ItemID, imp.CaseID, prior, ErrFundsImported)
 	case !errors.Is(err, sql.ErrNoRows):
-		return 0, err
+		return 0, 0, err
 	}
 	imp.Transfers = len(recs.Transfers)
 	_, err = tx.exec(ctx, `INSERT INTO funds_imports (id, case_id, request_id, item_id, sha256, format, mapping, transfers, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		imp.ID, imp.CaseID, imp.RequestID, imp.ItemID, imp.SHA256, imp.Format, imp.Mapping, imp.Transfers, imp.ImportedBy, formatTime(imp.ImportedAt))
 	if isUniqueViolation(err) {
-		return 0, fmt.Errorf("item %s was imported into case %s already: %w", imp.ItemID, imp.CaseID, ErrFundsImported)
+		return 0, 0, fmt.Errorf("item %s was imported into case %s already: %w", imp.ItemID, imp.CaseID, ErrFundsImported)
 	}
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var before int
 	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM funds_accounts WHERE case_id = ?`, imp.CaseID).Scan(&before); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	ids := map[string]int64{}
 	account := func(a funds.Account) (int64, error) {
@@ -255,25 +256,24 @@ func (tx *Tx) ImportFunds(ctx context.Context, state string, imp FundsImport, re
 		ids[key] = id
 		return id, nil
 	}
-	matched := 0
 	for _, t := range recs.Transfers {
 		from, err := account(t.From)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		to, err := account(t.To)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		same, err := tx.sameTransfer(ctx, imp.ID, from, to, t)
 		if err != nil {
-			return 0, fmt.Errorf("transfer at %s: %w", t.Locator, err)
+			return 0, 0, fmt.Errorf("transfer at %s: %w", t.Locator, err)
 		}
 		if same != 0 {
 			_, err = tx.exec(ctx, `INSERT INTO funds_transfer_records (transfer_id, import_id, locator, reference, at_us) VALUES (?, ?, ?, ?, ?)`,
 				same, imp.ID, t.Locator, t.Reference, t.At.UnixMicro())
 			if err != nil {
-				return 0, fmt.Errorf("transfer at %s: %w", t.Locator, err)
+				return 0, 0, fmt.Errorf("transfer at %s: %w", t.Locator, err)
 			}
 			matched++
 			continue
@@ -281,28 +281,28 @@ func (tx *Tx) ImportFunds(ctx context.Context, state string, imp FundsImport, re
 		_, err = tx.exec(ctx, `INSERT INTO funds_transfers (case_id, import_id, from_account, to_account, amount, micros, currency, at_us, reference, locator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			imp.CaseID, imp.ID, from, to, t.Amount, t.Micros, t.Currency, t.At.UnixMicro(), t.Reference, t.Locator)
 		if err != nil {
-			return 0, fmt.Errorf("transfer at %s: %w", t.Locator, err)
+			return 0, 0, fmt.Errorf("transfer at %s: %w", t.Locator, err)
 		}
 	}
 	for _, b := range recs.Balances {
 		id, err := account(b.Account)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		_, err = tx.exec(ctx, `INSERT INTO funds_balances (case_id, import_id, account, amount, micros, currency, at_us, locator) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			imp.CaseID, imp.ID, id, b.Amount, b.Micros, b.Currency, b.At.UnixMicro(), b.Locator)
 		if err != nil {
-			return 0, fmt.Errorf("balance at %s: %w", b.Locator, err)
+			return 0, 0, fmt.Errorf("balance at %s: %w", b.Locator, err)
 		}
 	}
 	if _, err := tx.exec(ctx, `UPDATE funds_imports SET matched = ? WHERE id = ?`, matched, imp.ID); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var after int
 	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM funds_accounts WHERE case_id = ?`, imp.CaseID).Scan(&after); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return after - before, nil
+	return after - before, matched, nil
 }
 
 // sameTransfer returns the transfer of another import that t records

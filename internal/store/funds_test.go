@@ -41,7 +41,7 @@ func importFunds(t *testing.T, db *store.DB, state string, imp store.FundsImport
 	var added int
 	err := db.Tx(t.Context(), func(tx *store.Tx) error {
 		var err error
-		added, err = tx.ImportFunds(t.Context(), state, imp, recs, ibanCountry)
+		added, _, err = tx.ImportFunds(t.Context(), state, imp, recs, ibanCountry)
 		return err
 	})
 	return added, err
@@ -158,7 +158,7 @@ func TestFunds(t *testing.T) {
 			// A file that fails half-way leaves nothing behind.
 			bad := funds.Records{Transfers: []funds.Transfer{transfer(victim, wallet, 1, fundsDay, "", "line 2"), transfer(victim, iban(strings.Repeat("X", 5), ""), 1, fundsDay, "", "line 3")}}
 			err = db.Tx(ctx, func(tx *store.Tx) error {
-				if _, err := tx.ImportFunds(ctx, "FRA", store.FundsImport{ID: "imp-3", CaseID: c.ID, ItemID: "item-3", ImportedAt: fundsDay}, bad, ibanCountry); err != nil {
+				if _, _, err := tx.ImportFunds(ctx, "FRA", store.FundsImport{ID: "imp-3", CaseID: c.ID, ItemID: "item-3", ImportedAt: fundsDay}, bad, ibanCountry); err != nil {
 					return err
 				}
 				return errors.New("audit failed")
