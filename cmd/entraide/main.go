@@ -125,7 +125,9 @@ func commands() map[string]command {
 		"evidence use-report show": {"show the use reports you asked, verified against the other State's log or not (API client)", cmdUseReportShow},
 	}
 	maps.Copy(cmds, transparencyCommands())
+	maps.Copy(cmds, fundsCommands())
 	maps.Copy(cmds, fundsReportCommands())
+	maps.Copy(cmds, recoveryCommands())
 	return cmds
 }
 

@@ -307,7 +307,18 @@ const (
 	MeasureDomestic = "domestic"
 	// MeasureUnknown: the records do not say where the accounts are.
 	MeasureUnknown = "unknown_jurisdiction"
+	// MeasureNone: the funds left the accounts as cash, or as the
+	// bank's own charges: no account holds them to freeze.
+	MeasureNone = "not_freezable"
 )
+
+// sink reports whether a is where a statement puts the cash withdrawn
+// from an account or the bank's charges on it (package records names
+// them so: an account at "cash" or "bank charges", held by the same):
+// funds no account holds any more.
+func sink(a funds.Account) bool {
+	return a.Kind == funds.BankAccount && a.Holder == a.Bank && (a.Bank == "cash" || a.Bank == "bank charges")
+}
 
 // FrozenAccount is one account a freezing request names, with the
 // traced funds it holds and the asset that follows their recovery.
@@ -407,6 +418,9 @@ func (n *Node) FreezingRequestsFromTrace(ctx context.Context, by casework.Actor,
 		a := acc.Account
 		fa := FrozenAccount{Account: h.Account, Kind: string(a.Kind), Ident: a.ID, Bank: a.Bank, Holder: a.Holder, Traced: h.Traced}
 		state := a.Jurisdiction
+		if sink(a) {
+			state = sinkGroup
+		}
 		if _, ok := groups[state]; !ok {
 			order = append(order, state)
 		}
@@ -416,6 +430,14 @@ func (n *Node) FreezingRequestsFromTrace(ctx context.Context, by casework.Actor,
 	for _, state := range order {
 		accs := groups[state]
 		switch state {
+		case sinkGroup:
+			d := FreezingDraft{Measure: MeasureNone, Currency: currency, Accounts: accs,
+				Next: "cash withdrawn and the bank's charges are held by no account to freeze: follow the cash by other means (law-enforcement cooperation, art. 47), or confiscate its value from the persons who took it (art. 31)"}
+			for _, a := range accs {
+				d.Traced += a.Traced
+			}
+			out = append(out, d)
+			continue
 		case "":
 			d := FreezingDraft{Measure: MeasureUnknown, Currency: currency, Accounts: accs,
 				Next: fmt.Sprintf("set the State of each account (entraide funds account jurisdiction --case %s ACCOUNT STATE), then run this again: it drafts their requests and keeps those made", caseID)}
@@ -472,6 +494,9 @@ func (n *Node) FreezingRequestsFromTrace(ctx context.Context, by casework.Actor,
 func nextForRequest(id string) string {
 	return fmt.Sprintf("check the draft (entraide request show %s), complete it if need be, and send it (entraide request transition %s --action send)", id, id)
 }
+
+// sinkGroup groups the sinks apart from every State's code.
+const sinkGroup = "-"
 
 // accountWords names an account as a bank reads it.
 func accountWords(a FrozenAccount) string {
