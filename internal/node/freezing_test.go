@@ -170,6 +170,20 @@ func TestFreezingRequestsFromTrace(t *testing.T) {
 			t.Errorf("a trace that is not: %v; want not found", err)
 		}
 
+		// The wallet's State found: the next run drafts its request,
+		// and keeps the others.
+		err = f.db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := tx.SetFundsJurisdiction(ctx, "FRA", "c1", drafts[3].Accounts[0].Account, "KHM")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		third, err := f.n.FreezingRequestsFromTrace(ctx, fraCA, "c1", "t1", freezeInput)
+		if err != nil || len(third) != 4 || third[0].Request != drafts[0].Request || third[3].State != "KHM" || third[3].Existing || third[3].Request == "" || third[3].Traced != 500*eur {
+			t.Errorf("after the wallet's State is set: %+v, %v; want the three lines as before and a new draft to KHM", third, err)
+		}
+
 		f.move(t, fraCA, drafts[0].Request, casework.Transition{Action: casework.Send})
 		views, err = f.n.FundsAssets(ctx, fraCA, "c1")
 		if err != nil {

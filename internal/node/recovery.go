@@ -458,11 +458,15 @@ func (n *Node) FreezingRequestsFromTrace(ctx context.Context, by casework.Actor,
 		var fresh []FrozenAccount
 		existing := map[string][]FrozenAccount{}
 		var requests []string
+		// A draft names the State it was drafted to, which an official
+		// may have corrected on the account since.
+		drafted := map[string]string{}
 		for _, a := range accs {
 			if asset, ok := covered[a.Account]; ok {
 				a.AssetID = asset.ID
 				if _, seen := existing[asset.FreezingRequest]; !seen {
 					requests = append(requests, asset.FreezingRequest)
+					drafted[asset.FreezingRequest] = asset.Jurisdiction
 				}
 				existing[asset.FreezingRequest] = append(existing[asset.FreezingRequest], a)
 				continue
@@ -470,7 +474,12 @@ func (n *Node) FreezingRequestsFromTrace(ctx context.Context, by casework.Actor,
 			fresh = append(fresh, a)
 		}
 		for _, id := range requests {
-			d := FreezingDraft{Measure: MeasureRequest, State: state, Request: id, Existing: true, Currency: currency, Accounts: existing[id], Next: nextForRequest(id)}
+			d := FreezingDraft{Measure: MeasureRequest, State: drafted[id], Request: id, Existing: true, Currency: currency, Accounts: existing[id], Next: nextForRequest(id)}
+			if id == "" {
+				// Recorded as the official's own State's before an
+				// official set the account's State.
+				d.Measure, d.Next = MeasureDomestic, fmt.Sprintf("the assets were recorded as in %s, with no request: record their steps with entraide funds asset record --case %s", d.State, caseID)
+			}
 			for _, a := range d.Accounts {
 				d.Traced += a.Traced
 			}
