@@ -491,7 +491,65 @@ func (u *UI) fundsTraceData(r *http.Request, caseID, traceID string) (map[string
 		"MaxHops": res.Options.MaxHops, "Traced": money(res.Traced, cur), "Held": money(held, cur), "Dust": money(res.Dust, cur),
 		"Sources": sources, "SVG": template.HTML(svg.String()), "Flows": flows, "ByState": byState, "Holdings": holdings,
 		"Hops": hops, "MoreHops": max(len(res.Hops)-maxHopsShown, 0), "Shortfalls": shorts,
-		"CanTrace": by.Role.Can(identity.TraceFunds)}, nil
+		"CanTrace": by.Role.Can(identity.TraceFunds), "CanFreeze": by.Role.Can(identity.RecordRecovery),
+		"Form": url.Values{}, "FieldProblems": map[string]string{}}, nil
+}
+
+// draftView is a freezing request a trace drafted, or the measure it
+// names instead, as the trace's page lists it.
+type draftView struct {
+	node.FreezingDraft
+	StateName, Measure, Traced string
+}
+
+// prepareFreezing drafts the freezing requests of a trace, one to each
+// State where its funds sit (arts. 31, 49, 50(3)(c)), and shows them on
+// the trace's page with a link to each draft, which an official checks
+// and sends as any request.
+func (u *UI) prepareFreezing() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !u.readForm(w, r) {
+			return
+		}
+		f, caseID, traceID := r.PostForm, r.PathValue("case"), r.PathValue("trace")
+		data := func() (map[string]any, error) { return u.fundsTraceData(r, caseID, traceID) }
+		in := node.FreezeInput{Facts: f.Get("facts"), RequestingAuthority: f.Get("requesting_authority")}
+		var ps convention.Problems
+		for _, a := range strings.FieldsFunc(f.Get("offences"), func(c rune) bool { return c == ',' || c == ' ' }) {
+			n, err := strconv.Atoi(a)
+			if err != nil {
+				ps = append(ps, convention.Problem{Field: "offences", Ref: convention.Art(35).Para(1), Message: tf(r, "funds.freeze.badoffence", a)})
+				continue
+			}
+			in.Offences = append(in.Offences, convention.Charge{Article: n})
+		}
+		var drafts []node.FreezingDraft
+		err := error(ps)
+		if len(ps) == 0 {
+			drafts, err = u.node.FreezingRequestsFromTrace(r.Context(), actorFrom(r.Context()), caseID, traceID, in)
+		}
+		if err != nil {
+			u.formProblems(w, r, err, "fundstrace", "freeze", data)
+			return
+		}
+		d, err := data()
+		if err != nil {
+			u.failErr(w, r, err)
+			return
+		}
+		l := localeOf(r.Context())
+		var views []draftView
+		for _, dr := range drafts {
+			name := t(r, "funds.unknown")
+			if dr.State != "" {
+				name = l.stateName(dr.State)
+			}
+			views = append(views, draftView{FreezingDraft: dr, StateName: name, Measure: t(r, "funds.freeze.measure."+dr.Measure), Traced: money(dr.Traced, dr.Currency)})
+		}
+		d["Drafts"] = views
+		d["Notice"] = t(r, "funds.freeze.done")
+		u.render(w, r, http.StatusOK, "fundstrace", d)
+	})
 }
 
 func (u *UI) fundsTracePage() http.Handler {

@@ -116,8 +116,40 @@ func TestFundTracingPages(t *testing.T) {
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Currency of the result") {
 		t.Errorf("a trace in currency euro: %d\n%s", p.Status, p.Body)
 	}
-	// The recovery dashboard answers, empty.
-	if p := b.do(t, "GET", "/ui/funds/recovery", nil); p.Status != 200 || !strings.Contains(p.Body, `id="rec-none"`) {
-		t.Errorf("GET /ui/funds/recovery: %d\n%s", p.Status, p.Body)
+	// The central authority drafts the freezing requests of a trace:
+	// each State where funds sit gets one, linked from the page.
+	ca := tn.signedIn(t, "FRA", identity.CentralAuthority)
+	p = b.do(t, "POST", "/ui/funds/"+caseID+"/traces", url.Values{"sources": {strconv.FormatInt(int64(victim), 10)}, "rule": {"fifo"}, "currency": {"EUR"}})
+	trace := p.Location
+	if p := ca.do(t, "GET", trace, nil); !strings.Contains(p.Body, `id="freeze-form"`) {
+		t.Errorf("the central authority's trace page has no form to prepare freezing requests")
 	}
+	if p := b.do(t, "GET", trace, nil); strings.Contains(p.Body, `id="freeze-form"`) {
+		t.Errorf("the investigator's trace page offers to prepare freezing requests, which the role may not")
+	}
+	p = ca.do(t, "POST", trace+"/freezing", url.Values{"facts": {""}, "requesting_authority": {"Parquet de Paris"}, "offences": {"10"}})
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Statement of the facts") {
+		t.Errorf("freezing requests without facts: %d, want 422 naming the field\n%s", p.Status, p.Body)
+	}
+	p = ca.do(t, "POST", trace+"/freezing", url.Values{"facts": {"A romance scam."}, "requesting_authority": {"Parquet de Paris"}, "offences": {"10"}})
+	if p.Status != 200 || !strings.Contains(p.Body, `id="drafts"`) || !strings.Contains(p.Body, `href="/ui/requests/`) {
+		t.Errorf("freezing requests: %d, want the drafts listed with links\n%s", p.Status, p.Body)
+	}
+	// The recovery dashboard answers, and lists the assets the drafts
+	// made.
+	p = ca.do(t, "GET", "/ui/funds/recovery", nil)
+	step := regexp.MustCompile(`action="(/ui/funds/[^"]+/assets/[^"]+/steps)"`).FindStringSubmatch(p.Body)
+	if p.Status != 200 || !strings.Contains(p.Body, `id="rec-bycase"`) || step == nil {
+		t.Fatalf("GET /ui/funds/recovery after drafting: %d\n%s", p.Status, p.Body)
+	}
+	if p := ca.do(t, "POST", step[1], url.Values{"status": {"frozen"}, "amount": {"12,5"}}); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Amount") {
+		t.Errorf("a step of amount 12,5: %d, want 422 naming the amount\n%s", p.Status, p.Body)
+	}
+	if p := ca.do(t, "POST", step[1], url.Values{"status": {"frozen"}, "amount": {"1000.00"}}); p.Status != http.StatusSeeOther {
+		t.Errorf("a step to frozen: %d\n%s", p.Status, p.Body)
+	}
+	if p := ca.do(t, "GET", "/ui/funds/recovery", nil); !strings.Contains(p.Body, "1000.00 EUR") {
+		t.Errorf("the dashboard does not count the 1000.00 EUR frozen\n%s", p.Body)
+	}
+
 }

@@ -78,6 +78,7 @@ func (u *UI) routes() []route {
 		{Method: "POST", Path: Prefix + "funds/{case}/traces", Permission: identity.TraceFunds, Handler: u.traceFunds()},
 		{Method: "GET", Path: Prefix + "funds/{case}/traces/{trace}", Permission: identity.ReadFunds, Handler: u.fundsTracePage()},
 		{Method: "GET", Path: Prefix + "funds/{case}/traces/{trace}/report.pdf", Permission: identity.ReadFunds, Handler: u.traceReportPDF()},
+		{Method: "POST", Path: Prefix + "funds/{case}/traces/{trace}/freezing", Permission: identity.RecordRecovery, Handler: u.prepareFreezing()},
 		{Method: "GET", Path: Prefix + "funds/recovery", Permission: identity.ReadFunds, Handler: u.recoveryPage()},
 		{Method: "POST", Path: Prefix + "funds/{case}/assets/{asset}/steps", Permission: identity.RecordRecovery, Handler: u.recordStep()},
 

@@ -222,6 +222,13 @@ var uiCases = map[string]uiCase{
 		absent: func(victim) uiCall {
 			return uiCall{path: "/ui/funds/" + missingID + "/traces/" + missingID + "/report.pdf"}
 		}},
+	"POST /ui/funds/{case}/traces/{trace}/freezing": {reach: byPath,
+		victims: func(v victim) uiCall {
+			return uiCall{path: "/ui/funds/" + v.fundsCase + "/traces/" + v.fundsTrace + "/freezing", form: freezingForm()}
+		},
+		absent: func(victim) uiCall {
+			return uiCall{path: "/ui/funds/" + missingID + "/traces/" + missingID + "/freezing", form: freezingForm()}
+		}},
 	"GET /ui/funds/recovery": same("/ui/funds/recovery", nil, listing, 200),
 	"POST /ui/funds/{case}/assets/{asset}/steps": {reach: byPath,
 		victims: func(v victim) uiCall {
@@ -236,6 +243,11 @@ var uiCases = map[string]uiCase{
 		absent:  func(victim) uiCall { return uiCall{path: "/ui/admin/roster", form: rosterForm(missingID)} }},
 	"POST /ui/admin/roster/{id}/remove": byID(func(id string) string { return "/ui/admin/roster/" + id + "/remove" }, url.Values{"confirm": {"yes"}},
 		func(v victim) string { return v.roster }),
+}
+
+// freezingForm drafts the freezing requests of a trace.
+func freezingForm() url.Values {
+	return url.Values{"facts": {"A romance scam."}, "requesting_authority": {"Parquet de Paris"}, "offences": {"10"}}
 }
 
 // screeningForm clears a request, every ground examined.
