@@ -46,6 +46,10 @@ var funcs = template.FuncMap{
 		return t.UTC().Format(time.DateOnly)
 	},
 	"has": func(list []string, s string) bool { return slices.Contains(list, s) },
+	// ltr isolates a date, an id or an amount written left to right
+	// inside a sentence, so that a right-to-left page does not reorder
+	// its digits and hyphens.
+	"ltr": func(s string) string { return "\u2066" + s + "\u2069" },
 	"dur": func(ms int64) string {
 		return (time.Duration(ms) * time.Millisecond).Round(time.Second).String()
 	},

@@ -102,12 +102,13 @@ func (l *Layout) SVG(w io.Writer, words Words, opt SVGOptions) error {
 // text is the label beside a box: an account's name, cut to what fits
 // between two columns; a node of the last column with its amount.
 func (l *Layout) text(n Node, words Words) string {
-	s := short(words.label(n))
 	switch n.Kind {
 	case Held, OtherStates, Dust:
-		s += ": " + words.Amount(n.Value())
+		// The last column's labels have the room after it, for a
+		// State's name in full and the amount.
+		return cut(words.label(n), maxLastLabel) + ": " + words.Amount(n.Value())
 	}
-	return s
+	return short(words.label(n))
 }
 
 // control returns the x of a band's two control points: halfway across

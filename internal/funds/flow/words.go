@@ -123,11 +123,18 @@ func Label(n Node, currency string, words Words) string {
 // run over the next column.
 const maxLabel = 28
 
+// maxLastLabel is the most characters of the name of a node of the last
+// column, whose labels have more room.
+const maxLastLabel = 40
+
 // short cuts s to maxLabel characters, with an ellipsis.
-func short(s string) string {
-	if utf8.RuneCountInString(s) <= maxLabel {
+func short(s string) string { return cut(s, maxLabel) }
+
+// cut cuts s to n characters, with an ellipsis.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:maxLabel-1]) + "…"
+	return string(r[:n-1]) + "…"
 }
