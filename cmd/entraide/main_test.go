@@ -921,9 +921,12 @@ func TestSandbox(t *testing.T) {
 		t.Errorf("POST /ui/enrol with fra-ca's code = %s, want the page that sets a password and an authenticator:\n%s", resp.Status, enrolPage)
 	}
 
-	// France holds four of the demo requests: its preservation and its
-	// follow-up to Viet Nam, and South Africa's two requests to it. Viet
-	// Nam's extradition request to France is a draft France never received.
+	// France holds seven of the demo requests: its preservation and its
+	// follow-up to Viet Nam, South Africa's two requests to it, its
+	// request for a bank statement to Viet Nam, and the two freezing
+	// requests its trace drafted (to Viet Nam and South Africa, not yet
+	// sent). Viet Nam's extradition request to France is a draft France
+	// never received.
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", base+"/api/v1/requests", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err = client.Do(req)
@@ -947,9 +950,10 @@ func TestSandbox(t *testing.T) {
 			realTime = r.ID
 		}
 	}
-	if len(page.Requests) != 4 || kinds[convention.Preservation] != 1 || kinds[convention.StoredDataAccess] != 1 || kinds[convention.MutualAssistance] != 1 || kinds[convention.RealTimeTraffic] != 1 {
-		t.Errorf("fra-ca lists %d requests (%v), want 4: a preservation, a stored-data access, a mutual assistance and a real-time collection", len(page.Requests), kinds)
+	if len(page.Requests) != 7 || kinds[convention.Preservation] != 1 || kinds[convention.StoredDataAccess] != 1 || kinds[convention.MutualAssistance] != 2 || kinds[convention.RealTimeTraffic] != 1 || kinds[convention.Freezing] != 2 {
+		t.Errorf("fra-ca lists %d requests (%v), want 7: a preservation, a stored-data access, two mutual assistance, a real-time collection and two freezing drafts", len(page.Requests), kinds)
 	}
+	checkSandboxFunds(t, client, base, token)
 	// South Africa's real-time collection waits for France's screening.
 	if !slices.Contains(page.ScreeningNeeded, realTime) {
 		t.Errorf("the list does not say that request %s (real-time collection) needs screening: %v", realTime, page.ScreeningNeeded)
@@ -1048,8 +1052,8 @@ func TestSandbox(t *testing.T) {
 		t.Fatalf("kept sandbox's output has no token for fra-ca:\n%s", out)
 	}
 	c := &cli{t: t, env: map[string]string{"ENTRAIDE_URL": base, "ENTRAIDE_TOKEN": m[1], "ENTRAIDE_CA": filepath.Join(dir, "ca.pem")}}
-	if lines := tableRows(c.must("request", "list")); len(lines) != 5 {
-		t.Errorf("request list on the kept sandbox = %d lines, want a header and France's 4 requests", len(lines))
+	if lines := tableRows(c.must("request", "list")); len(lines) != 8 {
+		t.Errorf("request list on the kept sandbox = %d lines, want a header and France's 7 requests", len(lines))
 	}
 	c.env["ENTRAIDE_TOKEN"] = token
 	c.must("request", "list") // the token printed before still works
@@ -1082,8 +1086,8 @@ func checkSandboxCLI(t *testing.T, out, dir, base, token, otherNodeToken string)
 		t.Errorf("peer list on France's sandbox node =\n%s\nwant Viet Nam's 24/7 contact", got)
 	}
 	ok := &cli{t: t, env: map[string]string{"ENTRAIDE_URL": base, "ENTRAIDE_TOKEN": token, "ENTRAIDE_CA": ca}}
-	if got := ok.must("request", "list"); len(tableRows(got)) != 5 {
-		t.Errorf("request list with the printed NODE as ENTRAIDE_URL =\n%s\nwant a header and 4 requests", got)
+	if got := ok.must("request", "list"); len(tableRows(got)) != 8 {
+		t.Errorf("request list with the printed NODE as ENTRAIDE_URL =\n%s\nwant a header and 7 requests", got)
 	}
 	tests := []struct {
 		name string

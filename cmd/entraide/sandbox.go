@@ -41,6 +41,7 @@ var demoOfficials = []demoOfficial{
 	{id: "vnm-inv", name: "Lê Quốc Huy", state: "VNM", role: identity.Investigator},
 	{id: "fra-ca", name: "Claire Dubois", state: "FRA", role: identity.CentralAuthority},
 	{id: "fra-247", name: "Julien Moreau", state: "FRA", role: identity.TwentyFourSeven},
+	{id: "fra-inv", name: "Antoine Girard", state: "FRA", role: identity.Investigator},
 	{id: "fra-audit", name: "Sophie Laurent", state: "FRA", role: identity.Auditor},
 	{id: "zaf-ca", name: "Thandiwe Nkosi", state: "ZAF", role: identity.CentralAuthority},
 	{id: "zaf-247", name: "Pieter van der Merwe", state: "ZAF", role: identity.TwentyFourSeven},
@@ -448,7 +449,13 @@ func (sb *sandbox) demoRequests(ctx context.Context) error {
 	if err := step(realTime, zafCA, casework.Transition{Action: casework.Send}); err != nil {
 		return err
 	}
-	return step(realTime, fraCA, casework.Transition{Action: casework.Acknowledge, Note: "Received; to be screened before the collection is ordered."})
+	if err := step(realTime, fraCA, casework.Transition{Action: casework.Acknowledge, Note: "Received; to be screened before the collection is ordered."}); err != nil {
+		return err
+	}
+
+	// 7. France traces the proceeds of a fraud through the statement
+	// Viet Nam gives, and drafts freezing requests from the trace.
+	return sb.demoFunds(ctx)
 }
 
 // answerWithEvidence has the requested State's official start executing

@@ -54,7 +54,8 @@ type FundsAccount struct {
 	Key     string          `json:"key"`
 	Account funds.Account   `json:"account"`
 	// JurisdictionSource says where Account.Jurisdiction came from:
-	// "iban", "bic", "official" (set by an official, never overwritten
+	// "iban", "bic", "statement" (cash and charges: the State of the
+	// statement's account), "official" (set by an official, never overwritten
 	// by an import), or empty when it is unknown.
 	JurisdictionSource string `json:"jurisdiction_source,omitempty"`
 	// Totals are the account's transfers in and out, per currency, in
@@ -139,6 +140,11 @@ type JurisdictionFunc func(funds.Account) (state, source string)
 // JurisdictionOfficial is the source of a jurisdiction an official set:
 // no import overwrites it.
 const JurisdictionOfficial = "official"
+
+// JurisdictionStatement is the source of the jurisdiction of an account
+// a statement gives no identifier of its own (cash withdrawn, the bank's
+// charges): that of the statement's account.
+const JurisdictionStatement = "statement"
 
 const fundsCaseColumns = `id, state, title, reference, created_by, created_at`
 
@@ -237,6 +243,11 @@ func (tx *Tx) ImportFunds(ctx context.Context, state string, imp FundsImport, re
 		jur, source := "", ""
 		if jurisdictionOf != nil {
 			jur, source = jurisdictionOf(a)
+		}
+		if jur == "" && a.Jurisdiction != "" {
+			// Cash withdrawn and the bank's charges: the parser puts
+			// them in the State of the statement's own account.
+			jur, source = a.Jurisdiction, JurisdictionStatement
 		}
 		if jur == "" {
 			source = ""
