@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"bytes"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,6 +25,31 @@ func fundsStatement(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// upload posts fields and one file as a browser's multipart form does.
+func (b *browser) upload(t *testing.T, path string, fields map[string]string, field, name string, data []byte) page {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	fw, _ := w.CreateFormFile(field, name)
+	fw.Write(data)
+	w.Close()
+	req, err := http.NewRequestWithContext(t.Context(), "POST", b.tn.URL+path, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	res, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return page{Status: res.StatusCode, Location: res.Header.Get("Location"), Body: string(out)}
 }
 
 var locationID = regexp.MustCompile(`^/ui/funds/([^/?#]+)(?:/traces/([^/?#]+))?`)
@@ -100,6 +128,33 @@ func TestFundTracingPages(t *testing.T) {
 				t.Errorf("the report: %d %.40q", pdf.Status, pdf.Body)
 			}
 		})
+	}
+	// Rates are loaded from a CSV file, sent as a browser sends a file.
+	rates, err := os.ReadFile("../funds/records/testdata/rates.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := b.upload(t, "/ui/funds/"+caseID+"/rates", map[string]string{"currency": "GBP"}, "file", "rates.csv", rates); p.Status != http.StatusSeeOther {
+		t.Errorf("POST rates: %d\n%s", p.Status, p.Body)
+	}
+	if p := b.upload(t, "/ui/funds/"+caseID+"/rates", map[string]string{"currency": "EUR"}, "file", "rates.csv", []byte("day,currency\n")); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "File") {
+		t.Errorf("POST rates of a bad file: %d, want 422 naming the file\n%s", p.Status, p.Body)
+	}
+	// An official sets an account's jurisdiction; the table says who
+	// set it.
+	accounts, err := tn.Node.FundsAccounts(t.Context(), inv, caseID, 0, 100)
+	if err != nil || len(accounts) == 0 {
+		t.Fatalf("FundsAccounts = %v, %v", accounts, err)
+	}
+	account := strconv.FormatInt(int64(accounts[len(accounts)-1].ID), 10)
+	if p := b.do(t, "POST", "/ui/funds/"+caseID+"/jurisdiction", url.Values{"account": {account}, "state": {"XXX"}}, "Accept-Language", "es"); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Jurisdicción") {
+		t.Errorf("a jurisdiction XXX, in Spanish: %d, want 422 naming the field\n%s", p.Status, p.Body)
+	}
+	if p := b.do(t, "POST", "/ui/funds/"+caseID+"/jurisdiction", url.Values{"account": {account}, "state": {"DEU"}}); p.Status != http.StatusSeeOther {
+		t.Errorf("a jurisdiction DEU: %d\n%s", p.Status, p.Body)
+	}
+	if p := b.do(t, "GET", "/ui/funds/"+caseID, nil); !strings.Contains(p.Body, "set by an official") {
+		t.Errorf("the accounts table does not say an official set a jurisdiction")
 	}
 	// In Arabic, the page is right to left and so is its picture.
 	p := b.do(t, "GET", "/ui/funds/"+caseID, nil, "Accept-Language", "ar")
