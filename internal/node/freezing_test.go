@@ -27,6 +27,13 @@ import (
 // 3,000 (DEU), Bob 1,000 (FRA, domestic) and the wallet 500 (unknown).
 func (f *fixture) tracedCase(t *testing.T) {
 	t.Helper()
+	f.tracedCaseFrom(t, "r0", "item1")
+}
+
+// tracedCaseFrom is tracedCase with its records from item itemID of
+// request requestID.
+func (f *fixture) tracedCaseFrom(t *testing.T, requestID, itemID string) {
+	t.Helper()
 	ctx := t.Context()
 	at := start
 	iban := func(id, holder string) funds.Account { return funds.Account{Kind: funds.IBAN, ID: id, Holder: holder} }
@@ -43,7 +50,7 @@ func (f *fixture) tracedCase(t *testing.T) {
 		if err := tx.InsertFundsCase(ctx, store.FundsCase{ID: "c1", State: "FRA", Title: "Phishing", Reference: "P-1", CreatedBy: "fra-inv", CreatedAt: at}); err != nil {
 			return err
 		}
-		_, _, err := tx.ImportFunds(ctx, "FRA", store.FundsImport{ID: "i1", CaseID: "c1", RequestID: "r0", ItemID: "item1", SHA256: "abc", Format: "csv", ImportedBy: "fra-inv", ImportedAt: at}, recs, funds.JurisdictionOf)
+		_, _, err := tx.ImportFunds(ctx, "FRA", store.FundsImport{ID: "i1", CaseID: "c1", RequestID: requestID, ItemID: itemID, SHA256: "abc", Format: "csv", ImportedBy: "fra-inv", ImportedAt: at}, recs, funds.JurisdictionOf)
 		return err
 	})
 	if err != nil {
@@ -197,6 +204,82 @@ func TestFreezingRequestsFromTrace(t *testing.T) {
 			if sent && (len(v.History) != 2 || v.History[1].By != "fra-ca" || v.History[1].Request != drafts[0].Request) {
 				t.Errorf("history of %s = %+v; want the sending by fra-ca", v.Asset.ID, v.History)
 			}
+		}
+	})
+}
+
+// Arts. 36(3), 40(19)-(20): the statement VNM gave FRA under "no onward
+// transfer" led the funds to DEU; a freezing request to DEU would pass
+// its accounts, holders and amounts on, so it is not drafted, nor sent,
+// until VNM consents. The request to VNM itself and FRA's domestic
+// measure are no onward transfer.
+func TestFreezingRequestsKeepConditions(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		f.withVault(t)
+		ctx := t.Context()
+		r := f.draft(t, convention.MutualAssistance, "VNM")
+		f.move(t, fraCA, r.ID, casework.Transition{Action: casework.Send})
+		f.move(t, vnmCA, r.ID, casework.Transition{Action: casework.Acknowledge})
+		f.move(t, vnmCA, r.ID, casework.Transition{Action: casework.Start})
+		it := f.addItem(t, vnmCA, r.ID, []byte("the statement"), nil)
+		if _, err := f.n.SendEvidence(ctx, vnmCA, r.ID, it.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		items, err := f.n.EvidenceItems(ctx, fraCA, r.ID)
+		if err != nil || len(items) != 1 {
+			t.Fatalf("FRA's items: %d, %v", len(items), err)
+		}
+		item := items[0].ID
+		f.tracedCaseFrom(t, r.ID, item)
+
+		// Drafted while the item was bound by nothing.
+		drafts, err := f.n.FreezingRequestsFromTrace(ctx, fraCA, "c1", "t1", freezeInput)
+		if err != nil || len(drafts) != 4 || drafts[1].State != "DEU" {
+			t.Fatalf("drafts = %+v, %v", drafts, err)
+		}
+		// VNM's answer then bars onward transfer of what it gave.
+		f.move(t, vnmCA, r.ID, casework.Transition{Action: casework.Execute, AnswerConditions: convention.Conditions{{Kind: convention.NoOnwardTransfer}}})
+		if _, err := f.n.Transition(ctx, fraCA, drafts[1].Request, casework.Transition{Action: casework.Send}); !errors.Is(err, node.ErrConditionBars) ||
+			!strings.Contains(err.Error(), item) || !strings.Contains(err.Error(), "no onward transfer") || !strings.Contains(err.Error(), "consent ask "+r.ID) {
+			t.Errorf("sending the draft to DEU: %v; want refused, naming the item, the condition and how to ask consent", err)
+		}
+		f.move(t, fraCA, drafts[0].Request, casework.Transition{Action: casework.Send})
+
+		// A new trace's request to DEU is not drafted at all.
+		err = f.db.Tx(ctx, func(tx *store.Tx) error {
+			tr, err := f.db.FundsTrace(ctx, "FRA", "c1", "t1")
+			if err != nil {
+				return err
+			}
+			tr.ID = "t2"
+			return tx.InsertFundsTrace(ctx, "FRA", tr)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.n.FreezingRequestsFromTrace(ctx, fraCA, "c1", "t2", freezeInput)
+		if !errors.Is(err, node.ErrConditionBars) || !strings.Contains(err.Error(), item) || !strings.Contains(err.Error(), "--for-state DEU") {
+			t.Errorf("drafting to DEU from VNM's statement: %v; want refused, naming the item and DEU", err)
+		}
+		assertProblemFields(t, "drafting to DEU", err, "for_state")
+		if views, err := f.n.FundsAssets(ctx, fraCA, "c1"); err != nil || len(views) != 4 {
+			t.Errorf("assets after the refusal: %d, %v; want the 4 of t1, none of t2", len(views), err)
+		}
+
+		c, err := f.n.AskConsent(ctx, fraCA, r.ID, node.ConsentAsk{Items: []string{item}, Use: convention.Use{ToState: "DEU"}, Reasons: "the funds sit in Germany"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.n.AnswerConsent(ctx, vnmCA, c.ID, node.ConsentAnswer{Grant: true, Reasons: "to freeze them"}); err != nil {
+			t.Fatal(err)
+		}
+		// (This node knows no node of DEU: the send goes no further.)
+		if _, err := f.n.Transition(ctx, fraCA, drafts[1].Request, casework.Transition{Action: casework.Send}); errors.Is(err, node.ErrConditionBars) {
+			t.Errorf("sending the draft to DEU once VNM consents: %v", err)
+		}
+		if _, err := f.n.FreezingRequestsFromTrace(ctx, fraCA, "c1", "t2", freezeInput); err != nil {
+			t.Errorf("drafting from t2 once VNM consents: %v", err)
 		}
 	})
 }

@@ -426,6 +426,22 @@ func (n *Node) FreezingRequestsFromTrace(ctx context.Context, by casework.Actor,
 		}
 		groups[state] = append(groups[state], fa)
 	}
+	// A State's draft carries what the records of each item behind its
+	// accounts gave: checked for every State before anything is drafted.
+	for _, state := range order {
+		if state == sinkGroup || state == "" || state == by.State {
+			continue
+		}
+		var fresh []funds.AccountID
+		for _, a := range groups[state] {
+			if _, ok := covered[a.Account]; !ok {
+				fresh = append(fresh, a.Account)
+			}
+		}
+		if err := n.checkTraceUse(ctx, by, caseID, res, fresh, state, "freezing request"); err != nil {
+			return nil, err
+		}
+	}
 	var out []FreezingDraft
 	for _, state := range order {
 		accs := groups[state]

@@ -227,6 +227,9 @@ func (n *Node) TransitionAt(ctx context.Context, by casework.Actor, id string, v
 			if err := n.checkAttachments(ctx, by, r); err != nil {
 				return nil, err
 			}
+			if err := n.checkFreezingSend(ctx, by, r); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var out *casework.Request

@@ -98,6 +98,17 @@ func (tx *Tx) AssetsAwaitingFreezing(ctx context.Context, state, request string)
 	return collect(rows, scanAsset, false)
 }
 
+// AssetsOfFreezingRequest lists state's assets whose freezing request
+// is request, whatever their status.
+func (db *DB) AssetsOfFreezingRequest(ctx context.Context, state, request string) ([]funds.Asset, error) {
+	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+assetColumns+` FROM funds_assets WHERE state = ? AND freezing_request_id = ? ORDER BY id`), state, request)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return collect(rows, scanAsset, false)
+}
+
 // Assets lists the assets of state's case caseID, oldest first.
 func (db *DB) Assets(ctx context.Context, state, caseID string) ([]funds.Asset, error) {
 	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+assetColumns+` FROM funds_assets WHERE state = ? AND case_id = ? ORDER BY created_at, id`), state, caseID)
