@@ -830,8 +830,11 @@ var _ funds.Ledger = (*FundsLedger)(nil)
 func (l *FundsLedger) Transfer(ctx context.Context, id funds.TransferID) (funds.Movement, error) {
 	var m funds.Movement
 	var at int64
-	err := l.db.read.QueryRowContext(ctx, l.db.bind(`SELECT id, at_us, from_account, to_account, micros, currency FROM funds_transfers WHERE id = ? AND case_id = ?`), int64(id), l.caseID).
-		Scan(&m.ID, &at, &m.From, &m.To, &m.Amount, &m.Currency)
+	stmt, err := l.db.readStmt(ctx, `SELECT id, at_us, from_account, to_account, micros, currency FROM funds_transfers WHERE id = ? AND case_id = ?`)
+	if err != nil {
+		return m, err
+	}
+	err = stmt.QueryRowContext(ctx, int64(id), l.caseID).Scan(&m.ID, &at, &m.From, &m.To, &m.Amount, &m.Currency)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("transfer %d of case %s: %w", id, l.caseID, funds.ErrUnknownTransfer)
 	}
@@ -861,7 +864,11 @@ func (l *FundsLedger) Movements(ctx context.Context, account funds.AccountID, af
 		at = after.At.UnixMicro()
 	}
 	a, id := int64(account), int64(after.ID)
-	rows, err := l.db.read.QueryContext(ctx, l.db.bind(movementsQuery),
+	stmt, err := l.db.readStmt(ctx, movementsQuery)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := stmt.QueryContext(ctx,
 		a, l.caseID, at, at, id, limit,
 		a, l.caseID, a, at, at, id, limit,
 		limit)
@@ -886,8 +893,11 @@ func (l *FundsLedger) Movements(ctx context.Context, account funds.AccountID, af
 func (l *FundsLedger) Opening(ctx context.Context, account funds.AccountID) (funds.Opening, bool, error) {
 	var o funds.Opening
 	var at int64
-	err := l.db.read.QueryRowContext(ctx, l.db.bind(`SELECT at_us, micros, currency FROM funds_balances WHERE account = ? AND case_id = ? ORDER BY at_us DESC, id DESC LIMIT 1`), int64(account), l.caseID).
-		Scan(&at, &o.Amount, &o.Currency)
+	stmt, err := l.db.readStmt(ctx, `SELECT at_us, micros, currency FROM funds_balances WHERE account = ? AND case_id = ? ORDER BY at_us DESC, id DESC LIMIT 1`)
+	if err != nil {
+		return o, false, err
+	}
+	err = stmt.QueryRowContext(ctx, int64(account), l.caseID).Scan(&at, &o.Amount, &o.Currency)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, false, nil
 	}

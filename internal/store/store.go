@@ -57,7 +57,11 @@ type DB struct {
 	read    *sql.DB
 	dialect dialect
 	stmts   sync.Map // query → *sql.Stmt on write
-	pending sync.Map // queries to prepare after the current transaction
+	// readStmts holds the read queries run often enough that parsing
+	// and planning them each time would cost more than running them (a
+	// trace's thousands of page reads): query → *sql.Stmt on read.
+	readStmts sync.Map
+	pending   sync.Map // queries to prepare after the current transaction
 	// group commits SQLite's concurrent write transactions together, once
 	// the schema is up to date; nil on PostgreSQL, which does it itself.
 	group *groupCommit
@@ -139,6 +143,7 @@ func open(ctx context.Context, dsn string, upTo int) (*DB, error) {
 // Close releases the database.
 func (db *DB) Close() error {
 	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
+	db.readStmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -387,6 +392,23 @@ func (db *DB) prepared(query string) *sql.Stmt {
 	}
 	db.pending.Store(query, true)
 	return nil
+}
+
+// readStmt returns query prepared on the read pool, once per database;
+// database/sql prepares it again on each connection that runs it.
+func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := db.readStmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	stmt, err := db.read.PrepareContext(ctx, db.bind(query))
+	if err != nil {
+		return nil, err
+	}
+	if s, loaded := db.readStmts.LoadOrStore(query, stmt); loaded {
+		stmt.Close()
+		return s.(*sql.Stmt), nil
+	}
+	return stmt, nil
 }
 
 // preparePending prepares the queries noted by prepared, outside any
