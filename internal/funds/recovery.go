@@ -52,6 +52,19 @@ func (s AssetStatus) Final() bool {
 	return s == AssetReturned || s == AssetReleased || s == AssetRefused
 }
 
+// Next lists the steps that may follow s, in the order of the
+// lifecycle: what a form offers an official, so that none is refused
+// for being out of order.
+func (s AssetStatus) Next() []AssetStatus {
+	var out []AssetStatus
+	for _, t := range AssetStatuses() {
+		if contains(from[t], s) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // The provisions each step of recovery rests on. Those of art. 50 and
 // the paragraphs of art. 52 are cited as convention's kinds and grounds
 // cite them, unverified until read against the authentic text.

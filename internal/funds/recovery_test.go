@@ -2,6 +2,7 @@ package funds_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,25 @@ func TestMicros(t *testing.T) {
 	}
 	if got := funds.FormatMicros(-1_500_000); got != "-1.5" {
 		t.Errorf("FormatMicros(-1500000) = %q", got)
+	}
+}
+
+// TestAssetNext checks the steps offered after each status are those the
+// lifecycle accepts, and none after the last.
+func TestAssetNext(t *testing.T) {
+	cases := map[funds.AssetStatus][]funds.AssetStatus{
+		funds.AssetTraced:                {funds.AssetFreezingRequested, funds.AssetFrozen},
+		funds.AssetFreezingRequested:     {funds.AssetFrozen, funds.AssetReleased, funds.AssetRefused},
+		funds.AssetFrozen:                {funds.AssetFrozen, funds.AssetConfiscationRequested, funds.AssetConfiscated, funds.AssetReleased},
+		funds.AssetConfiscationRequested: {funds.AssetConfiscated, funds.AssetReleased, funds.AssetRefused},
+		funds.AssetConfiscated:           {funds.AssetReturned},
+		funds.AssetReturned:              nil,
+		funds.AssetReleased:              nil,
+		funds.AssetRefused:               nil,
+	}
+	for s, want := range cases {
+		if got := s.Next(); !slices.Equal(got, want) {
+			t.Errorf("%s: next %v, want %v", s, got, want)
+		}
 	}
 }

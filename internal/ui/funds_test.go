@@ -197,6 +197,10 @@ func TestFundTracingPages(t *testing.T) {
 	if p.Status != 200 || !strings.Contains(p.Body, `id="rec-bycase"`) || step == nil {
 		t.Fatalf("GET /ui/funds/recovery after drafting: %d\n%s", p.Status, p.Body)
 	}
+	// An asset just traced is offered the steps that may follow it only.
+	if strings.Contains(p.Body, `<option value="traced"`) || !strings.Contains(p.Body, `<option value="frozen"`) || strings.Contains(p.Body, `<option value="returned"`) {
+		t.Errorf("the step form of a traced asset offers other steps than those that follow it\n%s", p.Body)
+	}
 	if p := ca.do(t, "POST", step[1], url.Values{"status": {"frozen"}, "amount": {"12,5"}}); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Amount") {
 		t.Errorf("a step of amount 12,5: %d, want 422 naming the amount\n%s", p.Status, p.Body)
 	}

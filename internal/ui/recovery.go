@@ -83,10 +83,6 @@ func (u *UI) recoveryData(r *http.Request) (map[string]any, error) {
 	for _, f := range d.Total {
 		total = append(total, figuresOf(t(r, "rec.total"), f))
 	}
-	var statuses []statusChoice
-	for _, s := range funds.AssetStatuses() {
-		statuses = append(statuses, statusChoice{Code: string(s), Name: t(r, "rec.status."+string(s))})
-	}
 	var assets []caseAssets
 	for _, c := range d.ByCase {
 		views, err := u.node.FundsAssets(ctx, by, c.CaseID)
@@ -98,8 +94,10 @@ func (u *UI) recoveryData(r *http.Request) (map[string]any, error) {
 			a := v.Asset
 			av := assetView{Asset: a, StateName: stateName(a.Jurisdiction), Status: t(r, "rec.status."+string(a.Status)),
 				Amounts: tf(r, "rec.amounts", money(a.Traced, a.Currency), money(a.Frozen, a.Currency), money(a.Confiscated, a.Currency), money(a.Returned, a.Currency))}
-			if !a.Status.Final() {
-				av.Next = statuses
+			// Only the steps that may follow: offered "traced", or
+			// a step out of order, an official would be refused.
+			for _, s := range a.Status.Next() {
+				av.Next = append(av.Next, statusChoice{Code: string(s), Name: t(r, "rec.status."+string(s))})
 			}
 			ca.Assets = append(ca.Assets, av)
 		}
