@@ -51,7 +51,7 @@ func allStates(l *locale) []stateChoice {
 // problems, each beside its field, when err carries problems; anything
 // else (a case not found, a refusal) is failed as failErr does.
 func (u *UI) formProblems(w http.ResponseWriter, r *http.Request, err error, page, section string, data func() (map[string]any, error)) {
-	ps := problemsOf(err)
+	ps := localeOf(r.Context()).requiredProblems(problemsOf(err))
 	if ps == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, casework.ErrNotFound) || errors.Is(err, casework.ErrForbidden) {
 		u.failErr(w, r, err)
 		return

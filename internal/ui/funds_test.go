@@ -186,6 +186,11 @@ func TestFundTracingPages(t *testing.T) {
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Statement of the facts") {
 		t.Errorf("freezing requests without facts: %d, want 422 naming the field\n%s", p.Status, p.Body)
 	}
+	// In French, the field left empty is said to be required in French.
+	p = ca.do(t, "POST", trace+"/freezing", url.Values{"facts": {""}, "requesting_authority": {"Parquet de Paris"}, "offences": {"10"}}, "Accept-Language", "fr")
+	if !strings.Contains(p.Body, "obligatoire : exposé des faits") || strings.Contains(p.Body, "required: ") {
+		t.Errorf("freezing requests without facts, in French: the problem is not said in French\n%s", p.Body)
+	}
 	p = ca.do(t, "POST", trace+"/freezing", url.Values{"facts": {"A romance scam."}, "requesting_authority": {"Parquet de Paris"}, "offences": {"10"}})
 	if p.Status != 200 || !strings.Contains(p.Body, `id="drafts"`) || !strings.Contains(p.Body, `href="/ui/requests/`) {
 		t.Errorf("freezing requests: %d, want the drafts listed with links\n%s", p.Status, p.Body)

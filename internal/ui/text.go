@@ -357,6 +357,29 @@ func (l *locale) problemField(field string) string {
 	return strings.ReplaceAll(field, "_", " ")
 }
 
+// requiredProblems says in l that a field of a form was left empty,
+// naming it by its label, as the request forms do; the other messages
+// stay in English, as the API gives them.
+func (l *locale) requiredProblems(ps convention.Problems) convention.Problems {
+	if ps == nil {
+		return nil
+	}
+	out := make(convention.Problems, len(ps))
+	for i, p := range ps {
+		out[i] = p
+		key := problemFields[p.Field]
+		if key == "" || !strings.HasPrefix(p.Message, "required: ") {
+			continue
+		}
+		label := l.t(key)
+		if r, size := utf8.DecodeRuneInString(label); r != utf8.RuneError {
+			label = string(unicode.ToLower(r)) + label[size:]
+		}
+		out[i].Message = l.tf("problem.required", label)
+	}
+	return out
+}
+
 // problems gives ps in l, for a request of kind k: a missing or blank item
 // of content is said in l and named by its label; the Convention's other
 // messages stay in English, as the API gives them.
