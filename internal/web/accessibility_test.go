@@ -280,6 +280,8 @@ func TestBrowserAccessibility(t *testing.T) {
 	move(fraCA, executed, casework.Transition{Action: casework.Execute})
 	tn.raiseAlert(t, "FRA")
 
+	fundsCase, fundsTrace := tn.fundsTrace(t, "FRA")
+
 	enrolAndSignIn(t, tn, fra, base, "FRA", officialID("FRA", identity.CentralAuthority))
 	signedIn := []screen{
 		{name: "inbox", path: "/ui/inbox", ready: "#results"},
@@ -314,6 +316,13 @@ func TestBrowserAccessibility(t *testing.T) {
 		{name: "passkeys-added", path: "/ui/passkeys", ready: "#passkey-add", then: []chromedp.Action[chromedp.Void]{
 			chromedp.Click(chromedp.CSS("#passkey-add")), chromedp.WaitVisible(chromedp.CSS(`.notice, #passkey-error:not([hidden])`))}},
 		{name: "statistics", path: "/ui/statistics", ready: "#table-kind"},
+		{name: "funds", path: "/ui/funds", ready: "#funds-cases"},
+		{name: "funds-case", path: "/ui/funds/" + fundsCase, ready: "#trace-form"},
+		{name: "funds-trace", path: "/ui/funds/" + fundsCase + "/traces/" + fundsTrace, ready: "svg.flow"},
+		{name: "funds-freeze-error", path: "/ui/funds/" + fundsCase + "/traces/" + fundsTrace, ready: "#freeze-form", then: []chromedp.Action[chromedp.Void]{
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("freeze-form").noValidate = true`),
+			chromedp.Click(chromedp.CSS("#freeze-submit")), chromedp.WaitVisible(chromedp.CSS("#freeze-errors"))}},
+		{name: "funds-recovery", path: "/ui/funds/recovery", ready: "main h1"},
 	}
 	// Every kind's form in English; in Arabic, where only the direction
 	// changes, three.
