@@ -285,7 +285,9 @@ func (p printer) blocks(r Report) []block {
 	}
 	for _, h := range res.Hops {
 		if sources[h.Transfer] {
-			pair(when(h.At), p.hopText(r, h, account))
+			// In the hops' size: an item's hash fits the column
+			// at that size only.
+			small(when(h.At), p.hopText(r, h, account))
 			delete(sources, h.Transfer)
 		}
 	}
@@ -295,7 +297,7 @@ func (p printer) blocks(r Report) []block {
 			// Until, or in another currency with no rate) is still one
 			// the official chose.
 			rec := r.Records[s]
-			pair(when(rec.At), rec.Amount+" "+rec.Currency+"\n"+p.recordText(rec))
+			small(when(rec.At), rec.Amount+" "+rec.Currency+"\n"+p.recordText(rec))
 		}
 	}
 
@@ -375,7 +377,7 @@ func (p printer) blocks(r Report) []block {
 	}
 	for _, s := range res.Shortfalls {
 		rec := r.Records[s.Transfer]
-		pair(when(s.At), account(s.Account)+"\n"+p.kv("shortfall", amount(s.Amount, cur))+"\n"+p.recordText(rec))
+		small(when(s.At), account(s.Account)+"\n"+p.kv("shortfall", amount(s.Amount, cur))+"\n"+p.recordText(rec))
 	}
 
 	rule()
@@ -414,7 +416,11 @@ func (p printer) recordText(rec Record) string {
 	}
 	add("item", rec.ItemID)
 	add("request", rec.RequestID)
-	add("sha256", rec.SHA256)
+	if rec.SHA256 != "" {
+		// On a line of its own: 64 characters that cannot break fit
+		// the width of the column only alone, in every language.
+		lines = append(lines, p.word("sha256")+":\n\u200e"+rec.SHA256+"\u200e")
+	}
 	add("locator", rec.Locator)
 	add("ref", rec.Reference)
 	return strings.Join(lines, "\n")
