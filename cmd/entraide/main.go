@@ -136,6 +136,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	cmds := commands()
 	rest := args[1:]
+	if len(rest) > 1 && rest[0] == "help" {
+		// "entraide help funds trace" is "entraide funds trace --help".
+		rest = append(slices.Clone(rest[1:]), "--help")
+	}
 	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" {
 		usage(stdout, cmds)
 		if len(rest) == 0 {
@@ -166,7 +170,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	if len(sub) > 0 {
 		sort.Strings(sub)
-		return fmt.Errorf("%q needs a subcommand: %s", rest[0], strings.Join(sub, ", "))
+		if len(rest) > 1 && (rest[1] == "-h" || rest[1] == "--help" || rest[1] == "help") {
+			fmt.Fprintf(stdout, "Usage: entraide %s SUBCOMMAND [flags]   (every subcommand has --help)\n\nSubcommands:\n", rest[0])
+			for _, n := range sub {
+				fmt.Fprintf(stdout, "  %-26s %s\n", n, cmds[n].summary)
+			}
+			return nil
+		}
+		return fmt.Errorf("%q needs a subcommand: %s (entraide %s --help says what each does)", rest[0], strings.Join(sub, ", "), rest[0])
 	}
 	return fmt.Errorf("unknown command %q; run entraide help", rest[0])
 }

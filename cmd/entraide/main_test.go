@@ -228,6 +228,26 @@ func TestUnknownCommands(t *testing.T) {
 	}
 }
 
+// TestGroupHelp checks that a group of commands answers --help, and help
+// GROUP, with each of its commands and what it does.
+func TestGroupHelp(t *testing.T) {
+	for _, args := range [][]string{{"funds", "--help"}, {"funds", "-h"}, {"help", "funds"}} {
+		out, _, err := newCLI(t).run(args...)
+		if err != nil {
+			t.Errorf("entraide %s: %v", strings.Join(args, " "), err)
+		}
+		for _, w := range []string{"Usage: entraide funds SUBCOMMAND", "funds trace report", "funds freeze", "draft, from a trace, one freezing request"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("entraide %s printed %q, want %q", strings.Join(args, " "), out, w)
+			}
+		}
+	}
+	out, _, err := newCLI(t).run("help", "funds", "trace")
+	if err != nil || !strings.Contains(out, "Usage: entraide funds trace --case ID") {
+		t.Errorf("entraide help funds trace = %v, printed %q, want the command's help", err, out)
+	}
+}
+
 func TestBadFlag(t *testing.T) {
 	_, errOut, err := newCLI(t).run("user", "list", "--no-such-flag")
 	if !errors.Is(err, errUsage) {
