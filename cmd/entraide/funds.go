@@ -570,7 +570,15 @@ func cmdFundsTrace(ctx context.Context, e env, args []string) error {
 	if len(from) == 0 {
 		return fmt.Errorf("funds trace: give --from, a victim payment's id or reference (entraide funds transfers --case %s lists them)", *caseID)
 	}
-	in := node.TraceInput{Options: funds.Options{Rule: funds.Rule(*rule), Currency: *currency, MaxHops: *maxHops}}
+	if *rule == "" {
+		return errors.New("funds trace: give --rule: fifo (first in, first out), pro_rata (pro rata) or libr (lowest intermediate balance); entraide funds trace --help says what each means")
+	}
+	if *currency == "" {
+		return fmt.Errorf("funds trace: give --currency, the currency the result is counted in, such as EUR; other currencies are converted by the rates loaded for the case (entraide funds rates load --case %s --currency EUR FILE.csv)", *caseID)
+	}
+	// Written as an official would type them: "FIFO", "pro-rata", "eur".
+	r := funds.Rule(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(*rule)), "-", "_"))
+	in := node.TraceInput{Options: funds.Options{Rule: r, Currency: strings.ToUpper(strings.TrimSpace(*currency)), MaxHops: *maxHops}}
 	for _, f := range from {
 		if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
 			in.Sources = append(in.Sources, funds.TransferID(id))

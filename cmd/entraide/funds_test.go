@@ -73,7 +73,19 @@ func TestFundsCommands(t *testing.T) {
 		t.Errorf("Delta's account is listed %d times, want once (merged):\n%s", n, accounts)
 	}
 
-	out = c.must("funds", "trace", "--case", caseID, "--from", "INV-2024-0042", "--rule", "fifo", "--currency", "EUR")
+	for _, tc := range []struct{ args, want []string }{
+		{[]string{"--rule", "fifo"}, []string{"give --currency", "such as EUR", "funds rates load"}},
+		{[]string{"--currency", "EUR"}, []string{"give --rule", "fifo", "pro_rata", "libr"}},
+	} {
+		_, _, err := c.run(append([]string{"funds", "trace", "--case", caseID, "--from", "INV-2024-0042"}, tc.args...)...)
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("funds trace %v = %v, want it to say %q", tc.args, err, w)
+			}
+		}
+	}
+	// The rule and currency as an official may type them.
+	out = c.must("funds", "trace", "--case", caseID, "--from", "INV-2024-0042", "--rule", "FIFO", "--currency", "eur")
 	for _, want := range []string{"first in, first out", "50,000.00 traced", "Where the funds are, per State:", "CHE", "Hops", "item " + item[1]} {
 		if !strings.Contains(out, want) {
 			t.Errorf("funds trace does not say %q:\n%s", want, out)
