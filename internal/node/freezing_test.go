@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/funds"
+	"entraide/internal/identity"
 	"entraide/internal/node"
 	"entraide/internal/store"
 )
@@ -280,6 +282,70 @@ func TestFreezingRequestsKeepConditions(t *testing.T) {
 		}
 		if _, err := f.n.FreezingRequestsFromTrace(ctx, fraCA, "c1", "t2", freezeInput); err != nil {
 			t.Errorf("drafting from t2 once VNM consents: %v", err)
+		}
+	})
+}
+
+// Art. 36: an account holder's name is personal data an evidence item
+// gave; an auditor, who does not read the items' bytes, does not read
+// it through a case either: not in its accounts, its trace, its report,
+// its assets nor the audit log of their recording.
+func TestAuditorSeesNoAccountHolders(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		ctx := t.Context()
+		f.tracedCase(t)
+		if _, err := f.n.FreezingRequestsFromTrace(ctx, fraCA, "c1", "t1", freezeInput); err != nil {
+			t.Fatal(err)
+		}
+		names := []string{"Alice", "Mule One", "Shell GmbH", "Bob"}
+		read := func(by casework.Actor) string {
+			t.Helper()
+			var all []any
+			accounts, err := f.n.FundsAccounts(ctx, by, "c1", 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tv, err := f.n.FundsTrace(ctx, by, "c1", "t1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := f.n.FundsTraceReport(ctx, by, "c1", "t1", "en")
+			if err != nil {
+				t.Fatal(err)
+			}
+			assets, err := f.n.FundsAssets(ctx, by, "c1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, accounts, tv, rep.Accounts, assets)
+			if by.Role.Can(identity.ReadAuditLog) {
+				log, err := f.n.AuditLog(ctx, by, 0, 1000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, log)
+			}
+			js, err := json.Marshal(all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(js)
+		}
+		got := read(fraInv)
+		for _, name := range names {
+			if !strings.Contains(got, name) {
+				t.Errorf("the investigator does not read %q", name)
+			}
+		}
+		got = read(fraAud)
+		for _, name := range names {
+			if strings.Contains(got, name) {
+				t.Errorf("an auditor reads %q", name)
+			}
+		}
+		if !strings.Contains(got, "DE89370400440532013000") {
+			t.Error("an auditor does not read the accounts the funds went to")
 		}
 	})
 }

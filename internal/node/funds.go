@@ -282,7 +282,21 @@ func (n *Node) FundsAccounts(ctx context.Context, by casework.Actor, caseID stri
 	if _, err := n.caseOf(ctx, by, caseID); err != nil {
 		return nil, err
 	}
-	return n.db.FundsAccounts(ctx, by.State, caseID, after, pageLimit(limit))
+	accounts, err := n.db.FundsAccounts(ctx, by.State, caseID, after, pageLimit(limit))
+	for i := range accounts {
+		minimiseAccount(by, &accounts[i].Account)
+	}
+	return accounts, err
+}
+
+// minimiseAccount takes the holder's name out of a, which a record of
+// an evidence item gave, for a role that does not see the items' bytes
+// (an auditor, casework.SightOf): a name is personal data (art. 36),
+// and the case is no way around what the item shows.
+func minimiseAccount(by casework.Actor, a *funds.Account) {
+	if !casework.SightOf(by.Role).Bytes {
+		a.Holder = ""
+	}
 }
 
 // FundsTransfers returns up to limit of the transfers of by's State's
@@ -646,6 +660,10 @@ func (n *Node) traceView(ctx context.Context, by casework.Actor, t store.FundsTr
 	var err error
 	if v.Accounts, err = n.db.FundsAccountsByID(ctx, by.State, t.CaseID, accounts); err != nil {
 		return v, err
+	}
+	for id, a := range v.Accounts {
+		minimiseAccount(by, &a.Account)
+		v.Accounts[id] = a
 	}
 	if v.Transfers, err = n.db.FundsTransfersByID(ctx, by.State, t.CaseID, transfers); err != nil {
 		return v, err

@@ -281,7 +281,7 @@ var privateDetail = []struct {
 	shown func(casework.Sight) bool
 	keys  []string
 }{
-	{func(s casework.Sight) bool { return s.Fields }, []string{"note", "reasons", "conditions", "proposed_conditions", "findings"}},
+	{func(s casework.Sight) bool { return s.Fields }, []string{"note", "reasons", "conditions", "proposed_conditions", "findings", "description"}},
 	{func(s casework.Sight) bool { return s.Collection }, []string{"collection"}},
 }
 

@@ -76,6 +76,14 @@ func (n *Node) FundsAssets(ctx context.Context, by casework.Actor, caseID string
 		if err := n.readable(ctx, err); err != nil {
 			return nil, err
 		}
+		if !casework.SightOf(by.Role).Fields {
+			// A description names the property and its holder, a note
+			// why a measure was lifted: words about persons (art. 36).
+			a.Description = ""
+			for i := range events {
+				events[i].Note = ""
+			}
+		}
 		out = append(out, AssetView{Asset: a, History: events})
 	}
 	return out, nil

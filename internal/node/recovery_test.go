@@ -81,9 +81,14 @@ func TestAssetRecovery(t *testing.T) {
 		if _, err := f.n.RecordAssetStep(ctx, fraCA, "c1", "nope", funds.AssetStep{Status: funds.AssetReleased, Note: "x"}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("RecordAssetStep of no asset = %v; want not found", err)
 		}
-		views, err := f.n.FundsAssets(ctx, fraAud, "c1")
+		views, err := f.n.FundsAssets(ctx, fraCA, "c1")
 		if err != nil || len(views) != 1 || len(views[0].History) != 2 || views[0].History[1].Note != "order of the Da Nang court" {
-			t.Fatalf("FundsAssets by an auditor = %+v, %v; want the villa, traced then frozen", views, err)
+			t.Fatalf("FundsAssets = %+v, %v; want the villa, traced then frozen", views, err)
+		}
+		// An auditor reads the steps, not the words about the property.
+		views, err = f.n.FundsAssets(ctx, fraAud, "c1")
+		if err != nil || len(views) != 1 || len(views[0].History) != 2 || views[0].History[1].Note != "" || views[0].Asset.Description != "" || views[0].Asset.Frozen == 0 {
+			t.Fatalf("FundsAssets by an auditor = %+v, %v; want the villa's steps without its description or notes", views, err)
 		}
 		var steps int
 		for _, e := range f.auditLog(t) {
