@@ -373,7 +373,12 @@ func (n *Node) SaveFundsMapping(ctx context.Context, by casework.Actor, name str
 		ps = append(ps, fundsProblem("name", "%q: give 1 to 64 letters, digits, dots, dashes or underscores, such as zaf-fnb-2026", name)...)
 	}
 	if err := m.Validate(); err != nil {
-		ps = append(ps, fundsProblem("mapping", "%v", err)...)
+		msg := err.Error()
+		// The problem is the mapping's already: not "mapping: mapping: ...".
+		if re, ok := errors.AsType[*records.Error](err); ok && re.Locator == "mapping" && re.Field == "" {
+			msg = re.Reason
+		}
+		ps = append(ps, fundsProblem("mapping", "%s", msg)...)
 	}
 	if len(ps) > 0 {
 		return out, ps

@@ -98,6 +98,9 @@ func TestFundsCase(t *testing.T) {
 			t.Error("a bad mapping was saved")
 		} else {
 			assertProblemFields(t, "SaveFundsMapping(bad)", err, "name", "mapping")
+			if strings.Contains(err.Error(), "mapping: mapping:") {
+				t.Errorf("SaveFundsMapping(bad) = %v: the mapping is named twice", err)
+			}
 		}
 		if ms, err := n.FundsMappings(ctx, vnmCA); err != nil || len(ms) != 0 {
 			t.Errorf("VNM's mappings = %+v, %v; want none: FRA's are FRA's", ms, err)

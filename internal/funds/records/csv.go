@@ -168,6 +168,8 @@ func (m *Mapping) Validate() error {
 	switch {
 	case m.AccountID != "" && m.AccountColumn != "":
 		add("account_id", "give the statement's account or its column, not both")
+	case m.AccountID != "" && m.AccountBank == "" && !looksLikeIBAN(m.AccountID):
+		add("account_bank", "account_id %s is an account number, unique only at its bank: give account_bank, the bank's BIC or name", m.AccountID)
 	case m.AccountID != "":
 		if _, err := funds.NormalizeAccount(guessAccount(m.AccountID, m.AccountBank, m.AccountHolder)); err != nil {
 			add("account_id", "%v", err)

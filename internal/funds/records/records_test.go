@@ -429,6 +429,13 @@ func TestMappingValidate(t *testing.T) {
 			t.Errorf("Validate(bad) = %v\nwant it to name %q", err, want)
 		}
 	}
+	// The statement's own account given by its number alone: the
+	// problem names the field to fill, account_bank.
+	nobank := *testMapping(t)
+	nobank.AccountID, nobank.AccountBank = "0012345678", ""
+	if err := nobank.Validate(); err == nil || !strings.Contains(err.Error(), "account_bank: account_id 0012345678 is an account number") {
+		t.Errorf("Validate(account number without its bank) = %v, want it to name account_bank", err)
+	}
 	// A statement in numbered columns, debit and credit, and the
 	// account in a column: a bank that writes 0.00 on the other side.
 	m := &Mapping{Name: "numbered", Date: "1", DateLayout: "rfc3339", Debit: "2", Credit: "3", DecimalSeparator: ".",
