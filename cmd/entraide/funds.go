@@ -328,7 +328,11 @@ meaning: save a changed layout under a new name.`)
 	}
 	var out node.FundsMapping
 	if err := c.do(ctx, "POST", "/api/v1/funds/mappings", map[string]any{"name": fs.Arg(0), "mapping": m}, &out); err != nil {
-		return fundsNext("funds mapping save", err, "correct the field named in "+fs.Arg(1)+" (entraide funds mapping save --help shows them)")
+		next := "correct the field named in " + fs.Arg(1) + " (entraide funds mapping save --help shows them)"
+		if ae, ok := errors.AsType[*apiError](err); ok && ae.Status == http.StatusConflict {
+			next = "save it under another NAME, such as " + fs.Arg(0) + "-2 (entraide funds mapping list shows the names in use)"
+		}
+		return fundsNext("funds mapping save", err, next)
 	}
 	fmt.Fprintf(e.stdout, "Saved mapping %s.\nnext: entraide funds import --case ID --request REQUEST --item ITEM --format csv --mapping %s\n", out.Name, out.Name)
 	return nil

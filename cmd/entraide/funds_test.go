@@ -54,6 +54,9 @@ func TestFundsCommands(t *testing.T) {
 		"currency": "currency", "counterparty_account": "counterparty", "counterparty_name": "name", "reference": "reference",
 		"account_id": "DE89370400440532013000", "account_bank": "COBADEFFXXX", "account_holder": "Delta Holding GmbH"}`)
 	c.must("funds", "mapping", "save", "delta-bank", mapping)
+	if _, _, err := c.run("funds", "mapping", "save", "delta-bank", mapping); err == nil || !strings.Contains(err.Error(), "next: save it under another NAME, such as delta-bank-2") {
+		t.Errorf("a mapping saved twice under one name = %v, want the next step to choose another name", err)
+	}
 	if list := c.must("funds", "mapping", "list"); !strings.Contains(list, "delta-bank") {
 		t.Errorf("funds mapping list = %q", list)
 	}
