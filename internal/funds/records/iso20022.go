@@ -61,14 +61,31 @@ func xmlFormat(ns string) (Format, int, bool) {
 // noDirectives refuses DOCTYPE, ENTITY and every other <!...>
 // declaration: an ISO 20022 message has none, and entities are how XML
 // files attack their readers.
-type noDirectives struct{ d *xml.Decoder }
+type noDirectives struct {
+	d     *xml.Decoder
+	depth int
+}
 
 var errDirective = errors.New("declaration")
 
-func (n noDirectives) Token() (xml.Token, error) {
+// MaxXMLDepth bounds how deeply a message's elements nest. The deepest
+// element read here is some 10 levels down; a file nested far deeper is
+// no message, and the decoder's memory grows with every open element.
+const MaxXMLDepth = 64
+
+var errDepth = fmt.Errorf("elements nested more than %d deep", MaxXMLDepth)
+
+func (n *noDirectives) Token() (xml.Token, error) {
 	t, err := n.d.Token()
-	if _, ok := t.(xml.Directive); ok {
+	switch t.(type) {
+	case xml.Directive:
 		return nil, errDirective
+	case xml.StartElement:
+		if n.depth++; n.depth > MaxXMLDepth {
+			return nil, errDepth
+		}
+	case xml.EndElement:
+		n.depth--
 	}
 	return t, err
 }
@@ -94,7 +111,7 @@ func parseXML(format Format, r io.Reader) (funds.Records, error) {
 		}
 		return nil, fmt.Errorf("encoding %q: convert the file to UTF-8", label)
 	}
-	p := &xmlParser{raw: raw, d: xml.NewTokenDecoder(noDirectives{raw})}
+	p := &xmlParser{raw: raw, d: xml.NewTokenDecoder(&noDirectives{d: raw})}
 	root, err := p.root()
 	if err != nil {
 		return funds.Records{}, err
@@ -137,6 +154,9 @@ func (p *xmlParser) xmlError(where string, err error) error {
 		return errTooLarge
 	}
 	line, _ := p.raw.InputPos()
+	if errors.Is(err, errDepth) {
+		return errorf(fmt.Sprintf("line %d", line), where, "%v: an ISO 20022 message nests some 10 deep; check that the file is the bank's message", errDepth)
+	}
 	if errors.Is(err, errDirective) {
 		return errorf(fmt.Sprintf("line %d", line), where, "a <!DOCTYPE> or other <!...> declaration: ISO 20022 messages have none; give the message without it")
 	}

@@ -227,6 +227,8 @@ func TestParseRefuses(t *testing.T) {
 		{"DOCTYPE", Camt053, `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>` + readFile(t, "camt053_v08.xml")[39:], "line 1", "<!DOCTYPE>"},
 		{"declaration inside an entry", Camt053, edit(t, "camt053_v08.xml", "<NtryRef>0001</NtryRef>", "<NtryRef>0001</NtryRef><!ENTITY x 'y'>"), "line 56", "Stmt[1]/Ntry[1]: a <!DOCTYPE> or other <!...> declaration"},
 		{"entity reference", Camt053, edit(t, "camt053_v08.xml", "<NtryRef>0001", "<NtryRef>&xxe;"), "line 56", "Stmt[1]/Ntry[1]: not well-formed XML: invalid character entity &xxe;"},
+		{"nested a million deep", Camt053, `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>` + strings.Repeat("<Stmt>", 1_000_000), "line 1", "elements nested more than 64 deep"},
+		{"nested deep in an entry", Camt053, edit(t, "camt053_v08.xml", "<NtryRef>0001</NtryRef>", strings.Repeat("<X>", 100)), "line 56", "Stmt[1]/Ntry[1]: elements nested more than 64 deep"},
 		{"cut short", Camt053, readFile(t, "camt053_v08.xml")[:3000], "line", "not well-formed XML"},
 		{"not XML", Pacs008, "hello", "line 1", "text before the root element"},
 		{"empty", Pacs008, "", "", "no XML element"},
