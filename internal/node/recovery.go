@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -201,6 +202,10 @@ type Figures struct {
 	Returned    int64  `json:"returned"`
 	Expenses    int64  `json:"expenses"`
 	Compensated int64  `json:"compensated"`
+	// Overflow says a figure of the line adds up to more than the node
+	// counts (math.MaxInt64 millionths, some 9.2 million million units):
+	// it is shown at that largest, never wrapped round to a negative one.
+	Overflow bool `json:"overflow,omitempty"`
 }
 
 // CaseRecovery is one case's figures, one line per currency.
@@ -272,16 +277,23 @@ func count(fs *[]Figures, a funds.Asset) {
 	}
 	f := &(*fs)[i]
 	f.Assets++
-	f.Traced += a.Traced
-	if a.Status == funds.AssetReleased {
-		f.Released += a.Frozen
-	} else {
-		f.Frozen += a.Frozen
+	plus := func(sum *int64, v int64) {
+		if v > 0 && *sum > math.MaxInt64-v {
+			*sum, f.Overflow = math.MaxInt64, true
+			return
+		}
+		*sum += v
 	}
-	f.Confiscated += a.Confiscated
-	f.Returned += a.Returned
-	f.Expenses += a.Expenses
-	f.Compensated += a.Compensated
+	plus(&f.Traced, a.Traced)
+	if a.Status == funds.AssetReleased {
+		plus(&f.Released, a.Frozen)
+	} else {
+		plus(&f.Frozen, a.Frozen)
+	}
+	plus(&f.Confiscated, a.Confiscated)
+	plus(&f.Returned, a.Returned)
+	plus(&f.Expenses, a.Expenses)
+	plus(&f.Compensated, a.Compensated)
 }
 
 // FreezeInput is what an official adds to a trace to draft its freezing

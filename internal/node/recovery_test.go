@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"testing"
 
@@ -158,6 +159,17 @@ func TestRecoveryDashboard(t *testing.T) {
 		v, err := f.n.RecoveryDashboard(ctx, vnmCA)
 		if err != nil || len(v.Total) != 1 || v.Total[0].Traced != 30_000*eur || len(v.ByCase) != 1 {
 			t.Errorf("RecoveryDashboard(VNM) = %+v, %v; want VNM's car only", v, err)
+		}
+
+		// Two assets whose sum passes int64 are shown at the largest
+		// figure, marked, not as a negative one.
+		f.fundsCase(t, "v2", "VNM")
+		for range 2 {
+			f.asset(t, vnmCA, "v2", node.AssetInput{Jurisdiction: "VNM", Description: "shares", Currency: "USD", Traced: math.MaxInt64 - 1})
+		}
+		v, err = f.n.RecoveryDashboard(ctx, vnmCA)
+		if err != nil || len(v.Total) != 2 || v.Total[1].Currency != "USD" || v.Total[1].Traced != math.MaxInt64 || !v.Total[1].Overflow || v.Total[0].Overflow {
+			t.Errorf("RecoveryDashboard(VNM) = %+v, %v; want USD at the largest figure, marked as overflowing, EUR not", v.Total, err)
 		}
 	})
 }
