@@ -101,8 +101,43 @@ type xmlParser struct {
 	stmts, infos int
 }
 
+// MaxXMLAttrs bounds the attributes of one element. An ISO 20022
+// element has at most one or two (Ccy, xmlns); the decoder holds every
+// attribute of an element at once, so a tag of millions would take
+// hundreds of megabytes to read.
+const MaxXMLAttrs = 100
+
+// attrLimit passes a file's bytes on, refusing one whose tag holds more
+// than MaxXMLAttrs "=" signs: the attributes, counted before the
+// decoder reads them. Only '<' and '>' are followed, not quotes, so a
+// '>' inside an attribute's value only ends the count early.
+type attrLimit struct {
+	r      io.Reader
+	inTag  bool
+	equals int
+}
+
+var errAttrs = fmt.Errorf("an element with more than %d attributes: an ISO 20022 element has one or two", MaxXMLAttrs)
+
+func (a *attrLimit) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	for _, c := range p[:n] {
+		switch {
+		case c == '<':
+			a.inTag, a.equals = true, 0
+		case c == '>':
+			a.inTag = false
+		case c == '=' && a.inTag:
+			if a.equals++; a.equals > MaxXMLAttrs {
+				return 0, errAttrs
+			}
+		}
+	}
+	return n, err
+}
+
 func parseXML(format Format, r io.Reader) (funds.Records, error) {
-	raw := xml.NewDecoder(r)
+	raw := xml.NewDecoder(&attrLimit{r: r})
 	raw.Strict = true
 	raw.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
 		switch strings.ToLower(label) {

@@ -229,6 +229,7 @@ func TestParseRefuses(t *testing.T) {
 		{"entity reference", Camt053, edit(t, "camt053_v08.xml", "<NtryRef>0001", "<NtryRef>&xxe;"), "line 56", "Stmt[1]/Ntry[1]: not well-formed XML: invalid character entity &xxe;"},
 		{"nested a million deep", Camt053, `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>` + strings.Repeat("<Stmt>", 1_000_000), "line 1", "elements nested more than 64 deep"},
 		{"nested deep in an entry", Camt053, edit(t, "camt053_v08.xml", "<NtryRef>0001</NtryRef>", strings.Repeat("<X>", 100)), "line 56", "Stmt[1]/Ntry[1]: elements nested more than 64 deep"},
+		{"a million attributes", Camt053, `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt ` + strings.Repeat(`a="1" `, 1_000_000) + `/>`, "line 1", "an element with more than 100 attributes"},
 		{"cut short", Camt053, readFile(t, "camt053_v08.xml")[:3000], "line", "not well-formed XML"},
 		{"not XML", Pacs008, "hello", "line 1", "text before the root element"},
 		{"empty", Pacs008, "", "", "no XML element"},
