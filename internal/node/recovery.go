@@ -426,6 +426,21 @@ func (n *Node) FreezingRequestsFromTrace(ctx context.Context, by casework.Actor,
 	for _, a := range before {
 		covered[a.Account] = a
 	}
+	// An account an earlier trace of the case drafted a request for is
+	// answered with that draft: a second trace, by another rule or with
+	// more records, would otherwise ask the State twice to freeze the
+	// same account, and the dashboard would count its funds twice. An
+	// asset whose measures were lifted or refused may be asked again.
+	all, err := n.db.Assets(ctx, by.State, caseID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range all {
+		if _, ok := covered[a.Account]; ok || a.Account == 0 || a.Status == funds.AssetReleased || a.Status == funds.AssetRefused {
+			continue
+		}
+		covered[a.Account] = a
+	}
 	currency := res.Options.Currency
 	// States in order of the funds they hold, as the holdings are.
 	var order []string
