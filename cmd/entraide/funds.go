@@ -80,6 +80,16 @@ func fundsNext(name string, err error, next string) error {
 	return withNext(name, err, next)
 }
 
+// accountName names an account by its IBAN, number or address; the cash
+// or the bank's charges of a statement's account by what they are and
+// that account's number, not by their key.
+func accountName(a funds.Account) string {
+	if kind, of, ok := a.Sink(); ok {
+		return kind + " of " + of
+	}
+	return a.ID
+}
+
 func casePath(id string) string { return "/api/v1/funds/cases/" + url.PathEscape(id) }
 
 // money prints millionths of a unit with two decimals at least and as
@@ -449,7 +459,7 @@ func cmdFundsAccounts(ctx context.Context, e env, args []string) error {
 				outs = append(outs, money(t.Out)+" "+t.Currency)
 			}
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Account.ID, or(a.Account.Bank, "-"), or(a.Account.Holder, "-"), state, or(strings.Join(in, ", "), "-"), or(strings.Join(outs, ", "), "-"))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, accountName(a.Account), or(a.Account.Bank, "-"), or(a.Account.Holder, "-"), state, or(strings.Join(in, ", "), "-"), or(strings.Join(outs, ", "), "-"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -678,8 +688,8 @@ func printTrace(w io.Writer, v node.TraceView) {
 		if !ok {
 			return fmt.Sprintf("account %d", id)
 		}
-		name := a.Account.ID
-		if a.Account.Holder != "" {
+		name := accountName(a.Account)
+		if _, _, sink := a.Account.Sink(); !sink && a.Account.Holder != "" {
 			name += " (" + a.Account.Holder + ")"
 		}
 		return fmt.Sprintf("%d %s", id, name)

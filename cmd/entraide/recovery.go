@@ -122,11 +122,18 @@ func cmdFundsFreeze(ctx context.Context, e env, args []string) error {
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		for _, a := range d.Accounts {
-			asset := a.AssetID
-			if asset == "" {
-				asset = "(no asset yet)"
+			asset := "asset " + a.AssetID
+			switch {
+			case d.Measure == node.MeasureNone:
+				asset = "" // nothing to freeze, nothing to recover from an account
+			case a.AssetID == "":
+				asset = "an asset once its State is set"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s %s\tasset %s\n", a.Account, accountLine(a), a.Holder, money(a.Traced), d.Currency, asset)
+			holder := a.Holder
+			if _, _, sink := (funds.Account{Kind: funds.AccountKind(a.Kind), Bank: a.Bank, ID: a.Ident}).Sink(); sink {
+				holder = ""
+			}
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s %s\t%s\n", a.Account, accountLine(a), holder, money(a.Traced), d.Currency, asset)
 		}
 		tw.Flush()
 		fmt.Fprintf(e.stdout, "next: %s\n", d.Next)
@@ -136,6 +143,9 @@ func cmdFundsFreeze(ctx context.Context, e env, args []string) error {
 
 // accountLine names an account as its records do.
 func accountLine(a node.FrozenAccount) string {
+	if kind, of, ok := (funds.Account{Kind: funds.AccountKind(a.Kind), Bank: a.Bank, ID: a.Ident}).Sink(); ok {
+		return kind + " of " + of
+	}
 	switch funds.AccountKind(a.Kind) {
 	case funds.IBAN:
 		if a.Bank != "" {

@@ -51,6 +51,11 @@ func TestRecoveryCommands(t *testing.T) {
 	if !strings.Contains(out, "In your own State, FRA: 3,987.50 EUR") || !strings.Contains(out, "not to freeze: 2,012.50 EUR") {
 		t.Errorf("funds freeze =\n%s\nwant France's own funds apart, and the cash and charges said not to freeze", out)
 	}
+	// The cash and the charges are named for what they are and the
+	// statement's account, with no asset to follow.
+	if !regexp.MustCompile(`cash of \S+`).MatchString(out) || !regexp.MustCompile(`bank charges of \S+`).MatchString(out) || strings.Contains(out, "no asset yet") || strings.Contains(out, "account:") {
+		t.Errorf("funds freeze =\n%s\nwant the cash and charges named by their account, without an asset", out)
+	}
 	// Viet Nam is hosted beside France: its draft can be sent.
 	vnm := regexp.MustCompile(`freezing request (\S+) to VNM`).FindStringSubmatch(out)
 	if vnm == nil {

@@ -83,3 +83,24 @@ func TestJurisdictionOf(t *testing.T) {
 		}
 	}
 }
+
+// TestSink checks that the cash and charges of a statement's account are
+// named by that account's number, and that no other account is a sink.
+func TestSink(t *testing.T) {
+	own := Account{Kind: BankAccount, Bank: "BFTVVNVX", ID: "0071000987654"}
+	for _, tc := range []struct {
+		a        Account
+		kind, of string
+		ok       bool
+	}{
+		{Account{Kind: BankAccount, Bank: SinkCash, ID: own.Key()}, SinkCash, "0071000987654", true},
+		{Account{Kind: BankAccount, Bank: SinkCharges, ID: "iban:FR7630006000011234567890189"}, SinkCharges, "FR7630006000011234567890189", true},
+		{own, "", "", false},
+		{Account{Kind: BankAccount, Bank: "cash", ID: "12345"}, "", "", false},
+	} {
+		kind, of, ok := tc.a.Sink()
+		if kind != tc.kind || of != tc.of || ok != tc.ok {
+			t.Errorf("%+v.Sink() = %q, %q, %v; want %q, %q, %v", tc.a, kind, of, ok, tc.kind, tc.of, tc.ok)
+		}
+	}
+}

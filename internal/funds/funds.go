@@ -7,6 +7,7 @@
 package funds
 
 import (
+	"strings"
 	"time"
 )
 
@@ -94,6 +95,26 @@ func (a Account) Key() string {
 	default:
 		return string(a.Kind) + ":" + a.Bank + ":" + a.ID
 	}
+}
+
+// What a statement's entry with no counterparty account is, by its bank
+// transaction code: cash withdrawn or deposited, or the bank's charges.
+// The records give each as an account of the statement's account alone,
+// at a "bank" of that name.
+const (
+	SinkCash    = "cash"
+	SinkCharges = "bank charges"
+)
+
+// Sink reports whether a is the cash or the bank charges of one
+// statement's account, and which (SinkCash or SinkCharges), with that
+// account's number or IBAN: what a reader names it by, rather than by
+// its key.
+func (a Account) Sink() (kind, of string, ok bool) {
+	if a.Kind != BankAccount || (a.Bank != SinkCash && a.Bank != SinkCharges) || !strings.Contains(a.ID, ":") {
+		return "", "", false
+	}
+	return a.Bank, a.ID[strings.LastIndex(a.ID, ":")+1:], true
 }
 
 // Rate is the value of one unit of Currency on Day, in the currency of

@@ -110,8 +110,22 @@ type itemChoice struct {
 // accountView is an account of a case as its table shows it.
 type accountView struct {
 	store.FundsAccount
+	Name      string
 	StateName string
 	Totals    string
+}
+
+// accountName is how a page names an account: its IBAN, number or
+// address, or, for the cash or the bank's charges of a statement's
+// account, what they are and of which account, in r's language.
+func accountName(r *http.Request, a funds.Account) string {
+	if kind, of, ok := a.Sink(); ok {
+		if kind == funds.SinkCash {
+			return tf(r, "funds.sink.cash", of)
+		}
+		return tf(r, "funds.sink.charges", of)
+	}
+	return a.ID
 }
 
 // transferChoice is a transfer the trace form offers as a victim
@@ -144,7 +158,7 @@ func (u *UI) fundsCaseData(r *http.Request, caseID string) (map[string]any, erro
 	label := map[funds.AccountID]string{}
 	var av []accountView
 	for _, a := range accounts {
-		label[a.ID] = a.Account.ID
+		label[a.ID] = accountName(r, a.Account)
 		var totals []string
 		for _, tot := range a.Totals {
 			totals = append(totals, tf(r, "funds.acct.inout", money(tot.In, tot.Currency), money(tot.Out, tot.Currency)))
@@ -153,7 +167,7 @@ func (u *UI) fundsCaseData(r *http.Request, caseID string) (map[string]any, erro
 		if a.Account.Jurisdiction != "" {
 			name = l.stateName(a.Account.Jurisdiction)
 		}
-		av = append(av, accountView{FundsAccount: a, StateName: name, Totals: strings.Join(totals, "; ")})
+		av = append(av, accountView{FundsAccount: a, Name: accountName(r, a.Account), StateName: name, Totals: strings.Join(totals, "; ")})
 	}
 	transfers, err := u.node.FundsTransfers(ctx, by, caseID, 0, 0, maxListed)
 	if err != nil {
@@ -401,8 +415,8 @@ func (u *UI) fundsTraceData(r *http.Request, caseID, traceID string) (map[string
 		hashes[im.ID] = im.SHA256
 	}
 	accountLabel := func(id funds.AccountID) string {
-		if a := tv.Accounts[id].Account.ID; a != "" {
-			return a
+		if a := tv.Accounts[id].Account; a.ID != "" {
+			return accountName(r, a)
 		}
 		return "#" + strconv.FormatInt(int64(id), 10)
 	}

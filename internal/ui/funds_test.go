@@ -109,6 +109,14 @@ func TestFundTracingPages(t *testing.T) {
 			t.Errorf("the case's page lacks %q", w)
 		}
 	}
+	// The statement's cash and bank charges are named for what they are
+	// and the account they are of, in the page's language, not by a key.
+	if strings.Contains(page.Body, "iban:FR14") || !strings.Contains(page.Body, "cash (account FR1420041010050500013M02606)") || !strings.Contains(page.Body, "bank charges (account FR1420041010050500013M02606)") {
+		t.Errorf("the case's page does not name the statement's cash and charges by their account")
+	}
+	if p := b.do(t, "GET", "/ui/funds/"+caseID, nil, "Accept-Language", "fr"); !strings.Contains(p.Body, "espèces (compte FR1420041010050500013M02606)") {
+		t.Errorf("the French case's page does not name the statement's cash in French")
+	}
 	for _, rule := range funds.Rules() {
 		t.Run(string(rule), func(t *testing.T) {
 			p := b.do(t, "POST", "/ui/funds/"+caseID+"/traces", url.Values{"sources": {strconv.FormatInt(int64(victim), 10)}, "rule": {string(rule)}, "currency": {"EUR"}})

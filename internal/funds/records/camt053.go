@@ -167,9 +167,9 @@ func sinkOf(own funds.Account, codes ...xBkTxCd) (funds.Account, bool) {
 		var kind string
 		switch strings.TrimSpace(c.Domn.Fmly.SubFmlyCd) {
 		case "CWDL", "CDPT":
-			kind = "cash"
+			kind = funds.SinkCash
 		case "CHRG", "FEES", "COMM", "INTR", "TAXE":
-			kind = "bank charges"
+			kind = funds.SinkCharges
 		default:
 			continue
 		}

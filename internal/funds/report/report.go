@@ -95,7 +95,7 @@ func Write(w io.Writer, r Report, fonts typeset.Fonts) error {
 	}
 	g := flow.FromResult(r.Result, func(a funds.AccountID) flow.AccountInfo {
 		acc := r.Accounts[a]
-		return flow.AccountInfo{Label: accountLabel(acc, a), State: acc.Jurisdiction}
+		return flow.AccountInfo{Label: p.accountLabel(acc, a), State: acc.Jurisdiction}
 	}, flow.Limits{})
 	layout := g.Layout()
 	words := p.flowWords(r.Result.Options.Currency)
@@ -216,7 +216,13 @@ func amount(micros int64, currency string) string {
 
 // accountLabel names an account by its id, or by its number in the
 // trace when the records give none.
-func accountLabel(a funds.Account, id funds.AccountID) string {
+func (p printer) accountLabel(a funds.Account, id funds.AccountID) string {
+	if kind, of, ok := a.Sink(); ok {
+		if kind == funds.SinkCash {
+			return p.wordf("sink.cash", of)
+		}
+		return p.wordf("sink.charges", of)
+	}
 	if a.ID != "" {
 		return a.ID
 	}
@@ -239,7 +245,7 @@ func (p printer) blocks(r Report) []block {
 	rule := func() { out = append(out, block{rule: true}) }
 	account := func(id funds.AccountID) string {
 		a := r.Accounts[id]
-		s := accountLabel(a, id)
+		s := p.accountLabel(a, id)
 		if a.Holder != "" {
 			s += " — " + a.Holder
 		}
@@ -347,7 +353,7 @@ func (p printer) blocks(r Report) []block {
 		// The account's id is the value, not the label: an address of
 		// forty characters has no space to break at in a label's column.
 		a := r.Accounts[h.Account]
-		lines := []string{accountLabel(a, h.Account), p.stateName(a.Jurisdiction)}
+		lines := []string{p.accountLabel(a, h.Account), p.stateName(a.Jurisdiction)}
 		if a.Bank != "" {
 			lines = append(lines, p.kv("bank", a.Bank))
 		}

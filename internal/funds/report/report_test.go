@@ -267,3 +267,24 @@ func TestWithinPage(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkLabel checks that the report names a statement's cash and bank
+// charges for what they are and the account they are of, in its
+// language, and any other account by its identifier.
+func TestSinkLabel(t *testing.T) {
+	cash := funds.Account{Kind: funds.BankAccount, Bank: funds.SinkCash, ID: "account:BFTVVNVX:0071000987654"}
+	charges := funds.Account{Kind: funds.BankAccount, Bank: funds.SinkCharges, ID: "account:BFTVVNVX:0071000987654"}
+	for _, tc := range []struct {
+		lang string
+		a    funds.Account
+		want string
+	}{
+		{"en", cash, "cash (account 0071000987654)"},
+		{"fr", charges, "frais bancaires (compte 0071000987654)"},
+		{"en", funds.Account{Kind: funds.IBAN, ID: "DE89370400440532013000"}, "DE89370400440532013000"},
+	} {
+		if got := (printer{lang: tc.lang}).accountLabel(tc.a, 7); got != tc.want {
+			t.Errorf("%s: accountLabel(%+v) = %q, want %q", tc.lang, tc.a, got, tc.want)
+		}
+	}
+}
