@@ -307,8 +307,8 @@ func TestFreezingRequestsKeepConditions(t *testing.T) {
 	})
 }
 
-// Art. 36: an account holder's name is personal data an evidence item
-// gave; an auditor, who does not read the items' bytes, does not read
+// Art. 36: an account holder's name, and a payment's reference, are
+// personal data an evidence item gave; an auditor, who does not read the items' bytes, does not read
 // it through a case either: not in its accounts, its trace, its report,
 // its assets nor the audit log of their recording.
 func TestAuditorSeesNoAccountHolders(t *testing.T) {
@@ -319,7 +319,7 @@ func TestAuditorSeesNoAccountHolders(t *testing.T) {
 		if _, err := f.n.FreezingRequestsFromTrace(ctx, fraCA, "c1", "t1", freezeInput); err != nil {
 			t.Fatal(err)
 		}
-		names := []string{"Alice", "Mule One", "Shell GmbH", "Bob"}
+		names := []string{"Alice", "Mule One", "Shell GmbH", "Bob", `eference":"E2E-1"`}
 		read := func(by casework.Actor) string {
 			t.Helper()
 			var all []any
@@ -327,6 +327,11 @@ func TestAuditorSeesNoAccountHolders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			transfers, err := f.n.FundsTransfers(ctx, by, "c1", 0, 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, transfers)
 			tv, err := f.n.FundsTrace(ctx, by, "c1", "t1")
 			if err != nil {
 				t.Fatal(err)

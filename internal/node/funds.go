@@ -309,7 +309,24 @@ func (n *Node) FundsTransfers(ctx context.Context, by casework.Actor, caseID str
 	if _, err := n.caseOf(ctx, by, caseID); err != nil {
 		return nil, err
 	}
-	return n.db.FundsTransfers(ctx, by.State, caseID, account, after, pageLimit(limit))
+	ts, err := n.db.FundsTransfers(ctx, by.State, caseID, account, after, pageLimit(limit))
+	for i := range ts {
+		minimiseTransfer(by, &ts[i])
+	}
+	return ts, err
+}
+
+// minimiseTransfer takes the record's own words (a payment's reference,
+// which banks fill with names and addresses as often as with invoice
+// numbers) out of t for a role that does not see the items' bytes.
+func minimiseTransfer(by casework.Actor, t *store.FundsTransfer) {
+	if casework.SightOf(by.Role).Bytes {
+		return
+	}
+	t.Reference = ""
+	for i := range t.AlsoIn {
+		t.AlsoIn[i].Reference = ""
+	}
 }
 
 // SetFundsAccountJurisdiction records that account of by's State's case
@@ -672,6 +689,10 @@ func (n *Node) traceView(ctx context.Context, by casework.Actor, t store.FundsTr
 	}
 	if v.Transfers, err = n.db.FundsTransfersByID(ctx, by.State, t.CaseID, transfers); err != nil {
 		return v, err
+	}
+	for id, tr := range v.Transfers {
+		minimiseTransfer(by, &tr)
+		v.Transfers[id] = tr
 	}
 	byState := map[string]int64{}
 	for _, h := range v.Result.Holdings {
