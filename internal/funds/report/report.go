@@ -246,7 +246,7 @@ func (p printer) blocks(r Report) []block {
 	account := func(id funds.AccountID) string {
 		a := r.Accounts[id]
 		s := p.accountLabel(a, id)
-		if a.Holder != "" {
+		if _, _, sink := a.Sink(); !sink && a.Holder != "" {
 			s += " — " + a.Holder
 		}
 		return s
@@ -354,6 +354,12 @@ func (p printer) blocks(r Report) []block {
 		// forty characters has no space to break at in a label's column.
 		a := r.Accounts[h.Account]
 		lines := []string{p.accountLabel(a, h.Account), p.stateName(a.Jurisdiction)}
+		if _, _, sink := a.Sink(); sink {
+			// Its label says what it is: its "bank" and "holder" are
+			// the same word again, in English.
+			pair(amount(h.Traced, cur), strings.Join(lines, "\n"))
+			continue
+		}
 		if a.Bank != "" {
 			lines = append(lines, p.kv("bank", a.Bank))
 		}
@@ -441,6 +447,10 @@ func (p printer) kv(key, v string) string {
 		// A left-to-right mark at each end keeps the brackets and
 		// punctuation at the ends of a locator or a name on its side.
 		return p.word(key) + ":\n\u200e" + v + "\u200e"
+	}
+	if p.lang == "fr" {
+		// French sets a no-break space before a colon.
+		return p.word(key) + "\u00a0: " + v
 	}
 	return p.word(key) + ": " + v
 }

@@ -288,3 +288,14 @@ func TestSinkLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestFrenchColon checks that a French label is set before its value
+// with a no-break space before the colon, as French typography does.
+func TestFrenchColon(t *testing.T) {
+	if got := (printer{lang: "fr"}).kv("bank", "BFTVVNVX"); got != "Banque\u00a0: BFTVVNVX" {
+		t.Errorf("kv in French = %q", got)
+	}
+	if got := (printer{lang: "en"}).kv("bank", "BFTVVNVX"); got != "Bank: BFTVVNVX" {
+		t.Errorf("kv in English = %q", got)
+	}
+}
