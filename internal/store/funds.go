@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"entraide/internal/funds"
@@ -812,6 +813,12 @@ func (db *DB) FundsTraces(ctx context.Context, state, caseID string) ([]FundsTra
 type FundsLedger struct {
 	db     *DB
 	caseID string
+	// accounts are those Movements found to be the case's: its query
+	// reads the indexes alone, which do not hold the case, so that each
+	// account is checked once, not each of its movements. A trace
+	// reaches only the case's accounts (through the case's transfers);
+	// the check keeps another case's from being read all the same.
+	accounts sync.Map // funds.AccountID → struct{}
 }
 
 // FundsLedger returns the ledger of state's case; ErrNotFound if state
@@ -842,15 +849,39 @@ func (l *FundsLedger) Transfer(ctx context.Context, id funds.TransferID) (funds.
 	return m, err
 }
 
+// caseAccount returns an error matching ErrNotFound unless account is
+// one of the ledger's case.
+func (l *FundsLedger) caseAccount(ctx context.Context, account funds.AccountID) error {
+	if _, ok := l.accounts.Load(account); ok {
+		return nil
+	}
+	stmt, err := l.db.readStmt(ctx, `SELECT 1 FROM funds_accounts WHERE id = ? AND case_id = ?`)
+	if err != nil {
+		return err
+	}
+	var one int
+	err = stmt.QueryRowContext(ctx, int64(account), l.caseID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("account %d is not one of case %s's: %w", account, l.caseID, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	l.accounts.Store(account, struct{}{})
+	return nil
+}
+
 // movementsQuery reads an account's payments out and, apart from the
 // payments to itself the first half gave already, its receipts: each
-// half one range scan of its index, merged by time.
+// half one range scan of an index that holds every column it reads
+// (migration 0050), merged by time. The case is checked per account, by
+// caseAccount.
 const movementsQuery = `SELECT id, at_us, from_account, to_account, micros, currency FROM (
 	SELECT * FROM (SELECT id, at_us, from_account, to_account, micros, currency FROM funds_transfers
-		WHERE from_account = ? AND case_id = ? AND at_us >= ? AND (at_us > ? OR id > ?) ORDER BY at_us, id LIMIT ?) AS o
+		WHERE from_account = ? AND at_us >= ? AND (at_us > ? OR id > ?) ORDER BY at_us, id LIMIT ?) AS o
 	UNION ALL
 	SELECT * FROM (SELECT id, at_us, from_account, to_account, micros, currency FROM funds_transfers
-		WHERE to_account = ? AND case_id = ? AND from_account <> ? AND at_us >= ? AND (at_us > ? OR id > ?) ORDER BY at_us, id LIMIT ?) AS i
+		WHERE to_account = ? AND from_account <> ? AND at_us >= ? AND (at_us > ? OR id > ?) ORDER BY at_us, id LIMIT ?) AS i
 ) AS m ORDER BY at_us, id LIMIT ?`
 
 // Movements returns up to limit of account's transfers in and out, in
@@ -864,13 +895,16 @@ func (l *FundsLedger) Movements(ctx context.Context, account funds.AccountID, af
 		at = after.At.UnixMicro()
 	}
 	a, id := int64(account), int64(after.ID)
+	if err := l.caseAccount(ctx, account); err != nil {
+		return nil, err
+	}
 	stmt, err := l.db.readStmt(ctx, movementsQuery)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := stmt.QueryContext(ctx,
-		a, l.caseID, at, at, id, limit,
-		a, l.caseID, a, at, at, id, limit,
+		a, at, at, id, limit,
+		a, a, at, at, id, limit,
 		limit)
 	if err != nil {
 		return nil, err

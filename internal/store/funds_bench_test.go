@@ -158,24 +158,26 @@ func benchDB(b *testing.B) string {
 //
 //	go test -run XXX -bench TraceStore -benchtime 3x -benchmem ./internal/store
 //
-// On 2 virtual cores, go1.26, 30 November 2026, on a machine shared
-// with other work (load average 8 to 11: ns/op counts the waits for a
+// On 2 virtual cores, go1.26, 1 December 2026, on a machine shared
+// with other work (load average about 6: ns/op counts the waits for a
 // core, cpu-ms/op, the process's CPU time, does not), the database in
-// the page cache:
+// the page cache, three runs of -benchtime 3x:
 //
-//	rule=fifo        145 ms/op      97 cpu-ms/op     187 hops     4,200 read    2.4 MB/op
-//	rule=pro_rata  6,445 ms/op   3,914 cpu-ms/op  63,819 hops   169,443 read  129.2 MB/op
-//	rule=libr         48 ms/op      44 cpu-ms/op      71 hops     1,695 read    0.9 MB/op
+//	rule=fifo          62 ms/op        61 cpu-ms/op     187 hops     4,200 read    2.5 MB/op
+//	rule=pro_rata   1,855-2,970 ms/op  1,795-2,340 cpu-ms/op  63,819 hops   169,443 read  131 MB/op
+//	rule=libr          11 ms/op        13 cpu-ms/op      71 hops     1,695 read    0.9 MB/op
 //
 // Pro rata touches about 91,000 distinct transfers of the 10 million
 // (8,063 accounts): the memory follows the traced part, not the graph.
-// Its time is about 23 µs of CPU a movement read, against 2 µs for the
-// same trace over internal/funds' in-memory ledger: SQLite's reads of
-// the table's pages (a pread each, outside its small page cache) and
-// its b-tree descents are most of it. The statements are prepared once
-// (a trace makes some 16,000 queries); the database is not ANALYZEd,
-// as a node's is not: statistics make SQLite prepare a statement
-// again for each range it is bound to.
+// Its time is about 11-14 µs of CPU a movement read, against 2 µs for
+// the same trace over internal/funds' in-memory ledger. What brought it
+// from 3.9 s of CPU to under 2.4: indexes that hold every column a
+// movement needs (migration 0050), so that no movement costs a lookup of
+// its table row, with the case checked once per account instead; and 32
+// MiB of page cache per reader instead of SQLite's 2. The statements are
+// prepared once (a trace makes some 16,000 queries); the database is not
+// ANALYZEd, as a node's is not: statistics make SQLite prepare a
+// statement again for each range it is bound to.
 //
 // Generating the database takes about 6 minutes, once.
 func BenchmarkTraceStore(b *testing.B) {

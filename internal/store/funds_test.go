@@ -312,3 +312,41 @@ func TestFundsSameTransferInTwoRecords(t *testing.T) {
 		})
 	}
 }
+
+// A case's ledger reads only the case's accounts, though its indexes do
+// not hold the case: another case's account is not found.
+func TestFundsLedgerKeepsToItsCase(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t, backend)
+			ctx := t.Context()
+			var other funds.AccountID
+			for i, id := range []string{"case-x", "case-y"} {
+				c := store.FundsCase{ID: id, State: "FRA", Title: id, Reference: id, CreatedBy: "fra-inv", CreatedAt: fundsDay}
+				if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertFundsCase(ctx, c) }); err != nil {
+					t.Fatal(err)
+				}
+				recs := funds.Records{Transfers: []funds.Transfer{transfer(iban("FR7630006000011234567890189", ""), iban("GB29NWBK60161331926819", ""), 1_000_000, fundsDay, "", "line 2")}}
+				imp := store.FundsImport{ID: "imp-" + id, CaseID: id, RequestID: "r", ItemID: "item-" + id, Format: "csv", ImportedBy: "fra-inv", ImportedAt: fundsDay}
+				if _, err := importFunds(t, db, "FRA", imp, recs); err != nil {
+					t.Fatal(err)
+				}
+				if i == 1 {
+					ts, err := db.FundsTransfers(ctx, "FRA", id, 0, 0, 1)
+					if err != nil || len(ts) != 1 {
+						t.Fatalf("FundsTransfers(%s) = %v, %v", id, ts, err)
+					}
+					other = ts[0].To
+				}
+			}
+			l, err := db.FundsLedger(ctx, "FRA", "case-x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ms, err := l.Movements(ctx, other, funds.Cursor{}, 10); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("case-x's ledger reads case-y's account: %v, %v; want ErrNotFound", ms, err)
+			}
+		})
+	}
+}

@@ -118,7 +118,11 @@ func open(ctx context.Context, dsn string, upTo int) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 		}
 		w.SetMaxOpenConns(1)
-		r, err := sql.Open("sqlite", file+pragmas+"&_pragma=query_only(ON)")
+		// Each reader keeps up to 32 MiB of pages (SQLite's default is
+		// 2): a trace reads thousands of accounts' movements from the
+		// indexes' interior pages again and again. The cache fills only
+		// as pages are read.
+		r, err := sql.Open("sqlite", file+pragmas+"&_pragma=query_only(ON)&_pragma=cache_size(-32768)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
