@@ -111,8 +111,14 @@ type itemChoice struct {
 type accountView struct {
 	store.FundsAccount
 	Name      string
+	Sink      bool // cash or bank charges: its name says what it is
 	StateName string
 	Totals    string
+}
+
+func isSink(a funds.Account) bool {
+	_, _, ok := a.Sink()
+	return ok
 }
 
 // accountName is how a page names an account: its IBAN, number or
@@ -167,7 +173,7 @@ func (u *UI) fundsCaseData(r *http.Request, caseID string) (map[string]any, erro
 		if a.Account.Jurisdiction != "" {
 			name = l.stateName(a.Account.Jurisdiction)
 		}
-		av = append(av, accountView{FundsAccount: a, Name: accountName(r, a.Account), StateName: name, Totals: strings.Join(totals, "; ")})
+		av = append(av, accountView{FundsAccount: a, Name: accountName(r, a.Account), Sink: isSink(a.Account), StateName: name, Totals: strings.Join(totals, "; ")})
 	}
 	transfers, err := u.node.FundsTransfers(ctx, by, caseID, 0, 0, maxListed)
 	if err != nil {
@@ -468,7 +474,11 @@ func (u *UI) fundsTraceData(r *http.Request, caseID, traceID string) (map[string
 	var holdings []holdingView
 	for _, h := range res.Holdings {
 		a := tv.Accounts[h.Account].Account
-		holdings = append(holdings, holdingView{Account: accountLabel(h.Account), Holder: a.Holder, Bank: a.Bank, State: stateName(a.Jurisdiction), Amount: money(h.Traced, cur)})
+		hv := holdingView{Account: accountLabel(h.Account), Holder: a.Holder, Bank: a.Bank, State: stateName(a.Jurisdiction), Amount: money(h.Traced, cur)}
+		if isSink(a) {
+			hv.Holder, hv.Bank = "", ""
+		}
+		holdings = append(holdings, hv)
 	}
 	var hops []hopView
 	for i, h := range res.Hops {
