@@ -8,11 +8,8 @@
 package letter
 
 import (
-	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
-	"image/color"
 	"io"
 	"slices"
 	"sort"
@@ -100,61 +97,12 @@ func Write(w io.Writer, l Letter, fonts Fonts) error {
 		return fmt.Errorf("request %s is of kind %q, which this build does not know", r.ID, r.Kind)
 	}
 	p := printer{lang: l.Lang}
-	blocks := p.blocks(l, spec)
-	var all []string
-	for _, b := range blocks {
-		all = append(all, b.text, b.label)
-	}
-	// The footer says how many pages there are: the letter is laid out
-	// once to count them, then again to write it. The PDF is made in
-	// memory, so that a failure writes nothing.
-	render := func(out io.Writer, pages int) (int, error) {
-		doc, err := typeset.New(out, fonts, rtl[l.Lang], all...)
-		if err != nil {
-			return 0, err
-		}
-		doc.PDF().SetInfo(p.word("title")+" "+r.ID, spec.Title, "", r.RequestingState, "Entraide")
-		doc.PDF().SetLang(l.Lang)
-		doc.Footer = func(page int) string {
+	return typeset.Write(w, fonts, typeset.Info{
+		Title: p.word("title") + " " + r.ID, Subject: spec.Title, Author: r.RequestingState, Lang: l.Lang, RTL: rtl[l.Lang],
+		Footer: func(page, pages int) string {
 			return r.ID + "  ·  " + strconv.Itoa(page) + "/" + strconv.Itoa(pages)
-		}
-		for _, b := range blocks {
-			switch {
-			case b.rule:
-				doc.Rule()
-			case b.label != "":
-				doc.Row(b.label, b.text, cmp.Or(b.size, typeset.ValueSize))
-			default:
-				doc.Block(b.text, b.size, b.bold, b.fill, b.space)
-			}
-		}
-		if err := doc.Close(); err != nil {
-			return 0, fmt.Errorf("the letter's PDF: %w", err)
-		}
-		return doc.Page(), nil
-	}
-	pages, err := render(io.Discard, 0)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if _, err := render(&buf, pages); err != nil {
-		return err
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
-}
-
-// block is one piece of the letter: a paragraph of one style, a label
-// beside its value, or a rule.
-type block struct {
-	label string
-	text  string
-	size  float64
-	bold  bool
-	fill  color.RGBA
-	space float64
-	rule  bool
+		},
+	}, p.blocks(l, spec))
 }
 
 // printer words the letter in its language.
@@ -200,20 +148,20 @@ func (p printer) stateName(code string) string {
 }
 
 // blocks lays out the letter, top to bottom.
-func (p printer) blocks(l Letter, spec convention.Spec) []block {
+func (p printer) blocks(l Letter, spec convention.Spec) []typeset.Block {
 	r := l.Request
-	var out []block
-	pair := func(k, v string) { out = append(out, block{label: k, text: v}) }
+	var out []typeset.Block
+	pair := func(k, v string) { out = append(out, typeset.Block{Label: k, Text: v}) }
 	heading := func(s string) {
-		out = append(out, block{text: s, size: typeset.ValueSize + 1, bold: true, fill: canvas.Black, space: 3})
+		out = append(out, typeset.Block{Text: s, Size: typeset.ValueSize + 1, Bold: true, Fill: canvas.Black, Space: 3})
 	}
 	small := func(s string, space float64) {
-		out = append(out, block{text: s, size: typeset.SmallSize, fill: canvas.Black, space: space})
+		out = append(out, typeset.Block{Text: s, Size: typeset.SmallSize, Fill: canvas.Black, Space: space})
 	}
-	rule := func() { out = append(out, block{rule: true}) }
+	rule := func() { out = append(out, typeset.Block{Rule: true}) }
 
-	out = append(out, block{text: p.word("title"), size: typeset.TitleSize, bold: true, fill: canvas.Black, space: 1.5})
-	out = append(out, block{text: p.word("basis"), size: typeset.LabelSize, fill: typeset.Grey, space: 4})
+	out = append(out, typeset.Block{Text: p.word("title"), Size: typeset.TitleSize, Bold: true, Fill: canvas.Black, Space: 1.5})
+	out = append(out, typeset.Block{Text: p.word("basis"), Size: typeset.LabelSize, Fill: typeset.Grey, Space: 4})
 	rule()
 	pair(p.word("requesting"), p.state(r.RequestingState))
 	pair(p.word("requested"), p.state(r.RequestedState))
@@ -293,7 +241,7 @@ func (p printer) blocks(l Letter, spec convention.Spec) []block {
 	pair(p.word("log.origin"), lg.Origin)
 	pair(p.word("log.leaf"), strconv.FormatInt(lg.Index, 10))
 	pair(p.word("log.at"), lg.At.UTC().Format("2006-01-02 15:04:05 UTC"))
-	out = append(out, block{label: p.word("record.hash"), text: lg.SHA256, size: typeset.SmallSize})
+	out = append(out, typeset.Block{Label: p.word("record.hash"), Text: lg.SHA256, Size: typeset.SmallSize})
 	pair(p.word("checkpoint.size"), strconv.FormatInt(lg.Size, 10))
 	pair(p.word("checkpoint.root"), lg.Root)
 	small(p.word("check"), 1.5)

@@ -10,7 +10,6 @@
 package report
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -88,78 +87,30 @@ func Write(w io.Writer, r Report, fonts typeset.Fonts) error {
 		return errors.New("the trace has no result to report")
 	}
 	p := printer{lang: r.Lang}
-	blocks := p.blocks(r)
-	var all []string
-	for _, b := range blocks {
-		all = append(all, b.label, b.text)
-	}
 	g := flow.FromResult(r.Result, func(a funds.AccountID) flow.AccountInfo {
 		acc := r.Accounts[a]
 		return flow.AccountInfo{Label: p.accountLabel(acc, a), State: acc.Jurisdiction}
 	}, flow.Limits{})
 	layout := g.Layout()
 	words := p.flowWords(r.Result.Options.Currency)
-	all = append(all, p.word("figure"))
+	texts := []string{p.word("figure")}
 	for _, s := range layout.Legend {
-		all = append(all, p.stateName(s))
+		texts = append(texts, p.stateName(s))
 	}
 	rtl := r.Lang == "ar"
-	render := func(out io.Writer, pages int) (int, error) {
-		doc, err := typeset.New(out, fonts, rtl, all...)
-		if err != nil {
-			return 0, err
-		}
-		doc.PDF().SetInfo(p.word("title")+" "+r.Trace, r.Case.Title, "", r.Case.State, "Entraide")
-		doc.PDF().SetLang(r.Lang)
-		doc.Footer = func(page int) string {
+	picture := typeset.Block{FigureHeight: layout.HeightAt(typeset.BodyWidth),
+		Figure: func(doc *typeset.Doc, rd canvas.Renderer, left, top, width float64) {
+			layout.Draw(rd, words, flow.DrawOptions{Left: left, Top: top, Width: width, RTL: rtl,
+				Text: func(s string, size float64, fill color.RGBA, width float64) *canvas.Text {
+					return doc.Text(s, size, false, fill, width)
+				}})
+		}}
+	return typeset.Write(w, fonts, typeset.Info{
+		Title: p.word("title") + " " + r.Trace, Subject: r.Case.Title, Author: r.Case.State, Lang: r.Lang, RTL: rtl,
+		Footer: func(page, pages int) string {
 			return r.Trace + "  ·  " + r.Generated.UTC().Format("2006-01-02 15:04 UTC") + "  ·  " + strconv.Itoa(page) + "/" + strconv.Itoa(pages)
-		}
-		for _, b := range blocks {
-			switch {
-			case b.figure:
-				h := layout.HeightAt(typeset.BodyWidth)
-				doc.Figure(h, func(rd canvas.Renderer, left, top, width float64) {
-					layout.Draw(rd, words, flow.DrawOptions{Left: left, Top: top, Width: width, RTL: rtl,
-						Text: func(s string, size float64, fill color.RGBA, width float64) *canvas.Text {
-							return doc.Text(s, size, false, fill, width)
-						}})
-				})
-			case b.rule:
-				doc.Rule()
-			case b.label != "":
-				doc.Row(b.label, b.text, cmp.Or(b.size, typeset.ValueSize))
-			default:
-				doc.Block(b.text, b.size, b.bold, b.fill, b.space)
-			}
-		}
-		if err := doc.Close(); err != nil {
-			return 0, fmt.Errorf("the report's PDF: %w", err)
-		}
-		return doc.Page(), nil
-	}
-	pages, err := render(io.Discard, 0)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if _, err := render(&buf, pages); err != nil {
-		return err
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
-}
-
-// block is one piece of the report: a paragraph of one style, a label
-// beside its value, a rule, or the picture.
-type block struct {
-	label  string
-	text   string
-	size   float64
-	bold   bool
-	fill   color.RGBA
-	space  float64
-	rule   bool
-	figure bool
+		},
+	}, p.blocks(r, picture), texts...)
 }
 
 // printer words the report in its language.
@@ -230,19 +181,19 @@ func (p printer) accountLabel(a funds.Account, id funds.AccountID) string {
 }
 
 // blocks lays out the report, top to bottom.
-func (p printer) blocks(r Report) []block {
+func (p printer) blocks(r Report, picture typeset.Block) []typeset.Block {
 	res := r.Result
 	cur := res.Options.Currency
-	var out []block
-	pair := func(k, v string) { out = append(out, block{label: k, text: v}) }
-	small := func(k, v string) { out = append(out, block{label: k, text: v, size: typeset.SmallSize}) }
+	var out []typeset.Block
+	pair := func(k, v string) { out = append(out, typeset.Block{Label: k, Text: v}) }
+	small := func(k, v string) { out = append(out, typeset.Block{Label: k, Text: v, Size: typeset.SmallSize}) }
 	heading := func(s string) {
-		out = append(out, block{text: s, size: typeset.ValueSize + 1, bold: true, fill: canvas.Black, space: 3})
+		out = append(out, typeset.Block{Text: s, Size: typeset.ValueSize + 1, Bold: true, Fill: canvas.Black, Space: 3})
 	}
 	para := func(s string) {
-		out = append(out, block{text: s, size: typeset.SmallSize + 1, fill: canvas.Black, space: 2.5})
+		out = append(out, typeset.Block{Text: s, Size: typeset.SmallSize + 1, Fill: canvas.Black, Space: 2.5})
 	}
-	rule := func() { out = append(out, block{rule: true}) }
+	rule := func() { out = append(out, typeset.Block{Rule: true}) }
 	account := func(id funds.AccountID) string {
 		a := r.Accounts[id]
 		s := p.accountLabel(a, id)
@@ -253,8 +204,8 @@ func (p printer) blocks(r Report) []block {
 	}
 	when := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
-	out = append(out, block{text: p.word("title"), size: typeset.TitleSize, bold: true, fill: canvas.Black, space: 1.5})
-	out = append(out, block{text: p.word("basis"), size: typeset.LabelSize, fill: typeset.Grey, space: 4})
+	out = append(out, typeset.Block{Text: p.word("title"), Size: typeset.TitleSize, Bold: true, Fill: canvas.Black, Space: 1.5})
+	out = append(out, typeset.Block{Text: p.word("basis"), Size: typeset.LabelSize, Fill: typeset.Grey, Space: 4})
 	rule()
 	pair(p.word("case"), r.Case.Title)
 	pair(p.word("case.id"), r.Case.ID)
@@ -310,7 +261,7 @@ func (p printer) blocks(r Report) []block {
 	rule()
 	heading(p.word("figure"))
 	para(p.word("figure.help"))
-	out = append(out, block{figure: true})
+	out = append(out, picture)
 
 	rule()
 	heading(p.word("bystate"))
