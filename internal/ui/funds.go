@@ -116,6 +116,16 @@ type accountView struct {
 	Totals    string
 }
 
+// locatorText is the place of a record in its file in r's language: a
+// CSV's "line 12" is said in it; an XML path or a JSON index is the
+// file's own.
+func locatorText(r *http.Request, loc string) string {
+	if n, ok := strings.CutPrefix(loc, "line "); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+		return tf(r, "funds.locator.line", n)
+	}
+	return loc
+}
+
 func isSink(a funds.Account) bool {
 	_, _, ok := a.Sink()
 	return ok
@@ -182,7 +192,7 @@ func (u *UI) fundsCaseData(r *http.Request, caseID string) (map[string]any, erro
 	var tv []transferChoice
 	for _, tr := range transfers {
 		tv = append(tv, transferChoice{ID: tr.ID, At: tr.At.UTC().Format("2006-01-02 15:04"), From: label[tr.From], To: label[tr.To],
-			Amount: tr.Amount + " " + tr.Currency, Ref: tr.Reference, Locator: tr.Locator, ItemID: tr.ItemID})
+			Amount: tr.Amount + " " + tr.Currency, Ref: tr.Reference, Locator: locatorText(r, tr.Locator), ItemID: tr.ItemID})
 	}
 	var formats []string
 	for _, f := range records.Formats() {
@@ -488,7 +498,7 @@ func (u *UI) fundsTraceData(r *http.Request, caseID, traceID string) (map[string
 		rec := tv.Transfers[h.Transfer]
 		hv := hopView{N: i + 1, Depth: h.Depth, At: h.At.UTC().Format("2006-01-02 15:04"), From: accountLabel(h.From), To: accountLabel(h.To),
 			Traced: money(h.Traced, cur), Amount: money(h.Amount, cur), RequestID: rec.RequestID, ItemID: rec.ItemID,
-			SHA256: hashes[rec.ImportID], Locator: rec.Locator, Ref: rec.Reference}
+			SHA256: hashes[rec.ImportID], Locator: locatorText(r, rec.Locator), Ref: rec.Reference}
 		if rec.Currency != cur {
 			hv.Recorded = rec.Amount + " " + rec.Currency
 		}
@@ -498,7 +508,7 @@ func (u *UI) fundsTraceData(r *http.Request, caseID, traceID string) (map[string
 	var shorts []shortView
 	for _, s := range res.Shortfalls {
 		shorts = append(shorts, shortView{Account: accountLabel(s.Account), At: s.At.UTC().Format("2006-01-02 15:04"), Amount: money(s.Amount, cur),
-			Locator: tv.Transfers[s.Transfer].Locator})
+			Locator: locatorText(r, tv.Transfers[s.Transfer].Locator)})
 	}
 	var sources []string
 	for _, s := range res.Sources {

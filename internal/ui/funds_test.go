@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -224,4 +225,22 @@ func TestFundTracingPages(t *testing.T) {
 		t.Errorf("the dashboard does not count the 1000.00 EUR frozen\n%s", p.Body)
 	}
 
+}
+
+// TestLocatorText checks that a CSV record's line is said in the page's
+// language, and an XML path as the file writes it.
+func TestLocatorText(t *testing.T) {
+	for _, tc := range []struct{ lang, loc, want string }{
+		{"fr", "line 12", "ligne 12"},
+		{"zh", "line 3", "第 3 行"},
+		{"en", "Stmt[1]/Ntry[2]", "Stmt[1]/Ntry[2]"},
+	} {
+		var got string
+		r := httptest.NewRequest("GET", "/ui/funds", nil)
+		r.Header.Set("Accept-Language", tc.lang)
+		withLocale(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = locatorText(r, tc.loc) })).ServeHTTP(httptest.NewRecorder(), r)
+		if got != tc.want {
+			t.Errorf("%s: locatorText(%q) = %q, want %q", tc.lang, tc.loc, got, tc.want)
+		}
+	}
 }

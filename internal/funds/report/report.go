@@ -167,6 +167,16 @@ func amount(micros int64, currency string) string {
 
 // accountLabel names an account by its id, or by its number in the
 // trace when the records give none.
+// locator is the place of a record in its file in the report's
+// language: a CSV's "line 12" is said in it; an XML path or a JSON index
+// is the file's own.
+func (p printer) locator(loc string) string {
+	if n, ok := strings.CutPrefix(loc, "line "); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+		return p.wordf("line", n)
+	}
+	return loc
+}
+
 func (p printer) accountLabel(a funds.Account, id funds.AccountID) string {
 	if kind, of, ok := a.Sink(); ok {
 		if kind == funds.SinkCash {
@@ -384,7 +394,7 @@ func (p printer) recordText(rec Record) string {
 		// the width of the column only alone, in every language.
 		lines = append(lines, p.word("sha256")+":\n\u200e"+rec.SHA256+"\u200e")
 	}
-	add("locator", rec.Locator)
+	add("locator", p.locator(rec.Locator))
 	add("ref", rec.Reference)
 	return strings.Join(lines, "\n")
 }

@@ -299,3 +299,18 @@ func TestFrenchColon(t *testing.T) {
 		t.Errorf("kv in English = %q", got)
 	}
 }
+
+// TestLocator checks that a CSV record's line is said in the report's
+// language, and an XML path as the file writes it.
+func TestLocator(t *testing.T) {
+	for _, tc := range []struct{ lang, loc, want string }{
+		{"fr", "line 12", "ligne 12"},
+		{"ar", "line 3", "السطر 3"},
+		{"en", "Stmt[1]/Ntry[2]", "Stmt[1]/Ntry[2]"},
+		{"fr", "line of credit", "line of credit"},
+	} {
+		if got := (printer{lang: tc.lang}).locator(tc.loc); got != tc.want {
+			t.Errorf("%s: locator(%q) = %q, want %q", tc.lang, tc.loc, got, tc.want)
+		}
+	}
+}
