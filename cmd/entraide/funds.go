@@ -711,11 +711,12 @@ func printTrace(w io.Writer, v node.TraceView) {
 	if r.Dust > 0 {
 		fmt.Fprintf(w, "  shares too small to follow (dust): %s %s\n", money(r.Dust), v.Currency)
 	}
-	fmt.Fprintf(w, "\nHops (%d):\n", len(r.Hops))
+	fmt.Fprintf(w, "\nHops (%d), in the order of time; HOP counts the transfers from the victim payment, 1 for the payment itself:\n", len(r.Hops))
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprint(tw, "  HOP\tTIME (UTC)\tFROM → TO\tTRACED OF THE TRANSFER\tRECORD\n")
 	for _, h := range r.Hops {
 		t := v.Transfers[h.Transfer]
-		fmt.Fprintf(tw, "  %d\t%s\t%s → %s\t%s of %s %s\titem %s, %s (request %s)\n", h.Depth, h.At.Format("2006-01-02 15:04"), accountName(h.From), accountName(h.To),
+		fmt.Fprintf(tw, "  %d\t%s\t%s → %s\t%s of %s %s\titem %s, %s (request %s)\n", h.Depth, h.At.UTC().Format("2006-01-02 15:04"), accountName(h.From), accountName(h.To),
 			money(h.Traced), money(h.Amount), v.Currency, t.ItemID, t.Locator, t.RequestID)
 	}
 	tw.Flush()

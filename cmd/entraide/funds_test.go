@@ -98,7 +98,7 @@ func TestFundsCommands(t *testing.T) {
 	if trace == nil {
 		t.Fatalf("funds trace = %q", out)
 	}
-	if again := c.must("funds", "trace", "show", "--case", caseID, trace[1]); !strings.Contains(again, "Per account:") {
+	if again := c.must("funds", "trace", "show", "--case", caseID, trace[1]); !strings.Contains(again, "Per account:") || !strings.Contains(again, "HOP  TIME (UTC)") {
 		t.Errorf("funds trace show = %q", again)
 	}
 	if show := c.must("funds", "case", "show", caseID); !strings.Contains(show, "Traces (1)") || !strings.Contains(show, "Imports (2)") {
