@@ -30,6 +30,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	keyFile := fs.String("tls-key", e.getenv("ENTRAIDE_TLS_KEY"), "PEM private key of --tls-cert (env ENTRAIDE_TLS_KEY)")
 	peerCA := fs.String("peer-ca", e.getenv("ENTRAIDE_PEER_CA"), "PEM certificates to trust for peers' HTTPS, instead of the system's (env ENTRAIDE_PEER_CA)")
 	baseURL := fs.String("base-url", "", "record this https:// address as the one peers reach this node at")
+	readyLogLag := fs.Int64("ready-log-lag", web.DefaultReadyLogLag, "audit records that may wait for the Merkle log while /readyz still answers 200; past it the node is not ready")
 	tlsProxy := fs.Bool("behind-tls-proxy", e.getenv("ENTRAIDE_BEHIND_TLS_PROXY") == "true", "a proxy in front of this node ends HTTPS and passes plain HTTP on: send HSTS and mark the web UI's cookies Secure (env ENTRAIDE_BEHIND_TLS_PROXY=true)")
 	retryBase := fs.Duration("retry-base", node.DefaultRetryBase, "first delay before retrying a delivery; later ones double")
 	expiry := fs.Duration("delivery-expiry", node.DefaultDeliveryExpiry, "how long undelivered messages are retried before administrators are alerted")
@@ -104,7 +105,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if *tlsProxy && tlsConfig != nil {
 		return fmt.Errorf("serve: --behind-tls-proxy with --tls-cert: the node serves HTTPS itself\nnext: give one of them: --tls-cert when clients reach this node directly, --behind-tls-proxy when a proxy ends TLS in front of it")
 	}
-	h := web.NewServer(n, log, web.Config{Limits: limits.limits(), BehindTLSProxy: *tlsProxy, OIDC: oidcConfig})
+	h := web.NewServer(n, log, web.Config{Limits: limits.limits(), BehindTLSProxy: *tlsProxy, OIDC: oidcConfig, ReadyLogLag: *readyLogLag})
 	go n.RunDelivery(ctx)
 	go n.RunAlerts(ctx)
 	go n.RunRetention(ctx)

@@ -52,6 +52,19 @@ func OpenDir(dir string) (*Vault, error) {
 // NewVault returns the vault that keeps its objects in b.
 func NewVault(b *blob.Bucket) *Vault { return &Vault{bucket: b} }
 
+// Ping reports an error if the vault's bucket cannot be reached: the
+// directory is gone or the object store refuses the node's credentials.
+func (v *Vault) Ping(ctx context.Context) error {
+	ok, err := v.bucket.IsAccessible(ctx)
+	if err != nil {
+		return fmt.Errorf("the evidence store: %w", err)
+	}
+	if !ok {
+		return errors.New("the evidence store is not accessible")
+	}
+	return nil
+}
+
 // Close closes the vault's bucket.
 func (v *Vault) Close() error { return v.bucket.Close() }
 

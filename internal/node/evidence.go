@@ -31,6 +31,15 @@ func evidenceErr(kind error, field, format string, args ...any) error {
 // no item is uploaded or read.
 func (n *Node) HasVault() bool { return n.vault != nil }
 
+// PingVault reports an error if the node's evidence store does not
+// answer; a node without one has nothing to ping.
+func (n *Node) PingVault(ctx context.Context) error {
+	if n.vault == nil {
+		return nil
+	}
+	return n.vault.Ping(ctx)
+}
+
 func (n *Node) needVault() error {
 	if n.vault == nil {
 		return evidenceErr(casework.ErrConflict, "evidence", "this node has no evidence store: its administrator starts it with --blob URL, or the default, a directory in the data directory")

@@ -337,3 +337,14 @@ func (db *DB) RecordProof(ctx context.Context, state string, seq int64) (tlog.Re
 	}
 	return tlog.RecordProof{Index: idx, Entry: entry, Proof: proof, Checkpoint: head.Checkpoint}, nil
 }
+
+// LogPending returns how many committed records wait to be put into the
+// log's tree: the integrator brings it back to zero within about a
+// second, so a count that stays high says it is stuck or too slow.
+func (db *DB) LogPending(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM tlog_pending`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("the records waiting for the log: %w", err)
+	}
+	return n, nil
+}

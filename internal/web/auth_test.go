@@ -47,6 +47,7 @@ func revealing(tn *testNode, request string, c routeCall) routeCall {
 // without a case fails TestAuthorizationEveryRoute.
 var routeCases = map[string]func(t *testing.T, tn *testNode, state string) routeCall{
 	"GET /healthz":                    func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/healthz"} },
+	"GET /readyz":                     func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/readyz"} },
 	"GET /api/v1/openapi.json":        func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/openapi.json"} },
 	"GET /api/v1/me":                  func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/me"} },
 	"GET /api/v1/convention/kinds":    func(*testing.T, *testNode, string) routeCall { return routeCall{path: "/api/v1/convention/kinds"} },

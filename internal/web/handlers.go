@@ -39,6 +39,72 @@ func (s *Server) health() http.Handler {
 	})
 }
 
+// readiness is /readyz's answer: whether the node should be sent
+// traffic, and each check that says so.
+type readiness struct {
+	Status string       `json:"status"` // "ready" or "not ready"
+	Checks []readyCheck `json:"checks"`
+	// LogLag is how many audit records wait to be put into the Merkle
+	// log and covered by a signed checkpoint; LogMaxLag the most the node
+	// tolerates while ready.
+	LogLag    int64 `json:"log_lag"`
+	LogMaxLag int64 `json:"log_max_lag"`
+}
+
+// readyCheck is one of readiness's checks: its name ("database",
+// "evidence_store", "log"), its state ("ok", "failing" or "absent" for
+// an evidence store the node does not have) and why it fails.
+type readyCheck struct {
+	Name   string `json:"name"`
+	State  string `json:"state"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func (s *Server) ready() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		out := readiness{Status: "ready", LogMaxLag: s.readyLogLag}
+		check := func(name string, err error, detail string) {
+			c := readyCheck{Name: name, State: "ok"}
+			if err != nil {
+				s.log.ErrorContext(ctx, "readiness check failed", "check", name, "err", err)
+				c.State, c.Detail, out.Status = "failing", detail, "not ready"
+			}
+			out.Checks = append(out.Checks, c)
+		}
+		_, _, err := s.node.DB().Node(ctx)
+		check("database", err, "the database does not answer")
+		if s.node.HasVault() {
+			check("evidence_store", s.node.PingVault(ctx), "the evidence store does not answer")
+		} else {
+			out.Checks = append(out.Checks, readyCheck{Name: "evidence_store", State: "absent"})
+		}
+		lag, err := s.node.DB().LogPending(ctx)
+		out.LogLag = lag
+		switch {
+		case err != nil:
+			check("log", err, "the Merkle log's lag cannot be read")
+		case lag > s.readyLogLag:
+			check("log", errors.New("log lag over its bound"), fmt.Sprintf("%d records wait for the Merkle log, more than %d: its integrator has stopped or cannot keep up", lag, s.readyLogLag))
+		default:
+			check("log", nil, "")
+		}
+		if out.Status != "ready" {
+			var failing []string
+			for _, c := range out.Checks {
+				if c.State == "failing" {
+					failing = append(failing, c.Name+": "+c.Detail)
+				}
+			}
+			writeProblem(w, Problem{Type: typeNotReady, Status: http.StatusServiceUnavailable, Title: "The node is not ready",
+				Detail: strings.Join(failing, "; "), Readiness: &out})
+			return
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
 func (s *Server) me() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.node.Me(r.Context(), actorFrom(r.Context()))

@@ -47,8 +47,10 @@ type Problem struct {
 	Reason string `json:"reason,omitempty"`
 	// Limit names the limit a call reached (a 429), and RetryAfter, in
 	// seconds, when to call again, as the Retry-After header says.
-	Limit      string `json:"limit,omitempty"`
-	RetryAfter int    `json:"retry_after,omitempty"`
+	// Readiness is /readyz's checks when the node is not ready (a 503).
+	Readiness  *readiness `json:"readiness,omitempty"`
+	Limit      string     `json:"limit,omitempty"`
+	RetryAfter int        `json:"retry_after,omitempty"`
 	// AllowedActions are the actions the caller's State may take on the
 	// request now, when its state refused the one asked (a 409).
 	AllowedActions []casework.Action `json:"allowed_actions,omitempty"`
@@ -69,6 +71,7 @@ const (
 	typeTooLarge       = "urn:entraide:problem:body-too-large"
 	typeStale          = "urn:entraide:problem:precondition-failed"
 	typeInternal       = "urn:entraide:problem:internal"
+	typeNotReady       = "urn:entraide:problem:not-ready"
 )
 
 func writeProblem(w http.ResponseWriter, p Problem) {

@@ -150,7 +150,7 @@ func problemStatuses(rt route) []int {
 	if rt.Path == "/federation/v1/messages" {
 		codes = append(codes, http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusRequestTimeout)
 	}
-	if rt.Path == "/healthz" {
+	if rt.Path == "/healthz" || rt.Path == "/readyz" {
 		codes = append(codes, http.StatusServiceUnavailable)
 	}
 	switch rt.Path {

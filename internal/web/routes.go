@@ -20,6 +20,8 @@ func (s *Server) routes() []route {
 	return []route{
 		{Method: "GET", Path: "/healthz", Summary: "Health check: the node is up and its database answers",
 			Public: true, Response: health{}, Status: 200, Handler: s.health()},
+		{Method: "GET", Path: "/readyz", Summary: "Readiness check for a load balancer: 200 when the database and the evidence store answer and the Merkle log keeps up, 503 otherwise; the body names each check, its state and the log's lag",
+			Public: true, Response: readiness{}, Status: 200, Handler: s.ready()},
 		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3.1 document",
 			Public: true, Response: map[string]any{}, Status: 200, Handler: s.openAPI()},
 		{Method: "POST", Path: "/federation/v1/messages", Summary: "Another State's node delivers a signed, encrypted envelope; the answer is a signed receipt",

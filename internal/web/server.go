@@ -53,7 +53,10 @@ type Server struct {
 	// behindTLSProxy: clients reach the node over HTTPS through a proxy
 	// that ends TLS.
 	behindTLSProxy bool
-	handler        http.Handler
+	// readyLogLag is the most records that may wait for the Merkle log
+	// while the node says it is ready.
+	readyLogLag int64
+	handler     http.Handler
 }
 
 // Config is what a server needs besides its node.
@@ -69,7 +72,15 @@ type Config struct {
 	// OIDC, when set, lets officials sign in to the UI with their
 	// government's identity provider.
 	OIDC *ui.OIDC
+	// ReadyLogLag is the most audit records that may wait to be put into
+	// the Merkle log while /readyz answers 200 (DefaultReadyLogLag if 0).
+	ReadyLogLag int64
 }
+
+// DefaultReadyLogLag is the log lag /readyz tolerates by default: the
+// integrator takes a batch about every second, so a thousand records
+// waiting means it has stopped or cannot keep up.
+const DefaultReadyLogLag = 1000
 
 // NewServer returns the HTTP handler of n, with the limits of cfg. It logs
 // to log, never with a token or a request body in the record. Its metrics,
@@ -92,6 +103,10 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 		streams:       newKeyCounter(l.StreamsPerOfficial),
 		reads:         newKeyCounter(l.InboxReadsPerAddress),
 		tus:           newTus(n),
+		readyLogLag:   cfg.ReadyLogLag,
+	}
+	if s.readyLogLag <= 0 {
+		s.readyLogLag = DefaultReadyLogLag
 	}
 	s.inbox = newInboxLimits(l, s.metrics)
 	n.Observe(s.metrics)
