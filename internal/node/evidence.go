@@ -455,9 +455,15 @@ func (n *Node) dispose(ctx context.Context, by casework.Actor, it evidence.Item,
 		if err := tx.DisposeEvidence(ctx, it.State, it.ID, by.ID, now); err != nil {
 			return err
 		}
+		// The records fund-tracing cases read from the item are personal
+		// data of the same retention (art. 36): they go with it.
+		imports, err := tx.DisposeFundsRecords(ctx, it.State, it.ID, now)
+		if err != nil {
+			return err
+		}
 		it.Status, it.DisposedAt, it.DisposedBy, it.WrappedIdentity = evidence.Disposed, &now, by.ID, nil
 		return audit(ctx, tx, n.home, it.State, by, now, evidence.ActionDisposed, evidence.Subject(it.ID),
-			evidenceDetail(it, map[string]any{"reason": reason, "retain_until": it.RetainUntil, "policy_until": it.PolicyUntil, "status_before": cur.Status}))
+			evidenceDetail(it, map[string]any{"reason": reason, "retain_until": it.RetainUntil, "policy_until": it.PolicyUntil, "status_before": cur.Status, "funds_imports": imports}))
 	})
 	if err != nil {
 		return it, err

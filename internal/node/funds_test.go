@@ -236,5 +236,36 @@ func TestFundsCase(t *testing.T) {
 		if cs, err := n.FundsCases(ctx, vnmCA); err != nil || len(cs) != 0 {
 			t.Errorf("VNM's cases = %+v, %v; want none", cs, err)
 		}
+
+		// art 36: the statement's retention ends; the records read from
+		// it leave the case with its bytes, the trace keeps its figures.
+		before, err := n.FundsCase(ctx, fraInv, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.DisposeEvidence(ctx, fraCA, r.ID, camt.ID, "retention period ended"); err != nil {
+			t.Fatal(err)
+		}
+		after, err := n.FundsCase(ctx, fraInv, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Transfers >= before.Transfers {
+			t.Errorf("transfers %d after the statement was disposed of, %d before: want fewer", after.Transfers, before.Transfers)
+		}
+		for _, i := range after.Imports {
+			if (i.ItemID == camt.ID) != (i.DisposedAt != nil) {
+				t.Errorf("import of item %s: disposed at %v", i.ItemID, i.DisposedAt)
+			}
+		}
+		if again, err := n.FundsTrace(ctx, fraInv, c.ID, tv.ID); err != nil || again.Result.Traced != tv.Result.Traced {
+			t.Errorf("the trace after the disposal = %+v, %v; want it read as it was run", again, err)
+		} else {
+			for _, tr := range again.Transfers {
+				if tr.ItemID == camt.ID {
+					t.Errorf("the trace still names a record of the disposed statement: %+v", tr)
+				}
+			}
+		}
 	})
 }

@@ -45,6 +45,9 @@ type FundsImport struct {
 	Matched    int       `json:"matched"`
 	ImportedBy string    `json:"imported_by"`
 	ImportedAt time.Time `json:"imported_at"`
+	// DisposedAt is when the item was disposed of (art. 36) and the
+	// records read from it left the case; nil while they are in it.
+	DisposedAt *time.Time `json:"disposed_at,omitempty"`
 }
 
 // FundsAccount is one account of a case: every record that names it,
@@ -348,7 +351,7 @@ func (tx *Tx) sameTransfer(ctx context.Context, importID string, from, to int64,
 	return id, err
 }
 
-const fundsImportColumns = `id, case_id, request_id, item_id, sha256, format, mapping, transfers, matched, imported_by, imported_at`
+const fundsImportColumns = `id, case_id, request_id, item_id, sha256, format, mapping, transfers, matched, imported_by, imported_at, disposed_at`
 
 // FundsImports lists the imports of state's case, oldest first.
 func (db *DB) FundsImports(ctx context.Context, state, caseID string) ([]FundsImport, error) {
@@ -361,12 +364,19 @@ func (db *DB) FundsImports(ctx context.Context, state, caseID string) ([]FundsIm
 	out := []FundsImport{}
 	for rows.Next() {
 		var i FundsImport
-		var at string
-		if err := rows.Scan(&i.ID, &i.CaseID, &i.RequestID, &i.ItemID, &i.SHA256, &i.Format, &i.Mapping, &i.Transfers, &i.Matched, &i.ImportedBy, &at); err != nil {
+		var at, disposed string
+		if err := rows.Scan(&i.ID, &i.CaseID, &i.RequestID, &i.ItemID, &i.SHA256, &i.Format, &i.Mapping, &i.Transfers, &i.Matched, &i.ImportedBy, &at, &disposed); err != nil {
 			return nil, err
 		}
 		if i.ImportedAt, err = parseTime(at); err != nil {
 			return nil, err
+		}
+		if disposed != "" {
+			d, err := parseTime(disposed)
+			if err != nil {
+				return nil, err
+			}
+			i.DisposedAt = &d
 		}
 		out = append(out, i)
 	}
@@ -940,4 +950,91 @@ func (l *FundsLedger) Opening(ctx context.Context, account funds.AccountID) (fun
 	}
 	o.At = time.UnixMicro(at).UTC()
 	return o, true, nil
+}
+
+// DisposeFundsRecords takes out of state's fund-tracing cases the records
+// read from evidence item itemID, which is being disposed of (art. 36):
+// the transfers and balances of its imports go, except that a transfer
+// another item also records stays, with that record as its own; the
+// accounts left with no transfer, balance or asset go too. Each import
+// stays, marked disposed of at, so that the case says what it had. It
+// returns how many imports it took out. Traces run before keep their
+// figures; their hops no longer name a record from the item.
+func (tx *Tx) DisposeFundsRecords(ctx context.Context, state, itemID string, at time.Time) (int, error) {
+	rows, err := tx.query(ctx, `SELECT i.id, i.case_id FROM funds_imports i JOIN funds_cases c ON c.id = i.case_id
+		WHERE c.state = ? AND i.item_id = ? AND i.disposed_at = '' ORDER BY i.id`, state, itemID)
+	if err != nil {
+		return 0, err
+	}
+	type imp struct{ id, caseID string }
+	var imps []imp
+	for rows.Next() {
+		var i imp
+		if err := rows.Scan(&i.id, &i.caseID); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		imps = append(imps, i)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, err
+	}
+	for _, i := range imps {
+		// A transfer another item records too keeps that record.
+		rows, err := tx.query(ctx, `SELECT r.transfer_id, r.import_id, r.locator, r.reference, r.at_us FROM funds_transfer_records r
+			JOIN funds_transfers t ON t.id = r.transfer_id JOIN funds_imports o ON o.id = r.import_id
+			WHERE t.import_id = ? AND o.disposed_at = '' ORDER BY r.transfer_id, o.imported_at, r.import_id, r.locator`, i.id)
+		if err != nil {
+			return 0, err
+		}
+		type record struct {
+			transfer           int64
+			importID, loc, ref string
+			at                 int64
+		}
+		var keep []record
+		for rows.Next() {
+			var r record
+			if err := rows.Scan(&r.transfer, &r.importID, &r.loc, &r.ref, &r.at); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			if len(keep) == 0 || keep[len(keep)-1].transfer != r.transfer {
+				keep = append(keep, r)
+			}
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return 0, err
+		}
+		for _, r := range keep {
+			if _, err := tx.exec(ctx, `UPDATE funds_transfers SET import_id = ?, locator = ?, reference = ?, at_us = ? WHERE id = ?`, r.importID, r.loc, r.ref, r.at, r.transfer); err != nil {
+				return 0, err
+			}
+			if _, err := tx.exec(ctx, `DELETE FROM funds_transfer_records WHERE transfer_id = ? AND import_id = ? AND locator = ?`, r.transfer, r.importID, r.loc); err != nil {
+				return 0, err
+			}
+		}
+		for _, q := range []string{
+			`DELETE FROM funds_transfer_records WHERE import_id = ?`,
+			`DELETE FROM funds_transfer_records WHERE transfer_id IN (SELECT id FROM funds_transfers WHERE import_id = ?)`,
+			`DELETE FROM funds_transfers WHERE import_id = ?`,
+			`DELETE FROM funds_balances WHERE import_id = ?`,
+		} {
+			if _, err := tx.exec(ctx, q, i.id); err != nil {
+				return 0, err
+			}
+		}
+		_, err = tx.exec(ctx, `DELETE FROM funds_accounts WHERE case_id = ?
+			AND NOT EXISTS (SELECT 1 FROM funds_transfers t WHERE t.from_account = funds_accounts.id)
+			AND NOT EXISTS (SELECT 1 FROM funds_transfers t WHERE t.to_account = funds_accounts.id)
+			AND NOT EXISTS (SELECT 1 FROM funds_balances b WHERE b.account = funds_accounts.id)
+			AND NOT EXISTS (SELECT 1 FROM funds_assets a WHERE a.account_id = funds_accounts.id)`, i.caseID)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.exec(ctx, `UPDATE funds_imports SET disposed_at = ? WHERE id = ?`, formatTime(at), i.id); err != nil {
+			return 0, err
+		}
+	}
+	return len(imps), nil
 }

@@ -350,3 +350,83 @@ func TestFundsLedgerKeepsToItsCase(t *testing.T) {
 		})
 	}
 }
+
+// art 36: an item disposed of takes out of the case the records read
+// from it; a transfer another item records too stays, on that record.
+func TestFundsRecordsGoWithTheirItem(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t, backend)
+			ctx := t.Context()
+			c := store.FundsCase{ID: "case-d", State: "FRA", Title: "BEC", Reference: "R", CreatedBy: "fra-inv", CreatedAt: fundsDay}
+			if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertFundsCase(ctx, c) }); err != nil {
+				t.Fatal(err)
+			}
+			victim, mule, only := iban("FR7630006000011234567890189", "Victim SA"), iban("VN12VCB0000000001", "Mule Ltd"), iban("GB29NWBK60161331926819", "Only In A")
+			a := funds.Records{
+				Transfers: []funds.Transfer{
+					transfer(victim, mule, 480_000_000_000, fundsDay, "E2E-1", "Stmt[1]/Ntry[1]"),
+					transfer(mule, only, 1_000_000_000, fundsDay.Add(time.Hour), "OUT-1", "Stmt[1]/Ntry[2]"),
+				},
+				Balances: []funds.Balance{{Account: mule, Amount: "5", Micros: 5_000_000, Currency: "EUR", At: fundsDay.Add(-time.Hour), Locator: "Stmt[1]/Bal[1]"}},
+			}
+			if _, err := importFunds(t, db, "FRA", store.FundsImport{ID: "imp-a", CaseID: c.ID, RequestID: "req-a", ItemID: "item-a", Format: "camt.053", ImportedBy: "fra-inv", ImportedAt: fundsDay}, a); err != nil {
+				t.Fatal(err)
+			}
+			b := funds.Records{Transfers: []funds.Transfer{transfer(victim, mule, 480_000_000_000, fundsDay.Add(24*time.Hour), "VCB-77", "line 4")}}
+			if _, err := importFunds(t, db, "FRA", store.FundsImport{ID: "imp-b", CaseID: c.ID, RequestID: "req-b", ItemID: "item-b", Format: "csv", ImportedBy: "fra-inv", ImportedAt: fundsDay.Add(time.Hour)}, b); err != nil {
+				t.Fatal(err)
+			}
+			dispose := func(state, item string) int {
+				t.Helper()
+				var n int
+				if err := db.Tx(ctx, func(tx *store.Tx) error {
+					var err error
+					n, err = tx.DisposeFundsRecords(ctx, state, item, fundsDay.Add(48*time.Hour))
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := dispose("VNM", "item-a"); n != 0 {
+				t.Errorf("VNM's disposal of an item of that id took %d of FRA's imports", n)
+			}
+			if n := dispose("FRA", "item-a"); n != 1 {
+				t.Fatalf("DisposeFundsRecords = %d imports, want 1", n)
+			}
+			ts, err := db.FundsTransfers(ctx, "FRA", c.ID, 0, 0, 10)
+			if err != nil || len(ts) != 1 {
+				t.Fatalf("transfers left = %+v, %v; want the victim's payment alone, which item-b records too", ts, err)
+			}
+			if p := ts[0]; p.ItemID != "item-b" || p.Locator != "line 4" || p.Reference != "VCB-77" || !p.At.Equal(fundsDay.Add(24*time.Hour)) {
+				t.Errorf("the payment kept = %+v; want it on item-b's record", p)
+			}
+			accounts, err := db.FundsAccounts(ctx, "FRA", c.ID, 0, 10)
+			if err != nil || len(accounts) != 2 {
+				t.Errorf("accounts left = %+v, %v; want the victim's and the mule's, not the one only item-a named", accounts, err)
+			}
+			l, err := db.FundsLedger(ctx, "FRA", c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok, err := l.Opening(ctx, ts[0].To); ok || err != nil {
+				t.Errorf("the mule's opening balance from item-a is still there (%v, %v)", ok, err)
+			}
+			imps, err := db.FundsImports(ctx, "FRA", c.ID)
+			if err != nil || len(imps) != 2 || imps[0].DisposedAt == nil || imps[1].DisposedAt != nil {
+				t.Errorf("imports = %+v, %v; want item-a's marked disposed of, item-b's not", imps, err)
+			}
+			if n := dispose("FRA", "item-a"); n != 0 {
+				t.Errorf("a second disposal took %d imports, want none", n)
+			}
+			if n := dispose("FRA", "item-b"); n != 1 {
+				t.Fatalf("disposing of item-b took %d imports, want 1", n)
+			}
+			if ts, _ := db.FundsTransfers(ctx, "FRA", c.ID, 0, 0, 10); len(ts) != 0 {
+				t.Errorf("transfers left after both items went: %+v", ts)
+			}
+		})
+	}
+}

@@ -225,6 +225,14 @@ func TestFundTracingPages(t *testing.T) {
 		t.Errorf("the dashboard does not count the 1000.00 EUR frozen\n%s", p.Body)
 	}
 
+	// art 36: once the statement is disposed of, the case says its
+	// records left with it.
+	if _, err := tn.Node.DisposeEvidence(t.Context(), actor("FRA", identity.CentralAuthority), sent.ID, item, "retention period ended"); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.do(t, "GET", "/ui/funds/"+caseID, nil, "Accept-Language", "fr"); p.Status != 200 || !strings.Contains(p.Body, "ses relevés ont quitté") {
+		t.Errorf("the case's page does not say the statement's records left with it: %d\n%s", p.Status, p.Body)
+	}
 }
 
 // TestLocatorText checks that a CSV record's line is said in the page's
