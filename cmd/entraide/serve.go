@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"entraide/internal/requestid"
 	"entraide/internal/ui"
 	"entraide/internal/web"
 )
@@ -30,6 +31,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	keyFile := fs.String("tls-key", e.getenv("ENTRAIDE_TLS_KEY"), "PEM private key of --tls-cert (env ENTRAIDE_TLS_KEY)")
 	peerCA := fs.String("peer-ca", e.getenv("ENTRAIDE_PEER_CA"), "PEM certificates to trust for peers' HTTPS, instead of the system's (env ENTRAIDE_PEER_CA)")
 	baseURL := fs.String("base-url", "", "record this https:// address as the one peers reach this node at")
+	logFormat := fs.String("log-format", envOr(e, "ENTRAIDE_LOG_FORMAT", "json"), "json (one object a line, for a log collector) or text (key=value, for a terminal); each line of a request carries its request_id (env ENTRAIDE_LOG_FORMAT)")
 	readyLogLag := fs.Int64("ready-log-lag", web.DefaultReadyLogLag, "audit records that may wait for the Merkle log while /readyz still answers 200; past it the node is not ready")
 	tlsProxy := fs.Bool("behind-tls-proxy", e.getenv("ENTRAIDE_BEHIND_TLS_PROXY") == "true", "a proxy in front of this node ends HTTPS and passes plain HTTP on: send HSTS and mark the web UI's cookies Secure (env ENTRAIDE_BEHIND_TLS_PROXY=true)")
 	retryBase := fs.Duration("retry-base", node.DefaultRetryBase, "first delay before retrying a delivery; later ones double")
@@ -79,7 +81,16 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	var logHandler slog.Handler
+	switch *logFormat {
+	case "json":
+		logHandler = slog.NewJSONHandler(e.stderr, nil)
+	case "text":
+		logHandler = slog.NewTextHandler(e.stderr, nil)
+	default:
+		return fmt.Errorf("serve: --log-format %q: use json or text", *logFormat)
+	}
+	log := slog.New(requestid.Handler(logHandler))
 	n.ConfigureFederation(node.FederationConfig{Client: client, RetryBase: *retryBase, Expiry: *expiry, Log: log})
 	n.SetSecurityEventsKept(*limits.securityEvents)
 	if err := alertFlags.configure(e, n, log); err != nil {

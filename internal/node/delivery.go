@@ -17,6 +17,7 @@ import (
 	"entraide/internal/casework"
 	"entraide/internal/convention"
 	"entraide/internal/federation"
+	"entraide/internal/requestid"
 	"entraide/internal/store"
 )
 
@@ -61,6 +62,9 @@ func (n *Node) ConfigureFederation(c FederationConfig) {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
+	// A delivery's lines name the message's id as their request's, the
+	// id the peer logs its receipt under.
+	c.Log = slog.New(requestid.Handler(c.Log.Handler()))
 	if c.OnExpired == nil {
 		c.OnExpired = n.alertExpired
 	}
@@ -142,6 +146,9 @@ const writeTimeout = 5 * time.Second
 // it could not write what happened, and the loop then holds the message
 // back; the claim it wrote first has already made it due again later.
 func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) error {
+	// The message's id is the request id of its delivery on both nodes:
+	// sent as X-Request-Id, it finds the attempt in the peer's log.
+	ctx = requestid.With(ctx, requestid.Of(m.ID))
 	attempts := m.Attempts + 1
 	now := n.now()
 	if now.Sub(m.CreatedAt) > n.fed.Expiry {
@@ -162,6 +169,7 @@ func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) error {
 	if err == nil {
 		err = n.delivered(wctx, m, receipt, attempts)
 		if err == nil {
+			n.fed.Log.InfoContext(ctx, "delivered", "message", m.ID, "type", m.Type, "to", m.Recipient, "attempt", attempts)
 			return nil
 		}
 	}
@@ -229,6 +237,9 @@ func (n *Node) attempt(ctx context.Context, m store.OutboxEntry) (*federation.Re
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if id := requestid.From(ctx); id != "" {
+		req.Header.Set(requestid.Header, id)
+	}
 	resp, err := n.fed.Client.Do(req)
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"entraide/internal/convention"
 	"entraide/internal/identity"
 	"entraide/internal/node"
+	"entraide/internal/requestid"
 	"entraide/internal/store"
 	"entraide/internal/ui"
 )
@@ -94,6 +95,8 @@ func NewServer(n *node.Node, log *slog.Logger, cfg Config) http.Handler {
 // look inside.
 func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 	l := cfg.Limits.withDefaults()
+	// Every line logged with a request's context names the request.
+	log = slog.New(requestid.Handler(log.Handler()))
 	s := &Server{node: n, log: log, mux: http.NewServeMux(), limits: l, metrics: newMetrics(),
 		authFailures:  newLimiterSet(perMinute(l.AuthFailures), l.AuthFailures),
 		inboxFailures: newLimiterSet(perMinute(l.InboxFailures), l.InboxFailures),
@@ -150,8 +153,38 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 		msg := "no such endpoint: " + r.Method + " " + r.URL.Path + "; see /api/v1/openapi.json"
 		writeProblem(w, Problem{Type: typeNotFound, Status: http.StatusNotFound, Detail: msg, Errors: []FieldError{{Field: "path", Message: msg}}})
 	})))
-	s.handler = s.recoverPanics(commonHeaders(s.mux, cfg.BehindTLSProxy))
+	s.handler = s.withRequestID(s.recoverPanics(commonHeaders(s.mux, cfg.BehindTLSProxy)))
 	return s
+}
+
+// withRequestID gives each request its id: the caller's X-Request-Id if
+// it is a sane token (a peer node delivering a message sends its own, so
+// that one id finds the message in both nodes' logs), else a new one. The
+// id goes in the request's context, where every line logged with it
+// carries it, and back in the answer's X-Request-Id. One line logs each
+// request: its method, route pattern (never the path or query, which may
+// hold ids or a token), status and duration.
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := requestid.Of(r.Header.Get(requestid.Header))
+		w.Header().Set(requestid.Header, id)
+		r = r.WithContext(requestid.With(r.Context(), id))
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "other"
+			}
+			s.log.InfoContext(r.Context(), "request", "method", methodLabel(r.Method), "route", route, "status", status,
+				"duration_ms", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(sw, r)
+	})
 }
 
 // commonHeaders sets the headers every answer carries: HSTS over TLS, so
