@@ -911,7 +911,13 @@ func (n *Node) AckAlert(ctx context.Context, by casework.Actor, id string) (*ale
 		if err := tx.CancelNotifications(ctx, a.ID, now, "acknowledged by "+by.ID+" before it was sent"); err != nil {
 			return err
 		}
-		tx.AfterCommit(func() { n.observer().Alert("acknowledged", string(a.Reason)) })
+		tx.AfterCommit(func() {
+			o := n.observer()
+			o.Alert("acknowledged", string(a.Reason))
+			if ao, ok := o.(AckObserver); ok {
+				ao.Acknowledged(string(a.Reason), time.Duration(*a.TimeToAckMS)*time.Millisecond)
+			}
+		})
 		return n.alertEvent(ctx, tx, a, alerting.Acknowledged, now, "alert.ack",
 			map[string]any{"by": by.ID, "level": a.Level, "time_to_ack_ms": *a.TimeToAckMS})
 	})

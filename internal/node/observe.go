@@ -22,6 +22,12 @@ type Observer interface {
 	Refused(kind, reason string, verified bool)
 }
 
+// AckObserver is an Observer that is also told, of each alert
+// acknowledged, how long it waited for its acknowledgement.
+type AckObserver interface {
+	Acknowledged(reason string, took time.Duration)
+}
+
 type noObserver struct{}
 
 func (noObserver) Delivered(string, time.Duration, error) {}

@@ -419,3 +419,22 @@ func (db *DB) MessageTimes(ctx context.Context, received bool) (map[string]time.
 	}
 	return out, rows.Err()
 }
+
+// OutboxQueued returns how many messages wait in the outbox, not yet
+// delivered nor given up, and when the oldest of them was queued (zero
+// if none).
+func (db *DB) OutboxQueued(ctx context.Context) (int64, time.Time, error) {
+	var n int64
+	var oldest sql.NullString
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM outbox WHERE delivered_at = '' AND expired_at = ''`).Scan(&n, &oldest); err != nil {
+		return 0, time.Time{}, fmt.Errorf("the outbox's queue: %w", err)
+	}
+	if !oldest.Valid || oldest.String == "" {
+		return n, time.Time{}, nil
+	}
+	t, err := parseTime(oldest.String)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("the outbox's oldest message: %w", err)
+	}
+	return n, t, nil
+}

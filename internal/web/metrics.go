@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"entraide/internal/node"
 )
 
 // metrics are a server's Prometheus metrics, in a registry of its own, so
@@ -25,6 +29,7 @@ type metrics struct {
 	limited      *prometheus.CounterVec
 	inboxBytes   prometheus.Gauge
 	streams      prometheus.Gauge
+	timeToAck    *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -56,8 +61,12 @@ func newMetrics() *metrics {
 		streams: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "entraide_alert_streams", Help: "Open live feeds of alerts.",
 		}),
+		timeToAck: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "entraide_alert_time_to_acknowledge_seconds", Help: "Time from a 24/7 alert's raising to its acknowledgement, by reason.",
+			Buckets: []float64{30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400},
+		}, []string{"reason"}),
 	}
-	m.registry.MustRegister(m.requests, m.deliveries, m.deliveryTime, m.alerts, m.refusals, m.limited, m.inboxBytes, m.streams,
+	m.registry.MustRegister(m.requests, m.deliveries, m.deliveryTime, m.alerts, m.refusals, m.limited, m.inboxBytes, m.streams, m.timeToAck,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -75,6 +84,12 @@ func (m *metrics) Delivered(peer string, took time.Duration, err error) {
 
 // Alert counts an alert raised or acknowledged.
 func (m *metrics) Alert(event, reason string) { m.alerts.WithLabelValues(event, reason).Inc() }
+
+// Acknowledged times an alert's acknowledgement; it makes metrics a
+// node.AckObserver.
+func (m *metrics) Acknowledged(reason string, took time.Duration) {
+	m.timeToAck.WithLabelValues(reason).Observe(took.Seconds())
+}
 
 // Refused counts a refused envelope or token.
 func (m *metrics) Refused(kind, reason string, verified bool) {
@@ -155,4 +170,45 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // case holds.
 func (s *Server) metricsHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.metrics.handler().ServeHTTP(w, r) })
+}
+
+// queueCollector reads, at each scrape, what waits in the node's store:
+// the outbox's messages and the oldest one's age, and the records not yet
+// in the Merkle log. A failed read leaves its metrics out of the scrape
+// rather than failing it.
+type queueCollector struct {
+	node *node.Node
+	log  *slog.Logger
+}
+
+var (
+	outboxDepthDesc = prometheus.NewDesc("entraide_outbox_messages", "Messages waiting in the outbox for delivery to a peer, not yet delivered nor given up.", nil, nil)
+	outboxAgeDesc   = prometheus.NewDesc("entraide_outbox_oldest_age_seconds", "Age of the oldest message waiting in the outbox; 0 when none waits.", nil, nil)
+	logLagDesc      = prometheus.NewDesc("entraide_log_integration_lag", "Audit records committed and not yet in the Merkle log's tree and signed checkpoint.", nil, nil)
+)
+
+func (c queueCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxDepthDesc
+	ch <- outboxAgeDesc
+	ch <- logLagDesc
+}
+
+func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if n, oldest, err := c.node.DB().OutboxQueued(ctx); err != nil {
+		c.log.WarnContext(ctx, "metrics: the outbox's queue", "err", err)
+	} else {
+		age := 0.0
+		if !oldest.IsZero() {
+			age = max(0, time.Since(oldest).Seconds())
+		}
+		ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(n))
+		ch <- prometheus.MustNewConstMetric(outboxAgeDesc, prometheus.GaugeValue, age)
+	}
+	if lag, err := c.node.DB().LogPending(ctx); err != nil {
+		c.log.WarnContext(ctx, "metrics: the log's lag", "err", err)
+	} else {
+		ch <- prometheus.MustNewConstMetric(logLagDesc, prometheus.GaugeValue, float64(lag))
+	}
 }

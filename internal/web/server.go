@@ -113,6 +113,7 @@ func newServer(n *node.Node, log *slog.Logger, cfg Config) *Server {
 	}
 	s.inbox = newInboxLimits(l, s.metrics)
 	n.Observe(s.metrics)
+	s.metrics.registry.MustRegister(queueCollector{node: n, log: log})
 	// The UI's pages, under /ui/, have a route table and guard of their
 	// own: sessions in cookies, not tokens. Failed sign-ins count against
 	// the same budget as failed tokens.
