@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"strings"
 
 	"entraide/internal/funds/report"
@@ -48,29 +46,12 @@ Flags:
 		return err
 	}
 	path := "/api/v1/funds/cases/" + url.PathEscape(*caseID) + "/traces/" + url.PathEscape(trace) + "/report.pdf?lang=" + url.QueryEscape(*lang)
-	res, err := c.stream(ctx, path)
+	target, answered, n, err := savePDF(ctx, c, path, *out, "trace-"+trace, "funds trace report", "the report",
+		"entraide funds case show "+*caseID+" lists the case's traces")
 	if err != nil {
-		return withNext("funds trace report", err, "entraide funds case show "+*caseID+" lists the case's traces")
+		return err
 	}
-	defer res.Body.Close()
-	target := *out
-	if target == "" {
-		target = "trace-" + trace + "-" + res.Header.Get("Content-Language") + ".pdf"
-	}
-	file, err := os.OpenFile(target+".part", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("funds trace report: %w", err)
-	}
-	defer os.Remove(target + ".part")
-	defer file.Close()
-	n, err := io.Copy(file, res.Body)
-	if err != nil {
-		return fmt.Errorf("funds trace report: the report stopped after %d bytes (%v): nothing was kept; run the command again", n, err)
-	}
-	if err := errors.Join(file.Sync(), file.Close(), os.Rename(target+".part", target)); err != nil {
-		return fmt.Errorf("funds trace report: %w", err)
-	}
-	fmt.Fprintf(e.stdout, "Wrote %s: the report of trace %s of case %s, in %s, %d bytes.\n", target, trace, *caseID, res.Header.Get("Content-Language"), n)
+	fmt.Fprintf(e.stdout, "Wrote %s: the report of trace %s of case %s, in %s, %d bytes.\n", target, trace, *caseID, answered, n)
 	return nil
 }
 

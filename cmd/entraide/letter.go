@@ -45,28 +45,44 @@ Flags:
 	if *lang != "" {
 		path += "?lang=" + url.QueryEscape(*lang)
 	}
+	target, answered, n, err := savePDF(ctx, c, path, *out, "request-"+id, "request letter", "the letter",
+		"entraide request list gives the ids of your State's requests")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Wrote %s: the letter of request %s, its form in %s, %d bytes.\n", target, id, answered, n)
+	return nil
+}
+
+// savePDF downloads the PDF at path to out, or, when out is empty, to
+// name-LANG.pdf in the language the node answered in. It writes to a
+// .part file first and renames it only once every byte arrived and is
+// synced, so that a cut download leaves nothing that looks whole. cmd
+// and what name the command and the document in errors; next is the step
+// to suggest when the node refuses.
+func savePDF(ctx context.Context, c *apiClient, path, out, name, cmd, what, next string) (target, lang string, n int64, err error) {
 	res, err := c.stream(ctx, path)
 	if err != nil {
-		return withNext("request letter", err, "entraide request list gives the ids of your State's requests")
+		return "", "", 0, withNext(cmd, err, next)
 	}
 	defer res.Body.Close()
-	target := *out
+	lang = res.Header.Get("Content-Language")
+	target = out
 	if target == "" {
-		target = "request-" + id + "-" + res.Header.Get("Content-Language") + ".pdf"
+		target = name + "-" + lang + ".pdf"
 	}
 	file, err := os.OpenFile(target+".part", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fmt.Errorf("request letter: %w", err)
+		return "", "", 0, fmt.Errorf("%s: %w", cmd, err)
 	}
 	defer os.Remove(target + ".part")
 	defer file.Close()
-	n, err := io.Copy(file, res.Body)
+	n, err = io.Copy(file, res.Body)
 	if err != nil {
-		return fmt.Errorf("request letter: the letter stopped after %d bytes (%v): nothing was kept; run the command again", n, err)
+		return "", "", n, fmt.Errorf("%s: %s stopped after %d bytes (%v): nothing was kept; run the command again", cmd, what, n, err)
 	}
 	if err := errors.Join(file.Sync(), file.Close(), os.Rename(target+".part", target)); err != nil {
-		return fmt.Errorf("request letter: %w", err)
+		return "", "", n, fmt.Errorf("%s: %w", cmd, err)
 	}
-	fmt.Fprintf(e.stdout, "Wrote %s: the letter of request %s, its form in %s, %d bytes.\n", target, id, res.Header.Get("Content-Language"), n)
-	return nil
+	return target, lang, n, nil
 }
