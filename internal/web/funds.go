@@ -135,13 +135,13 @@ func (s *Server) listFundsTransfers() http.Handler {
 		if err != nil {
 			return 0, nil, err
 		}
-		var account int64
+		var account funds.AccountID
 		if v := r.URL.Query().Get("account"); v != "" {
-			if account, err = strconv.ParseInt(v, 10, 64); err != nil || account < 1 {
-				return 0, nil, badRequest("account", "account is an account's id in the case (GET its accounts)")
+			if account, err = accountParam(v); err != nil {
+				return 0, nil, err
 			}
 		}
-		out, err := s.node.FundsTransfers(r.Context(), actorFrom(r.Context()), id, funds.AccountID(account), after, limit)
+		out, err := s.node.FundsTransfers(r.Context(), actorFrom(r.Context()), id, account, after, limit)
 		return http.StatusOK, out, err
 	})
 }
@@ -152,11 +152,11 @@ func (s *Server) setFundsJurisdiction() http.Handler {
 		if err != nil {
 			return 0, nil, err
 		}
-		account, err := strconv.ParseInt(r.PathValue("account"), 10, 64)
-		if err != nil || account < 1 {
-			return 0, nil, badRequest("account", "account is an account's id in the case (GET its accounts)")
+		account, err := accountParam(r.PathValue("account"))
+		if err != nil {
+			return 0, nil, err
 		}
-		out, err := s.node.SetFundsAccountJurisdiction(r.Context(), actorFrom(r.Context()), id, funds.AccountID(account), in.State)
+		out, err := s.node.SetFundsAccountJurisdiction(r.Context(), actorFrom(r.Context()), id, account, in.State)
 		return http.StatusOK, out, err
 	})
 }
@@ -232,4 +232,14 @@ func (s *Server) listFundsMappings() http.Handler {
 		out, err := s.node.FundsMappings(r.Context(), actorFrom(r.Context()))
 		return http.StatusOK, out, err
 	})
+}
+
+// accountParam reads an account's id in a case, as the path or the query
+// gives it.
+func accountParam(v string) (funds.AccountID, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, badRequest("account", "account is an account's id in the case (GET its accounts)")
+	}
+	return funds.AccountID(n), nil
 }
