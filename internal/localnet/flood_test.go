@@ -61,6 +61,17 @@ func inboxBytes(t *testing.T, admin api) float64 {
 // metric reads the value of series from the metrics of admin's node.
 func metric(t *testing.T, admin api, series string) float64 {
 	t.Helper()
+	v, ok := metricIf(t, admin, series)
+	if !ok {
+		t.Fatalf("no %s in the metrics of %s", series, admin.url)
+	}
+	return v
+}
+
+// metricIf reads a series of a node's metrics, and whether it is there
+// yet: a labelled series appears with its first count.
+func metricIf(t *testing.T, admin api, series string) (float64, bool) {
+	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", admin.url+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+admin.token)
 	resp, err := admin.net.Client.Do(req)
@@ -76,11 +87,13 @@ func metric(t *testing.T, admin api, series string) float64 {
 			if err != nil {
 				t.Fatalf("metric %q: %v", sc.Text(), err)
 			}
-			return f
+			return f, true
 		}
 	}
-	t.Fatalf("no %s in the metrics of %s", series, admin.url)
-	return 0
+	if err := sc.Err(); err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	return 0, false
 }
 
 // waitSlowPosts waits until nd's inbox is reading n slow bodies, each

@@ -300,6 +300,9 @@ func (n *Node) delivered(ctx context.Context, m store.OutboxEntry, rc *federatio
 		if err := tx.MarkDelivered(ctx, m.ID, at, receipt, attempts); err != nil {
 			return err
 		}
+		if o, ok := n.observer().(LatencyObserver); ok {
+			tx.AfterCommit(func() { o.DeliveredAfter(m.Recipient, n.now().Sub(m.CreatedAt)) })
+		}
 		if err := n.wakePeer(ctx, tx, m.Recipient); err != nil {
 			return err
 		}

@@ -28,6 +28,14 @@ type AckObserver interface {
 	Acknowledged(reason string, took time.Duration)
 }
 
+// LatencyObserver is an Observer that is also told, of each message
+// whose receipt this process stored, how long it took from its queueing
+// in the outbox to then: the wait for a peer that was down, the retries
+// and the attempt that worked, as a sender's official sees them.
+type LatencyObserver interface {
+	DeliveredAfter(peer string, sinceQueued time.Duration)
+}
+
 type noObserver struct{}
 
 func (noObserver) Delivered(string, time.Duration, error) {}

@@ -24,6 +24,7 @@ type metrics struct {
 	requests     *prometheus.HistogramVec
 	deliveries   *prometheus.CounterVec
 	deliveryTime *prometheus.HistogramVec
+	latency      *prometheus.HistogramVec
 	alerts       *prometheus.CounterVec
 	refusals     *prometheus.CounterVec
 	limited      *prometheus.CounterVec
@@ -46,6 +47,12 @@ func newMetrics() *metrics {
 			Name: "entraide_federation_delivery_duration_seconds", Help: "Time of one attempt to deliver a message to a peer, receipt included.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 15},
 		}, []string{"peer"}),
+		// From milliseconds, between two nodes that answer, to the three
+		// days after which a message is given up.
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "entraide_federation_delivery_latency_seconds", Help: "Time from a message's queueing in the outbox to its peer's receipt stored, once per delivered message, by peer State.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 3 * 86400},
+		}, []string{"peer"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "entraide_alerts_total", Help: "24/7 alerts raised and acknowledged, by event and reason.",
 		}, []string{"event", "reason"}),
@@ -66,7 +73,7 @@ func newMetrics() *metrics {
 			Buckets: []float64{30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400},
 		}, []string{"reason"}),
 	}
-	m.registry.MustRegister(m.requests, m.deliveries, m.deliveryTime, m.alerts, m.refusals, m.limited, m.inboxBytes, m.streams, m.timeToAck,
+	m.registry.MustRegister(m.requests, m.deliveries, m.deliveryTime, m.latency, m.alerts, m.refusals, m.limited, m.inboxBytes, m.streams, m.timeToAck,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -80,6 +87,12 @@ func (m *metrics) Delivered(peer string, took time.Duration, err error) {
 	}
 	m.deliveries.WithLabelValues(peer, result).Inc()
 	m.deliveryTime.WithLabelValues(peer).Observe(took.Seconds())
+}
+
+// DeliveredAfter times a message from its queueing to its receipt
+// stored; it makes metrics a node.LatencyObserver.
+func (m *metrics) DeliveredAfter(peer string, sinceQueued time.Duration) {
+	m.latency.WithLabelValues(peer).Observe(sinceQueued.Seconds())
 }
 
 // Alert counts an alert raised or acknowledged.
