@@ -37,3 +37,11 @@ func (db *DB) Int64s(ctx context.Context, query string, args ...any) ([]int64, e
 func OpenAt(ctx context.Context, dsn string, version int) (*DB, error) {
 	return open(ctx, dsn, version)
 }
+
+// Synchronous returns SQLite's synchronous setting inside tx: 1 NORMAL,
+// 2 FULL.
+func (tx *Tx) Synchronous(ctx context.Context) (int, error) {
+	var n int
+	err := tx.tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n)
+	return n, err
+}

@@ -282,12 +282,8 @@ func (db *DB) Outbox(ctx context.Context, limit int) ([]OutboxEntry, error) {
 // the attempt failed: a worker that dies, or that cannot write the
 // outcome, leaves the message to be tried again then, and not at once.
 func (db *DB) ClaimMessage(ctx context.Context, m OutboxEntry, leaseUntil, retryAt time.Time) (bool, error) {
-	res, err := db.write.ExecContext(ctx, db.bind(`UPDATE outbox SET attempts = attempts + 1, leased_until = ?, next_attempt = ?
-		WHERE id = ? AND next_attempt = ? AND delivered_at = '' AND expired_at = ''`), formatTime(leaseUntil), formatTime(retryAt), m.ID, formatTime(m.NextAttempt))
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
+	n, err := db.execGrouped(ctx, `UPDATE outbox SET attempts = attempts + 1, leased_until = ?, next_attempt = ?
+		WHERE id = ? AND next_attempt = ? AND delivered_at = '' AND expired_at = ''`, formatTime(leaseUntil), formatTime(retryAt), m.ID, formatTime(m.NextAttempt))
 	return n == 1, err
 }
 
@@ -329,7 +325,7 @@ func (db *DB) ReleaseLeases(ctx context.Context, now time.Time) error {
 
 // RetryLater records a failed attempt and when to try again.
 func (db *DB) RetryLater(ctx context.Context, id string, attempts int, next time.Time, lastError string) error {
-	_, err := db.write.ExecContext(ctx, db.bind(`UPDATE outbox SET attempts = ?, next_attempt = ?, last_error = ?, leased_until = '' WHERE id = ? AND delivered_at = ''`),
+	_, err := db.execGrouped(ctx, `UPDATE outbox SET attempts = ?, next_attempt = ?, last_error = ?, leased_until = '' WHERE id = ? AND delivered_at = ''`,
 		attempts, formatTime(next), ClipText(lastError, MaxErrorText), id)
 	return err
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -21,6 +22,12 @@ const maxGroup = 64
 // are committed, and their callers return only once they are. A commit
 // that fails fails all of them, and none is told it succeeded.
 //
+// A durable transaction (DurableTx) makes its whole group's commit
+// durable: the group commits with synchronous=FULL, whose one sync of the
+// write-ahead log puts every transaction of the group on disk. Inbound
+// messages, whose receipts promise they are kept, then share a sync
+// instead of waiting for the writer connection one sync at a time.
+//
 // There is no goroutine of its own: the first writer to find the
 // connection free leads, and commits the writers queued behind it; when
 // it is done, the first writer still queued leads the next group.
@@ -33,19 +40,22 @@ type groupCommit struct {
 
 // groupJob is one caller's transaction, waiting for its group.
 type groupJob struct {
-	ctx   context.Context
-	fn    func(*Tx) error
-	done  chan struct{} // closed when the job is over, or when it leads
-	lead  bool          // set before done is closed: run the next group
-	err   error
-	after []func()
-	panic any // fn's panic, raised again in its caller's goroutine
+	ctx context.Context
+	fn  func(*Tx) error
+	// durable: the job's commit must be on disk before it returns.
+	durable bool
+	done    chan struct{} // closed when the job is over, or when it leads
+	lead    bool          // set before done is closed: run the next group
+	err     error
+	after   []func()
+	panic   any // fn's panic, raised again in its caller's goroutine
 }
 
 // do runs fn in a transaction committed with those of the writers queued
-// at the same time, and returns once it is committed or has failed.
-func (g *groupCommit) do(ctx context.Context, fn func(*Tx) error) ([]func(), error) {
-	j := &groupJob{ctx: ctx, fn: fn, done: make(chan struct{})}
+// at the same time, and returns once it is committed or has failed; once
+// it is on disk too if durable.
+func (g *groupCommit) do(ctx context.Context, fn func(*Tx) error, durable bool) ([]func(), error) {
+	j := &groupJob{ctx: ctx, fn: fn, durable: durable, done: make(chan struct{})}
 	g.mu.Lock()
 	g.queue = append(g.queue, j)
 	lead := !g.busy
@@ -98,7 +108,28 @@ func (g *groupCommit) run(group []*groupJob) {
 	// back the others', so it is begun, and each job's statements run,
 	// without the callers' cancellation. A caller that gave up before its
 	// turn is skipped.
-	sqlTx, err := db.write.BeginTx(context.Background(), nil)
+	conn, err := db.write.Conn(context.Background())
+	if err != nil {
+		for _, j := range group {
+			j.err = fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	defer conn.Close()
+	if slices.ContainsFunc(group, func(j *groupJob) bool { return j.durable }) {
+		// SQLite changes the setting only outside a transaction: on the
+		// one writer connection, held from before BEGIN to after the
+		// reset. A failed reset leaves the connection slower, not less
+		// safe.
+		if _, err := conn.ExecContext(context.Background(), `PRAGMA synchronous=FULL`); err != nil {
+			for _, j := range group {
+				j.err = fmt.Errorf("durable commit: %w", err)
+			}
+			return
+		}
+		defer conn.ExecContext(context.Background(), `PRAGMA synchronous=NORMAL`)
+	}
+	sqlTx, err := conn.BeginTx(context.Background(), nil)
 	if err != nil {
 		for _, j := range group {
 			j.err = fmt.Errorf("begin: %w", err)

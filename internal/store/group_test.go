@@ -100,3 +100,56 @@ func TestConcurrentTx(t *testing.T) {
 		})
 	}
 }
+
+// TestDurableTxInGroup commits durable transactions in the groups of the
+// others: each runs with synchronous=FULL, whose commit syncs the
+// write-ahead log, and the node's NORMAL setting is back once it is done.
+func TestDurableTxInGroup(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	ctx := t.Context()
+	const writers = 40
+	var wg sync.WaitGroup
+	settings := make([]int, writers)
+	errs := make([]error, writers)
+	for i := range writers {
+		wg.Go(func() {
+			write := db.Tx
+			if i%2 == 0 {
+				write = db.DurableTx
+			}
+			errs[i] = write(ctx, func(tx *store.Tx) error {
+				var err error
+				settings[i], err = tx.Synchronous(ctx)
+				if err != nil {
+					return err
+				}
+				_, err = tx.Audit(ctx, auditlog.Record{At: time.Now(), Node: "FRA", State: "FRA", ActorState: "FRA", Actor: "a", Action: "test.write", Subject: fmt.Sprintf("w/%d", i)})
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	for i := range writers {
+		if errs[i] != nil {
+			t.Fatalf("writer %d: %v", i, errs[i])
+		}
+		if i%2 == 0 && settings[i] != 2 {
+			t.Errorf("DurableTx %d ran with synchronous=%d, want 2 (FULL)", i, settings[i])
+		}
+	}
+	var after int
+	if err := db.Tx(ctx, func(tx *store.Tx) (err error) { after, err = tx.Synchronous(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if after != 1 {
+		t.Errorf("Tx alone after the durable ones ran with synchronous=%d, want 1 (NORMAL)", after)
+	}
+	integrate(t, db)
+	entries, err := db.AuditLog(ctx, "FRA", 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) < writers {
+		t.Errorf("audit log holds %d records, want at least %d", len(entries), writers)
+	}
+}

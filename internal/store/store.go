@@ -223,7 +223,7 @@ func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
 	var after []func()
 	var err error
 	if db.group != nil {
-		after, err = db.group.do(ctx, fn)
+		after, err = db.group.do(ctx, fn, false)
 	} else {
 		after, err = db.runTx(ctx, db.write, fn)
 	}
@@ -249,10 +249,19 @@ func (db *DB) committed(ctx context.Context, after []func()) {
 // keeps every commit through a crash of the process but may lose the
 // latest ones on a power cut; DurableTx commits with synchronous=FULL,
 // which puts the write-ahead log of every earlier transaction on disk
-// too. PostgreSQL commits to disk already (synchronous_commit on).
+// too; concurrent ones share that commit (groupCommit), so that a busy
+// inbox syncs once for many messages. PostgreSQL commits to disk already
+// (synchronous_commit on).
 func (db *DB) DurableTx(ctx context.Context, fn func(*Tx) error) error {
 	if db.dialect.name != "sqlite" {
 		return db.Tx(ctx, fn)
+	}
+	if db.group != nil {
+		after, err := db.group.do(ctx, fn, true)
+		if err == nil {
+			db.committed(ctx, after)
+		}
+		return err
 	}
 	// SQLite changes the setting only outside a transaction, so on the
 	// one writer connection, held from before BEGIN to after the reset.
@@ -278,6 +287,30 @@ func (db *DB) DurableTx(ctx context.Context, fn func(*Tx) error) error {
 		db.committed(ctx, after)
 	}
 	return err
+}
+
+// execGrouped runs one statement that writes and returns how many rows
+// it changed. On SQLite it is a transaction of its own, committed with
+// those of the other writers (groupCommit) rather than taking the one
+// writer connection between their groups for a commit of its own.
+func (db *DB) execGrouped(ctx context.Context, query string, args ...any) (int64, error) {
+	if db.group == nil {
+		res, err := db.write.ExecContext(ctx, db.bind(query), args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	var n int64
+	err := db.Tx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }
 
 // beginner is a *sql.DB or a *sql.Conn.
