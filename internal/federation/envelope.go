@@ -212,20 +212,29 @@ func Parse(r io.Reader) (*Envelope, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, refuse(ReasonMalformed, "data after the envelope")
 	}
-	if err := e.checkForm(); err != nil {
+	if err := e.check(); err != nil {
 		return nil, err
 	}
+	return &e, nil
+}
+
+// check checks a decoded envelope as Parse does: its clear fields' form,
+// its payload's and its signature's sizes.
+func (e *Envelope) check() error {
+	if err := e.checkForm(); err != nil {
+		return err
+	}
 	if len(e.Payload) == 0 || len(e.Payload) > MaxPayloadBytes+256 {
-		return nil, refuse(ReasonMalformed, "payload: empty or too large")
+		return refuse(ReasonMalformed, "payload: empty or too large")
 	}
 	if len(e.Signature) != ed25519.SignatureSize {
-		return nil, refuse(ReasonBadSignature, "signature: want %d bytes", ed25519.SignatureSize)
+		return refuse(ReasonBadSignature, "signature: want %d bytes", ed25519.SignatureSize)
 	}
 	// Times are compared and signed at microsecond precision.
 	if !e.Created.Equal(e.Created.Truncate(time.Microsecond)) {
-		return nil, refuse(ReasonMalformed, "created: at most microsecond precision")
+		return refuse(ReasonMalformed, "created: at most microsecond precision")
 	}
-	return &e, nil
+	return nil
 }
 
 // Marshal encodes e for the wire.

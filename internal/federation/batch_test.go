@@ -1,0 +1,137 @@
+package federation
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func sealN(t testing.TB, from, to testNode, n int) []*Envelope {
+	t.Helper()
+	var out []*Envelope
+	for i := range n {
+		id := fmt.Sprintf("01a212ea-c3b3-778b-b123-%012x", i)
+		e, err := Seal(from.sign, from.state, to.state, to.enc.Private.PublicKey(), id, "request.send", t0, []byte(fmt.Sprintf("payload %d", i)))
+		if err != nil {
+			t.Fatalf("Seal: %v", err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func TestBatchRoundTrip(t *testing.T) {
+	fra, vnm := newTestNode(t, "FRA"), newTestNode(t, "VNM")
+	sent := sealN(t, fra, vnm, 3)
+	got, err := ParseBatch(bytes.NewReader(MarshalBatch(sent)))
+	if err != nil {
+		t.Fatalf("ParseBatch(MarshalBatch(3 envelopes)) = %v", err)
+	}
+	if len(got) != len(sent) {
+		t.Fatalf("ParseBatch gave %d envelopes, want %d", len(got), len(sent))
+	}
+	v := verifierFor(vnm, fra)
+	for i, e := range got {
+		if e.Digest() != sent[i].Digest() {
+			t.Errorf("envelope %d changed on the way", i)
+		}
+		if payload, err := v.Open(e); err != nil || string(payload) != fmt.Sprintf("payload %d", i) {
+			t.Errorf("Open(envelope %d) = %q, %v", i, payload, err)
+		}
+	}
+}
+
+func TestParseBatchRejects(t *testing.T) {
+	fra, vnm := newTestNode(t, "FRA"), newTestNode(t, "VNM")
+	one := string(sealN(t, fra, vnm, 1)[0].Marshal())
+	broken := strings.Replace(one, `"sender":"FRA"`, `"sender":"fr"`, 1)
+	tests := []struct{ name, in, reason string }{
+		{"empty", "", ReasonMalformed},
+		{"not JSON", "hello", ReasonMalformed},
+		{"no envelopes", `{"envelopes":[]}`, ReasonMalformed},
+		{"null envelope", `{"envelopes":[null]}`, ReasonMalformed},
+		{"unknown field", `{"envelopes":[` + one + `],"extra":1}`, ReasonMalformed},
+		{"unknown field in an envelope", `{"envelopes":[` + one[:len(one)-1] + `,"extra":1}]}`, ReasonMalformed},
+		{"trailing data", `{"envelopes":[` + one + `]}{}`, ReasonMalformed},
+		{"one malformed envelope", `{"envelopes":[` + one + `,` + broken + `]}`, ReasonMalformed},
+		{"same id twice", `{"envelopes":[` + one + `,` + one + `]}`, ReasonMalformed},
+		{"too many", string(MarshalBatch(sealN(t, fra, vnm, MaxBatchEnvelopes+1))), ReasonMalformed},
+		{"too large", `{"envelopes":[{"v":1,"payload":"` + strings.Repeat("A", MaxBatchBytes) + `"}]}`, ReasonTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseBatch(strings.NewReader(tt.in))
+			var fe *Error
+			if !errors.As(err, &fe) || fe.Reason != tt.reason {
+				t.Errorf("ParseBatch = %v, want reason %s", err, tt.reason)
+			}
+		})
+	}
+}
+
+func TestParseBatchAnswer(t *testing.T) {
+	fra, vnm := newTestNode(t, "FRA"), newTestNode(t, "VNM")
+	envs := sealN(t, fra, vnm, 2)
+	rc := NewReceipt(vnm.sign, envs[0], t0, false)
+	good := BatchAnswer{Results: []BatchResult{{MessageID: envs[0].ID, Receipt: rc}, {MessageID: envs[1].ID, Status: 409, Reason: "out_of_order", Detail: "later"}}}
+	tests := []struct {
+		name   string
+		answer BatchAnswer
+		ok     bool
+	}{
+		{"a receipt and a refusal", good, true},
+		{"one result short", BatchAnswer{Results: good.Results[:1]}, false},
+		{"out of order", BatchAnswer{Results: []BatchResult{good.Results[1], good.Results[0]}}, false},
+		{"neither receipt nor refusal", BatchAnswer{Results: []BatchResult{good.Results[0], {MessageID: envs[1].ID}}}, false},
+		{"both receipt and refusal", BatchAnswer{Results: []BatchResult{{MessageID: envs[0].ID, Receipt: rc, Reason: "stale"}, good.Results[1]}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, _ := json.Marshal(tt.answer)
+			_, err := ParseBatchAnswer(bytes.NewReader(data), envs)
+			if (err == nil) != tt.ok {
+				t.Errorf("ParseBatchAnswer = %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+}
+
+func FuzzParseBatch(f *testing.F) {
+	fra, vnm := newTestNode(f, "FRA"), newTestNode(f, "VNM")
+	f.Add(MarshalBatch(sealN(f, fra, vnm, 2)))
+	f.Add([]byte(`{"envelopes":[{"v":1}]}`))
+	f.Add([]byte(`{"envelopes":null}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		envs, err := ParseBatch(bytes.NewReader(data))
+		if err != nil {
+			var fe *Error
+			if !errors.As(err, &fe) || fe.Reason == "" {
+				t.Fatalf("ParseBatch error %v has no reason code", err)
+			}
+			return
+		}
+		if len(envs) == 0 || len(envs) > MaxBatchEnvelopes {
+			t.Fatalf("ParseBatch accepted %d envelopes", len(envs))
+		}
+		// Each envelope of a parsed batch is one Parse accepts alone, and
+		// the batch survives a round trip.
+		for i, e := range envs {
+			if _, err := Parse(bytes.NewReader(e.Marshal())); err != nil {
+				t.Fatalf("Parse(envelope %d of a parsed batch) = %v", i, err)
+			}
+		}
+		again, err := ParseBatch(bytes.NewReader(MarshalBatch(envs)))
+		if err != nil {
+			t.Fatalf("ParseBatch(MarshalBatch(ParseBatch(x))) = %v", err)
+		}
+		for i := range envs {
+			if again[i].Digest() != envs[i].Digest() {
+				t.Fatalf("round trip changed envelope %d", i)
+			}
+		}
+	})
+}
