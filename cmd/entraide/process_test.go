@@ -43,7 +43,7 @@ var enrolmentCode = regexp.MustCompile(`enr_[a-z2-7]{32}`)
 
 // buildEntraide builds the command into a temporary directory and returns
 // the binary's path.
-func buildEntraide(t *testing.T) string {
+func buildEntraide(t testing.TB) string {
 	t.Helper()
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
@@ -58,7 +58,7 @@ func buildEntraide(t *testing.T) string {
 }
 
 // freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -75,10 +75,17 @@ func childEnv() []string { return []string{"TMPDIR=" + os.TempDir()} }
 
 // procNode is one State's node, run by the entraide binary.
 type procNode struct {
-	t       *testing.T
+	t       testing.TB
 	bin     string
 	state   string
 	dir     string
+	// database is the postgres:// URL of the node's database; empty, the
+	// node keeps an SQLite file in dir.
+	database string
+	// serveArgs are added to serve's flags.
+	serveArgs []string
+	// logName is the file in dir that serve logs to.
+	logName string
 	addr    string
 	url     string
 	cert    string
@@ -99,7 +106,7 @@ type procNode struct {
 func (n *procNode) command(args ...string) string {
 	n.t.Helper()
 	cmd := exec.CommandContext(n.t.Context(), n.bin, append(args, "--data-dir", n.dir)...)
-	cmd.Env = childEnv()
+	cmd.Env = n.env()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -109,10 +116,26 @@ func (n *procNode) command(args ...string) string {
 	return string(out)
 }
 
+// env is the environment of the node's processes: childEnv, and the
+// node's database.
+func (n *procNode) env() []string {
+	if n.database == "" {
+		return childEnv()
+	}
+	return append(childEnv(), "ENTRAIDE_DATABASE="+n.database)
+}
+
 // newProcNodes initialises a node for each State in its own directory,
 // with a certificate from one local CA, and peers them all with each
 // other through their descriptors. None is serving yet.
-func newProcNodes(t *testing.T, bin string, states ...string) map[string]*procNode {
+func newProcNodes(t testing.TB, bin string, states ...string) map[string]*procNode {
+	t.Helper()
+	return newProcNodesOn(t, bin, nil, states...)
+}
+
+// newProcNodesOn is newProcNodes with the nodes of the States in
+// databases on PostgreSQL, at the URL given.
+func newProcNodesOn(t testing.TB, bin string, databases map[string]string, states ...string) map[string]*procNode {
 	t.Helper()
 	ca, err := localca.New("Entraide process tests", 24*time.Hour)
 	if err != nil {
@@ -137,7 +160,7 @@ func newProcNodes(t *testing.T, bin string, states ...string) map[string]*procNo
 			t.Fatal(err)
 		}
 		addr := freeAddr(t)
-		n := &procNode{t: t, bin: bin, state: s, dir: dir, addr: addr, url: "https://" + addr,
+		n := &procNode{t: t, bin: bin, state: s, dir: dir, database: databases[s], logName: "serve.log", addr: addr, url: "https://" + addr,
 			cert: filepath.Join(dir, "cert.pem"), key: filepath.Join(dir, "key.pem"), ca: caFile, client: client}
 		for file, data := range map[string][]byte{n.cert: certPEM, n.key: keyPEM} {
 			if err := os.WriteFile(file, data, 0o600); err != nil {
@@ -173,13 +196,13 @@ func newProcNodes(t *testing.T, bin string, states ...string) map[string]*procNo
 // health check over HTTPS.
 func (n *procNode) start() {
 	n.t.Helper()
-	logFile, err := os.OpenFile(filepath.Join(n.dir, "serve.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	logFile, err := os.OpenFile(filepath.Join(n.dir, n.logName), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	cmd := exec.Command(n.bin, "serve", "--addr", n.addr, "--tls-cert", n.cert, "--tls-key", n.key, "--peer-ca", n.ca,
-		"--retry-base", "50ms", "--data-dir", n.dir)
-	cmd.Env = childEnv()
+	cmd := exec.Command(n.bin, append([]string{"serve", "--addr", n.addr, "--tls-cert", n.cert, "--tls-key", n.key, "--peer-ca", n.ca,
+		"--retry-base", "50ms", "--data-dir", n.dir}, n.serveArgs...)...)
+	cmd.Env = n.env()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
@@ -225,7 +248,7 @@ func (n *procNode) login() {
 		return
 	}
 	cmd := exec.CommandContext(n.t.Context(), n.bin, "login", "--url", n.url, "--ca", n.ca, "--code", n.code)
-	cmd.Env = childEnv()
+	cmd.Env = n.env()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -257,7 +280,7 @@ func (n *procNode) stop() {
 }
 
 func (n *procNode) logTail() string {
-	data, _ := os.ReadFile(filepath.Join(n.dir, "serve.log"))
+	data, _ := os.ReadFile(filepath.Join(n.dir, n.logName))
 	if len(data) > 4000 {
 		data = data[len(data)-4000:]
 	}
