@@ -75,10 +75,10 @@ func childEnv() []string { return []string{"TMPDIR=" + os.TempDir()} }
 
 // procNode is one State's node, run by the entraide binary.
 type procNode struct {
-	t       testing.TB
-	bin     string
-	state   string
-	dir     string
+	t     testing.TB
+	bin   string
+	state string
+	dir   string
 	// database is the postgres:// URL of the node's database; empty, the
 	// node keeps an SQLite file in dir.
 	database string

@@ -446,4 +446,3 @@ func outboxCounts(t testing.TB, db *sql.DB) map[string]outboxCount {
 	}
 	return out
 }
-
