@@ -49,9 +49,10 @@ func (b *lockedBuffer) lines(t *testing.T) (raw string, lines []map[string]any) 
 
 // TestRequestIDsAcrossNodes: a call's X-Request-Id comes back in the
 // answer and names its line in the node's JSON log; a message the call
-// caused is delivered under the message's id, which names the delivery
-// on the sending node and the receipt on the peer. No token reaches the
-// logs.
+// caused keeps that id in the outbox and is delivered under it, so that
+// one id finds the call and the delivery on the sending node and the
+// message's arrival on the peer, each line naming the message's id. No
+// token reaches the logs.
 func TestRequestIDsAcrossNodes(t *testing.T) {
 	var logs lockedBuffer
 	net, err := localnet.Start(t.Context(), []string{"FRA", "VNM"}, localnet.Options{Dir: t.TempDir(),
@@ -94,38 +95,68 @@ func TestRequestIDsAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if got := resp.Header.Get(requestid.Header); !requestid.Valid(got) || strings.Contains(got, "bad") {
+	if got := resp.Header.Get(requestid.Header); !requestid.Valid(got) {
 		t.Errorf("a bad X-Request-Id came back as %q, want a new id", got)
 	}
 	fra.waitFor(r.ID, casework.Received) // the receipt came back
 
-	var message string
+	const id = "trace-send-1"
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		raw, lines := logs.lines(t)
 		if strings.Contains(raw, token) {
 			t.Fatalf("the official's token is in the logs")
 		}
-		sent, delivered, received := false, false, false
+		var message string
+		sent, delivered, arrived, received := false, false, false, false
 		for _, l := range lines {
 			switch {
-			case l["node"] == "FRA" && l["msg"] == "request" && l["request_id"] == "trace-send-1" && l["route"] == "POST /api/v1/requests/{id}/transitions":
+			case l["node"] == "FRA" && l["msg"] == "request" && l["request_id"] == id && l["route"] == "POST /api/v1/requests/{id}/transitions":
 				sent = true
-			case l["node"] == "FRA" && l["msg"] == "delivered" && l["request_id"] != nil:
-				message, delivered = l["request_id"].(string), l["request_id"] == l["message"]
+			case l["node"] == "FRA" && l["msg"] == "delivered" && l["request_id"] == id && l["type"] == node.MsgRequestSend:
+				message, _ = l["message"].(string)
+				delivered = message != "" && message != id
 			}
 		}
 		for _, l := range lines {
-			if message != "" && l["node"] == "VNM" && l["msg"] == "request" && l["request_id"] == message && l["route"] == "POST /federation/v1/messages" {
+			switch {
+			case l["node"] != "VNM" || l["request_id"] != id:
+			case l["msg"] == "request" && l["route"] == "POST /federation/v1/messages":
+				arrived = true
+			case l["msg"] == "received" && message != "" && l["message"] == message && l["from"] == "FRA" && l["duplicate"] == false:
 				received = true
 			}
 		}
-		if sent && delivered && received {
+		if sent && delivered && arrived && received {
+			if testing.Verbose() {
+				for l := range strings.Lines(raw) {
+					if strings.Contains(l, id) {
+						t.Log(strings.TrimSpace(l))
+					}
+				}
+			}
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("logs: the send's line %v, FRA's delivery under the message's id %v, VNM's receipt under it %v:\n%s", sent, delivered, received, raw)
+			t.Fatalf("logs under %s: the send's line %v, FRA's delivery naming the message %v, VNM's post %v and receipt of the message %v:\n%s", id, sent, delivered, arrived, received, raw)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// The id goes with the outbox's row, for each attempt.
+	outbox, err := net.Nodes["FRA"].DB.Outbox(t.Context(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range outbox {
+		if m.Type == node.MsgRequestSend && m.RequestID == r.ID {
+			found = true
+			if m.OriginRequestID != id {
+				t.Errorf("the outbox holds %q as the origin of %s, want %q", m.OriginRequestID, m.ID, id)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no request.send of %s in FRA's outbox", r.ID)
 	}
 }

@@ -62,8 +62,8 @@ func (n *Node) ConfigureFederation(c FederationConfig) {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	// A delivery's lines name the message's id as their request's, the
-	// id the peer logs its receipt under.
+	// A delivery's lines name the request id it goes under, the id the
+	// peer logs its receipt under.
 	c.Log = slog.New(requestid.Handler(c.Log.Handler()))
 	if c.OnExpired == nil {
 		c.OnExpired = n.alertExpired
@@ -146,9 +146,10 @@ const writeTimeout = 5 * time.Second
 // it could not write what happened, and the loop then holds the message
 // back; the claim it wrote first has already made it due again later.
 func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) error {
-	// The message's id is the request id of its delivery on both nodes:
-	// sent as X-Request-Id, it finds the attempt in the peer's log.
-	ctx = requestid.With(ctx, requestid.Of(m.ID))
+	// A delivery goes under the request id of the call that caused the
+	// message, else under the message's id: sent as X-Request-Id, it
+	// finds the call, the attempts and the arrival in both nodes' logs.
+	ctx = requestid.With(ctx, deliveryRequestID(m))
 	attempts := m.Attempts + 1
 	now := n.now()
 	if now.Sub(m.CreatedAt) > n.fed.Expiry {
@@ -190,6 +191,16 @@ func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) error {
 		return err
 	}
 	return nil
+}
+
+// deliveryRequestID is the request id m is delivered under. The id its
+// row holds was checked when it was queued, and again here: it goes to
+// the peer.
+func deliveryRequestID(m store.OutboxEntry) string {
+	if requestid.Valid(m.OriginRequestID) {
+		return m.OriginRequestID
+	}
+	return requestid.Of(m.ID)
 }
 
 // backoff is exponential with jitter: the delay doubles with each attempt

@@ -464,7 +464,30 @@ func (e *UnverifiedError) Unwrap() error { return e.Err }
 // nothing. A refusal after the sender's signature verified is audited as
 // that State's; one before is an *UnverifiedError, not audited. It returns
 // the signed receipt.
+//
+// A receipt and a verified refusal are logged with the message's id under
+// the request id of ctx, the one the sender delivers under (the call that
+// caused the message): one id finds the message in both nodes' logs. An
+// unverified refusal is not logged: anyone can post one, and it is kept
+// as a security event, within a budget per address.
 func (n *Node) Receive(ctx context.Context, env *federation.Envelope) (*federation.Receipt, error) {
+	rc, err := n.receive(ctx, env)
+	log := n.fed.Log
+	if log == nil {
+		return rc, err // federation not configured: nothing to log to
+	}
+	var fe *federation.Error
+	switch {
+	case err == nil:
+		log.InfoContext(ctx, "received", "message", env.ID, "from", env.Sender, "type", env.Type, "duplicate", rc.Duplicate)
+	case errors.As(err, new(*UnverifiedError)):
+	case errors.As(err, &fe):
+		log.WarnContext(ctx, "envelope refused", "message", env.ID, "from", env.Sender, "type", env.Type, "reason", fe.Reason, "err", fe.Msg)
+	}
+	return rc, err
+}
+
+func (n *Node) receive(ctx context.Context, env *federation.Envelope) (*federation.Receipt, error) {
 	kr, err := n.keys(ctx)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"entraide/internal/requestid"
 )
 
 // Key is one of the node's keys.
@@ -167,26 +169,39 @@ type OutboxEntry struct {
 	Receipt     string
 	// Priority ranks due messages: higher first.
 	Priority int
+	// OriginRequestID is the request id (X-Request-Id) of the call that
+	// caused the message, "" if none did. It is not RequestID, the
+	// casework request the message is about.
+	OriginRequestID string
 }
 
-// Enqueue puts a message in the outbox, due at once.
+// Enqueue puts a message in the outbox, due at once. Unless e names its
+// origin, the message keeps the request id ctx carries, that of the call
+// whose transaction queues it; an id that is not a sane token is not
+// kept, as it would be sent to the peer and logged there.
 func (tx *Tx) Enqueue(ctx context.Context, e OutboxEntry) error {
-	_, err := tx.exec(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.Recipient, e.Type, e.RequestID, e.Envelope, formatTime(e.CreatedAt), formatTime(e.CreatedAt), e.Priority)
+	if e.OriginRequestID == "" {
+		e.OriginRequestID = requestid.From(ctx)
+	}
+	origin := sql.NullString{String: e.OriginRequestID, Valid: requestid.Valid(e.OriginRequestID)}
+	_, err := tx.exec(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt, priority, origin_request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.Recipient, e.Type, e.RequestID, e.Envelope, formatTime(e.CreatedAt), formatTime(e.CreatedAt), e.Priority, origin)
 	return err
 }
 
-const outboxColumns = `id, recipient, type, request_id, envelope, created_at, next_attempt, attempts, last_error, delivered_at, expired_at, receipt, priority`
+const outboxColumns = `id, recipient, type, request_id, envelope, created_at, next_attempt, attempts, last_error, delivered_at, expired_at, receipt, priority, origin_request_id`
 
 func scanOutbox(row scanner) (OutboxEntry, error) {
 	var e OutboxEntry
 	var created, next, delivered, expired string
-	if err := row.Scan(&e.ID, &e.Recipient, &e.Type, &e.RequestID, &e.Envelope, &created, &next, &e.Attempts, &e.LastError, &delivered, &expired, &e.Receipt, &e.Priority); err != nil {
+	var origin sql.NullString
+	if err := row.Scan(&e.ID, &e.Recipient, &e.Type, &e.RequestID, &e.Envelope, &created, &next, &e.Attempts, &e.LastError, &delivered, &expired, &e.Receipt, &e.Priority, &origin); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return e, ErrNotFound
 		}
 		return e, err
 	}
+	e.OriginRequestID = origin.String
 	var errs []error
 	for _, t := range []struct {
 		to  *time.Time
