@@ -130,9 +130,19 @@ func TestBadTokensFromOneAddressAreLimited(t *testing.T) {
 			t.Errorf("security event %+v, want an unknown token from 127.0.0.1, without the token", e)
 		}
 	}
+	// The web UI's sign-in shares the budget, and its refusal is counted
+	// with the API's.
+	req = httptest.NewRequest("POST", "/ui/signin", strings.NewReader("login=ca-fra&password=x&code=000000"))
+	req.RemoteAddr = "127.0.0.1:5555"
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec = httptest.NewRecorder()
+	tn.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusTooManyRequests {
+		t.Errorf("sign-in from the blocked address: %d, want 429", rec.Code)
+	}
 	text := metricsText(t, tn)
 	wantMetric(t, text, `entraide_refusals_total{kind="token",reason="unknown_token",verified="false"}`, failures)
-	wantMetric(t, text, `entraide_rate_limited_total{limit="auth_failures"}`, 2)
+	wantMetric(t, text, `entraide_rate_limited_total{limit="auth_failures"}`, 3)
 }
 
 // TestBadEnrolmentCodesAndRevokedTokensAreLimited: an enrolment code is

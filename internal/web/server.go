@@ -424,8 +424,14 @@ type route struct {
 // failed authentications by address.
 type uiLimiter struct{ s *Server }
 
+// Blocked is asked once per sign-in the UI would refuse with a 429, which
+// counts it among the refusals by limit, as the API's 429s are.
 func (l uiLimiter) Blocked(addr string, now time.Time) (bool, time.Duration) {
-	return l.s.authFailures.blocked(addr, now)
+	blocked, retry := l.s.authFailures.blocked(addr, now)
+	if blocked {
+		l.s.metrics.limited.WithLabelValues("auth_failures").Inc()
+	}
+	return blocked, retry
 }
 
 func (l uiLimiter) Failed(addr string, now time.Time) {
