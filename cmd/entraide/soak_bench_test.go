@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"entraide/internal/casework"
+	"entraide/internal/store/storetest"
+)
+
+// soakInflight bounds the sends the load generator has under way: past
+// it, a tick's send is counted as not offered instead of piling up
+// goroutines, which would measure the generator and not the nodes.
+const soakInflight = 256
+
+// BenchmarkSoak runs the topology of TestReplicasSurviveKillsUnderLoad,
+// FRA's node as two serve replicas on PostgreSQL and VNM's beside it,
+// under a steady offered load of requests drafted and sent through FRA's
+// API (ENTRAIDE_BENCH_SOAK_RATE a second, 200 by default) for
+// ENTRAIDE_BENCH_SOAK (a Go duration, 10m by default), and reports each
+// process's resident memory, goroutines and open file descriptors, and
+// the database connections of FRA's replicas, at the start and the end;
+// then, once the outbox has drained, what was sent, received and alerted,
+// and the errors. It runs once, whatever -benchtime says.
+func BenchmarkSoak(b *testing.B) {
+	duration, rate := 10*time.Minute, 200
+	if v := os.Getenv("ENTRAIDE_BENCH_SOAK"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			b.Fatalf("ENTRAIDE_BENCH_SOAK=%q: want a positive Go duration such as 10m", v)
+		}
+		duration = d
+	}
+	if v := os.Getenv("ENTRAIDE_BENCH_SOAK_RATE"); v != "" {
+		r, err := strconv.Atoi(v)
+		if err != nil || r <= 0 {
+			b.Fatalf("ENTRAIDE_BENCH_SOAK_RATE=%q: want a positive number of sends a second", v)
+		}
+		rate = r
+	}
+	dsn, appName := withApplicationName(b, storetest.DSN(b, "postgres"))
+	bin := buildEntraide(b)
+	nodes := newProcNodesOn(b, bin, map[string]string{"FRA": dsn}, "FRA", "VNM")
+	fra, vnm := nodes["FRA"], nodes["VNM"]
+	fra.serveArgs = []string{"--limit-api-rate", "100000", "--limit-api-burst", "100000"}
+	fra.start()
+	vnm.start()
+	fra2 := fra.replica(2)
+	fra2.start()
+	lb := newBalancer(fra, fra2)
+	observer, _ := withApplicationName(b, dsn)
+	fraDB := openRaw(b, "pgx", observer)
+	processes := []struct {
+		name string
+		node *procNode
+	}{{"FRA replica 1", fra}, {"FRA replica 2", fra2}, {"VNM", vnm}}
+	snapshot := func() []soakFigures {
+		b.Helper()
+		var out []soakFigures
+		for _, p := range processes {
+			f := processFigures(b, p.node)
+			f.name = p.name
+			out = append(out, f)
+		}
+		return append(out, soakFigures{name: "PostgreSQL", conns: float64(countRows(b, fraDB,
+			"SELECT count(*) FROM pg_stat_activity WHERE application_name = '"+appName+"'"))})
+	}
+
+	before := snapshot()
+	var (
+		wg                                  sync.WaitGroup
+		inflight, offered, skipped          atomic.Int64
+		acked, cutOff, refused, draftFailed atomic.Int64
+		errMu                               sync.Mutex
+		firstErrors                         []string
+	)
+	ctx, cancel := context.WithTimeout(b.Context(), duration)
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	start := time.Now()
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+			continue
+		case <-tick.C:
+		}
+		if inflight.Load() >= soakInflight {
+			skipped.Add(1)
+			continue
+		}
+		offered.Add(1)
+		inflight.Add(1)
+		wg.Go(func() {
+			defer inflight.Add(-1)
+			// A send under way when the soak ends finishes: cutting it
+			// off would count as an error what is the test's own doing.
+			r := draftAndSend(context.WithoutCancel(ctx), lb)
+			switch {
+			case !r.drafted:
+				draftFailed.Add(1)
+			case r.send == answered2xx && r.err == nil:
+				acked.Add(1)
+				return
+			case r.send == unanswered:
+				cutOff.Add(1)
+			default:
+				refused.Add(1)
+			}
+			errMu.Lock()
+			if len(firstErrors) < 10 {
+				firstErrors = append(firstErrors, r.err.Error())
+			}
+			errMu.Unlock()
+		})
+	}
+	tick.Stop()
+	wg.Wait()
+	cancel()
+	elapsed := time.Since(start)
+	after := snapshot()
+
+	vnmDB := openRaw(b, "sqlite", "file:"+filepath.Join(vnm.dir, "entraide.db")+"?mode=ro&_pragma=busy_timeout(10000)")
+	drainStart := time.Now()
+	waitDrained(b, fraDB, vnmDB)
+	drained := time.Since(drainStart)
+	sent := countRows(b, fraDB, "SELECT count(*) FROM requests WHERE holder = 'FRA' AND state <> '"+string(casework.Draft)+"'")
+	received := countRows(b, vnmDB, "SELECT count(*) FROM requests WHERE holder = 'VNM'")
+	alerted := countRows(b, vnmDB, "SELECT count(DISTINCT request_id) FROM alerts")
+	alerts := countRows(b, vnmDB, "SELECT count(*) FROM alerts")
+
+	var table strings.Builder
+	for i, a := range before {
+		z := after[i]
+		if a.name == "PostgreSQL" {
+			fmt.Fprintf(&table, "%s: %.0f → %.0f connections of FRA's replicas\n", a.name, a.conns, z.conns)
+			continue
+		}
+		fmt.Fprintf(&table, "%s: resident memory %.1f → %.1f MiB, goroutines %.0f → %.0f, open fds %.0f → %.0f\n",
+			a.name, a.rss/(1<<20), z.rss/(1<<20), a.goroutines, z.goroutines, a.fds, z.fds)
+	}
+	b.Logf("soak of %s at %d sends/s offered: %d offered (%d not, %d already under way), %d answered 2xx (%.1f/s), %d cut off, %d refused, %d drafts failed; "+
+		"FRA committed %d sends, VNM received %d requests and raised %d alerts about %d of them; the outbox drained %s after the load\n%s",
+		elapsed.Round(time.Second), rate, offered.Load(), skipped.Load(), int64(soakInflight), acked.Load(), float64(acked.Load())/elapsed.Seconds(),
+		cutOff.Load(), refused.Load(), draftFailed.Load(), sent, received, alerts, alerted, drained.Round(time.Millisecond), table.String())
+	for _, e := range firstErrors {
+		b.Logf("error: %s", e)
+	}
+	if received != sent || alerts != received || alerted != received {
+		b.Errorf("FRA committed %d sends; VNM received %d requests and raised %d alerts about %d: want all equal", sent, received, alerts, alerted)
+	}
+	if n := cutOff.Load() + refused.Load() + draftFailed.Load(); n > 0 {
+		b.Errorf("%d calls failed with no process killed, want none", n)
+	}
+
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(float64(acked.Load())/elapsed.Seconds(), "sends/s")
+	b.ReportMetric(float64(received), "received")
+	b.ReportMetric(float64(cutOff.Load()+refused.Load()+draftFailed.Load()), "errors")
+	for i, p := range []string{"fra1", "fra2", "vnm"} {
+		b.ReportMetric(before[i].rss/(1<<20), p+"_MiB_start")
+		b.ReportMetric(after[i].rss/(1<<20), p+"_MiB_end")
+		b.ReportMetric(before[i].goroutines, p+"_goroutines_start")
+		b.ReportMetric(after[i].goroutines, p+"_goroutines_end")
+		b.ReportMetric(before[i].fds, p+"_fds_start")
+		b.ReportMetric(after[i].fds, p+"_fds_end")
+	}
+	b.ReportMetric(before[3].conns, "pg_conns_start")
+	b.ReportMetric(after[3].conns, "pg_conns_end")
+}
+
+// withApplicationName returns dsn with an application_name of its own,
+// by which pg_stat_activity tells its connections from others', and that
+// name.
+func withApplicationName(tb testing.TB, dsn string) (string, string) {
+	tb.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	name := "entraide-" + q.Get("search_path")
+	if q.Get("application_name") == name {
+		name += "-observer"
+	}
+	q.Set("application_name", name)
+	u.RawQuery = q.Encode()
+	return u.String(), name
+}
+
+// soakFigures are one process's figures at one moment.
+type soakFigures struct {
+	name                 string
+	rss, goroutines, fds float64
+	conns                float64 // PostgreSQL's only
+}
+
+// processFigures reads the node's resident memory, goroutines and open
+// file descriptors from its /metrics, as its administrator.
+func processFigures(tb testing.TB, n *procNode) soakFigures {
+	tb.Helper()
+	req, _ := http.NewRequestWithContext(tb.Context(), "GET", n.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+n.admin)
+	resp, err := n.client.Do(req)
+	if err != nil {
+		tb.Fatalf("GET %s/metrics: %v", n.url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s/metrics: %s", n.url, resp.Status)
+	}
+	var f soakFigures
+	wanted := map[string]*float64{"process_resident_memory_bytes": &f.rss, "go_goroutines": &f.goroutines, "process_open_fds": &f.fds}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if p := wanted[name]; ok && p != nil {
+			if *p, err = strconv.ParseFloat(value, 64); err != nil {
+				tb.Fatalf("%s/metrics: %s %q: %v", n.url, name, value, err)
+			}
+			delete(wanted, name)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatalf("read %s/metrics: %v", n.url, err)
+	}
+	for name := range wanted {
+		tb.Fatalf("%s/metrics has no %s", n.url, name)
+	}
+	return f
+}
