@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -331,7 +332,8 @@ func waitDrained(t testing.TB, fra, vnm *sql.DB) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after %s, %d messages still wait in FRA's outbox and %d in VNM's", convergeDeadline, a, b)
+			t.Fatalf("after %s, %d messages still wait in FRA's outbox and %d in VNM's; FRA's, by attempts and last error:\n%s",
+				convergeDeadline, a, b, waitingMessages(t, fra))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -445,4 +447,26 @@ func outboxCounts(t testing.TB, db *sql.DB) map[string]outboxCount {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// waitingMessages describes the messages waiting in an outbox, by their
+// attempts and last error, for a test that waited too long for them.
+func waitingMessages(t testing.TB, db *sql.DB) string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), `SELECT attempts, last_error, count(*), min(next_attempt) FROM outbox
+		WHERE delivered_at = '' AND expired_at = '' GROUP BY attempts, last_error ORDER BY 3 DESC LIMIT 10`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var attempts, n int
+		var lastError, next string
+		if err := rows.Scan(&attempts, &lastError, &n, &next); err != nil {
+			return err.Error()
+		}
+		fmt.Fprintf(&b, "%d after %d attempts, due from %s, last error %q\n", n, attempts, next, lastError)
+	}
+	return b.String()
 }
