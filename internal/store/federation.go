@@ -249,11 +249,19 @@ func (db *DB) OutboxHeader(ctx context.Context, id string) (OutboxEntry, error) 
 // not yet delivered is due, so that they arrive in the order they were
 // sent rather than be refused as out of order. Those that cannot be read
 // are left out, and named in a Partial error.
+//
+// The first of a request's messages is looked up for each due message,
+// by the index outbox_chain, in a subquery that names the outer row: an
+// anti-join instead leaves the plan to PostgreSQL's statistics, and a
+// queue that grew faster than ANALYZE ran (a peer's outage, a burst)
+// got a nested loop comparing every queued message with every other,
+// 24 s a query for 5,000 messages, which held delivery back as the
+// queue grew.
 func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]OutboxEntry, error) {
 	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+outboxColumns+` FROM outbox o
 		WHERE delivered_at = '' AND expired_at = '' AND next_attempt <= ?
-		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE o.request_id <> '' AND e.recipient = o.recipient AND e.request_id = o.request_id
-			AND e.delivered_at = '' AND e.expired_at = '' AND (e.created_at < o.created_at OR (e.created_at = o.created_at AND e.id < o.id)))
+		AND (request_id = '' OR id = (SELECT e.id FROM outbox e WHERE e.recipient = o.recipient AND e.request_id = o.request_id
+			AND e.delivered_at = '' AND e.expired_at = '' ORDER BY e.created_at, e.id LIMIT 1))
 		ORDER BY priority DESC, next_attempt, created_at LIMIT ?`), formatTime(now), limit)
 	if err != nil {
 		return nil, err
