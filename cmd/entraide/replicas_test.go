@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -46,8 +47,8 @@ func (n *procNode) replica(i int) *procNode {
 }
 
 // balancer sends each call to the next replica that is up, round robin,
-// as a load balancer does. A replica whose connection fails is taken out
-// until the test puts it back; a call refused before it reached the
+// as a load balancer does. A replica whose connection fails (refused,
+// reset, cut off) is taken out until the test puts it back; a call refused before it reached the
 // replica goes to the next one, since the replica never saw it.
 type balancer struct {
 	mu       sync.Mutex
@@ -102,6 +103,10 @@ func (b *balancer) call(ctx context.Context, method, path string, body, out any)
 				return answeredOther, err
 			}
 			return answered2xx, err
+		}
+		// A replica too busy to answer in time is slow, not gone.
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			return unanswered, err
 		}
 		b.setDown(i, true)
 		if errors.Is(err, syscall.ECONNREFUSED) && attempt < len(b.replicas) {
