@@ -347,6 +347,7 @@ func (tx *Tx) AppendAlertEvent(ctx context.Context, e alerting.Event) error {
 	}
 	_, err = tx.exec(ctx, `INSERT INTO alert_events (seq, alert_id, state, type, at, body) VALUES (?, ?, ?, ?, ?, ?)`,
 		e.Seq, e.Alert.ID, e.Alert.State, string(e.Type), formatTime(e.At), string(body))
+	tx.announce(TopicAlerts)
 	return err
 }
 
@@ -409,6 +410,7 @@ func (tx *Tx) EnqueueNotification(ctx context.Context, n Notification) error {
 	_, err := tx.exec(ctx, `INSERT INTO alert_notifications (id, alert_id, level, user_id, entry_id, channel, address, subject, body, created_at, next_attempt)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.ID, n.AlertID, n.Level, n.User, n.Entry, string(n.Channel), n.Address, n.Subject, n.Body, formatTime(n.CreatedAt), formatTime(n.CreatedAt))
+	tx.announce(TopicAlerts)
 	return err
 }
 

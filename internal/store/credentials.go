@@ -154,6 +154,9 @@ func (tx *Tx) RevokeToken(ctx context.Context, state, userID, id string, at time
 	if err != nil {
 		return t, "", false, err
 	}
+	if n == 1 {
+		tx.announce(TopicCredentials)
+	}
 	t, err = scanToken(tx.queryRow(ctx, `SELECT `+tokenColumns+` FROM tokens t WHERE t.digest = ?`, digest))
 	if bad := (*RowError)(nil); errors.As(err, &bad) {
 		err = nil
@@ -178,6 +181,9 @@ func (tx *Tx) SetUserDisabled(ctx context.Context, state, id string, at *time.Ti
 	n, err := res.RowsAffected()
 	if err != nil {
 		return u, false, err
+	}
+	if n == 1 {
+		tx.announce(TopicCredentials)
 	}
 	u, err = scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE state = ? AND id = ?`, state, id))
 	if errors.Is(err, ErrNotFound) {

@@ -45,3 +45,11 @@ func (tx *Tx) Synchronous(ctx context.Context) (int, error) {
 	err := tx.tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n)
 	return n, err
 }
+
+// ListenerPID returns the PostgreSQL backend of the connection the bus
+// listens on, or 0 while it has none.
+func (db *DB) ListenerPID() uint32 {
+	db.bus.mu.Lock()
+	defer db.bus.mu.Unlock()
+	return db.bus.pid
+}

@@ -27,6 +27,7 @@ type Key struct {
 func (tx *Tx) InsertKey(ctx context.Context, k Key) error {
 	_, err := tx.exec(ctx, `INSERT INTO node_keys (id, purpose, public, private, wrapped, valid_from, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Purpose, k.Public, k.Private, boolInt(k.Wrapped), formatTime(k.ValidFrom), optTime(k.ValidUntil))
+	tx.announce(TopicKeys)
 	return err
 }
 
@@ -51,6 +52,7 @@ func boolInt(b bool) int {
 // RetireKeys ends the validity of the current keys of purpose at t.
 func (tx *Tx) RetireKeys(ctx context.Context, purpose string, t time.Time) error {
 	_, err := tx.exec(ctx, `UPDATE node_keys SET valid_until = ? WHERE purpose = ? AND valid_until = ''`, formatTime(t), purpose)
+	tx.announce(TopicKeys)
 	return err
 }
 
@@ -116,6 +118,7 @@ func (tx *Tx) PutPeer(ctx context.Context, state string, descriptor []byte, at t
 	_, err := tx.exec(ctx, `INSERT INTO peers (state, descriptor, added_at, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (state) DO UPDATE SET descriptor = excluded.descriptor, updated_at = excluded.updated_at`,
 		state, string(descriptor), formatTime(at), formatTime(at))
+	tx.announce(TopicPeers)
 	return err
 }
 
@@ -125,6 +128,7 @@ func (tx *Tx) DeletePeer(ctx context.Context, state string) error {
 	if err != nil {
 		return err
 	}
+	tx.announce(TopicPeers)
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("peer %s: %w", state, ErrNotFound)
 	}
@@ -186,6 +190,7 @@ func (tx *Tx) Enqueue(ctx context.Context, e OutboxEntry) error {
 	origin := sql.NullString{String: e.OriginRequestID, Valid: requestid.Valid(e.OriginRequestID)}
 	_, err := tx.exec(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt, priority, origin_request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.Recipient, e.Type, e.RequestID, e.Envelope, formatTime(e.CreatedAt), formatTime(e.CreatedAt), e.Priority, origin)
+	tx.announce(TopicOutbox)
 	return err
 }
 
@@ -321,7 +326,11 @@ func (tx *Tx) WakePeer(ctx context.Context, peer string, now time.Time) (int64, 
 	if err != nil {
 		return 0, err
 	}
-	return res.RowsAffected()
+	n, err := res.RowsAffected()
+	if n > 0 {
+		tx.announce(TopicOutbox)
+	}
+	return n, err
 }
 
 // FirstQueued returns the id of the oldest message queued for peer, not

@@ -65,6 +65,9 @@ type DB struct {
 	// group commits SQLite's concurrent write transactions together, once
 	// the schema is up to date; nil on PostgreSQL, which does it itself.
 	group *groupCommit
+	// bus tells this process what the node's other replicas commit; nil
+	// on SQLite.
+	bus *bus
 }
 
 // Backend names the database in use: "sqlite" or "postgres".
@@ -140,12 +143,22 @@ func open(ctx context.Context, dsn string, upTo int) (*DB, error) {
 	}
 	if db.dialect.name == "sqlite" {
 		db.group = &groupCommit{db: db}
+	} else {
+		var schema string
+		if err := db.read.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("read the database's schema: %w", err)
+		}
+		db.bus = newBus(dsn, schema)
 	}
 	return db, nil
 }
 
 // Close releases the database.
 func (db *DB) Close() error {
+	if db.bus != nil {
+		db.bus.close()
+	}
 	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	db.readStmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	err := db.write.Close()
@@ -210,6 +223,9 @@ type Tx struct {
 	// statements run without their caller's cancellation, which would
 	// interrupt SQLite and roll back the whole group.
 	detached bool
+	// topics are what tx changed, announced to the other replicas as it
+	// commits (PostgreSQL only).
+	topics []Topic
 }
 
 // AfterCommit runs fn once tx has committed, and never if it rolls back:
@@ -336,6 +352,11 @@ func (db *DB) runTx(ctx context.Context, on beginner, fn func(*Tx) error) ([]fun
 	tx := &Tx{tx: sqlTx, db: db, dialect: db.dialect}
 	if err := fn(tx); err != nil {
 		return nil, err
+	}
+	if len(tx.topics) > 0 {
+		if err := tx.sendAnnouncements(ctx); err != nil {
+			return nil, err
+		}
 	}
 	committed = true
 	if err := sqlTx.Commit(); err != nil {

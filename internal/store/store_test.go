@@ -56,6 +56,7 @@ var suite = []struct {
 	{"evidence/retention policy for personal data, art 36", testRetentionPolicy},
 	{"evidence/use reports asked, answered once, by State", testUseReports},
 	{"evidence/conditions and consents by State", testConditions},
+	{"lease/taken, renewed, refused while held, taken over once expired", testLease},
 }
 
 // TestReopen checks that a database keeps its data when opened again, and

@@ -1,0 +1,139 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"entraide/internal/store"
+	"entraide/internal/store/storetest"
+)
+
+// openReplica opens the database at dsn again, as another replica of the
+// node would, closed at the end of the test.
+func openReplica(t *testing.T, dsn string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("store.Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// heard collects the announcements a database's bus hears.
+type heard chan []store.Topic
+
+func listen(t *testing.T, db *store.DB) heard {
+	t.Helper()
+	h := make(heard, 64)
+	stop := db.OnChange(func(topics []store.Topic) { h <- topics })
+	t.Cleanup(stop)
+	return h
+}
+
+// next returns the next announcement, failing the test if none comes
+// within a generous bound: the bus is meant to take milliseconds.
+func (h heard) next(t *testing.T) []store.Topic {
+	t.Helper()
+	select {
+	case topics := <-h:
+		return topics
+	case <-time.After(10 * time.Second):
+		t.Fatal("no announcement heard within 10 s")
+		return nil
+	}
+}
+
+func TestBusSQLiteHasNone(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	if db.Announces() {
+		t.Error("Announces() = true on SQLite, want false: one process per database")
+	}
+	db.OnChange(func([]store.Topic) { t.Error("OnChange called on SQLite") })()
+}
+
+func TestBusBetweenReplicas(t *testing.T) {
+	dsn := storetest.DSN(t, "postgres")
+	one, two := openReplica(t, dsn), openReplica(t, dsn)
+	other := openReplica(t, storetest.DSN(t, "postgres"))
+	if !two.Announces() {
+		t.Fatal("Announces() = false on PostgreSQL")
+	}
+	h := listen(t, two)
+	if got := h.next(t); !slices.Equal(got, store.AllTopics) {
+		t.Fatalf("first announcement = %v, want every topic once listening: %v", got, store.AllTopics)
+	}
+	ctx := t.Context()
+	now := time.Now()
+
+	// What another schema of the database commits, and what rolls back,
+	// is not heard: the first announcement is the commit that follows.
+	if err := other.Tx(ctx, func(tx *store.Tx) error { return tx.PutPeer(ctx, "VNM", []byte(`{}`), now) }); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	if err := one.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.PutPeer(ctx, "VNM", []byte(`{}`), now); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("Tx = %v, want %v", err, boom)
+	}
+	if err := one.Tx(ctx, func(tx *store.Tx) error { return tx.RetireKeys(ctx, "signing", now) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.next(t); !slices.Equal(got, []store.Topic{store.TopicKeys}) {
+		t.Fatalf("announcement = %v, want [keys]: another schema's or a rolled-back change was heard", got)
+	}
+
+	// A transaction announces each topic it changed once, on commit.
+	if err := one.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.PutPeer(ctx, "FRA", []byte(`{}`), now); err != nil {
+			return err
+		}
+		return tx.PutPeer(ctx, "VNM", []byte(`{}`), now)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.next(t); !slices.Equal(got, []store.Topic{store.TopicPeers}) {
+		t.Fatalf("announcement = %v, want [peers]", got)
+	}
+	select {
+	case got := <-h:
+		t.Errorf("a second announcement %v for one transaction", got)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+func TestBusListensAgainAfterLostConnection(t *testing.T) {
+	dsn := storetest.DSN(t, "postgres")
+	one, two := openReplica(t, dsn), openReplica(t, dsn)
+	h := listen(t, two)
+	h.next(t)
+	pid := two.ListenerPID()
+	if pid == 0 {
+		t.Fatal("ListenerPID() = 0 while listening")
+	}
+	if _, err := one.ExecRaw(t.Context(), `SELECT pg_terminate_backend(?)`, int64(pid)); err != nil {
+		t.Fatal(err)
+	}
+	// Announcements may have been lost with the connection: the bus says
+	// everything changed once it listens again.
+	if got := h.next(t); !slices.Equal(got, store.AllTopics) {
+		t.Fatalf("announcement after the lost connection = %v, want every topic %v", got, store.AllTopics)
+	}
+	if again := two.ListenerPID(); again == 0 || again == pid {
+		t.Fatalf("ListenerPID() = %d after reconnecting, want a new backend (was %d)", again, pid)
+	}
+	ctx := t.Context()
+	if err := one.Tx(ctx, func(tx *store.Tx) error { return tx.PutPeer(ctx, "FRA", []byte(`{}`), time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.next(t); !slices.Equal(got, []store.Topic{store.TopicPeers}) {
+		t.Fatalf("announcement = %v, want [peers] on the new connection", got)
+	}
+}
