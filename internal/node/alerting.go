@@ -45,8 +45,9 @@ const (
 	notifyRetryBase   = 5 * time.Second
 	notifyMaxDelay    = 5 * time.Minute
 	notifyMaxAttempts = 10
-	// feedPoll is how often a live feed looks for events that another
-	// process committed; this process's own wake it at once.
+	// feedPoll is how often a live feed on SQLite looks for events that
+	// another process (the CLI) committed; this process's own wake it at
+	// once, and on PostgreSQL so do every replica's, announced.
 	feedPoll  = 5 * time.Second
 	feedBatch = 100
 )
@@ -729,8 +730,12 @@ func (n *Node) SubscribeAlerts(ctx context.Context, by casework.Actor, after int
 	stopped := n.alerts.stopped
 	go func() {
 		defer close(ch)
-		poll := time.NewTicker(feedPoll)
-		defer poll.Stop()
+		var poll <-chan time.Time
+		if !n.db.Announces() {
+			t := time.NewTicker(feedPoll)
+			defer t.Stop()
+			poll = t.C
+		}
 		for {
 			changed := n.alerts.changes()
 			events, err := n.db.AlertEvents(ctx, by.State, after, feedBatch)
@@ -754,7 +759,7 @@ func (n *Node) SubscribeAlerts(ctx context.Context, by casework.Actor, after int
 			case <-stopped:
 				return
 			case <-changed:
-			case <-poll.C:
+			case <-poll:
 			}
 		}
 	}()

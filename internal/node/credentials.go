@@ -49,8 +49,9 @@ var (
 // session is an authenticated token, kept for cacheTTL so that a busy
 // official's calls do not each read the token table. Only successes are
 // kept, so a new token works at once; a revocation or a disabling on this
-// node drops its sessions at once, and one made on another replica of the
-// node takes effect here within cacheTTL.
+// node drops its sessions at once, and so does one made on another
+// replica on PostgreSQL, as soon as its announcement is heard; one made
+// by another process on SQLite takes effect here within cacheTTL.
 type session struct {
 	user    identity.User
 	at      time.Time // when the token was read from the database
@@ -67,6 +68,7 @@ func (n *Node) Authenticate(ctx context.Context, token string) (identity.User, e
 	}
 	digest := identity.Digest(token)
 	now := n.now()
+	forgotten := n.forgotten.Load()
 	if v, ok := n.sessions.Load(digest); ok {
 		if s := v.(session); now.Sub(s.at) < cacheTTL && now.Before(s.expires) {
 			return s.user, nil
@@ -92,13 +94,18 @@ func (n *Node) Authenticate(ctx context.Context, token string) (identity.User, e
 		// one.
 		_ = n.db.NoteTokenUse(ctx, digest, now)
 	}
-	n.sessions.Store(digest, session{user: u, at: now, expires: t.ExpiresAt})
+	// A revocation heard while the token was read may have come too late
+	// for the read: the session is not kept for later calls.
+	if n.forgotten.Load() == forgotten {
+		n.sessions.Store(digest, session{user: u, at: now, expires: t.ExpiresAt})
+	}
 	return u, nil
 }
 
 // forget drops the cached sessions that match, so that a revocation or a
 // disabling takes effect at once on this node.
 func (n *Node) forget(match func(digest string, u identity.User) bool) {
+	n.forgotten.Add(1)
 	n.sessions.Range(func(k, v any) bool {
 		if match(k.(string), v.(session).user) {
 			n.sessions.Delete(k)
@@ -241,7 +248,7 @@ func (n *Node) tokenOwner(ctx context.Context, by casework.Actor, userID, verb s
 
 // RevokeToken revokes token id of userID (by's own when userID is "" or
 // by's id; for an administrator, an official of their State). It stops
-// working at once on this node and within cacheTTL on its replicas.
+// working at once on this node and on its replicas on PostgreSQL.
 // Revoking a revoked token changes nothing and is not audited again.
 func (n *Node) RevokeToken(ctx context.Context, by casework.Actor, userID, id string) (identity.Token, error) {
 	userID, err := n.tokenOwner(ctx, by, userID, "revoke the tokens of")
@@ -265,7 +272,7 @@ func (n *Node) RevokeToken(ctx context.Context, by casework.Actor, userID, id st
 
 // SetDisabled disables the official userID of by's State, or enables them
 // again. A disabled official's tokens stop working, at once on this node
-// and within cacheTTL on its replicas, and their enrolment codes cannot be
+// and on its replicas on PostgreSQL, and their enrolment codes cannot be
 // redeemed; enabled again, their tokens that have not expired or been
 // revoked work again. An administrator cannot disable themselves, so that
 // a State is never left without one by mistake.

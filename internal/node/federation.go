@@ -107,8 +107,10 @@ type keyring struct {
 }
 
 // cacheTTL is how long keys and peers read from the database are reused.
-// Changes made by this process take effect at once; those made by another
-// (the CLI beside a running server, another replica) within the TTL.
+// Changes made by this process take effect at once, and so do those of
+// another replica on PostgreSQL, whose announcement empties the cache;
+// those of another process on SQLite (the CLI beside a running server),
+// or an announcement lost with the bus's connection, within the TTL.
 const cacheTTL = 2 * time.Second
 
 // fedCache keeps the node's keys and peers between messages: reading and
@@ -119,18 +121,22 @@ type fedCache struct {
 	keysAt  time.Time
 	peers   map[string]*federation.Descriptor
 	peersAt time.Time
+	// gen counts invalidations, so that what was read before one is not
+	// kept after it.
+	gen uint64
 }
 
 func (c *fedCache) invalidate() {
 	c.mu.Lock()
 	c.keys, c.peers = nil, nil
+	c.gen++
 	c.mu.Unlock()
 }
 
 func (n *Node) keys(ctx context.Context) (*keyring, error) {
 	c := &n.cache
 	c.mu.Lock()
-	kr, fresh := c.keys, time.Since(c.keysAt) < cacheTTL
+	kr, fresh, gen := c.keys, time.Since(c.keysAt) < cacheTTL, c.gen
 	c.mu.Unlock()
 	if kr != nil && fresh {
 		return kr, nil
@@ -140,7 +146,9 @@ func (n *Node) keys(ctx context.Context) (*keyring, error) {
 		return nil, err
 	}
 	c.mu.Lock()
-	c.keys, c.keysAt = kr, time.Now()
+	if c.gen == gen {
+		c.keys, c.keysAt = kr, time.Now()
+	}
 	c.mu.Unlock()
 	return kr, nil
 }
@@ -367,7 +375,7 @@ func (n *Node) Peers(ctx context.Context) ([]*federation.Descriptor, error) {
 func (n *Node) peer(ctx context.Context, state string) (*federation.Descriptor, error) {
 	c := &n.cache
 	c.mu.Lock()
-	peers, fresh := c.peers, time.Since(c.peersAt) < cacheTTL
+	peers, fresh, gen := c.peers, time.Since(c.peersAt) < cacheTTL, c.gen
 	c.mu.Unlock()
 	if peers == nil || !fresh {
 		// Read without the lock: a caller inside a transaction holds a
@@ -382,7 +390,9 @@ func (n *Node) peer(ctx context.Context, state string) (*federation.Descriptor, 
 			peers[d.State] = d
 		}
 		c.mu.Lock()
-		c.peers, c.peersAt = peers, time.Now()
+		if c.gen == gen {
+			c.peers, c.peersAt = peers, time.Now()
+		}
 		c.mu.Unlock()
 	}
 	if d, ok := peers[state]; ok {

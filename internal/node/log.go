@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"entraide/internal/casework"
 	"entraide/internal/store"
 	"entraide/internal/tlog"
 )
@@ -24,16 +25,44 @@ const witnessRetry = 30 * time.Second
 // logBatch bounds the records one transaction integrates.
 const logBatch = 10000
 
-// RunLog integrates committed audit records into the node's Merkle log
-// and signs its checkpoints until ctx ends, every LogInterval. Any number
-// may run, in one process or several: they take turns on the log's head.
+// LogLease is how long the replica that integrates the log holds it
+// without renewing: when it dies, another takes over within this time.
+// The holder renews once a third of it has passed.
+const LogLease = 10 * time.Second
+
+// logLeaseName names the log's lease in the leases table.
+const logLeaseName = "log"
+
+// RunLog integrates committed audit records into the node's Merkle log,
+// signs its checkpoints and submits them to witnesses until ctx ends,
+// every LogInterval. Any number may run, in one process or several: the
+// one that holds the log's lease does the work, and the others wait to
+// take the lease over, which the holder gives up as it stops (or which
+// expires, LogLease after its last renewal, if it dies). Integrations
+// that overlap all the same, a holder cut off past its lease, take turns
+// on the log's head.
 func (n *Node) RunLog(ctx context.Context) error {
 	t := time.NewTicker(LogInterval)
 	defer t.Stop()
 	var submitted tlog.Hash
 	var lastTry int64
+	var leased time.Time // when the lease this replica holds expires
+	defer func() {
+		if !leased.IsZero() && n.db.Announces() {
+			n.releaseLog(context.WithoutCancel(ctx))
+		}
+	}()
 	submitting := make(chan struct{}, 1)
 	for {
+		leased = n.holdLog(ctx, leased)
+		if leased.IsZero() {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+				continue
+			}
+		}
 		head, err := n.IntegrateLog(ctx)
 		if err != nil && ctx.Err() == nil && n.fed.Log != nil {
 			n.fed.Log.ErrorContext(ctx, "integrating the audit log; tried again", "err", err)
@@ -66,6 +95,83 @@ func (n *Node) RunLog(ctx context.Context) error {
 		}
 	}
 }
+
+// holdLog takes the log's lease, or renews it once a third of it has
+// passed, and returns when the lease it holds expires: zero if another
+// replica holds it. A renewal the database does not answer leaves the
+// lease until its expiry, as it stands in the table.
+func (n *Node) holdLog(ctx context.Context, leased time.Time) time.Time {
+	now := n.now()
+	if !n.db.Announces() {
+		// SQLite is served by one process: there is no replica to hand
+		// the log to, and a lease left by a killed process would only
+		// hold up its restart.
+		return now.Add(LogLease)
+	}
+	if !leased.IsZero() && leased.Sub(now) > 2*LogLease/3 {
+		return leased
+	}
+	until := now.Add(LogLease)
+	var took bool
+	err := n.db.Tx(ctx, func(tx *store.Tx) error {
+		before, held, err := tx.TakeLease(ctx, logLeaseName, n.replica, now, until)
+		if err != nil || !held {
+			return err
+		}
+		took = true
+		if before.Holder == n.replica {
+			return nil // a renewal: nothing changed hands
+		}
+		return audit(ctx, tx, n.home, n.home, casework.System(n.home), now, "log.lease_take", "log/"+n.home,
+			map[string]any{"holder": n.replica, "previous": before.Holder, "expires_at": until})
+	})
+	switch {
+	case err != nil:
+		if ctx.Err() == nil && n.fed.Log != nil {
+			n.fed.Log.ErrorContext(ctx, "renewing the Merkle log's lease; tried again", "err", err)
+		}
+		if now.Before(leased) {
+			return leased
+		}
+		return time.Time{}
+	case !took:
+		return time.Time{}
+	}
+	return until
+}
+
+// releaseLog gives up the log's lease, so that another replica takes it
+// over at once rather than once it expires.
+func (n *Node) releaseLog(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	now := n.now()
+	err := n.db.Tx(ctx, func(tx *store.Tx) error {
+		released, err := tx.ReleaseLease(ctx, logLeaseName, n.replica, now)
+		if err != nil || !released {
+			return err
+		}
+		return audit(ctx, tx, n.home, n.home, casework.System(n.home), now, "log.lease_release", "log/"+n.home, map[string]any{"holder": n.replica})
+	})
+	if err != nil && n.fed.Log != nil {
+		n.fed.Log.WarnContext(ctx, "giving up the Merkle log's lease: another replica takes it once it expires", "err", err, "expires_in", LogLease)
+	}
+}
+
+// LogLeaseHolder returns the replica that holds the log's lease, and
+// whether it holds it now: one that stopped renewing it still holds it,
+// until it expires.
+func (n *Node) LogLeaseHolder(ctx context.Context) (holder string, held bool, err error) {
+	l, err := n.db.Lease(ctx, logLeaseName)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", false, nil
+	}
+	return l.Holder, l.Held(n.now()), err
+}
+
+// Replica names this replica of the node, as the log's lease names its
+// holder: the host's name, the process id and a random suffix.
+func (n *Node) Replica() string { return n.replica }
 
 // IntegrateLog integrates every committed audit record not yet in the log
 // and signs the new checkpoint: one pass of RunLog. It returns the log's

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -39,9 +40,11 @@ type Node struct {
 	// wakeCh tells the delivery loop that a message was queued.
 	wakeCh chan struct{}
 	cache  fedCache
-	// sessions maps token digests to recently authenticated officials.
-	sessions sync.Map
-	alerts   *alerter
+	// sessions maps token digests to recently authenticated officials;
+	// forgotten counts the times some were dropped.
+	sessions  sync.Map
+	forgotten atomic.Uint64
+	alerts    *alerter
 	// keeper wraps the private keys in the database; unwrapped holds
 	// them in clear by id once unwrapped, so that a remote keeper (a KMS)
 	// is asked once per key.
@@ -59,6 +62,9 @@ type Node struct {
 	// viewed holds when each official last viewed each item, so that an
 	// item's custody says who looked at it, and when, not how often.
 	viewed sync.Map
+	// replica names this process among the node's replicas, in the
+	// leases it holds.
+	replica string
 }
 
 // Clock returns the current time; tests pass their own.
@@ -83,7 +89,27 @@ func Open(ctx context.Context, db *store.DB, keeper Keeper, clock Clock) (*Node,
 	if err := n.wrapClearKeys(ctx); err != nil {
 		return nil, err
 	}
+	n.replica = replicaName()
+	db.OnChange(n.heard)
 	return n, nil
+}
+
+// heard acts on what a replica of the node committed on PostgreSQL (this
+// one too, which acted on it already): it wakes the loops that have work
+// and the live feeds, and drops what the caches hold.
+func (n *Node) heard(topics []store.Topic) {
+	for _, t := range topics {
+		switch t {
+		case store.TopicOutbox:
+			n.wake()
+		case store.TopicAlerts:
+			n.alertsChanged()
+		case store.TopicCredentials:
+			n.forget(func(string, identity.User) bool { return true })
+		case store.TopicKeys, store.TopicPeers:
+			n.cache.invalidate()
+		}
+	}
 }
 
 // Home is the State this node serves.
@@ -361,3 +387,15 @@ func forbidden(field, format string, args ...any) error {
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// replicaName names a replica for an operator to find: its host and
+// process, and a random suffix that tells apart two nodes opened by one
+// process.
+func replicaName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	id := newID()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), id[len(id)-8:])
+}
