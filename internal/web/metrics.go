@@ -198,12 +198,14 @@ var (
 	outboxDepthDesc = prometheus.NewDesc("entraide_outbox_messages", "Messages waiting in the outbox for delivery to a peer, not yet delivered nor given up.", nil, nil)
 	outboxAgeDesc   = prometheus.NewDesc("entraide_outbox_oldest_age_seconds", "Age of the oldest message waiting in the outbox; 0 when none waits.", nil, nil)
 	logLagDesc      = prometheus.NewDesc("entraide_log_integration_lag", "Audit records committed and not yet in the Merkle log's tree and signed checkpoint.", nil, nil)
+	logLeaseDesc    = prometheus.NewDesc("entraide_log_lease_held", "1 on the replica that holds the Merkle log's lease and integrates the log, 0 on the others (PostgreSQL only).", nil, nil)
 )
 
 func (c queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- outboxDepthDesc
 	ch <- outboxAgeDesc
 	ch <- logLagDesc
+	ch <- logLeaseDesc
 }
 
 func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
@@ -223,5 +225,19 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 		c.log.WarnContext(ctx, "metrics: the log's lag", "err", err)
 	} else {
 		ch <- prometheus.MustNewConstMetric(logLagDesc, prometheus.GaugeValue, float64(lag))
+	}
+	// On SQLite one process serves the node and integrates the log: there
+	// is no lease to tell replicas apart by.
+	if !c.node.DB().Announces() {
+		return
+	}
+	if holder, held, err := c.node.LogLeaseHolder(ctx); err != nil {
+		c.log.WarnContext(ctx, "metrics: the log's lease", "err", err)
+	} else {
+		v := 0.0
+		if held && holder == c.node.Replica() {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(logLeaseDesc, prometheus.GaugeValue, v)
 	}
 }

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"entraide/internal/identity"
 )
@@ -35,4 +37,27 @@ func TestMetricsQueues(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantMetric(t, metricsText(t, tn), "entraide_log_integration_lag", 0)
+}
+
+// TestMetricsLogLease: on PostgreSQL, /metrics says whether this replica
+// holds the Merkle log's lease; on SQLite, served by one process, there
+// is no lease to report.
+func TestMetricsLogLease(t *testing.T) {
+	if text := metricsText(t, newTestNode(t, "sqlite")); strings.Contains(text, "entraide_log_lease_held") {
+		t.Error("metrics on SQLite report a log lease")
+	}
+	tn := newTestNode(t, "postgres")
+	wantMetric(t, metricsText(t, tn), "entraide_log_lease_held", 0)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); tn.Node.RunLog(ctx) }()
+	defer func() { cancel(); <-done }()
+	for begin := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(metricsText(t, tn), "entraide_log_lease_held 1\n") {
+			break
+		}
+		if time.Since(begin) > 10*time.Second {
+			t.Fatal("entraide_log_lease_held is not 1 10 s after the replica began to run the log")
+		}
+	}
 }
