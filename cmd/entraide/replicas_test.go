@@ -55,10 +55,18 @@ type balancer struct {
 	replicas []*procNode
 	down     []bool
 	next     int
+	answered []int // calls each replica answered
 }
 
 func newBalancer(replicas ...*procNode) *balancer {
-	return &balancer{replicas: replicas, down: make([]bool, len(replicas))}
+	return &balancer{replicas: replicas, down: make([]bool, len(replicas)), answered: make([]int, len(replicas))}
+}
+
+// answers returns how many calls replica i answered.
+func (b *balancer) answers(i int) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.answered[i]
 }
 
 func (b *balancer) pick() (int, *procNode) {
@@ -99,6 +107,9 @@ func (b *balancer) call(ctx context.Context, method, path string, body, out any)
 		i, r := b.pick()
 		status, err := r.call(ctx, method, path, body, out)
 		if status != 0 {
+			b.mu.Lock()
+			b.answered[i]++
+			b.mu.Unlock()
 			if status >= 300 {
 				return answeredOther, err
 			}
@@ -141,7 +152,8 @@ func draftAndSend(ctx context.Context, lb *balancer) sendOutcome {
 // one PostgreSQL database, VNM's on SQLite. During a burst of 1,000
 // requests drafted and sent through FRA's API, spread over both replicas,
 // one replica is killed with SIGKILL, then VNM's node, which comes back
-// while the burst goes on; the replica comes back after it. Then the
+// while the burst goes on; the replica comes back after it and takes its
+// share of a few more. Then the
 // databases are counted: each send the API answered 2xx arrived at VNM
 // once, a send cut off by the kill arrived once if FRA committed it and
 // not at all if not, no request arrived twice, each arrival raised one
@@ -199,6 +211,14 @@ func TestReplicasSurviveKillsUnderLoad(t *testing.T) {
 	burst := time.Since(start)
 	fra2.start()
 	lb.setDown(1, false)
+	// The replica back takes its turn again.
+	before := lb.answers(1)
+	for range 2 * workers {
+		results = append(results, draftAndSend(t.Context(), lb))
+	}
+	if n := lb.answers(1) - before; n < 2*workers {
+		t.Errorf("FRA's replica started again answered %d of the %d calls made after, want its turn, half of them", n, 4*workers)
+	}
 
 	var acked, cutOff, refused []string
 	drafts := 0
@@ -216,8 +236,8 @@ func TestReplicasSurviveKillsUnderLoad(t *testing.T) {
 			t.Errorf("request %s: its send was refused by a replica that was up: %v", r.id, r.err)
 		}
 	}
-	t.Logf("burst of %d in %s: %d sends answered 2xx, %d cut off by the kill, %d refused, %d drafts failed; FRA's replica killed after %d, VNM killed after %d and back after %d",
-		total, burst.Round(time.Millisecond), len(acked), len(cutOff), len(refused), drafts, killedReplicaAt, killedPeerAt, peerBackAt)
+	t.Logf("burst of %d in %s, and %d once the replica was back: %d sends answered 2xx, %d cut off by the kill, %d refused, %d drafts failed; FRA's replica killed after %d, VNM killed after %d and back after %d",
+		total, burst.Round(time.Millisecond), 2*workers, len(acked), len(cutOff), len(refused), drafts, killedReplicaAt, killedPeerAt, peerBackAt)
 	if len(acked) < total/2 {
 		t.Fatalf("only %d of %d sends were answered 2xx: the faults are not under load", len(acked), total)
 	}
