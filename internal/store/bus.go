@@ -40,6 +40,12 @@ var AllTopics = []Topic{TopicOutbox, TopicAlerts, TopicCredentials, TopicKeys, T
 // busRetryMax bounds the wait between two attempts to listen again.
 const busRetryMax = 5 * time.Second
 
+// busQuiet is how long the bus waits for an announcement before it checks
+// that its connection still answers: a connection cut without a word (a
+// firewall's idle timeout, a host gone) would otherwise be found out by
+// TCP only after minutes, all the while hearing nothing.
+const busQuiet = 30 * time.Second
+
 // announce notes that tx changes topic: on PostgreSQL, tx tells every
 // replica listening on the same database and schema as it commits, and
 // only if it commits. SQLite has one process per database, which wakes
@@ -76,13 +82,14 @@ type bus struct {
 	cancel   context.CancelFunc // nil until the first handler
 	done     chan struct{}
 	pid      uint32 // the listening session's backend, 0 while it has none
+	quiet    time.Duration
 }
 
 // newBus returns the bus of the PostgreSQL database at dsn, whose
 // current schema is schema.
 func newBus(dsn, schema string) *bus {
 	sum := sha256.Sum256([]byte(schema))
-	return &bus{dsn: dsn, channel: "entraide_" + hex.EncodeToString(sum[:12]), handlers: map[int]func([]Topic){}}
+	return &bus{dsn: dsn, channel: "entraide_" + hex.EncodeToString(sum[:12]), handlers: map[int]func([]Topic){}, quiet: busQuiet}
 }
 
 // Announces reports whether the database tells every replica what the
@@ -186,7 +193,20 @@ func (b *bus) listen(ctx context.Context) (listening bool, err error) {
 	}()
 	b.tell(AllTopics)
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		wait, cancel := context.WithTimeout(ctx, b.quiet)
+		n, err := conn.WaitForNotification(wait)
+		quiet := wait.Err() != nil && ctx.Err() == nil
+		cancel()
+		if quiet {
+			// A timeout leaves the connection usable: it is asked to
+			// answer, and dropped if it does not.
+			ping, cancel := context.WithTimeout(ctx, b.quiet)
+			err = conn.Ping(ping)
+			cancel()
+			if err == nil {
+				continue
+			}
+		}
 		if err != nil {
 			return true, err
 		}

@@ -3,7 +3,11 @@ package store_test
 import (
 	"context"
 	"errors"
+	"net"
+	"net/url"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -135,5 +139,114 @@ func TestBusListensAgainAfterLostConnection(t *testing.T) {
 	}
 	if got := h.next(t); !slices.Equal(got, []store.Topic{store.TopicPeers}) {
 		t.Fatalf("announcement = %v, want [peers] on the new connection", got)
+	}
+}
+
+// stallingProxy forwards TCP connections to target. stall makes the
+// connections open at the time carry nothing more, without closing them,
+// as a firewall that drops an idle connection without a word does; later
+// connections are forwarded as before.
+type stallingProxy struct {
+	addr  string
+	mu    sync.Mutex
+	open  []*atomic.Bool // each connection's stalled flag
+	conns []net.Conn
+}
+
+func newStallingProxy(t *testing.T, target string) *stallingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &stallingProxy{addr: ln.Addr().String()}
+	t.Cleanup(func() {
+		ln.Close()
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, c := range p.conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			stalled := new(atomic.Bool)
+			p.mu.Lock()
+			p.open = append(p.open, stalled)
+			p.conns = append(p.conns, in, out)
+			p.mu.Unlock()
+			go pipe(in, out, stalled)
+			go pipe(out, in, stalled)
+		}
+	}()
+	return p
+}
+
+func pipe(from, to net.Conn, stalled *atomic.Bool) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := from.Read(buf)
+		if err != nil {
+			return
+		}
+		if stalled.Load() {
+			continue // swallowed: the connection is dead, and no one says so
+		}
+		if _, err := to.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+func (p *stallingProxy) stall() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.open {
+		s.Store(true)
+	}
+	p.open = nil
+}
+
+func TestBusFindsSilentlyDeadConnection(t *testing.T) {
+	dsn := storetest.DSN(t, "postgres")
+	one := openReplica(t, dsn)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newStallingProxy(t, u.Host)
+	u.Host = proxy.addr
+	two := openReplica(t, u.String())
+	two.SetBusQuiet(100 * time.Millisecond)
+	h := listen(t, two)
+	h.next(t)
+	// Quiet periods alone change nothing: the connection answers its
+	// checks and stays.
+	time.Sleep(500 * time.Millisecond)
+	ctx := t.Context()
+	if err := one.Tx(ctx, func(tx *store.Tx) error { return tx.PutPeer(ctx, "FRA", []byte(`{}`), time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.next(t); !slices.Equal(got, []store.Topic{store.TopicPeers}) {
+		t.Fatalf("announcement after quiet periods = %v, want [peers] on the same connection", got)
+	}
+	proxy.stall()
+	if got := h.next(t); !slices.Equal(got, store.AllTopics) {
+		t.Fatalf("announcement after the connection went silent = %v, want every topic once listening again", got)
+	}
+	if err := one.Tx(ctx, func(tx *store.Tx) error { return tx.PutPeer(ctx, "VNM", []byte(`{}`), time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.next(t); !slices.Equal(got, []store.Topic{store.TopicPeers}) {
+		t.Fatalf("announcement on the new connection = %v, want [peers]", got)
 	}
 }

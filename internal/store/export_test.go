@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // ExecRaw runs query, written with ? placeholders, on the write pool and
 // returns how many rows it changed. Tests use it to try what the store's
@@ -53,3 +56,7 @@ func (db *DB) ListenerPID() uint32 {
 	defer db.bus.mu.Unlock()
 	return db.bus.pid
 }
+
+// SetBusQuiet sets how long db's bus waits for an announcement before it
+// checks its connection. Call it before OnChange.
+func (db *DB) SetBusQuiet(d time.Duration) { db.bus.quiet = d }
