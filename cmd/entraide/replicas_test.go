@@ -317,6 +317,12 @@ func TestReplicasSurviveKillsUnderLoad(t *testing.T) {
 	if n := countRows(t, vnmDB, "SELECT count(*) FROM inbox WHERE sender = 'FRA'"); n != len(committed) {
 		t.Errorf("VNM's inbox holds %d messages from FRA, want %d, one for each request sent", n, len(committed))
 	}
+	// FRA's replicas keep one Merkle log between them, under a lease: two
+	// integrating at once would show VNM's witness two histories, and
+	// raise a log_fork alert. Nothing else here alerts FRA.
+	if reasons := alertReasons(t, fraDB); len(reasons) != 0 {
+		t.Errorf("FRA raised alerts %v, want none", reasons)
+	}
 	if n := countRows(t, fraDB, "SELECT count(*) FROM outbox WHERE expired_at <> ''"); n != 0 {
 		t.Errorf("FRA's outbox gave up on %d messages, want none", n)
 	}
@@ -494,4 +500,26 @@ func waitingMessages(t testing.TB, db *sql.DB) string {
 		fmt.Fprintf(&b, "%d after %d attempts, due from %s, last error %q\n", n, attempts, next, lastError)
 	}
 	return b.String()
+}
+
+// alertReasons counts a node's alerts by reason.
+func alertReasons(t testing.TB, db *sql.DB) map[string]int {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), "SELECT reason FROM alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var reason string
+		if err := rows.Scan(&reason); err != nil {
+			t.Fatal(err)
+		}
+		out[reason]++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
