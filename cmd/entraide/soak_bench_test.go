@@ -134,6 +134,7 @@ func BenchmarkSoak(b *testing.B) {
 	after := snapshot()
 
 	vnmDB := openRaw(b, "sqlite", "file:"+filepath.Join(vnm.dir, "entraide.db")+"?mode=ro&_pragma=busy_timeout(10000)")
+	backlog := countRows(b, fraDB, "SELECT count(*) FROM outbox WHERE delivered_at = '' AND expired_at = ''")
 	drainStart := time.Now()
 	waitDrained(b, fraDB, vnmDB)
 	drained := time.Since(drainStart)
@@ -153,9 +154,9 @@ func BenchmarkSoak(b *testing.B) {
 			a.name, a.rss/(1<<20), z.rss/(1<<20), a.goroutines, z.goroutines, a.fds, z.fds)
 	}
 	b.Logf("soak of %s at %d sends/s offered: %d offered (%d not, %d already under way), %d answered 2xx (%.1f/s), %d unanswered (timed out or cut off), %d refused, %d drafts failed; "+
-		"FRA committed %d sends, VNM received %d requests and raised %d alerts about %d of them; the outbox drained %s after the load\n%s",
+		"FRA committed %d sends, VNM received %d requests and raised %d alerts about %d of them; %d messages waited in FRA's outbox at the end of the load, delivered %s later\n%s",
 		elapsed.Round(time.Second), rate, offered.Load(), skipped.Load(), int64(soakInflight), acked.Load(), float64(acked.Load())/elapsed.Seconds(),
-		cutOff.Load(), refused.Load(), draftFailed.Load(), sent, received, alerts, alerted, drained.Round(time.Millisecond), table.String())
+		cutOff.Load(), refused.Load(), draftFailed.Load(), sent, received, alerts, alerted, backlog, drained.Round(time.Millisecond), table.String())
 	for _, e := range firstErrors {
 		b.Logf("error: %s", e)
 	}
@@ -169,6 +170,7 @@ func BenchmarkSoak(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(float64(acked.Load())/elapsed.Seconds(), "sends/s")
 	b.ReportMetric(float64(received), "received")
+	b.ReportMetric(float64(backlog), "backlog")
 	b.ReportMetric(float64(cutOff.Load()+refused.Load()+draftFailed.Load()), "errors")
 	for i, p := range []string{"fra1", "fra2", "vnm"} {
 		b.ReportMetric(before[i].rss/(1<<20), p+"_MiB_start")
