@@ -86,6 +86,10 @@ type Options struct {
 	// Demo makes each node's sign-in page list its officials, for a
 	// sandbox whose officials are made up: never on a real node.
 	Demo bool
+	// Front, if set, stands in front of each State's node's handler: a
+	// test plays with it a node of an older version, or a network that
+	// loses what it carries.
+	Front func(state string, h http.Handler) http.Handler
 	// Reopen opens the nodes an earlier Start made in Dir, on the
 	// addresses their peers know them by, instead of making new ones;
 	// they are peered already. Each node's administrator gets a new
@@ -253,7 +257,10 @@ func (nd *Node) start(ctx context.Context, network *Network) error {
 	}
 	n.SetVault(vault)
 	nd.Node = n
-	handler := web.NewServer(n, network.opts.Log.With("node", nd.State), web.Config{Limits: network.opts.Limits, Demo: network.opts.Demo})
+	var handler http.Handler = web.NewServer(n, network.opts.Log.With("node", nd.State), web.Config{Limits: network.opts.Limits, Demo: network.opts.Demo})
+	if network.opts.Front != nil {
+		handler = network.opts.Front(nd.State, handler)
+	}
 	cert, err := network.CA.Issue(nd.State)
 	if err != nil {
 		return err

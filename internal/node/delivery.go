@@ -35,7 +35,7 @@ const (
 	// peer that does not answer: between half of it and all of it.
 	ProbeInterval   = 5 * time.Second
 	deliveryBatch   = 64
-	deliveryWorkers = 16
+	deliveryWorkers = 64
 	attemptTimeout  = 15 * time.Second
 )
 
@@ -243,7 +243,35 @@ func (n *Node) attempt(ctx context.Context, m store.OutboxEntry) (*federation.Re
 	}
 	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimSuffix(peer.BaseURL, "/")+"/federation/v1/messages", bytes.NewReader(env.Marshal()))
+	body := env.Marshal()
+	var rc *federation.Receipt
+	err = errNoBatches
+	if len(body) <= batchableBytes {
+		rc, err = n.postBatched(ctx, peer, env, body)
+	}
+	if errors.Is(err, errNoBatches) {
+		rc, err = n.postOne(ctx, peer, body)
+	}
+	if err != nil {
+		return nil, err
+	}
+	k, ok := peer.Key(rc.KeyID)
+	if !ok || !k.ValidAt(n.now()) {
+		return nil, fmt.Errorf("receipt from %s signed by a key it does not use now (%s)", m.Recipient, rc.KeyID)
+	}
+	if err := federation.VerifyReceipt(rc, env, ed25519.PublicKey(k.Key)); err != nil {
+		return nil, err
+	}
+	if _, err := convention.CheckTime("received", rc.Received); err != nil {
+		return nil, fmt.Errorf("receipt from %s: %w", m.Recipient, err)
+	}
+	return rc, nil
+}
+
+// postOne posts one envelope to peer, the form every version of a node
+// takes, and returns its receipt unverified.
+func (n *Node) postOne(ctx context.Context, peer *federation.Descriptor, envelope []byte) (*federation.Receipt, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimSuffix(peer.BaseURL, "/")+"/federation/v1/messages", bytes.NewReader(envelope))
 	if err != nil {
 		return nil, err
 	}
@@ -261,30 +289,26 @@ func (n *Node) attempt(ctx context.Context, m store.OutboxEntry) (*federation.Re
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		var refusal struct {
-			Reason string `json:"reason"`
-			Detail string `json:"detail"`
-		}
-		if json.Unmarshal(body, &refusal) == nil && refusal.Reason != "" {
-			return nil, &federation.Error{Reason: refusal.Reason, Msg: fmt.Sprintf("%s refused it: %s", m.Recipient, refusal.Detail)}
-		}
-		return nil, fmt.Errorf("%s answered %s", m.Recipient, resp.Status)
+		return nil, refusalOf(peer.State, resp.Status, body)
 	}
 	var rc federation.Receipt
 	if err := json.Unmarshal(body, &rc); err != nil {
-		return nil, fmt.Errorf("receipt from %s: %w", m.Recipient, err)
-	}
-	k, ok := peer.Key(rc.KeyID)
-	if !ok || !k.ValidAt(n.now()) {
-		return nil, fmt.Errorf("receipt from %s signed by a key it does not use now (%s)", m.Recipient, rc.KeyID)
-	}
-	if err := federation.VerifyReceipt(&rc, env, ed25519.PublicKey(k.Key)); err != nil {
-		return nil, err
-	}
-	if _, err := convention.CheckTime("received", rc.Received); err != nil {
-		return nil, fmt.Errorf("receipt from %s: %w", m.Recipient, err)
+		return nil, fmt.Errorf("receipt from %s: %w", peer.State, err)
 	}
 	return &rc, nil
+}
+
+// refusalOf is the error of a peer's answer other than 200: its refusal,
+// with its reason code, if the body gives one.
+func refusalOf(peer, status string, body []byte) error {
+	var refusal struct {
+		Reason string `json:"reason"`
+		Detail string `json:"detail"`
+	}
+	if json.Unmarshal(body, &refusal) == nil && refusal.Reason != "" {
+		return &federation.Error{Reason: refusal.Reason, Msg: fmt.Sprintf("%s refused it: %s", peer, refusal.Detail)}
+	}
+	return fmt.Errorf("%s answered %s", peer, status)
 }
 
 // delivered stores a message's receipt and its effect on the request's

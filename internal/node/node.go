@@ -40,6 +40,8 @@ type Node struct {
 	// wakeCh tells the delivery loop that a message was queued.
 	wakeCh chan struct{}
 	cache  fedCache
+	// batches queues the envelopes sealed for each peer.
+	batches batcher
 	// sessions maps token digests to recently authenticated officials;
 	// forgotten counts the times some were dropped.
 	sessions  sync.Map

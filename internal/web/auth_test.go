@@ -250,6 +250,7 @@ func (tn *testNode) callWith(t *testing.T, method, authorization string, c route
 // its credential, and their tests are about that signature.
 var signedRoutes = map[string]string{
 	"POST /federation/v1/messages": "federation_test.go: envelopes from unknown, forged, replayed and misaddressed senders are refused",
+	"POST /federation/v1/batches":  "batch_test.go: a batch from an unknown or forged sender, or that cannot be read, is refused; each envelope gets its own receipt or refusal",
 	"POST /witness/add-checkpoint": "localnet's witness_test.go: checkpoints of logs of no peer, with a forged signature, a stale size or a fork are refused",
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"entraide/internal/federation"
 	"entraide/internal/node"
+	"entraide/internal/requestid"
 	"entraide/internal/store"
 )
 
@@ -141,14 +143,17 @@ var refusalStatuses = map[string]int{
 	node.ReasonRejected:            http.StatusUnprocessableEntity,
 }
 
+func refusalStatus(reason string) int {
+	if status, ok := refusalStatuses[reason]; ok {
+		return status
+	}
+	return http.StatusBadRequest
+}
+
 // writeRefusal answers a refused envelope with its reason code, for the
 // sending node to act on.
 func writeRefusal(w http.ResponseWriter, fe *federation.Error) {
-	status, ok := refusalStatuses[fe.Reason]
-	if !ok {
-		status = http.StatusBadRequest
-	}
-	writeProblem(w, Problem{Type: "urn:entraide:problem:envelope-refused", Title: "Envelope refused", Status: status, Detail: fe.Msg, Reason: fe.Reason,
+	writeProblem(w, Problem{Type: "urn:entraide:problem:envelope-refused", Title: "Envelope refused", Status: refusalStatus(fe.Reason), Detail: fe.Msg, Reason: fe.Reason,
 		Errors: []FieldError{{Field: "envelope", Message: fe.Error()}}})
 }
 
@@ -162,15 +167,26 @@ func (s *Server) refuseUnverified(w http.ResponseWriter, r *http.Request, addr s
 		// Refused before the node saw it; the node counts the others.
 		s.metrics.Refused("envelope", u.Err.Reason, false)
 	}
-	if ok, retry := s.inboxFailures.allow(addr, now); !ok {
+	if ok, retry := s.noteUnverified(r.Context(), addr, now, u); !ok {
 		s.writeRateLimited(w, "inbox_failures", "envelope", "too many envelopes that could not be verified from "+addr, retry)
 		return
 	}
-	e := store.SecurityEvent{Kind: "envelope", Reason: u.Err.Reason, Source: addr, ClaimedSender: u.ClaimedSender, MessageID: u.MessageID, Detail: u.Err.Msg}
-	if err := s.node.RecordSecurityEvent(r.Context(), e); err != nil {
-		s.log.ErrorContext(r.Context(), "security event", "err", err)
-	}
 	writeRefusal(w, u.Err)
+}
+
+// noteUnverified counts an envelope that proved nothing against addr's
+// budget and, while it is within it, keeps the refusal as a security
+// event. It reports whether addr was within its budget, and if not when
+// to retry.
+func (s *Server) noteUnverified(ctx context.Context, addr string, now time.Time, u *node.UnverifiedError) (bool, time.Duration) {
+	if ok, retry := s.inboxFailures.allow(addr, now); !ok {
+		return false, retry
+	}
+	e := store.SecurityEvent{Kind: "envelope", Reason: u.Err.Reason, Source: addr, ClaimedSender: u.ClaimedSender, MessageID: u.MessageID, Detail: u.Err.Msg}
+	if err := s.node.RecordSecurityEvent(ctx, e); err != nil {
+		s.log.ErrorContext(ctx, "security event", "err", err)
+	}
+	return true, 0
 }
 
 // federationInbox receives envelopes from peers. It needs no token: the
@@ -179,7 +195,19 @@ func (s *Server) refuseUnverified(w http.ResponseWriter, r *http.Request, addr s
 // memory budget before it takes a processing slot. Refusals that prove
 // nothing about the sender are kept as security events, not audited, and
 // an address that sends too many of them is answered 429.
-func (s *Server) federationInbox() http.Handler {
+func (s *Server) federationInbox() http.Handler { return s.intake(s.receiveEnvelope) }
+
+// federationBatches receives batches of envelopes from peers, under the
+// limits of federationInbox: a batch is read within the bounds of one
+// envelope and takes one processing slot. Its envelopes are received at
+// once, each as if posted alone, so that their transactions commit
+// together; the answer holds a receipt or a refusal for each.
+func (s *Server) federationBatches() http.Handler { return s.intake(s.receiveBatch) }
+
+// intake reads a body from a peer under the inbox's limits (the address's
+// failures and reads, the deadline and memory of the body, the
+// processing slots) and hands it to receive.
+func (s *Server) intake(receive func(w http.ResponseWriter, r *http.Request, addr string, now time.Time, body []byte)) http.Handler {
 	busy := func(w http.ResponseWriter, limit, msg string) {
 		s.metrics.limited.WithLabelValues(limit).Inc()
 		w.Header().Set("Retry-After", "1")
@@ -240,26 +268,101 @@ func (s *Server) federationInbox() http.Handler {
 			busy(w, "inbox_slots", "too many envelopes at once")
 			return
 		}
-		rc, err := s.node.ReceiveEnvelope(r.Context(), bytes.NewReader(body))
-		var unverified *node.UnverifiedError
-		if errors.As(err, &unverified) {
-			s.refuseUnverified(w, r, addr, now, unverified)
-			return
-		}
-		var fe *federation.Error
-		if err == nil || errors.As(err, &fe) {
-			// A verified sender, even one refused: its address is a
-			// peer's.
-			s.peerAddresses.add(addr, now)
-		}
-		if fe != nil {
-			writeRefusal(w, fe)
-			return
-		}
-		if err != nil {
-			writeError(w, r, s.log, err)
-			return
-		}
-		encode(w, http.StatusOK, rc)
+		receive(w, r, addr, now, body)
 	})
+}
+
+// receiveEnvelope receives one envelope and answers its receipt or its
+// refusal.
+func (s *Server) receiveEnvelope(w http.ResponseWriter, r *http.Request, addr string, now time.Time, body []byte) {
+	rc, err := s.node.ReceiveEnvelope(r.Context(), bytes.NewReader(body))
+	var unverified *node.UnverifiedError
+	if errors.As(err, &unverified) {
+		s.refuseUnverified(w, r, addr, now, unverified)
+		return
+	}
+	var fe *federation.Error
+	if err == nil || errors.As(err, &fe) {
+		// A verified sender, even one refused: its address is a
+		// peer's.
+		s.peerAddresses.add(addr, now)
+	}
+	if fe != nil {
+		writeRefusal(w, fe)
+		return
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	encode(w, http.StatusOK, rc)
+}
+
+// receiveBatch receives a batch's envelopes at once, each as
+// receiveEnvelope would alone, and answers a result for each, in order.
+// A batch that cannot be read proves nothing, and is refused whole.
+func (s *Server) receiveBatch(w http.ResponseWriter, r *http.Request, addr string, now time.Time, body []byte) {
+	envs, err := federation.ParseBatch(bytes.NewReader(body))
+	if err != nil {
+		fe, ok := errors.AsType[*federation.Error](err)
+		if !ok {
+			fe = &federation.Error{Reason: federation.ReasonMalformed, Msg: err.Error()}
+		}
+		if fe.Reason != federation.ReasonTooLarge {
+			s.metrics.Refused("envelope", fe.Reason, false)
+		}
+		fe.Msg = store.ClipText(fe.Msg, store.MaxErrorText)
+		s.refuseUnverified(w, r, addr, now, &node.UnverifiedError{Err: fe})
+		return
+	}
+	results := make([]federation.BatchResult, len(envs))
+	var verified atomic.Bool
+	var wg sync.WaitGroup
+	for i, env := range envs {
+		wg.Go(func() {
+			// Each envelope's lines carry its message id, as a post of it
+			// alone would, so that one id finds it in both nodes' logs.
+			ctx := requestid.With(r.Context(), requestid.Of(env.ID))
+			results[i] = s.batchResult(ctx, addr, now, env, &verified)
+		})
+	}
+	wg.Wait()
+	if verified.Load() {
+		s.peerAddresses.add(addr, now)
+	}
+	encode(w, http.StatusOK, federation.BatchAnswer{Results: results})
+}
+
+// batchResult receives one envelope of a batch: its receipt, or its
+// refusal with the status a post of it alone would have had.
+func (s *Server) batchResult(ctx context.Context, addr string, now time.Time, env *federation.Envelope, verified *atomic.Bool) federation.BatchResult {
+	res := federation.BatchResult{MessageID: env.ID}
+	rc, err := s.node.Receive(ctx, env)
+	if err == nil {
+		verified.Store(true)
+		res.Receipt = rc
+		return res
+	}
+	fe, isRefusal := errors.AsType[*federation.Error](err)
+	if unverified, ok := errors.AsType[*node.UnverifiedError](err); ok {
+		if ok, _ := s.noteUnverified(ctx, addr, now, unverified); !ok {
+			res.Status, res.Reason, res.Detail = http.StatusTooManyRequests, "inbox_failures", "too many envelopes that could not be verified from "+addr
+			return res
+		}
+	} else if isRefusal {
+		verified.Store(true)
+	}
+	if !isRefusal {
+		s.log.ErrorContext(ctx, "federation batch", "message", env.ID, "err", err)
+		res.Status, res.Reason, res.Detail = http.StatusInternalServerError, "server_error", "the node could not receive this message now; retry"
+		return res
+	}
+	res.Status, res.Reason, res.Detail = refusalStatus(fe.Reason), fe.Reason, fe.Msg
+	return res
+}
+
+// federationBatch documents the body of POST /federation/v1/batches,
+// which federation.ParseBatch reads.
+type federationBatch struct {
+	Envelopes []federation.Envelope `json:"envelopes"`
 }

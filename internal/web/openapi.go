@@ -114,12 +114,18 @@ func (s *Server) openAPIDoc() map[string]any {
 	}
 }
 
+// isInbox reports whether rt receives envelopes from peers, under the
+// inbox's limits.
+func isInbox(rt route) bool {
+	return rt.Path == "/federation/v1/messages" || rt.Path == "/federation/v1/batches"
+}
+
 // problemStatuses lists the problem statuses a route can answer with.
 // Every route may answer 405 (another method on its path) and 429 (rate
 // limits).
 func problemStatuses(rt route) []int {
 	codes := []int{http.StatusInternalServerError, http.StatusMethodNotAllowed, http.StatusTooManyRequests}
-	if rt.Path == "/federation/v1/messages" {
+	if isInbox(rt) {
 		// An envelope from an unknown peer, or that does not verify.
 		codes = append(codes, http.StatusForbidden)
 	}
@@ -147,7 +153,7 @@ func problemStatuses(rt route) []int {
 	if rt.Path == "/api/v1/requests/{id}/transitions" {
 		codes = append(codes, http.StatusPreconditionFailed)
 	}
-	if rt.Path == "/federation/v1/messages" {
+	if isInbox(rt) {
 		codes = append(codes, http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusRequestTimeout)
 	}
 	if rt.Path == "/healthz" || rt.Path == "/readyz" {

@@ -45,7 +45,7 @@ func TestOpenAPIConventions(t *testing.T) {
 			t.Errorf("%s: security %v, want [] for a public operation, bearer or the UI's session for the pages' uploads and downloads, and bearer otherwise", where, op["security"])
 		}
 		codes := []int{http.StatusMethodNotAllowed, http.StatusTooManyRequests}
-		if !rt.Public || rt.Path == "/federation/v1/messages" {
+		if !rt.Public || isInbox(rt) {
 			codes = append(codes, http.StatusForbidden)
 		}
 		for _, code := range codes {

@@ -26,6 +26,8 @@ func (s *Server) routes() []route {
 			Public: true, Response: map[string]any{}, Status: 200, Handler: s.openAPI()},
 		{Method: "POST", Path: "/federation/v1/messages", Summary: "Another State's node delivers a signed, encrypted envelope; the answer is a signed receipt",
 			Public: true, Body: federation.Envelope{}, Response: federation.Receipt{}, Status: 200, Handler: s.federationInbox()},
+		{Method: "POST", Path: "/federation/v1/batches", Summary: "Another State's node delivers up to 64 signed, encrypted envelopes in one post, within the size of one; the answer holds, in their order, a signed receipt or a refusal (status, reason, detail) for each",
+			Public: true, Body: federationBatch{}, Response: federation.BatchAnswer{}, Status: 200, Handler: s.federationBatches()},
 
 		{Method: "POST", Path: "/api/v1/enrol", Summary: "Redeem a one-time enrolment code from your administrator for an API token of your own; the token is shown once",
 			Public: true, Body: enrolInput{}, Response: enrolResult{}, Status: 201, Handler: s.enrol()},
