@@ -119,4 +119,3 @@ func waitReceived(t *testing.T, nd *localnet.Node, n int) {
 		}
 	}
 }
-
