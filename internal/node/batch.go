@@ -28,6 +28,10 @@ const (
 	// ones (evidence chunks) go alone, so that a batch of small messages
 	// stays within what the peer's inbox reads at once.
 	batchableBytes = 64 << 10
+	// batchBytes bounds a batch well below what the peer reads at most:
+	// an inbox short of memory refuses a large body at once (503), and a
+	// batch should not fail where its envelopes alone would get through.
+	batchBytes = 1 << 20
 	// postsPerPeer is how many batches may be on their way to one peer at
 	// once: a second post goes while the first waits for its answer.
 	postsPerPeer = 2
@@ -86,25 +90,27 @@ func (n *Node) postBatched(ctx context.Context, peer *federation.Descriptor, env
 		b.mu.Unlock()
 		return nil, errNoBatches
 	}
-	p.queue = append(p.queue, it)
+	// The queue holds only the workers that wait: a leader is never in
+	// it, so that the lead is never handed to a worker that has it.
 	lead := p.posting < postsPerPeer
 	if lead {
 		p.posting++
+	} else {
+		p.queue = append(p.queue, it)
 	}
 	b.mu.Unlock()
 	if !lead && !<-it.wake {
 		return it.rc, it.err
 	}
 	// Leading: the post carries this worker's envelope first, then the
-	// oldest queued, within a batch's bounds.
+	// oldest waiting, within a batch's bounds.
 	b.mu.Lock()
 	group := []*batchItem{it}
 	size := len(`{"envelopes":[]}`) + len(it.body)
 	rest := p.queue[:0]
 	for _, q := range p.queue {
 		switch {
-		case q == it:
-		case len(group) < federation.MaxBatchEnvelopes && size+len(q.body)+1 <= federation.MaxBatchBytes:
+		case len(group) < federation.MaxBatchEnvelopes && size+len(q.body)+1 <= batchBytes:
 			group = append(group, q)
 			size += len(q.body) + 1
 		default:
@@ -127,9 +133,10 @@ func (n *Node) postBatched(ctx context.Context, peer *federation.Descriptor, env
 		p.queue = nil
 	}
 	if len(p.queue) > 0 {
-		// The lead passes to the oldest waiting worker, which every
-		// leader took out of the queue with its own envelope.
+		// The lead passes to the oldest waiting worker, out of the queue.
 		next := p.queue[0]
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
 		next.wake <- true
 	} else {
 		p.posting--
