@@ -993,6 +993,13 @@ func (r *relay) set(m relayMode) {
 }
 
 func (r *relay) serve(w http.ResponseWriter, req *http.Request) {
+	if req.URL.Path == "/federation/v1/batches" {
+		// The relay knows no batches, as a peer of an older version: the
+		// nodes post it one envelope at a time, so that what it refuses,
+		// loses or pairs up is one message.
+		http.NotFound(w, req)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(req.Body, federation.MaxEnvelopeBytes+1))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"entraide/internal/federation"
+	"entraide/internal/requestid"
 )
 
 // Messages to one peer are posted in batches: the delivery workers that
@@ -171,6 +172,11 @@ func (n *Node) postBatch(ctx context.Context, peer *federation.Descriptor, group
 		return
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// The post goes under its first message's id; the peer logs each of
+	// its envelopes under the envelope's own.
+	if id := requestid.From(ctx); id != "" {
+		req.Header.Set(requestid.Header, id)
+	}
 	resp, err := n.fed.Client.Do(req)
 	if err != nil {
 		fail(err)

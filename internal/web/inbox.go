@@ -318,12 +318,20 @@ func (s *Server) receiveBatch(w http.ResponseWriter, r *http.Request, addr strin
 	results := make([]federation.BatchResult, len(envs))
 	var verified atomic.Bool
 	var wg sync.WaitGroup
+	batchID := requestid.From(r.Context())
 	for i, env := range envs {
 		wg.Go(func() {
-			// Each envelope's lines carry its message id, as a post of it
-			// alone would, so that one id finds it in both nodes' logs.
+			// Each envelope's lines carry its message id as request id,
+			// as a post of it alone would, and one line says what became
+			// of it: one id finds a message in both nodes' logs.
 			ctx := requestid.With(r.Context(), requestid.Of(env.ID))
-			results[i] = s.batchResult(ctx, addr, now, env, &verified)
+			res := s.batchResult(ctx, addr, now, env, &verified)
+			status := res.Status
+			if res.Receipt != nil {
+				status = http.StatusOK
+			}
+			s.log.InfoContext(ctx, "envelope", "message", env.ID, "sender", env.Sender, "status", status, "reason", res.Reason, "batch", batchID)
+			results[i] = res
 		})
 	}
 	wg.Wait()
