@@ -21,60 +21,79 @@ const (
 	MaxBatchBytes     = MaxEnvelopeBytes
 )
 
+// MaxRequestIDBytes bounds each request id a batch carries.
+const MaxRequestIDBytes = 64
+
 // batch is the body of a post of several envelopes.
 type batch struct {
 	Envelopes []*Envelope `json:"envelopes"`
+	// RequestIDs, if any, are the request ids the envelopes are delivered
+	// under, in their order: what a post of each alone would send as its
+	// X-Request-Id, for the receiving node to log it under.
+	RequestIDs []string `json:"request_ids,omitempty"`
 }
 
-// MarshalBatch encodes envelopes as one batch, for the wire.
-func MarshalBatch(envelopes []*Envelope) []byte {
-	b, _ := json.Marshal(batch{Envelopes: envelopes})
+// MarshalBatch encodes envelopes as one batch, for the wire, with the
+// request id of each, or none if requestIDs is nil.
+func MarshalBatch(envelopes []*Envelope, requestIDs []string) []byte {
+	b, _ := json.Marshal(batch{Envelopes: envelopes, RequestIDs: requestIDs})
 	return b
 }
 
 // ParseBatch reads a batch strictly: JSON with exactly the known fields,
 // at most MaxBatchBytes, 1 to MaxBatchEnvelopes envelopes with distinct
-// ids, each well formed as Parse requires. One envelope that is not
+// ids, each well formed as Parse requires, and no request ids or one of
+// at most MaxRequestIDBytes for each envelope. One envelope that is not
 // refuses the whole batch: a sender that writes batches writes them
-// whole. It checks no signature: Open does, for each envelope.
-func ParseBatch(r io.Reader) ([]*Envelope, error) {
+// whole. It checks no signature: Open does, for each envelope. The
+// request ids are the sender's word, for logs: the caller checks their
+// form before it logs one.
+func ParseBatch(r io.Reader) (envelopes []*Envelope, requestIDs []string, err error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBatchBytes+1))
 	if err != nil {
-		return nil, refuse(ReasonMalformed, "reading batch: %v", err)
+		return nil, nil, refuse(ReasonMalformed, "reading batch: %v", err)
 	}
 	if len(data) > MaxBatchBytes {
-		return nil, refuse(ReasonTooLarge, "batch larger than %d bytes", MaxBatchBytes)
+		return nil, nil, refuse(ReasonTooLarge, "batch larger than %d bytes", MaxBatchBytes)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var b batch
 	if err := dec.Decode(&b); err != nil {
-		return nil, refuse(ReasonMalformed, "not a batch: %v", err)
+		return nil, nil, refuse(ReasonMalformed, "not a batch: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, refuse(ReasonMalformed, "data after the batch")
+		return nil, nil, refuse(ReasonMalformed, "data after the batch")
 	}
 	if len(b.Envelopes) == 0 || len(b.Envelopes) > MaxBatchEnvelopes {
-		return nil, refuse(ReasonMalformed, "envelopes: %d, want 1 to %d", len(b.Envelopes), MaxBatchEnvelopes)
+		return nil, nil, refuse(ReasonMalformed, "envelopes: %d, want 1 to %d", len(b.Envelopes), MaxBatchEnvelopes)
 	}
 	seen := make(map[string]bool, len(b.Envelopes))
 	for i, e := range b.Envelopes {
 		if e == nil {
-			return nil, refuse(ReasonMalformed, "envelopes[%d]: null", i)
+			return nil, nil, refuse(ReasonMalformed, "envelopes[%d]: null", i)
 		}
 		if err := e.check(); err != nil {
 			reason := ReasonMalformed
 			if fe, ok := errors.AsType[*Error](err); ok {
 				reason = fe.Reason
 			}
-			return nil, refuse(reason, "envelopes[%d]: %v", i, err)
+			return nil, nil, refuse(reason, "envelopes[%d]: %v", i, err)
 		}
 		if seen[e.ID] {
-			return nil, refuse(ReasonMalformed, "envelopes[%d]: id %s is in the batch twice", i, e.ID)
+			return nil, nil, refuse(ReasonMalformed, "envelopes[%d]: id %s is in the batch twice", i, e.ID)
 		}
 		seen[e.ID] = true
 	}
-	return b.Envelopes, nil
+	if b.RequestIDs != nil && len(b.RequestIDs) != len(b.Envelopes) {
+		return nil, nil, refuse(ReasonMalformed, "request_ids: %d for %d envelopes, want one each or none", len(b.RequestIDs), len(b.Envelopes))
+	}
+	for i, id := range b.RequestIDs {
+		if len(id) > MaxRequestIDBytes {
+			return nil, nil, refuse(ReasonMalformed, "request_ids[%d]: longer than %d bytes", i, MaxRequestIDBytes)
+		}
+	}
+	return b.Envelopes, b.RequestIDs, nil
 }
 
 // BatchResult is the answer to one envelope of a batch: its receipt, or

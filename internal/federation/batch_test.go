@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -26,9 +27,9 @@ func sealN(t testing.TB, from, to testNode, n int) []*Envelope {
 func TestBatchRoundTrip(t *testing.T) {
 	fra, vnm := newTestNode(t, "FRA"), newTestNode(t, "VNM")
 	sent := sealN(t, fra, vnm, 3)
-	got, err := ParseBatch(bytes.NewReader(MarshalBatch(sent)))
-	if err != nil {
-		t.Fatalf("ParseBatch(MarshalBatch(3 envelopes)) = %v", err)
+	got, ids, err := ParseBatch(bytes.NewReader(MarshalBatch(sent, []string{"a", "b", "c"})))
+	if err != nil || !slices.Equal(ids, []string{"a", "b", "c"}) {
+		t.Fatalf("ParseBatch(MarshalBatch(3 envelopes)) = %v, request ids %q", err, ids)
 	}
 	if len(got) != len(sent) {
 		t.Fatalf("ParseBatch gave %d envelopes, want %d", len(got), len(sent))
@@ -58,12 +59,14 @@ func TestParseBatchRejects(t *testing.T) {
 		{"trailing data", `{"envelopes":[` + one + `]}{}`, ReasonMalformed},
 		{"one malformed envelope", `{"envelopes":[` + one + `,` + broken + `]}`, ReasonMalformed},
 		{"same id twice", `{"envelopes":[` + one + `,` + one + `]}`, ReasonMalformed},
-		{"too many", string(MarshalBatch(sealN(t, fra, vnm, MaxBatchEnvelopes+1))), ReasonMalformed},
+		{"too many", string(MarshalBatch(sealN(t, fra, vnm, MaxBatchEnvelopes+1), nil)), ReasonMalformed},
+		{"request ids short", `{"envelopes":[` + one + `],"request_ids":[]}`, ReasonMalformed},
+		{"request id too long", `{"envelopes":[` + one + `],"request_ids":["` + strings.Repeat("a", MaxRequestIDBytes+1) + `"]}`, ReasonMalformed},
 		{"too large", `{"envelopes":[{"v":1,"payload":"` + strings.Repeat("A", MaxBatchBytes) + `"}]}`, ReasonTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseBatch(strings.NewReader(tt.in))
+			_, _, err := ParseBatch(strings.NewReader(tt.in))
 			var fe *Error
 			if !errors.As(err, &fe) || fe.Reason != tt.reason {
 				t.Errorf("ParseBatch = %v, want reason %s", err, tt.reason)
@@ -101,12 +104,13 @@ func TestParseBatchAnswer(t *testing.T) {
 
 func FuzzParseBatch(f *testing.F) {
 	fra, vnm := newTestNode(f, "FRA"), newTestNode(f, "VNM")
-	f.Add(MarshalBatch(sealN(f, fra, vnm, 2)))
+	f.Add(MarshalBatch(sealN(f, fra, vnm, 2), nil))
+	f.Add(MarshalBatch(sealN(f, fra, vnm, 2), []string{"trace-1", ""}))
 	f.Add([]byte(`{"envelopes":[{"v":1}]}`))
 	f.Add([]byte(`{"envelopes":null}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		envs, err := ParseBatch(bytes.NewReader(data))
+		envs, ids, err := ParseBatch(bytes.NewReader(data))
 		if err != nil {
 			var fe *Error
 			if !errors.As(err, &fe) || fe.Reason == "" {
@@ -114,8 +118,8 @@ func FuzzParseBatch(f *testing.F) {
 			}
 			return
 		}
-		if len(envs) == 0 || len(envs) > MaxBatchEnvelopes {
-			t.Fatalf("ParseBatch accepted %d envelopes", len(envs))
+		if len(envs) == 0 || len(envs) > MaxBatchEnvelopes || ids != nil && len(ids) != len(envs) {
+			t.Fatalf("ParseBatch accepted %d envelopes with %d request ids", len(envs), len(ids))
 		}
 		// Each envelope of a parsed batch is one Parse accepts alone, and
 		// the batch survives a round trip.
@@ -124,9 +128,12 @@ func FuzzParseBatch(f *testing.F) {
 				t.Fatalf("Parse(envelope %d of a parsed batch) = %v", i, err)
 			}
 		}
-		again, err := ParseBatch(bytes.NewReader(MarshalBatch(envs)))
+		again, againIDs, err := ParseBatch(bytes.NewReader(MarshalBatch(envs, ids)))
 		if err != nil {
 			t.Fatalf("ParseBatch(MarshalBatch(ParseBatch(x))) = %v", err)
+		}
+		if len(ids) > 0 && !slices.Equal(againIDs, ids) {
+			t.Fatalf("round trip changed the request ids %q to %q", ids, againIDs)
 		}
 		for i := range envs {
 			if again[i].Digest() != envs[i].Digest() {

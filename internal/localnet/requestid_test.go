@@ -121,7 +121,7 @@ func TestRequestIDsAcrossNodes(t *testing.T) {
 		for _, l := range lines {
 			switch {
 			case l["node"] != "VNM" || l["request_id"] != id:
-			case l["msg"] == "request" && l["route"] == "POST /federation/v1/messages":
+			case l["msg"] == "request" && (l["route"] == "POST /federation/v1/messages" || l["route"] == "POST /federation/v1/batches"):
 				arrived = true
 			case l["msg"] == "received" && message != "" && l["message"] == message && l["from"] == "FRA" && l["duplicate"] == false:
 				received = true

@@ -42,6 +42,10 @@ const (
 	singleFor = time.Hour
 )
 
+// batchOverhead is the bytes of a batch beside its envelopes and
+// request ids.
+const batchOverhead = len(`{"envelopes":[],"request_ids":[]}`)
+
 // errNoBatches says that the peer does not take this batch: its
 // envelopes are to be posted alone.
 var errNoBatches = errors.New("the peer does not take batches")
@@ -65,6 +69,8 @@ type peerPosts struct {
 type batchItem struct {
 	env  *federation.Envelope
 	body []byte
+	// requestID is the request id the envelope is delivered under.
+	requestID string
 	// wake is sent true when the worker is to lead the next post, false
 	// when another worker's post carried its envelope.
 	wake chan bool
@@ -77,7 +83,7 @@ type batchItem struct {
 // unverified, or errNoBatches if it must be posted alone.
 func (n *Node) postBatched(ctx context.Context, peer *federation.Descriptor, env *federation.Envelope, body []byte) (*federation.Receipt, error) {
 	b := &n.batches
-	it := &batchItem{env: env, body: body, wake: make(chan bool, 1)}
+	it := &batchItem{env: env, body: body, requestID: requestid.From(ctx), wake: make(chan bool, 1)}
 	b.mu.Lock()
 	if b.peers == nil {
 		b.peers = map[string]*peerPosts{}
@@ -107,13 +113,13 @@ func (n *Node) postBatched(ctx context.Context, peer *federation.Descriptor, env
 	// oldest waiting, within a batch's bounds.
 	b.mu.Lock()
 	group := []*batchItem{it}
-	size := len(`{"envelopes":[]}`) + len(it.body)
+	size := batchOverhead + len(it.body) + len(it.requestID)
 	rest := p.queue[:0]
 	for _, q := range p.queue {
 		switch {
-		case len(group) < federation.MaxBatchEnvelopes && size+len(q.body)+1 <= batchBytes:
+		case len(group) < federation.MaxBatchEnvelopes && size+len(q.body)+len(q.requestID)+4 <= batchBytes:
 			group = append(group, q)
-			size += len(q.body) + 1
+			size += len(q.body) + len(q.requestID) + 4
 		default:
 			rest = append(rest, q)
 		}
@@ -157,6 +163,7 @@ func (n *Node) postBatch(ctx context.Context, peer *federation.Descriptor, group
 			it.err = err
 		}
 	}
+	// Written from the envelopes' bytes, encoded once by the caller.
 	body := make([]byte, 0, size)
 	body = append(body, `{"envelopes":[`...)
 	for i, it := range group {
@@ -165,6 +172,19 @@ func (n *Node) postBatch(ctx context.Context, peer *federation.Descriptor, group
 		}
 		body = append(body, it.body...)
 	}
+	body = append(body, `],"request_ids":[`...)
+	for i, it := range group {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		// A request id is a sane token (requestid.Valid) or empty: it
+		// needs no escaping.
+		body = append(body, '"')
+		if requestid.Valid(it.requestID) {
+			body = append(body, it.requestID...)
+		}
+		body = append(body, '"')
+	}
 	body = append(body, "]}"...)
 	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimSuffix(peer.BaseURL, "/")+"/federation/v1/batches", bytes.NewReader(body))
 	if err != nil {
@@ -172,8 +192,8 @@ func (n *Node) postBatch(ctx context.Context, peer *federation.Descriptor, group
 		return
 	}
 	req.Header.Set("Content-Type", "application/json")
-	// The post goes under its first message's id; the peer logs each of
-	// its envelopes under the envelope's own.
+	// The post goes under its first message's request id; the peer logs
+	// each envelope under its own, from request_ids.
 	if id := requestid.From(ctx); id != "" {
 		req.Header.Set(requestid.Header, id)
 	}

@@ -40,7 +40,7 @@ func TestPostBatched(t *testing.T) {
 				defer inFlight.Add(-1)
 				for m := maxInFlight.Load(); now > m && !maxInFlight.CompareAndSwap(m, now); m = maxInFlight.Load() {
 				}
-				envs, err := federation.ParseBatch(r.Body)
+				envs, _, err := federation.ParseBatch(r.Body)
 				if err != nil {
 					http.Error(w, err.Error(), http.StatusBadRequest)
 					return

@@ -43,7 +43,7 @@ func TestBatchesFromStrangers(t *testing.T) {
 				}
 				envs = append(envs, e)
 			}
-			r = tn.request(t, "POST", "/federation/v1/batches", "", "application/json", federation.MarshalBatch(envs))
+			r = tn.request(t, "POST", "/federation/v1/batches", "", "application/json", federation.MarshalBatch(envs, nil))
 			if r.Status != http.StatusOK {
 				t.Fatalf("batch from an unknown State: %d %s, want 200 with a refusal for each envelope", r.Status, r.Body)
 			}
@@ -79,7 +79,7 @@ func TestBatchesFromStrangers(t *testing.T) {
 				e.ID = fmt.Sprintf("01a212ea-c3b3-778b-b124-%012x", i)
 				more[i] = &e
 			}
-			r = tn.request(t, "POST", "/federation/v1/batches", "", "application/json", federation.MarshalBatch(more))
+			r = tn.request(t, "POST", "/federation/v1/batches", "", "application/json", federation.MarshalBatch(more, nil))
 			if err := json.Unmarshal(r.Body, &answer); err != nil || r.Status != http.StatusOK {
 				t.Fatalf("second batch: %d %s", r.Status, r.Body)
 			}

@@ -302,7 +302,7 @@ func (s *Server) receiveEnvelope(w http.ResponseWriter, r *http.Request, addr st
 // receiveEnvelope would alone, and answers a result for each, in order.
 // A batch that cannot be read proves nothing, and is refused whole.
 func (s *Server) receiveBatch(w http.ResponseWriter, r *http.Request, addr string, now time.Time, body []byte) {
-	envs, err := federation.ParseBatch(bytes.NewReader(body))
+	envs, ids, err := federation.ParseBatch(bytes.NewReader(body))
 	if err != nil {
 		fe, ok := errors.AsType[*federation.Error](err)
 		if !ok {
@@ -318,20 +318,16 @@ func (s *Server) receiveBatch(w http.ResponseWriter, r *http.Request, addr strin
 	results := make([]federation.BatchResult, len(envs))
 	var verified atomic.Bool
 	var wg sync.WaitGroup
-	batchID := requestid.From(r.Context())
 	for i, env := range envs {
 		wg.Go(func() {
-			// Each envelope's lines carry its message id as request id,
-			// as a post of it alone would, and one line says what became
-			// of it: one id finds a message in both nodes' logs.
-			ctx := requestid.With(r.Context(), requestid.Of(env.ID))
-			res := s.batchResult(ctx, addr, now, env, &verified)
-			status := res.Status
-			if res.Receipt != nil {
-				status = http.StatusOK
+			// Each envelope is received, and logged, under the request id
+			// the sender gave it, as a post of it alone would be; under
+			// the batch's if it gave none fit for a log.
+			ctx := r.Context()
+			if i < len(ids) && requestid.Valid(ids[i]) {
+				ctx = requestid.With(ctx, ids[i])
 			}
-			s.log.InfoContext(ctx, "envelope", "message", env.ID, "sender", env.Sender, "status", status, "reason", res.Reason, "batch", batchID)
-			results[i] = res
+			results[i] = s.batchResult(ctx, addr, now, env, &verified)
 		})
 	}
 	wg.Wait()
@@ -373,4 +369,7 @@ func (s *Server) batchResult(ctx context.Context, addr string, now time.Time, en
 // which federation.ParseBatch reads.
 type federationBatch struct {
 	Envelopes []federation.Envelope `json:"envelopes"`
+	// RequestIDs are the request ids the envelopes are delivered under,
+	// one each, in their order.
+	RequestIDs []string `json:"request_ids,omitempty"`
 }
