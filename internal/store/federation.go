@@ -274,6 +274,45 @@ func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]Outb
 	return listOutbox(rows)
 }
 
+// ClaimDueMessages takes up to limit of the messages DueMessages would
+// return, in its order and under its rules, for one attempt each: it
+// counts the attempt and leases each until leaseUntil, when it is due
+// again if the attempt's outcome was not written. The rows it returns
+// are as they were before the claim (Attempts, NextAttempt).
+//
+// Several replicas on one PostgreSQL database each claim different
+// messages in one statement: FOR UPDATE SKIP LOCKED passes over the rows
+// another replica is claiming, where reading the same first due rows and
+// racing to claim each left every replica but one with a wasted read and
+// wasted UPDATEs. A request's next message stays out until its first is
+// delivered: the first, claimed by another, is still undelivered. SQLite
+// has no SKIP LOCKED, and its one process claims each message with
+// ClaimMessage.
+func (db *DB) ClaimDueMessages(ctx context.Context, now, leaseUntil time.Time, limit int) ([]OutboxEntry, error) {
+	if db.dialect.name != "postgres" {
+		return nil, fmt.Errorf("claiming due messages in one statement needs PostgreSQL, not %s: use DueMessages and ClaimMessage", db.dialect.name)
+	}
+	lease := formatTime(leaseUntil)
+	rows, err := db.write.QueryContext(ctx, db.bind(`WITH picked AS MATERIALIZED (
+			SELECT o.id, o.next_attempt, o.attempts FROM outbox o
+			WHERE o.delivered_at = '' AND o.expired_at = '' AND o.next_attempt <= ?
+			AND (o.request_id = '' OR o.id = (SELECT e.id FROM outbox e WHERE e.recipient = o.recipient AND e.request_id = o.request_id
+				AND e.delivered_at = '' AND e.expired_at = '' ORDER BY e.created_at, e.id LIMIT 1))
+			ORDER BY o.priority DESC, o.next_attempt, o.created_at LIMIT ?
+			FOR UPDATE OF o SKIP LOCKED),
+		claimed AS (
+			UPDATE outbox u SET attempts = u.attempts + 1, leased_until = ?, next_attempt = ?
+			FROM picked p WHERE u.id = p.id
+			RETURNING u.id, u.recipient, u.type, u.request_id, u.envelope, u.created_at, p.next_attempt, p.attempts,
+				u.last_error, u.delivered_at, u.expired_at, u.receipt, u.priority, u.origin_request_id)
+		SELECT `+outboxColumns+` FROM claimed ORDER BY priority DESC, next_attempt, created_at`),
+		formatTime(now), limit, lease, lease)
+	if err != nil {
+		return nil, err
+	}
+	return listOutbox(rows)
+}
+
 // NextDue returns when the next undelivered message falls due, or false.
 func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullString
