@@ -83,7 +83,9 @@ func (n *Node) wake() {
 // is committed, and again on each retry's due time. Workers take messages
 // as they come, so one slow peer does not hold back the others. Any number
 // of loops may run, in one process or several: a receipt is recorded once,
-// and a peer drops a duplicate by its id.
+// and a peer drops a duplicate by its id. On PostgreSQL each loop claims
+// the messages it reads, passing over those another replica is claiming,
+// so that replicas share the outbox rather than race for its first rows.
 func (n *Node) RunDelivery(ctx context.Context) error {
 	if n.fed.Client == nil {
 		n.ConfigureFederation(FederationConfig{})
@@ -96,12 +98,23 @@ func (n *Node) RunDelivery(ctx context.Context) error {
 			return err
 		}
 	}
-	return dueWork[store.OutboxEntry]{
+	w := dueWork[store.OutboxEntry]{
 		wake: n.wakeCh, notify: n.wake, batch: deliveryBatch, workers: deliveryWorkers,
 		id:  func(m store.OutboxEntry) string { return m.ID },
 		due: n.dueMessages, next: n.db.NextDue, do: n.deliver,
 		now: n.now, log: n.fed.Log, name: "outbox",
-	}.run(ctx)
+	}
+	if n.db.Backend() == "postgres" {
+		w.due, w.do, w.claims = n.claimDueMessages, n.deliverClaimed, true
+	}
+	return w.run(ctx)
+}
+
+// claimDueMessages claims the messages due by now, up to limit, as
+// dueMessages reads them: one whose row cannot be read is expired.
+func (n *Node) claimDueMessages(ctx context.Context, now time.Time, limit int) ([]store.OutboxEntry, error) {
+	due, err := n.db.ClaimDueMessages(ctx, now, now.Add(n.fed.Lease), limit)
+	return due, n.expireUnreadable(ctx, err)
 }
 
 // dueMessages returns the messages due by now. One whose row cannot be
@@ -109,9 +122,15 @@ func (n *Node) RunDelivery(ctx context.Context) error {
 // stops nor holds back the others.
 func (n *Node) dueMessages(ctx context.Context, now time.Time, limit int) ([]store.OutboxEntry, error) {
 	due, err := n.db.DueMessages(ctx, now, limit)
+	return due, n.expireUnreadable(ctx, err)
+}
+
+// expireUnreadable expires the messages whose rows err, a Partial error,
+// names as unreadable, and returns any other error.
+func (n *Node) expireUnreadable(ctx context.Context, err error) error {
 	bad, ok := store.IsPartial(err)
 	if !ok {
-		return due, err
+		return err
 	}
 	for _, e := range bad {
 		m, err := n.db.OutboxHeader(ctx, e.ID)
@@ -121,7 +140,7 @@ func (n *Node) dueMessages(ctx context.Context, now time.Time, limit int) ([]sto
 		}
 		n.expire(ctx, m, e.Error())
 	}
-	return due, nil
+	return nil
 }
 
 // permanent reasons will not change however often the message is tried.
@@ -146,6 +165,17 @@ const writeTimeout = 5 * time.Second
 // it could not write what happened, and the loop then holds the message
 // back; the claim it wrote first has already made it due again later.
 func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) error {
+	return n.deliverOnce(ctx, m, false)
+}
+
+// deliverClaimed makes one attempt at a message ClaimDueMessages claimed:
+// the claim made it due again at its lease's end, should this process
+// die or fail to write the outcome.
+func (n *Node) deliverClaimed(ctx context.Context, m store.OutboxEntry) error {
+	return n.deliverOnce(ctx, m, true)
+}
+
+func (n *Node) deliverOnce(ctx context.Context, m store.OutboxEntry, claimed bool) error {
 	// A delivery goes under the request id of the call that caused the
 	// message, else under the message's id: sent as X-Request-Id, it
 	// finds the call, the attempts and the arrival in both nodes' logs.
@@ -156,9 +186,11 @@ func (n *Node) deliver(ctx context.Context, m store.OutboxEntry) error {
 		return n.expire(ctx, m, fmt.Sprintf("no receipt after %s and %d attempts: %s", n.fed.Expiry, m.Attempts, m.LastError))
 	}
 	retry := n.backoff(attempts)
-	ok, err := n.db.ClaimMessage(ctx, m, now.Add(n.fed.Lease), now.Add(max(retry, n.fed.Lease)))
-	if err != nil || !ok {
-		return err // taken by another worker, or not writable
+	if !claimed {
+		ok, err := n.db.ClaimMessage(ctx, m, now.Add(n.fed.Lease), now.Add(max(retry, n.fed.Lease)))
+		if err != nil || !ok {
+			return err // taken by another worker, or not writable
+		}
 	}
 	start := time.Now()
 	receipt, err := n.attempt(ctx, m)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +22,11 @@ type dueWork[T any] struct {
 	// before runs on each round, ahead of the due items.
 	before func(context.Context)
 	due    func(ctx context.Context, now time.Time, limit int) ([]T, error)
+	// claims says that due takes the items it returns: it is asked for
+	// no more than the idle workers start at once, as an item it returns
+	// waits for its lease to end if it is not worked on, and every item
+	// it returns is worked on.
+	claims bool
 	next   func(ctx context.Context) (time.Time, bool, error)
 	// do works one item. An error says that it could not write the
 	// outcome: the item is then held back, longer after each failure, so
@@ -38,6 +44,7 @@ type dueWork[T any] struct {
 func (w dueWork[T]) run(ctx context.Context) error {
 	var inflight sync.Map
 	var held holds
+	var busy atomic.Int64
 	work := make(chan T)
 	var wg sync.WaitGroup
 	for range w.workers {
@@ -51,6 +58,7 @@ func (w dueWork[T]) run(ctx context.Context) error {
 					held.clear(w.id(item))
 				}
 				inflight.Delete(w.id(item))
+				busy.Add(-1)
 				w.notify() // its retry, or the next item, may be due
 			}
 		}()
@@ -68,18 +76,29 @@ func (w dueWork[T]) run(ctx context.Context) error {
 		if w.before != nil {
 			w.before(ctx)
 		}
-		due, err := w.due(ctx, w.now(), w.batch)
+		limit := w.batch
+		if w.claims {
+			limit = min(limit, w.workers-int(busy.Load()))
+		}
+		var due []T
+		var err error
+		if limit > 0 {
+			due, err = w.due(ctx, w.now(), limit)
+		}
 		if err != nil && ctx.Err() == nil {
 			w.log.ErrorContext(ctx, w.name, "err", err)
 		}
 		dispatched := 0
 		for _, item := range due {
-			if held.holds(w.id(item), w.now()) {
+			// A claimed item is worked on even if held back: its claim
+			// was written, and its lease already spaces its attempts.
+			if !w.claims && held.holds(w.id(item), w.now()) {
 				continue
 			}
-			if _, busy := inflight.LoadOrStore(w.id(item), true); busy {
+			if _, working := inflight.LoadOrStore(w.id(item), true); working {
 				continue
 			}
+			busy.Add(1)
 			select {
 			case work <- item:
 				dispatched++
@@ -91,7 +110,7 @@ func (w dueWork[T]) run(ctx context.Context) error {
 		if next, ok, err := w.next(ctx); err == nil && ok {
 			if d := next.Sub(w.now()); d > 0 {
 				wait = min(d, time.Minute)
-			} else if len(due) < w.batch || dispatched == 0 {
+			} else if len(due) < limit || dispatched == 0 {
 				// Nothing more, or nothing that is not held back or
 				// being worked on: a worker's wake-up comes sooner.
 				wait = time.Second
