@@ -266,7 +266,7 @@ func addStorageFlags(fs *flag.FlagSet, e env) storageFlags {
 	}
 	return storageFlags{
 		dataDir:  fs.String("data-dir", dir, "data directory; the SQLite database is entraide.db in it (env ENTRAIDE_DATA_DIR)"),
-		database: secretFlag(fs, e, "database", "ENTRAIDE_DATABASE", "postgres:// URL to use PostgreSQL instead of SQLite"),
+		database: secretFlag(fs, e, "database", "ENTRAIDE_DATABASE", "postgres:// URL to use PostgreSQL instead of SQLite; several serve processes on one database are replicas of one node (README: Replicas on PostgreSQL)"),
 		keeperURL: secretFlag(fs, e, "key-keeper", keeper.Env, fmt.Sprintf("URL of the keeper that wraps the node's private keys, e.g. a KMS key (schemes: %s); without it and its variable, the file %s in the data directory",
 			strings.Join(keeper.Schemes(), ", "), keeper.FileName)),
 		stderr: e.stderr,
