@@ -328,7 +328,12 @@ func (n *Node) dueNotifications(ctx context.Context, now time.Time, limit int) (
 	return due, nil
 }
 
-// escalateDue takes the escalation steps due now.
+// escalateDue takes the escalation steps due now. A round reads each
+// State's contacts and the node's address once, not once per alert, and
+// takes its alerts' steps at once, alertWorkers at a time, so that on
+// SQLite their transactions share a commit instead of each taking the
+// one writer for its own; each is still a transaction of its own, under
+// its alert's lock, and one that fails leaves the others.
 func (n *Node) escalateDue(ctx context.Context) error {
 	due, err := n.db.DueAlerts(ctx, n.now(), alertBatch)
 	if err != nil {
@@ -337,14 +342,45 @@ func (n *Node) escalateDue(ctx context.Context) error {
 		}
 		return err
 	}
-	var errs []error
-	for _, a := range due {
-		err := n.escalate(ctx, a)
+	if len(due) == 0 {
+		return nil
+	}
+	errs := make([]error, len(due))
+	nodeURL, err := n.db.BaseURL(ctx)
+	if err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+	} else {
+		contacts := map[string]alerting.Contacts{}
+		contactsErr := map[string]error{}
+		for _, a := range due {
+			if _, ok := contacts[a.State]; ok {
+				continue
+			}
+			contacts[a.State], contactsErr[a.State] = n.contacts(ctx, a.State)
+		}
+		slots := make(chan struct{}, alertWorkers)
+		var wg sync.WaitGroup
+		for i, a := range due {
+			if err := contactsErr[a.State]; err != nil {
+				errs[i] = err
+				continue
+			}
+			slots <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				errs[i] = n.escalate(ctx, a, contacts[a.State], nodeURL)
+			})
+		}
+		wg.Wait()
+	}
+	for i, a := range due {
+		err := errs[i]
 		if err == nil {
 			continue
 		}
 		n.alerts.config().Log.ErrorContext(ctx, "alert escalation", "alert", a.ID, "state", a.State, "err", err)
-		errs = append(errs, err)
 		if errors.As(err, new(*store.RowError)) {
 			// Set aside, not taken up again every second; the other
 			// alerts go on.
@@ -390,34 +426,25 @@ func (n *Node) contacts(ctx context.Context, state string) (alerting.Contacts, e
 
 // escalate takes the next step of alert ref, if it is due: in one
 // transaction, it records the step, its audit record, its event, and the
-// notifications it sends, which go out after commit.
-func (n *Node) escalate(ctx context.Context, ref store.AlertRef) error {
+// notifications it sends, which go out after commit. contacts, of the
+// alert's State, and nodeURL were read before it: the roster needs no
+// lock, and SQLite's one writer must not wait on reads.
+func (n *Node) escalate(ctx context.Context, ref store.AlertRef, contacts alerting.Contacts, nodeURL string) error {
 	id := ref.ID
-	before, err := n.db.Alert(ctx, ref.State, id)
-	if err != nil {
-		return err
-	}
-	// Read before the transaction: the roster needs no lock, and
-	// SQLite's one writer must not wait on reads.
-	contacts, err := n.contacts(ctx, before.State)
-	if err != nil {
-		return err
-	}
-	nodeURL, err := n.db.BaseURL(ctx)
-	if err != nil {
-		return err
-	}
+	// The alert as it was before its step, for the log.
+	var before alerting.Alert
 	cfg := n.alerts.config()
 	var unanswered, exhausted bool
 	// An alert that reaches nobody is tried again each SLA for a week, in
 	// case the roster is filled meanwhile; then it stays in the list of
 	// alerts, unacknowledged, without writing more to the log.
 	const maxUnanswered = 7 * 24 * time.Hour
-	err = n.db.Tx(ctx, func(tx *store.Tx) error {
+	err := n.db.Tx(ctx, func(tx *store.Tx) error {
 		a, err := tx.AlertForUpdate(ctx, ref.State, id)
 		if err != nil {
 			return err
 		}
+		before = *a
 		now := n.now()
 		if a.Acked() || a.EscalatesAt.IsZero() || a.EscalatesAt.After(now) {
 			return nil // taken meanwhile by another loop, or acknowledged
