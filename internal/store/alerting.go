@@ -90,7 +90,7 @@ func parseOptTime(s string) (time.Time, error) {
 // cannot be read are listed too, marked Unreadable, and named in a
 // Partial error beside the list.
 func (db *DB) Roster(ctx context.Context, state string) ([]alerting.Entry, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(rosterQuery+` WHERE u.state = ? ORDER BY r.position, r.user_id, r.id`), state)
+	rows, err := db.readRows(ctx, rosterQuery+` WHERE u.state = ? ORDER BY r.position, r.user_id, r.id`, state)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (tx *Tx) OpenAlertsFor(ctx context.Context, state, requestID string) ([]*al
 // Alert reads state's alert id, or fails with ErrNotFound, as it does for
 // another State's alert.
 func (db *DB) Alert(ctx context.Context, state, id string) (*alerting.Alert, error) {
-	return scanAlert(db.read.QueryRowContext(ctx, db.bind(`SELECT id, body FROM alerts WHERE state = ? AND id = ?`), state, id))
+	return scanAlert(db.readRow(ctx, `SELECT id, body FROM alerts WHERE state = ? AND id = ?`, state, id))
 }
 
 // scanAlert reads an alert, or fails with a *RowError for one whose body

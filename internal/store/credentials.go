@@ -81,8 +81,8 @@ func oneRow(res sql.Result, format string, args ...any) error {
 // official it belongs to, whether or not the token is still active; or
 // ErrNotFound.
 func (db *DB) Credential(ctx context.Context, digest string) (identity.User, identity.Token, error) {
-	row := db.read.QueryRowContext(ctx, db.bind(`SELECT `+tokenColumns+`, u.id, u.name, u.email, u.state, u.role, u.created_at, u.disabled_at
-		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?`), digest)
+	row := db.readRow(ctx, `SELECT `+tokenColumns+`, u.id, u.name, u.email, u.state, u.role, u.created_at, u.disabled_at
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?`, digest)
 	var t identity.Token
 	var u identity.User
 	var created, expires, used, revoked, role, ucreated, disabled string

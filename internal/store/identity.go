@@ -76,7 +76,7 @@ func (db *DB) User(ctx context.Context, state, id string) (identity.User, error)
 // read are listed too, marked Unreadable, and named in a Partial error
 // beside the list.
 func (db *DB) Users(ctx context.Context, state string) ([]identity.User, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+userColumns+` FROM users WHERE state = ? ORDER BY id`), state)
+	rows, err := db.readRows(ctx, `SELECT `+userColumns+` FROM users WHERE state = ? ORDER BY id`, state)
 	if err != nil {
 		return nil, err
 	}

@@ -155,7 +155,7 @@ func (tx *Tx) RequestForUpdate(ctx context.Context, holder, id string) (*casewor
 
 // Request reads holder's view of request id.
 func (db *DB) Request(ctx context.Context, holder, id string) (*casework.Request, error) {
-	row := db.read.QueryRowContext(ctx, db.bind(`SELECT body FROM requests WHERE holder = ? AND id = ?`), holder, id)
+	row := db.readRow(ctx, `SELECT body FROM requests WHERE holder = ? AND id = ?`, holder, id)
 	return scanRequest(row)
 }
 

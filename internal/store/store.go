@@ -469,6 +469,27 @@ func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return stmt, nil
 }
 
+// readRow runs query, a constant, on the read pool, prepared once
+// (readStmt): SQLite parses a statement at more cost than it runs a
+// lookup by key, and the hot reads of the API and the loops are such.
+func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	stmt, err := db.readStmt(ctx, query)
+	if err != nil {
+		// Unprepared, the query reports the same error where it is read.
+		return db.read.QueryRowContext(ctx, db.bind(query), args...)
+	}
+	return stmt.QueryRowContext(ctx, args...)
+}
+
+// readRows is readRow for a query returning rows.
+func (db *DB) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	stmt, err := db.readStmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return stmt.QueryContext(ctx, args...)
+}
+
 // preparePending prepares the queries noted by prepared, outside any
 // transaction.
 func (db *DB) preparePending(ctx context.Context) {

@@ -159,7 +159,7 @@ func (tx *Tx) PutProfile(ctx context.Context, p directory.Profile, at time.Time)
 func (db *DB) Profile(ctx context.Context, code string) (directory.Profile, error) {
 	var body string
 	var p directory.Profile
-	err := db.read.QueryRowContext(ctx, db.bind(`SELECT body FROM profiles WHERE code = ?`), code).Scan(&body)
+	err := db.readRow(ctx, `SELECT body FROM profiles WHERE code = ?`, code).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}
