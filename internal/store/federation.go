@@ -427,7 +427,7 @@ func (tx *Tx) RecordInbound(ctx context.Context, id, sender, typ, digest string,
 
 // InboundSender reports whether message id was received, and from whom.
 func (db *DB) InboundSender(ctx context.Context, id string) (sender string, ok bool, err error) {
-	err = db.read.QueryRowContext(ctx, db.bind(`SELECT sender FROM inbox WHERE message_id = ?`), id).Scan(&sender)
+	err = db.readRow(ctx, `SELECT sender FROM inbox WHERE message_id = ?`, id).Scan(&sender)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
