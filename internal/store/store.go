@@ -130,7 +130,12 @@ func open(ctx context.Context, dsn string, upTo int) (*DB, error) {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 		}
+		// All eight are kept open: database/sql keeps two idle by
+		// default, and closes the others as each read ends, so that a
+		// busy node opened a connection (its pragmas, its statements
+		// prepared again, its page cache empty) for most of its reads.
 		r.SetMaxOpenConns(8)
+		r.SetMaxIdleConns(8)
 		db = &DB{write: w, read: r, dialect: sqliteDialect}
 	}
 	if err := db.write.PingContext(ctx); err != nil {
