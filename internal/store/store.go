@@ -41,11 +41,20 @@ type dialect struct {
 	// SQLite needs none, as its write transactions start IMMEDIATE.
 	forUpdate string
 	dollar    bool // placeholders are $1, $2... rather than ?
+	// firstOfRequest holds for an outbox row o that is a request's first
+	// undelivered, unexpired message to its peer, or about no request
+	// (see DueMessages).
+	firstOfRequest string
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite"}
-	postgresDialect = dialect{name: "postgres", forUpdate: " FOR UPDATE", dollar: true}
+	sqliteDialect = dialect{name: "sqlite", firstOfRequest: `(o.request_id = '' OR o.id = (SELECT e.id FROM outbox e
+		WHERE e.recipient = o.recipient AND e.request_id = o.request_id AND e.delivered_at = '' AND e.expired_at = ''
+		ORDER BY e.created_at, e.id LIMIT 1))`}
+	postgresDialect = dialect{name: "postgres", forUpdate: " FOR UPDATE", dollar: true, firstOfRequest: `(o.request_id = '' OR o.id IN (
+		SELECT DISTINCT ON (e.recipient, e.request_id) e.id FROM outbox e
+		WHERE e.request_id <> '' AND e.delivered_at = '' AND e.expired_at = ''
+		ORDER BY e.recipient, e.request_id, e.created_at, e.id))`}
 )
 
 // DB is a node's database.
