@@ -60,7 +60,7 @@ func ParseBatch(r io.Reader) (envelopes []*Envelope, requestIDs []string, err er
 	dec.DisallowUnknownFields()
 	var b batch
 	if err := dec.Decode(&b); err != nil {
-		return nil, nil, refuse(ReasonMalformed, "not a batch: %v", err)
+		return nil, nil, refuse(ReasonMalformed, "not a batch: %s", decodeError(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, nil, refuse(ReasonMalformed, "data after the batch")

@@ -142,3 +142,16 @@ func FuzzParseBatch(f *testing.F) {
 		}
 	})
 }
+
+// TestBatchOfTheWrongShapeNamesItsField: a sender whose batch holds the
+// wrong kind of value is told which field, in JSON's terms.
+func TestBatchOfTheWrongShapeNamesItsField(t *testing.T) {
+	_, _, err := ParseBatch(strings.NewReader(`{"envelopes":"x"}`))
+	if err == nil || !strings.Contains(err.Error(), "envelopes: expected an array, got JSON string") || strings.Contains(err.Error(), "federation.") {
+		t.Errorf("ParseBatch = %v, want it to say that envelopes is to be an array", err)
+	}
+	_, err = Parse(strings.NewReader(`{"id":5}`))
+	if err == nil || !strings.Contains(err.Error(), "id: expected a string, got JSON number") {
+		t.Errorf("Parse = %v, want it to say that id is to be a string", err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"time"
 
@@ -70,6 +71,32 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Reason + ": " + e.Msg }
+
+// decodeError says what is wrong with a body encoding/json would not
+// decode, naming the field in the sender's terms rather than this
+// node's Go types.
+func decodeError(err error) string {
+	if typ, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && typ.Field != "" {
+		return fmt.Sprintf("%s: expected %s, got JSON %s", typ.Field, jsonKind(typ.Type.Kind()), typ.Value)
+	}
+	return err.Error()
+}
+
+// jsonKind names what JSON value a Go kind is read from.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	default:
+		return "a number"
+	}
+}
 
 func refuse(reason, format string, args ...any) *Error {
 	return &Error{Reason: reason, Msg: fmt.Sprintf(format, args...)}
@@ -207,7 +234,7 @@ func Parse(r io.Reader) (*Envelope, error) {
 	dec.DisallowUnknownFields()
 	var e Envelope
 	if err := dec.Decode(&e); err != nil {
-		return nil, refuse(ReasonMalformed, "not an envelope: %v", err)
+		return nil, refuse(ReasonMalformed, "not an envelope: %s", decodeError(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, refuse(ReasonMalformed, "data after the envelope")
