@@ -58,6 +58,21 @@ type balancer struct {
 	answered []int // calls each replica answered
 }
 
+// startReplicatedFRA starts FRA's node as two `serve` replicas on the
+// PostgreSQL database dsn, behind a balancer, and VNM's node on SQLite.
+func startReplicatedFRA(tb testing.TB, dsn string) (fra, fra2, vnm *procNode, lb *balancer) {
+	nodes := newProcNodesOn(tb, buildEntraide(tb), map[string]string{"FRA": dsn}, "FRA", "VNM")
+	fra, vnm = nodes["FRA"], nodes["VNM"]
+	// One official makes the whole load: the per-token rate limit, which
+	// each replica counts on its own, would otherwise refuse most of it.
+	fra.serveArgs = []string{"--limit-api-rate", "100000", "--limit-api-burst", "100000"}
+	fra.start()
+	vnm.start()
+	fra2 = fra.replica(2)
+	fra2.start()
+	return fra, fra2, vnm, newBalancer(fra, fra2)
+}
+
 func newBalancer(replicas ...*procNode) *balancer {
 	return &balancer{replicas: replicas, down: make([]bool, len(replicas)), answered: make([]int, len(replicas))}
 }
@@ -161,17 +176,7 @@ func draftAndSend(ctx context.Context, lb *balancer) sendOutcome {
 func TestReplicasSurviveKillsUnderLoad(t *testing.T) {
 	const total, workers = 1000, 16
 	dsn := storetest.DSN(t, "postgres")
-	bin := buildEntraide(t)
-	nodes := newProcNodesOn(t, bin, map[string]string{"FRA": dsn}, "FRA", "VNM")
-	fra, vnm := nodes["FRA"], nodes["VNM"]
-	// One official makes the whole burst: the per-token rate limit, which
-	// each replica counts on its own, would otherwise refuse most of it.
-	fra.serveArgs = []string{"--limit-api-rate", "100000", "--limit-api-burst", "100000"}
-	fra.start()
-	vnm.start()
-	fra2 := fra.replica(2)
-	fra2.start()
-	lb := newBalancer(fra, fra2)
+	_, fra2, vnm, lb := startReplicatedFRA(t, dsn)
 
 	results := make([]sendOutcome, total)
 	var done atomic.Int64 // sends answered 2xx

@@ -50,15 +50,7 @@ func BenchmarkSoak(b *testing.B) {
 		rate = r
 	}
 	dsn, appName := withApplicationName(b, storetest.DSN(b, "postgres"))
-	bin := buildEntraide(b)
-	nodes := newProcNodesOn(b, bin, map[string]string{"FRA": dsn}, "FRA", "VNM")
-	fra, vnm := nodes["FRA"], nodes["VNM"]
-	fra.serveArgs = []string{"--limit-api-rate", "100000", "--limit-api-burst", "100000"}
-	fra.start()
-	vnm.start()
-	fra2 := fra.replica(2)
-	fra2.start()
-	lb := newBalancer(fra, fra2)
+	fra, fra2, vnm, lb := startReplicatedFRA(b, dsn)
 	observer, _ := withApplicationName(b, dsn)
 	fraDB := openRaw(b, "pgx", observer)
 	processes := []struct {
