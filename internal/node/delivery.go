@@ -106,8 +106,33 @@ func (n *Node) RunDelivery(ctx context.Context) error {
 	}
 	if n.db.Backend() == "postgres" {
 		w.due, w.do, w.claims = n.claimDueMessages, n.deliverClaimed, true
+		go n.keepQueueStatistics(ctx)
 	}
 	return w.run(ctx)
+}
+
+// queueStatisticsInterval is how often a delivery loop on PostgreSQL
+// checks how much of the outbox changed since its statistics were
+// gathered.
+const queueStatisticsInterval = 5 * time.Second
+
+// keepQueueStatistics has the outbox's statistics gathered again when
+// much of it changed, until ctx ends (store.RefreshQueueStatistics).
+func (n *Node) keepQueueStatistics(ctx context.Context) {
+	t := time.NewTicker(queueStatisticsInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if analyzed, err := n.db.RefreshQueueStatistics(ctx); err != nil && ctx.Err() == nil {
+			n.fed.Log.WarnContext(ctx, "outbox: statistics not gathered; the queue may be read slowly until they are", "err", err)
+		} else if analyzed {
+			n.fed.Log.DebugContext(ctx, "outbox: statistics gathered")
+		}
+	}
 }
 
 // claimDueMessages claims the messages due by now, up to limit, as

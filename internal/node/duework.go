@@ -106,20 +106,33 @@ func (w dueWork[T]) run(ctx context.Context) error {
 				return nil
 			}
 		}
-		wait := time.Minute
-		if next, ok, err := w.next(ctx); err == nil && ok {
-			if d := next.Sub(w.now()); d > 0 {
-				wait = min(d, time.Minute)
-			} else if len(due) < limit || dispatched == 0 {
-				// Nothing more, or nothing that is not held back or
-				// being worked on: a worker's wake-up comes sooner.
-				wait = time.Second
-			} else {
-				wait = 0
-			}
-		}
-		timer.Reset(wait)
+		timer.Reset(w.wait(ctx, limit, len(due), dispatched))
 	}
+}
+
+// wait is how long the loop may sleep after a round that asked for limit
+// items, got got and dispatched dispatched of them. When it got all it
+// asked for, more may be due at once; when every worker is busy, a
+// worker's wake-up comes first. Only otherwise is next asked when the
+// next item falls due: it may read every item waiting (NextDue), which
+// a loop draining a long queue would do once for each item.
+func (w dueWork[T]) wait(ctx context.Context, limit, got, dispatched int) time.Duration {
+	switch {
+	case limit > 0 && got == limit && dispatched > 0:
+		return 0
+	case limit == 0:
+		return time.Second
+	}
+	next, ok, err := w.next(ctx)
+	if err != nil || !ok {
+		return time.Minute
+	}
+	if d := next.Sub(w.now()); d > 0 {
+		return min(d, time.Minute)
+	}
+	// Due, but nothing more was, or nothing that is not held back or
+	// being worked on: a worker's wake-up comes sooner.
+	return time.Second
 }
 
 // holds are the items whose outcome could not be written, held back in

@@ -1,10 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"entraide/internal/requestid"
@@ -188,10 +192,74 @@ func (tx *Tx) Enqueue(ctx context.Context, e OutboxEntry) error {
 		e.OriginRequestID = requestid.From(ctx)
 	}
 	origin := sql.NullString{String: e.OriginRequestID, Valid: requestid.Valid(e.OriginRequestID)}
-	_, err := tx.exec(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt, priority, origin_request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.Recipient, e.Type, e.RequestID, e.Envelope, formatTime(e.CreatedAt), formatTime(e.CreatedAt), e.Priority, origin)
+	// A message about no request goes as soon as it is due; one about a
+	// request waits its turn, set as tx ends.
+	head := 0
+	if e.RequestID == "" {
+		head = 1
+	} else {
+		tx.chainChanged(e.Recipient, e.RequestID)
+	}
+	_, err := tx.exec(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt, priority, origin_request_id, head) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.Recipient, e.Type, e.RequestID, e.Envelope, formatTime(e.CreatedAt), formatTime(e.CreatedAt), e.Priority, origin, head)
 	tx.announce(TopicOutbox)
 	return err
+}
+
+// chain is one request's queue of messages to one peer, which go one
+// after the other.
+type chain struct{ recipient, requestID string }
+
+func (tx *Tx) chainChanged(recipient, requestID string) {
+	if tx.chains == nil {
+		tx.chains = map[chain]bool{}
+	}
+	tx.chains[chain{recipient, requestID}] = true
+}
+
+// advanceChains marks, in each queue tx queued to, delivered from or
+// gave up on, its first undelivered message as the one that may go
+// (head = 1), unless one already may: a message queued behind another
+// waits for it, even if a replica's clock dated it earlier. It runs last
+// in tx, so that the lock it takes on PostgreSQL, one per queue, is taken
+// after every row lock of tx and in one order (by peer and request), and
+// cannot close a cycle with another transaction's locks. The lock
+// serialises the transactions that change one queue, so that when its
+// first message is delivered as another is queued, the one that commits
+// last sees the other's change and sets the head, and never two.
+func (tx *Tx) advanceChains(ctx context.Context) error {
+	if len(tx.chains) == 0 {
+		return nil
+	}
+	keys := slices.SortedFunc(maps.Keys(tx.chains), func(a, b chain) int {
+		return cmp.Or(strings.Compare(a.recipient, b.recipient), strings.Compare(a.requestID, b.requestID))
+	})
+	tx.chains = nil
+	if tx.dialect.name == "postgres" {
+		if err := tx.lockChains(ctx, keys); err != nil {
+			return err
+		}
+		if len(keys) > maxChainLocks {
+			return tx.advancePeers(ctx, keys)
+		}
+	}
+	for _, c := range keys {
+		// The head if there is one, else the first message (outbox_chain_first).
+		var id string
+		var head int
+		err := tx.queryRow(ctx, `SELECT id, head FROM outbox WHERE request_id = ? AND recipient = ? AND delivered_at = '' AND expired_at = ''
+			ORDER BY head DESC, created_at, id LIMIT 1`, c.requestID, c.recipient).Scan(&id, &head)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && head == 1) {
+			continue
+		}
+		if err == nil {
+			_, err = tx.exec(ctx, `UPDATE outbox SET head = 1 WHERE id = ?`, id)
+		}
+		if err != nil {
+			return fmt.Errorf("outbox: next message of request %s to %s: %w", c.requestID, c.recipient, err)
+		}
+	}
+	return nil
 }
 
 const outboxColumns = `id, recipient, type, request_id, envelope, created_at, next_attempt, attempts, last_error, delivered_at, expired_at, receipt, priority, origin_request_id`
@@ -251,24 +319,19 @@ func (db *DB) OutboxHeader(ctx context.Context, id string) (OutboxEntry, error) 
 // DueMessages returns up to limit undelivered, unexpired messages due by
 // now: the higher priorities first, then the most overdue, then the
 // oldest. Of the messages about one request to one peer, only the first
-// not yet delivered is due, so that they arrive in the order they were
-// sent rather than be refused as out of order. Those that cannot be read
-// are left out, and named in a Partial error.
+// not yet delivered is due (its head), so that they arrive in the order
+// they were sent rather than be refused as out of order. Those that
+// cannot be read are left out, and named in a Partial error.
 //
-// Which message comes first for each request is found without a plan
-// that depends on statistics: a queue grows faster than ANALYZE runs (a
-// peer's outage, a burst; and autovacuum may be off), and without
-// statistics PostgreSQL once compared every queued message with every
-// other (24 s a query for 5,000 messages), and once looked each due
-// message's request up among all the peer's messages, by the index
-// outbox_peer (minutes for 20,000: nothing was delivered meanwhile). On
-// PostgreSQL the first message of every request is taken in one pass
-// (DISTINCT ON, by the index outbox_chain_order or a sort), whatever the
-// planner's estimates; SQLite looks it up by that index for each due
-// message, as its planner does without statistics.
+// Only heads are read, by the index outbox_head_due, in the order they
+// are returned: the cost is that of the messages returned, however long
+// the queue. Finding each request's first message at read time cost the
+// whole queue on every read (24 s for 5,000 messages with no planner
+// statistics, and still 27 ms for 20,000 with the best plan, once for
+// each message delivered).
 func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]OutboxEntry, error) {
 	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+outboxColumns+` FROM outbox o
-		WHERE delivered_at = '' AND expired_at = '' AND next_attempt <= ? AND `+db.dialect.firstOfRequest+`
+		WHERE head = 1 AND delivered_at = '' AND expired_at = '' AND next_attempt <= ?
 		ORDER BY priority DESC, next_attempt, created_at LIMIT ?`), formatTime(now), limit)
 	if err != nil {
 		return nil, err
@@ -297,7 +360,7 @@ func (db *DB) ClaimDueMessages(ctx context.Context, now, leaseUntil time.Time, l
 	lease := formatTime(leaseUntil)
 	rows, err := db.write.QueryContext(ctx, db.bind(`WITH picked AS MATERIALIZED (
 			SELECT o.id, o.next_attempt, o.attempts FROM outbox o
-			WHERE o.delivered_at = '' AND o.expired_at = '' AND o.next_attempt <= ? AND `+db.dialect.firstOfRequest+`
+			WHERE o.head = 1 AND o.delivered_at = '' AND o.expired_at = '' AND o.next_attempt <= ?
 			ORDER BY o.priority DESC, o.next_attempt, o.created_at LIMIT ?
 			FOR UPDATE OF o SKIP LOCKED),
 		claimed AS (
@@ -313,10 +376,37 @@ func (db *DB) ClaimDueMessages(ctx context.Context, now, leaseUntil time.Time, l
 	return listOutbox(rows)
 }
 
-// NextDue returns when the next undelivered message falls due, or false.
+// RefreshQueueStatistics has PostgreSQL gather statistics on the outbox
+// (ANALYZE) when more of it changed since it last did than autovacuum
+// would wait for, and reports whether it did. A burst, or a peer's
+// outage, grows the queue from a few messages to thousands within the
+// minute autovacuum may take to notice, and it may be off; meanwhile the
+// planner, which thinks the queue as small as it last saw it, chose
+// plans that read the whole queue for each message. SQLite needs none:
+// its planner does not go by gathered statistics unless told to.
+func (db *DB) RefreshQueueStatistics(ctx context.Context) (bool, error) {
+	if db.dialect.name != "postgres" {
+		return false, nil
+	}
+	var changed, live int64
+	err := db.read.QueryRowContext(ctx, `SELECT n_mod_since_analyze, n_live_tup FROM pg_stat_user_tables WHERE relid = 'outbox'::regclass`).Scan(&changed, &live)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // the server keeps no statistics on it
+	}
+	if err != nil || changed < 500+live/10 {
+		return false, err
+	}
+	_, err = db.write.ExecContext(ctx, `ANALYZE outbox`)
+	return err == nil, err
+}
+
+// NextDue returns when the next undelivered message that may go falls
+// due, or false: a request's later messages wait for its first, not for
+// a time. It reads every head (outbox_head_due), which the delivery loop
+// asks for only when nothing more is due.
 func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullString
-	err := db.read.QueryRowContext(ctx, `SELECT MIN(next_attempt) FROM outbox WHERE delivered_at = '' AND expired_at = ''`).Scan(&next)
+	err := db.read.QueryRowContext(ctx, `SELECT MIN(next_attempt) FROM outbox WHERE head = 1 AND delivered_at = '' AND expired_at = ''`).Scan(&next)
 	if err != nil || !next.Valid {
 		return time.Time{}, false, err
 	}
@@ -360,8 +450,11 @@ func (db *DB) ClaimMessage(ctx context.Context, m OutboxEntry, leaseUntil, retry
 // many it woke.
 func (tx *Tx) WakePeer(ctx context.Context, peer string, now time.Time) (int64, error) {
 	t := formatTime(now)
+	// Only a message whose attempt failed waits beyond its due time
+	// without a worker on it (RetryLater), and it keeps its error until it
+	// is delivered: outbox_backoff holds those alone.
 	res, err := tx.exec(ctx, `UPDATE outbox SET next_attempt = ?
-		WHERE recipient = ? AND delivered_at = '' AND expired_at = '' AND next_attempt > ? AND leased_until <= ?`, t, peer, t, t)
+		WHERE recipient = ? AND last_error <> '' AND delivered_at = '' AND expired_at = '' AND next_attempt > ? AND leased_until <= ?`, t, peer, t, t)
 	if err != nil {
 		return 0, err
 	}
@@ -401,17 +494,98 @@ func (db *DB) RetryLater(ctx context.Context, id string, attempts int, next time
 	return err
 }
 
-// MarkDelivered records a message's receipt inside tx.
-func (tx *Tx) MarkDelivered(ctx context.Context, id string, at time.Time, receipt []byte, attempts int) error {
-	_, err := tx.exec(ctx, `UPDATE outbox SET delivered_at = ?, receipt = ?, attempts = ?, last_error = '' WHERE id = ?`,
-		formatTime(at), string(receipt), attempts, id)
-	return err
+// maxChainLocks is how many queues a transaction locks one by one; one
+// that changes more locks their peers' whole outboxes instead, as
+// PostgreSQL's lock table holds some thousands of locks for all sessions
+// together.
+const maxChainLocks = 64
+
+// lockChains takes the locks advanceChains needs on PostgreSQL: on each
+// peer's outbox, shared, then on each queue, or on each peer's outbox
+// alone, exclusive, when there are more than maxChainLocks queues. Every
+// transaction takes them in one order, peers before queues and each by
+// name, so that none waits for another that waits for it.
+func (tx *Tx) lockChains(ctx context.Context, keys []chain) error {
+	var peers []string
+	for _, c := range keys {
+		if !slices.Contains(peers, c.recipient) {
+			peers = append(peers, c.recipient)
+		}
+	}
+	slices.Sort(peers)
+	lock := `pg_advisory_xact_lock_shared`
+	if len(keys) > maxChainLocks {
+		lock = `pg_advisory_xact_lock`
+	}
+	for _, p := range peers {
+		if _, err := tx.exec(ctx, `SELECT `+lock+`(hashtextextended(current_schema() || '/outbox/' || ?, 0))`, p); err != nil {
+			return fmt.Errorf("outbox: lock the queues to %s: %w", p, err)
+		}
+	}
+	if len(keys) > maxChainLocks {
+		return nil
+	}
+	for _, c := range keys {
+		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/outbox/' || ? || '/' || ?, 0))`, c.recipient, c.requestID); err != nil {
+			return fmt.Errorf("outbox: lock the queue of request %s to %s: %w", c.requestID, c.recipient, err)
+		}
+	}
+	return nil
 }
 
-// MarkExpired records that a message will not be retried.
+// advancePeers sets the head of every queue to the peers of keys in one
+// statement a peer, under the exclusive locks lockChains took on their
+// outboxes: a transaction that queued to thousands of requests would
+// otherwise look each up, by a plan chosen once for all, which without
+// statistics on the outbox read the peer's whole queue each time.
+func (tx *Tx) advancePeers(ctx context.Context, keys []chain) error {
+	var peers []string
+	for _, c := range keys {
+		if !slices.Contains(peers, c.recipient) {
+			peers = append(peers, c.recipient)
+		}
+	}
+	for _, p := range peers {
+		if _, err := tx.exec(ctx, `UPDATE outbox SET head = 1 WHERE head = 0 AND id IN (
+			SELECT DISTINCT ON (request_id) id FROM outbox
+			WHERE recipient = ? AND request_id <> '' AND delivered_at = '' AND expired_at = ''
+			ORDER BY request_id, head DESC, created_at, id)`, p); err != nil {
+			return fmt.Errorf("outbox: next messages to %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// MarkDelivered records a message's receipt inside tx; the next message
+// of its request to the peer may then go.
+func (tx *Tx) MarkDelivered(ctx context.Context, id string, at time.Time, receipt []byte, attempts int) error {
+	return tx.leaveQueue(ctx, `UPDATE outbox SET delivered_at = ?, receipt = ?, attempts = ?, last_error = '' WHERE id = ?
+		RETURNING recipient, request_id`, formatTime(at), string(receipt), attempts, id)
+}
+
+// MarkExpired records that a message will not be retried; the next
+// message of its request to the peer may then go.
 func (tx *Tx) MarkExpired(ctx context.Context, id string, at time.Time, lastError string) error {
-	_, err := tx.exec(ctx, `UPDATE outbox SET expired_at = ?, last_error = ? WHERE id = ? AND delivered_at = ''`, formatTime(at), ClipText(lastError, MaxErrorText), id)
-	return err
+	return tx.leaveQueue(ctx, `UPDATE outbox SET expired_at = ?, last_error = ? WHERE id = ? AND delivered_at = ''
+		RETURNING recipient, request_id`, formatTime(at), ClipText(lastError, MaxErrorText), id)
+}
+
+// leaveQueue runs update, which takes a message out of the queue and
+// returns its recipient and request, and has its request's queue to
+// that peer advanced as tx ends.
+func (tx *Tx) leaveQueue(ctx context.Context, update string, args ...any) error {
+	var c chain
+	err := tx.queryRow(ctx, update, args...).Scan(&c.recipient, &c.requestID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.requestID != "" {
+		tx.chainChanged(c.recipient, c.requestID)
+	}
+	return nil
 }
 
 // RecordInbound records a received message inside the transaction that

@@ -156,6 +156,9 @@ func (g *groupCommit) run(group []*groupJob) {
 		}
 		tx := &Tx{tx: sqlTx, db: db, dialect: db.dialect, detached: true}
 		j.panic, j.err = runJob(j.fn, tx)
+		if j.err == nil && j.panic == nil {
+			j.err = tx.advanceChains(j.ctx)
+		}
 		if j.err != nil || j.panic != nil {
 			// A statement error that ended the whole transaction (a full
 			// disk, an I/O error) leaves no savepoint to go back to: the

@@ -41,20 +41,11 @@ type dialect struct {
 	// SQLite needs none, as its write transactions start IMMEDIATE.
 	forUpdate string
 	dollar    bool // placeholders are $1, $2... rather than ?
-	// firstOfRequest holds for an outbox row o that is a request's first
-	// undelivered, unexpired message to its peer, or about no request
-	// (see DueMessages).
-	firstOfRequest string
 }
 
 var (
-	sqliteDialect = dialect{name: "sqlite", firstOfRequest: `(o.request_id = '' OR o.id = (SELECT e.id FROM outbox e
-		WHERE e.recipient = o.recipient AND e.request_id = o.request_id AND e.delivered_at = '' AND e.expired_at = ''
-		ORDER BY e.created_at, e.id LIMIT 1))`}
-	postgresDialect = dialect{name: "postgres", forUpdate: " FOR UPDATE", dollar: true, firstOfRequest: `(o.request_id = '' OR o.id IN (
-		SELECT DISTINCT ON (e.recipient, e.request_id) e.id FROM outbox e
-		WHERE e.request_id <> '' AND e.delivered_at = '' AND e.expired_at = ''
-		ORDER BY e.recipient, e.request_id, e.created_at, e.id))`}
+	sqliteDialect   = dialect{name: "sqlite"}
+	postgresDialect = dialect{name: "postgres", forUpdate: " FOR UPDATE", dollar: true}
 )
 
 // DB is a node's database.
@@ -240,6 +231,10 @@ type Tx struct {
 	// topics are what tx changed, announced to the other replicas as it
 	// commits (PostgreSQL only).
 	topics []Topic
+	// chains are the requests' queues to peers (recipient, request id)
+	// whose first message may have changed: their head is set as the
+	// transaction ends (advanceChains).
+	chains map[chain]bool
 }
 
 // AfterCommit runs fn once tx has committed, and never if it rolls back:
@@ -365,6 +360,9 @@ func (db *DB) runTx(ctx context.Context, on beginner, fn func(*Tx) error) ([]fun
 	}()
 	tx := &Tx{tx: sqlTx, db: db, dialect: db.dialect}
 	if err := fn(tx); err != nil {
+		return nil, err
+	}
+	if err := tx.advanceChains(ctx); err != nil {
 		return nil, err
 	}
 	if len(tx.topics) > 0 {
