@@ -8,12 +8,14 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -286,6 +288,32 @@ func (n *procNode) logTail() string {
 	}
 	return string(data)
 }
+
+// loggedErrors returns the distinct lines the node logged at level
+// ERROR, without their times and request ids, each with how often, the
+// most frequent first, at most limit of them: what a soak's 500s were.
+func (n *procNode) loggedErrors(limit int) []string {
+	data, _ := os.ReadFile(filepath.Join(n.dir, n.logName))
+	counts := map[string]int{}
+	for line := range strings.Lines(string(data)) {
+		if !strings.Contains(line, `"level":"ERROR"`) && !strings.Contains(line, "level=ERROR") {
+			continue
+		}
+		line = volatileLogFields.ReplaceAllString(strings.TrimSpace(line), "")
+		counts[store.ClipText(line, 400)]++
+	}
+	lines := slices.Collect(maps.Keys(counts))
+	slices.SortFunc(lines, func(a, b string) int { return cmp.Or(counts[b]-counts[a], strings.Compare(a, b)) })
+	var out []string
+	for _, l := range lines[:min(limit, len(lines))] {
+		out = append(out, fmt.Sprintf("%d× %s", counts[l], l))
+	}
+	return out
+}
+
+// volatileLogFields are the parts of a log line that differ between two
+// lines about the same thing.
+var volatileLogFields = regexp.MustCompile(`"?(time|request_id|message|request|id)"?[=:]"?[^",\s]*"?,? ?`)
 
 // call makes an API call as the node's central authority.
 func (n *procNode) call(ctx context.Context, method, path string, body, out any) (int, error) {

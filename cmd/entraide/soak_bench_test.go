@@ -83,6 +83,26 @@ func BenchmarkSoak(b *testing.B) {
 	ctx, cancel := context.WithTimeout(b.Context(), duration)
 	interval := time.Second / time.Duration(rate)
 	start := time.Now()
+	// The queue's depth each minute says whether delivery keeps up with
+	// the API all along, which the end figures alone do not.
+	var depths []string
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			var n int
+			if err := fraDB.QueryRowContext(ctx, "SELECT count(*) FROM outbox WHERE delivered_at = '' AND expired_at = ''").Scan(&n); err == nil {
+				depths = append(depths, fmt.Sprintf("%s: %d", time.Since(start).Round(time.Second), n))
+			}
+		}
+	}()
 	for n := 0; ctx.Err() == nil; n++ {
 		if wait := time.Until(start.Add(time.Duration(n) * interval)); wait > 0 {
 			select {
@@ -122,8 +142,22 @@ func BenchmarkSoak(b *testing.B) {
 	}
 	wg.Wait()
 	cancel()
+	<-sampled
 	elapsed := time.Since(start)
 	after := snapshot()
+	// The figures are reported before the outbox is drained, so that a
+	// soak whose drain fails still says what it used.
+	var table strings.Builder
+	for i, a := range before {
+		z := after[i]
+		if a.name == "PostgreSQL" {
+			fmt.Fprintf(&table, "%s: %.0f → %.0f connections of FRA's replicas\n", a.name, a.conns, z.conns)
+			continue
+		}
+		fmt.Fprintf(&table, "%s: resident memory %.1f → %.1f MiB, goroutines %.0f → %.0f, open fds %.0f → %.0f\n",
+			a.name, a.rss/(1<<20), z.rss/(1<<20), a.goroutines, z.goroutines, a.fds, z.fds)
+	}
+	b.Logf("at the start and the end of the load:\n%smessages waiting in FRA's outbox, each minute: %s", table.String(), strings.Join(depths, ", "))
 
 	vnmDB := openRaw(b, "sqlite", "file:"+filepath.Join(vnm.dir, "entraide.db")+"?mode=ro&_pragma=busy_timeout(10000)")
 	backlog := countRows(b, fraDB, "SELECT count(*) FROM outbox WHERE delivered_at = '' AND expired_at = ''")
@@ -135,22 +169,17 @@ func BenchmarkSoak(b *testing.B) {
 	alerted := countRows(b, vnmDB, "SELECT count(DISTINCT request_id) FROM alerts")
 	alerts := countRows(b, vnmDB, "SELECT count(*) FROM alerts")
 
-	var table strings.Builder
-	for i, a := range before {
-		z := after[i]
-		if a.name == "PostgreSQL" {
-			fmt.Fprintf(&table, "%s: %.0f → %.0f connections of FRA's replicas\n", a.name, a.conns, z.conns)
-			continue
-		}
-		fmt.Fprintf(&table, "%s: resident memory %.1f → %.1f MiB, goroutines %.0f → %.0f, open fds %.0f → %.0f\n",
-			a.name, a.rss/(1<<20), z.rss/(1<<20), a.goroutines, z.goroutines, a.fds, z.fds)
-	}
 	b.Logf("soak of %s at %d sends/s offered: %d offered (%d not, %d already under way), %d answered 2xx (%.1f/s), %d unanswered (timed out or cut off), %d refused, %d drafts failed; "+
-		"FRA committed %d sends, VNM received %d requests and raised %d alerts about %d of them; %d messages waited in FRA's outbox at the end of the load, delivered %s later\n%s",
+		"FRA committed %d sends, VNM received %d requests and raised %d alerts about %d of them; %d messages waited in FRA's outbox at the end of the load, delivered %s later",
 		elapsed.Round(time.Second), rate, offered.Load(), skipped.Load(), int64(soakInflight), acked.Load(), float64(acked.Load())/elapsed.Seconds(),
-		cutOff.Load(), refused.Load(), draftFailed.Load(), sent, received, alerts, alerted, backlog, drained.Round(time.Millisecond), table.String())
+		cutOff.Load(), refused.Load(), draftFailed.Load(), sent, received, alerts, alerted, backlog, drained.Round(time.Millisecond))
 	for _, e := range firstErrors {
 		b.Logf("error: %s", e)
+	}
+	for _, p := range processes {
+		for _, l := range p.node.loggedErrors(5) {
+			b.Logf("%s logged: %s", p.name, l)
+		}
 	}
 	// Calls that failed are reported, not failed on: past what the
 	// machine can take, clients time out, which is what an offered load

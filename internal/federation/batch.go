@@ -60,40 +60,49 @@ func ParseBatch(r io.Reader) (envelopes []*Envelope, requestIDs []string, err er
 	dec.DisallowUnknownFields()
 	var b batch
 	if err := dec.Decode(&b); err != nil {
-		return nil, nil, refuse(ReasonMalformed, "not a batch: %s", decodeError(err))
+		fe := refuse(ReasonMalformed, "not a batch: %s", decodeError(err))
+		fe.Field = decodeField(err)
+		return nil, nil, fe
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, nil, refuse(ReasonMalformed, "data after the batch")
 	}
 	if len(b.Envelopes) == 0 || len(b.Envelopes) > MaxBatchEnvelopes {
-		return nil, nil, refuse(ReasonMalformed, "envelopes: %d, want 1 to %d", len(b.Envelopes), MaxBatchEnvelopes)
+		return nil, nil, refuseField("envelopes", ReasonMalformed, "envelopes: %d, want 1 to %d", len(b.Envelopes), MaxBatchEnvelopes)
 	}
 	seen := make(map[string]bool, len(b.Envelopes))
 	for i, e := range b.Envelopes {
 		if e == nil {
-			return nil, nil, refuse(ReasonMalformed, "envelopes[%d]: null", i)
+			return nil, nil, refuseField(fmt.Sprintf("envelopes[%d]", i), ReasonMalformed, "envelopes[%d]: null", i)
 		}
 		if err := e.check(); err != nil {
 			reason := ReasonMalformed
 			if fe, ok := errors.AsType[*Error](err); ok {
 				reason = fe.Reason
 			}
-			return nil, nil, refuse(reason, "envelopes[%d]: %v", i, err)
+			return nil, nil, refuseField(fmt.Sprintf("envelopes[%d]", i), reason, "envelopes[%d]: %v", i, err)
 		}
 		if seen[e.ID] {
-			return nil, nil, refuse(ReasonMalformed, "envelopes[%d]: id %s is in the batch twice", i, e.ID)
+			return nil, nil, refuseField(fmt.Sprintf("envelopes[%d].id", i), ReasonMalformed, "envelopes[%d]: id %s is in the batch twice", i, e.ID)
 		}
 		seen[e.ID] = true
 	}
 	if b.RequestIDs != nil && len(b.RequestIDs) != len(b.Envelopes) {
-		return nil, nil, refuse(ReasonMalformed, "request_ids: %d for %d envelopes, want one each or none", len(b.RequestIDs), len(b.Envelopes))
+		return nil, nil, refuseField("request_ids", ReasonMalformed, "request_ids: %d for %d envelopes, want one each or none", len(b.RequestIDs), len(b.Envelopes))
 	}
 	for i, id := range b.RequestIDs {
 		if len(id) > MaxRequestIDBytes {
-			return nil, nil, refuse(ReasonMalformed, "request_ids[%d]: longer than %d bytes", i, MaxRequestIDBytes)
+			return nil, nil, refuseField(fmt.Sprintf("request_ids[%d]", i), ReasonMalformed, "request_ids[%d]: longer than %d bytes", i, MaxRequestIDBytes)
 		}
 	}
 	return b.Envelopes, b.RequestIDs, nil
+}
+
+// refuseField is refuse for a field of a batch.
+func refuseField(field, reason, format string, args ...any) *Error {
+	fe := refuse(reason, format, args...)
+	fe.Field = field
+	return fe
 }
 
 // BatchResult is the answer to one envelope of a batch: its receipt, or

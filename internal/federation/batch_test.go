@@ -150,6 +150,13 @@ func TestBatchOfTheWrongShapeNamesItsField(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "envelopes: expected an array, got JSON string") || strings.Contains(err.Error(), "federation.") {
 		t.Errorf("ParseBatch = %v, want it to say that envelopes is to be an array", err)
 	}
+	if fe, ok := errors.AsType[*Error](err); !ok || fe.Field != "envelopes" {
+		t.Errorf("ParseBatch = %#v, want the field envelopes named", err)
+	}
+	_, _, err = ParseBatch(strings.NewReader(`{"envelopes":[null]}`))
+	if fe, ok := errors.AsType[*Error](err); !ok || fe.Field != "envelopes[0]" {
+		t.Errorf("ParseBatch of a null envelope = %#v, want the field envelopes[0] named", err)
+	}
 	_, err = Parse(strings.NewReader(`{"id":5}`))
 	if err == nil || !strings.Contains(err.Error(), "id: expected a string, got JSON number") {
 		t.Errorf("Parse = %v, want it to say that id is to be a string", err)

@@ -68,6 +68,10 @@ const (
 type Error struct {
 	Reason string
 	Msg    string
+	// Field names what was refused in the sender's JSON, when it is a
+	// field of a batch ("envelopes[3]", "request_ids"); "" is the
+	// envelope, or the batch, as a whole.
+	Field string
 }
 
 func (e *Error) Error() string { return e.Reason + ": " + e.Msg }
@@ -80,6 +84,14 @@ func decodeError(err error) string {
 		return fmt.Sprintf("%s: expected %s, got JSON %s", typ.Field, jsonKind(typ.Type.Kind()), typ.Value)
 	}
 	return err.Error()
+}
+
+// decodeField is the field decodeError names, or "".
+func decodeField(err error) string {
+	if typ, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		return typ.Field
+	}
+	return ""
 }
 
 // jsonKind names what JSON value a Go kind is read from.
@@ -234,7 +246,9 @@ func Parse(r io.Reader) (*Envelope, error) {
 	dec.DisallowUnknownFields()
 	var e Envelope
 	if err := dec.Decode(&e); err != nil {
-		return nil, refuse(ReasonMalformed, "not an envelope: %s", decodeError(err))
+		fe := refuse(ReasonMalformed, "not an envelope: %s", decodeError(err))
+		fe.Field = decodeField(err)
+		return nil, fe
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, refuse(ReasonMalformed, "data after the envelope")

@@ -28,8 +28,8 @@ func TestBatchesFromStrangers(t *testing.T) {
 			audited := auditCount(t, tn)
 
 			r := tn.request(t, "POST", "/federation/v1/batches", "", "application/json", `{"envelopes":[{"x":1}]}`)
-			if p := r.problem(t); r.Status != http.StatusBadRequest || p.Reason != federation.ReasonMalformed {
-				t.Fatalf("unreadable batch: %d %s, want 400 and reason %s", r.Status, r.Body, federation.ReasonMalformed)
+			if p := r.problem(t); r.Status != http.StatusBadRequest || p.Reason != federation.ReasonMalformed || len(p.Errors) != 1 || p.Errors[0].Field != "envelopes" {
+				t.Fatalf("unreadable batch: %d %s, want 400, reason %s and the field envelopes", r.Status, r.Body, federation.ReasonMalformed)
 			}
 
 			_, priv, _ := ed25519.GenerateKey(rand.Reader)

@@ -153,8 +153,12 @@ func refusalStatus(reason string) int {
 // writeRefusal answers a refused envelope with its reason code, for the
 // sending node to act on.
 func writeRefusal(w http.ResponseWriter, fe *federation.Error) {
+	field := "envelope"
+	if fe.Field != "" {
+		field = fe.Field
+	}
 	writeProblem(w, Problem{Type: "urn:entraide:problem:envelope-refused", Title: "Envelope refused", Status: refusalStatus(fe.Reason), Detail: fe.Msg, Reason: fe.Reason,
-		Errors: []FieldError{{Field: "envelope", Message: fe.Error()}}})
+		Errors: []FieldError{{Field: field, Message: fe.Error()}}})
 }
 
 // refuseUnverified answers an envelope that proved nothing about its
@@ -312,6 +316,9 @@ func (s *Server) receiveBatch(w http.ResponseWriter, r *http.Request, addr strin
 			s.metrics.Refused("envelope", fe.Reason, false)
 		}
 		fe.Msg = store.ClipText(fe.Msg, store.MaxErrorText)
+		if fe.Field == "" {
+			fe.Field = "envelopes" // the batch's one field, read as a whole
+		}
 		s.refuseUnverified(w, r, addr, now, &node.UnverifiedError{Err: fe})
 		return
 	}
