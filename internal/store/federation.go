@@ -244,18 +244,11 @@ func (tx *Tx) advanceChains(ctx context.Context) error {
 		}
 	}
 	for _, c := range keys {
-		// The head if there is one, else the first message (outbox_chain_first).
-		var id string
-		var head int
-		err := tx.queryRow(ctx, `SELECT id, head FROM outbox WHERE request_id = ? AND recipient = ? AND delivered_at = '' AND expired_at = ''
-			ORDER BY head DESC, created_at, id LIMIT 1`, c.requestID, c.recipient).Scan(&id, &head)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && head == 1) {
-			continue
-		}
-		if err == nil {
-			_, err = tx.exec(ctx, `UPDATE outbox SET head = 1 WHERE id = ?`, id)
-		}
-		if err != nil {
+		// The head if there is one, else the first message, which then
+		// becomes the head (outbox_chain_first).
+		if _, err := tx.exec(ctx, `UPDATE outbox SET head = 1 WHERE head = 0 AND id = (
+			SELECT id FROM outbox WHERE request_id = ? AND recipient = ? AND delivered_at = '' AND expired_at = ''
+			ORDER BY head DESC, created_at, id LIMIT 1)`, c.requestID, c.recipient); err != nil {
 			return fmt.Errorf("outbox: next message of request %s to %s: %w", c.requestID, c.recipient, err)
 		}
 	}
@@ -513,22 +506,25 @@ func (tx *Tx) lockChains(ctx context.Context, keys []chain) error {
 		}
 	}
 	slices.Sort(peers)
-	lock := `pg_advisory_xact_lock_shared`
+	// One statement, which PostgreSQL evaluates left to right.
+	peerLock := `pg_advisory_xact_lock_shared`
 	if len(keys) > maxChainLocks {
-		lock = `pg_advisory_xact_lock`
+		peerLock = `pg_advisory_xact_lock`
 	}
+	var locks []string
+	var args []any
 	for _, p := range peers {
-		if _, err := tx.exec(ctx, `SELECT `+lock+`(hashtextextended(current_schema() || '/outbox/' || ?, 0))`, p); err != nil {
-			return fmt.Errorf("outbox: lock the queues to %s: %w", p, err)
+		locks = append(locks, peerLock+`(hashtextextended(current_schema() || '/outbox/' || ?, 0))`)
+		args = append(args, p)
+	}
+	if len(keys) <= maxChainLocks {
+		for _, c := range keys {
+			locks = append(locks, `pg_advisory_xact_lock(hashtextextended(current_schema() || '/outbox/' || ? || '/' || ?, 0))`)
+			args = append(args, c.recipient, c.requestID)
 		}
 	}
-	if len(keys) > maxChainLocks {
-		return nil
-	}
-	for _, c := range keys {
-		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/outbox/' || ? || '/' || ?, 0))`, c.recipient, c.requestID); err != nil {
-			return fmt.Errorf("outbox: lock the queue of request %s to %s: %w", c.requestID, c.recipient, err)
-		}
+	if _, err := tx.exec(ctx, `SELECT `+strings.Join(locks, ", "), args...); err != nil {
+		return fmt.Errorf("outbox: lock the queues to %s: %w", strings.Join(peers, ", "), err)
 	}
 	return nil
 }
