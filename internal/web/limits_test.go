@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -360,6 +362,7 @@ func TestLargeBodiesStayWithinTheBudget(t *testing.T) {
 	tn := newLimitedNode(t, "sqlite", limits)
 	body := `{"v":1,"payload":"` + strings.Repeat("A", federation.MaxEnvelopeBytes-64) + `"}`
 	const posts = 32
+	const cutOff = 0 // no answer: the connection was closed as the post was written
 	statuses := map[int]int{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -367,6 +370,15 @@ func TestLargeBodiesStayWithinTheBudget(t *testing.T) {
 		wg.Go(func() {
 			req, _ := http.NewRequestWithContext(t.Context(), "POST", tn.URL+"/federation/v1/messages", strings.NewReader(body))
 			resp, err := tn.Client.Do(req)
+			if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+				// Refused before it was read: the node answered 503 and
+				// closed the connection while the post was still being
+				// written, which the client may see before the answer.
+				mu.Lock()
+				statuses[cutOff]++
+				mu.Unlock()
+				return
+			}
 			if err != nil {
 				t.Errorf("post: %v", err)
 				return
@@ -384,7 +396,7 @@ func TestLargeBodiesStayWithinTheBudget(t *testing.T) {
 		t.Errorf("the inbox counted %d bytes at its peak, over its budget of %d", peak, limits.InboxMemory)
 	}
 	for status := range statuses {
-		if status != http.StatusBadRequest && status != http.StatusServiceUnavailable {
+		if status != http.StatusBadRequest && status != http.StatusServiceUnavailable && status != cutOff {
 			t.Errorf("%d posts answered %d, want 400 (read, unreadable) or 503 (no memory now)", statuses[status], status)
 		}
 	}
