@@ -98,6 +98,7 @@ func (n *Node) RunDelivery(ctx context.Context) error {
 			return err
 		}
 	}
+	n.repairQueues(ctx)
 	w := dueWork[store.OutboxEntry]{
 		wake: n.wakeCh, notify: n.wake, batch: deliveryBatch, workers: deliveryWorkers,
 		id:  func(m store.OutboxEntry) string { return m.ID },
@@ -113,14 +114,20 @@ func (n *Node) RunDelivery(ctx context.Context) error {
 
 // queueStatisticsInterval is how often a delivery loop on PostgreSQL
 // checks how much of the outbox changed since its statistics were
-// gathered.
-const queueStatisticsInterval = 5 * time.Second
+// gathered; queueRepairInterval how often it repairs the queues.
+const (
+	queueStatisticsInterval = 5 * time.Second
+	queueRepairInterval     = 30 * time.Second
+)
 
 // keepQueueStatistics has the outbox's statistics gathered again when
-// much of it changed, until ctx ends (store.RefreshQueueStatistics).
+// much of it changed (store.RefreshQueueStatistics), and repairs its
+// queues now and then (store.RepairQueues), until ctx ends: a replica
+// of an earlier version may write beside this one during an upgrade.
 func (n *Node) keepQueueStatistics(ctx context.Context) {
 	t := time.NewTicker(queueStatisticsInterval)
 	defer t.Stop()
+	lastRepair := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -132,6 +139,23 @@ func (n *Node) keepQueueStatistics(ctx context.Context) {
 		} else if analyzed {
 			n.fed.Log.DebugContext(ctx, "outbox: statistics gathered")
 		}
+		if time.Since(lastRepair) >= queueRepairInterval {
+			n.repairQueues(ctx)
+			lastRepair = time.Now()
+		}
+	}
+}
+
+// repairQueues lets go the messages that an earlier version of the node
+// left waiting behind none (store.RepairQueues), and says so.
+func (n *Node) repairQueues(ctx context.Context) {
+	repaired, err := n.db.RepairQueues(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		n.fed.Log.WarnContext(ctx, "outbox: queues not repaired; tried again in 30 s", "err", err)
+	case repaired > 0:
+		n.fed.Log.WarnContext(ctx, "outbox: messages waiting behind none now go (queued or delivered by an earlier version of the node)", "messages", repaired)
+		n.wake()
 	}
 }
 

@@ -200,7 +200,8 @@ func (tx *Tx) Enqueue(ctx context.Context, e OutboxEntry) error {
 	} else {
 		tx.chainChanged(e.Recipient, e.RequestID)
 	}
-	_, err := tx.exec(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt, priority, origin_request_id, head) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt, priority, origin_request_id, head, queued)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+tx.dialect.nextQueued+`)`,
 		e.ID, e.Recipient, e.Type, e.RequestID, e.Envelope, formatTime(e.CreatedAt), formatTime(e.CreatedAt), e.Priority, origin, head)
 	tx.announce(TopicOutbox)
 	return err
@@ -219,8 +220,10 @@ func (tx *Tx) chainChanged(recipient, requestID string) {
 
 // advanceChains marks, in each queue tx queued to, delivered from or
 // gave up on, its first undelivered message as the one that may go
-// (head = 1), unless one already may: a message queued behind another
-// waits for it, even if a replica's clock dated it earlier. It runs last
+// (head = 1), unless one already may. First is in the order of queueing
+// (outbox.queued), which is that of the messages' sequence numbers: a
+// message queued behind another waits for it, even if a replica's clock
+// dated it earlier. It runs last
 // in tx, so that the lock it takes on PostgreSQL, one per queue, is taken
 // after every row lock of tx and in one order (by peer and request), and
 // cannot close a cycle with another transaction's locks. The lock
@@ -244,11 +247,11 @@ func (tx *Tx) advanceChains(ctx context.Context) error {
 		}
 	}
 	for _, c := range keys {
-		// The head if there is one, else the first message, which then
-		// becomes the head (outbox_chain_first).
+		// The head if there is one, else the first message queued, which
+		// then becomes the head (outbox_chain_next).
 		if _, err := tx.exec(ctx, `UPDATE outbox SET head = 1 WHERE head = 0 AND id = (
 			SELECT id FROM outbox WHERE request_id = ? AND recipient = ? AND delivered_at = '' AND expired_at = ''
-			ORDER BY head DESC, created_at, id LIMIT 1)`, c.requestID, c.recipient); err != nil {
+			ORDER BY head DESC, queued LIMIT 1)`, c.requestID, c.recipient); err != nil {
 			return fmt.Errorf("outbox: next message of request %s to %s: %w", c.requestID, c.recipient, err)
 		}
 	}
@@ -382,11 +385,15 @@ func (db *DB) RefreshQueueStatistics(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	var changed, live int64
-	err := db.read.QueryRowContext(ctx, `SELECT n_mod_since_analyze, n_live_tup FROM pg_stat_user_tables WHERE relid = 'outbox'::regclass`).Scan(&changed, &live)
+	var owner bool
+	err := db.read.QueryRowContext(ctx, `SELECT s.n_mod_since_analyze, s.n_live_tup, pg_has_role(c.relowner, 'USAGE')
+		FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relid = 'outbox'::regclass`).Scan(&changed, &live, &owner)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil // the server keeps no statistics on it
 	}
-	if err != nil || changed < 500+live/10 {
+	// Only the table's owner may analyse it; for another role PostgreSQL
+	// would skip it with a warning, every time: autovacuum does it then.
+	if err != nil || !owner || changed < 500+live/10 {
 		return false, err
 	}
 	_, err = db.write.ExecContext(ctx, `ANALYZE outbox`)
@@ -495,9 +502,7 @@ const maxChainLocks = 64
 
 // lockChains takes the locks advanceChains needs on PostgreSQL: on each
 // peer's outbox, shared, then on each queue, or on each peer's outbox
-// alone, exclusive, when there are more than maxChainLocks queues. Every
-// transaction takes them in one order, peers before queues and each by
-// name, so that none waits for another that waits for it.
+// alone, exclusive, when there are more than maxChainLocks queues.
 func (tx *Tx) lockChains(ctx context.Context, keys []chain) error {
 	var peers []string
 	for _, c := range keys {
@@ -505,10 +510,21 @@ func (tx *Tx) lockChains(ctx context.Context, keys []chain) error {
 			peers = append(peers, c.recipient)
 		}
 	}
-	slices.Sort(peers)
-	// One statement, which PostgreSQL evaluates left to right.
-	peerLock := `pg_advisory_xact_lock_shared`
 	if len(keys) > maxChainLocks {
+		return tx.lockQueues(ctx, peers, true, nil)
+	}
+	return tx.lockQueues(ctx, peers, false, keys)
+}
+
+// lockQueues locks the outboxes of peers, exclusive or shared, then the
+// queues keys, in one statement, which PostgreSQL evaluates left to
+// right. Every transaction takes them in one order, peers before queues
+// and each by name (keys come sorted), so that none waits for another
+// that waits for it.
+func (tx *Tx) lockQueues(ctx context.Context, peers []string, exclusive bool, keys []chain) error {
+	peers = slices.Sorted(slices.Values(peers))
+	peerLock := `pg_advisory_xact_lock_shared`
+	if exclusive {
 		peerLock = `pg_advisory_xact_lock`
 	}
 	var locks []string
@@ -517,16 +533,66 @@ func (tx *Tx) lockChains(ctx context.Context, keys []chain) error {
 		locks = append(locks, peerLock+`(hashtextextended(current_schema() || '/outbox/' || ?, 0))`)
 		args = append(args, p)
 	}
-	if len(keys) <= maxChainLocks {
-		for _, c := range keys {
-			locks = append(locks, `pg_advisory_xact_lock(hashtextextended(current_schema() || '/outbox/' || ? || '/' || ?, 0))`)
-			args = append(args, c.recipient, c.requestID)
-		}
+	for _, c := range keys {
+		locks = append(locks, `pg_advisory_xact_lock(hashtextextended(current_schema() || '/outbox/' || ? || '/' || ?, 0))`)
+		args = append(args, c.recipient, c.requestID)
+	}
+	if len(locks) == 0 {
+		return nil
 	}
 	if _, err := tx.exec(ctx, `SELECT `+strings.Join(locks, ", "), args...); err != nil {
 		return fmt.Errorf("outbox: lock the queues to %s: %w", strings.Join(peers, ", "), err)
 	}
 	return nil
+}
+
+// RepairQueues lets go the first waiting message of every request's
+// queue to a peer that has none that may go, and every waiting message
+// about no request: what a node of a version before the queues' heads
+// (migration 0059) queued or delivered without doing so, if it ran on
+// this database during an upgrade of its replicas, or after a rollback.
+// Without it, those queues would wait for ever. It returns how many
+// messages it let go. It reads the whole queue, under a lock on every
+// peer's outbox that holds back their queueing and delivering meanwhile.
+func (db *DB) RepairQueues(ctx context.Context) (int64, error) {
+	var repaired int64
+	err := db.Tx(ctx, func(tx *Tx) error {
+		firsts := `SELECT DISTINCT ON (request_id, recipient) id FROM outbox
+			WHERE request_id <> '' AND delivered_at = '' AND expired_at = ''
+			ORDER BY request_id, recipient, head DESC, queued`
+		if tx.dialect.name == "postgres" {
+			rows, err := tx.query(ctx, `SELECT DISTINCT recipient FROM outbox WHERE delivered_at = '' AND expired_at = ''`)
+			if err != nil {
+				return err
+			}
+			peers, err := collect(rows, func(r scanner) (string, error) {
+				var p string
+				return p, r.Scan(&p)
+			}, false)
+			if err != nil {
+				return err
+			}
+			if err := tx.lockQueues(ctx, peers, true, nil); err != nil {
+				return err
+			}
+		} else {
+			firsts = `SELECT (SELECT e.id FROM outbox e
+				WHERE e.request_id = o.request_id AND e.recipient = o.recipient AND e.delivered_at = '' AND e.expired_at = ''
+				ORDER BY e.head DESC, e.queued LIMIT 1)
+			FROM outbox o WHERE o.request_id <> '' AND o.head = 0 AND o.delivered_at = '' AND o.expired_at = ''`
+		}
+		res, err := tx.exec(ctx, `UPDATE outbox SET head = 1
+			WHERE head = 0 AND delivered_at = '' AND expired_at = '' AND (request_id = '' OR id IN (`+firsts+`))`)
+		if err != nil {
+			return fmt.Errorf("outbox: repair the queues: %w", err)
+		}
+		repaired, err = res.RowsAffected()
+		if repaired > 0 {
+			tx.announce(TopicOutbox)
+		}
+		return err
+	})
+	return repaired, err
 }
 
 // advancePeers sets the head of every queue to the peers of keys in one
@@ -545,7 +611,7 @@ func (tx *Tx) advancePeers(ctx context.Context, keys []chain) error {
 		if _, err := tx.exec(ctx, `UPDATE outbox SET head = 1 WHERE head = 0 AND id IN (
 			SELECT DISTINCT ON (request_id) id FROM outbox
 			WHERE recipient = ? AND request_id <> '' AND delivered_at = '' AND expired_at = ''
-			ORDER BY request_id, head DESC, created_at, id)`, p); err != nil {
+			ORDER BY request_id, head DESC, queued)`, p); err != nil {
 			return fmt.Errorf("outbox: next messages to %s: %w", p, err)
 		}
 	}

@@ -26,11 +26,12 @@ func dueIDs(t *testing.T, db *store.DB, now time.Time) []string {
 }
 
 // TestRequestQueueAdvances: a request's messages to a peer go one at a
-// time, the next once the one before was delivered or given up; one
-// queued behind another waits for it even if it is dated earlier (a
-// replica whose clock is behind); and a transaction that queues to more
-// requests than it locks one by one leaves each with its first message
-// due.
+// time, in the order they were queued, the next once the one before was
+// delivered or given up; one queued behind others waits for them all
+// even if it is dated earlier (a replica whose clock is behind), as the
+// peer refuses a message ahead of its sequence number; and a transaction
+// that queues to more requests than it locks one by one leaves each with
+// its first message due.
 func TestRequestQueueAdvances(t *testing.T) {
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
@@ -46,7 +47,7 @@ func TestRequestQueueAdvances(t *testing.T) {
 			if got, want := fmt.Sprint(dueIDs(t, db, now)), "[a1 b1 c1]"; got != want {
 				t.Fatalf("due %s, want %s: each request's first to each peer", got, want)
 			}
-			// Dated before a2, queued after it while a1 waits.
+			// Dated before them all, queued after a3 while a1 waits.
 			claimQueue(t, db, t0, msg("a0", "A", -time.Second))
 			if got, want := fmt.Sprint(dueIDs(t, db, now)), "[a1 b1 c1]"; got != want {
 				t.Fatalf("after a message dated earlier was queued behind a1: due %s, want %s", got, want)
@@ -60,8 +61,8 @@ func TestRequestQueueAdvances(t *testing.T) {
 					t.Fatalf("after %s: due %s, want %s", what, got, want)
 				}
 			}
-			step("a1 delivered", func(tx *store.Tx) error { return tx.MarkDelivered(ctx, "a1", now, []byte("{}"), 1) }, "[a0 b1 c1]")
-			step("a0 given up", func(tx *store.Tx) error { return tx.MarkExpired(ctx, "a0", now, "refused") }, "[a2 b1 c1]")
+			step("a1 delivered", func(tx *store.Tx) error { return tx.MarkDelivered(ctx, "a1", now, []byte("{}"), 1) }, "[a2 b1 c1]")
+			step("a0 given up behind a2", func(tx *store.Tx) error { return tx.MarkExpired(ctx, "a0", now, "refused") }, "[a2 b1 c1]")
 			step("a2 delivered", func(tx *store.Tx) error { return tx.MarkDelivered(ctx, "a2", now, []byte("{}"), 1) }, "[b1 a3 c1]")
 			step("a3 delivered", func(tx *store.Tx) error { return tx.MarkDelivered(ctx, "a3", now, []byte("{}"), 1) }, "[b1 c1]")
 			step("a3's receipt recorded again", func(tx *store.Tx) error { return tx.MarkDelivered(ctx, "a3", now, []byte("{}"), 1) }, "[b1 c1]")
@@ -198,5 +199,72 @@ func TestQueueStatisticsRefreshed(t *testing.T) {
 	}
 	if analyzed, err := db.RefreshQueueStatistics(ctx); err != nil || analyzed {
 		t.Fatalf("RefreshQueueStatistics right after it gathered them = %v, %v; want false, nil", analyzed, err)
+	}
+}
+
+// TestQueuesFromAnEarlierVersion: a database written by the version
+// before the queues' heads (0058) opens with each queue's first waiting
+// message, and each message about no request, due; and what a replica of
+// that version queues or delivers beside this one during an upgrade,
+// which sets no head, is let go by RepairQueues rather than wait for
+// ever.
+func TestQueuesFromAnEarlierVersion(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := storetest.DSN(t, backend)
+			old, err := store.OpenAt(ctx, dsn, 58)
+			if err != nil {
+				t.Fatal(err)
+			}
+			insert := func(db *store.DB, id, recipient, request, created, delivered string) {
+				t.Helper()
+				if _, err := db.ExecRaw(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt, delivered_at) VALUES (?, ?, 'request.event', ?, ?, ?, ?, ?)`,
+					id, recipient, request, []byte("{}"), created, created, delivered); err != nil {
+					t.Fatal(err)
+				}
+			}
+			insert(old, "a0", "VNM", "A", "2026-03-01T10:00:00.000000Z", "2026-03-01T10:00:01.000000Z")
+			insert(old, "a2", "VNM", "A", "2026-03-01T10:00:02.000000Z", "")
+			insert(old, "a1", "VNM", "A", "2026-03-01T10:00:01.000000Z", "")
+			insert(old, "a3", "VNM", "A", "2026-03-01T10:00:03.000000Z", "")
+			insert(old, "k1", "KEN", "A", "2026-03-01T10:00:05.000000Z", "")
+			insert(old, "n1", "VNM", "", "2026-03-01T10:00:06.000000Z", "")
+			old.Close()
+			db, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			now := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+			if got, want := fmt.Sprint(dueIDs(t, db, now)), "[a1 k1 n1]"; got != want {
+				t.Fatalf("due after the migration: %s, want %s", got, want)
+			}
+
+			// An earlier replica queues b1 and n2, and delivers a1,
+			// writing the columns it knows.
+			for _, m := range [][]string{{"b1", "B"}, {"n2", ""}} {
+				if _, err := db.ExecRaw(ctx, `INSERT INTO outbox (id, recipient, type, request_id, envelope, created_at, next_attempt, priority, origin_request_id) VALUES (?, 'VNM', 'request.event', ?, ?, ?, ?, 0, NULL)`,
+					m[0], m[1], []byte("{}"), "2026-03-01T10:00:07.000000Z", "2026-03-01T10:00:07.000000Z"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := db.ExecRaw(ctx, `UPDATE outbox SET delivered_at = '2026-03-01T11:00:00.000000Z' WHERE id = 'a1'`); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := fmt.Sprint(dueIDs(t, db, now)), "[k1 n1]"; got != want {
+				t.Fatalf("due after an earlier replica wrote: %s, want %s (its messages not yet let go)", got, want)
+			}
+			repaired, err := db.RepairQueues(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := fmt.Sprint(dueIDs(t, db, now)), "[a2 k1 n1 b1 n2]"; got != want || repaired != 3 {
+				t.Fatalf("due after RepairQueues let %d go: %s, want 3 and %s", repaired, got, want)
+			}
+			if repaired, err := db.RepairQueues(ctx); err != nil || repaired != 0 {
+				t.Fatalf("RepairQueues again: %d, %v; want 0, nil", repaired, err)
+			}
+		})
 	}
 }

@@ -41,11 +41,16 @@ type dialect struct {
 	// SQLite needs none, as its write transactions start IMMEDIATE.
 	forUpdate string
 	dollar    bool // placeholders are $1, $2... rather than ?
+	// nextQueued is the number of the next message queued in the outbox
+	// (outbox.queued), in order of queueing: PostgreSQL's sequence, whose
+	// numbers follow the order in which writers take them; SQLite's one
+	// writer counts on.
+	nextQueued string
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite"}
-	postgresDialect = dialect{name: "postgres", forUpdate: " FOR UPDATE", dollar: true}
+	sqliteDialect   = dialect{name: "sqlite", nextQueued: `(SELECT COALESCE(MAX(queued), 0) + 1 FROM outbox)`}
+	postgresDialect = dialect{name: "postgres", forUpdate: " FOR UPDATE", dollar: true, nextQueued: `nextval('outbox_queued')`}
 )
 
 // DB is a node's database.
