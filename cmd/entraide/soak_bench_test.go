@@ -154,8 +154,8 @@ func BenchmarkSoak(b *testing.B) {
 			fmt.Fprintf(&table, "%s: %.0f → %.0f connections of FRA's replicas\n", a.name, a.conns, z.conns)
 			continue
 		}
-		fmt.Fprintf(&table, "%s: resident memory %.1f → %.1f MiB, goroutines %.0f → %.0f, open fds %.0f → %.0f\n",
-			a.name, a.rss/(1<<20), z.rss/(1<<20), a.goroutines, z.goroutines, a.fds, z.fds)
+		fmt.Fprintf(&table, "%s: resident memory %.1f → %.1f MiB, heap in use %.1f → %.1f MiB, goroutines %.0f → %.0f, open fds %.0f → %.0f\n",
+			a.name, a.rss/(1<<20), z.rss/(1<<20), a.heap/(1<<20), z.heap/(1<<20), a.goroutines, z.goroutines, a.fds, z.fds)
 	}
 	b.Logf("at the start and the end of the load:\n%smessages waiting in FRA's outbox, each minute: %s", table.String(), strings.Join(depths, ", "))
 
@@ -164,6 +164,15 @@ func BenchmarkSoak(b *testing.B) {
 	drainStart := time.Now()
 	waitDrained(b, fraDB, vnmDB)
 	drained := time.Since(drainStart)
+	// Once the queue is empty what the load left in memory is garbage or
+	// a leak; the runtime collects at least every two minutes.
+	var idle strings.Builder
+	for _, f := range snapshot() {
+		if f.name != "PostgreSQL" {
+			fmt.Fprintf(&idle, "%s: heap in use %.1f MiB, goroutines %.0f; ", f.name, f.heap/(1<<20), f.goroutines)
+		}
+	}
+	b.Logf("once the outbox was drained: %s", strings.TrimSuffix(idle.String(), "; "))
 	sent := countRows(b, fraDB, "SELECT count(*) FROM requests WHERE holder = 'FRA' AND state <> '"+string(casework.Draft)+"'")
 	received := countRows(b, vnmDB, "SELECT count(*) FROM requests WHERE holder = 'VNM'")
 	alerted := countRows(b, vnmDB, "SELECT count(DISTINCT request_id) FROM alerts")
@@ -226,9 +235,9 @@ func withApplicationName(tb testing.TB, dsn string) (string, string) {
 
 // soakFigures are one process's figures at one moment.
 type soakFigures struct {
-	name                 string
-	rss, goroutines, fds float64
-	conns                float64 // PostgreSQL's only
+	name                       string
+	rss, heap, goroutines, fds float64
+	conns                      float64 // PostgreSQL's only
 }
 
 // processFigures reads the node's resident memory, goroutines and open
@@ -246,7 +255,7 @@ func processFigures(tb testing.TB, n *procNode) soakFigures {
 		tb.Fatalf("GET %s/metrics: %s", n.url, resp.Status)
 	}
 	var f soakFigures
-	wanted := map[string]*float64{"process_resident_memory_bytes": &f.rss, "go_goroutines": &f.goroutines, "process_open_fds": &f.fds}
+	wanted := map[string]*float64{"process_resident_memory_bytes": &f.rss, "go_memstats_heap_inuse_bytes": &f.heap, "go_goroutines": &f.goroutines, "process_open_fds": &f.fds}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
