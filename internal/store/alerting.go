@@ -292,7 +292,7 @@ type AlertRef struct{ State, ID string }
 // whose next escalation step is due by now, the most overdue first: the
 // node's own loop takes them, for each State in turn.
 func (db *DB) DueAlerts(ctx context.Context, now time.Time, limit int) ([]AlertRef, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT state, id FROM alerts WHERE escalate_at <> '' AND escalate_at <= ? ORDER BY escalate_at, id LIMIT ?`),
+	rows, err := db.readRows(ctx, `SELECT state, id FROM alerts WHERE escalate_at <> '' AND escalate_at <= ? ORDER BY escalate_at, id LIMIT ?`,
 		formatTime(now), limit)
 	if err != nil {
 		return nil, err
@@ -313,10 +313,10 @@ func (db *DB) DueAlerts(ctx context.Context, now time.Time, limit int) ([]AlertR
 // attempt falls due, or false if none is pending.
 func (db *DB) NextAlertWork(ctx context.Context) (time.Time, bool, error) {
 	var step, send sql.NullString
-	if err := db.read.QueryRowContext(ctx, `SELECT MIN(escalate_at) FROM alerts WHERE escalate_at <> ''`).Scan(&step); err != nil {
+	if err := db.readRow(ctx, `SELECT MIN(escalate_at) FROM alerts WHERE escalate_at <> ''`).Scan(&step); err != nil {
 		return time.Time{}, false, err
 	}
-	if err := db.read.QueryRowContext(ctx, `SELECT MIN(next_attempt) FROM alert_notifications WHERE sent_at = '' AND failed_at = ''`).Scan(&send); err != nil {
+	if err := db.readRow(ctx, `SELECT MIN(next_attempt) FROM alert_notifications WHERE sent_at = '' AND failed_at = ''`).Scan(&send); err != nil {
 		return time.Time{}, false, err
 	}
 	next := ""
@@ -443,7 +443,8 @@ func scanNotification(row scanner) (Notification, error) {
 }
 
 func (db *DB) notifications(ctx context.Context, where string, args ...any) ([]Notification, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+notificationColumns+` FROM alert_notifications `+where), args...)
+	// where is one of a few constants, each prepared once.
+	rows, err := db.readRows(ctx, `SELECT `+notificationColumns+` FROM alert_notifications `+where, args...)
 	if err != nil {
 		return nil, err
 	}

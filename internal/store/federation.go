@@ -326,9 +326,9 @@ func (db *DB) OutboxHeader(ctx context.Context, id string) (OutboxEntry, error) 
 // statistics, and still 27 ms for 20,000 with the best plan, once for
 // each message delivered).
 func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]OutboxEntry, error) {
-	rows, err := db.read.QueryContext(ctx, db.bind(`SELECT `+outboxColumns+` FROM outbox o
+	rows, err := db.readRows(ctx, `SELECT `+outboxColumns+` FROM outbox o
 		WHERE head = 1 AND delivered_at = '' AND expired_at = '' AND next_attempt <= ?
-		ORDER BY priority DESC, next_attempt, created_at LIMIT ?`), formatTime(now), limit)
+		ORDER BY priority DESC, next_attempt, created_at LIMIT ?`, formatTime(now), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -406,7 +406,7 @@ func (db *DB) RefreshQueueStatistics(ctx context.Context) (bool, error) {
 // asks for only when nothing more is due.
 func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullString
-	err := db.read.QueryRowContext(ctx, `SELECT MIN(next_attempt) FROM outbox WHERE head = 1 AND delivered_at = '' AND expired_at = ''`).Scan(&next)
+	err := db.readRow(ctx, `SELECT MIN(next_attempt) FROM outbox WHERE head = 1 AND delivered_at = '' AND expired_at = ''`).Scan(&next)
 	if err != nil || !next.Valid {
 		return time.Time{}, false, err
 	}

@@ -136,6 +136,21 @@ func (g *groupCommit) run(group []*groupJob) {
 		}
 		return
 	}
+	// A group of one needs no savepoint: the job's failure rolls back
+	// the transaction, which holds nothing else.
+	savepoints := len(group) > 1
+	exec := func(query string) error {
+		if !savepoints {
+			return nil
+		}
+		var err error
+		if stmt := db.prepared(query); stmt != nil {
+			_, err = sqlTx.Stmt(stmt).Exec()
+		} else {
+			_, err = sqlTx.Exec(query)
+		}
+		return err
+	}
 	ran := 0
 	failed := func(err error) {
 		for _, j := range group {
@@ -149,7 +164,7 @@ func (g *groupCommit) run(group []*groupJob) {
 			j.err = fmt.Errorf("begin: %w", err)
 			continue
 		}
-		if _, err := sqlTx.Exec(`SAVEPOINT job`); err != nil {
+		if err := exec(`SAVEPOINT job`); err != nil {
 			sqlTx.Rollback()
 			failed(fmt.Errorf("begin: %w", err))
 			return
@@ -163,7 +178,7 @@ func (g *groupCommit) run(group []*groupJob) {
 			// A statement error that ended the whole transaction (a full
 			// disk, an I/O error) leaves no savepoint to go back to: the
 			// group fails.
-			if _, err := sqlTx.Exec(`ROLLBACK TO job`); err != nil {
+			if err := exec(`ROLLBACK TO job`); err != nil {
 				sqlTx.Rollback()
 				failed(fmt.Errorf("roll back: %w", err))
 				return
@@ -172,7 +187,7 @@ func (g *groupCommit) run(group []*groupJob) {
 			j.after = tx.afterCommit
 			ran++
 		}
-		if _, err := sqlTx.Exec(`RELEASE job`); err != nil {
+		if err := exec(`RELEASE job`); err != nil {
 			sqlTx.Rollback()
 			failed(fmt.Errorf("commit: %w", err))
 			return
