@@ -58,6 +58,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	node.TuneGC(e.getenv)
 	n, db, err := st.openNode(ctx)
 	if err != nil {
 		return err

@@ -106,6 +106,8 @@ func Start(ctx context.Context, states []string, opt Options) (*Network, error) 
 	if err != nil {
 		return nil, err
 	}
+	// The network's nodes run as nodes do (entraide serve).
+	node.TuneGC(os.Getenv)
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
