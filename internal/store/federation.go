@@ -223,13 +223,13 @@ func (tx *Tx) chainChanged(recipient, requestID string) {
 // (head = 1), unless one already may. First is in the order of queueing
 // (outbox.queued), which is that of the messages' sequence numbers: a
 // message queued behind another waits for it, even if a replica's clock
-// dated it earlier. It runs last
-// in tx, so that the lock it takes on PostgreSQL, one per queue, is taken
-// after every row lock of tx and in one order (by peer and request), and
-// cannot close a cycle with another transaction's locks. The lock
-// serialises the transactions that change one queue, so that when its
-// first message is delivered as another is queued, the one that commits
-// last sees the other's change and sets the head, and never two.
+// dated it earlier. It runs last in tx, so that the lock it takes on
+// PostgreSQL, one per queue, is taken after every row lock of tx and in
+// one order (by peer and request), and cannot close a cycle with another
+// transaction's locks. The lock serialises the transactions that change
+// one queue, so that when its first message is delivered as another is
+// queued, the one that commits last sees the other's change and sets the
+// head, and never two.
 func (tx *Tx) advanceChains(ctx context.Context) error {
 	if len(tx.chains) == 0 {
 		return nil
@@ -450,9 +450,12 @@ func (db *DB) ClaimMessage(ctx context.Context, m OutboxEntry, leaseUntil, retry
 // many it woke.
 func (tx *Tx) WakePeer(ctx context.Context, peer string, now time.Time) (int64, error) {
 	t := formatTime(now)
-	// Only a message whose attempt failed waits beyond its due time
-	// without a worker on it (RetryLater), and it keeps its error until it
-	// is delivered: outbox_backoff holds those alone.
+	// A message waits beyond its due time without a worker on it because
+	// an attempt failed (RetryLater), and keeps its error until it is
+	// delivered: outbox_backoff holds those alone. Not woken: one whose
+	// attempt's outcome was never written, which waits out its retry, and
+	// one a replica whose clock is ahead dated later, which waits for
+	// that time.
 	res, err := tx.exec(ctx, `UPDATE outbox SET next_attempt = ?
 		WHERE recipient = ? AND last_error <> '' AND delivered_at = '' AND expired_at = '' AND next_attempt > ? AND leased_until <= ?`, t, peer, t, t)
 	if err != nil {
