@@ -165,14 +165,16 @@ func BenchmarkSoak(b *testing.B) {
 	waitDrained(b, fraDB, vnmDB)
 	drained := time.Since(drainStart)
 	// Once the queue is empty what the load left in memory is garbage or
-	// a leak; the runtime collects at least every two minutes.
+	// a leak: the figures are read after each process's next collection,
+	// which the runtime makes at least every two minutes.
+	waitCollected(b, drainStart.Add(drained), processes[0].node, processes[1].node, processes[2].node)
 	var idle strings.Builder
 	for _, f := range snapshot() {
 		if f.name != "PostgreSQL" {
 			fmt.Fprintf(&idle, "%s: heap in use %.1f MiB, goroutines %.0f; ", f.name, f.heap/(1<<20), f.goroutines)
 		}
 	}
-	b.Logf("once the outbox was drained: %s", strings.TrimSuffix(idle.String(), "; "))
+	b.Logf("once the outbox was drained, after a garbage collection: %s", strings.TrimSuffix(idle.String(), "; "))
 	sent := countRows(b, fraDB, "SELECT count(*) FROM requests WHERE holder = 'FRA' AND state <> '"+string(casework.Draft)+"'")
 	received := countRows(b, vnmDB, "SELECT count(*) FROM requests WHERE holder = 'VNM'")
 	alerted := countRows(b, vnmDB, "SELECT count(DISTINCT request_id) FROM alerts")
@@ -237,6 +239,7 @@ func withApplicationName(tb testing.TB, dsn string) (string, string) {
 type soakFigures struct {
 	name                       string
 	rss, heap, goroutines, fds float64
+	lastGC                     float64 // Unix seconds
 	conns                      float64 // PostgreSQL's only
 }
 
@@ -255,7 +258,8 @@ func processFigures(tb testing.TB, n *procNode) soakFigures {
 		tb.Fatalf("GET %s/metrics: %s", n.url, resp.Status)
 	}
 	var f soakFigures
-	wanted := map[string]*float64{"process_resident_memory_bytes": &f.rss, "go_memstats_heap_inuse_bytes": &f.heap, "go_goroutines": &f.goroutines, "process_open_fds": &f.fds}
+	wanted := map[string]*float64{"process_resident_memory_bytes": &f.rss, "go_memstats_heap_inuse_bytes": &f.heap, "go_goroutines": &f.goroutines, "process_open_fds": &f.fds,
+		"go_memstats_last_gc_time_seconds": &f.lastGC}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -274,4 +278,20 @@ func processFigures(tb testing.TB, n *procNode) soakFigures {
 		tb.Fatalf("%s/metrics has no %s", n.url, name)
 	}
 	return f
+}
+
+// waitCollected waits, up to three minutes, until each of nodes has
+// collected its garbage since after.
+func waitCollected(tb testing.TB, after time.Time, nodes ...*procNode) {
+	tb.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for _, n := range nodes {
+		for processFigures(tb, n).lastGC < float64(after.UnixNano())/1e9 {
+			if time.Now().After(deadline) {
+				tb.Logf("%s's node did not collect its garbage within 3 minutes", n.state)
+				return
+			}
+			time.Sleep(time.Second)
+		}
+	}
 }
