@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -136,13 +137,35 @@ func (db *DB) IntegrateLog(ctx context.Context, limit int, origin string, sign S
 	return head, n, err
 }
 
-// rowsPerInsert bounds the rows of one multi-row INSERT, well within
+// rowsPerInsert bounds the rows of one multi-row statement, well within
 // both backends' limits on parameters.
-const rowsPerInsert = 300
+const rowsPerInsert = 256
+
+// batches splits n rows into the statements that write or read them:
+// as many of rowsPerInsert as fit, then the rest by powers of two. Each
+// count of rows is a statement's text of its own, which the PostgreSQL
+// driver prepares and keeps on each connection (up to 512 of them): one
+// text for every count up to rowsPerInsert would fill those caches on
+// every connection of the log's writer; nine texts stay nine.
+func batches(n int) iter.Seq2[int, int] {
+	return func(yield func(lo, hi int) bool) {
+		lo := 0
+		for size := rowsPerInsert; size > 0; size /= 2 {
+			for n-lo >= size {
+				if !yield(lo, lo+size) {
+					return
+				}
+				lo += size
+				if size < rowsPerInsert {
+					break // a smaller size takes what is left
+				}
+			}
+		}
+	}
+}
 
 func (tx *Tx) insertLeaves(ctx context.Context, first int64, seqs []int64, sums [][sha256.Size]byte) error {
-	for lo := 0; lo < len(seqs); lo += rowsPerInsert {
-		hi := min(lo+rowsPerInsert, len(seqs))
+	for lo, hi := range batches(len(seqs)) {
 		args := make([]any, 0, 3*(hi-lo))
 		for i := lo; i < hi; i++ {
 			args = append(args, first+int64(i), seqs[i], sums[i][:])
@@ -155,8 +178,7 @@ func (tx *Tx) insertLeaves(ctx context.Context, first int64, seqs []int64, sums 
 }
 
 func (tx *Tx) insertHashes(ctx context.Context, hashes []tlog.StoredHash) error {
-	for lo := 0; lo < len(hashes); lo += rowsPerInsert {
-		hi := min(lo+rowsPerInsert, len(hashes))
+	for lo, hi := range batches(len(hashes)) {
 		args := make([]any, 0, 2*(hi-lo))
 		for _, h := range hashes[lo:hi] {
 			args = append(args, h.Index, h.Hash[:])
@@ -169,8 +191,7 @@ func (tx *Tx) insertHashes(ctx context.Context, hashes []tlog.StoredHash) error 
 }
 
 func (tx *Tx) deletePending(ctx context.Context, seqs []int64) error {
-	for lo := 0; lo < len(seqs); lo += rowsPerInsert {
-		hi := min(lo+rowsPerInsert, len(seqs))
+	for lo, hi := range batches(len(seqs)) {
 		args := make([]any, 0, hi-lo)
 		for _, s := range seqs[lo:hi] {
 			args = append(args, s)
@@ -218,8 +239,7 @@ func (db *DB) LogHashes(ctx context.Context) tlog.HashReader { return dbHashes{c
 
 func readHashes(indexes []int64, query func(string, ...any) (*sql.Rows, error)) ([]tlog.Hash, error) {
 	found := make(map[int64]tlog.Hash, len(indexes))
-	for lo := 0; lo < len(indexes); lo += rowsPerInsert {
-		hi := min(lo+rowsPerInsert, len(indexes))
+	for lo, hi := range batches(len(indexes)) {
 		args := make([]any, 0, hi-lo)
 		for _, i := range indexes[lo:hi] {
 			args = append(args, i)
