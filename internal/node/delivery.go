@@ -107,7 +107,7 @@ func (n *Node) RunDelivery(ctx context.Context) error {
 	}
 	if n.db.Backend() == "postgres" {
 		w.due, w.do, w.claims = n.claimDueMessages, n.deliverClaimed, true
-		go n.keepQueueStatistics(ctx)
+		go n.keepQueues(ctx)
 	}
 	return w.run(ctx)
 }
@@ -120,11 +120,11 @@ const (
 	queueRepairInterval     = 30 * time.Second
 )
 
-// keepQueueStatistics has the outbox's statistics gathered again when
+// keepQueues has the outbox's statistics gathered again when
 // much of it changed (store.RefreshQueueStatistics), and repairs its
 // queues now and then (store.RepairQueues), until ctx ends: a replica
 // of an earlier version may write beside this one during an upgrade.
-func (n *Node) keepQueueStatistics(ctx context.Context) {
+func (n *Node) keepQueues(ctx context.Context) {
 	t := time.NewTicker(queueStatisticsInterval)
 	defer t.Stop()
 	lastRepair := time.Now()

@@ -507,16 +507,21 @@ const maxChainLocks = 64
 // peer's outbox, shared, then on each queue, or on each peer's outbox
 // alone, exclusive, when there are more than maxChainLocks queues.
 func (tx *Tx) lockChains(ctx context.Context, keys []chain) error {
+	if len(keys) > maxChainLocks {
+		return tx.lockQueues(ctx, peersOf(keys), true, nil)
+	}
+	return tx.lockQueues(ctx, peersOf(keys), false, keys)
+}
+
+// peersOf returns the peers of keys, each once.
+func peersOf(keys []chain) []string {
 	var peers []string
 	for _, c := range keys {
 		if !slices.Contains(peers, c.recipient) {
 			peers = append(peers, c.recipient)
 		}
 	}
-	if len(keys) > maxChainLocks {
-		return tx.lockQueues(ctx, peers, true, nil)
-	}
-	return tx.lockQueues(ctx, peers, false, keys)
+	return peers
 }
 
 // lockQueues locks the outboxes of peers, exclusive or shared, then the
@@ -604,13 +609,7 @@ func (db *DB) RepairQueues(ctx context.Context) (int64, error) {
 // otherwise look each up, by a plan chosen once for all, which without
 // statistics on the outbox read the peer's whole queue each time.
 func (tx *Tx) advancePeers(ctx context.Context, keys []chain) error {
-	var peers []string
-	for _, c := range keys {
-		if !slices.Contains(peers, c.recipient) {
-			peers = append(peers, c.recipient)
-		}
-	}
-	for _, p := range peers {
+	for _, p := range peersOf(keys) {
 		if _, err := tx.exec(ctx, `UPDATE outbox SET head = 1 WHERE head = 0 AND id IN (
 			SELECT DISTINCT ON (request_id) id FROM outbox
 			WHERE recipient = ? AND request_id <> '' AND delivered_at = '' AND expired_at = ''

@@ -150,15 +150,17 @@ const rowsPerInsert = 256
 func batches(n int) iter.Seq2[int, int] {
 	return func(yield func(lo, hi int) bool) {
 		lo := 0
-		for size := rowsPerInsert; size > 0; size /= 2 {
-			for n-lo >= size {
+		for ; n-lo >= rowsPerInsert; lo += rowsPerInsert {
+			if !yield(lo, lo+rowsPerInsert) {
+				return
+			}
+		}
+		for size := rowsPerInsert / 2; size > 0; size /= 2 {
+			if n-lo >= size {
 				if !yield(lo, lo+size) {
 					return
 				}
 				lo += size
-				if size < rowsPerInsert {
-					break // a smaller size takes what is left
-				}
 			}
 		}
 	}
