@@ -60,9 +60,7 @@ func ParseBatch(r io.Reader) (envelopes []*Envelope, requestIDs []string, err er
 	dec.DisallowUnknownFields()
 	var b batch
 	if err := dec.Decode(&b); err != nil {
-		fe := refuse(ReasonMalformed, "not a batch: %s", decodeError(err))
-		fe.Field = decodeField(err)
-		return nil, nil, fe
+		return nil, nil, undecodable("a batch", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, nil, refuse(ReasonMalformed, "data after the batch")

@@ -76,22 +76,16 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Reason + ": " + e.Msg }
 
-// decodeError says what is wrong with a body encoding/json would not
-// decode, naming the field in the sender's terms rather than this
-// node's Go types.
-func decodeError(err error) string {
+// undecodable refuses a body encoding/json would not decode as what
+// ("a batch", "an envelope"), naming the field in the sender's terms
+// rather than this node's Go types.
+func undecodable(what string, err error) *Error {
 	if typ, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && typ.Field != "" {
-		return fmt.Sprintf("%s: expected %s, got JSON %s", typ.Field, jsonKind(typ.Type.Kind()), typ.Value)
+		fe := refuse(ReasonMalformed, "not %s: %s: expected %s, got JSON %s", what, typ.Field, jsonKind(typ.Type.Kind()), typ.Value)
+		fe.Field = typ.Field
+		return fe
 	}
-	return err.Error()
-}
-
-// decodeField is the field decodeError names, or "".
-func decodeField(err error) string {
-	if typ, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-		return typ.Field
-	}
-	return ""
+	return refuse(ReasonMalformed, "not %s: %v", what, err)
 }
 
 // jsonKind names what JSON value a Go kind is read from.
@@ -246,9 +240,7 @@ func Parse(r io.Reader) (*Envelope, error) {
 	dec.DisallowUnknownFields()
 	var e Envelope
 	if err := dec.Decode(&e); err != nil {
-		fe := refuse(ReasonMalformed, "not an envelope: %s", decodeError(err))
-		fe.Field = decodeField(err)
-		return nil, fe
+		return nil, undecodable("an envelope", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, refuse(ReasonMalformed, "data after the envelope")
