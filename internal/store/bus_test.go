@@ -226,12 +226,15 @@ func TestBusFindsSilentlyDeadConnection(t *testing.T) {
 	proxy := newStallingProxy(t, u.Host)
 	u.Host = proxy.addr
 	two := openReplica(t, u.String())
-	two.SetBusQuiet(100 * time.Millisecond)
+	// The check's timeout is the quiet period too: long enough that a
+	// loaded machine's PostgreSQL answers in time, short enough for
+	// several checks in a second.
+	two.SetBusQuiet(250 * time.Millisecond)
 	h := listen(t, two)
 	h.next(t)
 	// Quiet periods alone change nothing: the connection answers its
 	// checks and stays.
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(time.Second)
 	ctx := t.Context()
 	if err := one.Tx(ctx, func(tx *store.Tx) error { return tx.PutPeer(ctx, "FRA", []byte(`{}`), time.Now()) }); err != nil {
 		t.Fatal(err)
