@@ -152,7 +152,7 @@ func (n *Node) repairQueues(ctx context.Context) {
 	repaired, err := n.db.RepairQueues(ctx)
 	switch {
 	case err != nil && ctx.Err() == nil:
-		n.fed.Log.WarnContext(ctx, "outbox: queues not repaired; tried again in 30 s", "err", err)
+		n.fed.Log.WarnContext(ctx, "outbox: queues not repaired; tried again every 30 s on PostgreSQL, when delivery next starts on SQLite", "err", err)
 	case repaired > 0:
 		n.fed.Log.WarnContext(ctx, "outbox: messages waiting behind none now go (queued or delivered by an earlier version of the node)", "messages", repaired)
 		n.wake()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -153,10 +154,7 @@ func refusalStatus(reason string) int {
 // writeRefusal answers a refused envelope with its reason code, for the
 // sending node to act on.
 func writeRefusal(w http.ResponseWriter, fe *federation.Error) {
-	field := "envelope"
-	if fe.Field != "" {
-		field = fe.Field
-	}
+	field := cmp.Or(fe.Field, "envelope")
 	writeProblem(w, Problem{Type: "urn:entraide:problem:envelope-refused", Title: "Envelope refused", Status: refusalStatus(fe.Reason), Detail: fe.Msg, Reason: fe.Reason,
 		Errors: []FieldError{{Field: field, Message: fe.Error()}}})
 }
